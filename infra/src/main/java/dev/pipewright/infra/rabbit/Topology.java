@@ -1,0 +1,51 @@
+package dev.pipewright.infra.rabbit;
+
+import com.rabbitmq.client.BuiltinExchangeType;
+import com.rabbitmq.client.Channel;
+import dev.pipewright.infra.config.CommonConfig.QueueType;
+import dev.pipewright.protocol.keys.Keys;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Exchanges and queues: a direct task exchange routed by pool, one durable queue per pool
+ * (quorum with a delivery limit, or classic), and a dead-letter exchange and queue for messages
+ * that cannot be handled. Declaring is idempotent, so overseer and workers both declare.
+ */
+public final class Topology {
+    public static final int DELIVERY_LIMIT = 5;
+
+    private final Keys keys;
+    private final QueueType queueType;
+
+    public Topology(Keys keys, QueueType queueType) {
+        this.keys = keys;
+        this.queueType = queueType;
+    }
+
+    public void declareShared(Channel channel) throws IOException {
+        channel.exchangeDeclare(keys.taskExchange(), BuiltinExchangeType.DIRECT, true);
+        channel.exchangeDeclare(keys.deadLetterExchange(), BuiltinExchangeType.FANOUT, true);
+        Map<String, Object> dlqArgs = new HashMap<>();
+        if (queueType == QueueType.QUORUM) {
+            dlqArgs.put("x-queue-type", "quorum");
+        }
+        channel.queueDeclare(keys.deadLetterQueue(), true, false, false, dlqArgs);
+        channel.queueBind(keys.deadLetterQueue(), keys.deadLetterExchange(), "");
+    }
+
+    public String declarePool(Channel channel, String pool) throws IOException {
+        String queue = keys.poolQueue(pool);
+        Map<String, Object> args = new HashMap<>();
+        args.put("x-dead-letter-exchange", keys.deadLetterExchange());
+        if (queueType == QueueType.QUORUM) {
+            args.put("x-queue-type", "quorum");
+            args.put("x-delivery-limit", DELIVERY_LIMIT);
+        }
+        channel.queueDeclare(queue, true, false, false, args);
+        channel.queueBind(queue, keys.taskExchange(), pool);
+        return queue;
+    }
+}

@@ -1,0 +1,36 @@
+-- A worker claims the attempt named by a task message and takes a lease on it.
+-- KEYS: task, job, leases, data
+-- ARGV: dispatch, attempt id, worker id, lease ms, lease member
+-- Returns {'ok', spec, params, attempts, input values...}, {'missing', data node} (claimed, but an
+-- input has no value) or {'stale', state} for a duplicate or superseded message.
+local st = redis.call('HMGET', KEYS[1], 'state', 'dispatch', 'spec', 'in')
+if not st[1] then
+  return {'stale', 'GONE'}
+end
+if st[1] ~= 'READY' or st[2] ~= ARGV[1] then
+  return {'stale', st[1]}
+end
+local job_status = redis.call('HGET', KEYS[2], 'status')
+if job_status ~= 'RUNNING' then
+  return {'stale', job_status or 'GONE'}
+end
+local inputs = cjson.decode(st[4])
+local values = {}
+if #inputs > 0 then
+  values = redis.call('HMGET', KEYS[4], unpack(inputs))
+end
+local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+local now = now_us()
+redis.call('HSET', KEYS[1], 'state', 'RUNNING', 'attempt', ARGV[2], 'worker', ARGV[3], 'started', now)
+redis.call('HDEL', KEYS[1], 'ended')
+redis.call('ZADD', KEYS[3], math.floor(now / 1000) + tonumber(ARGV[4]), ARGV[5])
+for i = 1, #inputs do
+  if not values[i] then
+    return {'missing', inputs[i]}
+  end
+end
+local result = {'ok', st[3], redis.call('HGET', KEYS[2], 'params') or '{}', tostring(attempts)}
+for i = 1, #inputs do
+  result[#result + 1] = values[i]
+end
+return result

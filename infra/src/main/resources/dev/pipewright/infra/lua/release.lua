@@ -1,0 +1,37 @@
+-- Applies one completion event: counts the task once, releases children whose parents are all
+-- done (or skips the descendants of a failure), ends the job when every task has, acks the event.
+-- KEYS: job, events, outbox
+-- ARGV: group, entry id, node, outcome ('ok'/'fail'), job id, shard
+local function ack()
+  redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
+  redis.call('XDEL', KEYS[2], ARGV[2])
+end
+local job_key, node = KEYS[1], ARGV[3]
+if redis.call('EXISTS', job_key) == 0 then
+  ack()
+  return 'gone'
+end
+if redis.call('SADD', job_key .. ':done', node) == 0 then
+  ack()
+  return 'duplicate'
+end
+local now = now_us()
+local released = 0
+if ARGV[4] == 'ok' then
+  count_terminal(job_key, 'succeeded')
+  local running = redis.call('HGET', job_key, 'status') == 'RUNNING'
+  for _, child in ipairs(cjson.decode(redis.call('HGET', job_key .. ':t:' .. node, 'ch') or '[]')) do
+    local sat = job_key .. ':sat:' .. child
+    redis.call('SADD', sat, node)
+    local c = redis.call('HMGET', job_key .. ':t:' .. child, 'state', 'np', 'pool')
+    if running and c[1] == 'PENDING' and redis.call('SCARD', sat) >= tonumber(c[2]) then
+      dispatch(job_key, KEYS[3], ARGV[5], ARGV[6], child, c[3], now)
+      released = released + 1
+    end
+  end
+else
+  count_terminal(job_key, 'failed')
+  skip_descendants(job_key, node, "upstream task '" .. node .. "' did not succeed")
+end
+ack()
+return released

@@ -1,0 +1,7 @@
+-- Extends a lease while its attempt still holds the task. KEYS: task, leases. ARGV: attempt id, member, lease ms
+local st = redis.call('HMGET', KEYS[1], 'state', 'attempt')
+if st[1] ~= 'RUNNING' or st[2] ~= ARGV[1] then
+  return 0
+end
+redis.call('ZADD', KEYS[2], 'XX', now_ms() + tonumber(ARGV[3]), ARGV[2])
+return 1

@@ -1,0 +1,104 @@
+package dev.pipewright.protocol.keys;
+
+/**
+ * Every Redis key, exchange and queue name, under one namespace. All keys of a job and of its
+ * shard carry the shard's hash tag ({@code {s3}}) so that each Lua script touches one Redis
+ * Cluster slot; task keys are {@code <job key>:t:<node>} and the scripts derive them from the job
+ * key, which holds the same tag.
+ */
+public record Keys(String namespace, int shards) {
+    public Keys {
+        if (namespace == null || !namespace.matches("[A-Za-z0-9_.-]{1,40}")) {
+            throw new IllegalArgumentException("bad namespace '" + namespace + "': use 1-40 letters, digits, '_', '.', '-'");
+        }
+        if (shards < 1 || shards > 1024) {
+            throw new IllegalArgumentException("shards must be from 1 to 1024, got " + shards);
+        }
+    }
+
+    public String shardPrefix(int shard) {
+        return namespace + ":{s" + shard + "}:";
+    }
+
+    public String job(JobId id) {
+        return shardPrefix(id.shard(shards)) + "job:" + id.value();
+    }
+
+    public String task(JobId id, String node) {
+        return job(id) + ":t:" + node;
+    }
+
+    public String nodes(JobId id) {
+        return job(id) + ":nodes";
+    }
+
+    public String data(JobId id) {
+        return job(id) + ":data";
+    }
+
+    public String contentTypes(JobId id) {
+        return job(id) + ":ctype";
+    }
+
+    public String taskLog(JobId id, String node) {
+        return task(id, node) + ":log";
+    }
+
+    public String outbox(int shard) {
+        return shardPrefix(shard) + "outbox";
+    }
+
+    public String events(int shard) {
+        return shardPrefix(shard) + "events";
+    }
+
+    public String leases(int shard) {
+        return shardPrefix(shard) + "leases";
+    }
+
+    public String timers(int shard) {
+        return shardPrefix(shard) + "timers";
+    }
+
+    public String jobIndex(int shard) {
+        return shardPrefix(shard) + "jobs";
+    }
+
+    public String pipeline(String id) {
+        return namespace + ":pipeline:" + id;
+    }
+
+    public String pipelineIndex() {
+        return namespace + ":pipelines";
+    }
+
+    public String worker(String id) {
+        return namespace + ":worker:" + id;
+    }
+
+    public String workerIndex() {
+        return namespace + ":workers";
+    }
+
+    /** The direct exchange task messages are published to, with the pool as routing key. */
+    public String taskExchange() {
+        return namespace + ".tasks";
+    }
+
+    public String poolQueue(String pool) {
+        return namespace + ".pool." + pool;
+    }
+
+    public String deadLetterExchange() {
+        return namespace + ".dlx";
+    }
+
+    public String deadLetterQueue() {
+        return namespace + ".dlq";
+    }
+
+    /** Lease and timer members name a task of a job: {@code <jobId>|<node>}. */
+    public static String member(JobId id, String node) {
+        return id.value() + "|" + node;
+    }
+}

@@ -1,0 +1,18 @@
+package dev.pipewright.protocol.parse;
+
+/**
+ * Bounds on a pipeline document, enforced before anything is built from it, so that a YAML bomb
+ * or a deeply nested document is refused instead of exhausting the process.
+ */
+public record DocumentLimits(int maxChars, int maxDepth, int maxEvents) {
+    public static final int DEFAULT_MAX_CHARS = 4 * 1024 * 1024;
+    public static final int DEFAULT_MAX_DEPTH = 32;
+    public static final int DEFAULT_MAX_EVENTS = 2_000_000;
+    public static final DocumentLimits DEFAULTS = new DocumentLimits(DEFAULT_MAX_CHARS, DEFAULT_MAX_DEPTH, DEFAULT_MAX_EVENTS);
+
+    public DocumentLimits {
+        if (maxChars <= 0 || maxDepth <= 0 || maxEvents <= 0) {
+            throw new IllegalArgumentException("document limits must be positive");
+        }
+    }
+}

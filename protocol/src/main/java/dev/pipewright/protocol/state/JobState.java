@@ -1,0 +1,33 @@
+package dev.pipewright.protocol.state;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/** The life of a job (seed 000: Ready/Pending → Running → Success/Failed, plus Cancelled). */
+public enum JobState {
+    /** Built but not started (build-then-run). */
+    READY,
+    /** Waiting for its schedule. */
+    PENDING,
+    RUNNING,
+    SUCCESS,
+    FAILED,
+    CANCELLED;
+
+    public static final Map<JobState, Set<JobState>> ALLOWED = Map.of(
+            READY, EnumSet.of(RUNNING, CANCELLED),
+            PENDING, EnumSet.of(RUNNING, CANCELLED),
+            RUNNING, EnumSet.of(SUCCESS, FAILED, CANCELLED),
+            SUCCESS, EnumSet.noneOf(JobState.class),
+            FAILED, EnumSet.noneOf(JobState.class),
+            CANCELLED, EnumSet.noneOf(JobState.class));
+
+    public boolean isTerminal() {
+        return ALLOWED.get(this).isEmpty();
+    }
+
+    public boolean canMoveTo(JobState to) {
+        return ALLOWED.get(this).contains(to);
+    }
+}

@@ -1,0 +1,164 @@
+package dev.pipewright.worker;
+
+import com.rabbitmq.client.Connection;
+import com.sun.net.httpserver.HttpServer;
+import dev.pipewright.infra.config.ConfigException;
+import dev.pipewright.infra.config.Settings;
+import dev.pipewright.infra.rabbit.RabbitConnector;
+import dev.pipewright.infra.rabbit.Topology;
+import dev.pipewright.infra.redis.RedisConnector;
+import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.worker.config.WorkerConfig;
+import dev.pipewright.worker.exec.ExecProcessor;
+import dev.pipewright.worker.exec.ExecRegistryFile;
+import dev.pipewright.worker.processor.Processor;
+import dev.pipewright.worker.processor.ProcessorRegistry;
+import dev.pipewright.worker.runtime.TaskConsumer;
+import dev.pipewright.worker.runtime.WorkerMetrics;
+import dev.pipewright.worker.store.AttemptStore;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** Starts a worker: registry of processors, Redis, RabbitMQ consumers, heartbeats, metrics. */
+public final class WorkerMain {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
+    public static final String VERSION = "0.1.0";
+
+    private WorkerMain() {
+    }
+
+    public static void main(String[] args) {
+        WorkerConfig config;
+        ProcessorRegistry registry;
+        try {
+            config = WorkerConfig.from(Settings.fromEnvironment());
+            List<Processor> execs = config.processorsFile() == null ? List.of()
+                    : ExecRegistryFile.read(config.processorsFile()).stream().map(c -> (Processor) new ExecProcessor(c)).toList();
+            registry = new ProcessorRegistry(execs);
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println("pipewright worker: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            run(config, registry);
+        } catch (Exception e) {
+            System.err.println("pipewright worker: cannot start: " + e.getMessage());
+            LOG.debug("start-up failure", e);
+            System.exit(1);
+        }
+    }
+
+    static void run(WorkerConfig config, ProcessorRegistry registry) throws Exception {
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        WorkerMetrics metrics = new WorkerMetrics(meters);
+        HttpServer http = null;
+        if (config.metricsPort() > 0) {
+            try {
+                http = HttpServer.create(new InetSocketAddress(config.metricsHost(), config.metricsPort()), 0);
+            } catch (java.net.BindException e) {
+                throw new IllegalStateException("PW_METRICS_PORT=" + config.metricsPort() + " is already in use; give each worker its own port or 0 to disable");
+            }
+            http.createContext("/metrics", ex -> {
+                byte[] body = meters.scrape().getBytes(StandardCharsets.UTF_8);
+                ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                ex.sendResponseHeaders(200, body.length);
+                try (OutputStream os = ex.getResponseBody()) {
+                    os.write(body);
+                }
+            });
+            http.createContext("/health", ex -> {
+                byte[] body = "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(200, body.length);
+                try (OutputStream os = ex.getResponseBody()) {
+                    os.write(body);
+                }
+            });
+            http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            http.start();
+        }
+
+        RedisConnector redis = new RedisConnector(config.common().redisUri());
+        StatefulRedisConnection<byte[], byte[]> connection = redis.connectBytes();
+        new Scripts(connection).loadAll();
+        AttemptStore store = new AttemptStore(config.common().keys(), connection);
+        Topology topology = new Topology(config.common().keys(), config.common().queueType());
+        TaskConsumer consumer = new TaskConsumer(config, registry, store, topology, metrics);
+
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("pools", String.join(",", config.pools()));
+        info.put("processors", String.join(",", registry.names()));
+        info.put("concurrency", Integer.toString(config.concurrency()));
+        info.put("version", VERSION);
+        info.put("started", Long.toString(System.currentTimeMillis()));
+        info.put("host", java.net.InetAddress.getLocalHost().getHostName());
+        info.put("pid", Long.toString(ProcessHandle.current().pid()));
+
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("worker-timer-", 0).factory());
+        Runnable register = () -> {
+            try {
+                Map<String, String> fields = new LinkedHashMap<>(info);
+                fields.put("inflight", Integer.toString(metrics.inFlight().get()));
+                fields.put("lastSeen", Long.toString(System.currentTimeMillis()));
+                store.register(config.workerId(), fields);
+            } catch (Exception e) {
+                LOG.warn("cannot register with Redis: {}", e.toString());
+            }
+        };
+        register.run();
+        long renewEvery = Math.max(200, config.lease().toMillis() / 3);
+        timers.scheduleWithFixedDelay(register, 2, 2, TimeUnit.SECONDS);
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                for (String lost : store.renew(consumer.runningAttempts(), config.lease())) {
+                    consumer.interrupt(lost);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("lease renewal failed: {}", e.toString());
+            }
+        }, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
+
+        Connection rabbit = new RabbitConnector(config.common().rabbitUri()).connect("pipewright-worker-" + config.workerId());
+        consumer.start(rabbit);
+        LOG.info("worker {} consuming pools {} with concurrency {}; processors {}", config.workerId(), config.pools(),
+                config.concurrency(), registry.names());
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        HttpServer httpServer = http;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("worker {} stopping: finishing running attempts (up to {})", config.workerId(), config.shutdownGrace());
+            try {
+                consumer.stop(config.shutdownGrace());
+                store.unregister(config.workerId());
+                rabbit.close(2000);
+            } catch (Exception e) {
+                LOG.warn("unclean shutdown: {}", e.toString());
+            }
+            timers.shutdownNow();
+            if (httpServer != null) {
+                httpServer.stop(0);
+            }
+            redis.close();
+            stopped.countDown();
+        }, "worker-shutdown"));
+        stopped.await();
+    }
+}

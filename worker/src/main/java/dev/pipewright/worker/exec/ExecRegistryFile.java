@@ -1,0 +1,110 @@
+package dev.pipewright.worker.exec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.protocol.parse.DocumentException;
+import dev.pipewright.protocol.parse.PipelineParser;
+import dev.pipewright.protocol.parse.SafeDocumentReader;
+import dev.pipewright.protocol.pipeline.Durations;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads the worker's registry of {@code exec} processors ({@code PW_PROCESSORS}):
+ * <pre>
+ * processors:
+ *   extract_text:
+ *     command: [python3, modules/extract_text.py]   # argv; relative paths resolve from workdir
+ *     workdir: .                                   # default: this file's directory
+ *     env: {LANG: C.UTF-8}
+ *     timeout: 10m
+ *     permanentExitCodes: [2]                       # other non-zero codes are retryable
+ * </pre>
+ */
+public final class ExecRegistryFile {
+    private static final Set<String> FIELDS = Set.of("command", "workdir", "env", "timeout", "permanentExitCodes", "description");
+
+    private ExecRegistryFile() {
+    }
+
+    public static List<ExecCommand> read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read processor registry " + file + ": " + e.getMessage());
+        }
+        JsonNode root;
+        try {
+            root = new SafeDocumentReader().read(text);
+        } catch (DocumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
+        Path base = file.toAbsolutePath().getParent();
+        JsonNode processors = root.get("processors");
+        if (processors == null || !processors.isObject()) {
+            throw new IllegalArgumentException(file + ": expected a mapping 'processors' of name -> {command: [...]}");
+        }
+        List<ExecCommand> commands = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = processors.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String where = file + ": processors." + e.getKey();
+            if (!PipelineParser.NAME.matcher(e.getKey()).matches()) {
+                throw new IllegalArgumentException(where + ": bad processor name");
+            }
+            JsonNode body = e.getValue();
+            if (body == null || !body.isObject()) {
+                throw new IllegalArgumentException(where + ": expected {command: [program, args...]}");
+            }
+            for (Iterator<String> f = body.fieldNames(); f.hasNext(); ) {
+                String field = f.next();
+                if (!FIELDS.contains(field)) {
+                    throw new IllegalArgumentException(where + "." + field + ": unknown field; expected one of " + FIELDS);
+                }
+            }
+            JsonNode command = body.get("command");
+            if (command == null || !command.isArray() || command.isEmpty()) {
+                throw new IllegalArgumentException(where + ".command: expected a non-empty list [program, args...]");
+            }
+            List<String> argv = new ArrayList<>();
+            for (JsonNode a : command) {
+                if (!a.isValueNode()) {
+                    throw new IllegalArgumentException(where + ".command: every element must be text");
+                }
+                argv.add(a.asText());
+            }
+            Path workdir = body.hasNonNull("workdir") ? base.resolve(body.get("workdir").asText()).normalize() : base;
+            Map<String, String> env = new LinkedHashMap<>();
+            if (body.hasNonNull("env")) {
+                body.get("env").fields().forEachRemaining(v -> env.put(v.getKey(), v.getValue().asText()));
+            }
+            Duration timeout = null;
+            if (body.hasNonNull("timeout")) {
+                timeout = Durations.parse(body.get("timeout").asText());
+                if (timeout == null) {
+                    throw new IllegalArgumentException(where + ".timeout: expected a duration such as 30s or 10m");
+                }
+            }
+            Set<Integer> permanent = new HashSet<>();
+            if (body.hasNonNull("permanentExitCodes")) {
+                for (JsonNode c : body.get("permanentExitCodes")) {
+                    if (!c.isInt()) {
+                        throw new IllegalArgumentException(where + ".permanentExitCodes: expected whole numbers");
+                    }
+                    permanent.add(c.asInt());
+                }
+            }
+            commands.add(new ExecCommand(e.getKey(), List.copyOf(argv), workdir, env, timeout, permanent));
+        }
+        return commands;
+    }
+}

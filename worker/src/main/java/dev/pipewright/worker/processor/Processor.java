@@ -1,0 +1,15 @@
+package dev.pipewright.worker.processor;
+
+/**
+ * The code a worker runs for a process node. Implementations are found with
+ * {@link java.util.ServiceLoader} (list them in {@code META-INF/services/dev.pipewright.worker.processor.Processor})
+ * or are {@code exec} commands registered by the worker's operator. A processor must return a
+ * value for every declared output; it may be interrupted when its attempt is cancelled or loses
+ * its lease.
+ */
+public interface Processor {
+    /** The name pipelines use in {@code processor:}. */
+    String name();
+
+    TaskResult process(TaskContext context) throws Exception;
+}

@@ -1,0 +1,46 @@
+package dev.pipewright.worker.runtime;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The worker's meters, all registered here; tags are bounded (pool, processor, outcome). */
+public final class WorkerMetrics {
+    private final MeterRegistry registry;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    public WorkerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        registry.gauge("pipewright.worker.inflight", inFlight);
+    }
+
+    public AtomicInteger inFlight() {
+        return inFlight;
+    }
+
+    public void started(String pool, String processor) {
+        Counter.builder("pipewright.tasks.started").tag("pool", pool).tag("processor", processor).register(registry).increment();
+    }
+
+    public void finished(String pool, String processor, String outcome, Duration runTime) {
+        Counter.builder("pipewright.tasks.finished").tag("pool", pool).tag("processor", processor).tag("outcome", outcome)
+                .register(registry).increment();
+        Timer.builder("pipewright.task.duration").tag("pool", pool).tag("processor", processor)
+                .publishPercentileHistogram().register(registry).record(runTime);
+    }
+
+    public void duplicateDropped(String pool) {
+        Counter.builder("pipewright.messages.duplicates").tag("pool", pool).register(registry).increment();
+    }
+
+    public void fenced(String pool) {
+        Counter.builder("pipewright.attempts.fenced").tag("pool", pool).register(registry).increment();
+    }
+
+    public void deadLettered(String pool) {
+        Counter.builder("pipewright.messages.deadlettered").tag("pool", pool).register(registry).increment();
+    }
+}

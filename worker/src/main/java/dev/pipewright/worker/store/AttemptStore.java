@@ -1,0 +1,162 @@
+package dev.pipewright.worker.store;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.infra.redis.Script;
+import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.message.ContentTypes;
+import dev.pipewright.protocol.message.TaskMessage;
+import dev.pipewright.protocol.message.TaskSpec;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static dev.pipewright.infra.redis.Scripts.bytes;
+
+/** The worker's side of the Redis state: claim, commit, lease renewal, task logs, registration. */
+public final class AttemptStore {
+    public static final int LOG_LINES_KEPT = 2000;
+    public static final int LOG_LINE_MAX = 4096;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Keys keys;
+    private final Scripts scripts;
+    private final RedisAsyncCommands<byte[], byte[]> redis;
+
+    public AttemptStore(Keys keys, StatefulRedisConnection<byte[], byte[]> connection) {
+        this.keys = keys;
+        this.scripts = new Scripts(connection);
+        this.redis = connection.async();
+    }
+
+    public Claim claim(TaskMessage m, String attemptId, String workerId, Duration lease) throws Exception {
+        JobId job = new JobId(m.job());
+        List<Object> r = await(scripts.<List<Object>>run(Script.CLAIM, ScriptOutputType.MULTI,
+                Scripts.keys(keys.task(job, m.node()), keys.job(job), keys.leases(m.shard()), keys.data(job)),
+                bytes(Long.toString(m.dispatch())), bytes(attemptId), bytes(workerId),
+                bytes(Long.toString(lease.toMillis())), bytes(Keys.member(job, m.node()))));
+        String status = Scripts.text(r.get(0));
+        return switch (status) {
+            case "stale" -> new Claim.Stale(Scripts.text(r.get(1)));
+            case "missing" -> new Claim.MissingInput(Scripts.text(r.get(1)));
+            case "ok" -> {
+                TaskSpec spec = JSON.readValue((byte[]) r.get(1), TaskSpec.class);
+                Map<String, Object> params = JSON.readValue((byte[]) r.get(2), new TypeReference<LinkedHashMap<String, Object>>() { });
+                int attempt = Integer.parseInt(Scripts.text(r.get(3)));
+                Map<String, byte[]> inputs = new LinkedHashMap<>();
+                for (int i = 0; i < spec.inputs().size(); i++) {
+                    inputs.put(spec.inputs().get(i), (byte[]) r.get(4 + i));
+                }
+                yield new Claim.Claimed(spec, params, attempt, inputs);
+            }
+            default -> throw new IllegalStateException("unexpected claim answer " + status);
+        };
+    }
+
+    /** Commits a success; returns 'ok' or 'fenced'. */
+    public String commitSuccess(TaskMessage m, String attemptId, Map<String, byte[]> outputs) throws Exception {
+        List<byte[]> args = commonArgs(m, attemptId, "ok", "", -1);
+        for (Map.Entry<String, byte[]> e : outputs.entrySet()) {
+            args.add(bytes(e.getKey()));
+            args.add(e.getValue());
+            args.add(bytes(ContentTypes.sniff(e.getValue())));
+        }
+        return commit(m, args);
+    }
+
+    /** Commits a failure; returns 'retry', 'failed' or 'fenced'. {@code retryDelayMs < 0}: not retryable. */
+    public String commitFailure(TaskMessage m, String attemptId, String error, long retryDelayMs) throws Exception {
+        return commit(m, commonArgs(m, attemptId, "fail", error, retryDelayMs));
+    }
+
+    private String commit(TaskMessage m, List<byte[]> args) throws Exception {
+        JobId job = new JobId(m.job());
+        return Scripts.text(await(scripts.run(Script.COMMIT, ScriptOutputType.STATUS,
+                Scripts.keys(keys.task(job, m.node()), keys.job(job), keys.leases(m.shard()), keys.data(job),
+                        keys.events(m.shard()), keys.timers(m.shard()), keys.contentTypes(job)),
+                args.toArray(new byte[0][]))));
+    }
+
+    private static List<byte[]> commonArgs(TaskMessage m, String attemptId, String outcome, String error, long delay) {
+        List<byte[]> args = new ArrayList<>();
+        args.add(bytes(attemptId));
+        args.add(bytes(outcome));
+        args.add(bytes(error.length() > 8000 ? error.substring(0, 8000) + "…" : error));
+        args.add(bytes(Long.toString(delay)));
+        args.add(bytes(Keys.member(new JobId(m.job()), m.node())));
+        args.add(bytes(m.job()));
+        args.add(bytes(m.node()));
+        return args;
+    }
+
+    /** Renews the leases of running attempts; returns those no longer held (to be interrupted). */
+    public List<String> renew(Map<String, TaskMessage> attempts, Duration lease) {
+        List<String> lost = new ArrayList<>();
+        Map<String, CompletableFuture<Long>> pending = new LinkedHashMap<>();
+        attempts.forEach((attemptId, m) -> {
+            JobId job = new JobId(m.job());
+            pending.put(attemptId, scripts.<Long>run(Script.RENEW, ScriptOutputType.INTEGER,
+                    Scripts.keys(keys.task(job, m.node()), keys.leases(m.shard())),
+                    bytes(attemptId), bytes(Keys.member(job, m.node())), bytes(Long.toString(lease.toMillis()))).toCompletableFuture());
+        });
+        pending.forEach((attemptId, f) -> {
+            try {
+                if (f.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) == 0L) {
+                    lost.add(attemptId);
+                }
+            } catch (Exception e) {
+                // Redis unreachable: keep running; the lease decides once Redis is back
+            }
+        });
+        return lost;
+    }
+
+    public void log(TaskMessage m, int attempt, String line) {
+        JobId job = new JobId(m.job());
+        byte[] key = bytes(keys.taskLog(job, m.node()));
+        String text = line.length() > LOG_LINE_MAX ? line.substring(0, LOG_LINE_MAX) + "…" : line;
+        redis.rpush(key, bytes("#" + attempt + " " + text));
+        redis.ltrim(key, -LOG_LINES_KEPT, -1);
+    }
+
+    public void register(String workerId, Map<String, String> fields) throws Exception {
+        byte[] key = bytes(keys.worker(workerId));
+        Map<byte[], byte[]> map = new LinkedHashMap<>();
+        fields.forEach((k, v) -> map.put(bytes(k), bytes(v)));
+        await(redis.hset(key, map));
+        await(redis.pexpire(key, 60_000));
+        await(redis.zadd(bytes(keys.workerIndex()), System.currentTimeMillis(), bytes(workerId)));
+    }
+
+    public void unregister(String workerId) throws Exception {
+        await(redis.zrem(bytes(keys.workerIndex()), bytes(workerId)));
+        await(redis.del(bytes(keys.worker(workerId))));
+    }
+
+    private static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+        try {
+            return stage.toCompletableFuture().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        } catch (TimeoutException e) {
+            throw new IOException("Redis did not answer within " + CALL_TIMEOUT.toSeconds() + "s", e);
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package dev.pipewright.worker.store;
+
+import dev.pipewright.protocol.message.TaskSpec;
+
+import java.util.Map;
+
+/** The answer to a claim. */
+public sealed interface Claim {
+    /** The attempt is ours: run it. */
+    record Claimed(TaskSpec spec, Map<String, Object> parameters, int attempt, Map<String, byte[]> inputs) implements Claim {
+    }
+
+    /** Claimed, but an input has no value: fail the attempt for good. */
+    record MissingInput(String dataNode) implements Claim {
+    }
+
+    /** A duplicate or superseded message; the task is in {@code state}. */
+    record Stale(String state) implements Claim {
+    }
+}
