@@ -3,7 +3,7 @@
 -- ARGV: attempt id, 'ok'|'fail', error text, retry delay ms (-1: not retryable), lease member,
 --       job id, node, then triples of output data node, value, content type
 -- Returns 'ok', 'retry', 'failed' or 'fenced'.
-local st = redis.call('HMGET', KEYS[1], 'state', 'attempt', 'attempts', 'max')
+local st = redis.call('HMGET', KEYS[1], 'state', 'attempt', 'attempts', 'max', 'sink')
 if st[1] ~= 'RUNNING' or st[2] ~= ARGV[1] then
   return 'fenced'
 end
@@ -17,7 +17,12 @@ if ARGV[2] == 'ok' then
   end
   redis.call('HSET', KEYS[1], 'state', 'SUCCESS', 'ended', now)
   redis.call('HDEL', KEYS[1], 'error')
-  redis.call('XADD', KEYS[5], '*', 'j', ARGV[6], 'n', ARGV[7], 'a', ARGV[1], 'o', 'ok')
+  if st[5] then
+    -- outputs with a source are copied to the data store by the overseer before it releases
+    redis.call('XADD', KEYS[5], '*', 'j', ARGV[6], 'n', ARGV[7], 'a', ARGV[1], 'o', 'ok', 'w', st[5])
+  else
+    redis.call('XADD', KEYS[5], '*', 'j', ARGV[6], 'n', ARGV[7], 'a', ARGV[1], 'o', 'ok')
+  end
   return 'ok'
 end
 local delay = tonumber(ARGV[4])

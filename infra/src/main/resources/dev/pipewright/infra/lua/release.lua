@@ -34,4 +34,4 @@ else
   skip_descendants(job_key, node, "upstream task '" .. node .. "' did not succeed")
 end
 ack()
-return released
+return tostring(released)

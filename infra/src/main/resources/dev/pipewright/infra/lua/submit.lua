@@ -33,6 +33,9 @@ for _, t in ipairs(tasks) do
   end
   redis.call('HSET', job_key .. ':t:' .. t.node, 'state', 'PENDING', 'processor', t.processor, 'pool', t.pool,
     'spec', t.spec, 'in', cjson.encode(t['in']), 'np', t.np, 'ch', cjson.encode(t.ch), 'attempts', 0, 'max', t.max, 'lost', 0)
+  if t.sink then
+    redis.call('HSET', job_key .. ':t:' .. t.node, 'sink', t.sink)
+  end
 end
 if #batch > 0 then
   redis.call('RPUSH', KEYS[4], unpack(batch))

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -34,6 +35,9 @@ import java.io.StringReader;
  * with a line and column where the parser knows them.
  */
 public final class SafeDocumentReader {
+    private static final java.util.Set<String> CORE_TAGS = java.util.Set.of("tag:yaml.org,2002:str",
+            "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+            "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq");
     private final DocumentLimits limits;
     private final ObjectMapper json;
     private final ObjectMapper yaml;
@@ -53,7 +57,9 @@ public final class SafeDocumentReader {
         options.setAllowDuplicateKeys(false);
         options.setMaxAliasesForCollections(0);
         options.setNestingDepthLimit(limits.maxDepth());
-        YAMLFactory factory = YAMLFactory.builder().loaderOptions(options).streamReadConstraints(constraints).build();
+        // the builder does not start from YAMLFactory's default features: "key:" must read as null, not ""
+        YAMLFactory factory = YAMLFactory.builder().loaderOptions(options).streamReadConstraints(constraints)
+                .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
         this.yaml = new YAMLMapper(factory).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     }
 
@@ -105,11 +111,8 @@ public final class SafeDocumentReader {
                 }
                 String tag = event instanceof ScalarEvent s ? s.getTag()
                         : event instanceof CollectionStartEvent c ? c.getTag() : null;
-                if (tag != null && !tag.equals("!") && !tag.startsWith("tag:yaml.org,2002:")) {
-                    throw refused(event.getStartMark(), "tags (" + tag + ") are not allowed");
-                }
-                if (tag != null && (tag.endsWith(":binary") || tag.endsWith(":set") || tag.endsWith(":omap")
-                        || tag.endsWith(":pairs") || tag.endsWith(":timestamp"))) {
+                // only the plain core-schema tags; "!!python/object:x" also expands to tag:yaml.org,2002:...
+                if (tag != null && !tag.equals("!") && !CORE_TAGS.contains(tag)) {
                     throw refused(event.getStartMark(), "tags (" + tag + ") are not allowed");
                 }
                 if (event instanceof DocumentStartEvent && ++documents > 1) {

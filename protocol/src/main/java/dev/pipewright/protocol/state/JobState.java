@@ -30,4 +30,10 @@ public enum JobState {
     public boolean canMoveTo(JobState to) {
         return ALLOWED.get(this).contains(to);
     }
+
+    public static void checkTransition(JobState from, JobState to) {
+        if (!from.canMoveTo(to)) {
+            throw new IllegalStateTransitionException(from.name(), to.name());
+        }
+    }
 }

@@ -1,0 +1,157 @@
+package dev.pipewright.overseer;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import dev.pipewright.infra.config.ConfigException;
+import dev.pipewright.infra.config.Settings;
+import dev.pipewright.infra.rabbit.RabbitConnector;
+import dev.pipewright.infra.rabbit.Topology;
+import dev.pipewright.infra.redis.RedisConnector;
+import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.overseer.api.HttpApi;
+import dev.pipewright.overseer.config.OverseerConfig;
+import dev.pipewright.overseer.datastore.FileDataStore;
+import dev.pipewright.overseer.dispatch.OutboxRelay;
+import dev.pipewright.overseer.jobs.JobReader;
+import dev.pipewright.overseer.jobs.JobSubmitter;
+import dev.pipewright.overseer.metrics.OverseerMetrics;
+import dev.pipewright.overseer.pipelines.PipelineStore;
+import dev.pipewright.overseer.release.EventProcessor;
+import dev.pipewright.overseer.sweep.Sweeper;
+import dev.pipewright.overseer.workers.WorkerDirectory;
+import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.parse.PipelineParser;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** Starts the overseer: HTTP API, one outbox relay and one event processor per shard, the sweeper. */
+public final class OverseerMain {
+    private static final Logger LOG = LoggerFactory.getLogger(OverseerMain.class);
+
+    private OverseerMain() {
+    }
+
+    public static void main(String[] args) {
+        OverseerConfig config;
+        try {
+            config = OverseerConfig.from(Settings.fromEnvironment());
+        } catch (ConfigException e) {
+            System.err.println("pipewright overseer: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            run(config);
+        } catch (Exception e) {
+            System.err.println("pipewright overseer: cannot start: " + e.getMessage());
+            LOG.debug("start-up failure", e);
+            System.exit(1);
+        }
+    }
+
+    static void run(OverseerConfig config) throws Exception {
+        Keys keys = config.common().keys();
+        Files.createDirectories(config.dataDir());
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        OverseerMetrics metrics = new OverseerMetrics(meters);
+
+        RedisConnector redis = new RedisConnector(config.common().redisUri());
+        StatefulRedisConnection<String, String> shared = redis.connectStrings();
+        StatefulRedisConnection<byte[], byte[]> sharedBytes = redis.connectBytes();
+        Scripts scripts = new Scripts(sharedBytes);
+        scripts.loadAll();
+        Topology topology = new Topology(keys, config.common().queueType());
+        Connection rabbit = new RabbitConnector(config.common().rabbitUri()).connect("pipewright-overseer-" + config.instanceId());
+        try (Channel ch = rabbit.createChannel()) {
+            topology.declareShared(ch);
+            topology.declarePool(ch, "default");
+        }
+
+        FileDataStore dataStore = new FileDataStore(config.dataDir());
+        PipelineParser parser = new PipelineParser();
+        PipelineStore pipelines = new PipelineStore(keys, shared.async(), parser);
+        WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());
+        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers);
+        JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
+
+        List<Runnable> stoppers = new ArrayList<>();
+        List<Thread> loops = new ArrayList<>();
+        List<AutoCloseable> dedicated = new ArrayList<>();
+        for (int shard = 0; shard < keys.shards(); shard++) {
+            StatefulRedisConnection<String, String> relayConn = redis.connectStrings();
+            StatefulRedisConnection<String, String> eventConn = redis.connectStrings();
+            dedicated.add(relayConn);
+            dedicated.add(eventConn);
+            OutboxRelay relay = new OutboxRelay(keys, shard, config.instanceId(), relayConn, rabbit, topology, metrics);
+            EventProcessor events = new EventProcessor(keys, shard, config.instanceId(), eventConn, sharedBytes, dataStore, metrics);
+            stoppers.add(relay::stop);
+            stoppers.add(events::stop);
+            loops.add(Thread.ofVirtual().name("relay-" + shard).start(relay));
+            loops.add(Thread.ofVirtual().name("events-" + shard).start(events));
+        }
+        Sweeper sweeper = new Sweeper(keys, shared.async(), scripts, config.sweepInterval(), config.maxLostLeases(), metrics);
+        stoppers.add(sweeper::stop);
+        loops.add(Thread.ofVirtual().name("sweeper").start(sweeper));
+
+        Vertx vertx = Vertx.vertx();
+        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, workers, meters, metrics, () -> {
+            try {
+                return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                return false;
+            }
+        }, config.maxBodyBytes());
+        HttpServer server;
+        try {
+            server = vertx.createHttpServer().requestHandler(api.router(vertx))
+                    .listen(config.httpPort(), config.httpHost()).await();
+        } catch (Exception e) {
+            vertx.close();
+            throw new IllegalStateException("cannot listen on " + config.httpHost() + ":" + config.httpPort() + " (PW_HTTP_PORT): " + e.getMessage(), e);
+        }
+        LOG.info("overseer {} listening on {}:{}, {} shards, namespace '{}', data dir {}", config.instanceId(), config.httpHost(),
+                server.actualPort(), keys.shards(), keys.namespace(), dataStore.root());
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("overseer stopping");
+            stoppers.forEach(Runnable::run);
+            try {
+                server.close().await();
+            } catch (Exception ignored) {
+                // closing anyway
+            }
+            for (Thread t : loops) {
+                try {
+                    t.join(3000);
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            try {
+                rabbit.close(2000);
+            } catch (Exception ignored) {
+                // closing anyway
+            }
+            vertx.close();
+            redis.close();
+            stopped.countDown();
+        }, "overseer-shutdown"));
+        stopped.await();
+    }
+}

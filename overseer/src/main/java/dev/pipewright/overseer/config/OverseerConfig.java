@@ -1,0 +1,33 @@
+package dev.pipewright.overseer.config;
+
+import dev.pipewright.infra.config.CommonConfig;
+import dev.pipewright.infra.config.Settings;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The overseer's settings: HTTP port and bind address, the file data store root
+ * ({@code PW_DATA_DIR}), the request body cap, how often the sweeper looks at leases and timers,
+ * how many lost leases a task survives, and how long a silent worker still counts as alive.
+ */
+public record OverseerConfig(CommonConfig common, String httpHost, int httpPort, Path dataDir, int maxBodyBytes,
+                             Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId) {
+    public static final int DEFAULT_HTTP_PORT = 8080;
+    public static final int DEFAULT_MAX_BODY = 16 * 1024 * 1024;
+    public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMillis(500);
+    public static final int DEFAULT_MAX_LOST_LEASES = 3;
+    public static final Duration DEFAULT_WORKER_TTL = Duration.ofSeconds(10);
+
+    public static OverseerConfig from(Settings s) {
+        return new OverseerConfig(CommonConfig.from(s),
+                s.string("PW_HTTP_HOST", "0.0.0.0"),
+                s.integer("PW_HTTP_PORT", DEFAULT_HTTP_PORT, 1, 65535),
+                Path.of(s.string("PW_DATA_DIR", "var/data")),
+                s.integer("PW_MAX_BODY_BYTES", DEFAULT_MAX_BODY, 1024, 512 * 1024 * 1024),
+                s.duration("PW_SWEEP_INTERVAL", DEFAULT_SWEEP_INTERVAL),
+                s.integer("PW_MAX_LOST_LEASES", DEFAULT_MAX_LOST_LEASES, 0, 100),
+                s.duration("PW_WORKER_TTL", DEFAULT_WORKER_TTL),
+                s.string("PW_INSTANCE_ID", "overseer-" + ProcessHandle.current().pid()));
+    }
+}

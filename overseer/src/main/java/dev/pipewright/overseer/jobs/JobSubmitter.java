@@ -1,0 +1,228 @@
+package dev.pipewright.overseer.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pipewright.infra.redis.Script;
+import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.overseer.datastore.DataStore;
+import dev.pipewright.overseer.pipelines.StoredPipeline;
+import dev.pipewright.overseer.workers.WorkerDirectory;
+import dev.pipewright.protocol.graph.ExecutionPlan;
+import dev.pipewright.protocol.graph.PipelineGraph;
+import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.message.ContentTypes;
+import dev.pipewright.protocol.message.TaskSpec;
+import dev.pipewright.protocol.pipeline.DataNode;
+import dev.pipewright.protocol.pipeline.Parameter;
+import dev.pipewright.protocol.pipeline.Pipeline;
+import dev.pipewright.protocol.pipeline.Problem;
+import dev.pipewright.protocol.pipeline.ProcessNode;
+import dev.pipewright.protocol.pipeline.RetryPolicy;
+import io.lettuce.core.ScriptOutputType;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static dev.pipewright.infra.redis.Scripts.bytes;
+
+/**
+ * Checks a submission against its pipeline (parameters, inputs, wanted outputs, processors served
+ * by live workers), plans the run, reads job inputs from the data store, and creates the job with
+ * one atomic script that also dispatches its first tasks through the outbox.
+ */
+public final class JobSubmitter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Keys keys;
+    private final Scripts scripts;
+    private final DataStore dataStore;
+    private final WorkerDirectory workers;
+
+    public JobSubmitter(Keys keys, Scripts scripts, DataStore dataStore, WorkerDirectory workers) {
+        this.keys = keys;
+        this.scripts = scripts;
+        this.dataStore = dataStore;
+        this.workers = workers;
+    }
+
+    public JobId submit(StoredPipeline stored, SubmitRequest request, JobId id) throws Exception {
+        Pipeline pipeline = stored.pipeline();
+        PipelineGraph graph = stored.graph();
+        List<Problem> problems = new ArrayList<>();
+        Map<String, Object> params = parameters(pipeline, request.parameters(), problems);
+
+        for (int i = 0; i < request.outputs().size(); i++) {
+            String out = request.outputs().get(i);
+            if (!pipeline.dataNodes().containsKey(out)) {
+                problems.add(new Problem("outputs[" + i + "]", "unknown data node '" + out + "'"));
+            }
+        }
+        Map<String, byte[]> inputs = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : request.inputs().entrySet()) {
+            if (!pipeline.dataNodes().containsKey(e.getKey())) {
+                problems.add(new Problem("inputs." + e.getKey(), "unknown data node '" + e.getKey() + "'"));
+            } else if (graph.isProduced(e.getKey())) {
+                problems.add(new Problem("inputs." + e.getKey(), "data node '" + e.getKey() + "' is written by process node '"
+                        + graph.producerOf(e.getKey()) + "'; only job inputs can be given"));
+            } else {
+                inputs.put(e.getKey(), e.getValue());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest("invalid_request", "the job request has " + problems.size() + " problem(s)", problems);
+        }
+
+        Set<String> available = new HashSet<>(inputs.keySet());
+        for (DataNode d : pipeline.dataNodes().values()) {
+            if (d.source() != null && !graph.isProduced(d.name())) {
+                available.add(d.name());
+            }
+        }
+        ExecutionPlan plan = graph.plan(Set.copyOf(request.outputs()), available);
+        plan.missing().forEach((node, missing) -> {
+            for (String in : missing) {
+                problems.add(new Problem("processNodes." + node + ".input",
+                        "process node '" + node + "' lacks input '" + in + "': no process node writes it, it has no source, and the request gave no value in inputs"));
+            }
+        });
+        if (plan.run().isEmpty()) {
+            problems.add(new Problem("outputs", "nothing to run: no process node writes the wanted outputs " + request.outputs()));
+        }
+        for (String in : plan.jobInputs()) {
+            if (!inputs.containsKey(in) && pipeline.dataNodes().get(in).source() != null) {
+                String path;
+                try {
+                    path = Templates.resolve(pipeline.dataNodes().get(in).source(), params);
+                } catch (IllegalArgumentException e) {
+                    problems.add(new Problem("dataNodes." + in + ".source", e.getMessage()));
+                    continue;
+                }
+                byte[] bytes;
+                try {
+                    bytes = dataStore.read(path);
+                } catch (java.io.IOException e) {
+                    problems.add(new Problem("dataNodes." + in + ".source", "cannot read '" + path + "': " + e.getMessage()));
+                    continue;
+                }
+                if (bytes == null) {
+                    problems.add(new Problem("dataNodes." + in + ".source", "'" + path + "' does not exist in the data store"));
+                } else {
+                    inputs.put(in, bytes);
+                }
+            }
+        }
+        Map<String, Set<String>> served = workers.served();
+        for (String node : plan.run()) {
+            ProcessNode p = pipeline.processNodes().get(node);
+            if (!served.getOrDefault(p.pool(), Set.of()).contains(p.processor())) {
+                problems.add(new Problem("processNodes." + node + ".processor", "no live worker serves processor '"
+                        + p.processor() + "' in pool '" + p.pool() + "'"
+                        + (served.containsKey(p.pool()) ? "" : " (no worker consumes that pool)")));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest("invalid_request", "the job cannot run: " + problems.size() + " problem(s)", problems);
+        }
+
+        Set<String> runSet = new HashSet<>(plan.run());
+        ArrayNode tasks = JSON.createArrayNode();
+        for (String node : plan.run()) {
+            ProcessNode p = pipeline.processNodes().get(node);
+            RetryPolicy r = p.retries();
+            TaskSpec spec = new TaskSpec(p.processor(), p.config(), p.input(), p.output(), r.backoff().name(),
+                    r.initial().toMillis(), r.maxDelay().toMillis(), r.jitter(), p.timeout() == null ? 0 : p.timeout().toMillis());
+            ObjectNode t = tasks.addObject();
+            t.put("node", node);
+            t.put("processor", p.processor());
+            t.put("pool", p.pool());
+            t.put("spec", JSON.writeValueAsString(spec));
+            ArrayNode in = t.putArray("in");
+            p.input().forEach(in::add);
+            t.put("np", graph.parentsOf(node).size());
+            ArrayNode ch = t.putArray("ch");
+            graph.childrenOf(node).stream().filter(runSet::contains).forEach(ch::add);
+            t.put("max", r.max());
+            ObjectNode sink = JSON.createObjectNode();
+            for (String out : p.output()) {
+                String source = pipeline.dataNodes().get(out).source();
+                if (source != null) {
+                    sink.put(out, Templates.resolve(source, params));
+                }
+            }
+            if (!sink.isEmpty()) {
+                t.put("sink", JSON.writeValueAsString(sink));
+            }
+        }
+        ObjectNode job = JSON.createObjectNode();
+        job.put("id", id.value());
+        job.put("pipeline", stored.id());
+        job.put("version", stored.version());
+        job.put("params", JSON.writeValueAsString(params));
+        job.put("outputs", JSON.writeValueAsString(request.outputs()));
+        job.put("pruned", JSON.writeValueAsString(plan.pruned()));
+
+        int shard = id.shard(keys.shards());
+        List<byte[]> args = new ArrayList<>();
+        args.add(bytes(JSON.writeValueAsString(job)));
+        args.add(bytes(JSON.writeValueAsString(tasks)));
+        args.add(bytes(request.start() ? "1" : "0"));
+        args.add(bytes(id.value()));
+        args.add(bytes(Integer.toString(shard)));
+        for (Map.Entry<String, byte[]> e : inputs.entrySet()) {
+            args.add(bytes(e.getKey()));
+            args.add(e.getValue());
+            args.add(bytes(ContentTypes.sniff(e.getValue())));
+        }
+        String result = Scripts.text(scripts.run(Script.SUBMIT, ScriptOutputType.STATUS,
+                Scripts.keys(keys.job(id), keys.outbox(shard), keys.jobIndex(shard), keys.nodes(id), keys.data(id), keys.contentTypes(id)),
+                args.toArray(new byte[0][])).toCompletableFuture().get(30, TimeUnit.SECONDS));
+        if ("exists".equals(result)) {
+            throw ApiException.conflict("job " + id + " already exists");
+        }
+        return id;
+    }
+
+    private static Map<String, Object> parameters(Pipeline pipeline, Map<String, Object> given, List<Problem> problems) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : given.entrySet()) {
+            Parameter p = pipeline.parameters().get(e.getKey());
+            if (p == null) {
+                problems.add(new Problem("parameters." + e.getKey(), "unknown parameter; the pipeline declares "
+                        + pipeline.parameters().keySet()));
+            } else if (e.getValue() != null && p.type() != null && !p.type().accepts(e.getValue())) {
+                problems.add(new Problem("parameters." + e.getKey(), "expected a value of type " + p.type().wireName()
+                        + ", got " + describe(e.getValue())));
+            } else {
+                params.put(e.getKey(), e.getValue());
+            }
+        }
+        for (Parameter p : pipeline.parameters().values()) {
+            if (params.get(p.name()) == null && !given.containsKey(p.name())) {
+                if (p.defaultValue() != null) {
+                    params.put(p.name(), p.defaultValue());
+                } else if (p.required()) {
+                    problems.add(new Problem("parameters." + p.name(), "missing: required parameter of type "
+                            + (p.type() == null ? "string" : p.type().wireName())));
+                }
+            }
+        }
+        return params;
+    }
+
+    private static String describe(Object v) {
+        if (v instanceof String s) return "text '" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "'";
+        if (v instanceof Number) return "the number " + v;
+        if (v instanceof Boolean) return "a boolean";
+        if (v instanceof Map) return "a mapping";
+        if (v instanceof List) return "a list";
+        return v.getClass().getSimpleName();
+    }
+}

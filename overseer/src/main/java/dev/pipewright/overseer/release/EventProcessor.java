@@ -1,0 +1,169 @@
+package dev.pipewright.overseer.release;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.infra.redis.Script;
+import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.overseer.datastore.DataStore;
+import dev.pipewright.overseer.dispatch.StreamGroups;
+import dev.pipewright.overseer.metrics.OverseerMetrics;
+import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.keys.Keys;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static dev.pipewright.infra.redis.Scripts.bytes;
+
+/**
+ * Reads one shard's completion events with a consumer group and applies each with the release
+ * script (which acknowledges it in the same atomic step). Outputs that have a {@code source} are
+ * copied to the data store first, so a crash in between repeats the copy, never skips it.
+ */
+public final class EventProcessor implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventProcessor.class);
+    public static final String GROUP = "overseer";
+    private static final int BATCH = 1000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Keys keys;
+    private final int shard;
+    private final String consumer;
+    private final StatefulRedisConnection<String, String> connection;
+    private final Scripts scripts;
+    private final StatefulRedisConnection<byte[], byte[]> bytesConnection;
+    private final DataStore dataStore;
+    private final OverseerMetrics metrics;
+    private volatile boolean running = true;
+
+    public EventProcessor(Keys keys, int shard, String consumer, StatefulRedisConnection<String, String> connection,
+                          StatefulRedisConnection<byte[], byte[]> bytesConnection, DataStore dataStore, OverseerMetrics metrics) {
+        this.keys = keys;
+        this.shard = shard;
+        this.consumer = consumer;
+        this.connection = connection;
+        this.bytesConnection = bytesConnection;
+        this.scripts = new Scripts(bytesConnection);
+        this.dataStore = dataStore;
+        this.metrics = metrics;
+    }
+
+    public void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        RedisCommands<String, String> redis = connection.sync();
+        String stream = keys.events(shard);
+        boolean pending = true;
+        long lastClaim = 0;
+        while (running) {
+            try {
+                StreamGroups.ensure(redis, stream, GROUP);
+                if (System.currentTimeMillis() - lastClaim > 10_000) {
+                    lastClaim = System.currentTimeMillis();
+                    var claimed = redis.xautoclaim(stream, XAutoClaimArgs.Builder.xautoclaim(Consumer.from(GROUP, consumer),
+                            Duration.ofSeconds(15), "0-0").count(BATCH));
+                    if (claimed != null && !claimed.getMessages().isEmpty()) {
+                        pending = true;
+                    }
+                }
+                List<StreamMessage<String, String>> batch = pending
+                        ? redis.xreadgroup(Consumer.from(GROUP, consumer), XReadArgs.Builder.count(BATCH), XReadArgs.StreamOffset.from(stream, "0"))
+                        : redis.xreadgroup(Consumer.from(GROUP, consumer), XReadArgs.Builder.count(BATCH).block(1000), XReadArgs.StreamOffset.lastConsumed(stream));
+                if (batch.isEmpty()) {
+                    pending = false;
+                    continue;
+                }
+                boolean failed = apply(stream, batch);
+                pending = failed || (pending && batch.size() == BATCH);
+                if (failed) {
+                    Thread.sleep(500);
+                }
+            } catch (Exception e) {
+                if (!running) {
+                    break;
+                }
+                LOG.warn("shard {}: event processing error ({}); retrying", shard, e.toString());
+                pending = true;
+                sleep(1000);
+            }
+        }
+    }
+
+    /** Applies a batch, pipelined; returns true when some events must be tried again. */
+    private boolean apply(String stream, List<StreamMessage<String, String>> batch) {
+        List<CompletableFuture<Object>> results = new ArrayList<>(batch.size());
+        boolean failed = false;
+        for (StreamMessage<String, String> entry : batch) {
+            Map<String, String> f = entry.getBody();
+            String job = f.get("j");
+            String node = f.get("n");
+            String outcome = f.get("o");
+            if (job == null || node == null || outcome == null || !JobId.isValid(job)) {
+                LOG.error("shard {}: acknowledging malformed event {} {}", shard, entry.getId(), f);
+                connection.async().xack(stream, GROUP, entry.getId());
+                continue;
+            }
+            JobId id = new JobId(job);
+            if (f.get("w") != null && !copyToDataStore(id, f.get("w"))) {
+                failed = true;
+                continue;
+            }
+            results.add(scripts.run(Script.RELEASE, ScriptOutputType.STATUS,
+                    Scripts.keys(keys.job(id), stream, keys.outbox(shard)),
+                    bytes(GROUP), bytes(entry.getId()), bytes(node), bytes(outcome), bytes(job), bytes(Integer.toString(shard)))
+                    .toCompletableFuture());
+        }
+        for (CompletableFuture<Object> r : results) {
+            try {
+                Object v = r.get(30, TimeUnit.SECONDS);
+                metrics.event("duplicate".equals(Scripts.text(v)));
+            } catch (Exception e) {
+                LOG.warn("shard {}: release failed ({}); the event stays pending", shard, e.toString());
+                failed = true;
+            }
+        }
+        return failed;
+    }
+
+    private boolean copyToDataStore(JobId id, String sinkJson) {
+        try {
+            JsonNode sink = JSON.readTree(sinkJson);
+            for (Iterator<Map.Entry<String, JsonNode>> it = sink.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                byte[] value = bytesConnection.async().hget(bytes(keys.data(id)), bytes(e.getKey())).get(30, TimeUnit.SECONDS);
+                if (value != null) {
+                    dataStore.write(e.getValue().asText(), value);
+                }
+            }
+            return true;
+        } catch (Exception e) {
+            LOG.warn("cannot copy outputs of job {} to the data store ({}); will retry", id, e.toString());
+            return false;
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.pipewright.overseer.sweep;
+
+import dev.pipewright.infra.redis.Script;
+import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.overseer.metrics.OverseerMetrics;
+import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.keys.Keys;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static dev.pipewright.infra.redis.Scripts.bytes;
+
+/**
+ * The durable timers: every interval, per shard, expired leases (a worker died or was cut off:
+ * re-dispatch or fail) and due retries (re-dispatch after back-off). Timers live in Redis sorted
+ * sets, so a restarted overseer picks them up where the last one left them.
+ */
+public final class Sweeper implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
+    private static final int BATCH = 500;
+
+    private final Keys keys;
+    private final RedisAsyncCommands<String, String> redis;
+    private final Scripts scripts;
+    private final Duration interval;
+    private final int maxLostLeases;
+    private final OverseerMetrics metrics;
+    private volatile boolean running = true;
+
+    public Sweeper(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, Duration interval, int maxLostLeases,
+                   OverseerMetrics metrics) {
+        this.keys = keys;
+        this.redis = redis;
+        this.scripts = scripts;
+        this.interval = interval;
+        this.maxLostLeases = maxLostLeases;
+        this.metrics = metrics;
+    }
+
+    public void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        while (running) {
+            try {
+                for (int shard = 0; shard < keys.shards(); shard++) {
+                    sweepLeases(shard);
+                    sweepTimers(shard);
+                }
+            } catch (Exception e) {
+                LOG.warn("sweep failed ({}); trying again", e.toString());
+            }
+            try {
+                Thread.sleep(interval.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private List<String> due(String key) throws Exception {
+        return redis.zrangebyscore(key, Range.create(Double.NEGATIVE_INFINITY, (double) System.currentTimeMillis()),
+                Limit.create(0, BATCH)).get(10, TimeUnit.SECONDS);
+    }
+
+    private void sweepLeases(int shard) throws Exception {
+        for (String member : due(keys.leases(shard))) {
+            String[] parts = member.split("\\|", 2);
+            JobId job = new JobId(parts[0]);
+            String node = parts[1];
+            String r = Scripts.text(scripts.run(Script.EXPIRE, ScriptOutputType.STATUS,
+                    Scripts.keys(keys.task(job, node), keys.job(job), keys.leases(shard), keys.events(shard), keys.outbox(shard)),
+                    bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node), bytes(Integer.toString(maxLostLeases)))
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS));
+            if ("redispatched".equals(r) || "failed".equals(r)) {
+                LOG.warn("task {}/{}: lease expired; {}", job, node, r);
+                metrics.redispatched();
+            }
+        }
+    }
+
+    private void sweepTimers(int shard) throws Exception {
+        for (String member : due(keys.timers(shard))) {
+            String[] parts = member.split("\\|", 2);
+            JobId job = new JobId(parts[0]);
+            String node = parts[1];
+            String r = Scripts.text(scripts.run(Script.RETRY, ScriptOutputType.STATUS,
+                    Scripts.keys(keys.task(job, node), keys.job(job), keys.timers(shard), keys.outbox(shard)),
+                    bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node))
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS));
+            if ("dispatched".equals(r)) {
+                metrics.retried();
+            }
+        }
+    }
+}

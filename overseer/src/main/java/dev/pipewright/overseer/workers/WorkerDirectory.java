@@ -1,0 +1,59 @@
+package dev.pipewright.overseer.workers;
+
+import dev.pipewright.protocol.keys.Keys;
+import io.lettuce.core.Range;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/** Live workers, from the registrations they renew every two seconds. */
+public final class WorkerDirectory {
+    private final Keys keys;
+    private final RedisAsyncCommands<String, String> redis;
+    private final Duration ttl;
+    private volatile long cachedAt;
+    private volatile List<Map<String, String>> cached = List.of();
+
+    public WorkerDirectory(Keys keys, RedisAsyncCommands<String, String> redis, Duration ttl) {
+        this.keys = keys;
+        this.redis = redis;
+        this.ttl = ttl;
+    }
+
+    public List<Map<String, String>> alive() throws Exception {
+        long now = System.currentTimeMillis();
+        List<String> ids = redis.zrangebyscore(keys.workerIndex(), Range.create((double) (now - ttl.toMillis()), Double.POSITIVE_INFINITY))
+                .get(5, TimeUnit.SECONDS);
+        List<Map<String, String>> out = new ArrayList<>();
+        for (String id : ids) {
+            Map<String, String> w = new HashMap<>(redis.hgetall(keys.worker(id)).get(5, TimeUnit.SECONDS));
+            if (!w.isEmpty()) {
+                w.put("id", id);
+                out.add(w);
+            }
+        }
+        cached = out;
+        cachedAt = now;
+        return out;
+    }
+
+    /** Pool → processors served there by at least one live worker (cached for one second). */
+    public Map<String, Set<String>> served() throws Exception {
+        List<Map<String, String>> workers = System.currentTimeMillis() - cachedAt < 1000 ? cached : alive();
+        Map<String, Set<String>> byPool = new HashMap<>();
+        for (Map<String, String> w : workers) {
+            Set<String> processors = new HashSet<>(List.of(w.getOrDefault("processors", "").split(",")));
+            for (String pool : w.getOrDefault("pools", "").split(",")) {
+                byPool.computeIfAbsent(pool, p -> new HashSet<>()).addAll(processors);
+            }
+        }
+        return byPool;
+    }
+}
