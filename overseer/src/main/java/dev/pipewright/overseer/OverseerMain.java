@@ -63,6 +63,24 @@ public final class OverseerMain {
     }
 
     static void run(OverseerConfig config) throws Exception {
+        Running running = start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            stopped.countDown();
+        }, "overseer-shutdown"));
+        stopped.await();
+    }
+
+    /** A started overseer; {@link #close()} stops it gracefully. */
+    public interface Running extends AutoCloseable {
+        int httpPort();
+
+        @Override
+        void close();
+    }
+
+    public static Running start(OverseerConfig config) throws Exception {
         Keys keys = config.common().keys();
         Files.createDirectories(config.dataDir());
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -127,31 +145,37 @@ public final class OverseerMain {
         LOG.info("overseer {} listening on {}:{}, {} shards, namespace '{}', data dir {}", config.instanceId(), config.httpHost(),
                 server.actualPort(), keys.shards(), keys.namespace(), dataStore.root());
 
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("overseer stopping");
-            stoppers.forEach(Runnable::run);
-            try {
-                server.close().await();
-            } catch (Exception ignored) {
-                // closing anyway
+        int port = server.actualPort();
+        return new Running() {
+            @Override
+            public int httpPort() {
+                return port;
             }
-            for (Thread t : loops) {
+
+            @Override
+            public void close() {
+                LOG.info("overseer stopping");
+                stoppers.forEach(Runnable::run);
                 try {
-                    t.join(3000);
-                } catch (InterruptedException ignored) {
-                    Thread.currentThread().interrupt();
+                    server.close().await();
+                } catch (Exception ignored) {
+                    // closing anyway
                 }
+                for (Thread t : loops) {
+                    try {
+                        t.join(3000);
+                    } catch (InterruptedException ignored) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                try {
+                    rabbit.close(2000);
+                } catch (Exception ignored) {
+                    // closing anyway
+                }
+                vertx.close();
+                redis.close();
             }
-            try {
-                rabbit.close(2000);
-            } catch (Exception ignored) {
-                // closing anyway
-            }
-            vertx.close();
-            redis.close();
-            stopped.countDown();
-        }, "overseer-shutdown"));
-        stopped.await();
+        };
     }
 }

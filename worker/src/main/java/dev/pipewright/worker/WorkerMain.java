@@ -48,9 +48,7 @@ public final class WorkerMain {
         ProcessorRegistry registry;
         try {
             config = WorkerConfig.from(Settings.fromEnvironment());
-            List<Processor> execs = config.processorsFile() == null ? List.of()
-                    : ExecRegistryFile.read(config.processorsFile()).stream().map(c -> (Processor) new ExecProcessor(c)).toList();
-            registry = new ProcessorRegistry(execs);
+            registry = registry(config);
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("pipewright worker: " + e.getMessage());
             System.exit(2);
@@ -66,6 +64,24 @@ public final class WorkerMain {
     }
 
     static void run(WorkerConfig config, ProcessorRegistry registry) throws Exception {
+        Running running = start(config, registry);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.close();
+            stopped.countDown();
+        }, "worker-shutdown"));
+        stopped.await();
+    }
+
+    /** A started worker; {@link #close()} finishes running attempts (up to the grace period) and stops. */
+    public interface Running extends AutoCloseable {
+        String workerId();
+
+        @Override
+        void close();
+    }
+
+    public static Running start(WorkerConfig config, ProcessorRegistry registry) throws Exception {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
@@ -141,24 +157,36 @@ public final class WorkerMain {
         LOG.info("worker {} consuming pools {} with concurrency {}; processors {}", config.workerId(), config.pools(),
                 config.concurrency(), registry.names());
 
-        CountDownLatch stopped = new CountDownLatch(1);
         HttpServer httpServer = http;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("worker {} stopping: finishing running attempts (up to {})", config.workerId(), config.shutdownGrace());
-            try {
-                consumer.stop(config.shutdownGrace());
-                store.unregister(config.workerId());
-                rabbit.close(2000);
-            } catch (Exception e) {
-                LOG.warn("unclean shutdown: {}", e.toString());
+        return new Running() {
+            @Override
+            public String workerId() {
+                return config.workerId();
             }
-            timers.shutdownNow();
-            if (httpServer != null) {
-                httpServer.stop(0);
+
+            @Override
+            public void close() {
+                LOG.info("worker {} stopping: finishing running attempts (up to {})", config.workerId(), config.shutdownGrace());
+                try {
+                    consumer.stop(config.shutdownGrace());
+                    store.unregister(config.workerId());
+                    rabbit.close(2000);
+                } catch (Exception e) {
+                    LOG.warn("unclean shutdown: {}", e.toString());
+                }
+                timers.shutdownNow();
+                if (httpServer != null) {
+                    httpServer.stop(0);
+                }
+                redis.close();
             }
-            redis.close();
-            stopped.countDown();
-        }, "worker-shutdown"));
-        stopped.await();
+        };
+    }
+
+    /** The processors a worker with this configuration serves: built-ins, class-path SPI, registered commands. */
+    public static ProcessorRegistry registry(WorkerConfig config) {
+        List<Processor> execs = config.processorsFile() == null ? List.of()
+                : ExecRegistryFile.read(config.processorsFile()).stream().map(c -> (Processor) new ExecProcessor(c)).toList();
+        return new ProcessorRegistry(execs);
     }
 }
