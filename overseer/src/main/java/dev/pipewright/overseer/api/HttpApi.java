@@ -76,7 +76,7 @@ public final class HttpApi {
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
         router.route().handler(this::readBody);
-        router.get("/health").handler(ctx -> json(ctx, 200, Map.of("status", "UP")));
+        router.get("/health").handler(ctx -> json(ctx, 200, Map.of("status", "UP", "pid", ProcessHandle.current().pid())));
         router.get("/ready").handler(on(this::ready));
         router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
                 .end(meters.scrape()));

@@ -10,7 +10,6 @@ import dev.pipewright.protocol.pipeline.ProcessNode;
 import dev.pipewright.protocol.pipeline.Requirement;
 import dev.pipewright.protocol.pipeline.RetryPolicy;
 import dev.pipewright.protocol.pipeline.Schedule;
-import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -572,377 +571,376 @@ class PipelineParserTest {
                 processor: my_second_task
             """;
 
-    @Nested
-    class ValidPipelines {
-        @Test
-        void seed000TwoTasks() {
-            Pipeline p = assertValid(SEED_000).pipeline();
-            assertEquals(List.of("data_node_1", "data_node_2", "data_node_3"), List.copyOf(p.dataNodes().keySet()));
-            assertEquals(new DataNode("data_node_2", "intermediate.csv"), p.dataNodes().get("data_node_2"));
-            assertEquals(List.of("process_node_1", "process_node_2"), List.copyOf(p.processNodes().keySet()));
-            ProcessNode first = p.processNodes().get("process_node_1");
-            assertEquals(List.of("data_node_1"), first.input());
-            assertEquals(List.of("data_node_2"), first.output());
-            assertEquals("my_first_task", first.processor());
-            assertEquals(ProcessNode.DEFAULT_POOL, first.pool());
-            assertEquals("default", first.pool());
-            assertEquals(Map.of(), first.config());
-            assertEquals(RetryPolicy.NONE, first.retries());
-            assertNull(first.timeout());
-            assertNull(first.queueTimeout());
-            assertNull(first.heartbeat());
-            assertEquals("my_second_task", p.processNodes().get("process_node_2").processor());
-            assertNull(p.name());
-            assertNull(p.schedule());
-            assertNull(p.deadline());
-            assertTrue(p.parameters().isEmpty());
-            assertTrue(p.requirements().isEmpty());
-        }
+    // ------------------------------------------------------------------ valid pipelines
 
-        @Test
-        void seed000BasicPipeline() {
-            Pipeline p = assertValid("""
-                    dataNodes:
-                      data_node_1:
-                        source: my_input.csv
-                      data_node_2:
-                        source: my_output.csv
-                    processNodes:
-                      process_node_1:
-                        input:
-                          - data_node_1
-                        output:
-                          - data_node_2
-                        processor: my_module
-                    """).pipeline();
-            assertEquals("my_module", p.processNodes().get("process_node_1").processor());
-            assertEquals("my_output.csv", p.dataNodes().get("data_node_2").source());
-        }
+    @Test
+    void seed000TwoTasks() {
+        Pipeline p = assertValid(SEED_000).pipeline();
+        assertEquals(List.of("data_node_1", "data_node_2", "data_node_3"), List.copyOf(p.dataNodes().keySet()));
+        assertEquals(new DataNode("data_node_2", "intermediate.csv"), p.dataNodes().get("data_node_2"));
+        assertEquals(List.of("process_node_1", "process_node_2"), List.copyOf(p.processNodes().keySet()));
+        ProcessNode first = p.processNodes().get("process_node_1");
+        assertEquals(List.of("data_node_1"), first.input());
+        assertEquals(List.of("data_node_2"), first.output());
+        assertEquals("my_first_task", first.processor());
+        assertEquals(ProcessNode.DEFAULT_POOL, first.pool());
+        assertEquals("default", first.pool());
+        assertEquals(Map.of(), first.config());
+        assertEquals(RetryPolicy.NONE, first.retries());
+        assertNull(first.timeout());
+        assertNull(first.queueTimeout());
+        assertNull(first.heartbeat());
+        assertEquals("my_second_task", p.processNodes().get("process_node_2").processor());
+        assertNull(p.name());
+        assertNull(p.schedule());
+        assertNull(p.deadline());
+        assertTrue(p.parameters().isEmpty());
+        assertTrue(p.requirements().isEmpty());
+    }
 
-        @Test
-        void seed000MultipleInputsAndOutputsKeepTheirOrder() {
-            Pipeline p = assertValid("""
-                    dataNodes:
-                      data3: {source: c.csv}
-                      data1: {source: a.csv}
-                      data2: {source: b.csv}
-                      data5: {}
-                      data4: {}
-                    processNodes:
-                      task1:
-                        input:
-                          - data1
-                          - data2
-                          - data3
-                        output:
-                          - data4
-                          - data5
-                        processor: my_module
-                    """).pipeline();
-            ProcessNode task1 = p.processNodes().get("task1");
-            assertEquals(List.of("data1", "data2", "data3"), task1.input());
-            assertEquals(List.of("data4", "data5"), task1.output());
-            assertEquals(List.of("data3", "data1", "data2", "data5", "data4"), List.copyOf(p.dataNodes().keySet()));
-        }
+    @Test
+    void seed000BasicPipeline() {
+        Pipeline p = assertValid("""
+                dataNodes:
+                  data_node_1:
+                    source: my_input.csv
+                  data_node_2:
+                    source: my_output.csv
+                processNodes:
+                  process_node_1:
+                    input:
+                      - data_node_1
+                    output:
+                      - data_node_2
+                    processor: my_module
+                """).pipeline();
+        assertEquals("my_module", p.processNodes().get("process_node_1").processor());
+        assertEquals("my_output.csv", p.dataNodes().get("data_node_2").source());
+    }
 
-        @Test
-        void seed000Schedule() {
-            Pipeline p = assertValid("""
-                    dataNodes:
-                      data_node_1:
-                        source: my_input.csv
-                      data_node_2:
-                        source: my_output.csv
-                    processNodes:
-                      process_node_1:
-                        input:
-                          - data_node_1
-                        output:
-                          - data_node_2
-                        processor: my_module
-                    schedule:
-                      schedule_interval: "5 10 * * *"
-                      start_date: "2022-01-01 00:00"
-                      end_date: "2022-12-31 00:00"
-                      timezone: "Europe/Paris"
-                    """).pipeline();
-            assertEquals(new Schedule("5 10 * * *", "2022-01-01 00:00", "2022-12-31 00:00", "Europe/Paris"), p.schedule());
-        }
+    @Test
+    void seed000MultipleInputsAndOutputsKeepTheirOrder() {
+        Pipeline p = assertValid("""
+                dataNodes:
+                  data3: {source: c.csv}
+                  data1: {source: a.csv}
+                  data2: {source: b.csv}
+                  data5: {}
+                  data4: {}
+                processNodes:
+                  task1:
+                    input:
+                      - data1
+                      - data2
+                      - data3
+                    output:
+                      - data4
+                      - data5
+                    processor: my_module
+                """).pipeline();
+        ProcessNode task1 = p.processNodes().get("task1");
+        assertEquals(List.of("data1", "data2", "data3"), task1.input());
+        assertEquals(List.of("data4", "data5"), task1.output());
+        assertEquals(List.of("data3", "data1", "data2", "data5", "data4"), List.copyOf(p.dataNodes().keySet()));
+    }
 
-        @Test
-        void scheduleAsPlainCronOrMacro() {
-            String base = """
-                    dataNodes: {a: {}, b: {}}
-                    processNodes:
-                      t1: {input: [a], output: [b], processor: p}
-                    """;
-            assertEquals(new Schedule("*/15 * * * 1-5", null, null, null),
-                    assertValid(base + "schedule: \"*/15 * * * 1-5\"\n").pipeline().schedule());
-            assertEquals("@daily", assertValid(base + "schedule: \"@daily\"\n").pipeline().schedule().cron());
-            assertEquals("0 3 * * *", assertValid(base + "schedule: {cron: \"0 3 * * *\"}\n").pipeline().schedule().cron());
-        }
+    @Test
+    void seed000Schedule() {
+        Pipeline p = assertValid("""
+                dataNodes:
+                  data_node_1:
+                    source: my_input.csv
+                  data_node_2:
+                    source: my_output.csv
+                processNodes:
+                  process_node_1:
+                    input:
+                      - data_node_1
+                    output:
+                      - data_node_2
+                    processor: my_module
+                schedule:
+                  schedule_interval: "5 10 * * *"
+                  start_date: "2022-01-01 00:00"
+                  end_date: "2022-12-31 00:00"
+                  timezone: "Europe/Paris"
+                """).pipeline();
+        assertEquals(new Schedule("5 10 * * *", "2022-01-01 00:00", "2022-12-31 00:00", "Europe/Paris"), p.schedule());
+    }
 
-        @Test
-        void seed000Requirement() {
-            Pipeline p = assertValid("""
-                    dataNodes:
-                      data_node_1:
-                        source: my_input.csv
-                      data_node_2:
-                        source: my_output.csv
-                    processNodes:
-                      process_node_1:
-                        input:
-                          - data_node_1
-                        output:
-                          - data_node_2
-                        processor: my_module
-                    requirement:
-                      -
-                        name: "pandas"
-                        version: 1.5.3
-                    """).pipeline();
-            assertEquals(List.of(new Requirement("pandas", "1.5.3")), p.requirements());
-            Pipeline flow = assertValid("""
-                    dataNodes: {a: {}, b: {}}
-                    processNodes:
-                      t1: {input: [a], output: [b], processor: p}
-                    requirement: [{name: pandas, version: 1.5.3}]
-                    """).pipeline();
-            assertEquals(List.of(new Requirement("pandas", "1.5.3")), flow.requirements());
-        }
+    @Test
+    void scheduleAsPlainCronOrMacro() {
+        String base = """
+                dataNodes: {a: {}, b: {}}
+                processNodes:
+                  t1: {input: [a], output: [b], processor: p}
+                """;
+        assertEquals(new Schedule("*/15 * * * 1-5", null, null, null),
+                assertValid(base + "schedule: \"*/15 * * * 1-5\"\n").pipeline().schedule());
+        assertEquals("@daily", assertValid(base + "schedule: \"@daily\"\n").pipeline().schedule().cron());
+        assertEquals("0 3 * * *", assertValid(base + "schedule: {cron: \"0 3 * * *\"}\n").pipeline().schedule().cron());
+    }
 
-        @Test
-        void retriesAsNumber() {
-            ProcessNode t1 = assertValid("""
-                    dataNodes: {a: {}, b: {}}
-                    processNodes:
-                      t1: {input: [a], output: [b], processor: p, retries: 3}
-                    """).pipeline().processNodes().get("t1");
-            assertEquals(3, t1.retries().max());
-            assertEquals(RetryPolicy.ofMax(3), t1.retries());
-            assertEquals(Backoff.EXPONENTIAL, t1.retries().backoff());
-        }
+    @Test
+    void seed000Requirement() {
+        Pipeline p = assertValid("""
+                dataNodes:
+                  data_node_1:
+                    source: my_input.csv
+                  data_node_2:
+                    source: my_output.csv
+                processNodes:
+                  process_node_1:
+                    input:
+                      - data_node_1
+                    output:
+                      - data_node_2
+                    processor: my_module
+                requirement:
+                  -
+                    name: "pandas"
+                    version: 1.5.3
+                """).pipeline();
+        assertEquals(List.of(new Requirement("pandas", "1.5.3")), p.requirements());
+        Pipeline flow = assertValid("""
+                dataNodes: {a: {}, b: {}}
+                processNodes:
+                  t1: {input: [a], output: [b], processor: p}
+                requirement: [{name: pandas, version: 1.5.3}]
+                """).pipeline();
+        assertEquals(List.of(new Requirement("pandas", "1.5.3")), flow.requirements());
+    }
 
-        @Test
-        void retriesAsMapping() {
-            RetryPolicy retries = assertValid("""
-                    dataNodes: {a: {}, b: {}}
-                    processNodes:
-                      t1:
-                        input: [a]
-                        output: [b]
-                        processor: p
-                        retries: {max: 2, backoff: fixed, initial: 500ms}
-                    """).pipeline().processNodes().get("t1").retries();
-            assertEquals(new RetryPolicy(2, Backoff.FIXED, Duration.ofMillis(500), RetryPolicy.DEFAULT_MAX_DELAY, 0.2), retries);
-            RetryPolicy full = assertValid("""
-                    dataNodes: {a: {}, b: {}}
-                    processNodes:
-                      t1:
-                        input: [a]
-                        output: [b]
-                        processor: p
-                        retries: {max: 5, backoff: LINEAR, initial: 2s, maxDelay: 1m, jitter: 0}
-                    """).pipeline().processNodes().get("t1").retries();
-            assertEquals(new RetryPolicy(5, Backoff.LINEAR, Duration.ofSeconds(2), Duration.ofMinutes(1), 0.0), full);
-        }
+    @Test
+    void retriesAsNumber() {
+        ProcessNode t1 = assertValid("""
+                dataNodes: {a: {}, b: {}}
+                processNodes:
+                  t1: {input: [a], output: [b], processor: p, retries: 3}
+                """).pipeline().processNodes().get("t1");
+        assertEquals(3, t1.retries().max());
+        assertEquals(RetryPolicy.ofMax(3), t1.retries());
+        assertEquals(Backoff.EXPONENTIAL, t1.retries().backoff());
+    }
 
-        @Test
-        void durationsInEveryUnit() {
-            Pipeline p = assertValid("""
-                    deadline: 2d
-                    dataNodes: {a: {}, b: {}}
-                    processNodes:
-                      t1:
-                        input: [a]
-                        output: [b]
-                        processor: p
-                        timeout: 1h
-                        queueTimeout: 5m
-                        heartbeat: 500ms
-                      t2:
-                        input: [b]
-                        output: [a2]
-                        processor: p
-                        timeout: 30s
-                    """.replace("{a: {}, b: {}}", "{a: {}, b: {}, a2: {}}")).pipeline();
-            ProcessNode t1 = p.processNodes().get("t1");
-            assertEquals(Duration.ofHours(1), t1.timeout());
-            assertEquals(Duration.ofMinutes(5), t1.queueTimeout());
-            assertEquals(Duration.ofMillis(500), t1.heartbeat());
-            assertEquals(Duration.ofSeconds(30), p.processNodes().get("t2").timeout());
-            assertEquals(Duration.ofDays(2), p.deadline());
-        }
+    @Test
+    void retriesAsMapping() {
+        RetryPolicy retries = assertValid("""
+                dataNodes: {a: {}, b: {}}
+                processNodes:
+                  t1:
+                    input: [a]
+                    output: [b]
+                    processor: p
+                    retries: {max: 2, backoff: fixed, initial: 500ms}
+                """).pipeline().processNodes().get("t1").retries();
+        assertEquals(new RetryPolicy(2, Backoff.FIXED, Duration.ofMillis(500), RetryPolicy.DEFAULT_MAX_DELAY, 0.2), retries);
+        RetryPolicy full = assertValid("""
+                dataNodes: {a: {}, b: {}}
+                processNodes:
+                  t1:
+                    input: [a]
+                    output: [b]
+                    processor: p
+                    retries: {max: 5, backoff: LINEAR, initial: 2s, maxDelay: 1m, jitter: 0}
+                """).pipeline().processNodes().get("t1").retries();
+        assertEquals(new RetryPolicy(5, Backoff.LINEAR, Duration.ofSeconds(2), Duration.ofMinutes(1), 0.0), full);
+    }
 
-        @Test
-        void parameters() {
-            Map<String, Parameter> params = assertValid("""
-                    parameters:
-                      x: string
-                      n: {type: integer, default: 0}
-                      ratio: {type: number, default: 0.5, description: how much}
-                      flag: {type: boolean, required: false}
-                      tags: {type: array, default: [a, b]}
-                      untyped: {}
-                    dataNodes: {a: {source: "in/${x}.csv"}, b: {}}
-                    processNodes:
-                      t1: {input: [a], output: [b], processor: p}
-                    """).pipeline().parameters();
-            assertEquals(List.of("x", "n", "ratio", "flag", "tags", "untyped"), List.copyOf(params.keySet()));
-            assertEquals(new Parameter("x", ParamType.STRING, null, true, null), params.get("x"));
-            assertEquals(new Parameter("n", ParamType.INTEGER, 0, false, null), params.get("n"));
-            assertFalse(params.get("n").required());
-            assertEquals(new Parameter("ratio", ParamType.NUMBER, 0.5, false, "how much"), params.get("ratio"));
-            assertEquals(new Parameter("flag", ParamType.BOOLEAN, null, false, null), params.get("flag"));
-            assertEquals(List.of("a", "b"), params.get("tags").defaultValue());
-            assertEquals(new Parameter("untyped", ParamType.STRING, null, true, null), params.get("untyped"));
-        }
+    @Test
+    void durationsInEveryUnit() {
+        Pipeline p = assertValid("""
+                deadline: 2d
+                dataNodes: {a: {}, b: {}}
+                processNodes:
+                  t1:
+                    input: [a]
+                    output: [b]
+                    processor: p
+                    timeout: 1h
+                    queueTimeout: 5m
+                    heartbeat: 500ms
+                  t2:
+                    input: [b]
+                    output: [a2]
+                    processor: p
+                    timeout: 30s
+                """.replace("{a: {}, b: {}}", "{a: {}, b: {}, a2: {}}")).pipeline();
+        ProcessNode t1 = p.processNodes().get("t1");
+        assertEquals(Duration.ofHours(1), t1.timeout());
+        assertEquals(Duration.ofMinutes(5), t1.queueTimeout());
+        assertEquals(Duration.ofMillis(500), t1.heartbeat());
+        assertEquals(Duration.ofSeconds(30), p.processNodes().get("t2").timeout());
+        assertEquals(Duration.ofDays(2), p.deadline());
+    }
 
-        @Test
-        void everyFieldOfAProcessNode() {
-            Pipeline p = assertValid("""
-                    name: nightly.etl-v2
-                    description: Loads and cleans
-                    dataNodes:
-                      raw: {source: raw.csv, description: the raw dump}
-                      clean:
-                    processNodes:
-                      cleaner:
-                        description: drops bad rows
-                        input: raw
-                        output: [clean]
-                        processor: cleaner_v1
-                        pool: gpu
-                        config: {threshold: 0.5, columns: [a, b], nested: {k: v}, enabled: true}
-                        requirement: [{name: numpy, version: "2.0"}]
-                    """).pipeline();
-            assertEquals("nightly.etl-v2", p.name());
-            assertEquals("Loads and cleans", p.description());
-            assertEquals(new DataNode("clean", null), p.dataNodes().get("clean"));
-            ProcessNode n = p.processNodes().get("cleaner");
-            assertEquals(List.of("raw"), n.input());
-            assertEquals("gpu", n.pool());
-            assertEquals(Map.of("threshold", 0.5, "columns", List.of("a", "b"), "nested", Map.of("k", "v"), "enabled", true),
-                    n.config());
-            assertEquals(List.of("threshold", "columns", "nested", "enabled"), List.copyOf(n.config().keySet()));
-        }
+    @Test
+    void parameters() {
+        Map<String, Parameter> params = assertValid("""
+                parameters:
+                  x: string
+                  n: {type: integer, default: 0}
+                  ratio: {type: number, default: 0.5, description: how much}
+                  flag: {type: boolean, required: false}
+                  tags: {type: array, default: [a, b]}
+                  untyped: {}
+                dataNodes: {a: {source: "in/${x}.csv"}, b: {}}
+                processNodes:
+                  t1: {input: [a], output: [b], processor: p}
+                """).pipeline().parameters();
+        assertEquals(List.of("x", "n", "ratio", "flag", "tags", "untyped"), List.copyOf(params.keySet()));
+        assertEquals(new Parameter("x", ParamType.STRING, null, true, null), params.get("x"));
+        assertEquals(new Parameter("n", ParamType.INTEGER, 0, false, null), params.get("n"));
+        assertFalse(params.get("n").required());
+        assertEquals(new Parameter("ratio", ParamType.NUMBER, 0.5, false, "how much"), params.get("ratio"));
+        assertEquals(new Parameter("flag", ParamType.BOOLEAN, null, false, null), params.get("flag"));
+        assertEquals(List.of("a", "b"), params.get("tags").defaultValue());
+        assertEquals(new Parameter("untyped", ParamType.STRING, null, true, null), params.get("untyped"));
+    }
 
-        @Test
-        void dataNodeWithoutBodyHasNoSource() {
-            Pipeline p = assertValid("""
-                    dataNodes:
-                      a:
-                      b: ~
-                      c: {}
-                    processNodes:
-                      t1: {input: [a, b], output: [c], processor: p}
-                    """).pipeline();
-            assertNull(p.dataNodes().get("a").source());
-            assertNull(p.dataNodes().get("b").source());
-            assertNull(p.dataNodes().get("c").source());
-        }
+    @Test
+    void everyFieldOfAProcessNode() {
+        Pipeline p = assertValid("""
+                name: nightly.etl-v2
+                description: Loads and cleans
+                dataNodes:
+                  raw: {source: raw.csv, description: the raw dump}
+                  clean:
+                processNodes:
+                  cleaner:
+                    description: drops bad rows
+                    input: raw
+                    output: [clean]
+                    processor: cleaner_v1
+                    pool: gpu
+                    config: {threshold: 0.5, columns: [a, b], nested: {k: v}, enabled: true}
+                    requirement: [{name: numpy, version: "2.0"}]
+                """).pipeline();
+        assertEquals("nightly.etl-v2", p.name());
+        assertEquals("Loads and cleans", p.description());
+        assertEquals(new DataNode("clean", null), p.dataNodes().get("clean"));
+        ProcessNode n = p.processNodes().get("cleaner");
+        assertEquals(List.of("raw"), n.input());
+        assertEquals("gpu", n.pool());
+        assertEquals(Map.of("threshold", 0.5, "columns", List.of("a", "b"), "nested", Map.of("k", "v"), "enabled", true),
+                n.config());
+        assertEquals(List.of("threshold", "columns", "nested", "enabled"), List.copyOf(n.config().keySet()));
+    }
 
-        @Test
-        void coreSchemaTagsAreAccepted() {
-            Pipeline p = assertValid("""
-                    dataNodes: !!map
-                      a: {source: !!str 2024}
-                      b: {}
-                    processNodes:
-                      t1: {input: !!seq [a], output: [b], processor: p, retries: !!int 2}
-                    """).pipeline();
-            assertEquals("2024", p.dataNodes().get("a").source());
-            assertEquals(2, p.processNodes().get("t1").retries().max());
-        }
+    @Test
+    void dataNodeWithoutBodyHasNoSource() {
+        Pipeline p = assertValid("""
+                dataNodes:
+                  a:
+                  b: ~
+                  c: {}
+                processNodes:
+                  t1: {input: [a, b], output: [c], processor: p}
+                """).pipeline();
+        assertNull(p.dataNodes().get("a").source());
+        assertNull(p.dataNodes().get("b").source());
+        assertNull(p.dataNodes().get("c").source());
+    }
 
-        @Test
-        void jsonFormGivesTheSameModel() {
-            String yaml = """
-                    name: demo
-                    parameters:
-                      x: string
-                      n: {type: integer, default: 0}
-                    dataNodes:
-                      data1: {source: a.csv}
-                      data2: {source: b.csv}
-                      data3: {source: c.csv}
-                      data4: {}
-                      data5: {source: "out/${x}.csv"}
-                    processNodes:
-                      task1:
-                        input: [data1, data2, data3]
-                        output: [data4, data5]
-                        processor: my_module
-                        config: {threshold: 0.5, columns: [a, b]}
-                        timeout: 30s
-                        retries: {max: 2, backoff: fixed, initial: 500ms}
-                    schedule:
-                      schedule_interval: "5 10 * * *"
-                      start_date: "2022-01-01 00:00"
-                      end_date: "2022-12-31 00:00"
-                      timezone: "Europe/Paris"
-                    deadline: 1h
-                    requirement: [{name: pandas, version: 1.5.3}]
-                    """;
-            String json = """
-                    {
-                      "name": "demo",
-                      "parameters": {"x": "string", "n": {"type": "integer", "default": 0}},
-                      "dataNodes": {
-                        "data1": {"source": "a.csv"},
-                        "data2": {"source": "b.csv"},
-                        "data3": {"source": "c.csv"},
-                        "data4": {},
-                        "data5": {"source": "out/${x}.csv"}
-                      },
-                      "processNodes": {
-                        "task1": {
-                          "input": ["data1", "data2", "data3"],
-                          "output": ["data4", "data5"],
-                          "processor": "my_module",
-                          "config": {"threshold": 0.5, "columns": ["a", "b"]},
-                          "timeout": "30s",
-                          "retries": {"max": 2, "backoff": "fixed", "initial": "500ms"}
-                        }
-                      },
-                      "schedule": {
-                        "schedule_interval": "5 10 * * *",
-                        "start_date": "2022-01-01 00:00",
-                        "end_date": "2022-12-31 00:00",
-                        "timezone": "Europe/Paris"
-                      },
-                      "deadline": "1h",
-                      "requirement": [{"name": "pandas", "version": "1.5.3"}]
+    @Test
+    void coreSchemaTagsAreAccepted() {
+        Pipeline p = assertValid("""
+                dataNodes: !!map
+                  a: {source: !!str 2024}
+                  b: {}
+                processNodes:
+                  t1: {input: !!seq [a], output: [b], processor: p, retries: !!int 2}
+                """).pipeline();
+        assertEquals("2024", p.dataNodes().get("a").source());
+        assertEquals(2, p.processNodes().get("t1").retries().max());
+    }
+
+    @Test
+    void jsonFormGivesTheSameModel() {
+        String yaml = """
+                name: demo
+                parameters:
+                  x: string
+                  n: {type: integer, default: 0}
+                dataNodes:
+                  data1: {source: a.csv}
+                  data2: {source: b.csv}
+                  data3: {source: c.csv}
+                  data4: {}
+                  data5: {source: "out/${x}.csv"}
+                processNodes:
+                  task1:
+                    input: [data1, data2, data3]
+                    output: [data4, data5]
+                    processor: my_module
+                    config: {threshold: 0.5, columns: [a, b]}
+                    timeout: 30s
+                    retries: {max: 2, backoff: fixed, initial: 500ms}
+                schedule:
+                  schedule_interval: "5 10 * * *"
+                  start_date: "2022-01-01 00:00"
+                  end_date: "2022-12-31 00:00"
+                  timezone: "Europe/Paris"
+                deadline: 1h
+                requirement: [{name: pandas, version: 1.5.3}]
+                """;
+        String json = """
+                {
+                  "name": "demo",
+                  "parameters": {"x": "string", "n": {"type": "integer", "default": 0}},
+                  "dataNodes": {
+                    "data1": {"source": "a.csv"},
+                    "data2": {"source": "b.csv"},
+                    "data3": {"source": "c.csv"},
+                    "data4": {},
+                    "data5": {"source": "out/${x}.csv"}
+                  },
+                  "processNodes": {
+                    "task1": {
+                      "input": ["data1", "data2", "data3"],
+                      "output": ["data4", "data5"],
+                      "processor": "my_module",
+                      "config": {"threshold": 0.5, "columns": ["a", "b"]},
+                      "timeout": "30s",
+                      "retries": {"max": 2, "backoff": "fixed", "initial": "500ms"}
                     }
-                    """;
-            Pipeline fromYaml = assertValid(yaml).pipeline();
-            Pipeline fromJson = assertValid(json).pipeline();
-            assertEquals(fromYaml, fromJson);
-            assertEquals(List.of("data1", "data2", "data3"), fromJson.processNodes().get("task1").input());
-        }
+                  },
+                  "schedule": {
+                    "schedule_interval": "5 10 * * *",
+                    "start_date": "2022-01-01 00:00",
+                    "end_date": "2022-12-31 00:00",
+                    "timezone": "Europe/Paris"
+                  },
+                  "deadline": "1h",
+                  "requirement": [{"name": "pandas", "version": "1.5.3"}]
+                }
+                """;
+        Pipeline fromYaml = assertValid(yaml).pipeline();
+        Pipeline fromJson = assertValid(json).pipeline();
+        assertEquals(fromYaml, fromJson);
+        assertEquals(List.of("data1", "data2", "data3"), fromJson.processNodes().get("task1").input());
+    }
 
-        @Test
-        void seed000InJsonForm() {
-            Pipeline json = assertValid("""
-                    {"dataNodes": {"data_node_1": {"source": "my_input.csv"},
-                                   "data_node_2": {"source": "intermediate.csv"},
-                                   "data_node_3": {"source": "my_output.csv"}},
-                     "processNodes": {
-                       "process_node_1": {"input": ["data_node_1"], "output": ["data_node_2"], "processor": "my_first_task"},
-                       "process_node_2": {"input": ["data_node_2"], "output": ["data_node_3"], "processor": "my_second_task"}}}
-                    """).pipeline();
-            assertEquals(assertValid(SEED_000).pipeline(), json);
-        }
+    @Test
+    void seed000InJsonForm() {
+        Pipeline json = assertValid("""
+                {"dataNodes": {"data_node_1": {"source": "my_input.csv"},
+                               "data_node_2": {"source": "intermediate.csv"},
+                               "data_node_3": {"source": "my_output.csv"}},
+                 "processNodes": {
+                   "process_node_1": {"input": ["data_node_1"], "output": ["data_node_2"], "processor": "my_first_task"},
+                   "process_node_2": {"input": ["data_node_2"], "output": ["data_node_3"], "processor": "my_second_task"}}}
+                """).pipeline();
+        assertEquals(assertValid(SEED_000).pipeline(), json);
+    }
 
-        @Test
-        void parsesAnAlreadyReadTree() throws Exception {
-            var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
-                    {"dataNodes": {"a": {}, "b": {}}, "processNodes": {"t1": {"input": ["a"], "output": ["b"], "processor": "p"}}}
-                    """);
-            PipelineParser.Result result = parser.parse(tree);
-            assertTrue(result.valid(), result.problems()::toString);
-            assertEquals(List.of("b"), result.pipeline().processNodes().get("t1").output());
-        }
+    @Test
+    void parsesAnAlreadyReadTree() throws Exception {
+        var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+                {"dataNodes": {"a": {}, "b": {}}, "processNodes": {"t1": {"input": ["a"], "output": ["b"], "processor": "p"}}}
+                """);
+        PipelineParser.Result result = parser.parse(tree);
+        assertTrue(result.valid(), result.problems()::toString);
+        assertEquals(List.of("b"), result.pipeline().processNodes().get("t1").output());
     }
 }

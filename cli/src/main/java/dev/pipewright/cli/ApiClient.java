@@ -1,0 +1,183 @@
+package dev.pipewright.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A thin client for the overseer's HTTP API (docs/api.md). Every call answers a {@link Response}
+ * whatever its status; a server that cannot be reached becomes a {@link CliException} with exit
+ * code 2.
+ */
+public final class ApiClient {
+    public static final String DEFAULT_URL = "http://127.0.0.1:8080";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String baseUrl;
+    private final String token;
+    private final HttpClient http;
+    private final Duration requestTimeout;
+
+    public ApiClient(String baseUrl, String token) {
+        this(baseUrl, token, Duration.ofMinutes(5));
+    }
+
+    public ApiClient(String baseUrl, String token, Duration requestTimeout) {
+        String url = baseUrl == null || baseUrl.isBlank() ? DEFAULT_URL : baseUrl.trim();
+        while (url.endsWith("/")) {
+            url = url.substring(0, url.length() - 1);
+        }
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("bad server URL '" + url + "': " + e.getMessage());
+        }
+        if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https")) || uri.getHost() == null) {
+            throw CliException.usage("bad server URL '" + url + "': expected http://host:port");
+        }
+        this.baseUrl = url;
+        this.token = token == null || token.isBlank() ? null : token.trim();
+        this.requestTimeout = requestTimeout;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** An HTTP answer: status, body bytes and content type. */
+    public record Response(int status, byte[] body, String contentType) {
+        public boolean ok() {
+            return status >= 200 && status < 300;
+        }
+
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw CliException.failure("the server answered HTTP " + status + " with a body that is not JSON: " + abbreviate(text()));
+            }
+        }
+
+        /** The error message of an error answer ({@code {"error": {"message": ..}}}), else the raw body. */
+        public String errorMessage() {
+            try {
+                JsonNode n = JSON.readTree(body);
+                JsonNode err = n == null ? null : n.get("error");
+                if (err != null && err.hasNonNull("message")) {
+                    return err.get("message").asText();
+                }
+            } catch (IOException ignored) {
+                // not JSON: fall through
+            }
+            String t = text().strip();
+            return t.isEmpty() ? "HTTP " + status : abbreviate(t);
+        }
+
+        /** The problems of an error answer as {@code path: message} lines. */
+        public List<String> problems() {
+            List<String> out = new ArrayList<>();
+            try {
+                JsonNode n = JSON.readTree(body);
+                JsonNode list = n == null ? null : n.path("error").path("problems");
+                if (list != null && list.isArray()) {
+                    for (JsonNode p : list) {
+                        out.add(p.path("path").asText("$") + ": " + p.path("message").asText(""));
+                    }
+                }
+            } catch (IOException ignored) {
+                // no problems to list
+            }
+            return out;
+        }
+    }
+
+    public Response get(String path) {
+        return send(request(path).GET().build());
+    }
+
+    public Response post(String path, String contentType, byte[] body) {
+        return send(request(path).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+    }
+
+    public Response postJson(String path, Object body) {
+        try {
+            return post(path, "application/json", JSON.writeValueAsBytes(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** GET that must answer 2xx with JSON; otherwise a one-line failure naming what was asked. */
+    public JsonNode getJson(String path, String what) {
+        Response r = get(path);
+        if (!r.ok()) {
+            throw CliException.failure(what + ": " + r.errorMessage() + " (HTTP " + r.status() + ")");
+        }
+        return r.json();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(requestTimeout)
+                .header("Accept", "application/json, */*");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b;
+    }
+
+    private Response send(HttpRequest request) {
+        try {
+            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return new Response(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse(""));
+        } catch (HttpConnectTimeoutException e) {
+            throw unreachable("connection timed out");
+        } catch (ConnectException e) {
+            throw unreachable(e.getMessage() == null || e.getMessage().isBlank() ? "connection refused" : e.getMessage());
+        } catch (HttpTimeoutException e) {
+            throw CliException.failure("the server at " + baseUrl + " did not answer " + request.method() + " "
+                    + request.uri().getPath() + " within " + requestTimeout.toSeconds() + " s");
+        } catch (IOException e) {
+            throw unreachable(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CliException.failure("interrupted");
+        }
+    }
+
+    private CliException unreachable(String reason) {
+        return CliException.usage("cannot reach the Pipewright server at " + baseUrl + ": " + reason
+                + " (set PW_URL or --url)");
+    }
+
+    public static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    static String abbreviate(String s) {
+        String oneLine = s.replaceAll("\\s+", " ").strip();
+        return oneLine.length() > 200 ? oneLine.substring(0, 200) + "…" : oneLine;
+    }
+}
