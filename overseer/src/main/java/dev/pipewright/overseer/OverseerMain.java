@@ -12,6 +12,8 @@ import dev.pipewright.overseer.api.HttpApi;
 import dev.pipewright.overseer.config.OverseerConfig;
 import dev.pipewright.overseer.datastore.FileDataStore;
 import dev.pipewright.overseer.dispatch.OutboxRelay;
+import dev.pipewright.overseer.dispatch.PublisherPool;
+import dev.pipewright.overseer.dispatch.TaskPublisher;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
@@ -32,6 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -104,25 +107,26 @@ public final class OverseerMain {
         PipelineParser parser = new PipelineParser();
         PipelineStore pipelines = new PipelineStore(keys, shared.async(), parser);
         WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());
-        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers);
+        PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
+        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers);
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
 
         List<Runnable> stoppers = new ArrayList<>();
         List<Thread> loops = new ArrayList<>();
         List<AutoCloseable> dedicated = new ArrayList<>();
         for (int shard = 0; shard < keys.shards(); shard++) {
-            StatefulRedisConnection<String, String> relayConn = redis.connectStrings();
             StatefulRedisConnection<String, String> eventConn = redis.connectStrings();
-            dedicated.add(relayConn);
             dedicated.add(eventConn);
-            OutboxRelay relay = new OutboxRelay(keys, shard, config.instanceId(), relayConn, rabbit, topology, metrics);
-            EventProcessor events = new EventProcessor(keys, shard, config.instanceId(), eventConn, sharedBytes, dataStore, metrics);
-            stoppers.add(relay::stop);
+            EventProcessor events = new EventProcessor(keys, shard, config.instanceId(), eventConn, sharedBytes, dataStore, metrics,
+                    new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
             stoppers.add(events::stop);
-            loops.add(Thread.ofVirtual().name("relay-" + shard).start(relay));
             loops.add(Thread.ofVirtual().name("events-" + shard).start(events));
         }
-        Sweeper sweeper = new Sweeper(keys, shared.async(), scripts, config.sweepInterval(), config.maxLostLeases(), metrics);
+        OutboxRelay relay = new OutboxRelay(keys, shared.async(), new TaskPublisher(keys, rabbit, topology, shared.async(), metrics),
+                config.outboxGrace(), Duration.ofMillis(500));
+        stoppers.add(relay::stop);
+        loops.add(Thread.ofVirtual().name("outbox-relay").start(relay));
+        Sweeper sweeper = new Sweeper(keys, shared.async(), scripts, config.sweepInterval(), config.maxLostLeases(), metrics, publishers);
         stoppers.add(sweeper::stop);
         loops.add(Thread.ofVirtual().name("sweeper").start(sweeper));
 

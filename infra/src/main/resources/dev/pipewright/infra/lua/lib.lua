@@ -10,13 +10,29 @@ local function now_us()
   return tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 
+-- Outbox entries this script wrote, returned to the caller (id, pool, message) so that it can
+-- publish them at once; the outbox relay publishes whatever a crashed caller left behind.
+local DISPATCHED = {}
+
 -- Marks a task READY with a fresh dispatch id and appends its message to the shard's outbox.
 local function dispatch(job_key, outbox, job_id, shard, node, pool, now)
   local seq = redis.call('HINCRBY', job_key, 'seq', 1)
   redis.call('HSET', job_key .. ':t:' .. node, 'state', 'READY', 'dispatch', seq, 'readyAt', now)
-  redis.call('XADD', outbox, '*', 'p', pool, 'm',
-    '{"type":"task","v":1,"job":"' .. job_id .. '","shard":' .. shard .. ',"node":"' .. node .. '","dispatch":' .. seq .. '}')
+  local message = '{"type":"task","v":1,"job":"' .. job_id .. '","shard":' .. shard .. ',"node":"' .. node .. '","dispatch":' .. seq .. '}'
+  local id = redis.call('XADD', outbox, '*', 'p', pool, 'm', message)
+  DISPATCHED[#DISPATCHED + 1] = id
+  DISPATCHED[#DISPATCHED + 1] = pool
+  DISPATCHED[#DISPATCHED + 1] = message
   return seq
+end
+
+-- A reply: a status followed by the dispatched outbox entries.
+local function reply(status)
+  local out = {status}
+  for i = 1, #DISPATCHED do
+    out[i + 1] = DISPATCHED[i]
+  end
+  return out
 end
 
 -- Counts a task as ended and, once every task has, ends the job.

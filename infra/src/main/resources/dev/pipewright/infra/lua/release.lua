@@ -9,11 +9,11 @@ end
 local job_key, node = KEYS[1], ARGV[3]
 if redis.call('EXISTS', job_key) == 0 then
   ack()
-  return 'gone'
+  return reply('gone')
 end
 if redis.call('SADD', job_key .. ':done', node) == 0 then
   ack()
-  return 'duplicate'
+  return reply('duplicate')
 end
 local now = now_us()
 local released = 0
@@ -34,4 +34,4 @@ else
   skip_descendants(job_key, node, "upstream task '" .. node .. "' did not succeed")
 end
 ack()
-return tostring(released)
+return reply(tostring(released))

@@ -3,7 +3,7 @@
 -- ARGV: job fields (JSON object), tasks (JSON array), start ('1'/'0'), job id, shard,
 --       then triples of input data node, value, content type
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  return 'exists'
+  return reply('exists')
 end
 local job_key, outbox = KEYS[1], KEYS[2]
 local job_id, shard = ARGV[4], ARGV[5]
@@ -47,4 +47,4 @@ if start then
     end
   end
 end
-return 'created'
+return reply('created')

@@ -12,7 +12,10 @@ import java.time.Duration;
  * how many lost leases a task survives, and how long a silent worker still counts as alive.
  */
 public record OverseerConfig(CommonConfig common, String httpHost, int httpPort, Path dataDir, int maxBodyBytes,
-                             Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId) {
+                             Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId,
+                             Duration outboxGrace) {
+    /** How long an outbox entry may wait for its publisher's confirm before the relay publishes it again. */
+    public static final Duration DEFAULT_OUTBOX_GRACE = Duration.ofSeconds(10);
     public static final int DEFAULT_HTTP_PORT = 8080;
     public static final int DEFAULT_MAX_BODY = 16 * 1024 * 1024;
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMillis(500);
@@ -28,6 +31,7 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                 s.duration("PW_SWEEP_INTERVAL", DEFAULT_SWEEP_INTERVAL),
                 s.integer("PW_MAX_LOST_LEASES", DEFAULT_MAX_LOST_LEASES, 0, 100),
                 s.duration("PW_WORKER_TTL", DEFAULT_WORKER_TTL),
-                s.string("PW_INSTANCE_ID", "overseer-" + ProcessHandle.current().pid()));
+                s.string("PW_INSTANCE_ID", "overseer-" + ProcessHandle.current().pid()),
+                s.duration("PW_OUTBOX_GRACE", DEFAULT_OUTBOX_GRACE));
     }
 }

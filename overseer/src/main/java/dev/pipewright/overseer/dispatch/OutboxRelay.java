@@ -1,60 +1,41 @@
 package dev.pipewright.overseer.dispatch;
 
-import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import dev.pipewright.infra.rabbit.Topology;
-import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XAutoClaimArgs;
-import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Moves one shard's outbox to RabbitMQ: reads entries with a consumer group, publishes each task
- * message to its pool (persistent, mandatory, publisher confirms) and acknowledges the entries only
- * once RabbitMQ has confirmed them. A crash or a broker outage anywhere in between leaves the
- * entries pending, and they are published again (a duplicate is dropped by the worker's claim).
+ * The outbox's safety net. Whoever runs a dispatching script publishes its entries at once and
+ * deletes them when RabbitMQ confirms; an entry still in a shard's outbox after {@code grace} was
+ * left behind by a crash, a broker outage or an unroutable publish, and this relay publishes it
+ * (again). A duplicate this causes is dropped by the worker's claim.
  */
 public final class OutboxRelay implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
-    public static final String GROUP = "relay";
     private static final int BATCH = 1000;
-    private static final Duration CLAIM_IDLE = Duration.ofSeconds(15);
 
     private final Keys keys;
-    private final int shard;
-    private final String consumer;
-    private final StatefulRedisConnection<String, String> connection;
-    private final Connection rabbit;
-    private final Topology topology;
-    private final OverseerMetrics metrics;
-    private final Set<String> declaredPools = ConcurrentHashMap.newKeySet();
-    private final Set<String> returned = ConcurrentHashMap.newKeySet();
+    private final RedisAsyncCommands<String, String> redis;
+    private final TaskPublisher publisher;
+    private final Duration grace;
+    private final Duration interval;
     private volatile boolean running = true;
-    private Channel channel;
 
-    public OutboxRelay(Keys keys, int shard, String consumer, StatefulRedisConnection<String, String> connection,
-                       Connection rabbit, Topology topology, OverseerMetrics metrics) {
+    public OutboxRelay(Keys keys, RedisAsyncCommands<String, String> redis, TaskPublisher publisher, Duration grace, Duration interval) {
         this.keys = keys;
-        this.shard = shard;
-        this.consumer = consumer;
-        this.connection = connection;
-        this.rabbit = rabbit;
-        this.topology = topology;
-        this.metrics = metrics;
+        this.redis = redis;
+        this.publisher = publisher;
+        this.grace = grace;
+        this.interval = interval;
     }
 
     public void stop() {
@@ -63,94 +44,49 @@ public final class OutboxRelay implements Runnable {
 
     @Override
     public void run() {
-        RedisCommands<String, String> redis = connection.sync();
-        String stream = keys.outbox(shard);
-        boolean pending = true;
-        long lastClaim = 0;
         while (running) {
+            for (int shard = 0; shard < keys.shards() && running; shard++) {
+                try {
+                    relayShard(shard);
+                } catch (Exception e) {
+                    LOG.warn("shard {}: outbox relay error ({}); retrying", shard, e.toString());
+                }
+            }
             try {
-                if (channel == null || !channel.isOpen()) {
-                    openChannel();
-                }
-                StreamGroups.ensure(redis, stream, GROUP);
-                if (System.currentTimeMillis() - lastClaim > 10_000) {
-                    lastClaim = System.currentTimeMillis();
-                    var claimed = redis.xautoclaim(stream, XAutoClaimArgs.Builder.xautoclaim(Consumer.from(GROUP, consumer),
-                            CLAIM_IDLE, "0-0").count(BATCH));
-                    if (claimed != null && !claimed.getMessages().isEmpty()) {
-                        LOG.info("shard {}: took over {} outbox entries from a stopped relay", shard, claimed.getMessages().size());
-                        pending = true;
-                    }
-                }
-                List<StreamMessage<String, String>> batch = pending
-                        ? redis.xreadgroup(Consumer.from(GROUP, consumer), XReadArgs.Builder.count(BATCH), XReadArgs.StreamOffset.from(stream, "0"))
-                        : redis.xreadgroup(Consumer.from(GROUP, consumer), XReadArgs.Builder.count(BATCH).block(1000), XReadArgs.StreamOffset.lastConsumed(stream));
-                if (batch.isEmpty()) {
-                    pending = false;
+                Thread.sleep(interval.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Publishes this shard's entries older than the grace period; returns how many. */
+    public int relayShard(int shard) throws Exception {
+        int total = 0;
+        while (true) {
+            long cutoff = System.currentTimeMillis() - grace.toMillis();
+            List<StreamMessage<String, String>> old = redis.xrange(keys.outbox(shard),
+                    Range.create("-", Long.toString(cutoff)), Limit.create(0, BATCH)).get(30, TimeUnit.SECONDS);
+            if (old.isEmpty()) {
+                return total;
+            }
+            List<OutboxEntry> entries = new ArrayList<>(old.size());
+            for (StreamMessage<String, String> m : old) {
+                String pool = m.getBody().get("p");
+                String message = m.getBody().get("m");
+                if (pool == null || message == null) {
+                    LOG.error("shard {}: deleting malformed outbox entry {}", shard, m.getId());
+                    redis.xdel(keys.outbox(shard), m.getId()).get(10, TimeUnit.SECONDS);
                     continue;
                 }
-                pending = publish(redis, stream, batch) || pending && batch.size() == BATCH;
-            } catch (Exception e) {
-                if (!running) {
-                    break;
-                }
-                LOG.warn("shard {}: outbox relay error ({}); retrying", shard, e.toString());
-                pending = true;
-                sleep(1000);
+                entries.add(new OutboxEntry(m.getId(), pool, message));
             }
-        }
-    }
-
-    /** Publishes a batch and acks what RabbitMQ confirmed; returns true when some entries must be retried. */
-    private boolean publish(RedisCommands<String, String> redis, String stream, List<StreamMessage<String, String>> batch) throws Exception {
-        returned.clear();
-        List<String> ids = new ArrayList<>(batch.size());
-        for (StreamMessage<String, String> entry : batch) {
-            String pool = entry.getBody().get("p");
-            String body = entry.getBody().get("m");
-            if (pool == null || body == null) {
-                LOG.error("shard {}: dropping malformed outbox entry {}", shard, entry.getId());
-                ids.add(entry.getId());
-                continue;
+            LOG.info("shard {}: publishing {} outbox entries left behind", shard, entries.size());
+            int confirmed = publisher.publish(shard, entries);
+            total += confirmed;
+            if (old.size() < BATCH || confirmed < entries.size()) {
+                return total;
             }
-            if (declaredPools.add(pool)) {
-                topology.declarePool(channel, pool);
-            }
-            AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-                    .deliveryMode(2).contentType("application/json").messageId(entry.getId()).build();
-            channel.basicPublish(keys.taskExchange(), pool, true, props, body.getBytes(StandardCharsets.UTF_8));
-            ids.add(entry.getId());
-        }
-        channel.waitForConfirmsOrDie(30_000);
-        boolean retry = false;
-        if (!returned.isEmpty()) {
-            LOG.warn("shard {}: {} messages were unroutable; re-declaring their queues and publishing again", shard, returned.size());
-            ids.removeAll(returned);
-            declaredPools.clear();
-            retry = true;
-        }
-        if (!ids.isEmpty()) {
-            String[] arr = ids.toArray(new String[0]);
-            redis.xack(stream, GROUP, arr);
-            redis.xdel(stream, arr);
-            metrics.dispatched(arr.length);
-        }
-        return retry;
-    }
-
-    private void openChannel() throws Exception {
-        channel = rabbit.createChannel();
-        channel.confirmSelect();
-        channel.addReturnListener(r -> returned.add(r.getProperties().getMessageId()));
-        topology.declareShared(channel);
-        declaredPools.clear();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -7,6 +7,8 @@ import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.datastore.DataStore;
+import dev.pipewright.overseer.dispatch.OutboxEntry;
+import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.graph.ExecutionPlan;
@@ -45,8 +47,10 @@ public final class JobSubmitter {
     private final Scripts scripts;
     private final DataStore dataStore;
     private final WorkerDirectory workers;
+    private final PublisherPool publishers;
 
-    public JobSubmitter(Keys keys, Scripts scripts, DataStore dataStore, WorkerDirectory workers) {
+    public JobSubmitter(Keys keys, Scripts scripts, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers) {
+        this.publishers = publishers;
         this.keys = keys;
         this.scripts = scripts;
         this.dataStore = dataStore;
@@ -181,11 +185,14 @@ public final class JobSubmitter {
             args.add(e.getValue());
             args.add(bytes(ContentTypes.sniff(e.getValue())));
         }
-        String result = Scripts.text(scripts.run(Script.SUBMIT, ScriptOutputType.STATUS,
+        OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.SUBMIT, ScriptOutputType.MULTI,
                 Scripts.keys(keys.job(id), keys.outbox(shard), keys.jobIndex(shard), keys.nodes(id), keys.data(id), keys.contentTypes(id)),
                 args.toArray(new byte[0][])).toCompletableFuture().get(30, TimeUnit.SECONDS));
-        if ("exists".equals(result)) {
+        if ("exists".equals(reply.status())) {
             throw ApiException.conflict("job " + id + " already exists");
+        }
+        if (!reply.dispatched().isEmpty()) {
+            Thread.ofVirtual().name("publish-" + id).start(() -> publishers.publishQuietly(shard, reply.dispatched()));
         }
         return id;
     }

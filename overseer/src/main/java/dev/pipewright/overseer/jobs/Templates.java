@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /** Resolves {@code ${parameter}} placeholders in data node sources. */
 public final class Templates {
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.-]*)}");
+    private static final Pattern PLACEHOLDER = dev.pipewright.protocol.graph.PipelineValidator.PLACEHOLDER;
 
     private Templates() {
     }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.overseer.datastore.DataStore;
+import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.dispatch.StreamGroups;
+import dev.pipewright.overseer.dispatch.TaskPublisher;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
@@ -48,10 +50,13 @@ public final class EventProcessor implements Runnable {
     private final StatefulRedisConnection<byte[], byte[]> bytesConnection;
     private final DataStore dataStore;
     private final OverseerMetrics metrics;
+    private final TaskPublisher publisher;
     private volatile boolean running = true;
+    private boolean groupReady;
 
     public EventProcessor(Keys keys, int shard, String consumer, StatefulRedisConnection<String, String> connection,
-                          StatefulRedisConnection<byte[], byte[]> bytesConnection, DataStore dataStore, OverseerMetrics metrics) {
+                          StatefulRedisConnection<byte[], byte[]> bytesConnection, DataStore dataStore, OverseerMetrics metrics,
+                          TaskPublisher publisher) {
         this.keys = keys;
         this.shard = shard;
         this.consumer = consumer;
@@ -60,6 +65,7 @@ public final class EventProcessor implements Runnable {
         this.scripts = new Scripts(bytesConnection);
         this.dataStore = dataStore;
         this.metrics = metrics;
+        this.publisher = publisher;
     }
 
     public void stop() {
@@ -74,7 +80,10 @@ public final class EventProcessor implements Runnable {
         long lastClaim = 0;
         while (running) {
             try {
-                StreamGroups.ensure(redis, stream, GROUP);
+                if (!groupReady) {
+                    StreamGroups.ensure(redis, stream, GROUP);
+                    groupReady = true;
+                }
                 if (System.currentTimeMillis() - lastClaim > 10_000) {
                     lastClaim = System.currentTimeMillis();
                     var claimed = redis.xautoclaim(stream, XAutoClaimArgs.Builder.xautoclaim(Consumer.from(GROUP, consumer),
@@ -101,6 +110,7 @@ public final class EventProcessor implements Runnable {
                 }
                 LOG.warn("shard {}: event processing error ({}); retrying", shard, e.toString());
                 pending = true;
+                groupReady = false;
                 sleep(1000);
             }
         }
@@ -108,7 +118,7 @@ public final class EventProcessor implements Runnable {
 
     /** Applies a batch, pipelined; returns true when some events must be tried again. */
     private boolean apply(String stream, List<StreamMessage<String, String>> batch) {
-        List<CompletableFuture<Object>> results = new ArrayList<>(batch.size());
+        List<CompletableFuture<List<Object>>> results = new ArrayList<>(batch.size());
         boolean failed = false;
         for (StreamMessage<String, String> entry : batch) {
             Map<String, String> f = entry.getBody();
@@ -125,20 +135,23 @@ public final class EventProcessor implements Runnable {
                 failed = true;
                 continue;
             }
-            results.add(scripts.run(Script.RELEASE, ScriptOutputType.STATUS,
+            results.add(scripts.<List<Object>>run(Script.RELEASE, ScriptOutputType.MULTI,
                     Scripts.keys(keys.job(id), stream, keys.outbox(shard)),
                     bytes(GROUP), bytes(entry.getId()), bytes(node), bytes(outcome), bytes(job), bytes(Integer.toString(shard)))
                     .toCompletableFuture());
         }
-        for (CompletableFuture<Object> r : results) {
+        List<OutboxEntry> dispatched = new ArrayList<>();
+        for (CompletableFuture<List<Object>> r : results) {
             try {
-                Object v = r.get(30, TimeUnit.SECONDS);
-                metrics.event("duplicate".equals(Scripts.text(v)));
+                OutboxEntry.Reply reply = OutboxEntry.Reply.of(r.get(30, TimeUnit.SECONDS));
+                metrics.event("duplicate".equals(reply.status()));
+                dispatched.addAll(reply.dispatched());
             } catch (Exception e) {
                 LOG.warn("shard {}: release failed ({}); the event stays pending", shard, e.toString());
                 failed = true;
             }
         }
+        publisher.publishQuietly(Map.of(shard, dispatched));
         return failed;
     }
 

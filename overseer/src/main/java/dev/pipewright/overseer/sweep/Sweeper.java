@@ -2,6 +2,8 @@ package dev.pipewright.overseer.sweep;
 
 import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.overseer.dispatch.OutboxEntry;
+import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
@@ -33,10 +35,12 @@ public final class Sweeper implements Runnable {
     private final Duration interval;
     private final int maxLostLeases;
     private final OverseerMetrics metrics;
+    private final PublisherPool publishers;
     private volatile boolean running = true;
 
     public Sweeper(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, Duration interval, int maxLostLeases,
-                   OverseerMetrics metrics) {
+                   OverseerMetrics metrics, PublisherPool publishers) {
+        this.publishers = publishers;
         this.keys = keys;
         this.redis = redis;
         this.scripts = scripts;
@@ -78,10 +82,12 @@ public final class Sweeper implements Runnable {
             String[] parts = member.split("\\|", 2);
             JobId job = new JobId(parts[0]);
             String node = parts[1];
-            String r = Scripts.text(scripts.run(Script.EXPIRE, ScriptOutputType.STATUS,
+            OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.EXPIRE, ScriptOutputType.MULTI,
                     Scripts.keys(keys.task(job, node), keys.job(job), keys.leases(shard), keys.events(shard), keys.outbox(shard)),
                     bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node), bytes(Integer.toString(maxLostLeases)))
                     .toCompletableFuture().get(10, TimeUnit.SECONDS));
+            publishers.publishQuietly(shard, reply.dispatched());
+            String r = reply.status();
             if ("redispatched".equals(r) || "failed".equals(r)) {
                 LOG.warn("task {}/{}: lease expired; {}", job, node, r);
                 metrics.redispatched();
@@ -94,11 +100,12 @@ public final class Sweeper implements Runnable {
             String[] parts = member.split("\\|", 2);
             JobId job = new JobId(parts[0]);
             String node = parts[1];
-            String r = Scripts.text(scripts.run(Script.RETRY, ScriptOutputType.STATUS,
+            OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.RETRY, ScriptOutputType.MULTI,
                     Scripts.keys(keys.task(job, node), keys.job(job), keys.timers(shard), keys.outbox(shard)),
                     bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node))
                     .toCompletableFuture().get(10, TimeUnit.SECONDS));
-            if ("dispatched".equals(r)) {
+            publishers.publishQuietly(shard, reply.dispatched());
+            if ("dispatched".equals(reply.status())) {
                 metrics.retried();
             }
         }

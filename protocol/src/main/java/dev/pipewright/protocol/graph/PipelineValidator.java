@@ -1,5 +1,6 @@
 package dev.pipewright.protocol.graph;
 
+import dev.pipewright.protocol.pipeline.DataNode;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.pipeline.ProcessNode;
@@ -10,9 +11,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The rules a pipeline's graph must follow, each broken rule reported with its location. */
 public final class PipelineValidator {
+    /** {@code ${name}} in a data node's source, resolved from the job's parameters. */
+    public static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
+
     private PipelineValidator() {
     }
 
@@ -36,6 +42,18 @@ public final class PipelineValidator {
                 if (node.input().contains(out)) {
                     problems.add(new Problem(path + ".output[" + i + "]",
                             "data node '" + out + "' is both an input and an output of '" + node.name() + "'"));
+                }
+            }
+        }
+        for (DataNode d : pipeline.dataNodes().values()) {
+            if (d.source() == null) {
+                continue;
+            }
+            Matcher m = PLACEHOLDER.matcher(d.source());
+            while (m.find()) {
+                if (!pipeline.parameters().containsKey(m.group(1))) {
+                    problems.add(new Problem("dataNodes." + d.name() + ".source",
+                            "placeholder ${" + m.group(1) + "} names no declared parameter"));
                 }
             }
         }

@@ -76,11 +76,19 @@ public final class SafeDocumentReader {
         }
         String trimmed = text.stripLeading();
         boolean isJson = trimmed.startsWith("{") || trimmed.startsWith("[");
-        if (!isJson) {
-            scanYaml(text);
+        if (isJson) {
+            try {
+                return nonEmpty(json.readTree(text));
+            } catch (JsonProcessingException e) {
+                if (!looksLikeYamlFlow(trimmed)) {
+                    throw new DocumentException(describe(e));
+                }
+                // a YAML flow mapping such as {dataNodes: {...}}: read it as YAML below
+            }
         }
+        scanYaml(text);
         try {
-            JsonNode node = (isJson ? json : yaml).readTree(text);
+            JsonNode node = yaml.readTree(text);
             if (node == null || node.isMissingNode() || node.isNull()) {
                 throw new DocumentException("the document is empty");
             }
@@ -88,6 +96,19 @@ public final class SafeDocumentReader {
         } catch (JsonProcessingException e) {
             throw new DocumentException(describe(e));
         }
+    }
+
+    private static JsonNode nonEmpty(JsonNode node) throws DocumentException {
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            throw new DocumentException("the document is empty");
+        }
+        return node;
+    }
+
+    /** JSON keys are quoted; an unquoted key right after the opening brace means YAML flow style. */
+    private static boolean looksLikeYamlFlow(String trimmed) {
+        String rest = trimmed.substring(1).stripLeading();
+        return trimmed.startsWith("{") && !rest.isEmpty() && rest.charAt(0) != '"' && rest.charAt(0) != '}';
     }
 
     private void scanYaml(String text) throws DocumentException {
