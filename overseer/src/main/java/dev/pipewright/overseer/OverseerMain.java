@@ -4,6 +4,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import dev.pipewright.infra.config.ConfigException;
 import dev.pipewright.infra.config.Settings;
+import dev.pipewright.infra.config.StartupConnect;
 import dev.pipewright.infra.rabbit.RabbitConnector;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.infra.redis.RedisConnector;
@@ -33,6 +34,7 @@ import io.vertx.core.http.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,12 +94,16 @@ public final class OverseerMain {
         OverseerMetrics metrics = new OverseerMetrics(meters);
 
         RedisConnector redis = new RedisConnector(config.common().redisUri());
-        StatefulRedisConnection<String, String> shared = redis.connectStrings();
+        URI redisUri = config.common().redisUri();
+        StatefulRedisConnection<String, String> shared = StartupConnect.connect("Redis", "PW_REDIS_URI", redisUri,
+                config.common().connectPatience(), redis::connectStrings);
         StatefulRedisConnection<byte[], byte[]> sharedBytes = redis.connectBytes();
         Scripts scripts = new Scripts(sharedBytes);
         scripts.loadAll();
         Topology topology = new Topology(keys, config.common().queueType());
-        Connection rabbit = new RabbitConnector(config.common().rabbitUri()).connect("pipewright-overseer-" + config.instanceId());
+        RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri());
+        Connection rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbitUri(),
+                config.common().connectPatience(), () -> rabbitConnector.connect("pipewright-overseer-" + config.instanceId()));
         try (Channel ch = rabbit.createChannel()) {
             topology.declareShared(ch);
             topology.declarePool(ch, "default");

@@ -4,6 +4,7 @@ import com.rabbitmq.client.Connection;
 import com.sun.net.httpserver.HttpServer;
 import dev.pipewright.infra.config.ConfigException;
 import dev.pipewright.infra.config.Settings;
+import dev.pipewright.infra.config.StartupConnect;
 import dev.pipewright.infra.rabbit.RabbitConnector;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.infra.redis.RedisConnector;
@@ -113,7 +114,8 @@ public final class WorkerMain {
         }
 
         RedisConnector redis = new RedisConnector(config.common().redisUri());
-        StatefulRedisConnection<byte[], byte[]> connection = redis.connectBytes();
+        StatefulRedisConnection<byte[], byte[]> connection = StartupConnect.connect("Redis", "PW_REDIS_URI",
+                config.common().redisUri(), config.common().connectPatience(), redis::connectBytes);
         new Scripts(connection).loadAll();
         AttemptStore store = new AttemptStore(config.common().keys(), connection);
         Topology topology = new Topology(config.common().keys(), config.common().queueType());
@@ -152,7 +154,9 @@ public final class WorkerMain {
             }
         }, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
 
-        Connection rabbit = new RabbitConnector(config.common().rabbitUri()).connect("pipewright-worker-" + config.workerId());
+        RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri());
+        Connection rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbitUri(),
+                config.common().connectPatience(), () -> rabbitConnector.connect("pipewright-worker-" + config.workerId()));
         consumer.start(rabbit);
         LOG.info("worker {} consuming pools {} with concurrency {}; processors {}", config.workerId(), config.pools(),
                 config.concurrency(), registry.names());

@@ -8,7 +8,8 @@ import java.net.URI;
  * Settings every Pipewright process shares: where RabbitMQ and Redis are, the namespace that
  * prefixes every key, exchange and queue, the shard count and the kind of pool queues.
  */
-public record CommonConfig(URI rabbitUri, URI redisUri, String namespace, int shards, QueueType queueType) {
+public record CommonConfig(URI rabbitUri, URI redisUri, String namespace, int shards, QueueType queueType,
+                           java.time.Duration connectPatience) {
     public static final String DEFAULT_RABBITMQ_URI = "amqp://guest:guest@127.0.0.1:5672";
     public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
     public static final String DEFAULT_NAMESPACE = "pw";
@@ -33,7 +34,8 @@ public record CommonConfig(URI rabbitUri, URI redisUri, String namespace, int sh
                 s.uri("PW_REDIS_URI", DEFAULT_REDIS_URI, "redis", "rediss"),
                 ns,
                 s.integer("PW_SHARDS", DEFAULT_SHARDS, 1, 1024),
-                queueType);
+                queueType,
+                s.duration("PW_CONNECT_TIMEOUT", java.time.Duration.ofSeconds(30)));
     }
 
     public Keys keys() {

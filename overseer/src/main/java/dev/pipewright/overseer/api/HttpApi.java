@@ -114,8 +114,12 @@ public final class HttpApi {
             } catch (ApiException e) {
                 error(ctx, e);
             } catch (Exception e) {
-                LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), e);
-                error(ctx, new ApiException(500, "internal", "internal error: " + e.getClass().getSimpleName(), List.of()));
+                if (storeUnavailable(e)) {
+                    error(ctx, ApiException.unavailable("the job store (Redis) is unavailable; try again: " + e.getMessage()));
+                } else {
+                    LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), e);
+                    error(ctx, new ApiException(500, "internal", "internal error: " + e.getClass().getSimpleName(), List.of()));
+                }
             }
         });
     }
@@ -163,6 +167,21 @@ public final class HttpApi {
     private void tooLarge(RoutingContext ctx) {
         ctx.response().putHeader("Connection", "close");
         error(ctx, new ApiException(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes", List.of()));
+    }
+
+    /** Redis down or too slow: a 503 the client may retry, not a 500. */
+    private static boolean storeUnavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.net.ConnectException
+                    || t.getClass().getName().startsWith("io.lettuce.core.RedisConnection")
+                    || t.getClass().getName().equals("io.lettuce.core.RedisException")) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     private void ready(RoutingContext ctx) {

@@ -1,0 +1,62 @@
+package dev.pipewright.infra.config;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * Connects to a service at start-up, trying again for a while (containers often start before
+ * their broker), then gives up with one line naming the service, its setting and the cause.
+ */
+public final class StartupConnect {
+    private static final Logger LOG = LoggerFactory.getLogger(StartupConnect.class);
+
+    private StartupConnect() {
+    }
+
+    public static <T> T connect(String service, String setting, URI uri, Duration patience, Callable<T> attempt) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        long lastLog = 0;
+        while (true) {
+            try {
+                return attempt.call();
+            } catch (Exception e) {
+                String cause = rootMessage(e);
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot connect to " + service + " at " + redact(uri) + " (" + setting + "): " + cause, e);
+                }
+                if (System.nanoTime() - lastLog > Duration.ofSeconds(5).toNanos()) {
+                    LOG.warn("waiting for {} at {} ({}): {}", service, redact(uri), setting, cause);
+                    lastLog = System.nanoTime();
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while connecting to " + service, ie);
+                }
+            }
+        }
+    }
+
+    /** The URI without its password. */
+    public static String redact(URI uri) {
+        String info = uri.getUserInfo();
+        if (info == null || !info.contains(":")) {
+            return uri.toString();
+        }
+        return uri.toString().replace(info, info.substring(0, info.indexOf(':')) + ":***");
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return m == null ? root.getClass().getSimpleName() : m;
+    }
+}
