@@ -1,0 +1,151 @@
+package dev.pipewright.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pipewright.protocol.pipeline.ProcessNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * The benchmark workloads of DESIGN.md "Performance targets", as pipeline documents (JSON) whose
+ * process nodes all run the {@code noop} processor:
+ * W1 10,000 independent tasks; W2 a chain of 1,000; W3 1 → 2,000 → 1; W4 20 layers × 100 tasks,
+ * each task after layer 0 reading the outputs of 2 distinct tasks of the layer before, chosen
+ * with {@code new Random(seed)}.
+ */
+public final class BenchShapes {
+    public static final List<String> ALL = List.of("W1", "W2", "W3", "W4");
+    public static final String PROCESSOR = "noop";
+    public static final int W1_TASKS = 10_000;
+    public static final int W2_LENGTH = 1_000;
+    public static final int W3_WIDTH = 2_000;
+    public static final int W4_LAYERS = 20;
+    public static final int W4_WIDTH = 100;
+
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+    private BenchShapes() {
+    }
+
+    /** A generated pipeline: its document, task count and, for W2, the chain's process nodes in order. */
+    public record Generated(String shape, ObjectNode document, int tasks, List<String> chain) {
+        public String pipelineName() {
+            return document.path("name").asText();
+        }
+    }
+
+    /** The shape's canonical name (W1..W4) or null when unknown. */
+    public static String normalize(String shape) {
+        String s = shape.trim().toUpperCase(Locale.ROOT);
+        return ALL.contains(s) ? s : null;
+    }
+
+    public static Generated generate(String shape, long seed, String pool) {
+        return switch (shape) {
+            case "W1" -> w1(pool);
+            case "W2" -> w2(pool);
+            case "W3" -> w3(pool);
+            case "W4" -> w4(seed, pool);
+            default -> throw new IllegalArgumentException("unknown shape " + shape);
+        };
+    }
+
+    public static Generated w1(String pool) {
+        Doc d = new Doc("bench-W1", "W1: " + W1_TASKS + " independent no-op tasks", pool);
+        for (int i = 0; i < W1_TASKS; i++) {
+            String n = String.format(Locale.ROOT, "%05d", i);
+            d.task("t" + n, List.of(), "d" + n);
+        }
+        return new Generated("W1", d.root, W1_TASKS, List.of());
+    }
+
+    public static Generated w2(String pool) {
+        Doc d = new Doc("bench-W2", "W2: a chain of " + W2_LENGTH + " no-op tasks", pool);
+        List<String> chain = new ArrayList<>(W2_LENGTH);
+        for (int i = 0; i < W2_LENGTH; i++) {
+            String name = String.format(Locale.ROOT, "c%04d", i);
+            List<String> in = i == 0 ? List.of() : List.of(String.format(Locale.ROOT, "h%04d", i - 1));
+            d.task(name, in, String.format(Locale.ROOT, "h%04d", i));
+            chain.add(name);
+        }
+        return new Generated("W2", d.root, W2_LENGTH, List.copyOf(chain));
+    }
+
+    public static Generated w3(String pool) {
+        Doc d = new Doc("bench-W3", "W3: 1 -> " + W3_WIDTH + " -> 1 fan-out/fan-in of no-op tasks", pool);
+        d.task("source", List.of(), "fan");
+        List<String> middle = new ArrayList<>(W3_WIDTH);
+        for (int i = 0; i < W3_WIDTH; i++) {
+            String n = String.format(Locale.ROOT, "%04d", i);
+            d.task("m" + n, List.of("fan"), "dm" + n);
+            middle.add("dm" + n);
+        }
+        d.task("sink", middle, "out");
+        return new Generated("W3", d.root, W3_WIDTH + 2, List.of());
+    }
+
+    public static Generated w4(long seed, String pool) {
+        Doc d = new Doc("bench-W4", "W4: " + W4_LAYERS + " layers x " + W4_WIDTH
+                + " no-op tasks, each reading 2 tasks of the layer before (seed " + seed + ")", pool);
+        Random random = new Random(seed);
+        for (int layer = 0; layer < W4_LAYERS; layer++) {
+            for (int i = 0; i < W4_WIDTH; i++) {
+                List<String> in;
+                if (layer == 0) {
+                    in = List.of();
+                } else {
+                    int a = random.nextInt(W4_WIDTH);
+                    int b = random.nextInt(W4_WIDTH - 1);
+                    if (b >= a) {
+                        b++;
+                    }
+                    in = List.of(w4Data(layer - 1, a), w4Data(layer - 1, b));
+                }
+                d.task(w4Task(layer, i), in, w4Data(layer, i));
+            }
+        }
+        return new Generated("W4", d.root, W4_LAYERS * W4_WIDTH, List.of());
+    }
+
+    static String w4Task(int layer, int i) {
+        return String.format(Locale.ROOT, "L%02d_%03d", layer, i);
+    }
+
+    static String w4Data(int layer, int i) {
+        return String.format(Locale.ROOT, "dL%02d_%03d", layer, i);
+    }
+
+    /** Builds the document: data nodes are declared as they are first written. */
+    private static final class Doc {
+        final ObjectNode root = F.objectNode();
+        final ObjectNode dataNodes;
+        final ObjectNode processNodes;
+        final String pool;
+
+        Doc(String name, String description, String pool) {
+            root.put("name", name);
+            root.put("description", description);
+            dataNodes = root.putObject("dataNodes");
+            processNodes = root.putObject("processNodes");
+            this.pool = pool == null || pool.isBlank() || pool.equals(ProcessNode.DEFAULT_POOL) ? null : pool;
+        }
+
+        void task(String name, List<String> inputs, String output) {
+            dataNodes.putNull(output);
+            ObjectNode t = processNodes.putObject(name);
+            if (!inputs.isEmpty()) {
+                ArrayNode in = t.putArray("input");
+                inputs.forEach(in::add);
+            }
+            t.put("output", output);
+            t.put("processor", PROCESSOR);
+            if (pool != null) {
+                t.put("pool", pool);
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package dev.pipewright.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.protocol.parse.PipelineParser;
+import dev.pipewright.protocol.pipeline.Pipeline;
+import dev.pipewright.protocol.pipeline.Problem;
+import dev.pipewright.protocol.pipeline.ProcessNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/** {@code pipewright run FILE}: register a pipeline, submit a job, wait for it and print its outputs. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Register the pipeline FILE with the server, run one job and wait for it.",
+                "On success prints the wanted outputs (--output, else every data node the run writes and nothing reads)."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:the job succeeded", "1:invalid pipeline or request, job failed or timed out",
+                "2:usage error, unreadable file or server unreachable"})
+public final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerOptions server = new ServerOptions();
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline file (YAML or JSON).")
+    String file;
+
+    @Option(names = "--param", paramLabel = "NAME=VALUE",
+            description = "A parameter value, converted to the declared type (object and array as JSON). Repeatable.")
+    List<String> params = new ArrayList<>();
+
+    @Option(names = "--input", paramLabel = "NODE=@PATH|NODE=VALUE",
+            description = "A job input: @PATH sends the file's bytes, anything else the text. Repeatable.")
+    List<String> inputs = new ArrayList<>();
+
+    @Option(names = "--output", paramLabel = "NODE", split = ",",
+            description = "A data node to produce and print (the job runs only what it needs). Repeatable.")
+    List<String> outputs = new ArrayList<>();
+
+    @Option(names = "--out-dir", paramLabel = "DIR", description = "Write each output to DIR/<node> and print the paths.")
+    Path outDir;
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "Pipeline id (default: the pipeline's name, else its directory for pipeline.yaml, else the file name).")
+    String name;
+
+    @Option(names = "--json", description = "Print one JSON object {job, status, outputs: {node: text}}.")
+    boolean json;
+
+    @Option(names = "--timeout", paramLabel = "DURATION",
+            description = "Stop waiting after this long (500ms, 30s, 10m, 1h); default: wait until the job ends.")
+    String timeout;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Duration limit = Jobs.duration("--timeout", timeout);
+        String text = PipelineFiles.read(Path.of(file), file);
+        PipelineParser.Result parsed = PipelineFiles.parse(text);
+        if (!parsed.valid()) {
+            for (Problem p : parsed.problems()) {
+                err.println(PipelineFiles.problemLine(file, p));
+            }
+            err.flush();
+            return CliException.FAILURE;
+        }
+        Pipeline pipeline = parsed.pipeline();
+        Map<String, Object> parameters = JobArgs.parameters(params, pipeline.parameters());
+        Map<String, Object> inputValues = JobArgs.inputs(inputs);
+        List<String> wantedOutputs = outputs.stream().map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
+        String pipelineName = PipelineNames.derive(name, pipeline.name(), Path.of(file));
+
+        ApiClient client = server.client();
+        boolean jsonText = file.toLowerCase(java.util.Locale.ROOT).endsWith(".json") || text.stripLeading().startsWith("{");
+        ApiClient.Response reg = client.post("/api/v1/pipelines?name=" + ApiClient.encode(pipelineName),
+                jsonText ? "application/json" : "application/yaml", text.getBytes(StandardCharsets.UTF_8));
+        if (!reg.ok()) {
+            return refused(err, "registering pipeline '" + pipelineName + "'", reg);
+        }
+        JsonNode registered = reg.json();
+        String pipelineId = registered.path("id").asText(pipelineName);
+
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("parameters", parameters);
+        body.put("inputs", inputValues);
+        body.put("outputs", wantedOutputs);
+        ApiClient.Response sub = client.postJson("/api/v1/pipelines/" + ApiClient.encode(pipelineId) + "/jobs", body);
+        if (!sub.ok()) {
+            return refused(err, "submitting a job of pipeline '" + pipelineId + "'", sub);
+        }
+        String jobId = sub.json().path("id").asText();
+        err.println("job " + jobId + " submitted (pipeline " + pipelineId + " v" + registered.path("version").asText("?") + ")");
+        err.flush();
+
+        JsonNode job = Jobs.await(client, jobId, limit, 20, 500, line -> {
+            err.println(line);
+            err.flush();
+        });
+        String status = job.path("status").asText();
+        Map<String, Object> printed = new LinkedHashMap<>();
+        int exit = 0;
+        if (status.equals("SUCCESS")) {
+            List<String> wanted = wantedOutputs.isEmpty() ? terminalOutputs(pipeline, names(job.path("pruned"))) : wantedOutputs;
+            for (String node : wanted) {
+                ApiClient.Response c = client.get(Jobs.path(jobId) + "/consumables/" + ApiClient.encode(node));
+                if (!c.ok()) {
+                    err.println(node + ": no value (" + c.errorMessage() + ", HTTP " + c.status() + ")");
+                    exit = CliException.FAILURE;
+                    continue;
+                }
+                if (outDir != null) {
+                    Files.createDirectories(outDir);
+                    Path target = outDir.resolve(node);
+                    Files.write(target, c.body());
+                    printed.put(node, target.toString());
+                    if (!json) {
+                        out.println(target);
+                    }
+                } else {
+                    String content = c.text();
+                    printed.put(node, content);
+                    if (!json) {
+                        out.println("== " + node + " ==");
+                        out.print(content);
+                        if (!content.isEmpty() && !content.endsWith("\n")) {
+                            out.println();
+                        }
+                    }
+                }
+            }
+        } else {
+            exit = CliException.FAILURE;
+            JsonNode full = client.getJson(Jobs.path(jobId), "job " + jobId);
+            for (JsonNode t : full.path("tasks")) {
+                String ts = t.path("status").asText();
+                if (!ts.equals("SUCCESS")) {
+                    String e = Jobs.text(t.get("error"));
+                    err.println(t.path("node").asText() + ": " + ts + (e == null || e.isBlank() ? "" : ": " + e.strip()));
+                }
+            }
+            err.println("job " + jobId + " " + status + " (" + job.path("progress").asText("?") + ")");
+        }
+        if (json) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("job", jobId);
+            result.put("status", status);
+            result.put("outputs", printed);
+            out.println(ApiClient.JSON.writeValueAsString(result));
+        }
+        out.flush();
+        err.flush();
+        return exit;
+    }
+
+    private static int refused(PrintWriter err, String what, ApiClient.Response r) {
+        List<String> problems = r.problems();
+        if (r.status() == 400 && !problems.isEmpty()) {
+            problems.forEach(err::println);
+        } else {
+            err.println(what + ": " + r.errorMessage() + " (HTTP " + r.status() + ")");
+        }
+        err.flush();
+        return CliException.FAILURE;
+    }
+
+    private static Set<String> names(JsonNode list) {
+        Set<String> out = new HashSet<>();
+        list.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** Data nodes written by a process node of the run (not pruned) and read by no process node, in declaration order. */
+    static List<String> terminalOutputs(Pipeline pipeline, Set<String> pruned) {
+        Set<String> read = new HashSet<>();
+        Set<String> written = new LinkedHashSet<>();
+        for (ProcessNode node : pipeline.processNodes().values()) {
+            read.addAll(node.input());
+            if (!pruned.contains(node.name())) {
+                written.addAll(node.output());
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (String d : pipeline.dataNodes().keySet()) {
+            if (written.contains(d) && !read.contains(d)) {
+                out.add(d);
+            }
+        }
+        return out;
+    }
+}

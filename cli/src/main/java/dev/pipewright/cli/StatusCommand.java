@@ -1,0 +1,146 @@
+package dev.pipewright.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code pipewright status JOB}: a job's status, progress, timings and tasks. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show a job: status, progress, timings and a table of its tasks.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:shown", "1:no such job or the server refused", "2:usage error or server unreachable"})
+public final class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerOptions server = new ServerOptions();
+
+    @Parameters(index = "0", paramLabel = "JOB", description = "The job id.")
+    String job;
+
+    @Option(names = "--json", description = "Print the server's job view as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        JsonNode view = server.client().getJson(Jobs.path(job), "job " + job);
+        if (json) {
+            out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(view));
+            out.flush();
+            return 0;
+        }
+        out.print(render(view));
+        out.flush();
+        return 0;
+    }
+
+    static String render(JsonNode v) {
+        StringBuilder sb = new StringBuilder();
+        JsonNode counts = v.path("counts");
+        line(sb, "job", v.path("id").asText());
+        line(sb, "pipeline", v.path("pipeline_id").asText("?") + " v" + v.path("pipeline_version").asText("?"));
+        line(sb, "status", v.path("status").asText("?") + "  " + v.path("progress").asText("?")
+                + "  (succeeded " + counts.path("succeeded").asInt() + ", failed " + counts.path("failed").asInt()
+                + ", skipped " + counts.path("skipped").asInt() + ", total " + counts.path("total").asInt() + ")");
+        line(sb, "created", orDash(v.get("created_at")));
+        line(sb, "started", orDash(v.get("started_at")));
+        line(sb, "finished", orDash(v.get("finished_at")));
+        JsonNode d = v.get("duration_ms");
+        line(sb, "duration", d == null || d.isNull() ? "-" : String.format(java.util.Locale.ROOT, "%.1f ms", d.asDouble()));
+        if (v.path("parameters").size() > 0) {
+            line(sb, "parameters", v.path("parameters").toString());
+        }
+        if (v.path("outputs").size() > 0) {
+            line(sb, "outputs", v.path("outputs").toString());
+        }
+        if (v.path("pruned").size() > 0) {
+            line(sb, "pruned", list(v.path("pruned")));
+        }
+        if (v.path("stage").size() > 0) {
+            line(sb, "running", list(v.path("stage")));
+        }
+        JsonNode tasks = v.path("tasks");
+        if (tasks.isArray() && !tasks.isEmpty()) {
+            sb.append('\n');
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"NODE", "PROCESSOR", "STATUS", "ATTEMPTS", "TIME", "WORKER", "ERROR"});
+            for (JsonNode t : tasks) {
+                rows.add(new String[] {
+                        t.path("node").asText(), orDash(t.get("processor")), orDash(t.get("status")),
+                        orDash(t.get("attempts")), taskTime(t), orDash(t.get("worker")), firstLine(t.get("error"))});
+            }
+            sb.append(table(rows));
+        }
+        return sb.toString();
+    }
+
+    private static String taskTime(JsonNode t) {
+        JsonNode s = t.get("started_us");
+        JsonNode e = t.get("ended_us");
+        if (s == null || e == null || !s.isNumber() || !e.isNumber()) {
+            return "-";
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f ms", (e.asLong() - s.asLong()) / 1000.0);
+    }
+
+    static String table(List<String[]> rows) {
+        int cols = rows.get(0).length;
+        int[] width = new int[cols];
+        for (String[] r : rows) {
+            for (int i = 0; i < cols; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] r : rows) {
+            StringBuilder l = new StringBuilder();
+            for (int i = 0; i < cols; i++) {
+                l.append(r[i]);
+                if (i < cols - 1) {
+                    l.append(" ".repeat(width[i] - r[i].length() + 2));
+                }
+            }
+            sb.append(l.toString().stripTrailing()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, String label, String value) {
+        sb.append(String.format("%-11s %s%n", label + ":", value));
+    }
+
+    private static String list(JsonNode array) {
+        List<String> items = new ArrayList<>();
+        array.forEach(n -> items.add(n.asText()));
+        return String.join(", ", items);
+    }
+
+    private static String orDash(JsonNode n) {
+        String s = Jobs.text(n);
+        return s == null || s.isBlank() ? "-" : s;
+    }
+
+    private static String firstLine(JsonNode n) {
+        String s = Jobs.text(n);
+        if (s == null || s.isBlank()) {
+            return "";
+        }
+        s = s.strip();
+        int nl = s.indexOf('\n');
+        if (nl >= 0) {
+            s = s.substring(0, nl) + " …";
+        }
+        return s.length() > 120 ? s.substring(0, 120) + "…" : s;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.pipewright.cli;
+
+import dev.pipewright.protocol.parse.PipelineParser;
+import dev.pipewright.protocol.pipeline.Problem;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code pipewright validate FILE}: offline check of a pipeline file. */
+@Command(name = "validate", mixinStandardHelpOptions = true,
+        description = "Check a pipeline file (YAML or JSON) offline and print every problem.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:valid", "1:the pipeline has problems", "2:usage error or unreadable file"})
+public final class ValidateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline file.")
+    String file;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        String text = PipelineFiles.read(Path.of(file), file);
+        PipelineParser.Result result = PipelineFiles.parse(text);
+        if (!result.valid()) {
+            for (Problem p : result.problems()) {
+                out.println(PipelineFiles.problemLine(file, p));
+            }
+            out.flush();
+            return CliException.FAILURE;
+        }
+        out.println(file + ": valid (" + PipelineFiles.summary(result.pipeline()) + ")");
+        out.flush();
+        return 0;
+    }
+}

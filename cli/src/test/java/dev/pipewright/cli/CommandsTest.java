@@ -1,0 +1,120 @@
+package dev.pipewright.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Runs the picocli command line in-process, capturing what it prints. */
+class CommandsTest {
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cl = PipewrightCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static final String VALID = """
+            name: demo
+            dataNodes:
+              raw:
+              upper:
+              report:
+            processNodes:
+              shout: {input: raw, output: upper, processor: identity}
+              summarize: {input: [upper], output: report, processor: identity}
+            """;
+
+    private static final String INVALID = """
+            dataNodes:
+              a:
+            processNodes:
+              p:
+                input: [missing]
+                output: a
+                processor: noop
+            """;
+
+    @Test
+    void validFileExitsZero(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("demo.yaml"), VALID);
+        Run r = run("validate", f.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(f + ": valid (2 process nodes, 3 data nodes; job inputs: [raw])", r.out().strip());
+    }
+
+    @Test
+    void invalidFileListsProblemsAndExitsOne(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("bad.yaml"), INVALID);
+        Run r = run("validate", f.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.out().contains(f + ": processNodes.p.input[0]: unknown data node 'missing'"), r.out());
+    }
+
+    @Test
+    void unparsableFileExitsOne(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("broken.yaml"), "dataNodes: [unclosed\n");
+        Run r = run("validate", f.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.out().startsWith(f + ": "), r.out());
+    }
+
+    @Test
+    void missingFileExitsTwo(@TempDir Path dir) {
+        Run r = run("validate", dir.resolve("nope.yaml").toString());
+        assertEquals(2, r.exit());
+        assertEquals(dir.resolve("nope.yaml") + ": no such file", r.err().strip());
+    }
+
+    @Test
+    void usageErrorsExitTwoOnOneLine() {
+        Run r = run("validate");
+        assertEquals(2, r.exit());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertEquals(2, run().exit());
+        assertEquals(2, run("frobnicate").exit());
+        assertEquals(2, run("bench", "--shape", "W7").exit());
+    }
+
+    @Test
+    void runRejectsAnInvalidPipelineBeforeTalkingToTheServer(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("bad.yaml"), INVALID);
+        Run r = run("run", f.toString(), "--url", "http://127.0.0.1:1");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("unknown data node 'missing'"), r.err());
+    }
+
+    @Test
+    void unreachableServerExitsTwo(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("demo.yaml"), VALID);
+        Run r = run("run", f.toString(), "--url", "http://127.0.0.1:1", "--input", "raw=x");
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().startsWith("cannot reach the Pipewright server at http://127.0.0.1:1"), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+        assertEquals(2, run("status", "abc", "--url", "http://127.0.0.1:1").exit());
+    }
+
+    @Test
+    void badParamValueExitsOne(@TempDir Path dir) throws Exception {
+        Path f = Files.writeString(dir.resolve("p.yaml"), VALID + "parameters:\n  n: integer\n");
+        Run r = run("run", f.toString(), "--url", "http://127.0.0.1:1", "--param", "n=abc");
+        assertEquals(1, r.exit(), r.err());
+        assertEquals("--param n: expected integer, got 'abc'", r.err().strip());
+        assertEquals(2, run("run", f.toString(), "--param", "novalue").exit());
+        assertEquals(2, run("run", f.toString(), "--timeout", "soon").exit());
+    }
+}
