@@ -12,9 +12,12 @@ import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.overseer.api.HttpApi;
 import dev.pipewright.overseer.config.OverseerConfig;
 import dev.pipewright.overseer.datastore.FileDataStore;
+import dev.pipewright.overseer.deadletter.DeadLetterConsumer;
+import dev.pipewright.overseer.dispatch.ControlPublisher;
 import dev.pipewright.overseer.dispatch.OutboxRelay;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.dispatch.TaskPublisher;
+import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
@@ -116,6 +119,8 @@ public final class OverseerMain {
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
         JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers);
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
+        ControlPublisher control = new ControlPublisher(keys, rabbit, topology);
+        JobControl jobControl = new JobControl(keys, scripts, shared.async(), sharedBytes.async(), control, pipelines, submitter);
 
         List<Runnable> stoppers = new ArrayList<>();
         List<Thread> loops = new ArrayList<>();
@@ -132,12 +137,13 @@ public final class OverseerMain {
                 config.outboxGrace(), Duration.ofMillis(500));
         stoppers.add(relay::stop);
         loops.add(Thread.ofVirtual().name("outbox-relay").start(relay));
-        Sweeper sweeper = new Sweeper(keys, shared.async(), scripts, config.sweepInterval(), config.maxLostLeases(), metrics, publishers);
+        new DeadLetterConsumer(keys, scripts, shared.async(), topology).start(rabbit);
+        Sweeper sweeper = new Sweeper(keys, shared.async(), scripts, config.sweepInterval(), config.maxLostLeases(), metrics, publishers, control);
         stoppers.add(sweeper::stop);
         loops.add(Thread.ofVirtual().name("sweeper").start(sweeper));
 
         Vertx vertx = Vertx.vertx();
-        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, workers, meters, metrics, () -> {
+        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, workers, meters, metrics, () -> {
             try {
                 return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));
             } catch (Exception e) {

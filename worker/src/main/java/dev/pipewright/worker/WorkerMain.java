@@ -119,7 +119,6 @@ public final class WorkerMain {
         new Scripts(connection).loadAll();
         AttemptStore store = new AttemptStore(config.common().keys(), connection);
         Topology topology = new Topology(config.common().keys(), config.common().queueType());
-        TaskConsumer consumer = new TaskConsumer(config, registry, store, topology, metrics);
 
         Map<String, String> info = new LinkedHashMap<>();
         info.put("pools", String.join(",", config.pools()));
@@ -131,6 +130,7 @@ public final class WorkerMain {
         info.put("pid", Long.toString(ProcessHandle.current().pid()));
 
         ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("worker-timer-", 0).factory());
+        TaskConsumer consumer = new TaskConsumer(config, registry, store, topology, metrics, timers);
         Runnable register = () -> {
             try {
                 Map<String, String> fields = new LinkedHashMap<>(info);
@@ -142,17 +142,7 @@ public final class WorkerMain {
             }
         };
         register.run();
-        long renewEvery = Math.max(200, config.lease().toMillis() / 3);
         timers.scheduleWithFixedDelay(register, 2, 2, TimeUnit.SECONDS);
-        timers.scheduleWithFixedDelay(() -> {
-            try {
-                for (String lost : store.renew(consumer.runningAttempts(), config.lease())) {
-                    consumer.interrupt(lost);
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("lease renewal failed: {}", e.toString());
-            }
-        }, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
 
         RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri());
         Connection rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbitUri(),

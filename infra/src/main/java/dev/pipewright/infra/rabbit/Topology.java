@@ -28,12 +28,20 @@ public final class Topology {
     public void declareShared(Channel channel) throws IOException {
         channel.exchangeDeclare(keys.taskExchange(), BuiltinExchangeType.DIRECT, true);
         channel.exchangeDeclare(keys.deadLetterExchange(), BuiltinExchangeType.FANOUT, true);
+        channel.exchangeDeclare(keys.controlExchange(), BuiltinExchangeType.FANOUT, true);
         Map<String, Object> dlqArgs = new HashMap<>();
         if (queueType == QueueType.QUORUM) {
             dlqArgs.put("x-queue-type", "quorum");
         }
         channel.queueDeclare(keys.deadLetterQueue(), true, false, false, dlqArgs);
         channel.queueBind(keys.deadLetterQueue(), keys.deadLetterExchange(), "");
+    }
+
+    /** A worker's own queue for control broadcasts; it goes away with the worker's connection. */
+    public String declareControlQueue(Channel channel) throws IOException {
+        String queue = channel.queueDeclare("", false, true, true, Map.of()).getQueue();
+        channel.queueBind(queue, keys.controlExchange(), "");
+        return queue;
     }
 
     public String declarePool(Channel channel, String pool) throws IOException {

@@ -13,7 +13,7 @@ import java.util.HexFormat;
  */
 public enum Script {
     SUBMIT("submit"), CLAIM("claim"), COMMIT("commit"), RENEW("renew"), RELEASE("release"),
-    RETRY("retry"), EXPIRE("expire");
+    TIMER("timer"), EXPIRE("expire"), STOP("stop"), POISON("poison");
 
     private final String source;
     private final String sha;

@@ -1,9 +1,9 @@
 -- A worker claims the attempt named by a task message and takes a lease on it.
--- KEYS: task, job, leases, data
--- ARGV: dispatch, attempt id, worker id, lease ms, lease member
--- Returns {'ok', spec, params, attempts, input values...}, {'missing', data node} (claimed, but an
--- input has no value) or {'stale', state} for a duplicate or superseded message.
-local st = redis.call('HMGET', KEYS[1], 'state', 'dispatch', 'spec', 'in')
+-- KEYS: task, job, leases, data, timers
+-- ARGV: dispatch, attempt id, worker id, default lease ms, lease member, job id, node
+-- Returns {'ok', spec, params, attempts, lease ms, input values...}, {'missing', data node}
+-- (claimed, but an input has no value) or {'stale', state} for a duplicate or superseded message.
+local st = redis.call('HMGET', KEYS[1], 'state', 'dispatch', 'spec', 'in', 'hb', 'to')
 if not st[1] then
   return {'stale', 'GONE'}
 end
@@ -21,15 +21,23 @@ if #inputs > 0 then
 end
 local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 local now = now_us()
+local lease = tonumber(st[5] or '0')
+if lease <= 0 then
+  lease = tonumber(ARGV[4])
+end
 redis.call('HSET', KEYS[1], 'state', 'RUNNING', 'attempt', ARGV[2], 'worker', ARGV[3], 'started', now)
-redis.call('HDEL', KEYS[1], 'ended')
-redis.call('ZADD', KEYS[3], math.floor(now / 1000) + tonumber(ARGV[4]), ARGV[5])
+redis.call('HDEL', KEYS[1], 'ended', 'handback')
+redis.call('ZADD', KEYS[3], math.floor(now / 1000) + lease, ARGV[5])
+local timeout = tonumber(st[6] or '0')
+if timeout > 0 then
+  redis.call('ZADD', KEYS[5], math.floor(now / 1000) + timeout, 'a|' .. ARGV[6] .. '|' .. ARGV[7] .. '|' .. ARGV[2])
+end
 for i = 1, #inputs do
   if not values[i] then
     return {'missing', inputs[i]}
   end
 end
-local result = {'ok', st[3], redis.call('HGET', KEYS[2], 'params') or '{}', tostring(attempts)}
+local result = {'ok', st[3], redis.call('HGET', KEYS[2], 'params') or '{}', tostring(attempts), tostring(lease)}
 for i = 1, #inputs do
   result[#result + 1] = values[i]
 end

@@ -1,36 +1,39 @@
 -- Ends an attempt, only if it still holds the task (the attempt id is the fencing token).
--- KEYS: task, job, leases, data, events, timers, content types
--- ARGV: attempt id, 'ok'|'fail', error text, retry delay ms (-1: not retryable), lease member,
---       job id, node, then triples of output data node, value, content type
--- Returns 'ok', 'retry', 'failed' or 'fenced'.
-local st = redis.call('HMGET', KEYS[1], 'state', 'attempt', 'attempts', 'max', 'sink')
+-- KEYS: task, job, leases, data, events, content types
+-- ARGV: attempt id, outcome, error text, retryable ('1'/'0'), lease member, job id, node,
+--       then triples of output data node, value, content type
+-- Outcomes: 'ok'; 'fail' (the processor failed); 'timeout' (the attempt ran past its timeout);
+-- 'interrupted' (told to stop); 'handback' (the worker is shutting down: dispatch it again now).
+-- Returns 'ok', 'retry', 'ended', 'handback' or 'fenced'.
+local st = redis.call('HMGET', KEYS[1], 'state', 'attempt', 'sink')
 if st[1] ~= 'RUNNING' or st[2] ~= ARGV[1] then
   return 'fenced'
 end
+local outcome = ARGV[2]
+if outcome == 'handback' then
+  -- the sweeper re-dispatches at once; a hand-back is not a lost lease
+  redis.call('HSET', KEYS[1], 'handback', '1')
+  redis.call('ZADD', KEYS[3], 0, ARGV[5])
+  return 'handback'
+end
 local now = now_us()
 redis.call('ZREM', KEYS[3], ARGV[5])
-if ARGV[2] == 'ok' then
+if outcome == 'ok' then
   for i = 8, #ARGV, 3 do
     if redis.call('HSETNX', KEYS[4], ARGV[i], ARGV[i + 1]) == 1 then
-      redis.call('HSET', KEYS[7], ARGV[i], ARGV[i + 2])
+      redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 2])
     end
   end
   redis.call('HSET', KEYS[1], 'state', 'SUCCESS', 'ended', now)
   redis.call('HDEL', KEYS[1], 'error')
-  if st[5] then
+  if st[3] then
     -- outputs with a source are copied to the data store by the overseer before it releases
-    redis.call('XADD', KEYS[5], '*', 'j', ARGV[6], 'n', ARGV[7], 'a', ARGV[1], 'o', 'ok', 'w', st[5])
+    redis.call('XADD', KEYS[5], '*', 'j', ARGV[6], 'n', ARGV[7], 'a', ARGV[1], 'o', 'ok', 'w', st[3])
   else
     redis.call('XADD', KEYS[5], '*', 'j', ARGV[6], 'n', ARGV[7], 'a', ARGV[1], 'o', 'ok')
   end
   return 'ok'
 end
-local delay = tonumber(ARGV[4])
-if delay >= 0 and tonumber(st[3]) <= tonumber(st[4]) then
-  redis.call('HSET', KEYS[1], 'state', 'RETRY_WAIT', 'error', ARGV[3], 'ended', now)
-  redis.call('ZADD', KEYS[6], math.floor(now / 1000) + delay, ARGV[5])
-  return 'retry'
-end
-redis.call('HSET', KEYS[1], 'state', 'FAILED', 'error', ARGV[3], 'ended', now)
-redis.call('XADD', KEYS[5], '*', 'j', ARGV[6], 'n', ARGV[7], 'a', ARGV[1], 'o', 'fail')
-return 'failed'
+-- (a stop of the whole job overrides this with the job's stopAs state)
+local final_state = outcome == 'timeout' and 'TIMED_OUT' or 'FAILED'
+return end_attempt(KEYS[2], KEYS[5], ARGV[6], ARGV[7], ARGV[1], ARGV[3], ARGV[4] == '1', final_state)

@@ -1,22 +1,32 @@
--- A lease ran out: the worker is gone or cut off. Re-dispatch (up to a limit) or fail the task.
+-- A lease ran out: the worker is gone or cut off (or handed the attempt back). Re-dispatch the
+-- task (a lost lease counts up to a limit; a hand-back does not), or end it.
 -- KEYS: task, job, leases, events, outbox. ARGV: member, job id, shard, node, max lost leases
 local score = redis.call('ZSCORE', KEYS[3], ARGV[1])
 if not score or tonumber(score) > now_ms() then
   return reply('alive')
 end
 redis.call('ZREM', KEYS[3], ARGV[1])
-local st = redis.call('HMGET', KEYS[1], 'state', 'pool', 'worker', 'attempt')
+local st = redis.call('HMGET', KEYS[1], 'state', 'pool', 'worker', 'attempt', 'handback')
 if st[1] ~= 'RUNNING' then
   return reply('stale')
 end
-local lost = redis.call('HINCRBY', KEYS[1], 'lost', 1)
+local job_status = redis.call('HGET', KEYS[2], 'status')
 local reason = "lease expired: worker '" .. (st[3] or '?') .. "' stopped heartbeating"
-local now = now_us()
-if lost <= tonumber(ARGV[5]) and redis.call('HGET', KEYS[2], 'status') == 'RUNNING' then
+if job_status == 'CANCELLING' then
+  end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '', 'stopped: ' .. reason, false, 'CANCELLED')
+  return reply('ended')
+end
+local lost = 0
+if st[5] then
+  redis.call('HDEL', KEYS[1], 'handback')
+  reason = "handed back by worker '" .. (st[3] or '?') .. "' at shutdown"
+else
+  lost = redis.call('HINCRBY', KEYS[1], 'lost', 1)
+end
+if lost <= tonumber(ARGV[5]) and job_status == 'RUNNING' then
   redis.call('HSET', KEYS[1], 'error', reason)
-  dispatch(KEYS[2], KEYS[5], ARGV[2], ARGV[3], ARGV[4], st[2], now)
+  dispatch(KEYS[2], KEYS[5], ARGV[2], ARGV[3], ARGV[4], st[2], now_us())
   return reply('redispatched')
 end
-redis.call('HSET', KEYS[1], 'state', 'FAILED', 'error', reason .. ' (' .. lost .. ' times)', 'ended', now)
-redis.call('XADD', KEYS[4], '*', 'j', ARGV[2], 'n', ARGV[4], 'a', st[4] or '', 'o', 'fail')
-return reply('failed')
+end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '', reason .. ' (' .. lost .. ' times)', false, 'FAILED')
+return reply('ended')

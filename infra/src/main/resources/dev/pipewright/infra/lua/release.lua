@@ -1,7 +1,7 @@
 -- Applies one completion event: counts the task once, releases children whose parents are all
 -- done (or skips the descendants of a failure), ends the job when every task has, acks the event.
 -- KEYS: job, events, outbox
--- ARGV: group, entry id, node, outcome ('ok'/'fail'), job id, shard
+-- ARGV: group, entry id, node, outcome ('ok'/'fail'/'cancel'), job id, shard
 local function ack()
   redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
   redis.call('XDEL', KEYS[2], ARGV[2])
@@ -29,6 +29,8 @@ if ARGV[4] == 'ok' then
       released = released + 1
     end
   end
+elseif ARGV[4] == 'cancel' then
+  count_terminal(job_key, 'cancelled')
 else
   count_terminal(job_key, 'failed')
   skip_descendants(job_key, node, "upstream task '" .. node .. "' did not succeed")

@@ -1,7 +1,8 @@
--- Creates a job with its task table and dispatches the tasks that have no parents.
+-- Creates a job with its task table and dispatches the tasks whose parents are all done.
 -- KEYS: job, outbox, job index, nodes list, data, content types
 -- ARGV: job fields (JSON object), tasks (JSON array), start ('1'/'0'), job id, shard,
---       then triples of input data node, value, content type
+--       then triples of data node, value, content type (job inputs and reused outputs)
+-- A task with "done" set reuses outputs of an earlier job: it is created SUCCESS.
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return reply('exists')
 end
@@ -19,9 +20,13 @@ for k, v in pairs(job) do
   redis.call('HSET', job_key, k, tostring(v))
 end
 redis.call('HSET', job_key, 'status', start and 'RUNNING' or 'READY', 'created', now, 'total', #tasks,
-  'terminal', 0, 'succeeded', 0, 'failed', 0, 'skipped', 0, 'seq', 0)
+  'terminal', 0, 'succeeded', 0, 'failed', 0, 'skipped', 0, 'cancelled', 0, 'seq', 0)
 if start then
   redis.call('HSET', job_key, 'started', now)
+  local deadline = tonumber(job.deadline or 0)
+  if deadline > 0 then
+    redis.call('ZADD', shard_key(outbox, 'timers'), math.floor(now / 1000) + deadline, 'd|' .. job_id)
+  end
 end
 redis.call('ZADD', KEYS[3], now, job_id)
 local batch = {}
@@ -31,18 +36,30 @@ for _, t in ipairs(tasks) do
     redis.call('RPUSH', KEYS[4], unpack(batch))
     batch = {}
   end
-  redis.call('HSET', job_key .. ':t:' .. t.node, 'state', 'PENDING', 'processor', t.processor, 'pool', t.pool,
-    'spec', t.spec, 'in', cjson.encode(t['in']), 'np', t.np, 'ch', cjson.encode(t.ch), 'attempts', 0, 'max', t.max, 'lost', 0)
+  local key = job_key .. ':t:' .. t.node
+  redis.call('HSET', key, 'state', 'PENDING', 'processor', t.processor, 'pool', t.pool,
+    'spec', t.spec, 'in', cjson.encode(t['in']), 'np', t.np, 'ch', cjson.encode(t.ch), 'attempts', 0, 'max', t.max, 'lost', 0,
+    'qt', t.qt, 'to', t.to, 'hb', t.hb, 'bk', t.bk, 'bi', t.bi, 'bm', t.bm, 'bj', t.bj)
   if t.sink then
-    redis.call('HSET', job_key .. ':t:' .. t.node, 'sink', t.sink)
+    redis.call('HSET', key, 'sink', t.sink)
   end
 end
 if #batch > 0 then
   redis.call('RPUSH', KEYS[4], unpack(batch))
 end
+for _, t in ipairs(tasks) do
+  if t.done then
+    redis.call('HSET', job_key .. ':t:' .. t.node, 'state', 'SUCCESS', 'reused', t.done, 'ended', now)
+    redis.call('SADD', job_key .. ':done', t.node)
+    for _, c in ipairs(t.ch) do
+      redis.call('SADD', job_key .. ':sat:' .. c, t.node)
+    end
+    count_terminal(job_key, 'succeeded')
+  end
+end
 if start then
   for _, t in ipairs(tasks) do
-    if t.np == 0 then
+    if not t.done and redis.call('SCARD', job_key .. ':sat:' .. t.node) >= t.np then
       dispatch(job_key, outbox, job_id, shard, t.node, t.pool, now)
     end
   end

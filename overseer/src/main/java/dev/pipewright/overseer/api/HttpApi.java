@@ -2,6 +2,7 @@ package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.jobs.SubmitRequest;
@@ -49,6 +50,7 @@ public final class HttpApi {
     private final PipelineStore pipelines;
     private final JobSubmitter submitter;
     private final JobReader jobs;
+    private final JobControl control;
     private final WorkerDirectory workers;
     private final PrometheusMeterRegistry meters;
     private final OverseerMetrics metrics;
@@ -56,12 +58,14 @@ public final class HttpApi {
     private final int maxBodyBytes;
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
 
-    public HttpApi(PipelineParser parser, PipelineStore pipelines, JobSubmitter submitter, JobReader jobs, WorkerDirectory workers,
+    public HttpApi(PipelineParser parser, PipelineStore pipelines, JobSubmitter submitter, JobReader jobs, JobControl control,
+                   WorkerDirectory workers,
                    PrometheusMeterRegistry meters, OverseerMetrics metrics, BooleanSupplier ready, int maxBodyBytes) {
         this.parser = parser;
         this.pipelines = pipelines;
         this.submitter = submitter;
         this.jobs = jobs;
+        this.control = control;
         this.workers = workers;
         this.meters = meters;
         this.metrics = metrics;
@@ -89,6 +93,8 @@ public final class HttpApi {
         router.get("/api/v1/jobs").handler(on(this::listJobs));
         router.get("/api/v1/jobs/:id").handler(on(this::getJob));
         router.get("/api/v1/jobs/:id/consumables/:node").handler(on(this::consumable));
+        router.post("/api/v1/jobs/:id/cancel").handler(on(this::cancel));
+        router.post("/api/v1/jobs/:id/retry").handler(on(this::retry));
         router.get("/api/v1/jobs/:id/logs").handler(on(this::logs));
         router.get("/api/v1/workers").handler(on(this::listWorkers));
         router.route().last().handler(ctx -> error(ctx, new ApiException(404, "not_found",
@@ -370,6 +376,18 @@ public final class HttpApi {
 
     private void listJobs(RoutingContext ctx) throws Exception {
         json(ctx, 200, Map.of("jobs", jobs.list(intParam(ctx, "limit", 50, 1, 1000))));
+    }
+
+    private void cancel(RoutingContext ctx) throws Exception {
+        JobId id = jobId(ctx);
+        json(ctx, 202, Map.of("id", id.value(), "status", control.cancel(id)));
+    }
+
+    private void retry(RoutingContext ctx) throws Exception {
+        JobId id = jobId(ctx);
+        JobId rerun = control.rerun(id);
+        metrics.jobSubmitted();
+        json(ctx, 202, Map.of("id", rerun.value(), "status", "RUNNING", "retry_of", id.value()));
     }
 
     private void consumable(RoutingContext ctx) throws Exception {

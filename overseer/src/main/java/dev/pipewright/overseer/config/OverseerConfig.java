@@ -22,6 +22,15 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
     public static final int DEFAULT_MAX_LOST_LEASES = 3;
     public static final Duration DEFAULT_WORKER_TTL = Duration.ofSeconds(10);
 
+    /** Stable across restarts of the same host or container, so a restarted overseer re-reads its own pending events. */
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_.-]", "-");
+        } catch (Exception e) {
+            return "local";
+        }
+    }
+
     public static OverseerConfig from(Settings s) {
         return new OverseerConfig(CommonConfig.from(s),
                 s.string("PW_HTTP_HOST", "0.0.0.0"),
@@ -31,7 +40,7 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                 s.duration("PW_SWEEP_INTERVAL", DEFAULT_SWEEP_INTERVAL),
                 s.integer("PW_MAX_LOST_LEASES", DEFAULT_MAX_LOST_LEASES, 0, 100),
                 s.duration("PW_WORKER_TTL", DEFAULT_WORKER_TTL),
-                s.string("PW_INSTANCE_ID", "overseer-" + ProcessHandle.current().pid()),
+                s.string("PW_INSTANCE_ID", "overseer-" + hostName()),
                 s.duration("PW_OUTBOX_GRACE", DEFAULT_OUTBOX_GRACE));
     }
 }

@@ -60,6 +60,9 @@ public final class JobReader {
                 tv.put("started_us", longOf(t.get("started")));
                 tv.put("ended_us", longOf(t.get("ended")));
                 tv.put("error", t.get("error"));
+                if (t.get("reused") != null) {
+                    tv.put("reused_from", t.get("reused"));
+                }
                 tasks.add(tv);
                 if ("RUNNING".equals(t.get("state"))) {
                     stage.add(nodes.get(i));
@@ -87,6 +90,7 @@ public final class JobReader {
         counts.put("succeeded", intOf(job.get("succeeded")));
         counts.put("failed", intOf(job.get("failed")));
         counts.put("skipped", intOf(job.get("skipped")));
+        counts.put("cancelled", intOf(job.get("cancelled")));
         view.put("counts", counts);
         view.put("created_at", time(job.get("created")));
         view.put("started_at", time(job.get("started")));
@@ -97,6 +101,12 @@ public final class JobReader {
         view.put("parameters", job.get("params") == null ? Map.of() : JSON.readValue(job.get("params"), Map.class));
         view.put("outputs", job.get("outputs") == null ? List.of() : JSON.readValue(job.get("outputs"), List.class));
         view.put("pruned", job.get("pruned") == null ? List.of() : JSON.readValue(job.get("pruned"), List.class));
+        if (job.get("reason") != null) {
+            view.put("reason", job.get("reason"));
+        }
+        if (job.get("retryOf") != null) {
+            view.put("retry_of", job.get("retryOf"));
+        }
         return view;
     }
 

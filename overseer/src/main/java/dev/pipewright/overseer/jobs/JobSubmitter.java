@@ -73,7 +73,7 @@ public final class JobSubmitter {
         for (Map.Entry<String, byte[]> e : request.inputs().entrySet()) {
             if (!pipeline.dataNodes().containsKey(e.getKey())) {
                 problems.add(new Problem("inputs." + e.getKey(), "unknown data node '" + e.getKey() + "'"));
-            } else if (graph.isProduced(e.getKey())) {
+            } else if (graph.isProduced(e.getKey()) && !request.reuse().contains(graph.producerOf(e.getKey()))) {
                 problems.add(new Problem("inputs." + e.getKey(), "data node '" + e.getKey() + "' is written by process node '"
                         + graph.producerOf(e.getKey()) + "'; only job inputs can be given"));
             } else {
@@ -126,6 +126,9 @@ public final class JobSubmitter {
         Map<String, Set<String>> served = workers.served();
         for (String node : plan.run()) {
             ProcessNode p = pipeline.processNodes().get(node);
+            if (request.reuse().contains(node)) {
+                continue;
+            }
             if (!served.getOrDefault(p.pool(), Set.of()).contains(p.processor())) {
                 problems.add(new Problem("processNodes." + node + ".processor", "no live worker serves processor '"
                         + p.processor() + "' in pool '" + p.pool() + "'"
@@ -137,6 +140,8 @@ public final class JobSubmitter {
         }
 
         Set<String> runSet = new HashSet<>(plan.run());
+        Set<String> reuse = new HashSet<>(request.reuse());
+        reuse.retainAll(runSet);
         ArrayNode tasks = JSON.createArrayNode();
         for (String node : plan.run()) {
             ProcessNode p = pipeline.processNodes().get(node);
@@ -154,6 +159,16 @@ public final class JobSubmitter {
             ArrayNode ch = t.putArray("ch");
             graph.childrenOf(node).stream().filter(runSet::contains).forEach(ch::add);
             t.put("max", r.max());
+            t.put("qt", p.queueTimeout() == null ? 0 : p.queueTimeout().toMillis());
+            t.put("to", p.timeout() == null ? 0 : p.timeout().toMillis());
+            t.put("hb", p.heartbeat() == null ? 0 : p.heartbeat().toMillis());
+            t.put("bk", r.backoff().name());
+            t.put("bi", r.initial().toMillis());
+            t.put("bm", r.maxDelay().toMillis());
+            t.put("bj", r.jitter());
+            if (reuse.contains(node)) {
+                t.put("done", request.reuseFrom());
+            }
             ObjectNode sink = JSON.createObjectNode();
             for (String out : p.output()) {
                 String source = pipeline.dataNodes().get(out).source();
@@ -172,6 +187,10 @@ public final class JobSubmitter {
         job.put("params", JSON.writeValueAsString(params));
         job.put("outputs", JSON.writeValueAsString(request.outputs()));
         job.put("pruned", JSON.writeValueAsString(plan.pruned()));
+        job.put("deadline", pipeline.deadline() == null ? 0 : pipeline.deadline().toMillis());
+        if (request.reuseFrom() != null) {
+            job.put("retryOf", request.reuseFrom());
+        }
 
         int shard = id.shard(keys.shards());
         List<byte[]> args = new ArrayList<>();

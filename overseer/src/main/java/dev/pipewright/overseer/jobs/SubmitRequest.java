@@ -5,7 +5,13 @@ import java.util.Map;
 
 /**
  * A request to run a pipeline: parameter values, values of job-input data nodes, the wanted
- * outputs (empty: everything) and whether to start now or only build the job.
+ * outputs (empty: everything) and whether to start now or only build the job. A re-run from
+ * failure names the earlier job ({@code reuseFrom}) and the process nodes whose outputs it
+ * reuses ({@code reuse}); their outputs are then among {@code inputs}.
  */
-public record SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start) {
+public record SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start,
+                            String reuseFrom, java.util.Set<String> reuse) {
+    public SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start) {
+        this(parameters, inputs, outputs, start, null, java.util.Set.of());
+    }
 }

@@ -2,6 +2,7 @@ package dev.pipewright.overseer.sweep;
 
 import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.overseer.dispatch.ControlPublisher;
 import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
@@ -22,7 +23,8 @@ import static dev.pipewright.infra.redis.Scripts.bytes;
 
 /**
  * The durable timers: every interval, per shard, expired leases (a worker died or was cut off:
- * re-dispatch or fail) and due retries (re-dispatch after back-off). Timers live in Redis sorted
+ * re-dispatch or fail) and due timers: retries after back-off, queue timeouts, attempt timeouts
+ * (whose workers are told to stop the attempt) and job deadlines. Timers live in Redis sorted
  * sets, so a restarted overseer picks them up where the last one left them.
  */
 public final class Sweeper implements Runnable {
@@ -36,11 +38,13 @@ public final class Sweeper implements Runnable {
     private final int maxLostLeases;
     private final OverseerMetrics metrics;
     private final PublisherPool publishers;
+    private final ControlPublisher control;
     private volatile boolean running = true;
 
     public Sweeper(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, Duration interval, int maxLostLeases,
-                   OverseerMetrics metrics, PublisherPool publishers) {
+                   OverseerMetrics metrics, PublisherPool publishers, ControlPublisher control) {
         this.publishers = publishers;
+        this.control = control;
         this.keys = keys;
         this.redis = redis;
         this.scripts = scripts;
@@ -72,9 +76,11 @@ public final class Sweeper implements Runnable {
         }
     }
 
+    /** Members due by Redis's clock, which the scripts use for every timestamp. */
     private List<String> due(String key) throws Exception {
-        return redis.zrangebyscore(key, Range.create(Double.NEGATIVE_INFINITY, (double) System.currentTimeMillis()),
-                Limit.create(0, BATCH)).get(10, TimeUnit.SECONDS);
+        List<String> time = redis.time().get(10, TimeUnit.SECONDS);
+        double now = Long.parseLong(time.get(0)) * 1000.0 + Long.parseLong(time.get(1)) / 1000;
+        return redis.zrangebyscore(key, Range.create(Double.NEGATIVE_INFINITY, now), Limit.create(0, BATCH)).get(10, TimeUnit.SECONDS);
     }
 
     private void sweepLeases(int shard) throws Exception {
@@ -97,16 +103,36 @@ public final class Sweeper implements Runnable {
 
     private void sweepTimers(int shard) throws Exception {
         for (String member : due(keys.timers(shard))) {
-            String[] parts = member.split("\\|", 2);
-            JobId job = new JobId(parts[0]);
-            String node = parts[1];
-            OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.RETRY, ScriptOutputType.MULTI,
-                    Scripts.keys(keys.task(job, node), keys.job(job), keys.timers(shard), keys.outbox(shard)),
-                    bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node))
+            String[] parts = member.split("\\|");
+            String kind = parts[0];
+            if (parts.length < 2 || !JobId.isValid(parts[1])) {
+                LOG.error("removing malformed timer {}", member);
+                redis.zrem(keys.timers(shard), member).get(10, TimeUnit.SECONDS);
+                continue;
+            }
+            JobId job = new JobId(parts[1]);
+            String node = parts.length > 2 ? parts[2] : "";
+            String token = parts.length > 3 ? parts[3] : "";
+            OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.TIMER, ScriptOutputType.MULTI,
+                    Scripts.keys(keys.job(job), keys.timers(shard), keys.outbox(shard), keys.events(shard), keys.leases(shard)),
+                    bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(kind), bytes(node), bytes(token))
                     .toCompletableFuture().get(10, TimeUnit.SECONDS));
             publishers.publishQuietly(shard, reply.dispatched());
-            if ("dispatched".equals(reply.status())) {
-                metrics.retried();
+            switch (reply.status()) {
+                case "dispatched" -> metrics.retried();
+                case "timedout" -> {
+                    LOG.warn("task {}/{}: {} timeout", job, node, kind.equals("q") ? "queue" : "attempt");
+                    if (kind.equals("a")) {
+                        control.stop(job.value(), node, token, "attempt exceeded its timeout");
+                    }
+                }
+                case "stopping" -> {
+                    LOG.warn("job {}: deadline exceeded; stopping it", job);
+                    control.stop(job.value(), null, null, "job deadline exceeded");
+                }
+                default -> {
+                    // stale or gone: nothing to do
+                }
             }
         }
     }

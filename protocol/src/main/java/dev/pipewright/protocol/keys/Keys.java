@@ -72,6 +72,11 @@ public record Keys(String namespace, int shards) {
         return namespace + ":pipelines";
     }
 
+    /** Dead-lettered task messages the overseer took off the dead-letter queue, newest first. */
+    public String deadLetters() {
+        return namespace + ":deadletters";
+    }
+
     public String worker(String id) {
         return namespace + ":worker:" + id;
     }
@@ -87,6 +92,11 @@ public record Keys(String namespace, int shards) {
 
     public String poolQueue(String pool) {
         return namespace + ".pool." + pool;
+    }
+
+    /** The fanout exchange that tells every worker to stop attempts (cancel, timeout). */
+    public String controlExchange() {
+        return namespace + ".control";
     }
 
     public String deadLetterExchange() {

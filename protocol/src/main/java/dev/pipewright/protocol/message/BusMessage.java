@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
 /** Every message that crosses RabbitMQ; {@code type} names the record, {@code v} its schema version. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-@JsonSubTypes({@JsonSubTypes.Type(TaskMessage.class)})
-public sealed interface BusMessage permits TaskMessage {
+@JsonSubTypes({@JsonSubTypes.Type(TaskMessage.class), @JsonSubTypes.Type(StopAttempts.class)})
+public sealed interface BusMessage permits TaskMessage, StopAttempts {
     int v();
 }

@@ -11,14 +11,17 @@ public enum JobState {
     /** Waiting for its schedule. */
     PENDING,
     RUNNING,
+    /** Cancelled or past its deadline: waiting for running attempts to stop. */
+    CANCELLING,
     SUCCESS,
     FAILED,
     CANCELLED;
 
     public static final Map<JobState, Set<JobState>> ALLOWED = Map.of(
-            READY, EnumSet.of(RUNNING, CANCELLED),
-            PENDING, EnumSet.of(RUNNING, CANCELLED),
-            RUNNING, EnumSet.of(SUCCESS, FAILED, CANCELLED),
+            READY, EnumSet.of(RUNNING, CANCELLING, CANCELLED),
+            PENDING, EnumSet.of(RUNNING, CANCELLING, CANCELLED),
+            RUNNING, EnumSet.of(SUCCESS, FAILED, CANCELLING),
+            CANCELLING, EnumSet.of(CANCELLED, FAILED),
             SUCCESS, EnumSet.noneOf(JobState.class),
             FAILED, EnumSet.noneOf(JobState.class),
             CANCELLED, EnumSet.noneOf(JobState.class));

@@ -50,7 +50,8 @@ class JobStateTest {
     void nonTerminalStatesHaveOutgoingTransitions(JobState state) {
         assertFalse(state.isTerminal());
         assertFalse(JobState.ALLOWED.get(state).isEmpty());
-        assertTrue(state.canMoveTo(JobState.CANCELLED), "every live job can be cancelled: " + state);
+        assertTrue(state.canMoveTo(JobState.CANCELLING), "every live job can be stopped: " + state);
+        assertTrue(JobState.CANCELLING.canMoveTo(JobState.CANCELLED));
     }
 
     static Stream<Arguments> everyPair() {
@@ -92,7 +93,9 @@ class JobStateTest {
             JobState.checkTransition(JobState.PENDING, JobState.RUNNING);
             JobState.checkTransition(JobState.RUNNING, JobState.SUCCESS);
             JobState.checkTransition(JobState.RUNNING, JobState.FAILED);
-            JobState.checkTransition(JobState.RUNNING, JobState.CANCELLED);
+            JobState.checkTransition(JobState.RUNNING, JobState.CANCELLING);
+            JobState.checkTransition(JobState.CANCELLING, JobState.CANCELLED);
+            JobState.checkTransition(JobState.CANCELLING, JobState.FAILED);
         });
     }
 

@@ -7,11 +7,11 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import dev.pipewright.infra.rabbit.Topology;
+import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.message.BusMessage;
+import dev.pipewright.protocol.message.StopAttempts;
 import dev.pipewright.protocol.message.TaskMessage;
 import dev.pipewright.protocol.message.TaskSpec;
-import dev.pipewright.protocol.pipeline.Backoff;
-import dev.pipewright.protocol.pipeline.RetryPolicy;
 import dev.pipewright.worker.config.WorkerConfig;
 import dev.pipewright.worker.processor.Processor;
 import dev.pipewright.worker.processor.ProcessorRegistry;
@@ -31,16 +31,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Consumes the pool queues and runs attempts: at most {@code concurrency} at once. For each
  * message: claim in Redis (a stale duplicate is acked and dropped), ack at once (so a long task
- * never trips RabbitMQ's consumer timeout), run the processor on a virtual thread, commit. A
- * message that cannot be parsed is rejected to the dead-letter queue.
+ * never trips RabbitMQ's consumer timeout; the lease now stands for the message), run the
+ * processor on a virtual thread, commit. A message that cannot be parsed is rejected to the
+ * dead-letter queue. Attempts are interrupted when their job is stopped (control broadcast or a
+ * refused lease renewal), when they pass their timeout, and when the worker shuts down (they are
+ * then handed back).
  */
 public final class TaskConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);
@@ -53,29 +57,55 @@ public final class TaskConsumer {
     private final WorkerMetrics metrics;
     private final Semaphore slots;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService timers;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final AtomicLong attemptSeq = new AtomicLong();
     private final List<Channel> channels = new ArrayList<>();
     private final Map<Channel, String> consumerTags = new ConcurrentHashMap<>();
-    private volatile boolean stopping;
 
-    private record Running(TaskMessage message, Thread thread) {
+    /** A running attempt. */
+    private static final class Running {
+        final String attemptId;
+        final TaskMessage message;
+        final Thread thread;
+        final Duration lease;
+        volatile long nextRenewNanos;
+        volatile StopReason stopReason;
+        volatile String stopDetail;
+        volatile ScheduledFuture<?> timeout;
+
+        Running(String attemptId, TaskMessage message, Thread thread, Duration lease) {
+            this.attemptId = attemptId;
+            this.message = message;
+            this.thread = thread;
+            this.lease = lease;
+            this.nextRenewNanos = System.nanoTime() + lease.toNanos() / 3;
+        }
     }
 
     public TaskConsumer(WorkerConfig config, ProcessorRegistry processors, AttemptStore store, Topology topology,
-                        WorkerMetrics metrics) {
+                        WorkerMetrics metrics, ScheduledExecutorService timers) {
         this.config = config;
         this.processors = processors;
         this.store = store;
         this.topology = topology;
         this.metrics = metrics;
+        this.timers = timers;
         this.slots = new Semaphore(config.concurrency());
     }
 
     public void start(Connection connection) throws IOException {
+        Channel control = connection.createChannel();
+        topology.declareShared(control);
+        String controlQueue = topology.declareControlQueue(control);
+        control.basicConsume(controlQueue, true, new DefaultConsumer(control) {
+            @Override
+            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+                onControl(body);
+            }
+        });
         for (String pool : config.pools()) {
             Channel channel = connection.createChannel();
-            topology.declareShared(channel);
             String queue = topology.declarePool(channel, pool);
             channel.basicQos(config.concurrency());
             String tag = channel.basicConsume(queue, false, config.workerId() + "/" + pool, new DefaultConsumer(channel) {
@@ -87,21 +117,57 @@ public final class TaskConsumer {
             channels.add(channel);
             consumerTags.put(channel, tag);
         }
+        timers.scheduleWithFixedDelay(this::renewDueLeases, 250, 250, TimeUnit.MILLISECONDS);
     }
 
-    /** Attempts running now, by attempt id. */
-    public Map<String, TaskMessage> runningAttempts() {
-        Map<String, TaskMessage> out = new java.util.HashMap<>();
-        running.forEach((id, r) -> out.put(id, r.message()));
-        return out;
+    public int inFlight() {
+        return running.size();
     }
 
-    /** Interrupts an attempt that no longer holds its lease. */
-    public void interrupt(String attemptId) {
-        Running r = running.get(attemptId);
-        if (r != null) {
-            LOG.warn("attempt {} of {}/{} lost its lease; interrupting it", attemptId, r.message().job(), r.message().node());
-            r.thread().interrupt();
+    private void onControl(byte[] body) {
+        try {
+            if (JSON.readValue(body, BusMessage.class) instanceof StopAttempts stop) {
+                for (Running r : running.values()) {
+                    if (stop.matches(r.message.job(), r.message.node(), r.attemptId)) {
+                        stop(r, StopReason.STOPPED, stop.reason() == null ? "stopped" : stop.reason());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("ignoring an unreadable control message: {}", e.getMessage());
+        }
+    }
+
+    private void stop(Running r, StopReason reason, String detail) {
+        if (r.stopReason == null) {
+            r.stopDetail = detail;
+            r.stopReason = reason;
+            LOG.info("stopping attempt {} of {}/{}: {}", r.attemptId, r.message.job(), r.message.node(), detail);
+            r.thread.interrupt();
+        }
+    }
+
+    private void renewDueLeases() {
+        try {
+            long now = System.nanoTime();
+            List<AttemptStore.Renewal> due = new ArrayList<>();
+            for (Running r : running.values()) {
+                if (r.nextRenewNanos <= now && r.stopReason == null) {
+                    due.add(new AttemptStore.Renewal(r.attemptId, r.message, r.lease));
+                    r.nextRenewNanos = now + r.lease.toNanos() / 3;
+                }
+            }
+            if (due.isEmpty()) {
+                return;
+            }
+            for (String lost : store.renew(due)) {
+                Running r = running.get(lost);
+                if (r != null) {
+                    stop(r, StopReason.STOPPED, "the attempt no longer holds its task (job stopped, timed out or lease lost)");
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("lease renewal failed: {}", e.toString());
         }
     }
 
@@ -127,8 +193,7 @@ public final class TaskConsumer {
         TaskMessage message;
         try {
             BusMessage parsed = JSON.readValue(body, BusMessage.class);
-            if (!(parsed instanceof TaskMessage tm) || tm.job() == null || tm.node() == null
-                    || !dev.pipewright.protocol.keys.JobId.isValid(tm.job())) {
+            if (!(parsed instanceof TaskMessage tm) || tm.job() == null || tm.node() == null || !JobId.isValid(tm.job())) {
                 throw new IOException("not a task message");
             }
             message = tm;
@@ -154,8 +219,8 @@ public final class TaskConsumer {
                 metrics.duplicateDropped(pool);
                 LOG.debug("dropped stale message for {}/{} (task is {})", message.job(), message.node(), stale.state());
             }
-            case Claim.MissingInput missing -> commitFailure(pool, "?", message, attemptId,
-                    "input '" + missing.dataNode() + "' has no value", -1);
+            case Claim.MissingInput missing -> end(pool, message, attemptId, "fail",
+                    "input '" + missing.dataNode() + "' has no value", false);
             case Claim.Claimed claimed -> runAttempt(pool, message, attemptId, claimed);
         }
     }
@@ -164,20 +229,26 @@ public final class TaskConsumer {
         TaskSpec spec = claimed.spec();
         Processor processor = processors.find(spec.processor());
         if (processor == null) {
-            commitFailure(pool, spec.processor(), message, attemptId,
-                    "worker " + config.workerId() + " does not serve processor '" + spec.processor() + "'", 0);
+            end(pool, message, attemptId, "fail", "worker " + config.workerId() + " does not serve processor '" + spec.processor() + "'", true);
             return;
         }
         metrics.started(pool, spec.processor());
         metrics.inFlight().incrementAndGet();
-        running.put(attemptId, new Running(message, Thread.currentThread()));
+        Running r = new Running(attemptId, message, Thread.currentThread(), claimed.lease());
+        running.put(attemptId, r);
+        if (spec.timeoutMs() > 0) {
+            r.timeout = timers.schedule(() -> stop(r, StopReason.TIMEOUT, "attempt exceeded its timeout (" + spec.timeoutMs() + " ms)"),
+                    spec.timeoutMs(), TimeUnit.MILLISECONDS);
+        }
         long start = System.nanoTime();
         String outcome = "failed";
         try {
             TaskContext ctx = new TaskContext(message.job(), message.node(), claimed.attempt(), claimed.inputs(),
                     spec.outputs(), spec.config() == null ? Map.of() : spec.config(), claimed.parameters(),
                     line -> store.log(message, claimed.attempt(), line));
-            TaskResult result;
+            TaskResult result = null;
+            String failure = null;
+            boolean retryable = true;
             try {
                 result = processor.process(ctx);
                 for (String out : spec.outputs()) {
@@ -185,21 +256,31 @@ public final class TaskConsumer {
                         throw TaskFailure.permanent("processor '" + spec.processor() + "' wrote no value for output '" + out + "'");
                     }
                 }
-            } catch (InterruptedException e) {
-                outcome = "interrupted";
-                LOG.info("attempt {} of {}/{} was interrupted", attemptId, message.job(), message.node());
-                return;
             } catch (TaskFailure f) {
-                long delay = f.retryable() ? retryDelay(spec, claimed.attempt()) : -1;
-                outcome = commitFailure(pool, spec.processor(), message, attemptId, f.getMessage(), delay);
-                return;
+                failure = f.getMessage();
+                retryable = f.retryable();
             } catch (Exception e) {
-                outcome = commitFailure(pool, spec.processor(), message, attemptId, e.toString(), retryDelay(spec, claimed.attempt()));
-                return;
+                failure = e instanceof InterruptedException ? "interrupted" : e.toString();
             }
-            outcome = commitWithRetries(message, () -> store.commitSuccess(message, attemptId, result.outputs()));
-            if ("fenced".equals(outcome)) {
-                metrics.fenced(pool);
+            if (r.timeout != null) {
+                r.timeout.cancel(false);
+            }
+            Thread.interrupted();
+            StopReason stopped = r.stopReason;
+            if (stopped != null) {
+                outcome = switch (stopped) {
+                    case TIMEOUT -> end(pool, message, attemptId, "timeout", r.stopDetail, true);
+                    case SHUTDOWN -> end(pool, message, attemptId, "handback", r.stopDetail, true);
+                    case STOPPED -> end(pool, message, attemptId, "interrupted", r.stopDetail, false);
+                };
+            } else if (failure != null) {
+                outcome = end(pool, message, attemptId, "fail", failure, retryable);
+            } else {
+                TaskResult done = result;
+                outcome = commitWithRetries(message, () -> store.commitSuccess(message, attemptId, done.outputs()));
+                if ("fenced".equals(outcome)) {
+                    metrics.fenced(pool);
+                }
             }
         } finally {
             running.remove(attemptId);
@@ -209,19 +290,12 @@ public final class TaskConsumer {
         }
     }
 
-    private static long retryDelay(TaskSpec spec, int attempt) {
-        Backoff backoff = spec.backoff() == null ? Backoff.FIXED : Backoff.fromWire(spec.backoff());
-        RetryPolicy policy = new RetryPolicy(0, backoff == null ? Backoff.FIXED : backoff,
-                Duration.ofMillis(spec.retryInitialMs()), Duration.ofMillis(spec.retryMaxDelayMs()), spec.retryJitter());
-        return policy.delayBefore(attempt, ThreadLocalRandom.current().nextDouble()).toMillis();
-    }
-
-    private String commitFailure(String pool, String processor, TaskMessage message, String attemptId, String error, long delay) {
-        String outcome = commitWithRetries(message, () -> store.commitFailure(message, attemptId, error, delay));
-        if ("fenced".equals(outcome)) {
+    private String end(String pool, TaskMessage message, String attemptId, String outcome, String error, boolean retryable) {
+        String result = commitWithRetries(message, () -> store.commitFailure(message, attemptId, outcome, error, retryable));
+        if ("fenced".equals(result)) {
             metrics.fenced(pool);
         }
-        return outcome;
+        return result;
     }
 
     private interface Commit {
@@ -244,7 +318,8 @@ public final class TaskConsumer {
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
-                    return "interrupted";
+                    Thread.currentThread().interrupt();
+                    return "uncommitted";
                 }
                 backoff = Math.min(backoff * 2, 2000);
             }
@@ -281,9 +356,11 @@ public final class TaskConsumer {
         }
     }
 
-    /** Stops taking messages, then waits up to {@code grace} for running attempts to end. */
+    /**
+     * Stops taking messages, waits up to {@code grace} for running attempts to finish, then hands
+     * the rest back (they are dispatched again at once, not counted as lost).
+     */
     public void stop(Duration grace) throws InterruptedException {
-        stopping = true;
         for (Channel channel : channels) {
             try {
                 channel.basicCancel(consumerTags.get(channel));
@@ -296,15 +373,14 @@ public final class TaskConsumer {
             Thread.sleep(50);
         }
         if (!running.isEmpty()) {
-            LOG.warn("{} attempts still running after {}; interrupting them (their leases will expire and they will be re-dispatched)",
-                    running.size(), grace);
-            running.values().forEach(r -> r.thread().interrupt());
+            LOG.warn("{} attempts still running after {}; handing them back", running.size(), grace);
+            running.values().forEach(r -> stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down"));
+            long handBackDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!running.isEmpty() && System.nanoTime() < handBackDeadline) {
+                Thread.sleep(50);
+            }
         }
         executor.shutdown();
         executor.awaitTermination(5, TimeUnit.SECONDS);
-    }
-
-    public boolean stopping() {
-        return stopping;
     }
 }

@@ -46,9 +46,9 @@ public final class AttemptStore {
     public Claim claim(TaskMessage m, String attemptId, String workerId, Duration lease) throws Exception {
         JobId job = new JobId(m.job());
         List<Object> r = await(scripts.<List<Object>>run(Script.CLAIM, ScriptOutputType.MULTI,
-                Scripts.keys(keys.task(job, m.node()), keys.job(job), keys.leases(m.shard()), keys.data(job)),
+                Scripts.keys(keys.task(job, m.node()), keys.job(job), keys.leases(m.shard()), keys.data(job), keys.timers(m.shard())),
                 bytes(Long.toString(m.dispatch())), bytes(attemptId), bytes(workerId),
-                bytes(Long.toString(lease.toMillis())), bytes(Keys.member(job, m.node()))));
+                bytes(Long.toString(lease.toMillis())), bytes(Keys.member(job, m.node())), bytes(m.job()), bytes(m.node())));
         String status = Scripts.text(r.get(0));
         return switch (status) {
             case "stale" -> new Claim.Stale(Scripts.text(r.get(1)));
@@ -57,11 +57,12 @@ public final class AttemptStore {
                 TaskSpec spec = JSON.readValue((byte[]) r.get(1), TaskSpec.class);
                 Map<String, Object> params = JSON.readValue((byte[]) r.get(2), new TypeReference<LinkedHashMap<String, Object>>() { });
                 int attempt = Integer.parseInt(Scripts.text(r.get(3)));
+                Duration attemptLease = Duration.ofMillis(Long.parseLong(Scripts.text(r.get(4))));
                 Map<String, byte[]> inputs = new LinkedHashMap<>();
                 for (int i = 0; i < spec.inputs().size(); i++) {
-                    inputs.put(spec.inputs().get(i), (byte[]) r.get(4 + i));
+                    inputs.put(spec.inputs().get(i), (byte[]) r.get(5 + i));
                 }
-                yield new Claim.Claimed(spec, params, attempt, inputs);
+                yield new Claim.Claimed(spec, params, attempt, attemptLease, inputs);
             }
             default -> throw new IllegalStateException("unexpected claim answer " + status);
         };
@@ -69,7 +70,7 @@ public final class AttemptStore {
 
     /** Commits a success; returns 'ok' or 'fenced'. */
     public String commitSuccess(TaskMessage m, String attemptId, Map<String, byte[]> outputs) throws Exception {
-        List<byte[]> args = commonArgs(m, attemptId, "ok", "", -1);
+        List<byte[]> args = commonArgs(m, attemptId, "ok", "", false);
         for (Map.Entry<String, byte[]> e : outputs.entrySet()) {
             args.add(bytes(e.getKey()));
             args.add(e.getValue());
@@ -78,41 +79,49 @@ public final class AttemptStore {
         return commit(m, args);
     }
 
-    /** Commits a failure; returns 'retry', 'failed' or 'fenced'. {@code retryDelayMs < 0}: not retryable. */
-    public String commitFailure(TaskMessage m, String attemptId, String error, long retryDelayMs) throws Exception {
-        return commit(m, commonArgs(m, attemptId, "fail", error, retryDelayMs));
+    /**
+     * Ends an attempt without success; returns 'retry', 'ended', 'handback' or 'fenced'.
+     * {@code outcome}: 'fail', 'timeout', 'interrupted' or 'handback' (see commit.lua).
+     */
+    public String commitFailure(TaskMessage m, String attemptId, String outcome, String error, boolean retryable) throws Exception {
+        return commit(m, commonArgs(m, attemptId, outcome, error, retryable));
     }
 
     private String commit(TaskMessage m, List<byte[]> args) throws Exception {
         JobId job = new JobId(m.job());
         return Scripts.text(await(scripts.run(Script.COMMIT, ScriptOutputType.STATUS,
                 Scripts.keys(keys.task(job, m.node()), keys.job(job), keys.leases(m.shard()), keys.data(job),
-                        keys.events(m.shard()), keys.timers(m.shard()), keys.contentTypes(job)),
+                        keys.events(m.shard()), keys.contentTypes(job)),
                 args.toArray(new byte[0][]))));
     }
 
-    private static List<byte[]> commonArgs(TaskMessage m, String attemptId, String outcome, String error, long delay) {
+    private static List<byte[]> commonArgs(TaskMessage m, String attemptId, String outcome, String error, boolean retryable) {
         List<byte[]> args = new ArrayList<>();
         args.add(bytes(attemptId));
         args.add(bytes(outcome));
         args.add(bytes(error.length() > 8000 ? error.substring(0, 8000) + "…" : error));
-        args.add(bytes(Long.toString(delay)));
+        args.add(bytes(retryable ? "1" : "0"));
         args.add(bytes(Keys.member(new JobId(m.job()), m.node())));
         args.add(bytes(m.job()));
         args.add(bytes(m.node()));
         return args;
     }
 
-    /** Renews the leases of running attempts; returns those no longer held (to be interrupted). */
-    public List<String> renew(Map<String, TaskMessage> attempts, Duration lease) {
+    /** An attempt whose lease is due for renewal. */
+    public record Renewal(String attemptId, TaskMessage message, Duration lease) {
+    }
+
+    /** Renews leases; returns the attempts that no longer hold their task (to be stopped). */
+    public List<String> renew(List<Renewal> renewals) {
         List<String> lost = new ArrayList<>();
         Map<String, CompletableFuture<Long>> pending = new LinkedHashMap<>();
-        attempts.forEach((attemptId, m) -> {
+        for (Renewal r : renewals) {
+            TaskMessage m = r.message();
             JobId job = new JobId(m.job());
-            pending.put(attemptId, scripts.<Long>run(Script.RENEW, ScriptOutputType.INTEGER,
-                    Scripts.keys(keys.task(job, m.node()), keys.leases(m.shard())),
-                    bytes(attemptId), bytes(Keys.member(job, m.node())), bytes(Long.toString(lease.toMillis()))).toCompletableFuture());
-        });
+            pending.put(r.attemptId(), scripts.<Long>run(Script.RENEW, ScriptOutputType.INTEGER,
+                    Scripts.keys(keys.task(job, m.node()), keys.leases(m.shard()), keys.job(job)),
+                    bytes(r.attemptId()), bytes(Keys.member(job, m.node())), bytes(Long.toString(r.lease().toMillis()))).toCompletableFuture());
+        }
         pending.forEach((attemptId, f) -> {
             try {
                 if (f.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) == 0L) {

@@ -7,7 +7,8 @@ import java.util.Map;
 /** The answer to a claim. */
 public sealed interface Claim {
     /** The attempt is ours: run it. */
-    record Claimed(TaskSpec spec, Map<String, Object> parameters, int attempt, Map<String, byte[]> inputs) implements Claim {
+    record Claimed(TaskSpec spec, Map<String, Object> parameters, int attempt, java.time.Duration lease,
+                   Map<String, byte[]> inputs) implements Claim {
     }
 
     /** Claimed, but an input has no value: fail the attempt for good. */

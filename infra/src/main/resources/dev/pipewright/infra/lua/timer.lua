@@ -1,0 +1,41 @@
+-- A durable timer fired. Members: r|job|node (retry due), q|job|node|dispatch (queue timeout),
+-- a|job|node|attempt (attempt timeout), d|job (job deadline).
+-- KEYS: job, timers, outbox, events, leases. ARGV: member, job id, shard, kind, node, token
+-- Returns a status ('dispatched', 'timedout', 'stopping', 'stale'...) then dispatched entries.
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then
+  return reply('gone')
+end
+local job_key, kind, node, token = KEYS[1], ARGV[4], ARGV[5], ARGV[6]
+local job_status = redis.call('HGET', job_key, 'status')
+if not job_status then
+  return reply('gone')
+end
+local key = job_key .. ':t:' .. node
+if kind == 'r' then
+  local st = redis.call('HMGET', key, 'state', 'pool')
+  if st[1] ~= 'RETRY_WAIT' or job_status ~= 'RUNNING' then
+    return reply('stale')
+  end
+  dispatch(job_key, KEYS[3], ARGV[2], ARGV[3], node, st[2], now_us())
+  return reply('dispatched')
+elseif kind == 'q' then
+  local st = redis.call('HMGET', key, 'state', 'dispatch', 'qt')
+  if st[1] ~= 'READY' or st[2] ~= token then
+    return reply('stale')
+  end
+  redis.call('HSET', key, 'state', 'TIMED_OUT', 'error', 'not started within its queueTimeout (' .. st[3] .. ' ms): no worker of its pool took it', 'ended', now_us())
+  redis.call('XADD', KEYS[4], '*', 'j', ARGV[2], 'n', node, 'a', '', 'o', 'fail')
+  return reply('timedout')
+elseif kind == 'a' then
+  local st = redis.call('HMGET', key, 'state', 'attempt', 'to')
+  if st[1] ~= 'RUNNING' or st[2] ~= token then
+    return reply('stale')
+  end
+  redis.call('ZREM', KEYS[5], ARGV[2] .. '|' .. node)
+  local r = end_attempt(job_key, KEYS[4], ARGV[2], node, token, 'attempt exceeded its timeout (' .. st[3] .. ' ms)', true, 'TIMED_OUT')
+  return reply('timedout')
+elseif kind == 'd' then
+  local r, running = stop_job(job_key, ARGV[2], 'FAILED', 'TIMED_OUT', 'job deadline exceeded')
+  return reply(r == 'stopping' and 'stopping' or 'stale')
+end
+return reply('unknown')

@@ -1,0 +1,129 @@
+package dev.pipewright.overseer.deadletter;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import dev.pipewright.infra.rabbit.Topology;
+import dev.pipewright.infra.redis.Script;
+import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.message.BusMessage;
+import dev.pipewright.protocol.message.TaskMessage;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static dev.pipewright.infra.redis.Scripts.bytes;
+
+/**
+ * Takes messages off the dead-letter queue: a task message that workers could not handle
+ * (unreadable, or redelivered past the queue's delivery limit) fails its task with the reason,
+ * if it is still the task's current dispatch, so the job ends instead of hanging. Each message is
+ * kept, with its reason, in {@code <ns>:deadletters} (newest first, capped) for inspection.
+ */
+public final class DeadLetterConsumer {
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterConsumer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final int KEPT = 10_000;
+
+    private final Keys keys;
+    private final Scripts scripts;
+    private final RedisAsyncCommands<String, String> redis;
+    private final Topology topology;
+
+    public DeadLetterConsumer(Keys keys, Scripts scripts, RedisAsyncCommands<String, String> redis, Topology topology) {
+        this.keys = keys;
+        this.scripts = scripts;
+        this.redis = redis;
+        this.topology = topology;
+    }
+
+    public void start(Connection rabbit) throws Exception {
+        Channel channel = rabbit.createChannel();
+        topology.declareShared(channel);
+        channel.basicQos(50);
+        channel.basicConsume(keys.deadLetterQueue(), false, "overseer-dlq", new DefaultConsumer(channel) {
+            @Override
+            public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+                try {
+                    handle(props, body);
+                    getChannel().basicAck(envelope.getDeliveryTag(), false);
+                } catch (Exception e) {
+                    LOG.warn("cannot handle a dead letter now ({}); it stays on the queue", e.toString());
+                    try {
+                        Thread.sleep(1000);
+                        getChannel().basicNack(envelope.getDeliveryTag(), false, true);
+                    } catch (Exception ignored) {
+                        // the channel recovers and redelivers
+                    }
+                }
+            }
+        });
+    }
+
+    void handle(AMQP.BasicProperties props, byte[] body) throws Exception {
+        String reason = reason(props);
+        ObjectNode record = JSON.createObjectNode();
+        record.put("at", System.currentTimeMillis());
+        record.put("reason", reason);
+        TaskMessage task = null;
+        try {
+            if (JSON.readValue(body, BusMessage.class) instanceof TaskMessage tm && JobId.isValid(tm.job()) && tm.node() != null) {
+                task = tm;
+            }
+        } catch (Exception ignored) {
+            // unreadable: kept as it is
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (text.chars().allMatch(c -> c >= 0x20 || c == '\n' || c == '\t')) {
+            record.put("body", text);
+        } else {
+            record.put("body_base64", Base64.getEncoder().encodeToString(body));
+        }
+        if (task != null) {
+            JobId job = new JobId(task.job());
+            record.put("job", task.job());
+            record.put("node", task.node());
+            String result = Scripts.text(scripts.run(Script.POISON, ScriptOutputType.STATUS,
+                    Scripts.keys(keys.task(job, task.node()), keys.job(job), keys.events(job.shard(keys.shards()))),
+                    bytes(Long.toString(task.dispatch())), bytes("task message dead-lettered: " + reason), bytes(task.job()), bytes(task.node()))
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS));
+            record.put("task", result);
+            LOG.warn("dead letter for {}/{} ({}): task {}", task.job(), task.node(), reason, result);
+        } else {
+            LOG.warn("dead letter that is no task message ({})", reason);
+        }
+        redis.lpush(keys.deadLetters(), JSON.writeValueAsString(record)).get(10, TimeUnit.SECONDS);
+        redis.ltrim(keys.deadLetters(), 0, KEPT - 1).get(10, TimeUnit.SECONDS);
+    }
+
+    @SuppressWarnings("unchecked")
+    static String reason(AMQP.BasicProperties props) {
+        Map<String, Object> headers = props == null ? null : props.getHeaders();
+        Object deaths = headers == null ? null : headers.get("x-death");
+        if (deaths instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?> first) {
+            Map<String, Object> d = (Map<String, Object>) first;
+            String why = String.valueOf(d.get("reason"));
+            String text = switch (why) {
+                case "rejected" -> "rejected by a worker (unreadable)";
+                case "delivery_limit" -> "redelivered more than the queue's delivery limit (workers crashed or failed before claiming it)";
+                case "expired" -> "expired in the queue";
+                default -> why;
+            };
+            return text + " [queue " + d.get("queue") + ", count " + d.get("count") + "]";
+        }
+        return "dead-lettered";
+    }
+}

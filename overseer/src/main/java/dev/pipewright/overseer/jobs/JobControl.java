@@ -1,0 +1,112 @@
+package dev.pipewright.overseer.jobs;
+
+import dev.pipewright.infra.redis.Script;
+import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.overseer.dispatch.ControlPublisher;
+import dev.pipewright.overseer.pipelines.PipelineStore;
+import dev.pipewright.overseer.pipelines.StoredPipeline;
+import dev.pipewright.protocol.graph.PipelineGraph;
+import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.keys.Keys;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static dev.pipewright.infra.redis.Scripts.bytes;
+
+/** Cancelling a job, and re-running a finished one from its failure. */
+public final class JobControl {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> ENDED = Set.of("SUCCESS", "FAILED", "CANCELLED");
+
+    private final Keys keys;
+    private final Scripts scripts;
+    private final RedisAsyncCommands<String, String> redis;
+    private final RedisAsyncCommands<byte[], byte[]> bytesRedis;
+    private final ControlPublisher control;
+    private final PipelineStore pipelines;
+    private final JobSubmitter submitter;
+
+    public JobControl(Keys keys, Scripts scripts, RedisAsyncCommands<String, String> redis, RedisAsyncCommands<byte[], byte[]> bytesRedis,
+                      ControlPublisher control, PipelineStore pipelines, JobSubmitter submitter) {
+        this.keys = keys;
+        this.scripts = scripts;
+        this.redis = redis;
+        this.bytesRedis = bytesRedis;
+        this.control = control;
+        this.pipelines = pipelines;
+        this.submitter = submitter;
+    }
+
+    /**
+     * Cancels a job: its queued tasks never start, its running attempts are told to stop. Returns
+     * the job's status afterwards: CANCELLING while attempts stop, CANCELLED once none runs.
+     */
+    public String cancel(JobId id) throws Exception {
+        List<Object> r = scripts.<List<Object>>run(Script.STOP, ScriptOutputType.MULTI, Scripts.keys(keys.job(id)),
+                bytes(id.value()), bytes("cancelled by request")).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        String status = Scripts.text(r.get(0));
+        switch (status) {
+            case "gone" -> throw ApiException.notFound("no job '" + id + "'");
+            case "stopping" -> {
+                if (Integer.parseInt(Scripts.text(r.get(1))) > 0) {
+                    control.stop(id.value(), null, null, "job cancelled");
+                }
+                return redis.hget(keys.job(id), "status").get(10, TimeUnit.SECONDS);
+            }
+            case "CANCELLING" -> {
+                return status;
+            }
+            default -> throw ApiException.conflict("job " + id + " has already ended: " + status);
+        }
+    }
+
+    /**
+     * Starts a new job of the same pipeline version, parameters and inputs that reuses the outputs
+     * of every task that succeeded in the given, ended job and runs the rest.
+     */
+    public JobId rerun(JobId old) throws Exception {
+        Map<String, String> job = redis.hgetall(keys.job(old)).get(10, TimeUnit.SECONDS);
+        if (job.isEmpty()) {
+            throw ApiException.notFound("no job '" + old + "'");
+        }
+        if (!ENDED.contains(job.get("status"))) {
+            throw ApiException.conflict("job " + old + " is " + job.get("status") + "; only an ended job can be re-run");
+        }
+        StoredPipeline stored = pipelines.find(job.get("pipeline"), Integer.parseInt(job.get("version")));
+        if (stored == null) {
+            throw ApiException.conflict("pipeline " + job.get("pipeline") + " v" + job.get("version") + " no longer exists");
+        }
+        PipelineGraph graph = stored.graph();
+        Set<String> reuse = new HashSet<>();
+        for (String node : redis.lrange(keys.nodes(old), 0, -1).get(10, TimeUnit.SECONDS)) {
+            if ("SUCCESS".equals(redis.hget(keys.task(old, node), "state").get(10, TimeUnit.SECONDS))) {
+                reuse.add(node);
+            }
+        }
+        Map<String, byte[]> inputs = new LinkedHashMap<>();
+        Map<byte[], byte[]> data = bytesRedis.hgetall(bytes(keys.data(old))).get(30, TimeUnit.SECONDS);
+        for (Map.Entry<byte[], byte[]> e : data.entrySet()) {
+            String node = new String(e.getKey(), StandardCharsets.UTF_8);
+            String producer = graph.producerOf(node);
+            if (producer == null || reuse.contains(producer)) {
+                inputs.put(node, e.getValue());
+            }
+        }
+        Map<String, Object> params = JSON.readValue(job.getOrDefault("params", "{}"), new TypeReference<LinkedHashMap<String, Object>>() { });
+        List<String> outputs = JSON.readValue(job.getOrDefault("outputs", "[]"), new TypeReference<List<String>>() { });
+        // inputs read from a source were stored with the old job; pass them as given values
+        return submitter.submit(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse), JobId.random());
+    }
+}
