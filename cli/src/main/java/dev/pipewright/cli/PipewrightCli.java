@@ -11,7 +11,8 @@ import java.util.concurrent.Callable;
 /** {@code pipewright}: the command line entry point. */
 @Command(name = "pipewright", mixinStandardHelpOptions = true, version = "pipewright 0.1.0",
         description = "Validate and run Pipewright pipelines, inspect jobs, benchmark a running system.",
-        subcommands = {ValidateCommand.class, RunCommand.class, StatusCommand.class, BenchCommand.class,
+        subcommands = {ValidateCommand.class, RunCommand.class, StatusCommand.class, CancelCommand.class, RetryCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (sent as a bearer token).",
                 "Exit codes: 0 ok, 1 failure or invalid input, 2 usage error or server unreachable."})
