@@ -8,6 +8,7 @@ pw_java_major() {
 pw_select_jdk() {
   if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && [ "$(pw_java_major "$JAVA_HOME")" -ge 21 ] 2>/dev/null; then
     export PATH="$JAVA_HOME/bin:$PATH"
+    pw_quiet_maven
     return 0
   fi
   local best="" best_major=0 dir major
@@ -29,10 +30,22 @@ pw_select_jdk() {
   fi
   export JAVA_HOME="$best"
   export PATH="$JAVA_HOME/bin:$PATH"
+  pw_quiet_maven
+}
+
+# Maven's own libraries use sun.misc.Unsafe, which JDK 24+ warns about on every run.
+pw_quiet_maven() {
+  if [ "$(pw_java_major "$JAVA_HOME")" -ge 24 ] 2>/dev/null; then
+    case "${MAVEN_OPTS:-}" in
+      *sun-misc-unsafe-memory-access*) ;;
+      *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;;
+    esac
+  fi
 }
 
 pw_port_open() {
-  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && exec 3>&- 2>/dev/null
+  # the subshell owns the descriptor, so nothing leaks into the caller's shell
+  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
 }
 
 # Starts the machine's RabbitMQ and Redis when nothing answers on their ports (only for the
