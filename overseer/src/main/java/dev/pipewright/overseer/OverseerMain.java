@@ -21,6 +21,7 @@ import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
+import dev.pipewright.overseer.metrics.OverseerProbes;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.release.EventProcessor;
 import dev.pipewright.overseer.sweep.Sweeper;
@@ -33,6 +34,9 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.core.http.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,7 +100,7 @@ public final class OverseerMain {
         new JvmThreadMetrics().bindTo(meters);
         OverseerMetrics metrics = new OverseerMetrics(meters);
 
-        RedisConnector redis = new RedisConnector(config.common().redisUri());
+        RedisConnector redis = new RedisConnector(config.common().redisUri(), meters);
         URI redisUri = config.common().redisUri();
         StatefulRedisConnection<String, String> shared = StartupConnect.connect("Redis", "PW_REDIS_URI", redisUri,
                 config.common().connectPatience(), redis::connectStrings);
@@ -104,7 +108,7 @@ public final class OverseerMain {
         Scripts scripts = new Scripts(sharedBytes);
         scripts.loadAll();
         Topology topology = new Topology(keys, config.common().queueType());
-        RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri());
+        RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri(), meters);
         Connection rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbitUri(),
                 config.common().connectPatience(), () -> rabbitConnector.connect("pipewright-overseer-" + config.instanceId()));
         try (Channel ch = rabbit.createChannel()) {
@@ -137,12 +141,18 @@ public final class OverseerMain {
                 config.outboxGrace(), Duration.ofMillis(500));
         stoppers.add(relay::stop);
         loops.add(Thread.ofVirtual().name("outbox-relay").start(relay));
-        new DeadLetterConsumer(keys, scripts, shared.async(), topology).start(rabbit);
+        new DeadLetterConsumer(keys, scripts, shared.async(), topology, metrics).start(rabbit);
+        OverseerProbes probes = new OverseerProbes(keys, shared.async(), rabbit, workers, metrics, Duration.ofSeconds(5));
+        stoppers.add(probes::stop);
+        loops.add(Thread.ofVirtual().name("probes").start(probes));
         Sweeper sweeper = new Sweeper(keys, shared.async(), scripts, config.sweepInterval(), config.maxLostLeases(), metrics, publishers, control);
         stoppers.add(sweeper::stop);
         loops.add(Thread.ofVirtual().name("sweeper").start(sweeper));
 
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(meters))
+                .build();
         HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, workers, meters, metrics, () -> {
             try {
                 return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));

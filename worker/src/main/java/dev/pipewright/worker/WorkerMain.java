@@ -113,7 +113,7 @@ public final class WorkerMain {
             http.start();
         }
 
-        RedisConnector redis = new RedisConnector(config.common().redisUri());
+        RedisConnector redis = new RedisConnector(config.common().redisUri(), meters);
         StatefulRedisConnection<byte[], byte[]> connection = StartupConnect.connect("Redis", "PW_REDIS_URI",
                 config.common().redisUri(), config.common().connectPatience(), redis::connectBytes);
         new Scripts(connection).loadAll();
@@ -144,7 +144,7 @@ public final class WorkerMain {
         register.run();
         timers.scheduleWithFixedDelay(register, 2, 2, TimeUnit.SECONDS);
 
-        RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri());
+        RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri(), meters);
         Connection rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbitUri(),
                 config.common().connectPatience(), () -> rabbitConnector.connect("pipewright-worker-" + config.workerId()));
         consumer.start(rabbit);

@@ -2,6 +2,8 @@ package dev.pipewright.infra.rabbit;
 
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.impl.MicrometerMetricsCollector;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.io.IOException;
 import java.net.URI;
@@ -13,6 +15,14 @@ public final class RabbitConnector {
     private final ConnectionFactory factory = new ConnectionFactory();
 
     public RabbitConnector(URI uri) {
+        this(uri, null);
+    }
+
+    /** With a registry, the client's connections, channels and messages are counted ({@code rabbitmq.*}). */
+    public RabbitConnector(URI uri, MeterRegistry meters) {
+        if (meters != null) {
+            factory.setMetricsCollector(new MicrometerMetricsCollector(meters, "rabbitmq"));
+        }
         try {
             factory.setUri(uri);
         } catch (Exception e) {

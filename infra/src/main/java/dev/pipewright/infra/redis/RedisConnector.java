@@ -8,6 +8,10 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.metrics.MicrometerCommandLatencyRecorder;
+import io.lettuce.core.metrics.MicrometerOptions;
+import io.lettuce.core.resource.ClientResources;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.net.URI;
 import java.time.Duration;
@@ -20,7 +24,16 @@ public final class RedisConnector implements AutoCloseable {
     private final RedisClient client;
 
     public RedisConnector(URI uri) {
-        this.client = RedisClient.create(RedisURI.create(uri.toString()));
+        this(uri, null);
+    }
+
+    /** With a registry, command latencies are recorded as Lettuce's {@code lettuce.command.*} meters. */
+    public RedisConnector(URI uri, MeterRegistry meters) {
+        ClientResources.Builder resources = ClientResources.builder();
+        if (meters != null) {
+            resources.commandLatencyRecorder(new MicrometerCommandLatencyRecorder(meters, MicrometerOptions.create()));
+        }
+        this.client = RedisClient.create(resources.build(), RedisURI.create(uri.toString()));
         client.setOptions(ClientOptions.builder()
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(100_000)

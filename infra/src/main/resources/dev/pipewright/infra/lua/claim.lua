@@ -1,9 +1,9 @@
 -- A worker claims the attempt named by a task message and takes a lease on it.
 -- KEYS: task, job, leases, data, timers
 -- ARGV: dispatch, attempt id, worker id, default lease ms, lease member, job id, node
--- Returns {'ok', spec, params, attempts, lease ms, input values...}, {'missing', data node}
+-- Returns {'ok', spec, params, attempts, lease ms, µs since READY, input values...}, {'missing', data node}
 -- (claimed, but an input has no value) or {'stale', state} for a duplicate or superseded message.
-local st = redis.call('HMGET', KEYS[1], 'state', 'dispatch', 'spec', 'in', 'hb', 'to')
+local st = redis.call('HMGET', KEYS[1], 'state', 'dispatch', 'spec', 'in', 'hb', 'to', 'readyAt')
 if not st[1] then
   return {'stale', 'GONE'}
 end
@@ -37,7 +37,8 @@ for i = 1, #inputs do
     return {'missing', inputs[i]}
   end
 end
-local result = {'ok', st[3], redis.call('HGET', KEYS[2], 'params') or '{}', tostring(attempts), tostring(lease)}
+local result = {'ok', st[3], redis.call('HGET', KEYS[2], 'params') or '{}', tostring(attempts), tostring(lease),
+  tostring(now - tonumber(st[7] or now))}
 for i = 1, #inputs do
   result[#result + 1] = values[i]
 end

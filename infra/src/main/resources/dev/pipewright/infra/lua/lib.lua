@@ -47,6 +47,9 @@ local function reply(status)
   return out
 end
 
+-- The status a job ended with in this script, if it did (reported for metrics).
+local JOB_END = nil
+
 -- Counts a task as ended and, once every task has, ends the job.
 local function count_terminal(job_key, field)
   redis.call('HINCRBY', job_key, field, 1)
@@ -55,9 +58,11 @@ local function count_terminal(job_key, field)
   if terminal >= total then
     local j = redis.call('HMGET', job_key, 'status', 'failed', 'endAs')
     if j[1] == 'RUNNING' then
-      redis.call('HSET', job_key, 'status', tonumber(j[2] or '0') > 0 and 'FAILED' or 'SUCCESS', 'finished', now_us())
+      JOB_END = tonumber(j[2] or '0') > 0 and 'FAILED' or 'SUCCESS'
+      redis.call('HSET', job_key, 'status', JOB_END, 'finished', now_us())
     elseif j[1] == 'CANCELLING' then
-      redis.call('HSET', job_key, 'status', j[3] or 'CANCELLED', 'finished', now_us())
+      JOB_END = j[3] or 'CANCELLED'
+      redis.call('HSET', job_key, 'status', JOB_END, 'finished', now_us())
     end
   end
 end

@@ -36,4 +36,5 @@ else
   skip_descendants(job_key, node, "upstream task '" .. node .. "' did not succeed")
 end
 ack()
-return reply(tostring(released))
+-- '<released children>' or '<released children>|<status the job ended with>'
+return reply(tostring(released) .. (JOB_END and ('|' .. JOB_END) or ''))

@@ -171,7 +171,10 @@ public final class HttpApi {
     }
 
     private void tooLarge(RoutingContext ctx) {
-        ctx.response().putHeader("Connection", "close");
+        // HTTP/2 forbids connection-specific headers (RFC 9113 8.2.2): a client would reject the whole answer
+        if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            ctx.response().putHeader("Connection", "close");
+        }
         error(ctx, new ApiException(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes", List.of()));
     }
 

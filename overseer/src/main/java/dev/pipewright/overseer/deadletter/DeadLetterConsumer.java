@@ -10,6 +10,7 @@ import com.rabbitmq.client.Envelope;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.BusMessage;
@@ -42,8 +43,11 @@ public final class DeadLetterConsumer {
     private final Scripts scripts;
     private final RedisAsyncCommands<String, String> redis;
     private final Topology topology;
+    private final OverseerMetrics metrics;
 
-    public DeadLetterConsumer(Keys keys, Scripts scripts, RedisAsyncCommands<String, String> redis, Topology topology) {
+    public DeadLetterConsumer(Keys keys, Scripts scripts, RedisAsyncCommands<String, String> redis, Topology topology,
+                              OverseerMetrics metrics) {
+        this.metrics = metrics;
         this.keys = keys;
         this.scripts = scripts;
         this.redis = redis;
@@ -75,6 +79,7 @@ public final class DeadLetterConsumer {
 
     void handle(AMQP.BasicProperties props, byte[] body) throws Exception {
         String reason = reason(props);
+        metrics.deadLettered();
         ObjectNode record = JSON.createObjectNode();
         record.put("at", System.currentTimeMillis());
         record.put("reason", reason);

@@ -123,6 +123,19 @@ public final class JobSubmitter {
                 }
             }
         }
+        for (String node : plan.run()) {
+            // outputs with a source are written to the data store: their placeholders must resolve too
+            for (String out : pipeline.processNodes().get(node).output()) {
+                String source = pipeline.dataNodes().get(out).source();
+                if (source != null) {
+                    try {
+                        Templates.resolve(source, params);
+                    } catch (IllegalArgumentException e) {
+                        problems.add(new Problem("dataNodes." + out + ".source", e.getMessage()));
+                    }
+                }
+            }
+        }
         Map<String, Set<String>> served = workers.served();
         for (String node : plan.run()) {
             ProcessNode p = pipeline.processNodes().get(node);

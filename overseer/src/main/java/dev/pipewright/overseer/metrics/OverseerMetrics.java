@@ -1,7 +1,14 @@
 package dev.pipewright.overseer.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The overseer's own meters, registered in one place; tags are bounded. */
 public final class OverseerMetrics {
@@ -11,6 +18,9 @@ public final class OverseerMetrics {
     private final Counter duplicateEvents;
     private final Counter redispatched;
     private final Counter retries;
+    private final Counter deadLettered;
+    private final Timer releaseLatency;
+    private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
 
     public OverseerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -19,6 +29,9 @@ public final class OverseerMetrics {
         this.duplicateEvents = Counter.builder("pipewright.events.duplicates").register(registry);
         this.redispatched = Counter.builder("pipewright.sweeper.redispatches").register(registry);
         this.retries = Counter.builder("pipewright.tasks.retries").register(registry);
+        this.deadLettered = Counter.builder("pipewright.messages.deadlettered").tag("pool", "any").register(registry);
+        this.releaseLatency = Timer.builder("pipewright.release.latency").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
     }
 
     public MeterRegistry registry() {
@@ -46,5 +59,35 @@ public final class OverseerMetrics {
 
     public void jobSubmitted() {
         Counter.builder("pipewright.jobs.submitted").register(registry).increment();
+    }
+
+    public void jobFinished(String outcome) {
+        Counter.builder("pipewright.jobs.finished").tag("outcome", outcome).register(registry).increment();
+    }
+
+    /** From a completion event being appended to its children's task messages being confirmed by RabbitMQ. */
+    public void releaseLatency(long millis) {
+        releaseLatency.record(Duration.ofMillis(Math.max(0, millis)));
+    }
+
+    public void deadLettered() {
+        deadLettered.increment();
+    }
+
+    /** A gauge per tag value, set by the probes. */
+    public void gauge(String name, String tag, String value, long reading) {
+        gauges.computeIfAbsent(name + "|" + tag + "|" + value, k -> {
+            AtomicLong holder = new AtomicLong();
+            Gauge.builder(name, holder, AtomicLong::get).tag(tag, value).register(registry);
+            return holder;
+        }).set(reading);
+    }
+
+    public void gauge(String name, long reading) {
+        gauges.computeIfAbsent(name, k -> {
+            AtomicLong holder = new AtomicLong();
+            Gauge.builder(name, holder, AtomicLong::get).register(registry);
+            return holder;
+        }).set(reading);
     }
 }

@@ -119,6 +119,7 @@ public final class EventProcessor implements Runnable {
     /** Applies a batch, pipelined; returns true when some events must be tried again. */
     private boolean apply(String stream, List<StreamMessage<String, String>> batch) {
         List<CompletableFuture<List<Object>>> results = new ArrayList<>(batch.size());
+        List<Long> eventTimes = new ArrayList<>(batch.size());
         boolean failed = false;
         for (StreamMessage<String, String> entry : batch) {
             Map<String, String> f = entry.getBody();
@@ -135,24 +136,46 @@ public final class EventProcessor implements Runnable {
                 failed = true;
                 continue;
             }
+            eventTimes.add(entryMillis(entry.getId()));
             results.add(scripts.<List<Object>>run(Script.RELEASE, ScriptOutputType.MULTI,
                     Scripts.keys(keys.job(id), stream, keys.outbox(shard)),
                     bytes(GROUP), bytes(entry.getId()), bytes(node), bytes(outcome), bytes(job), bytes(Integer.toString(shard)))
                     .toCompletableFuture());
         }
         List<OutboxEntry> dispatched = new ArrayList<>();
-        for (CompletableFuture<List<Object>> r : results) {
+        List<Long> releasingEvents = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
             try {
-                OutboxEntry.Reply reply = OutboxEntry.Reply.of(r.get(30, TimeUnit.SECONDS));
-                metrics.event("duplicate".equals(reply.status()));
-                dispatched.addAll(reply.dispatched());
+                OutboxEntry.Reply reply = OutboxEntry.Reply.of(results.get(i).get(30, TimeUnit.SECONDS));
+                String status = reply.status();
+                metrics.event("duplicate".equals(status));
+                int bar = status.indexOf('|');
+                if (bar > 0) {
+                    metrics.jobFinished(status.substring(bar + 1));
+                }
+                if (!reply.dispatched().isEmpty()) {
+                    dispatched.addAll(reply.dispatched());
+                    releasingEvents.add(eventTimes.get(i));
+                }
             } catch (Exception e) {
                 LOG.warn("shard {}: release failed ({}); the event stays pending", shard, e.toString());
                 failed = true;
             }
         }
-        publisher.publishQuietly(Map.of(shard, dispatched));
+        if (!dispatched.isEmpty()) {
+            publisher.publishQuietly(Map.of(shard, dispatched));
+            long now = System.currentTimeMillis();
+            for (long t : releasingEvents) {
+                metrics.releaseLatency(now - t);
+            }
+        }
         return failed;
+    }
+
+    /** A stream entry id starts with the millisecond Redis appended it at. */
+    private static long entryMillis(String id) {
+        int dash = id.indexOf('-');
+        return Long.parseLong(dash > 0 ? id.substring(0, dash) : id);
     }
 
     private boolean copyToDataStore(JobId id, String sinkJson) {

@@ -232,7 +232,7 @@ public final class TaskConsumer {
             end(pool, message, attemptId, "fail", "worker " + config.workerId() + " does not serve processor '" + spec.processor() + "'", true);
             return;
         }
-        metrics.started(pool, spec.processor());
+        metrics.started(pool, spec.processor(), claimed.queueWait());
         metrics.inFlight().incrementAndGet();
         Running r = new Running(attemptId, message, Thread.currentThread(), claimed.lease());
         running.put(attemptId, r);

@@ -21,8 +21,11 @@ public final class WorkerMetrics {
         return inFlight;
     }
 
-    public void started(String pool, String processor) {
+    /** An attempt started, {@code queueWait} after its task became ready (schedule-to-start). */
+    public void started(String pool, String processor, Duration queueWait) {
         Counter.builder("pipewright.tasks.started").tag("pool", pool).tag("processor", processor).register(registry).increment();
+        Timer.builder("pipewright.task.queue.wait").tag("pool", pool).tag("processor", processor)
+                .publishPercentileHistogram().register(registry).record(queueWait);
     }
 
     public void finished(String pool, String processor, String outcome, Duration runTime) {

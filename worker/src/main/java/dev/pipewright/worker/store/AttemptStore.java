@@ -58,11 +58,12 @@ public final class AttemptStore {
                 Map<String, Object> params = JSON.readValue((byte[]) r.get(2), new TypeReference<LinkedHashMap<String, Object>>() { });
                 int attempt = Integer.parseInt(Scripts.text(r.get(3)));
                 Duration attemptLease = Duration.ofMillis(Long.parseLong(Scripts.text(r.get(4))));
+                Duration queueWait = Duration.ofNanos(Long.parseLong(Scripts.text(r.get(5))) * 1000);
                 Map<String, byte[]> inputs = new LinkedHashMap<>();
                 for (int i = 0; i < spec.inputs().size(); i++) {
-                    inputs.put(spec.inputs().get(i), (byte[]) r.get(5 + i));
+                    inputs.put(spec.inputs().get(i), (byte[]) r.get(6 + i));
                 }
-                yield new Claim.Claimed(spec, params, attempt, attemptLease, inputs);
+                yield new Claim.Claimed(spec, params, attempt, attemptLease, queueWait, inputs);
             }
             default -> throw new IllegalStateException("unexpected claim answer " + status);
         };

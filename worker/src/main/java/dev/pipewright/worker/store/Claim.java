@@ -8,7 +8,7 @@ import java.util.Map;
 public sealed interface Claim {
     /** The attempt is ours: run it. */
     record Claimed(TaskSpec spec, Map<String, Object> parameters, int attempt, java.time.Duration lease,
-                   Map<String, byte[]> inputs) implements Claim {
+                   java.time.Duration queueWait, Map<String, byte[]> inputs) implements Claim {
     }
 
     /** Claimed, but an input has no value: fail the attempt for good. */
