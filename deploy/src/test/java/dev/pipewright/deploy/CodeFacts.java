@@ -1,0 +1,140 @@
+package dev.pipewright.deploy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * What the deployment files must agree with, read from the Java sources and poms as text: setting
+ * names, default ports, HTTP paths, jar names, modules, the queue naming rule.
+ */
+final class CodeFacts {
+    static final String OVERSEER_CONFIG = "overseer/src/main/java/dev/pipewright/overseer/config/OverseerConfig.java";
+    static final String WORKER_CONFIG = "worker/src/main/java/dev/pipewright/worker/config/WorkerConfig.java";
+    static final String COMMON_CONFIG = "infra/src/main/java/dev/pipewright/infra/config/CommonConfig.java";
+    static final String HTTP_API = "overseer/src/main/java/dev/pipewright/overseer/api/HttpApi.java";
+    static final String WORKER_MAIN = "worker/src/main/java/dev/pipewright/worker/WorkerMain.java";
+    static final String KEYS = "protocol/src/main/java/dev/pipewright/protocol/keys/Keys.java";
+
+    /** Modules whose code reads PW_* settings. */
+    static final String[] CODE_MODULES = {"protocol", "infra", "overseer", "worker", "cli"};
+
+    private static final Pattern PW_NAME = Pattern.compile("\"(PW_[A-Z0-9_]+)\"");
+
+    private CodeFacts() {
+    }
+
+    /** Every PW_* string literal in the main sources: the names a deployment may set. */
+    static Set<String> envNames() {
+        Set<String> names = new TreeSet<>();
+        for (Path file : Repo.mainSources(CODE_MODULES)) {
+            Matcher m = PW_NAME.matcher(Repo.read(file));
+            while (m.find()) {
+                names.add(m.group(1));
+            }
+        }
+        if (!names.contains("PW_RABBITMQ_URI") || !names.contains("PW_HTTP_PORT")) {
+            fail("reading PW_* names from the sources found too little: " + names);
+        }
+        return names;
+    }
+
+    static int overseerHttpPort() {
+        String src = Repo.read(OVERSEER_CONFIG);
+        require(src, "\"PW_HTTP_PORT\", DEFAULT_HTTP_PORT", OVERSEER_CONFIG);
+        return Integer.parseInt(group(src, "DEFAULT_HTTP_PORT\\s*=\\s*(\\d+)", OVERSEER_CONFIG));
+    }
+
+    static int workerMetricsPort() {
+        String src = Repo.read(WORKER_CONFIG);
+        require(src, "\"PW_METRICS_PORT\", DEFAULT_METRICS_PORT", WORKER_CONFIG);
+        return Integer.parseInt(group(src, "DEFAULT_METRICS_PORT\\s*=\\s*(\\d+)", WORKER_CONFIG));
+    }
+
+    static Duration workerShutdownGrace() {
+        String src = Repo.read(WORKER_CONFIG);
+        require(src, "\"PW_SHUTDOWN_GRACE\", DEFAULT_SHUTDOWN_GRACE", WORKER_CONFIG);
+        return Duration.ofSeconds(Long.parseLong(group(src, "DEFAULT_SHUTDOWN_GRACE\\s*=\\s*Duration\\.ofSeconds\\((\\d+)\\)", WORKER_CONFIG)));
+    }
+
+    static String defaultNamespace() {
+        return group(Repo.read(COMMON_CONFIG), "DEFAULT_NAMESPACE\\s*=\\s*\"([^\"]+)\"", COMMON_CONFIG);
+    }
+
+    /** The GET paths the overseer's router serves (HttpApi). */
+    static Set<String> overseerPaths() {
+        return all(Repo.read(HTTP_API), "router\\.get\\(\"([^\"]+)\"\\)");
+    }
+
+    /** The paths the worker's metrics server serves (WorkerMain). */
+    static Set<String> workerPaths() {
+        return all(Repo.read(WORKER_MAIN), "createContext\\(\"([^\"]+)\"");
+    }
+
+    /** The pool queue name, built as Keys.poolQueue builds it: namespace + separator + pool. */
+    static String poolQueue(String namespace, String pool) {
+        String sep = group(Repo.read(KEYS),
+                "String poolQueue\\(String pool\\)\\s*\\{\\s*return namespace \\+ \"([^\"]+)\" \\+ pool;", KEYS);
+        return namespace + sep + pool;
+    }
+
+    /** The modules the root pom lists. */
+    static List<String> modules() {
+        return new ArrayList<>(allOrdered(Repo.read("pom.xml"), "<module>([^<]+)</module>"));
+    }
+
+    /** The runnable jar a module's shade plugin writes to target/, e.g. overseer.jar. */
+    static String jarName(String module) {
+        return group(Repo.read(module + "/pom.xml"), "<finalName>([^<]+)</finalName>", module + "/pom.xml") + ".jar";
+    }
+
+    /** 10s, 1m, 500ms, 2h; also a bare number of seconds (Kubernetes fields). */
+    static Duration duration(String text) {
+        Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)?").matcher(text.trim());
+        if (!m.matches()) {
+            return fail("not a duration: '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+    }
+
+    private static void require(String src, String needle, String where) {
+        if (!src.contains(needle)) {
+            fail(where + " no longer contains `" + needle + "`: update the deployment tests and files");
+        }
+    }
+
+    static String group(String text, String regex, String where) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        if (!m.find()) {
+            return fail(where + ": cannot find /" + regex + "/");
+        }
+        return m.group(1);
+    }
+
+    static Set<String> all(String text, String regex) {
+        return new TreeSet<>(allOrdered(text, regex));
+    }
+
+    private static List<String> allOrdered(String text, String regex) {
+        List<String> out = new ArrayList<>();
+        Matcher m = Pattern.compile(regex).matcher(text);
+        while (m.find()) {
+            out.add(m.group(1).trim());
+        }
+        return out;
+    }
+}

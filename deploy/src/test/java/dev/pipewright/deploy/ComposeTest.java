@@ -1,0 +1,271 @@
+package dev.pipewright.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** docker-compose.yml and the Prometheus/Grafana files it mounts agree with the code and the Dockerfile. */
+class ComposeTest {
+    final JsonNode compose = Repo.yaml("docker-compose.yml");
+    final JsonNode services = compose.path("services");
+
+    @Test
+    void hasTheServices() {
+        for (String s : List.of("rabbitmq", "redis", "overseer", "worker", "prometheus", "grafana")) {
+            assertTrue(services.has(s), "docker-compose.yml has no service " + s);
+        }
+    }
+
+    @Test
+    void rabbitmqAndRedisAreHealthCheckedAndRedisPersists() {
+        JsonNode rabbit = service("rabbitmq");
+        assertEquals("rabbitmq:3.13-management", Repo.text(rabbit.get("image")));
+        assertTrue(healthTest(rabbit).contains("rabbitmq-diagnostics -q ping"), "rabbitmq healthcheck");
+
+        JsonNode redis = service("redis");
+        assertTrue(Repo.text(redis.get("image")).startsWith("redis:7"), "redis image");
+        String cmd = commandLine(redis.get("command"));
+        for (String flag : List.of("--appendonly yes", "--appendfsync everysec", "--maxmemory-policy noeviction")) {
+            assertTrue(cmd.contains(flag), "redis should run with " + flag + ": " + cmd);
+        }
+        assertTrue(mounts(redis).containsValue("/data"), "redis needs a volume for its AOF");
+        assertTrue(healthTest(redis).contains("redis-cli ping"), "redis healthcheck");
+    }
+
+    @Test
+    void imagesAreBuiltFromTargetsTheDockerfileHas() {
+        DockerfileReader docker = DockerfileReader.read(DockerfileTest.FILE);
+        for (String name : List.of("overseer", "worker", "cli")) {
+            JsonNode build = service(name).path("build");
+            assertEquals(".", Repo.text(build.get("context")), name + ": build context is the repository root");
+            assertEquals(DockerfileTest.FILE, Repo.text(build.get("dockerfile")), name + ": dockerfile");
+            String target = Repo.text(build.get("target"));
+            assertEquals(name, target, name + ": build target");
+            docker.stage(target);
+        }
+    }
+
+    @Test
+    void overseerPublishesItsPortDependsOnHealthyServicesAndKeepsDataInAVolume() {
+        JsonNode overseer = service("overseer");
+        Map<String, String> env = env(overseer);
+        int port = CodeFacts.overseerHttpPort();
+        assertEquals(Integer.toString(port), env.getOrDefault("PW_HTTP_PORT", Integer.toString(port)));
+        assertTrue(strings(overseer.get("ports")).contains(port + ":" + port), "overseer should publish " + port);
+        assertEquals("/data", env.get("PW_DATA_DIR"));
+        assertTrue(mounts(overseer).containsValue("/data"), "the overseer's /data should be a volume");
+        for (String dep : List.of("rabbitmq", "redis")) {
+            assertEquals("service_healthy", Repo.text(overseer.path("depends_on").path(dep).get("condition")),
+                    "overseer depends_on " + dep + " with condition service_healthy");
+        }
+        JsonNode seed = service("data-seed");
+        assertTrue(mounts(seed).containsKey("./examples/data"), "the data volume is seeded from ./examples/data");
+        assertTrue(Files.isDirectory(Repo.path("examples/data")), "examples/data");
+        assertEquals("service_completed_successfully",
+                Repo.text(overseer.path("depends_on").path("data-seed").get("condition")));
+    }
+
+    @Test
+    void workerScalesAndReadsTheMountedProcessorRegistry() {
+        JsonNode worker = service("worker");
+        assertFalse(worker.has("container_name"), "a fixed container_name stops `--scale worker=N`");
+        assertFalse(worker.has("ports"), "a host port stops `--scale worker=N`");
+        Map<String, String> env = env(worker);
+        int port = CodeFacts.workerMetricsPort();
+        assertEquals(Integer.toString(port), env.get("PW_METRICS_PORT"));
+        assertTrue(strings(worker.get("expose")).contains(Integer.toString(port)), "worker should expose " + port);
+
+        assertEquals("/examples/processors.yaml", env.get("PW_PROCESSORS"));
+        boolean mounted = strings(worker.get("volumes")).contains("./examples:/examples:ro");
+        assertTrue(mounted, "./examples must be mounted read-only at /examples");
+        assertTrue(Files.isRegularFile(Repo.path("examples/processors.yaml")), "examples/processors.yaml");
+
+        Duration grace = env.containsKey("PW_SHUTDOWN_GRACE") ? CodeFacts.duration(env.get("PW_SHUTDOWN_GRACE"))
+                : CodeFacts.workerShutdownGrace();
+        JsonNode stop = worker.get("stop_grace_period");
+        assertNotNull(stop, "worker: stop_grace_period (Docker's default 10s cuts the shutdown grace short)");
+        assertTrue(CodeFacts.duration(stop.asText()).compareTo(grace) > 0,
+                "worker stop_grace_period " + stop.asText() + " must be longer than PW_SHUTDOWN_GRACE " + grace);
+    }
+
+    @Test
+    void connectionSettingsPointAtTheComposeServices() {
+        List<String> problems = new ArrayList<>();
+        for (String name : List.of("overseer", "worker")) {
+            Map<String, String> env = env(service(name));
+            URI rabbit = URI.create(env.getOrDefault("PW_RABBITMQ_URI", ""));
+            URI redis = URI.create(env.getOrDefault("PW_REDIS_URI", ""));
+            if (!"amqp".equals(rabbit.getScheme()) || !"rabbitmq".equals(rabbit.getHost()) || rabbit.getPort() != 5672) {
+                problems.add(name + ": PW_RABBITMQ_URI should be amqp://...@rabbitmq:5672, is " + rabbit);
+            }
+            if (!"redis".equals(redis.getScheme()) || !"redis".equals(redis.getHost()) || redis.getPort() != 6379) {
+                problems.add(name + ": PW_REDIS_URI should be redis://redis:6379, is " + redis);
+            }
+            for (String dep : List.of("rabbitmq", "redis")) {
+                if (!"service_healthy".equals(Repo.text(service(name).path("depends_on").path(dep).get("condition")))) {
+                    problems.add(name + ": depends_on " + dep + " should wait for service_healthy");
+                }
+            }
+        }
+        Repo.noProblems("connection settings", problems);
+    }
+
+    @Test
+    void everyPwVariableTheComposeFileSetsIsReadByTheCode() {
+        Set<String> known = CodeFacts.envNames();
+        List<String> problems = new ArrayList<>();
+        for (var it = services.fields(); it.hasNext(); ) {
+            var e = it.next();
+            for (String name : env(e.getValue()).keySet()) {
+                if (name.startsWith("PW_") && !known.contains(name)) {
+                    problems.add(e.getKey() + ": " + name + " is not a setting the code reads");
+                }
+            }
+        }
+        Repo.noProblems("docker-compose.yml environment", problems);
+    }
+
+    @Test
+    void namespaceAndShardsAreTheSameForEveryProcess() {
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (String name : List.of("overseer", "worker")) {
+            Map<String, String> env = env(service(name));
+            for (String key : List.of("PW_NAMESPACE", "PW_SHARDS", "PW_QUEUE_TYPE")) {
+                String v = env.getOrDefault(key, "(default)");
+                String before = seen.putIfAbsent(key, v);
+                assertTrue(before == null || before.equals(v), key + " differs between services: " + before + " vs " + v);
+            }
+        }
+    }
+
+    @Test
+    void prometheusScrapesTheOverseerAndEveryWorker() {
+        JsonNode prom = service("prometheus");
+        assertTrue(mounts(prom).containsKey("./deploy/prometheus"), "prometheus mounts ./deploy/prometheus");
+        assertTrue(mounts(prom).get("./deploy/prometheus").startsWith("/etc/prometheus"), "at /etc/prometheus");
+        assertTrue(strings(prom.get("command")).contains("--config.file=/etc/prometheus/prometheus.yml"));
+
+        JsonNode config = Repo.yaml("deploy/prometheus/prometheus.yml");
+        Map<String, JsonNode> jobs = new LinkedHashMap<>();
+        for (JsonNode job : config.path("scrape_configs")) {
+            jobs.put(Repo.text(job.get("job_name")), job);
+        }
+        JsonNode overseer = jobs.get("overseer");
+        assertNotNull(overseer, "scrape job overseer");
+        assertEquals("/metrics", overseer.path("metrics_path").asText("/metrics"));
+        assertTrue(CodeFacts.overseerPaths().contains("/metrics"), "HttpApi serves /metrics");
+        assertEquals(List.of("overseer:" + CodeFacts.overseerHttpPort()),
+                strings(overseer.path("static_configs").path(0).get("targets")));
+
+        JsonNode worker = jobs.get("worker");
+        assertNotNull(worker, "scrape job worker");
+        assertEquals("/metrics", worker.path("metrics_path").asText("/metrics"));
+        assertTrue(CodeFacts.workerPaths().contains("/metrics"), "WorkerMain serves /metrics");
+        JsonNode dns = worker.path("dns_sd_configs").path(0);
+        assertEquals(List.of("worker"), strings(dns.get("names")), "DNS discovery of every replica of the worker service");
+        assertEquals("A", dns.path("type").asText());
+        assertEquals(CodeFacts.workerMetricsPort(), dns.path("port").asInt());
+
+        for (JsonNode rules : config.path("rule_files")) {
+            assertTrue(Files.isRegularFile(Repo.path("deploy/prometheus").resolve(rules.asText())),
+                    "rule file " + rules.asText() + " exists next to prometheus.yml");
+        }
+        assertFalse(config.path("rule_files").isEmpty(), "prometheus.yml loads the alert rules");
+    }
+
+    @Test
+    void grafanaIsProvisionedWithTheDatasourceAndTheDashboard() {
+        JsonNode grafana = service("grafana");
+        Map<String, String> mounts = mounts(grafana);
+        assertEquals("/etc/grafana/provisioning", stripMode(mounts.get("./deploy/grafana/provisioning")));
+        String dashboardsDir = stripMode(mounts.get("./deploy/grafana/dashboards"));
+        assertNotNull(dashboardsDir, "grafana mounts ./deploy/grafana/dashboards");
+
+        JsonNode ds = Repo.yaml("deploy/grafana/provisioning/datasources/prometheus.yml").path("datasources").path(0);
+        assertEquals("prometheus", ds.path("type").asText());
+        assertEquals("http://prometheus:9090", ds.path("url").asText());
+        JsonNode provider = Repo.yaml("deploy/grafana/provisioning/dashboards/dashboards.yml").path("providers").path(0);
+        assertEquals("file", provider.path("type").asText());
+        assertEquals(dashboardsDir, provider.path("options").path("path").asText(),
+                "the dashboard provider reads the directory compose mounts the dashboards at");
+        String home = env(grafana).get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH");
+        if (home != null) {
+            String file = home.substring(home.lastIndexOf('/') + 1);
+            assertTrue(home.startsWith(dashboardsDir + "/") && Files.isRegularFile(Repo.path("deploy/grafana/dashboards/" + file)),
+                    "home dashboard " + home);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private JsonNode service(String name) {
+        JsonNode s = services.get(name);
+        if (s == null) {
+            fail("docker-compose.yml has no service " + name);
+        }
+        return s;
+    }
+
+    /** environment as a map, from either the mapping or the list (`- NAME=value`) form. */
+    static Map<String, String> env(JsonNode service) {
+        Map<String, String> env = new LinkedHashMap<>();
+        JsonNode e = service.path("environment");
+        if (e.isObject()) {
+            e.fields().forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
+        } else if (e.isArray()) {
+            for (JsonNode item : e) {
+                String[] kv = item.asText().split("=", 2);
+                env.put(kv[0], kv.length > 1 ? kv[1] : "");
+            }
+        }
+        return env;
+    }
+
+    /** Short-syntax volumes as source -> target[:mode]. */
+    private static Map<String, String> mounts(JsonNode service) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String v : strings(service.get("volumes"))) {
+            String[] parts = v.split(":", 2);
+            out.put(parts[0], parts.length > 1 ? parts[1] : "");
+        }
+        return out;
+    }
+
+    private static String stripMode(String target) {
+        return target == null ? null : target.replaceAll(":(ro|rw)$", "");
+    }
+
+    static List<String> strings(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        if (node != null && node.isArray()) {
+            node.forEach(n -> out.add(n.asText()));
+        } else if (node != null && node.isValueNode()) {
+            out.add(node.asText());
+        }
+        return out;
+    }
+
+    private static String commandLine(JsonNode command) {
+        return String.join(" ", strings(command));
+    }
+
+    private static String healthTest(JsonNode service) {
+        List<String> test = strings(service.path("healthcheck").get("test"));
+        assertFalse(test.isEmpty(), "no healthcheck");
+        return String.join(" ", test);
+    }
+}
