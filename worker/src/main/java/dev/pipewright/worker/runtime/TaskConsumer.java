@@ -49,6 +49,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TaskConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String PROCESS_NONCE = Long.toString(new java.security.SecureRandom().nextLong() & 0xffffffffL, 36);
 
     private final WorkerConfig config;
     private final ProcessorRegistry processors;
@@ -203,7 +204,8 @@ public final class TaskConsumer {
             reject(channel, deliveryTag);
             return;
         }
-        String attemptId = config.workerId() + "-" + attemptSeq.incrementAndGet();
+        // the process nonce keeps attempt ids (fencing tokens) unique even when a worker id is reused
+        String attemptId = config.workerId() + "-" + PROCESS_NONCE + "-" + attemptSeq.incrementAndGet();
         Claim claim;
         try {
             claim = store.claim(message, attemptId, config.workerId(), config.lease());
