@@ -5,6 +5,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import dev.pipewright.overseer.loop.PeriodicLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * left behind by a crash, a broker outage or an unroutable publish, and this relay publishes it
  * (again). A duplicate this causes is dropped by the worker's claim.
  */
-public final class OutboxRelay implements Runnable {
+public final class OutboxRelay extends PeriodicLoop {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
     private static final int BATCH = 1000;
 
@@ -27,35 +28,22 @@ public final class OutboxRelay implements Runnable {
     private final RedisAsyncCommands<String, String> redis;
     private final TaskPublisher publisher;
     private final Duration grace;
-    private final Duration interval;
-    private volatile boolean running = true;
 
     public OutboxRelay(Keys keys, RedisAsyncCommands<String, String> redis, TaskPublisher publisher, Duration grace, Duration interval) {
+        super(interval);
         this.keys = keys;
         this.redis = redis;
         this.publisher = publisher;
         this.grace = grace;
-        this.interval = interval;
-    }
-
-    public void stop() {
-        running = false;
     }
 
     @Override
-    public void run() {
-        while (running) {
-            for (int shard = 0; shard < keys.shards() && running; shard++) {
-                try {
-                    relayShard(shard);
-                } catch (Exception e) {
-                    LOG.warn("shard {}: outbox relay error ({}); retrying", shard, e.toString());
-                }
-            }
+    protected void round() {
+        for (int shard = 0; shard < keys.shards() && running(); shard++) {
             try {
-                Thread.sleep(interval.toMillis());
-            } catch (InterruptedException e) {
-                return;
+                relayShard(shard);
+            } catch (Exception e) {
+                LOG.warn("shard {}: outbox relay error ({}); retrying", shard, e.toString());
             }
         }
     }

@@ -6,8 +6,7 @@ import com.rabbitmq.client.Connection;
 import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.pipewright.overseer.loop.PeriodicLoop;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -22,50 +21,27 @@ import java.util.concurrent.TimeUnit;
  * declare), dead letters kept, live workers per pool, and per shard the outbox and event-stream
  * backlog.
  */
-public final class OverseerProbes implements Runnable {
-    private static final Logger LOG = LoggerFactory.getLogger(OverseerProbes.class);
-
+public final class OverseerProbes extends PeriodicLoop {
     private final Keys keys;
     private final RedisAsyncCommands<String, String> redis;
     private final Connection rabbit;
     private final WorkerDirectory workers;
     private final OverseerMetrics metrics;
-    private final Duration interval;
     private final Set<String> knownPools = new HashSet<>(Set.of("default"));
-    private volatile boolean running = true;
     private Channel channel;
 
     public OverseerProbes(Keys keys, RedisAsyncCommands<String, String> redis, Connection rabbit, WorkerDirectory workers,
                           OverseerMetrics metrics, Duration interval) {
+        super(interval);
         this.keys = keys;
         this.redis = redis;
         this.rabbit = rabbit;
         this.workers = workers;
         this.metrics = metrics;
-        this.interval = interval;
-    }
-
-    public void stop() {
-        running = false;
     }
 
     @Override
-    public void run() {
-        while (running) {
-            try {
-                probe();
-            } catch (Exception e) {
-                LOG.debug("probe failed: {}", e.toString());
-            }
-            try {
-                Thread.sleep(interval.toMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
-
-    void probe() throws Exception {
+    protected void round() throws Exception {
         Map<String, Long> alive = new HashMap<>();
         for (Map<String, String> w : workers.alive()) {
             for (String pool : w.getOrDefault("pools", "").split(",")) {

@@ -12,6 +12,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import dev.pipewright.overseer.loop.PeriodicLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,52 +28,35 @@ import static dev.pipewright.infra.redis.Scripts.bytes;
  * (whose workers are told to stop the attempt) and job deadlines. Timers live in Redis sorted
  * sets, so a restarted overseer picks them up where the last one left them.
  */
-public final class Sweeper implements Runnable {
+public final class Sweeper extends PeriodicLoop {
     private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
     private static final int BATCH = 500;
 
     private final Keys keys;
     private final RedisAsyncCommands<String, String> redis;
     private final Scripts scripts;
-    private final Duration interval;
     private final int maxLostLeases;
     private final OverseerMetrics metrics;
     private final PublisherPool publishers;
     private final ControlPublisher control;
-    private volatile boolean running = true;
 
     public Sweeper(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, Duration interval, int maxLostLeases,
                    OverseerMetrics metrics, PublisherPool publishers, ControlPublisher control) {
+        super(interval);
         this.publishers = publishers;
         this.control = control;
         this.keys = keys;
         this.redis = redis;
         this.scripts = scripts;
-        this.interval = interval;
         this.maxLostLeases = maxLostLeases;
         this.metrics = metrics;
     }
 
-    public void stop() {
-        running = false;
-    }
-
     @Override
-    public void run() {
-        while (running) {
-            try {
-                for (int shard = 0; shard < keys.shards(); shard++) {
-                    sweepLeases(shard);
-                    sweepTimers(shard);
-                }
-            } catch (Exception e) {
-                LOG.warn("sweep failed ({}); trying again", e.toString());
-            }
-            try {
-                Thread.sleep(interval.toMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
+    protected void round() throws Exception {
+        for (int shard = 0; shard < keys.shards(); shard++) {
+            sweepLeases(shard);
+            sweepTimers(shard);
         }
     }
 
