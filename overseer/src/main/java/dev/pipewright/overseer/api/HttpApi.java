@@ -267,11 +267,7 @@ public final class HttpApi {
         StoredPipeline p = pipeline(ctx, null);
         List<String> outputs = ctx.queryParams().getAll("outputs").stream()
                 .flatMap(s -> java.util.Arrays.stream(s.split(","))).filter(s -> !s.isBlank()).toList();
-        java.util.Set<String> available = new java.util.HashSet<>();
-        p.pipeline().dataNodes().values().forEach(d -> {
-            if (d.source() != null) available.add(d.name());
-        });
-        ExecutionPlan plan = p.graph().plan(java.util.Set.copyOf(outputs), available);
+        ExecutionPlan plan = p.graph().plan(java.util.Set.copyOf(outputs), p.graph().inputsWithSource());
         json(ctx, 200, plan);
     }
 

@@ -90,9 +90,13 @@ public final class JobControl {
         }
         PipelineGraph graph = stored.graph();
         Set<String> reuse = new HashSet<>();
+        Map<String, java.util.concurrent.CompletableFuture<String>> states = new LinkedHashMap<>();
         for (String node : redis.lrange(keys.nodes(old), 0, -1).get(10, TimeUnit.SECONDS)) {
-            if ("SUCCESS".equals(redis.hget(keys.task(old, node), "state").get(10, TimeUnit.SECONDS))) {
-                reuse.add(node);
+            states.put(node, redis.hget(keys.task(old, node), "state").toCompletableFuture());
+        }
+        for (Map.Entry<String, java.util.concurrent.CompletableFuture<String>> e : states.entrySet()) {
+            if ("SUCCESS".equals(e.getValue().get(30, TimeUnit.SECONDS))) {
+                reuse.add(e.getKey());
             }
         }
         Map<String, byte[]> inputs = new LinkedHashMap<>();

@@ -17,7 +17,6 @@ import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.ContentTypes;
 import dev.pipewright.protocol.message.TaskSpec;
-import dev.pipewright.protocol.pipeline.DataNode;
 import dev.pipewright.protocol.pipeline.Parameter;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.Problem;
@@ -85,11 +84,7 @@ public final class JobSubmitter {
         }
 
         Set<String> available = new HashSet<>(inputs.keySet());
-        for (DataNode d : pipeline.dataNodes().values()) {
-            if (d.source() != null && !graph.isProduced(d.name())) {
-                available.add(d.name());
-            }
-        }
+        available.addAll(graph.inputsWithSource());
         ExecutionPlan plan = graph.plan(Set.copyOf(request.outputs()), available);
         plan.missing().forEach((node, missing) -> {
             for (String in : missing) {
@@ -159,8 +154,8 @@ public final class JobSubmitter {
         for (String node : plan.run()) {
             ProcessNode p = pipeline.processNodes().get(node);
             RetryPolicy r = p.retries();
-            TaskSpec spec = new TaskSpec(p.processor(), p.config(), p.input(), p.output(), r.backoff().name(),
-                    r.initial().toMillis(), r.maxDelay().toMillis(), r.jitter(), p.timeout() == null ? 0 : p.timeout().toMillis());
+            TaskSpec spec = new TaskSpec(p.processor(), p.config(), p.input(), p.output(),
+                    p.timeout() == null ? 0 : p.timeout().toMillis());
             ObjectNode t = tasks.addObject();
             t.put("node", node);
             t.put("processor", p.processor());

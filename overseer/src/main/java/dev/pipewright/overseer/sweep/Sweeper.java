@@ -54,21 +54,21 @@ public final class Sweeper extends PeriodicLoop {
 
     @Override
     protected void round() throws Exception {
+        List<String> time = redis.time().get(10, TimeUnit.SECONDS);
+        double now = Long.parseLong(time.get(0)) * 1000.0 + Long.parseLong(time.get(1)) / 1000;
         for (int shard = 0; shard < keys.shards(); shard++) {
-            sweepLeases(shard);
-            sweepTimers(shard);
+            sweepLeases(shard, now);
+            sweepTimers(shard, now);
         }
     }
 
-    /** Members due by Redis's clock, which the scripts use for every timestamp. */
-    private List<String> due(String key) throws Exception {
-        List<String> time = redis.time().get(10, TimeUnit.SECONDS);
-        double now = Long.parseLong(time.get(0)) * 1000.0 + Long.parseLong(time.get(1)) / 1000;
+    /** Members due at {@code now}, read from Redis's clock (the one the scripts use) once per round. */
+    private List<String> due(String key, double now) throws Exception {
         return redis.zrangebyscore(key, Range.create(Double.NEGATIVE_INFINITY, now), Limit.create(0, BATCH)).get(10, TimeUnit.SECONDS);
     }
 
-    private void sweepLeases(int shard) throws Exception {
-        for (String member : due(keys.leases(shard))) {
+    private void sweepLeases(int shard, double now) throws Exception {
+        for (String member : due(keys.leases(shard), now)) {
             String[] parts = member.split("\\|", 2);
             JobId job = new JobId(parts[0]);
             String node = parts[1];
@@ -85,8 +85,8 @@ public final class Sweeper extends PeriodicLoop {
         }
     }
 
-    private void sweepTimers(int shard) throws Exception {
-        for (String member : due(keys.timers(shard))) {
+    private void sweepTimers(int shard, double now) throws Exception {
+        for (String member : due(keys.timers(shard), now)) {
             String[] parts = member.split("\\|");
             String kind = parts[0];
             if (parts.length < 2 || !JobId.isValid(parts[1])) {

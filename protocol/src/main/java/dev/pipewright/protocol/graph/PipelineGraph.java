@@ -60,6 +60,17 @@ public final class PipelineGraph {
         return producerOf.containsKey(dataNode);
     }
 
+    /** Job inputs that read their value from a {@code source} when the request gives none. */
+    public Set<String> inputsWithSource() {
+        Set<String> out = new LinkedHashSet<>();
+        pipeline.dataNodes().values().forEach(d -> {
+            if (d.source() != null && !isProduced(d.name())) {
+                out.add(d.name());
+            }
+        });
+        return out;
+    }
+
     public Set<String> parentsOf(String processNode) {
         return Collections.unmodifiableSet(parents.getOrDefault(processNode, Set.of()));
     }

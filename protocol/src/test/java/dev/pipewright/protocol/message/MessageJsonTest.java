@@ -65,7 +65,7 @@ class MessageJsonTest {
     @Test
     void taskSpecRoundTrips() throws Exception {
         TaskSpec spec = new TaskSpec("my_module", Map.of("threshold", 0.5, "columns", List.of("a", "b")),
-                List.of("data1", "data2", "data3"), List.of("data4", "data5"), "exponential", 1_000, 300_000, 0.2, 30_000);
+                List.of("data1", "data2", "data3"), List.of("data4", "data5"), 30_000);
         String json = mapper.writeValueAsString(spec);
         TaskSpec back = mapper.readValue(json, TaskSpec.class);
         assertEquals(spec, back);
