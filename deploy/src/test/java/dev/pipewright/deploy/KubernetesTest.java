@@ -253,7 +253,7 @@ class KubernetesTest {
         assertEquals("pw.pool.default", queue);
 
         assertTrue(so.path("spec").path("minReplicaCount").asInt(0) >= 1,
-                "minReplicaCount >= 1: the overseer refuses jobs when no live worker serves their processors");
+                "minReplicaCount >= 1: a new installation refuses jobs until a worker has announced its processors");
         JsonNode trigger = so.path("spec").path("triggers").path(0);
         assertEquals("rabbitmq", trigger.path("type").asText());
         assertEquals(queue, trigger.path("metadata").path("queueName").asText(), "KEDA queueName");

@@ -22,8 +22,12 @@ if outcome == 'ok' then
   for i = 8, #ARGV, 3 do
     if redis.call('HSETNX', KEYS[4], ARGV[i], ARGV[i + 1]) == 1 then
       redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 2])
+    else
+      -- audit: a consumable is written once; a second write is a bug the fault tests look for
+      redis.call('HINCRBY', KEYS[2], 'rewrites', 1)
     end
   end
+  redis.call('HINCRBY', KEYS[1], 'commits', 1)
   redis.call('HSET', KEYS[1], 'state', 'SUCCESS', 'ended', now)
   redis.call('HDEL', KEYS[1], 'error')
   if st[3] then

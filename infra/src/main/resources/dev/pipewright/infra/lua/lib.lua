@@ -136,7 +136,9 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
     return status, 0
   end
   local now = now_us()
-  redis.call('HSET', job_key, 'status', 'CANCELLING', 'endAs', end_as, 'stopAs', stop_as, 'reason', reason)
+  -- stopSeq: the dispatch count when the stop took effect; nothing may be dispatched after it
+  redis.call('HSET', job_key, 'status', 'CANCELLING', 'endAs', end_as, 'stopAs', stop_as, 'reason', reason,
+    'stopSeq', redis.call('HGET', job_key, 'seq') or '0')
   if status == 'READY' then
     redis.call('HSET', job_key, 'started', now)
   end

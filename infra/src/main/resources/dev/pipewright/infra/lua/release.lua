@@ -26,6 +26,8 @@ if ARGV[4] == 'ok' then
     local c = redis.call('HMGET', job_key .. ':t:' .. child, 'state', 'np', 'pool')
     if running and c[1] == 'PENDING' and redis.call('SCARD', sat) >= tonumber(c[2]) then
       dispatch(job_key, KEYS[3], ARGV[5], ARGV[6], child, c[3], now)
+      -- audit: a child is released once, by the event of its last parent
+      redis.call('HINCRBY', job_key .. ':t:' .. child, 'releases', 1)
       released = released + 1
     end
   end

@@ -35,8 +35,8 @@ import java.util.concurrent.TimeUnit;
 import static dev.pipewright.infra.redis.Scripts.bytes;
 
 /**
- * Checks a submission against its pipeline (parameters, inputs, wanted outputs, processors served
- * by live workers), plans the run, reads job inputs from the data store, and creates the job with
+ * Checks a submission against its pipeline (parameters, inputs, wanted outputs, processors some
+ * worker announced for the pool), plans the run, reads job inputs from the data store, and creates the job with
  * one atomic script that also dispatches its first tasks through the outbox.
  */
 public final class JobSubmitter {
@@ -132,15 +132,20 @@ public final class JobSubmitter {
             }
         }
         Map<String, Set<String>> served = workers.served();
+        Map<String, Set<String>> known = new java.util.HashMap<>();
         for (String node : plan.run()) {
             ProcessNode p = pipeline.processNodes().get(node);
             if (request.reuse().contains(node)) {
                 continue;
             }
-            if (!served.getOrDefault(p.pool(), Set.of()).contains(p.processor())) {
-                problems.add(new Problem("processNodes." + node + ".processor", "no live worker serves processor '"
+            // a processor some worker announced for the pool is accepted while none is up: its
+            // tasks wait in the queue (and an autoscaler sees them); one never announced is a mistake
+            if (!served.getOrDefault(p.pool(), Set.of()).contains(p.processor())
+                    && !known.computeIfAbsent(p.pool(), this::knownProcessors).contains(p.processor())) {
+                problems.add(new Problem("processNodes." + node + ".processor", "no worker serves processor '"
                         + p.processor() + "' in pool '" + p.pool() + "'"
-                        + (served.containsKey(p.pool()) ? "" : " (no worker consumes that pool)")));
+                        + (served.containsKey(p.pool()) || !known.get(p.pool()).isEmpty() ? ""
+                        : " (no worker consumes that pool)")));
             }
         }
         if (!problems.isEmpty()) {
@@ -222,6 +227,14 @@ public final class JobSubmitter {
             Thread.ofVirtual().name("publish-" + id).start(() -> publishers.publishQuietly(shard, reply.dispatched()));
         }
         return id;
+    }
+
+    private Set<String> knownProcessors(String pool) {
+        try {
+            return workers.known(pool);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the processors of pool " + pool + ": " + e.getMessage(), e);
+        }
     }
 
     private static Map<String, Object> parameters(Pipeline pipeline, Map<String, Object> given, List<Problem> problems) {

@@ -56,4 +56,9 @@ public final class WorkerDirectory {
         }
         return byPool;
     }
+
+    /** The processors any worker ever announced for this pool (live or not). */
+    public Set<String> known(String pool) throws Exception {
+        return redis.smembers(keys.poolProcessors(pool)).get(5, TimeUnit.SECONDS);
+    }
 }

@@ -85,6 +85,14 @@ public record Keys(String namespace, int shards) {
         return namespace + ":workers";
     }
 
+    /**
+     * The processors any worker ever announced for a pool: a job naming one of them is accepted
+     * while no worker is up (its tasks wait in the queue; an autoscaler starts workers on them).
+     */
+    public String poolProcessors(String pool) {
+        return namespace + ":pool:" + pool + ":processors";
+    }
+
     /** The direct exchange task messages are published to, with the pool as routing key. */
     public String taskExchange() {
         return namespace + ".tasks";

@@ -150,6 +150,13 @@ public final class AttemptStore {
         await(redis.hset(key, map));
         await(redis.pexpire(key, 60_000));
         await(redis.zadd(bytes(keys.workerIndex()), System.currentTimeMillis(), bytes(workerId)));
+        byte[][] processors = java.util.Arrays.stream(fields.getOrDefault("processors", "").split(","))
+                .filter(p -> !p.isEmpty()).map(p -> bytes(p)).toArray(byte[][]::new);
+        if (processors.length > 0) {
+            for (String pool : fields.getOrDefault("pools", "").split(",")) {
+                await(redis.sadd(bytes(keys.poolProcessors(pool)), processors));
+            }
+        }
     }
 
     public void unregister(String workerId) throws Exception {

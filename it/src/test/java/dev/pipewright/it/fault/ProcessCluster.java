@@ -1,0 +1,462 @@
+package dev.pipewright.it.fault;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import dev.pipewright.infra.testing.TestServices;
+import dev.pipewright.it.support.Cluster;
+import dev.pipewright.it.support.JarProcess;
+import dev.pipewright.protocol.keys.Keys;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An overseer and workers each in its own OS process, so that a fault test can SIGKILL any of
+ * them, pointed at the RabbitMQ and Redis URIs the test chooses (a node of its own, a proxy). The
+ * test itself reads Redis and RabbitMQ directly, past any proxy. Logs go to {@code target/fault-logs/}.
+ */
+final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
+    private final Builder options;
+    private final String namespace;
+    private final Keys keys;
+    private final Path dataDir;
+    private final Path logDir;
+    private final int httpPort;
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<JarProcess> workers = new ArrayList<>();
+    private final List<Integer> generations = new ArrayList<>();
+    private JarProcess overseer;
+    private int overseerStarts;
+    private RedisClient redisClient;
+    private StatefulRedisConnection<String, String> redisConnection;
+    private Connection rabbit;
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    static final class Builder {
+        private int workers = 2;
+        private int concurrency = 4;
+        private int shards = 4;
+        private String lease = "2s";
+        private URI systemRabbit = TestServices.rabbitUri();
+        private URI systemRedis = TestServices.redisUri();
+        private URI directRabbit = TestServices.rabbitUri();
+        private URI directRedis = TestServices.redisUri();
+        private final Map<String, String> extra = new LinkedHashMap<>();
+
+        Builder workers(int n) {
+            workers = n;
+            return this;
+        }
+
+        Builder concurrency(int n) {
+            concurrency = n;
+            return this;
+        }
+
+        Builder lease(String lease) {
+            this.lease = lease;
+            return this;
+        }
+
+        /** Where the overseer and workers connect (a test-owned node, a proxy). */
+        Builder systemServices(URI rabbit, URI redis) {
+            systemRabbit = rabbit;
+            systemRedis = redis;
+            return this;
+        }
+
+        /** Where the test itself reads (the real service behind any proxy). */
+        Builder directServices(URI rabbit, URI redis) {
+            directRabbit = rabbit;
+            directRedis = redis;
+            return this;
+        }
+
+        /** A PW_* setting for every process. */
+        Builder setting(String name, String value) {
+            extra.put(name, value);
+            return this;
+        }
+
+        ProcessCluster start() throws Exception {
+            ProcessCluster c = new ProcessCluster(this);
+            try {
+                c.startOverseer();
+                for (int i = 0; i < workers; i++) {
+                    c.workers.add(null);
+                    c.generations.add(0);
+                    c.startWorker(i);
+                }
+                c.awaitWorkers(workers);
+            } catch (Throwable t) {
+                c.close();
+                throw t;
+            }
+            return c;
+        }
+    }
+
+    private ProcessCluster(Builder options) throws IOException {
+        this.options = options;
+        this.namespace = TestServices.freshNamespace("fault");
+        this.keys = new Keys(namespace, options.shards);
+        this.dataDir = Files.createTempDirectory("pw-fault-data-");
+        this.logDir = Path.of("target", "fault-logs", namespace).toAbsolutePath();
+        Files.createDirectories(logDir);
+        this.httpPort = Cluster.freePort();
+        this.base = URI.create("http://127.0.0.1:" + httpPort);
+    }
+
+    String namespace() {
+        return namespace;
+    }
+
+    @Override
+    public Keys keys() {
+        return keys;
+    }
+
+    int shards() {
+        return options.shards;
+    }
+
+    private Map<String, String> common() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PW_NAMESPACE", namespace);
+        env.put("PW_SHARDS", Integer.toString(options.shards));
+        env.put("PW_RABBITMQ_URI", options.systemRabbit.toString());
+        env.put("PW_REDIS_URI", options.systemRedis.toString());
+        env.put("PW_CONNECT_TIMEOUT", "60s");
+        env.putAll(options.extra);
+        return env;
+    }
+
+    // ---------------------------------------------------------------- overseer
+
+    /** Starts the overseer (again) on the same HTTP port and instance id, and waits until it is ready. */
+    synchronized void startOverseer() throws Exception {
+        if (overseer != null && overseer.isAlive()) {
+            throw new IllegalStateException("the overseer is running");
+        }
+        Map<String, String> env = common();
+        env.put("PW_HTTP_HOST", "127.0.0.1");
+        env.put("PW_HTTP_PORT", Integer.toString(httpPort));
+        env.put("PW_DATA_DIR", dataDir.toString());
+        env.put("PW_INSTANCE_ID", "ov-" + namespace);
+        env.put("PW_SWEEP_INTERVAL", "250ms");
+        env.put("PW_WORKER_TTL", "5s");
+        overseerStarts++;
+        overseer = JarProcess.overseer(env, logDir.resolve("overseer.log"));
+        awaitReady(Duration.ofSeconds(90));
+    }
+
+    void awaitReady(Duration timeout) {
+        JarProcess process = overseer;
+        try {
+            Cluster.await("the overseer to answer /ready", timeout, () -> {
+                if (!process.isAlive()) {
+                    throw new AssertionError("the overseer exited; log:\n" + tail(process.logText()));
+                }
+                return status(get("/ready")) == 200;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\noverseer log:\n" + tail(process.logText()), e);
+        }
+    }
+
+    synchronized void killOverseer() throws InterruptedException {
+        overseer.kill();
+    }
+
+    int overseerStarts() {
+        return overseerStarts;
+    }
+
+    // ---------------------------------------------------------------- workers
+
+    int workerCount() {
+        return workers.size();
+    }
+
+    /** Starts worker {@code index} (again) under a new id; does not wait for its heartbeat. */
+    synchronized String startWorker(int index) throws IOException {
+        JarProcess current = workers.get(index);
+        if (current != null && current.isAlive()) {
+            throw new IllegalStateException("worker " + index + " is running");
+        }
+        int generation = generations.get(index) + 1;
+        generations.set(index, generation);
+        String id = "fw" + index + "-g" + generation;
+        Map<String, String> env = common();
+        env.put("PW_WORKER_ID", id);
+        env.put("PW_POOLS", "default");
+        env.put("PW_CONCURRENCY", Integer.toString(options.concurrency));
+        env.put("PW_METRICS_PORT", "0");
+        env.put("PW_LEASE", options.lease);
+        env.put("PW_SHUTDOWN_GRACE", "5s");
+        workers.set(index, JarProcess.worker(env, logDir.resolve("worker-" + id + ".log")));
+        return id;
+    }
+
+    synchronized void killWorker(int index) throws InterruptedException {
+        workers.get(index).kill();
+    }
+
+    /** SIGTERM to every worker; each finishes or hands back its attempts. */
+    void stopWorkers() throws InterruptedException {
+        for (JarProcess w : workers) {
+            if (w != null && w.isAlive() && !w.terminate(20_000)) {
+                w.kill();
+            }
+        }
+    }
+
+    void awaitWorkerListed(String id) {
+        Cluster.await("worker " + id + " to send heartbeats", Duration.ofSeconds(90), () -> {
+            JsonNode list = json(get("/api/v1/workers"));
+            if (list != null) {
+                for (JsonNode w : list.path("workers")) {
+                    if (id.equals(w.path("id").asText())) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        });
+    }
+
+    void awaitWorkers(int n) {
+        Cluster.await(n + " workers to send heartbeats", Duration.ofSeconds(90), () -> {
+            JsonNode list = json(get("/api/v1/workers"));
+            return list != null && list.path("workers").size() >= n;
+        });
+    }
+
+    // ---------------------------------------------------------------- HTTP (tolerant of a dead overseer)
+
+    /** The answer, or null while the overseer cannot be reached. */
+    HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+    }
+
+    HttpResponse<String> post(String path, String body, String contentType) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static int status(HttpResponse<String> r) {
+        return r == null ? -1 : r.statusCode();
+    }
+
+    static JsonNode json(HttpResponse<String> r) {
+        if (r == null) {
+            return null;
+        }
+        try {
+            return Cluster.JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON (HTTP " + r.statusCode() + "): " + r.body(), e);
+        }
+    }
+
+    /** POSTs a pipeline; fails the test unless it is accepted. */
+    void postPipeline(String yaml) {
+        HttpResponse<String> r = post("/api/v1/pipelines", yaml, "application/yaml");
+        if (status(r) != 201) {
+            throw new AssertionError("pipeline refused: " + (r == null ? "no answer" : r.body()));
+        }
+    }
+
+    /** Submits a job; returns its id, or null when the overseer did not answer (it may still have taken it). */
+    String trySubmit(String pipeline, String body) {
+        HttpResponse<String> r = post("/api/v1/pipelines/" + pipeline + "/jobs", body, "application/json");
+        if (r == null || r.statusCode() >= 500) {
+            return null;
+        }
+        if (r.statusCode() != 202) {
+            throw new AssertionError("job refused: HTTP " + r.statusCode() + " " + r.body());
+        }
+        return json(r).path("id").asText();
+    }
+
+    /** Submits, retrying while the overseer is down (a retry may create a second job: the ledger adopts both). */
+    String submit(String pipeline, String body, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String id = trySubmit(pipeline, body);
+            if (id != null) {
+                return id;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("could not submit a job within " + timeout);
+            }
+            Cluster.sleep(100);
+        }
+    }
+
+    // ---------------------------------------------------------------- direct access
+
+    @Override
+    public synchronized RedisCommands<String, String> redis() {
+        if (redisConnection == null) {
+            redisClient = RedisClient.create(RedisURI.create(options.directRedis));
+            redisConnection = redisClient.connect();
+        }
+        return redisConnection.sync();
+    }
+
+    synchronized Connection rabbit() throws Exception {
+        if (rabbit == null || !rabbit.isOpen()) {
+            ConnectionFactory f = new ConnectionFactory();
+            f.setUri(options.directRabbit);
+            f.setAutomaticRecoveryEnabled(false);
+            rabbit = f.newConnection("pipewright-fault-" + namespace);
+        }
+        return rabbit;
+    }
+
+    /** Drops the cached direct connections (after the test restarted the service behind them). */
+    synchronized void reconnectDirect() {
+        if (redisConnection != null) {
+            redisConnection.close();
+            redisClient.shutdown();
+            redisConnection = null;
+        }
+        if (rabbit != null) {
+            try {
+                rabbit.abort();
+            } catch (Exception ignored) {
+                // gone already
+            }
+            rabbit = null;
+        }
+    }
+
+    /** Messages in a queue (ready, plus unacked ones once their consumers are gone); -1 when it does not exist. */
+    @Override
+    public long messageCount(String queue) throws Exception {
+        try (Channel ch = rabbit().createChannel()) {
+            return ch.queueDeclarePassive(queue).getMessageCount();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    String logs() {
+        StringBuilder b = new StringBuilder();
+        b.append("--- overseer\n").append(tail(overseer.logText()));
+        for (JarProcess w : workers) {
+            if (w != null) {
+                b.append("--- worker ").append(w.pid()).append('\n').append(tail(w.logText()));
+            }
+        }
+        return b.toString();
+    }
+
+    Path logDir() {
+        return logDir;
+    }
+
+    private static String tail(String text) {
+        String[] lines = text.split("\n");
+        return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 40), lines.length)) + "\n";
+    }
+
+    @Override
+    public void close() {
+        for (JarProcess w : workers) {
+            try {
+                if (w != null) {
+                    w.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+        try {
+            if (overseer != null) {
+                overseer.close();
+            }
+        } catch (Exception ignored) {
+            // best effort
+        }
+        try {
+            cleanRedis();
+        } catch (Exception e) {
+            System.err.println("fault cluster " + namespace + ": Redis clean-up: " + e);
+        }
+        try {
+            cleanRabbit();
+        } catch (Exception e) {
+            System.err.println("fault cluster " + namespace + ": RabbitMQ clean-up: " + e);
+        }
+    }
+
+    private void cleanRedis() {
+        RedisCommands<String, String> r = redis();
+        ScanCursor cursor = ScanCursor.INITIAL;
+        do {
+            KeyScanCursor<String> page = r.scan(cursor, ScanArgs.Builder.matches(namespace + ":*").limit(1000));
+            if (!page.getKeys().isEmpty()) {
+                r.del(page.getKeys().toArray(new String[0]));
+            }
+            cursor = page;
+        } while (!cursor.isFinished());
+        redisConnection.close();
+        redisClient.shutdown();
+    }
+
+    private void cleanRabbit() throws Exception {
+        Connection c = rabbit();
+        for (String q : List.of(keys.poolQueue("default"), keys.deadLetterQueue())) {
+            try (Channel ch = c.createChannel()) {
+                ch.queueDelete(q);
+            } catch (Exception ignored) {
+                // absent
+            }
+        }
+        for (String x : List.of(keys.taskExchange(), keys.deadLetterExchange(), keys.controlExchange())) {
+            try (Channel ch = c.createChannel()) {
+                ch.exchangeDelete(x);
+            } catch (Exception ignored) {
+                // absent
+            }
+        }
+        c.close(5000);
+    }
+}
