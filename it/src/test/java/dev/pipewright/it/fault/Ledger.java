@@ -73,13 +73,18 @@ final class Ledger {
         return all;
     }
 
-    /** Waits up to {@code timeout} for every job the system holds to end; true when they all did. */
+    /**
+     * Waits up to {@code timeout} for every job the system holds to end and the outbox to empty
+     * (the relay takes what crashes left behind); true when both happened. Call it while workers
+     * still run, so that whatever the relay publishes is consumed before the queues are checked.
+     */
     boolean awaitEnd(Plumbing p, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             Set<String> jobs = new LinkedHashSet<>(submitted);
             jobs.addAll(allJobs(p));
-            if (jobs.stream().allMatch(id -> terminal(p.redis().hget(p.keys().job(new JobId(id)), "status")))) {
+            if (jobs.stream().allMatch(id -> terminal(p.redis().hget(p.keys().job(new JobId(id)), "status")))
+                    && outboxSize(p) == 0) {
                 return true;
             }
             Thread.sleep(200);
@@ -183,10 +188,7 @@ final class Ledger {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         long outbox;
         do {
-            outbox = 0;
-            for (int shard = 0; shard < keys.shards(); shard++) {
-                outbox += redis.xlen(keys.outbox(shard));
-            }
+            outbox = outboxSize(p);
             if (outbox > 0) {
                 Thread.sleep(200);
             }
@@ -216,6 +218,14 @@ final class Ledger {
         if (dlq > 0) {
             violations.add("dead-letter queue holds " + dlq + " messages");
         }
+    }
+
+    private static long outboxSize(Plumbing p) {
+        long n = 0;
+        for (int shard = 0; shard < p.keys().shards(); shard++) {
+            n += p.redis().xlen(p.keys().outbox(shard));
+        }
+        return n;
     }
 
     private static Map<String, String> taskStates(Plumbing p, String id) {

@@ -169,6 +169,7 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         env.put("PW_INSTANCE_ID", "ov-" + namespace);
         env.put("PW_SWEEP_INTERVAL", "250ms");
         env.put("PW_WORKER_TTL", "5s");
+        env.put("PW_OUTBOX_GRACE", "3s");
         overseerStarts++;
         overseer = JarProcess.overseer(env, logDir.resolve("overseer.log"));
         awaitReady(Duration.ofSeconds(90));

@@ -1,6 +1,11 @@
 package dev.pipewright.overseer.dispatch;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.message.BusMessage;
+import dev.pipewright.protocol.message.TaskMessage;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
@@ -9,6 +14,7 @@ import dev.pipewright.overseer.loop.PeriodicLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 public final class OutboxRelay extends PeriodicLoop {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
     private static final int BATCH = 1000;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Keys keys;
     private final RedisAsyncCommands<String, String> redis;
@@ -48,6 +55,23 @@ public final class OutboxRelay extends PeriodicLoop {
         }
     }
 
+    /** Whether the task of this message is still READY under the message's dispatch id. */
+    private boolean stillWanted(String message) throws Exception {
+        BusMessage parsed;
+        try {
+            parsed = JSON.readValue(message, BusMessage.class);
+        } catch (IOException e) {
+            return true; // not ours to judge: the worker's dead-letter path deals with it
+        }
+        if (!(parsed instanceof TaskMessage task) || !JobId.isValid(task.job())) {
+            return true;
+        }
+        List<KeyValue<String, String>> state = redis.hmget(keys.task(new JobId(task.job()), task.node()), "state", "dispatch")
+                .get(10, TimeUnit.SECONDS);
+        return "READY".equals(state.get(0).getValueOrElse(null))
+                && Long.toString(task.dispatch()).equals(state.get(1).getValueOrElse(null));
+    }
+
     /** Publishes this shard's entries older than the grace period; returns how many. */
     public int relayShard(int shard) throws Exception {
         int total = 0;
@@ -67,7 +91,15 @@ public final class OutboxRelay extends PeriodicLoop {
                     redis.xdel(keys.outbox(shard), m.getId()).get(10, TimeUnit.SECONDS);
                     continue;
                 }
-                entries.add(new OutboxEntry(m.getId(), pool, message));
+                if (stillWanted(message)) {
+                    entries.add(new OutboxEntry(m.getId(), pool, message));
+                } else {
+                    // claimed, re-dispatched or ended since: publishing would only make a duplicate
+                    redis.xdel(keys.outbox(shard), m.getId()).get(10, TimeUnit.SECONDS);
+                }
+            }
+            if (entries.isEmpty()) {
+                continue;
             }
             LOG.info("shard {}: publishing {} outbox entries left behind", shard, entries.size());
             int confirmed = publisher.publish(shard, entries);
