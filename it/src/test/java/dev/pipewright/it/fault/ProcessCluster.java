@@ -193,6 +193,11 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         overseer.kill();
     }
 
+    /** SIGSTOP or SIGCONT to the overseer. */
+    void signalOverseer(String signal) throws Exception {
+        overseer.signal(signal);
+    }
+
     int overseerStarts() {
         return overseerStarts;
     }
@@ -339,6 +344,12 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
             redisConnection = redisClient.connect();
         }
         return redisConnection.sync();
+    }
+
+    /** A Redis connection of its own, for a test thread that works beside the main one (closed with the cluster). */
+    synchronized RedisCommands<String, String> newRedis() {
+        redis();
+        return redisClient.connect().sync();
     }
 
     synchronized Connection rabbit() throws Exception {

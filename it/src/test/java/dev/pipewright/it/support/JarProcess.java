@@ -77,6 +77,14 @@ public final class JarProcess implements AutoCloseable {
         }
     }
 
+    /** Freezes ({@code STOP}) or thaws ({@code CONT}) the process: a stalled, not a dead, service. */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /** SIGTERM, then waits for the process to end on its own. */
     public boolean terminate(long timeoutMs) throws InterruptedException {
         process.destroy();
