@@ -1,0 +1,81 @@
+package dev.pipewright.it.fault;
+
+import dev.pipewright.protocol.keys.JobId;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Acceptance (issue 3): 100 jobs cancelled at random moments while 100 others complete. A cancel
+ * that lands before its job ends leaves it CANCELLED with nothing dispatched after the cancel
+ * (dispatch count frozen at the cancel); one that lands after is refused with 409 and the job
+ * stays SUCCESS; the other jobs are untouched; nothing is lost, run or written twice.
+ */
+class CancelFaultIT {
+    private static final int PAIRS = 100;
+
+    @Test
+    void hundredRandomCancelsBesideHundredCompletingJobs() throws Exception {
+        Workload work = new Workload("fan", 6, 150);
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        ScheduledExecutorService cancels = Executors.newScheduledThreadPool(4);
+        Map<String, Integer> cancelAnswers = new ConcurrentHashMap<>();
+        AtomicInteger cancelled = new AtomicInteger();
+        try (ProcessCluster cluster = ProcessCluster.builder().workers(3).concurrency(8).lease("5s").start()) {
+            cluster.postPipeline(work.yaml());
+            Ledger ledger = new Ledger(work);
+            for (int n = 0; n < PAIRS; n++) {
+                String keep = cluster.submit(work.name(), work.body(2 * n), Duration.ofSeconds(30));
+                ledger.submitted(keep);
+                String victim = cluster.submit(work.name(), work.body(2 * n + 1), Duration.ofSeconds(30));
+                ledger.submitted(victim);
+                ledger.expect(victim, Set.of("CANCELLED", "SUCCESS"));
+                cancels.schedule(() -> {
+                    HttpResponse<String> r = cluster.post("/api/v1/jobs/" + victim + "/cancel", "", "application/json");
+                    cancelAnswers.put(victim, ProcessCluster.status(r));
+                    if (ProcessCluster.status(r) == 202 || ProcessCluster.status(r) == 200) {
+                        cancelled.incrementAndGet();
+                    }
+                }, random.nextInt(3000), TimeUnit.MILLISECONDS);
+                Thread.sleep(20);
+            }
+            cancels.shutdown();
+            assertTrue(cancels.awaitTermination(60, TimeUnit.SECONDS));
+            boolean ended = ledger.awaitEnd(cluster, Duration.ofMinutes(3));
+            cluster.stopWorkers();
+            Ledger.Report report = ledger.check(cluster, Duration.ofSeconds(1), Set.of("SUCCESS"));
+            int refused = 0;
+            for (Map.Entry<String, Integer> a : cancelAnswers.entrySet()) {
+                String status = cluster.redis().hget(cluster.keys().job(new JobId(a.getKey())), "status");
+                if (a.getValue() == 409) {
+                    refused++;
+                    assertEquals("SUCCESS", status, "a refused cancel came after the job ended");
+                } else {
+                    assertTrue(a.getValue() == 200 || a.getValue() == 202, "cancel answered " + a.getValue());
+                    assertEquals("CANCELLED", status, "an accepted cancel ends the job CANCELLED");
+                }
+            }
+            System.out.println("cancels: seed=" + seed + " accepted=" + cancelled + " refused (already ended)=" + refused + " "
+                    + report.summary());
+            report.assertClean();
+            assertTrue(ended);
+            assertEquals(PAIRS, cancelAnswers.size());
+            assertTrue(cancelled.get() >= PAIRS / 2, "most cancels landed while their jobs ran: " + cancelled);
+        } finally {
+            cancels.shutdownNow();
+        }
+    }
+}
