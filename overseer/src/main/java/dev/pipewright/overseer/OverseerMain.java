@@ -9,6 +9,11 @@ import dev.pipewright.infra.rabbit.RabbitConnector;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.infra.redis.RedisConnector;
 import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.overseer.admin.AdminApi;
+import dev.pipewright.overseer.admin.DeadLetters;
+import dev.pipewright.overseer.admin.PoolAdmin;
+import dev.pipewright.overseer.admin.QueueInspector;
+import dev.pipewright.overseer.admin.Workers;
 import dev.pipewright.overseer.api.HttpApi;
 import dev.pipewright.overseer.config.OverseerConfig;
 import dev.pipewright.overseer.datastore.FileDataStore;
@@ -153,7 +158,11 @@ public final class OverseerMain {
                 .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
                 .withMetrics(new MicrometerMetricsFactory(meters))
                 .build();
-        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, workers, meters, metrics, () -> {
+        Workers heartbeats = new Workers(keys, shared.async(), config.workerTtl());
+        PoolAdmin pools = new PoolAdmin(keys, shared.async(), control, heartbeats);
+        AdminApi admin = new AdminApi(new QueueInspector(keys, shared.async(), rabbit, heartbeats, pools),
+                new DeadLetters(keys, shared.async(), rabbit, jobControl), pools, heartbeats);
+        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, workers, admin, meters, metrics, () -> {
             try {
                 return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));
             } catch (Exception e) {

@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
 /** Starts a worker: registry of processors, Redis, RabbitMQ consumers, heartbeats, metrics. */
 public final class WorkerMain {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
-    public static final String VERSION = "0.1.0";
+    public static final String VERSION = version();
 
     private WorkerMain() {
     }
@@ -133,8 +133,15 @@ public final class WorkerMain {
         TaskConsumer consumer = new TaskConsumer(config, registry, store, topology, metrics, timers);
         Runnable register = () -> {
             try {
+                long seq = consumer.controlSeq();
+                consumer.applyPaused(store.pausedPools(), seq);
+            } catch (Exception e) {
+                LOG.warn("cannot read the paused pools from Redis: {}", e.toString());
+            }
+            try {
                 Map<String, String> fields = new LinkedHashMap<>(info);
                 fields.put("inflight", Integer.toString(metrics.inFlight().get()));
+                fields.putAll(consumer.poolStats());
                 fields.put("lastSeen", Long.toString(System.currentTimeMillis()));
                 store.register(config.workerId(), fields);
             } catch (Exception e) {
@@ -147,7 +154,8 @@ public final class WorkerMain {
         RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri(), meters);
         Connection rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbitUri(),
                 config.common().connectPatience(), () -> rabbitConnector.connect("pipewright-worker-" + config.workerId()));
-        consumer.start(rabbit);
+        consumer.start(rabbit, store.pausedPools());
+        register.run(); // report the pools' state at once
         LOG.info("worker {} consuming pools {} with concurrency {}; processors {}", config.workerId(), config.pools(),
                 config.concurrency(), registry.names());
 
@@ -175,6 +183,27 @@ public final class WorkerMain {
                 redis.close();
             }
         };
+    }
+
+    /** The jar's Implementation-Version, else the Maven project version built into the classes. */
+    private static String version() {
+        String v = WorkerMain.class.getPackage().getImplementationVersion();
+        if (v != null && !v.isBlank()) {
+            return v;
+        }
+        try (var in = WorkerMain.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                java.util.Properties p = new java.util.Properties();
+                p.load(in);
+                String built = p.getProperty("version", "");
+                if (!built.isBlank() && !built.startsWith("$")) {
+                    return built;
+                }
+            }
+        } catch (java.io.IOException ignored) {
+            // fall through
+        }
+        return "unknown";
     }
 
     /** The processors a worker with this configuration serves: built-ins, class-path SPI, registered commands. */

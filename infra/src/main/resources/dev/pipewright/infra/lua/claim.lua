@@ -3,7 +3,7 @@
 -- ARGV: dispatch, attempt id, worker id, default lease ms, lease member, job id, node
 -- Returns {'ok', spec, params, attempts, lease ms, µs since READY, input values...}, {'missing', data node}
 -- (claimed, but an input has no value) or {'stale', state} for a duplicate or superseded message.
-local st = redis.call('HMGET', KEYS[1], 'state', 'dispatch', 'spec', 'in', 'hb', 'to', 'readyAt')
+local st = redis.call('HMGET', KEYS[1], 'state', 'dispatch', 'spec', 'in', 'hb', 'to', 'readyAt', 'pool')
 if not st[1] then
   return {'stale', 'GONE'}
 end
@@ -27,6 +27,7 @@ if lease <= 0 then
 end
 redis.call('HSET', KEYS[1], 'state', 'RUNNING', 'attempt', ARGV[2], 'worker', ARGV[3], 'started', now)
 redis.call('HDEL', KEYS[1], 'ended', 'handback')
+unqueue(KEYS[5], ARGV[6], ARGV[7], st[8])
 redis.call('ZADD', KEYS[3], math.floor(now / 1000) + lease, ARGV[5])
 local timeout = tonumber(st[6] or '0')
 if timeout > 0 then

@@ -16,6 +16,18 @@ local function shard_key(outbox, name)
   return string.sub(outbox, 1, -7) .. name
 end
 
+-- '<ns>:{sN}:<anything>' -> '<ns>:{sN}:queued:<pool>': the pool's dispatched-but-unclaimed tasks
+-- (member '<job>|<node>', score the dispatch time in ms), read for the pool's oldest message age.
+local function queued_key(shard_scoped_key, pool)
+  local i = string.find(shard_scoped_key, '}:', 1, true)
+  return string.sub(shard_scoped_key, 1, i + 1) .. 'queued:' .. (pool or 'default')
+end
+
+-- A READY task left READY (claimed, cancelled, timed out in the queue, dead-lettered).
+local function unqueue(shard_scoped_key, job_id, node, pool)
+  redis.call('ZREM', queued_key(shard_scoped_key, pool), job_id .. '|' .. node)
+end
+
 -- Outbox entries this script wrote, returned to the caller (id, pool, message) so that it can
 -- publish them at once; the outbox relay publishes whatever a crashed caller left behind.
 local DISPATCHED = {}
@@ -28,6 +40,7 @@ local function dispatch(job_key, outbox, job_id, shard, node, pool, now)
   redis.call('HSET', key, 'state', 'READY', 'dispatch', seq, 'readyAt', now)
   local message = '{"type":"task","v":1,"job":"' .. job_id .. '","shard":' .. shard .. ',"node":"' .. node .. '","dispatch":' .. seq .. '}'
   local id = redis.call('XADD', outbox, '*', 'p', pool, 'm', message)
+  redis.call('ZADD', queued_key(outbox, pool), math.floor(now / 1000), job_id .. '|' .. node)
   DISPATCHED[#DISPATCHED + 1] = id
   DISPATCHED[#DISPATCHED + 1] = pool
   DISPATCHED[#DISPATCHED + 1] = message
@@ -147,6 +160,9 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
     local key = job_key .. ':t:' .. node
     local s = redis.call('HGET', key, 'state')
     if s == 'PENDING' or s == 'READY' or s == 'RETRY_WAIT' then
+      if s == 'READY' then
+        unqueue(job_key, job_id, node, redis.call('HGET', key, 'pool'))
+      end
       if redis.call('SADD', job_key .. ':done', node) == 1 then
         redis.call('HSET', key, 'state', 'CANCELLED', 'error', reason, 'ended', now)
         count_terminal(job_key, 'cancelled')

@@ -19,10 +19,11 @@ if kind == 'r' then
   dispatch(job_key, KEYS[3], ARGV[2], ARGV[3], node, st[2], now_us())
   return reply('dispatched')
 elseif kind == 'q' then
-  local st = redis.call('HMGET', key, 'state', 'dispatch', 'qt')
+  local st = redis.call('HMGET', key, 'state', 'dispatch', 'qt', 'pool')
   if st[1] ~= 'READY' or st[2] ~= token then
     return reply('stale')
   end
+  unqueue(job_key, ARGV[2], node, st[4])
   redis.call('HSET', key, 'state', 'TIMED_OUT', 'error', 'not started within its queueTimeout (' .. st[3] .. ' ms): no worker of its pool took it', 'ended', now_us())
   redis.call('XADD', KEYS[4], '*', 'j', ARGV[2], 'n', node, 'a', '', 'o', 'fail')
   return reply('timedout')

@@ -2,6 +2,7 @@ package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.overseer.admin.AdminApi;
 import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
@@ -52,6 +53,7 @@ public final class HttpApi {
     private final JobReader jobs;
     private final JobControl control;
     private final WorkerDirectory workers;
+    private final AdminApi admin;
     private final PrometheusMeterRegistry meters;
     private final OverseerMetrics metrics;
     private final BooleanSupplier ready;
@@ -59,7 +61,7 @@ public final class HttpApi {
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
 
     public HttpApi(PipelineParser parser, PipelineStore pipelines, JobSubmitter submitter, JobReader jobs, JobControl control,
-                   WorkerDirectory workers,
+                   WorkerDirectory workers, AdminApi admin,
                    PrometheusMeterRegistry meters, OverseerMetrics metrics, BooleanSupplier ready, int maxBodyBytes) {
         this.parser = parser;
         this.pipelines = pipelines;
@@ -67,6 +69,7 @@ public final class HttpApi {
         this.jobs = jobs;
         this.control = control;
         this.workers = workers;
+        this.admin = admin;
         this.meters = meters;
         this.metrics = metrics;
         this.ready = ready;
@@ -97,6 +100,17 @@ public final class HttpApi {
         router.post("/api/v1/jobs/:id/retry").handler(on(this::retry));
         router.get("/api/v1/jobs/:id/logs").handler(on(this::logs));
         router.get("/api/v1/workers").handler(on(this::listWorkers));
+        // operator endpoints (will need the admin role once the API has authentication)
+        router.get("/api/v1/admin/queues").handler(on(ctx -> json(ctx, 200, admin.queues(ctx))));
+        router.get("/api/v1/admin/workers").handler(on(ctx -> json(ctx, 200, admin.workers(ctx))));
+        router.get("/api/v1/admin/pools").handler(on(ctx -> json(ctx, 200, admin.pools(ctx))));
+        router.post("/api/v1/admin/pools/:pool/pause").handler(on(ctx -> json(ctx, 200, admin.pause(ctx))));
+        router.post("/api/v1/admin/pools/:pool/resume").handler(on(ctx -> json(ctx, 200, admin.resume(ctx))));
+        router.post("/api/v1/admin/pools/:pool/drain").handler(on(ctx -> json(ctx, 200, admin.drain(ctx))));
+        router.get("/api/v1/admin/dlq").handler(on(ctx -> json(ctx, 200, admin.deadLetters(ctx))));
+        router.post("/api/v1/admin/dlq/replay").handler(on(ctx -> json(ctx, 200, admin.replay(jsonBody(ctx)))));
+        router.post("/api/v1/admin/dlq/purge").handler(on(ctx -> json(ctx, 200, admin.purge(jsonBody(ctx)))));
+        router.get("/api/v1/admin/dlq/:id").handler(on(ctx -> json(ctx, 200, admin.deadLetter(ctx))));
         router.route().last().handler(ctx -> error(ctx, new ApiException(404, "not_found",
                 "no such endpoint: " + ctx.request().method() + " " + ctx.request().path(), List.of())));
         router.route().failureHandler(ctx -> {

@@ -32,12 +32,14 @@ import static dev.pipewright.infra.redis.Scripts.bytes;
  * Takes messages off the dead-letter queue: a task message that workers could not handle
  * (unreadable, or redelivered past the queue's delivery limit) fails its task with the reason,
  * if it is still the task's current dispatch, so the job ends instead of hanging. Each message is
- * kept, with its reason, in {@code <ns>:deadletters} (newest first, capped) for inspection.
+ * kept, with an id, its reason and its task's processor and pool, in {@code <ns>:deadletters}
+ * (newest first, capped) for inspection, replay and purge ({@code overseer.admin.DeadLetters}).
  */
 public final class DeadLetterConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterConsumer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final int KEPT = 10_000;
+    private static final java.security.SecureRandom ID_RANDOM = new java.security.SecureRandom();
 
     private final Keys keys;
     private final Scripts scripts;
@@ -81,8 +83,11 @@ public final class DeadLetterConsumer {
         String reason = reason(props);
         metrics.deadLettered();
         ObjectNode record = JSON.createObjectNode();
-        record.put("at", System.currentTimeMillis());
+        long at = System.currentTimeMillis();
+        record.put("id", Long.toString(at, 36) + "-" + Long.toString(ID_RANDOM.nextLong() & 0xffffffffL, 36));
+        record.put("at", at);
         record.put("reason", reason);
+        record.put("reason_code", reasonCode(props));
         TaskMessage task = null;
         try {
             if (JSON.readValue(body, BusMessage.class) instanceof TaskMessage tm && JobId.isValid(tm.job()) && tm.node() != null) {
@@ -101,6 +106,15 @@ public final class DeadLetterConsumer {
             JobId job = new JobId(task.job());
             record.put("job", task.job());
             record.put("node", task.node());
+            record.put("dispatch", task.dispatch());
+            List<String> t = redis.hmget(keys.task(job, task.node()), "processor", "pool").get(10, TimeUnit.SECONDS).stream()
+                    .map(kv -> kv.getValueOrElse(null)).toList();
+            if (t.get(0) != null) {
+                record.put("processor", t.get(0));
+            }
+            if (t.get(1) != null) {
+                record.put("pool", t.get(1));
+            }
             String result = Scripts.text(scripts.run(Script.POISON, ScriptOutputType.STATUS,
                     Scripts.keys(keys.task(job, task.node()), keys.job(job), keys.events(job.shard(keys.shards()))),
                     bytes(Long.toString(task.dispatch())), bytes("task message dead-lettered: " + reason), bytes(task.job()), bytes(task.node()))
@@ -112,6 +126,16 @@ public final class DeadLetterConsumer {
         }
         redis.lpush(keys.deadLetters(), JSON.writeValueAsString(record)).get(10, TimeUnit.SECONDS);
         redis.ltrim(keys.deadLetters(), 0, KEPT - 1).get(10, TimeUnit.SECONDS);
+    }
+
+    /** RabbitMQ's dead-letter reason: rejected, delivery_limit, expired, maxlen; else "unknown". */
+    static String reasonCode(AMQP.BasicProperties props) {
+        Map<String, Object> headers = props == null ? null : props.getHeaders();
+        Object deaths = headers == null ? null : headers.get("x-death");
+        if (deaths instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?> first) {
+            return String.valueOf(first.get("reason"));
+        }
+        return "unknown";
     }
 
     @SuppressWarnings("unchecked")

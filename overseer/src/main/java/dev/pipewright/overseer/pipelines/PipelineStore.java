@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.parse.PipelineParser;
+import dev.pipewright.protocol.pipeline.ProcessNode;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
@@ -58,6 +59,11 @@ public final class PipelineStore {
         redis.hset(key, Map.of("v:" + version, JSON.writeValueAsString(doc), "updated_at", Long.toString(now))).get(10, TimeUnit.SECONDS);
         redis.hsetnx(key, "created_at", Long.toString(now)).get(10, TimeUnit.SECONDS);
         redis.zadd(keys.pipelineIndex(), now, id).get(10, TimeUnit.SECONDS);
+        String[] pools = parsed.pipeline().processNodes().values().stream()
+                .map(p -> p.pool() == null ? ProcessNode.DEFAULT_POOL : p.pool()).distinct().toArray(String[]::new);
+        if (pools.length > 0) {
+            redis.sadd(keys.pools(), pools).get(10, TimeUnit.SECONDS); // the pools the admin queue listing shows
+        }
         StoredPipeline stored = new StoredPipeline(id, (int) version, parsed.pipeline(), new PipelineGraph(parsed.pipeline()), source, now);
         cache.put(id + "@" + version, stored);
         return stored;

@@ -60,6 +60,15 @@ public record Keys(String namespace, int shards) {
         return shardPrefix(shard) + "timers";
     }
 
+    /**
+     * Tasks of {@code pool} dispatched (READY) but not yet claimed, {@code <jobId>|<node>} scored by
+     * dispatch time (ms, Redis clock): the oldest gives the pool's oldest message age. Scripts derive
+     * it from another key of the shard.
+     */
+    public String queued(int shard, String pool) {
+        return shardPrefix(shard) + "queued:" + pool;
+    }
+
     public String jobIndex(int shard) {
         return shardPrefix(shard) + "jobs";
     }
@@ -75,6 +84,16 @@ public record Keys(String namespace, int shards) {
     /** Dead-lettered task messages the overseer took off the dead-letter queue, newest first. */
     public String deadLetters() {
         return namespace + ":deadletters";
+    }
+
+    /** Every pool named by a stored pipeline's process nodes (and "default"). */
+    public String pools() {
+        return namespace + ":pools";
+    }
+
+    /** Paused pools: pool → epoch ms it was paused. Workers do not consume a paused pool's queue. */
+    public String pausedPools() {
+        return namespace + ":pools:paused";
     }
 
     public String worker(String id) {

@@ -46,7 +46,7 @@ class KeysTest {
                 assertTrue(key.startsWith("pw:{" + tag + "}:"), key);
             }
             for (String key : List.of(keys.outbox(shard), keys.events(shard), keys.leases(shard), keys.timers(shard),
-                    keys.jobIndex(shard))) {
+                    keys.jobIndex(shard), keys.queued(shard, "gpu"))) {
                 assertEquals(tag, hashTag(key), key);
             }
         }
@@ -146,5 +146,13 @@ class KeysTest {
     void namespacesDoNotCollide() {
         JobId id = JobId.random();
         assertFalse(new Keys("a", 4).job(id).equals(new Keys("b", 4).job(id)));
+    }
+
+    @Test
+    void queuedSetIsDerivableFromAnyShardKeyBySwappingTheLastPart() {
+        // the Lua scripts build it from the shard prefix of the job key or a 6-letter shard key
+        assertEquals("pw:{s3}:queued:gpu", keys.queued(3, "gpu"));
+        assertEquals(keys.shardPrefix(3) + "queued:gpu", keys.timers(3).substring(0, keys.timers(3).length() - "timers".length()) + "queued:gpu");
+        assertEquals("pw:pools:paused", keys.pausedPools());
     }
 }

@@ -63,6 +63,29 @@ class MessageJsonTest {
     }
 
     @Test
+    void poolControlRoundTripsThroughBusMessage() throws Exception {
+        for (boolean paused : new boolean[] {true, false}) {
+            PoolControl message = new PoolControl(PoolControl.VERSION, "gpu", paused);
+            String json = mapper.writerFor(BusMessage.class).writeValueAsString(message);
+            JsonNode tree = mapper.readTree(json);
+            assertEquals("pool", tree.get("type").asText());
+            assertEquals("gpu", tree.get("pool").asText());
+            assertEquals(paused, tree.get("paused").asBoolean());
+            assertEquals(message, assertInstanceOf(PoolControl.class, mapper.readValue(json, BusMessage.class)));
+        }
+        assertEquals(new PoolControl(1, "default", true),
+                mapper.readValue("{\"paused\": true, \"pool\": \"default\", \"v\": 1, \"type\": \"pool\"}", BusMessage.class));
+    }
+
+    @Test
+    void stopAttemptsRoundTrips() throws Exception {
+        StopAttempts stop = new StopAttempts(StopAttempts.VERSION, "abcdefgh", null, null, "job cancelled");
+        String json = mapper.writerFor(BusMessage.class).writeValueAsString(stop);
+        assertEquals("stop", mapper.readTree(json).get("type").asText());
+        assertEquals(stop, mapper.readValue(json, BusMessage.class));
+    }
+
+    @Test
     void taskSpecRoundTrips() throws Exception {
         TaskSpec spec = new TaskSpec("my_module", Map.of("threshold", 0.5, "columns", List.of("a", "b")),
                 List.of("data1", "data2", "data3"), List.of("data4", "data5"), 30_000);

@@ -9,6 +9,7 @@ import com.rabbitmq.client.Envelope;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.message.BusMessage;
+import dev.pipewright.protocol.message.PoolControl;
 import dev.pipewright.protocol.message.StopAttempts;
 import dev.pipewright.protocol.message.TaskMessage;
 import dev.pipewright.protocol.message.TaskSpec;
@@ -26,8 +27,11 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,6 +39,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -44,7 +49,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * processor on a virtual thread, commit. A message that cannot be parsed is rejected to the
  * dead-letter queue. Attempts are interrupted when their job is stopped (control broadcast or a
  * refused lease renewal), when they pass their timeout, and when the worker shuts down (they are
- * then handed back).
+ * then handed back). A paused pool's consumer is cancelled (its messages wait in the queue); the
+ * paused set in Redis is the truth, a {@link PoolControl} broadcast makes the worker act at once.
  */
 public final class TaskConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);
@@ -61,8 +67,115 @@ public final class TaskConsumer {
     private final ScheduledExecutorService timers;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final AtomicLong attemptSeq = new AtomicLong();
-    private final List<Channel> channels = new ArrayList<>();
-    private final Map<Channel, String> consumerTags = new ConcurrentHashMap<>();
+    private final Map<String, PoolConsumer> pools = new LinkedHashMap<>();
+    /** Bumped by each control message, so a paused set read from Redis before it cannot undo it. */
+    private final AtomicLong controlSeq = new AtomicLong();
+    private volatile boolean started;
+    private volatile boolean stopping;
+
+    /** One pool's channel and consumer, with its unsettled deliveries and running attempts. */
+    private final class PoolConsumer {
+        final String pool;
+        final Channel channel;
+        final String queue;
+        final AtomicInteger unacked = new AtomicInteger();
+        final AtomicInteger inFlight = new AtomicInteger();
+        volatile boolean paused;
+        String tag;
+
+        PoolConsumer(String pool, Channel channel, String queue) {
+            this.pool = pool;
+            this.channel = channel;
+            this.queue = queue;
+        }
+
+        synchronized void consume() throws IOException {
+            if (tag != null) {
+                return;
+            }
+            synchronized (channel) {
+                tag = channel.basicConsume(queue, false, config.workerId() + "/" + pool + "/" + attemptSeq.incrementAndGet(),
+                        new DefaultConsumer(channel) {
+                            @Override
+                            public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
+                                onDelivery(PoolConsumer.this, envelope.getDeliveryTag(), body);
+                            }
+                        });
+            }
+        }
+
+        synchronized void cancel() {
+            if (tag == null) {
+                return;
+            }
+            try {
+                synchronized (channel) {
+                    channel.basicCancel(tag);
+                }
+            } catch (Exception e) {
+                LOG.debug("cancel of {} failed: {}", pool, e.toString());
+            }
+            tag = null;
+        }
+
+        synchronized void setPaused(boolean pause) {
+            if (pause == paused && (pause || tag != null || stopping)) {
+                return;
+            }
+            paused = pause;
+            if (pause) {
+                cancel();
+                LOG.info("pool {} paused: not consuming {}", pool, queue);
+            } else if (!stopping) {
+                try {
+                    consume();
+                    LOG.info("pool {} resumed", pool);
+                } catch (IOException e) {
+                    LOG.warn("cannot resume consuming pool {}: {}", pool, e.toString());
+                }
+            }
+        }
+    }
+
+    /** A delivery until it is acked, handed back or rejected (counted as unacked until then). */
+    private static final class Delivery {
+        final PoolConsumer pool;
+        final long tag;
+        private boolean settled;
+
+        Delivery(PoolConsumer pool, long tag) {
+            this.pool = pool;
+            this.tag = tag;
+            pool.unacked.incrementAndGet();
+        }
+
+        private synchronized boolean settle() {
+            if (settled) {
+                return false;
+            }
+            settled = true;
+            pool.unacked.decrementAndGet();
+            return true;
+        }
+
+        void ack() {
+            if (settle()) {
+                TaskConsumer.ack(pool.channel, tag);
+            }
+        }
+
+        void handBack() {
+            if (settle()) {
+                TaskConsumer.nack(pool.channel, tag);
+            }
+        }
+
+        void reject() {
+            if (settle()) {
+                TaskConsumer.reject(pool.channel, tag);
+            }
+        }
+    }
 
     /** A running attempt. */
     private static final class Running {
@@ -95,7 +208,8 @@ public final class TaskConsumer {
         this.slots = new Semaphore(config.concurrency());
     }
 
-    public void start(Connection connection) throws IOException {
+    /** Starts consuming every pool of the configuration except the paused ones. */
+    public void start(Connection connection, Set<String> paused) throws IOException {
         Channel control = connection.createChannel();
         topology.declareShared(control);
         String controlQueue = topology.declareControlQueue(control);
@@ -109,15 +223,18 @@ public final class TaskConsumer {
             Channel channel = connection.createChannel();
             String queue = topology.declarePool(channel, pool);
             channel.basicQos(config.concurrency());
-            String tag = channel.basicConsume(queue, false, config.workerId() + "/" + pool, new DefaultConsumer(channel) {
-                @Override
-                public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-                    onDelivery(pool, getChannel(), envelope.getDeliveryTag(), body);
-                }
-            });
-            channels.add(channel);
-            consumerTags.put(channel, tag);
+            PoolConsumer pc = new PoolConsumer(pool, channel, queue);
+            synchronized (pools) {
+                pools.put(pool, pc);
+            }
+            if (paused.contains(pool)) {
+                pc.paused = true;
+                LOG.info("pool {} is paused: not consuming it until it is resumed", pool);
+            } else {
+                pc.consume();
+            }
         }
+        started = true;
         timers.scheduleWithFixedDelay(this::renewDueLeases, 250, 250, TimeUnit.MILLISECONDS);
     }
 
@@ -125,9 +242,61 @@ public final class TaskConsumer {
         return running.size();
     }
 
+    /** The control sequence to pass to {@link #applyPaused} with a paused set read after this call. */
+    public long controlSeq() {
+        return controlSeq.get();
+    }
+
+    /**
+     * Applies the paused set read from Redis (every heartbeat), unless a control message arrived
+     * since {@code seq} was taken (the broadcast is newer than what was read).
+     */
+    public void applyPaused(Set<String> paused, long seq) {
+        if (!started || controlSeq.get() != seq) {
+            return;
+        }
+        for (PoolConsumer pc : poolConsumers()) {
+            pc.setPaused(paused.contains(pc.pool));
+        }
+    }
+
+    private List<PoolConsumer> poolConsumers() {
+        synchronized (pools) {
+            return List.copyOf(pools.values());
+        }
+    }
+
+    /**
+     * Heartbeat fields: per pool the attempts running ({@code inflight:<pool>}) and the deliveries
+     * received but not yet settled ({@code unacked:<pool>}), and the pools this worker has paused.
+     */
+    public Map<String, String> poolStats() {
+        Map<String, String> out = new LinkedHashMap<>();
+        Set<String> paused = new TreeSet<>();
+        for (PoolConsumer pc : poolConsumers()) {
+            out.put("inflight:" + pc.pool, Integer.toString(pc.inFlight.get()));
+            out.put("unacked:" + pc.pool, Integer.toString(pc.unacked.get()));
+            if (pc.paused) {
+                paused.add(pc.pool);
+            }
+        }
+        out.put("paused", String.join(",", paused));
+        return out;
+    }
+
     private void onControl(byte[] body) {
         try {
-            if (JSON.readValue(body, BusMessage.class) instanceof StopAttempts stop) {
+            BusMessage message = JSON.readValue(body, BusMessage.class);
+            if (message instanceof PoolControl pool) {
+                controlSeq.incrementAndGet();
+                PoolConsumer pc;
+                synchronized (pools) {
+                    pc = pools.get(pool.pool());
+                }
+                if (pc != null) {
+                    pc.setPaused(pool.paused());
+                }
+            } else if (message instanceof StopAttempts stop) {
                 for (Running r : running.values()) {
                     if (stop.matches(r.message.job(), r.message.node(), r.attemptId)) {
                         stop(r, StopReason.STOPPED, stop.reason() == null ? "stopped" : stop.reason());
@@ -172,25 +341,33 @@ public final class TaskConsumer {
         }
     }
 
-    private void onDelivery(String pool, Channel channel, long deliveryTag, byte[] body) {
+    private void onDelivery(PoolConsumer pc, long deliveryTag, byte[] body) {
+        Delivery delivery = new Delivery(pc, deliveryTag);
         try {
             slots.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            delivery.handBack();
             return;
         }
         executor.execute(() -> {
             try {
-                handle(pool, channel, deliveryTag, body);
+                if (pc.paused) {
+                    // received before the pause took effect and not started: back to the queue
+                    delivery.handBack();
+                    return;
+                }
+                handle(pc.pool, delivery, body);
             } catch (Throwable t) {
-                LOG.error("unexpected error handling a message from pool {}", pool, t);
+                LOG.error("unexpected error handling a message from pool {}", pc.pool, t);
             } finally {
+                delivery.handBack(); // no-op once settled
                 slots.release();
             }
         });
     }
 
-    private void handle(String pool, Channel channel, long deliveryTag, byte[] body) throws InterruptedException {
+    private void handle(String pool, Delivery delivery, byte[] body) throws InterruptedException {
         TaskMessage message;
         try {
             BusMessage parsed = JSON.readValue(body, BusMessage.class);
@@ -201,7 +378,7 @@ public final class TaskConsumer {
         } catch (IOException e) {
             LOG.warn("dead-lettering an unreadable message on pool {}: {}", pool, e.getMessage());
             metrics.deadLettered(pool);
-            reject(channel, deliveryTag);
+            delivery.reject();
             return;
         }
         // the process nonce keeps attempt ids (fencing tokens) unique even when a worker id is reused
@@ -212,10 +389,10 @@ public final class TaskConsumer {
         } catch (Exception e) {
             LOG.warn("cannot claim {}/{} ({}); handing the message back", message.job(), message.node(), e.toString());
             Thread.sleep(1000);
-            nack(channel, deliveryTag);
+            delivery.handBack();
             return;
         }
-        ack(channel, deliveryTag);
+        delivery.ack();
         switch (claim) {
             case Claim.Stale stale -> {
                 metrics.duplicateDropped(pool);
@@ -223,7 +400,15 @@ public final class TaskConsumer {
             }
             case Claim.MissingInput missing -> end(pool, message, attemptId, "fail",
                     "input '" + missing.dataNode() + "' has no value", false);
-            case Claim.Claimed claimed -> runAttempt(pool, message, attemptId, claimed);
+            case Claim.Claimed claimed -> {
+                PoolConsumer pc = delivery.pool;
+                pc.inFlight.incrementAndGet();
+                try {
+                    runAttempt(pool, message, attemptId, claimed);
+                } finally {
+                    pc.inFlight.decrementAndGet();
+                }
+            }
         }
     }
 
@@ -363,12 +548,9 @@ public final class TaskConsumer {
      * the rest back (they are dispatched again at once, not counted as lost).
      */
     public void stop(Duration grace) throws InterruptedException {
-        for (Channel channel : channels) {
-            try {
-                channel.basicCancel(consumerTags.get(channel));
-            } catch (Exception e) {
-                LOG.debug("cancel failed: {}", e.toString());
-            }
+        stopping = true;
+        for (PoolConsumer pc : poolConsumers()) {
+            pc.cancel();
         }
         long deadline = System.nanoTime() + grace.toNanos();
         while (!running.isEmpty() && System.nanoTime() < deadline) {

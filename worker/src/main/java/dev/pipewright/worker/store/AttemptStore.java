@@ -159,6 +159,15 @@ public final class AttemptStore {
         }
     }
 
+    /** The pools an operator paused (workers do not consume their queues). */
+    public java.util.Set<String> pausedPools() throws Exception {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (byte[] pool : await(redis.hkeys(bytes(keys.pausedPools())))) {
+            out.add(new String(pool, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
     public void unregister(String workerId) throws Exception {
         await(redis.zrem(bytes(keys.workerIndex()), bytes(workerId)));
         await(redis.del(bytes(keys.worker(workerId))));

@@ -1,0 +1,156 @@
+package dev.pipewright.overseer.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.protocol.pipeline.Problem;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The operator endpoints under {@code /api/v1/admin} (docs/api.md): queues, workers, pools (pause,
+ * resume, drain) and dead letters (list, show, replay, purge). Each method reads its request and
+ * answers the JSON body; {@code HttpApi} routes to them. They will need the admin role once the API
+ * has authentication.
+ */
+public final class AdminApi {
+    private static final Set<String> SELECTOR_FIELDS = Set.of("id", "job", "processor", "reason", "dry_run");
+
+    private final QueueInspector queues;
+    private final DeadLetters deadLetters;
+    private final PoolAdmin pools;
+    private final Workers workers;
+
+    public AdminApi(QueueInspector queues, DeadLetters deadLetters, PoolAdmin pools, Workers workers) {
+        this.queues = queues;
+        this.deadLetters = deadLetters;
+        this.pools = pools;
+        this.workers = workers;
+    }
+
+    public Object queues(RoutingContext ctx) throws Exception {
+        return Map.of("queues", queues.queues());
+    }
+
+    public Object workers(RoutingContext ctx) throws Exception {
+        long now = System.currentTimeMillis();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (WorkerView w : workers.all()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", w.id());
+            m.put("alive", w.alive());
+            m.put("pools", w.pools());
+            m.put("processors", w.processors());
+            m.put("concurrency", w.concurrency());
+            m.put("in_flight", w.inFlight());
+            m.put("in_flight_by_pool", w.inFlightByPool());
+            m.put("unacked_by_pool", w.unackedByPool());
+            m.put("paused_pools", w.paused());
+            m.put("version", w.version());
+            m.put("host", w.host());
+            m.put("pid", w.pid());
+            m.put("last_seen", Instant.ofEpochMilli(w.lastSeen()).toString());
+            m.put("last_seen_ago_ms", Math.max(0, now - w.lastSeen()));
+            out.add(m);
+        }
+        return Map.of("workers", out);
+    }
+
+    public Object pools(RoutingContext ctx) throws Exception {
+        List<WorkerView> alive = workers.alive();
+        Map<String, Long> paused = pools.paused();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String pool : pools.known(alive)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pool", pool);
+            m.put("paused", paused.containsKey(pool));
+            m.put("paused_at", paused.containsKey(pool) ? Instant.ofEpochMilli(paused.get(pool)).toString() : null);
+            m.put("workers", alive.stream().filter(w -> w.pools().contains(pool)).map(WorkerView::id).toList());
+            out.add(m);
+        }
+        return Map.of("pools", out);
+    }
+
+    public Object pause(RoutingContext ctx) throws Exception {
+        return pools.pause(ctx.pathParam("pool"));
+    }
+
+    public Object resume(RoutingContext ctx) throws Exception {
+        return pools.resume(ctx.pathParam("pool"));
+    }
+
+    /** {@code ?timeout=S} (seconds, default 60): how long to wait for the pool's attempts to end. */
+    public Object drain(RoutingContext ctx) throws Exception {
+        String pool = PoolName.check(ctx.pathParam("pool"));
+        return pools.drain(pool, PoolAdmin.drainTimeout(ctx.queryParams().get("timeout")));
+    }
+
+    public Object deadLetters(RoutingContext ctx) throws Exception {
+        DeadLetterSelector selector = new DeadLetterSelector(null, blankToNull(ctx.queryParams().get("job")),
+                blankToNull(ctx.queryParams().get("processor")), blankToNull(ctx.queryParams().get("reason")));
+        int limit = 100;
+        String l = ctx.queryParams().get("limit");
+        if (l != null) {
+            try {
+                limit = Integer.parseInt(l);
+                if (limit < 1 || limit > 10_000) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("limit must be a whole number from 1 to 10000", "limit");
+            }
+        }
+        return deadLetters.list(selector, limit);
+    }
+
+    public Object deadLetter(RoutingContext ctx) throws Exception {
+        return deadLetters.show(ctx.pathParam("id"));
+    }
+
+    /** Body: {@code {id, job, processor, reason, dry_run}}, every field optional. */
+    public Object replay(JsonNode body) throws Exception {
+        return deadLetters.replay(selector(body), dryRun(body));
+    }
+
+    public Object purge(JsonNode body) throws Exception {
+        return deadLetters.purge(selector(body), dryRun(body));
+    }
+
+    private static DeadLetterSelector selector(JsonNode body) {
+        List<Problem> problems = new ArrayList<>();
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!SELECTOR_FIELDS.contains(f)) {
+                problems.add(new Problem(f, "unknown field; expected one of " + SELECTOR_FIELDS.stream().sorted().toList()));
+            } else if (!f.equals("dry_run") && !body.get(f).isNull() && !body.get(f).isTextual()) {
+                problems.add(new Problem(f, "expected text"));
+            }
+        }
+        if (body.has("dry_run") && !body.get("dry_run").isBoolean() && !body.get("dry_run").isNull()) {
+            problems.add(new Problem("dry_run", "expected true or false"));
+        }
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest("invalid_request", "the selector has " + problems.size() + " problem(s)", problems);
+        }
+        return new DeadLetterSelector(text(body, "id"), text(body, "job"), text(body, "processor"), text(body, "reason"));
+    }
+
+    private static boolean dryRun(JsonNode body) {
+        return body.path("dry_run").asBoolean(false);
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        return n == null || n.isNull() ? null : blankToNull(n.asText());
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}

@@ -1,0 +1,138 @@
+package dev.pipewright.overseer.admin;
+
+import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.overseer.dispatch.ControlPublisher;
+import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.message.PoolControl;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Pools: which exist, and pausing, resuming and draining them. A paused pool is recorded in Redis
+ * ({@code <ns>:pools:paused}, pool → time paused) so that workers started later honour it, and
+ * broadcast so that running workers act at once. Running attempts are never interrupted.
+ */
+public final class PoolAdmin {
+    public static final Duration DRAIN_POLL = Duration.ofMillis(250);
+
+    private final Keys keys;
+    private final RedisAsyncCommands<String, String> redis;
+    private final ControlPublisher control;
+    private final Workers workers;
+
+    public PoolAdmin(Keys keys, RedisAsyncCommands<String, String> redis, ControlPublisher control, Workers workers) {
+        this.keys = keys;
+        this.redis = redis;
+        this.control = control;
+        this.workers = workers;
+    }
+
+    /** Pools named by stored pipelines, served by live workers, or paused, and "default". */
+    public Set<String> known(List<WorkerView> alive) throws Exception {
+        Set<String> pools = new TreeSet<>(Set.of("default"));
+        pools.addAll(redis.smembers(keys.pools()).get(10, TimeUnit.SECONDS));
+        pools.addAll(paused().keySet());
+        alive.forEach(w -> pools.addAll(w.pools()));
+        return pools;
+    }
+
+    /** Paused pools → epoch ms they were paused. */
+    public Map<String, Long> paused() throws Exception {
+        Map<String, Long> out = new LinkedHashMap<>();
+        redis.hgetall(keys.pausedPools()).get(10, TimeUnit.SECONDS).forEach((k, v) -> out.put(k, Long.parseLong(v)));
+        return out;
+    }
+
+    public Map<String, Object> pause(String pool) throws Exception {
+        PoolName.check(pool);
+        redis.hsetnx(keys.pausedPools(), pool, Long.toString(System.currentTimeMillis())).get(10, TimeUnit.SECONDS);
+        boolean told = control.publish(new PoolControl(PoolControl.VERSION, pool, true));
+        return state(pool, told);
+    }
+
+    public Map<String, Object> resume(String pool) throws Exception {
+        PoolName.check(pool);
+        redis.hdel(keys.pausedPools(), pool).get(10, TimeUnit.SECONDS);
+        boolean told = control.publish(new PoolControl(PoolControl.VERSION, pool, false));
+        return state(pool, told);
+    }
+
+    private Map<String, Object> state(String pool, boolean broadcast) throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("pool", pool);
+        Long at = paused().get(pool);
+        out.put("paused", at != null);
+        out.put("paused_at", at == null ? null : java.time.Instant.ofEpochMilli(at).toString());
+        // without the broadcast, workers still apply the change at their next heartbeat (2 s)
+        out.put("broadcast", broadcast);
+        return out;
+    }
+
+    /**
+     * Pauses the pool, then waits (up to {@code timeout}) until every live worker of the pool has
+     * applied the pause and has no attempt of it running and no delivery of it unsettled. Reports
+     * what remains when the time is up.
+     */
+    public Map<String, Object> drain(String pool, Duration timeout) throws Exception {
+        pause(pool);
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        while (true) {
+            List<Map<String, Object>> remaining = new ArrayList<>();
+            int inFlight = 0;
+            int unacked = 0;
+            for (WorkerView w : workers.alive()) {
+                if (!w.pools().contains(pool)) {
+                    continue;
+                }
+                boolean applied = w.paused().contains(pool);
+                inFlight += w.inFlight(pool);
+                unacked += w.unacked(pool);
+                if (!applied || w.inFlight(pool) > 0 || w.unacked(pool) > 0) {
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("id", w.id());
+                    r.put("paused", applied);
+                    r.put("in_flight", w.inFlight(pool));
+                    r.put("unacked", w.unacked(pool));
+                    remaining.add(r);
+                }
+            }
+            boolean drained = remaining.isEmpty();
+            if (drained || System.nanoTime() > deadline) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("pool", pool);
+                out.put("paused", true);
+                out.put("drained", drained);
+                out.put("waited_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                out.put("in_flight", inFlight);
+                out.put("unacked", unacked);
+                out.put("remaining_workers", remaining);
+                return out;
+            }
+            Thread.sleep(DRAIN_POLL.toMillis());
+        }
+    }
+
+    static Duration drainTimeout(String seconds) {
+        if (seconds == null) {
+            return Duration.ofSeconds(60);
+        }
+        try {
+            long s = Long.parseLong(seconds);
+            if (s < 0 || s > 3600) {
+                throw new NumberFormatException();
+            }
+            return Duration.ofSeconds(s);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("timeout must be whole seconds from 0 to 3600", "timeout");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.pipewright.overseer.admin;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import dev.pipewright.protocol.keys.Keys;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Per pool: ready messages and consumers (RabbitMQ, passive declare; the management plugin is not
+ * assumed), deliveries received but not settled and attempts running (summed over the live
+ * workers' heartbeats), and the oldest dispatched-but-unclaimed task's age (Redis, per shard).
+ */
+public final class QueueInspector {
+    private final Keys keys;
+    private final RedisAsyncCommands<String, String> redis;
+    private final Connection rabbit;
+    private final Workers workers;
+    private final PoolAdmin pools;
+    private Channel channel;
+
+    public QueueInspector(Keys keys, RedisAsyncCommands<String, String> redis, Connection rabbit, Workers workers, PoolAdmin pools) {
+        this.keys = keys;
+        this.redis = redis;
+        this.rabbit = rabbit;
+        this.workers = workers;
+        this.pools = pools;
+    }
+
+    public List<Map<String, Object>> queues() throws Exception {
+        List<WorkerView> alive = workers.alive();
+        Map<String, Long> paused = pools.paused();
+        long now = redisNowMs();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String pool : pools.known(alive)) {
+            Map<String, Object> q = new LinkedHashMap<>();
+            q.put("pool", pool);
+            q.put("queue", keys.poolQueue(pool));
+            AMQP.Queue.DeclareOk ok = passive(keys.poolQueue(pool));
+            q.put("exists", ok != null);
+            q.put("ready", ok == null ? 0 : ok.getMessageCount());
+            q.put("consumers", ok == null ? 0 : ok.getConsumerCount());
+            int unacked = 0;
+            int inFlight = 0;
+            int serving = 0;
+            for (WorkerView w : alive) {
+                if (w.pools().contains(pool)) {
+                    serving++;
+                    unacked += w.unacked(pool);
+                    inFlight += w.inFlight(pool);
+                }
+            }
+            q.put("unacked", unacked);
+            q.put("in_flight", inFlight);
+            q.put("workers", serving);
+            Oldest oldest = oldest(pool);
+            q.put("queued_tasks", oldest.count());
+            q.put("oldest_age_ms", oldest.dispatchedAt() == null ? null : Math.max(0, now - oldest.dispatchedAt()));
+            q.put("paused", paused.containsKey(pool));
+            out.add(q);
+        }
+        return out;
+    }
+
+    private record Oldest(long count, Long dispatchedAt) {
+    }
+
+    private Oldest oldest(String pool) throws Exception {
+        List<CompletableFuture<List<ScoredValue<String>>>> firsts = new ArrayList<>();
+        List<CompletableFuture<Long>> counts = new ArrayList<>();
+        for (int shard = 0; shard < keys.shards(); shard++) {
+            firsts.add(redis.zrangeWithScores(keys.queued(shard, pool), 0, 0).toCompletableFuture());
+            counts.add(redis.zcard(keys.queued(shard, pool)).toCompletableFuture());
+        }
+        Long min = null;
+        long count = 0;
+        for (int shard = 0; shard < keys.shards(); shard++) {
+            for (ScoredValue<String> v : firsts.get(shard).get(10, TimeUnit.SECONDS)) {
+                long score = (long) v.getScore();
+                min = min == null ? score : Math.min(min, score);
+            }
+            count += counts.get(shard).get(10, TimeUnit.SECONDS);
+        }
+        return new Oldest(count, min);
+    }
+
+    /** Dispatch times are Redis's clock; ages are measured on it too. */
+    private long redisNowMs() throws Exception {
+        List<String> t = redis.time().get(10, TimeUnit.SECONDS);
+        return Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
+    }
+
+    private synchronized AMQP.Queue.DeclareOk passive(String queue) {
+        try {
+            if (channel == null || !channel.isOpen()) {
+                channel = rabbit.createChannel();
+            }
+            return channel.queueDeclarePassive(queue);
+        } catch (Exception e) {
+            channel = null; // a passive declare of a missing queue closes the channel
+            return null;
+        }
+    }
+}
