@@ -29,6 +29,7 @@ import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.metrics.OverseerProbes;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.release.EventProcessor;
+import dev.pipewright.overseer.sweep.StuckTasks;
 import dev.pipewright.overseer.sweep.Sweeper;
 import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.keys.Keys;
@@ -153,6 +154,11 @@ public final class OverseerMain {
         Sweeper sweeper = new Sweeper(keys, shared.async(), scripts, config.sweepInterval(), config.maxLostLeases(), metrics, publishers, control);
         stoppers.add(sweeper::stop);
         loops.add(Thread.ofVirtual().name("sweeper").start(sweeper));
+        if (!config.stuckReadyAfter().isZero()) {
+            StuckTasks stuck = new StuckTasks(keys, shared.async(), scripts, rabbit, publishers, metrics, config.stuckReadyAfter());
+            stoppers.add(stuck::stop);
+            loops.add(Thread.ofVirtual().name("stuck-tasks").start(stuck));
+        }
 
         Vertx vertx = Vertx.builder()
                 .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))

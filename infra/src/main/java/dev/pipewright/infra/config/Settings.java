@@ -49,6 +49,17 @@ public final class Settings {
         }, "a duration such as 500ms, 10s or 5m");
     }
 
+    /** Like {@link #duration}, but {@code 0} (or {@code 0s}) is allowed and means "off". */
+    public Duration durationOrOff(String name, Duration fallback) {
+        return parse(name, fallback, s -> {
+            Duration d = "0".equals(s.trim()) ? Duration.ZERO : Durations.parse(s);
+            if (d == null) {
+                throw new IllegalArgumentException();
+            }
+            return d;
+        }, "a duration such as 500ms, 10s or 5m, or 0 for off");
+    }
+
     public URI uri(String name, String fallback, String... schemes) {
         return parse(name, URI.create(fallback), s -> {
             URI u = URI.create(s);

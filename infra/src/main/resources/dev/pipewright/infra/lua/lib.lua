@@ -32,13 +32,18 @@ end
 -- publish them at once; the outbox relay publishes whatever a crashed caller left behind.
 local DISPATCHED = {}
 
+-- The task message (TaskMessage in the protocol module) for one dispatch of a task.
+local function task_message(job_id, shard, node, seq)
+  return '{"type":"task","v":1,"job":"' .. job_id .. '","shard":' .. shard .. ',"node":"' .. node .. '","dispatch":' .. seq .. '}'
+end
+
 -- Marks a task READY with a fresh dispatch id, appends its message to the shard's outbox and,
 -- when the node has a queue timeout, starts that timer.
 local function dispatch(job_key, outbox, job_id, shard, node, pool, now)
   local key = job_key .. ':t:' .. node
   local seq = redis.call('HINCRBY', job_key, 'seq', 1)
   redis.call('HSET', key, 'state', 'READY', 'dispatch', seq, 'readyAt', now)
-  local message = '{"type":"task","v":1,"job":"' .. job_id .. '","shard":' .. shard .. ',"node":"' .. node .. '","dispatch":' .. seq .. '}'
+  local message = task_message(job_id, shard, node, seq)
   local id = redis.call('XADD', outbox, '*', 'p', pool, 'm', message)
   redis.call('ZADD', queued_key(outbox, pool), math.floor(now / 1000), job_id .. '|' .. node)
   DISPATCHED[#DISPATCHED + 1] = id

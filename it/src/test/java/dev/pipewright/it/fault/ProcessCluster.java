@@ -285,6 +285,10 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         }
     }
 
+    static void await(String what, java.util.function.BooleanSupplier condition) {
+        Cluster.await(what, Duration.ofSeconds(30), condition);
+    }
+
     static int status(HttpResponse<String> r) {
         return r == null ? -1 : r.statusCode();
     }

@@ -9,11 +9,12 @@ import java.time.Duration;
 /**
  * The overseer's settings: HTTP port and bind address, the file data store root
  * ({@code PW_DATA_DIR}), the request body cap, how often the sweeper looks at leases and timers,
- * how many lost leases a task survives, and how long a silent worker still counts as alive.
+ * how many lost leases a task survives, how long a silent worker still counts as alive, and when
+ * a READY task counts as stuck (its message lost).
  */
 public record OverseerConfig(CommonConfig common, String httpHost, int httpPort, Path dataDir, int maxBodyBytes,
                              Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId,
-                             Duration outboxGrace) {
+                             Duration outboxGrace, Duration stuckReadyAfter) {
     /** How long an outbox entry may wait for its publisher's confirm before the relay publishes it again. */
     public static final Duration DEFAULT_OUTBOX_GRACE = Duration.ofSeconds(10);
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -21,6 +22,8 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
     public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMillis(500);
     public static final int DEFAULT_MAX_LOST_LEASES = 3;
     public static final Duration DEFAULT_WORKER_TTL = Duration.ofSeconds(10);
+    /** How long a READY task may wait unclaimed, while its queue lacks messages, before it is published again (0: never). */
+    public static final Duration DEFAULT_STUCK_READY_AFTER = Duration.ofMinutes(2);
 
     /** Stable across restarts of the same host or container, so a restarted overseer re-reads its own pending events. */
     private static String hostName() {
@@ -41,6 +44,7 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                 s.integer("PW_MAX_LOST_LEASES", DEFAULT_MAX_LOST_LEASES, 0, 100),
                 s.duration("PW_WORKER_TTL", DEFAULT_WORKER_TTL),
                 s.string("PW_INSTANCE_ID", "overseer-" + hostName()),
-                s.duration("PW_OUTBOX_GRACE", DEFAULT_OUTBOX_GRACE));
+                s.duration("PW_OUTBOX_GRACE", DEFAULT_OUTBOX_GRACE),
+                s.durationOrOff("PW_STUCK_READY_AFTER", DEFAULT_STUCK_READY_AFTER));
     }
 }
