@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * stays SUCCESS; the other jobs are untouched; nothing is lost, run or written twice.
  */
 class CancelFaultIT {
-    private static final int PAIRS = 100;
+    private static final int PAIRS = Soak.times(100);
 
     @Test
     void hundredRandomCancelsBesideHundredCompletingJobs() throws Exception {

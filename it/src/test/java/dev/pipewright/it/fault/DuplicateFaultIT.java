@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * finds each task run, committed and released once.
  */
 class DuplicateFaultIT {
-    private static final int JOBS = 60;
+    private static final int JOBS = Soak.times(60);
 
     @Test
     void everyMessageAndEventTwiceWithEventsReordered() throws Exception {

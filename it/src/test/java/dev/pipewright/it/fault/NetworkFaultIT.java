@@ -52,7 +52,8 @@ class NetworkFaultIT {
                 },
             };
             int n = 0;
-            for (Runnable fault : faults) {
+            for (int f = 0; f < Soak.times(faults.length); f++) {
+                Runnable fault = faults[f % faults.length];
                 for (int i = 0; i < 12; i++) {
                     ledger.submitted(cluster.submit(work.name(), work.body(n++), Duration.ofSeconds(90)));
                 }

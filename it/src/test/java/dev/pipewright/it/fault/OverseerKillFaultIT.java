@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kill swallowed is retried; the ledger holds the system to any job it created).
  */
 class OverseerKillFaultIT {
-    private static final int KILLS = 5;
+    private static final int KILLS = Soak.times(5);
     private static final int JOBS_PER_ROUND = 24;
 
     @Test

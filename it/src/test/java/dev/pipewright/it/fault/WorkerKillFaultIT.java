@@ -15,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * RabbitMQ empty.
  */
 class WorkerKillFaultIT {
-    private static final int JOBS = 200;
-    private static final int KILLS = 20;
+    private static final int JOBS = Soak.times(200);
+    private static final int KILLS = Soak.times(20);
 
     @Test
     void twentyWorkerKillsDuringATwoThousandTaskRun() throws Exception {
