@@ -254,7 +254,12 @@ class KubernetesTest {
 
         assertTrue(so.path("spec").path("minReplicaCount").asInt(0) >= 1,
                 "minReplicaCount >= 1: a new installation refuses jobs until a worker has announced its processors");
-        JsonNode trigger = so.path("spec").path("triggers").path(0);
+        JsonNode triggers = so.path("spec").path("triggers");
+        java.util.List<String> queues = new java.util.ArrayList<>();
+        triggers.forEach(t -> queues.add(t.path("metadata").path("queueName").asText()));
+        assertEquals(java.util.List.of(queue, CodeFacts.poolQueue(namespace, pool + ":high"), CodeFacts.poolQueue(namespace, pool + ":low")),
+                queues, "one KEDA trigger per priority queue of the pool");
+        JsonNode trigger = triggers.path(0);
         assertEquals("rabbitmq", trigger.path("type").asText());
         assertEquals(queue, trigger.path("metadata").path("queueName").asText(), "KEDA queueName");
         assertEquals("QueueLength", trigger.path("metadata").path("mode").asText());

@@ -37,6 +37,15 @@ local function task_message(job_id, shard, node, seq)
   return '{"type":"task","v":1,"job":"' .. job_id .. '","shard":' .. shard .. ',"node":"' .. node .. '","dispatch":' .. seq .. '}'
 end
 
+-- The routing key of a task's message: its pool's queue for the job's priority (Priority.routingKey).
+local function route(job_key, pool)
+  local priority = redis.call('HGET', job_key, 'priority')
+  if priority == 'high' or priority == 'low' then
+    return pool .. ':' .. priority
+  end
+  return pool
+end
+
 -- Marks a task READY with a fresh dispatch id, appends its message to the shard's outbox and,
 -- when the node has a queue timeout, starts that timer.
 local function dispatch(job_key, outbox, job_id, shard, node, pool, now)
@@ -44,10 +53,11 @@ local function dispatch(job_key, outbox, job_id, shard, node, pool, now)
   local seq = redis.call('HINCRBY', job_key, 'seq', 1)
   redis.call('HSET', key, 'state', 'READY', 'dispatch', seq, 'readyAt', now)
   local message = task_message(job_id, shard, node, seq)
-  local id = redis.call('XADD', outbox, '*', 'p', pool, 'm', message)
+  local routing_key = route(job_key, pool)
+  local id = redis.call('XADD', outbox, '*', 'p', routing_key, 'm', message)
   redis.call('ZADD', queued_key(outbox, pool), math.floor(now / 1000), job_id .. '|' .. node)
   DISPATCHED[#DISPATCHED + 1] = id
-  DISPATCHED[#DISPATCHED + 1] = pool
+  DISPATCHED[#DISPATCHED + 1] = routing_key
   DISPATCHED[#DISPATCHED + 1] = message
   local qt = tonumber(redis.call('HGET', key, 'qt') or '0')
   if qt > 0 then

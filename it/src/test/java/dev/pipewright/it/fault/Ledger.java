@@ -218,9 +218,11 @@ final class Ledger {
         if (deadLetters > 0) {
             violations.add(deadLetters + " dead letters: " + redis.lrange(keys.deadLetters(), 0, 2));
         }
-        long ready = p.messageCount(keys.poolQueue("default"));
-        if (ready != 0) {
-            violations.add("pool queue holds " + ready + " messages after the run");
+        for (String queue : keys.poolQueues("default")) {
+            long ready = p.messageCount(queue);
+            if (ready > 0) {
+                violations.add("queue " + queue + " holds " + ready + " messages after the run");
+            }
         }
         long dlq = p.messageCount(keys.deadLetterQueue());
         if (dlq > 0) {

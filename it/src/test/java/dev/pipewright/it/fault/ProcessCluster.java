@@ -459,7 +459,9 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
 
     private void cleanRabbit() throws Exception {
         Connection c = rabbit();
-        for (String q : List.of(keys.poolQueue("default"), keys.deadLetterQueue())) {
+        List<String> queues = new ArrayList<>(keys.poolQueues("default"));
+        queues.add(keys.deadLetterQueue());
+        for (String q : queues) {
             try (Channel ch = c.createChannel()) {
                 ch.queueDelete(q);
             } catch (Exception ignored) {

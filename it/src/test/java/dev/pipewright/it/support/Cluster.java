@@ -587,7 +587,7 @@ public final class Cluster implements AutoCloseable {
     private void cleanRabbit() throws Exception {
         Connection c = rabbit();
         List<String> queues = new ArrayList<>();
-        pools.forEach(p -> queues.add(keys.poolQueue(p)));
+        pools.forEach(p -> queues.addAll(keys.poolQueues(p)));
         queues.add(keys.deadLetterQueue());
         for (String q : queues) {
             try (Channel ch = c.createChannel()) {

@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.pipeline.Priority;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
@@ -46,7 +47,16 @@ public final class QueueInspector {
             q.put("queue", keys.poolQueue(pool));
             AMQP.Queue.DeclareOk ok = passive(keys.poolQueue(pool));
             q.put("exists", ok != null);
-            q.put("ready", ok == null ? 0 : ok.getMessageCount());
+            Map<String, Integer> byPriority = new LinkedHashMap<>();
+            int ready = 0;
+            for (Priority p : List.of(Priority.HIGH, Priority.MEDIUM, Priority.LOW)) {
+                AMQP.Queue.DeclareOk level = p == Priority.MEDIUM ? ok : passive(keys.poolQueue(p.routingKey(pool)));
+                int n = level == null ? 0 : level.getMessageCount();
+                byPriority.put(p.wireName(), n);
+                ready += n;
+            }
+            q.put("ready", ready);
+            q.put("ready_by_priority", byPriority);
             q.put("consumers", ok == null ? 0 : ok.getConsumerCount());
             int unacked = 0;
             int inFlight = 0;

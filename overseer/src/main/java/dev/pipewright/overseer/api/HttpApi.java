@@ -13,6 +13,7 @@ import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.pipeline.Priority;
 import dev.pipewright.protocol.parse.PipelineParser;
 import dev.pipewright.protocol.pipeline.Problem;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -45,7 +46,7 @@ import java.util.function.BooleanSupplier;
 public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> SUBMIT_FIELDS = Set.of("parameters", "inputs", "outputs", "version", "start");
+    private static final Set<String> SUBMIT_FIELDS = Set.of("parameters", "inputs", "outputs", "version", "start", "priority");
 
     private final PipelineParser parser;
     private final PipelineStore pipelines;
@@ -361,11 +362,20 @@ public final class HttpApi {
                 start = s.asBoolean();
             }
         }
+        Priority priority = Priority.MEDIUM;
+        JsonNode pr = body.get("priority");
+        if (pr != null && !pr.isNull()) {
+            try {
+                priority = Priority.parse(pr.isTextual() ? pr.asText() : pr.toString());
+            } catch (IllegalArgumentException e) {
+                problems.add(new Problem("priority", e.getMessage()));
+            }
+        }
         if (!problems.isEmpty()) {
             throw ApiException.badRequest("invalid_request", "the job request has " + problems.size() + " problem(s)", problems);
         }
         StoredPipeline stored = pipeline(ctx, version);
-        JobId id = submitter.submit(stored, new SubmitRequest(params, inputs, outputs, start), JobId.random());
+        JobId id = submitter.submit(stored, new SubmitRequest(params, inputs, outputs, start).withPriority(priority), JobId.random());
         metrics.jobSubmitted();
         json(ctx, 202, Map.of("id", id.value(), "status", start ? "RUNNING" : "READY"));
     }

@@ -8,6 +8,7 @@ import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.pipeline.Priority;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -111,6 +112,6 @@ public final class JobControl {
         Map<String, Object> params = JSON.readValue(job.getOrDefault("params", "{}"), new TypeReference<LinkedHashMap<String, Object>>() { });
         List<String> outputs = JSON.readValue(job.getOrDefault("outputs", "[]"), new TypeReference<List<String>>() { });
         // inputs read from a source were stored with the old job; pass them as given values
-        return submitter.submit(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse), JobId.random());
+        return submitter.submit(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, Priority.parse(job.get("priority"))), JobId.random());
     }
 }

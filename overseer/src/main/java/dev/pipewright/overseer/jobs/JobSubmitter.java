@@ -201,6 +201,7 @@ public final class JobSubmitter {
         job.put("outputs", JSON.writeValueAsString(request.outputs()));
         job.put("pruned", JSON.writeValueAsString(plan.pruned()));
         job.put("deadline", pipeline.deadline() == null ? 0 : pipeline.deadline().toMillis());
+        job.put("priority", request.priority().wireName());
         if (request.reuseFrom() != null) {
             job.put("retryOf", request.reuseFrom());
         }

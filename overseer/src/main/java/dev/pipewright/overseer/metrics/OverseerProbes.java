@@ -55,7 +55,12 @@ public final class OverseerProbes extends PeriodicLoop {
             metrics.gauge("pipewright.workers.alive", "pool", pool, alive.getOrDefault(pool, 0L));
             AMQP.Queue.DeclareOk q = passive(keys.poolQueue(pool));
             if (q != null) {
-                metrics.gauge("pipewright.queue.depth", "pool", pool, q.getMessageCount());
+                long depth = 0;
+                for (String queue : keys.poolQueues(pool)) {
+                    AMQP.Queue.DeclareOk level = queue.equals(keys.poolQueue(pool)) ? q : passive(queue);
+                    depth += level == null ? 0 : level.getMessageCount();
+                }
+                metrics.gauge("pipewright.queue.depth", "pool", pool, depth); // all three priority queues
                 metrics.gauge("pipewright.queue.consumers", "pool", pool, q.getConsumerCount());
             }
         }

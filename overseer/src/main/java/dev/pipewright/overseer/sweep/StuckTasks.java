@@ -79,7 +79,11 @@ public final class StuckTasks extends PeriodicLoop {
         if (stuck.stream().allMatch(List::isEmpty)) {
             return;
         }
-        long inQueue = messageCount(keys.poolQueue(pool));
+        long inQueue = 0;
+        for (String queue : keys.poolQueues(pool)) {
+            long n = messageCount(queue);
+            inQueue = n < 0 || inQueue < 0 ? -1 : inQueue + n;
+        }
         long missing = waiting - inQueue;
         if (inQueue < 0 || missing <= 0) {
             return; // the queue holds a message for every waiting task: slow, not lost
@@ -97,7 +101,7 @@ public final class StuckTasks extends PeriodicLoop {
                 String job = parts[0];
                 String node = parts[1];
                 OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.REQUEUE, ScriptOutputType.MULTI,
-                        Scripts.keys(keys.task(new JobId(job), node), keys.queued(shard, pool), keys.outbox(shard)),
+                        Scripts.keys(keys.task(new JobId(job), node), keys.queued(shard, pool), keys.outbox(shard), keys.job(new JobId(job))),
                         bytes(member), bytes(job), bytes(Integer.toString(shard)), bytes(node), bytes(Long.toString(cutoff)))
                         .toCompletableFuture().get(10, TimeUnit.SECONDS));
                 if ("requeued".equals(reply.status())) {
@@ -113,7 +117,7 @@ public final class StuckTasks extends PeriodicLoop {
         }
     }
 
-    /** Ready messages in the queue, or -1 when it cannot be read (then nothing is judged lost). */
+    /** Ready messages in the queue, or -1 when it cannot be read (then nothing is judged lost); a queue not declared yet holds none. */
     private long messageCount(String queue) {
         try {
             if (channel == null || !channel.isOpen()) {

@@ -1,5 +1,7 @@
 package dev.pipewright.protocol.keys;
 
+import dev.pipewright.protocol.pipeline.Priority;
+
 /**
  * Every Redis key, exchange and queue name, under one namespace. All keys of a job and of its
  * shard carry the shard's hash tag ({@code {s3}}) so that each Lua script touches one Redis
@@ -117,8 +119,14 @@ public record Keys(String namespace, int shards) {
         return namespace + ".tasks";
     }
 
+    /** The queue bound to this routing key: a pool ({@code <ns>.pool.<pool>}) or one of its priority queues. */
     public String poolQueue(String pool) {
         return namespace + ".pool." + pool;
+    }
+
+    /** A pool's three queues, highest priority first. */
+    public java.util.List<String> poolQueues(String pool) {
+        return java.util.List.of(poolQueue(Priority.HIGH.routingKey(pool)), poolQueue(pool), poolQueue(Priority.LOW.routingKey(pool)));
     }
 
     /** The fanout exchange that tells every worker to stop attempts (cancel, timeout). */

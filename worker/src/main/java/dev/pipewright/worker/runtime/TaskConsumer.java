@@ -13,6 +13,7 @@ import dev.pipewright.protocol.message.PoolControl;
 import dev.pipewright.protocol.message.StopAttempts;
 import dev.pipewright.protocol.message.TaskMessage;
 import dev.pipewright.protocol.message.TaskSpec;
+import dev.pipewright.protocol.pipeline.Priority;
 import dev.pipewright.worker.config.WorkerConfig;
 import dev.pipewright.worker.processor.Processor;
 import dev.pipewright.worker.processor.ProcessorRegistry;
@@ -37,13 +38,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Consumes the pool queues and runs attempts: at most {@code concurrency} at once. For each
+ * Consumes the pool queues (three per pool, one per priority) and runs attempts: at most
+ * {@code concurrency} at once, the highest-priority delivery first. For each
  * message: claim in Redis (a stale duplicate is acked and dropped), ack at once (so a long task
  * never trips RabbitMQ's consumer timeout; the lease now stands for the message), run the
  * processor on a virtual thread, commit. A message that cannot be parsed is rejected to the
@@ -63,6 +66,9 @@ public final class TaskConsumer {
     private final Topology topology;
     private final WorkerMetrics metrics;
     private final Semaphore slots;
+    private final PriorityBlockingQueue<Pending> waiting = new PriorityBlockingQueue<>();
+    private final AtomicLong deliverySeq = new AtomicLong();
+    private Thread starter;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService timers;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
@@ -73,9 +79,10 @@ public final class TaskConsumer {
     private volatile boolean started;
     private volatile boolean stopping;
 
-    /** One pool's channel and consumer, with its unsettled deliveries and running attempts. */
+    /** The consumer of one of a pool's queues (one per priority), with its unsettled deliveries and running attempts. */
     private final class PoolConsumer {
         final String pool;
+        final Priority priority;
         final Channel channel;
         final String queue;
         final AtomicInteger unacked = new AtomicInteger();
@@ -83,8 +90,9 @@ public final class TaskConsumer {
         volatile boolean paused;
         String tag;
 
-        PoolConsumer(String pool, Channel channel, String queue) {
+        PoolConsumer(String pool, Priority priority, Channel channel, String queue) {
             this.pool = pool;
+            this.priority = priority;
             this.channel = channel;
             this.queue = queue;
         }
@@ -94,7 +102,7 @@ public final class TaskConsumer {
                 return;
             }
             synchronized (channel) {
-                tag = channel.basicConsume(queue, false, config.workerId() + "/" + pool + "/" + attemptSeq.incrementAndGet(),
+                tag = channel.basicConsume(queue, false, config.workerId() + "/" + priority.routingKey(pool) + "/" + attemptSeq.incrementAndGet(),
                         new DefaultConsumer(channel) {
                             @Override
                             public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
@@ -129,7 +137,7 @@ public final class TaskConsumer {
             } else if (!stopping) {
                 try {
                     consume();
-                    LOG.info("pool {} resumed", pool);
+                    LOG.info("pool {} resumed: consuming {}", pool, queue);
                 } catch (IOException e) {
                     LOG.warn("cannot resume consuming pool {}: {}", pool, e.toString());
                 }
@@ -177,6 +185,15 @@ public final class TaskConsumer {
         }
     }
 
+    /** A delivery waiting for a free slot; the highest priority, then the oldest, starts first. */
+    private record Pending(PoolConsumer pc, Delivery delivery, byte[] body, long seq) implements Comparable<Pending> {
+        @Override
+        public int compareTo(Pending o) {
+            int byPriority = o.pc.priority.compareTo(pc.priority);
+            return byPriority != 0 ? byPriority : Long.compare(seq, o.seq);
+        }
+    }
+
     /** A running attempt. */
     private static final class Running {
         final String attemptId;
@@ -219,19 +236,24 @@ public final class TaskConsumer {
                 onControl(body);
             }
         });
+        starter = Thread.ofVirtual().name("attempt-starter").start(this::startAttempts);
         for (String pool : config.pools()) {
-            Channel channel = connection.createChannel();
-            String queue = topology.declarePool(channel, pool);
-            channel.basicQos(config.concurrency());
-            PoolConsumer pc = new PoolConsumer(pool, channel, queue);
-            synchronized (pools) {
-                pools.put(pool, pc);
+            for (Priority priority : Priority.values()) {
+                Channel channel = connection.createChannel();
+                String queue = topology.declarePool(channel, priority.routingKey(pool));
+                channel.basicQos(config.concurrency());
+                PoolConsumer pc = new PoolConsumer(pool, priority, channel, queue);
+                synchronized (pools) {
+                    pools.put(priority.routingKey(pool), pc);
+                }
+                if (paused.contains(pool)) {
+                    pc.paused = true;
+                } else {
+                    pc.consume();
+                }
             }
             if (paused.contains(pool)) {
-                pc.paused = true;
                 LOG.info("pool {} is paused: not consuming it until it is resumed", pool);
-            } else {
-                pc.consume();
             }
         }
         started = true;
@@ -274,8 +296,10 @@ public final class TaskConsumer {
         Map<String, String> out = new LinkedHashMap<>();
         Set<String> paused = new TreeSet<>();
         for (PoolConsumer pc : poolConsumers()) {
-            out.put("inflight:" + pc.pool, Integer.toString(pc.inFlight.get()));
-            out.put("unacked:" + pc.pool, Integer.toString(pc.unacked.get()));
+            out.merge("inflight:" + pc.pool, Integer.toString(pc.inFlight.get()),
+                    (a, b) -> Integer.toString(Integer.parseInt(a) + Integer.parseInt(b)));
+            out.merge("unacked:" + pc.pool, Integer.toString(pc.unacked.get()),
+                    (a, b) -> Integer.toString(Integer.parseInt(a) + Integer.parseInt(b)));
             if (pc.paused) {
                 paused.add(pc.pool);
             }
@@ -289,12 +313,10 @@ public final class TaskConsumer {
             BusMessage message = JSON.readValue(body, BusMessage.class);
             if (message instanceof PoolControl pool) {
                 controlSeq.incrementAndGet();
-                PoolConsumer pc;
-                synchronized (pools) {
-                    pc = pools.get(pool.pool());
-                }
-                if (pc != null) {
-                    pc.setPaused(pool.paused());
+                for (PoolConsumer pc : poolConsumers()) {
+                    if (pc.pool.equals(pool.pool())) {
+                        pc.setPaused(pool.paused());
+                    }
                 }
             } else if (message instanceof StopAttempts stop) {
                 for (Running r : running.values()) {
@@ -343,13 +365,35 @@ public final class TaskConsumer {
 
     private void onDelivery(PoolConsumer pc, long deliveryTag, byte[] body) {
         Delivery delivery = new Delivery(pc, deliveryTag);
-        try {
-            slots.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (stopping) {
             delivery.handBack();
             return;
         }
+        waiting.add(new Pending(pc, delivery, body, deliverySeq.incrementAndGet()));
+    }
+
+    /** Whenever a slot is free, starts the best waiting delivery (highest priority, then oldest). */
+    private void startAttempts() {
+        while (!stopping) {
+            Pending next;
+            try {
+                slots.acquire();
+                next = waiting.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (next == null || stopping) {
+                slots.release();
+                if (next != null) {
+                    next.delivery.handBack();
+                }
+                continue;
+            }
+            start(next.pc, next.delivery, next.body);
+        }
+    }
+
+    private void start(PoolConsumer pc, Delivery delivery, byte[] body) {
         executor.execute(() -> {
             try {
                 if (pc.paused) {
@@ -551,6 +595,12 @@ public final class TaskConsumer {
         stopping = true;
         for (PoolConsumer pc : poolConsumers()) {
             pc.cancel();
+        }
+        if (starter != null) {
+            starter.interrupt();
+        }
+        for (Pending p; (p = waiting.poll()) != null; ) {
+            p.delivery.handBack(); // received, never started: back to its queue
         }
         long deadline = System.nanoTime() + grace.toNanos();
         while (!running.isEmpty() && System.nanoTime() < deadline) {

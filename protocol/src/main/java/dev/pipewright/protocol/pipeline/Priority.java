@@ -1,0 +1,35 @@
+package dev.pipewright.protocol.pipeline;
+
+import java.util.Locale;
+
+/**
+ * A job's priority. Each pool has one queue per priority (RabbitMQ 3.10 quorum queues have no
+ * message priorities): medium tasks use the pool's own queue, high and low ones its
+ * {@code :high} and {@code :low} queues; a worker buffers what it received from the three and
+ * starts the highest-priority task whenever a slot frees.
+ */
+public enum Priority {
+    LOW, MEDIUM, HIGH;
+
+    /** The routing key (and queue suffix) of this priority's queue of a pool. */
+    public String routingKey(String pool) {
+        return this == MEDIUM ? pool : pool + ":" + wireName();
+    }
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** {@code low|medium|high} (any case); null is MEDIUM; anything else is refused. */
+    public static Priority parse(String text) {
+        if (text == null) {
+            return MEDIUM;
+        }
+        for (Priority p : values()) {
+            if (p.wireName().equalsIgnoreCase(text.trim())) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException("priority must be low, medium or high, not '" + text + "'");
+    }
+}
