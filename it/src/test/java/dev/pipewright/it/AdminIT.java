@@ -7,6 +7,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import dev.pipewright.infra.testing.TestServices;
 import dev.pipewright.it.support.Cluster;
+import dev.pipewright.it.support.Metrics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -159,6 +161,13 @@ class AdminIT {
         for (String job : jobs) {
             assertEquals("READY", Cluster.task(cluster.job(job), "copy").path("status").asText());
         }
+        Map<String, String> pool = Map.of("pool", "default");
+        Cluster.await("the probes to export the paused pool's queue", WAIT, () -> {
+            String text = cluster.overseerMetrics();
+            return Metrics.value(text, "pipewright_pool_paused", pool) == 1 && Metrics.value(text, "pipewright_queue_depth", pool) == 3
+                    && Metrics.value(text, "pipewright_queue_oldest_age_seconds", pool) >= 1
+                    && Metrics.value(text, "pipewright_queue_consumers", pool) == 0;
+        });
 
         JsonNode resumed = post("/api/v1/admin/pools/default/resume", "{}");
         assertFalse(resumed.path("paused").asBoolean(), resumed.toString());
@@ -166,6 +175,10 @@ class AdminIT {
             assertEquals("SUCCESS", cluster.awaitJob(jobs.get(i), WAIT).path("status").asText());
             assertEquals("v" + i, cluster.consumableText(jobs.get(i), "out"));
         }
+        Cluster.await("the probes to export the resumed pool", WAIT, () -> {
+            String text = cluster.overseerMetrics();
+            return Metrics.value(text, "pipewright_pool_paused", pool) == 0 && Metrics.value(text, "pipewright_queue_oldest_age_seconds", pool) == 0;
+        });
         Cluster.await("the queue to be empty again", WAIT, () -> {
             JsonNode after = queue("default");
             return after.path("ready").asInt() == 0 && after.path("queued_tasks").asInt() == 0

@@ -148,9 +148,6 @@ public final class OverseerMain {
         stoppers.add(relay::stop);
         loops.add(Thread.ofVirtual().name("outbox-relay").start(relay));
         new DeadLetterConsumer(keys, scripts, shared.async(), topology, metrics).start(rabbit);
-        OverseerProbes probes = new OverseerProbes(keys, shared.async(), rabbit, workers, metrics, Duration.ofSeconds(5));
-        stoppers.add(probes::stop);
-        loops.add(Thread.ofVirtual().name("probes").start(probes));
         Sweeper sweeper = new Sweeper(keys, shared.async(), scripts, config.sweepInterval(), config.maxLostLeases(), metrics, publishers, control);
         stoppers.add(sweeper::stop);
         loops.add(Thread.ofVirtual().name("sweeper").start(sweeper));
@@ -166,8 +163,11 @@ public final class OverseerMain {
                 .build();
         Workers heartbeats = new Workers(keys, shared.async(), config.workerTtl());
         PoolAdmin pools = new PoolAdmin(keys, shared.async(), control, heartbeats);
-        AdminApi admin = new AdminApi(new QueueInspector(keys, shared.async(), rabbit, heartbeats, pools),
-                new DeadLetters(keys, shared.async(), rabbit, jobControl), pools, heartbeats);
+        QueueInspector queueInspector = new QueueInspector(keys, shared.async(), rabbit, heartbeats, pools);
+        AdminApi admin = new AdminApi(queueInspector, new DeadLetters(keys, shared.async(), rabbit, jobControl), pools, heartbeats);
+        OverseerProbes probes = new OverseerProbes(keys, shared.async(), rabbit, queueInspector, metrics, Duration.ofSeconds(5));
+        stoppers.add(probes::stop);
+        loops.add(Thread.ofVirtual().name("probes").start(probes));
         HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, workers, admin, meters, metrics, () -> {
             try {
                 return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));

@@ -87,6 +87,7 @@ public final class WorkerMain {
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);
         WorkerMetrics metrics = new WorkerMetrics(meters);
+        metrics.registerPools(config.pools());
         HttpServer http = null;
         if (config.metricsPort() > 0) {
             try {

@@ -3,65 +3,50 @@ package dev.pipewright.overseer.metrics;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import dev.pipewright.overseer.workers.WorkerDirectory;
+import dev.pipewright.overseer.admin.QueueInspector;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import dev.pipewright.overseer.loop.PeriodicLoop;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Readings taken every few seconds for the gauges: queue depth and consumers per pool (passive
- * declare), dead letters kept, live workers per pool, and per shard the outbox and event-stream
- * backlog.
+ * Readings taken every few seconds for the gauges: per pool the queue's ready messages and
+ * consumers, deliveries unacked and attempts in flight (worker heartbeats), the oldest unclaimed
+ * task's age, live workers and whether the pool is paused (all from the admin queue listing); dead
+ * letters kept; and per shard the outbox and event-stream backlog.
  */
 public final class OverseerProbes extends PeriodicLoop {
     private final Keys keys;
     private final RedisAsyncCommands<String, String> redis;
     private final Connection rabbit;
-    private final WorkerDirectory workers;
+    private final QueueInspector queues;
     private final OverseerMetrics metrics;
-    private final Set<String> knownPools = new HashSet<>(Set.of("default"));
     private Channel channel;
 
-    public OverseerProbes(Keys keys, RedisAsyncCommands<String, String> redis, Connection rabbit, WorkerDirectory workers,
+    public OverseerProbes(Keys keys, RedisAsyncCommands<String, String> redis, Connection rabbit, QueueInspector queues,
                           OverseerMetrics metrics, Duration interval) {
         super(interval);
         this.keys = keys;
         this.redis = redis;
         this.rabbit = rabbit;
-        this.workers = workers;
+        this.queues = queues;
         this.metrics = metrics;
     }
 
     @Override
     protected void round() throws Exception {
-        Map<String, Long> alive = new HashMap<>();
-        for (Map<String, String> w : workers.alive()) {
-            for (String pool : w.getOrDefault("pools", "").split(",")) {
-                if (!pool.isBlank()) {
-                    alive.merge(pool, 1L, Long::sum);
-                    knownPools.add(pool);
-                }
-            }
-        }
-        for (String pool : knownPools) {
-            metrics.gauge("pipewright.workers.alive", "pool", pool, alive.getOrDefault(pool, 0L));
-            AMQP.Queue.DeclareOk q = passive(keys.poolQueue(pool));
-            if (q != null) {
-                long depth = 0;
-                for (String queue : keys.poolQueues(pool)) {
-                    AMQP.Queue.DeclareOk level = queue.equals(keys.poolQueue(pool)) ? q : passive(queue);
-                    depth += level == null ? 0 : level.getMessageCount();
-                }
-                metrics.gauge("pipewright.queue.depth", "pool", pool, depth); // all three priority queues
-                metrics.gauge("pipewright.queue.consumers", "pool", pool, q.getConsumerCount());
+        for (Map<String, Object> q : queues.queues()) {
+            String pool = (String) q.get("pool");
+            metrics.gauge("pipewright.workers.alive", "pool", pool, number(q.get("workers")));
+            metrics.gauge("pipewright.pool.paused", "pool", pool, Boolean.TRUE.equals(q.get("paused")) ? 1 : 0);
+            metrics.gauge("pipewright.queue.unacked", "pool", pool, number(q.get("unacked")));
+            metrics.gauge("pipewright.queue.oldest.age.seconds", "pool", pool, number(q.get("oldest_age_ms")) / 1000);
+            if (Boolean.TRUE.equals(q.get("exists"))) {
+                metrics.gauge("pipewright.queue.depth", "pool", pool, number(q.get("ready")));
+                metrics.gauge("pipewright.queue.consumers", "pool", pool, number(q.get("consumers")));
             }
         }
         AMQP.Queue.DeclareOk dlq = passive(keys.deadLetterQueue());
@@ -74,6 +59,10 @@ public final class OverseerProbes extends PeriodicLoop {
         }
     }
 
+    private static long number(Object o) {
+        return o instanceof Number n ? n.longValue() : 0;
+    }
+
     private AMQP.Queue.DeclareOk passive(String queue) {
         try {
             if (channel == null || !channel.isOpen()) {
@@ -84,9 +73,5 @@ public final class OverseerProbes extends PeriodicLoop {
             channel = null; // a passive declare of a missing queue closes the channel
             return null;
         }
-    }
-
-    public List<String> pools() {
-        return List.copyOf(knownPools);
     }
 }

@@ -17,6 +17,18 @@ public final class WorkerMetrics {
         registry.gauge("pipewright.worker.inflight", inFlight);
     }
 
+    /**
+     * Registers the per-pool counters of rare events at zero, so that a dashboard panel or alert on
+     * them reads 0 rather than nothing until the first one happens.
+     */
+    public void registerPools(java.util.Collection<String> pools) {
+        for (String pool : pools) {
+            Counter.builder("pipewright.messages.duplicates").tag("pool", pool).register(registry);
+            Counter.builder("pipewright.attempts.fenced").tag("pool", pool).register(registry);
+            Counter.builder("pipewright.messages.deadlettered").tag("pool", pool).register(registry);
+        }
+    }
+
     public AtomicInteger inFlight() {
         return inFlight;
     }

@@ -1,0 +1,227 @@
+package dev.pipewright.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code pipewright dlq list|show|replay|purge}: the dead letters the overseer keeps. */
+@Command(name = "dlq", mixinStandardHelpOptions = true,
+        description = {"Dead letters: task messages workers could not handle. List and show them; replay re-runs the work",
+                "(a re-run from failure of the job once it has ended); purge deletes them."},
+        subcommands = {DlqCommand.ListDeadLetters.class, DlqCommand.Show.class, DlqCommand.Replay.class, DlqCommand.Purge.class})
+public final class DlqCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, show, replay or purge");
+    }
+
+    /** --job, --processor, --reason (and --id for replay and purge). */
+    static class Selector {
+        @Option(names = "--job", paramLabel = "JOB", description = "Only dead letters of this job.")
+        String job;
+
+        @Option(names = "--processor", paramLabel = "NAME", description = "Only dead letters of tasks run by this processor.")
+        String processor;
+
+        @Option(names = "--reason", paramLabel = "TEXT",
+                description = "Only dead letters whose reason is this code (rejected, delivery_limit, expired) or contains this text.")
+        String reason;
+
+        boolean any() {
+            return job != null || processor != null || reason != null;
+        }
+
+        Map<String, Object> body() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("job", job);
+            m.put("processor", processor);
+            m.put("reason", reason);
+            return m;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List dead letters, newest first.")
+    static final class ListDeadLetters implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ServerOptions server = new ServerOptions();
+
+        @Mixin
+        Selector selector = new Selector();
+
+        @Option(names = "--limit", defaultValue = "100", description = "At most this many (default: ${DEFAULT-VALUE}).")
+        int limit;
+
+        @Option(names = "--json", description = "Print the server's answer as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            StringBuilder q = new StringBuilder("/api/v1/admin/dlq?limit=" + limit);
+            selector.body().forEach((k, v) -> {
+                if (v != null) {
+                    q.append('&').append(k).append('=').append(ApiClient.encode(v.toString()));
+                }
+            });
+            JsonNode r = server.client().getJson(q.toString(), "dead letters");
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                AdminOutput.printJson(out, r);
+                return 0;
+            }
+            out.print(render(r));
+            out.flush();
+            return 0;
+        }
+
+        static String render(JsonNode r) {
+            if (r.path("dead_letters").isEmpty()) {
+                return "no dead letters\n";
+            }
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"ID", "AT", "JOB", "NODE", "PROCESSOR", "POOL", "REASON", "TASK"});
+            for (JsonNode d : r.path("dead_letters")) {
+                rows.add(new String[] {d.path("id").asText(), Instant.ofEpochMilli(d.path("at").asLong()).toString(),
+                        AdminOutput.text(d.get("job")), AdminOutput.text(d.get("node")), AdminOutput.text(d.get("processor")),
+                        AdminOutput.text(d.get("pool")), AdminOutput.text(d.get("reason_code")), AdminOutput.text(d.get("task"))});
+            }
+            String table = AdminOutput.table(rows);
+            int total = r.path("total").asInt();
+            return total > r.path("dead_letters").size() ? table + "(" + r.path("dead_letters").size() + " of " + total + " shown)\n" : table;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one dead letter with its message body.")
+    static final class Show implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ServerOptions server = new ServerOptions();
+
+        @Parameters(index = "0", paramLabel = "ID", description = "The dead letter's id (from dlq list).")
+        String id;
+
+        @Override
+        public Integer call() {
+            JsonNode r = server.client().getJson("/api/v1/admin/dlq/" + ApiClient.encode(id), "dead letter " + id);
+            AdminOutput.printJson(spec.commandLine().getOut(), r);
+            return 0;
+        }
+    }
+
+    abstract static class Change implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ServerOptions server = new ServerOptions();
+
+        @Mixin
+        Selector selector = new Selector();
+
+        @Option(names = "--id", paramLabel = "ID", description = "Only this dead letter.")
+        String id;
+
+        @Option(names = "--all", description = "Every dead letter (needed when no selector is given).")
+        boolean all;
+
+        @Option(names = "--dry-run", description = "Show what would be done, change nothing.")
+        boolean dryRun;
+
+        @Option(names = "--json", description = "Print the server's answer as JSON.")
+        boolean json;
+
+        abstract String action();
+
+        abstract int render(JsonNode r, PrintWriter out);
+
+        @Override
+        public Integer call() {
+            if (!selector.any() && id == null && !all) {
+                throw CliException.usage("dlq " + action() + ": give --id, --job, --processor or --reason, or --all for every dead letter");
+            }
+            Map<String, Object> body = selector.body();
+            body.put("id", id);
+            body.put("dry_run", dryRun);
+            JsonNode r = AdminOutput.post(server.client(), "/api/v1/admin/dlq/" + action(), body, "cannot " + action() + " dead letters");
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                AdminOutput.printJson(out, r);
+                return 0;
+            }
+            int exit = render(r, out);
+            out.flush();
+            return exit;
+        }
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = {"Re-run what matching dead letters stopped: once a job has ended FAILED or CANCELLED because of one,",
+                    "start a re-run from failure (reusing what succeeded) and remove its records. Prints the new job ids."},
+            exitCodeListHeading = "Exit codes:%n",
+            exitCodeList = {"0:done (skipped records are listed with the reason)", "1:a re-run could not be started", "2:usage error"})
+    static final class Replay extends Change {
+        @Override
+        String action() {
+            return "replay";
+        }
+
+        @Override
+        int render(JsonNode r, PrintWriter out) {
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"ID", "JOB", "NODE", "ACTION", "NEW JOB", "DETAIL"});
+            boolean error = false;
+            for (JsonNode x : r.path("results")) {
+                error |= "error".equals(x.path("action").asText());
+                rows.add(new String[] {x.path("id").asText(), AdminOutput.text(x.get("job")), AdminOutput.text(x.get("node")),
+                        x.path("action").asText(), AdminOutput.text(x.get("new_job")), AdminOutput.text(x.get("detail"))});
+            }
+            if (rows.size() > 1) {
+                out.print(AdminOutput.table(rows));
+            }
+            out.println((r.path("dry_run").asBoolean() ? "dry run: " : "") + r.path("matched").asInt() + " matched, "
+                    + r.path("replayed").asInt() + " replayed");
+            return error ? CliException.FAILURE : 0;
+        }
+    }
+
+    @Command(name = "purge", mixinStandardHelpOptions = true,
+            description = "Delete matching dead letters (with --all also any message still on the dead-letter queue).")
+    static final class Purge extends Change {
+        @Override
+        String action() {
+            return "purge";
+        }
+
+        @Override
+        int render(JsonNode r, PrintWriter out) {
+            if (r.path("dry_run").asBoolean()) {
+                out.println("dry run: would purge " + r.path("matched").asInt() + " dead letter(s): " + AdminOutput.text(r.get("ids")));
+            } else {
+                out.println("purged " + r.path("purged").asInt() + " dead letter(s)"
+                        + (r.path("queue_messages_purged").asLong() > 0 ? " and " + r.path("queue_messages_purged").asLong()
+                        + " message(s) from the dead-letter queue" : ""));
+            }
+            return 0;
+        }
+    }
+}
