@@ -130,6 +130,19 @@ public final class ApiClient {
         }
     }
 
+    public Response putJson(String path, Object body) {
+        try {
+            return send(request(path).header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body))).build());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Response delete(String path) {
+        return send(request(path).DELETE().build());
+    }
+
     /** GET that must answer 2xx with JSON; otherwise a one-line failure naming what was asked. */
     public JsonNode getJson(String path, String what) {
         Response r = get(path);

@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 @Command(name = "pipewright", mixinStandardHelpOptions = true, version = "pipewright 0.1.0",
         description = "Validate and run Pipewright pipelines, inspect jobs, operate queues, pools and dead letters, benchmark a running system.",
         subcommands = {ValidateCommand.class, RunCommand.class, StatusCommand.class, CancelCommand.class, RetryCommand.class,
-                BenchCommand.class, QueuesCommand.class, WorkersCommand.class, PoolCommand.class, DlqCommand.class,
+                BenchCommand.class, QueuesCommand.class, WorkersCommand.class, PoolCommand.class, DlqCommand.class, LimitsCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (sent as a bearer token).",
                 "Exit codes: 0 ok, 1 failure or invalid input, 2 usage error or server unreachable."})

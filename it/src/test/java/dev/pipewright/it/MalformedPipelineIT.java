@@ -341,9 +341,12 @@ class MalformedPipelineIT {
                 new BadJob("unset-optional-parameter-in-an-output-source", """
                         {"parameters": {"p": "v"}, "inputs": {"in": "x"}, "outputs": ["sink"]}""",
                         400, "invalid_request", "dataNodes.sink.source", "${opt}"),
+                new BadJob("bad-priority", """
+                        {"parameters": {"p": "v"}, "inputs": {"in": "x"}, "outputs": ["out"], "priority": "urgent"}""",
+                        400, "invalid_request", "priority", "low, medium or high"),
                 new BadJob("unknown-request-field", """
-                        {"parameters": {"p": "v"}, "inputs": {"in": "x"}, "outputs": ["out"], "priority": "high"}""",
-                        400, "invalid_request", "priority", "unknown field"),
+                        {"parameters": {"p": "v"}, "inputs": {"in": "x"}, "outputs": ["out"], "urgency": "high"}""",
+                        400, "invalid_request", "urgency", "unknown field"),
                 new BadJob("body-is-not-json", "parameters: {p: v}", 400, "bad_request", "$", "not valid JSON"),
                 new BadJob("body-is-a-list", "[1, 2]", 400, "bad_request", "$", "JSON object"))
                 .map(Arguments::of);

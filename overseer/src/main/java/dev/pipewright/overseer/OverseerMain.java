@@ -29,6 +29,7 @@ import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.metrics.OverseerProbes;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.release.EventProcessor;
+import dev.pipewright.overseer.limits.Limits;
 import dev.pipewright.overseer.sweep.StuckTasks;
 import dev.pipewright.overseer.sweep.Sweeper;
 import dev.pipewright.overseer.workers.WorkerDirectory;
@@ -130,7 +131,7 @@ public final class OverseerMain {
         JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers);
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
         ControlPublisher control = new ControlPublisher(keys, rabbit, topology);
-        JobControl jobControl = new JobControl(keys, scripts, shared.async(), sharedBytes.async(), control, pipelines, submitter);
+        JobControl jobControl = new JobControl(keys, scripts, shared.async(), sharedBytes.async(), control, pipelines, submitter, publishers);
 
         List<Runnable> stoppers = new ArrayList<>();
         List<Thread> loops = new ArrayList<>();
@@ -168,7 +169,8 @@ public final class OverseerMain {
         OverseerProbes probes = new OverseerProbes(keys, shared.async(), rabbit, queueInspector, metrics, Duration.ofSeconds(5));
         stoppers.add(probes::stop);
         loops.add(Thread.ofVirtual().name("probes").start(probes));
-        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, workers, admin, meters, metrics, () -> {
+        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, workers, admin,
+                new Limits(keys, shared.async(), scripts, publishers), meters, metrics, () -> {
             try {
                 return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));
             } catch (Exception e) {

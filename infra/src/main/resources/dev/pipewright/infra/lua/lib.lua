@@ -46,10 +46,64 @@ local function route(job_key, pool)
   return pool
 end
 
+-- '<ns>:{sN}:...' -> '<ns>' and N
+local function ns_of(key)
+  return string.sub(key, 1, string.find(key, ':{', 1, true) - 1)
+end
+
+local function shard_of(key)
+  local i = string.find(key, ':{s', 1, true)
+  return string.sub(key, i + 3, string.find(key, '}', i, true) - 1)
+end
+
+-- Concurrency limits, cluster-wide, kept in '<ns>:limits' ('processor:<name>' and 'pipeline:<id>'
+-- -> max; set through the limits API). A task holds a slot of its processor's limit from its
+-- dispatch until the overseer processes its end (retry back-off included); a job holds one of its
+-- pipeline's from its start to its end. Beyond the limit a task waits 'held' (READY, nothing
+-- published) and a job PENDING, ordered by priority, then age. Slot sets and wait lists are
+-- namespace-wide keys ('<ns>:slots:<kind>:<name>', '<ns>:held:<kind>:<name>').
+local PRIORITY_RANK = {high = 0, medium = 1, low = 2}
+
+local function wait_score(job_key)
+  return (PRIORITY_RANK[redis.call('HGET', job_key, 'priority') or 'medium'] or 1) * 1e13 + now_ms()
+end
+
+local function limit_of(ns, kind, name)
+  if redis.call('HLEN', ns .. ':limits') == 0 then
+    return nil
+  end
+  local limit = redis.call('HGET', ns .. ':limits', kind .. ':' .. name)
+  return limit and tonumber(limit) or nil
+end
+
+-- Takes a slot of a limit for member, or queues member for one; true when it holds a slot.
+local function take_slot(job_key, ns, kind, name, member)
+  local limit = limit_of(ns, kind, name)
+  if not limit then
+    return true
+  end
+  local slots = ns .. ':slots:' .. kind .. ':' .. name
+  if redis.call('SISMEMBER', slots, member) == 1 then
+    return true
+  end
+  if redis.call('SCARD', slots) >= limit then
+    redis.call('ZADD', ns .. ':held:' .. kind .. ':' .. name, 'NX', wait_score(job_key), member)
+    return false
+  end
+  redis.call('SADD', slots, member)
+  return true
+end
+
 -- Marks a task READY with a fresh dispatch id, appends its message to the shard's outbox and,
--- when the node has a queue timeout, starts that timer.
+-- when the node has a queue timeout, starts that timer. Over its processor's limit, the task is
+-- held instead (READY with 'held'), and dispatched when a slot frees.
 local function dispatch(job_key, outbox, job_id, shard, node, pool, now)
   local key = job_key .. ':t:' .. node
+  if not take_slot(job_key, ns_of(job_key), 'processor', redis.call('HGET', key, 'processor'), shard .. '|' .. job_id .. '|' .. node) then
+    redis.call('HSET', key, 'state', 'READY', 'held', '1', 'readyAt', now)
+    return nil
+  end
+  redis.call('HDEL', key, 'held')
   local seq = redis.call('HINCRBY', job_key, 'seq', 1)
   redis.call('HSET', key, 'state', 'READY', 'dispatch', seq, 'readyAt', now)
   local message = task_message(job_id, shard, node, seq)
@@ -59,6 +113,7 @@ local function dispatch(job_key, outbox, job_id, shard, node, pool, now)
   DISPATCHED[#DISPATCHED + 1] = id
   DISPATCHED[#DISPATCHED + 1] = routing_key
   DISPATCHED[#DISPATCHED + 1] = message
+  DISPATCHED[#DISPATCHED + 1] = shard
   local qt = tonumber(redis.call('HGET', key, 'qt') or '0')
   if qt > 0 then
     redis.call('ZADD', shard_key(outbox, 'timers'), math.floor(now / 1000) + qt, 'q|' .. job_id .. '|' .. node .. '|' .. seq)
@@ -78,6 +133,106 @@ end
 -- The status a job ended with in this script, if it did (reported for metrics).
 local JOB_END = nil
 
+-- Dispatches held tasks of a processor while its limit (if any is left) has free slots.
+local function pump_processor(ns, processor)
+  local limit = limit_of(ns, 'processor', processor)
+  local slots = ns .. ':slots:processor:' .. processor
+  while not limit or redis.call('SCARD', slots) < limit do
+    local next = redis.call('ZPOPMIN', ns .. ':held:processor:' .. processor)
+    if #next == 0 then
+      return
+    end
+    local shard, job_id, node = string.match(next[1], '^([^|]+)|([^|]+)|(.+)$')
+    local job_key = ns .. ':{s' .. shard .. '}:job:' .. job_id
+    local key = job_key .. ':t:' .. node
+    local st = redis.call('HMGET', key, 'state', 'held', 'pool')
+    if st[1] == 'READY' and st[2] == '1' and redis.call('HGET', job_key, 'status') == 'RUNNING' then
+      dispatch(job_key, ns .. ':{s' .. shard .. '}:outbox', job_id, shard, node, st[3], now_us())
+    end
+  end
+end
+
+-- A task's end was processed (or it was cancelled before it ran): its processor slot, if it held
+-- one, goes to the next held task.
+local function free_slot(job_key, job_id, node)
+  local ns = ns_of(job_key)
+  if redis.call('HLEN', ns .. ':limits') == 0 then
+    return -- no limit at all, the common case (removing a limit drops its slots and wait list)
+  end
+  local processor = redis.call('HGET', job_key .. ':t:' .. node, 'processor')
+  if not processor then
+    return
+  end
+  local member = shard_of(job_key) .. '|' .. job_id .. '|' .. node
+  redis.call('ZREM', ns .. ':held:processor:' .. processor, member)
+  if redis.call('SREM', ns .. ':slots:processor:' .. processor, member) == 1 then
+    pump_processor(ns, processor)
+  end
+end
+
+local job_ended -- defined below; a job's end can start a PENDING job, whose start can end it
+
+-- Starts a job (READY or PENDING): RUNNING, its deadline timer, its parentless tasks dispatched.
+-- Over its pipeline's running-jobs limit it waits PENDING instead. Returns the status it has.
+local function start_job(job_key, job_id, shard, now)
+  local ns = ns_of(job_key)
+  if not take_slot(job_key, ns, 'pipeline', redis.call('HGET', job_key, 'pipeline'), shard .. '|' .. job_id) then
+    redis.call('HSET', job_key, 'status', 'PENDING')
+    return 'PENDING'
+  end
+  redis.call('HSET', job_key, 'status', 'RUNNING', 'started', now)
+  local outbox = ns .. ':{s' .. shard .. '}:outbox'
+  local deadline = tonumber(redis.call('HGET', job_key, 'deadline') or '0')
+  if deadline > 0 then
+    redis.call('ZADD', shard_key(outbox, 'timers'), math.floor(now / 1000) + deadline, 'd|' .. job_id)
+  end
+  for _, node in ipairs(redis.call('LRANGE', job_key .. ':nodes', 0, -1)) do
+    local t = redis.call('HMGET', job_key .. ':t:' .. node, 'state', 'np', 'pool')
+    if t[1] == 'PENDING' and redis.call('SCARD', job_key .. ':sat:' .. node) >= tonumber(t[2]) then
+      dispatch(job_key, outbox, job_id, shard, node, t[3], now)
+    end
+  end
+  local j = redis.call('HMGET', job_key, 'terminal', 'total', 'failed')
+  if tonumber(j[1]) >= tonumber(j[2]) then
+    -- nothing left to run (a re-run that reuses every output)
+    JOB_END = tonumber(j[3] or '0') > 0 and 'FAILED' or 'SUCCESS'
+    redis.call('HSET', job_key, 'status', JOB_END, 'finished', now)
+    job_ended(job_key)
+    return JOB_END
+  end
+  return 'RUNNING'
+end
+
+-- Starts PENDING jobs of a pipeline while its limit (if any is left) has free slots.
+local function pump_pipeline(ns, pipeline)
+  local limit = limit_of(ns, 'pipeline', pipeline)
+  while not limit or redis.call('SCARD', ns .. ':slots:pipeline:' .. pipeline) < limit do
+    local next = redis.call('ZPOPMIN', ns .. ':held:pipeline:' .. pipeline)
+    if #next == 0 then
+      return
+    end
+    local shard, job_id = string.match(next[1], '^([^|]+)|(.+)$')
+    local other = ns .. ':{s' .. shard .. '}:job:' .. job_id
+    if redis.call('HGET', other, 'status') == 'PENDING' then
+      start_job(other, job_id, shard, now_us())
+    end
+  end
+end
+
+-- A job ended: its pipeline slot, if it held one, goes to the next PENDING job.
+job_ended = function(job_key)
+  local ns = ns_of(job_key)
+  if redis.call('HLEN', ns .. ':limits') == 0 then
+    return
+  end
+  local pipeline = redis.call('HGET', job_key, 'pipeline')
+  local member = shard_of(job_key) .. '|' .. redis.call('HGET', job_key, 'id')
+  redis.call('ZREM', ns .. ':held:pipeline:' .. pipeline, member)
+  if redis.call('SREM', ns .. ':slots:pipeline:' .. pipeline, member) == 1 then
+    pump_pipeline(ns, pipeline)
+  end
+end
+
 -- Counts a task as ended and, once every task has, ends the job.
 local function count_terminal(job_key, field)
   redis.call('HINCRBY', job_key, field, 1)
@@ -88,9 +243,11 @@ local function count_terminal(job_key, field)
     if j[1] == 'RUNNING' then
       JOB_END = tonumber(j[2] or '0') > 0 and 'FAILED' or 'SUCCESS'
       redis.call('HSET', job_key, 'status', JOB_END, 'finished', now_us())
+      job_ended(job_key)
     elseif j[1] == 'CANCELLING' then
       JOB_END = j[3] or 'CANCELLED'
       redis.call('HSET', job_key, 'status', JOB_END, 'finished', now_us())
+      job_ended(job_key)
     end
   end
 end
@@ -160,14 +317,14 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
   if not status then
     return 'gone', 0
   end
-  if status ~= 'RUNNING' and status ~= 'READY' then
+  if status ~= 'RUNNING' and status ~= 'READY' and status ~= 'PENDING' then
     return status, 0
   end
   local now = now_us()
   -- stopSeq: the dispatch count when the stop took effect; nothing may be dispatched after it
   redis.call('HSET', job_key, 'status', 'CANCELLING', 'endAs', end_as, 'stopAs', stop_as, 'reason', reason,
     'stopSeq', redis.call('HGET', job_key, 'seq') or '0')
-  if status == 'READY' then
+  if status == 'READY' or status == 'PENDING' then
     redis.call('HSET', job_key, 'started', now)
   end
   local running = 0
@@ -177,6 +334,9 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
     if s == 'PENDING' or s == 'READY' or s == 'RETRY_WAIT' then
       if s == 'READY' then
         unqueue(job_key, job_id, node, redis.call('HGET', key, 'pool'))
+      end
+      if s ~= 'PENDING' then
+        free_slot(job_key, job_id, node)
       end
       if redis.call('SADD', job_key .. ':done', node) == 1 then
         redis.call('HSET', key, 'state', 'CANCELLED', 'error', reason, 'ended', now)
@@ -189,6 +349,7 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
   if redis.call('HGET', job_key, 'status') == 'CANCELLING' and
       tonumber(redis.call('HGET', job_key, 'terminal')) >= tonumber(redis.call('HGET', job_key, 'total')) then
     redis.call('HSET', job_key, 'status', end_as, 'finished', now)
+    job_ended(job_key)
   end
   return 'stopping', running
 end

@@ -15,6 +15,8 @@ if redis.call('SADD', job_key .. ':done', node) == 0 then
   ack()
   return reply('duplicate')
 end
+-- a processor slot it held goes to the next held task (concurrency limits)
+free_slot(job_key, ARGV[5], node)
 local now = now_us()
 local released = 0
 if ARGV[4] == 'ok' then

@@ -1,4 +1,5 @@
--- Creates a job with its task table and dispatches the tasks whose parents are all done.
+-- Creates a job with its task table and, when it starts now, dispatches the tasks whose parents
+-- are all done. Returns the job's status: READY (built), RUNNING or PENDING (pipeline limit).
 -- KEYS: job, outbox, job index, nodes list, data, content types
 -- ARGV: job fields (JSON object), tasks (JSON array), start ('1'/'0'), job id, shard,
 --       then triples of data node, value, content type (job inputs and reused outputs)
@@ -19,15 +20,8 @@ end
 for k, v in pairs(job) do
   redis.call('HSET', job_key, k, tostring(v))
 end
-redis.call('HSET', job_key, 'status', start and 'RUNNING' or 'READY', 'created', now, 'total', #tasks,
+redis.call('HSET', job_key, 'status', 'READY', 'created', now, 'total', #tasks,
   'terminal', 0, 'succeeded', 0, 'failed', 0, 'skipped', 0, 'cancelled', 0, 'seq', 0)
-if start then
-  redis.call('HSET', job_key, 'started', now)
-  local deadline = tonumber(job.deadline or 0)
-  if deadline > 0 then
-    redis.call('ZADD', shard_key(outbox, 'timers'), math.floor(now / 1000) + deadline, 'd|' .. job_id)
-  end
-end
 redis.call('ZADD', KEYS[3], now, job_id)
 local batch = {}
 for _, t in ipairs(tasks) do
@@ -58,10 +52,7 @@ for _, t in ipairs(tasks) do
   end
 end
 if start then
-  for _, t in ipairs(tasks) do
-    if not t.done and redis.call('SCARD', job_key .. ':sat:' .. t.node) >= t.np then
-      dispatch(job_key, outbox, job_id, shard, t.node, t.pool, now)
-    end
-  end
+  -- RUNNING, or PENDING while its pipeline is at its running-jobs limit
+  return reply(start_job(job_key, job_id, shard, now))
 end
-return reply('created')
+return reply('READY')

@@ -3,6 +3,7 @@ package dev.pipewright.overseer.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.overseer.admin.AdminApi;
+import dev.pipewright.overseer.limits.Limits;
 import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
@@ -55,6 +56,7 @@ public final class HttpApi {
     private final JobControl control;
     private final WorkerDirectory workers;
     private final AdminApi admin;
+    private final Limits limits;
     private final PrometheusMeterRegistry meters;
     private final OverseerMetrics metrics;
     private final BooleanSupplier ready;
@@ -62,7 +64,7 @@ public final class HttpApi {
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
 
     public HttpApi(PipelineParser parser, PipelineStore pipelines, JobSubmitter submitter, JobReader jobs, JobControl control,
-                   WorkerDirectory workers, AdminApi admin,
+                   WorkerDirectory workers, AdminApi admin, Limits limits,
                    PrometheusMeterRegistry meters, OverseerMetrics metrics, BooleanSupplier ready, int maxBodyBytes) {
         this.parser = parser;
         this.pipelines = pipelines;
@@ -71,6 +73,7 @@ public final class HttpApi {
         this.control = control;
         this.workers = workers;
         this.admin = admin;
+        this.limits = limits;
         this.meters = meters;
         this.metrics = metrics;
         this.ready = ready;
@@ -112,6 +115,11 @@ public final class HttpApi {
         router.post("/api/v1/admin/dlq/replay").handler(on(ctx -> json(ctx, 200, admin.replay(jsonBody(ctx)))));
         router.post("/api/v1/admin/dlq/purge").handler(on(ctx -> json(ctx, 200, admin.purge(jsonBody(ctx)))));
         router.get("/api/v1/admin/dlq/:id").handler(on(ctx -> json(ctx, 200, admin.deadLetter(ctx))));
+        router.get("/api/v1/admin/limits").handler(on(ctx -> json(ctx, 200, Map.of("limits", limits.list()))));
+        router.put("/api/v1/admin/limits/:kind/:name").handler(on(ctx -> json(ctx, 200,
+                limits.set(ctx.pathParam("kind"), ctx.pathParam("name"), jsonBody(ctx)))));
+        router.delete("/api/v1/admin/limits/:kind/:name").handler(on(ctx -> json(ctx, 200,
+                limits.remove(ctx.pathParam("kind"), ctx.pathParam("name")))));
         router.route().last().handler(ctx -> error(ctx, new ApiException(404, "not_found",
                 "no such endpoint: " + ctx.request().method() + " " + ctx.request().path(), List.of())));
         router.route().failureHandler(ctx -> {
@@ -375,9 +383,10 @@ public final class HttpApi {
             throw ApiException.badRequest("invalid_request", "the job request has " + problems.size() + " problem(s)", problems);
         }
         StoredPipeline stored = pipeline(ctx, version);
-        JobId id = submitter.submit(stored, new SubmitRequest(params, inputs, outputs, start).withPriority(priority), JobId.random());
+        JobSubmitter.Submitted job = submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, start).withPriority(priority),
+                JobId.random());
         metrics.jobSubmitted();
-        json(ctx, 202, Map.of("id", id.value(), "status", start ? "RUNNING" : "READY"));
+        json(ctx, 202, Map.of("id", job.id().value(), "status", job.status()));
     }
 
     private JobId jobId(RoutingContext ctx) {

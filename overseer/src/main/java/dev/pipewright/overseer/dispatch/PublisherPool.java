@@ -17,7 +17,7 @@ public final class PublisherPool implements AutoCloseable {
         }
     }
 
-    public void publishQuietly(int shard, List<OutboxEntry> entries) {
+    public void publishQuietly(List<OutboxEntry> entries) {
         if (entries.isEmpty()) {
             return;
         }
@@ -29,7 +29,7 @@ public final class PublisherPool implements AutoCloseable {
             return;
         }
         try {
-            p.publishQuietly(Map.of(shard, entries));
+            p.publishQuietly(OutboxEntry.byShard(entries));
         } finally {
             idle.add(p);
         }

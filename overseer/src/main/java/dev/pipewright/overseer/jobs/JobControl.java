@@ -4,6 +4,8 @@ import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.dispatch.ControlPublisher;
+import dev.pipewright.overseer.dispatch.OutboxEntry;
+import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.protocol.graph.PipelineGraph;
@@ -38,9 +40,10 @@ public final class JobControl {
     private final ControlPublisher control;
     private final PipelineStore pipelines;
     private final JobSubmitter submitter;
+    private final PublisherPool publishers;
 
     public JobControl(Keys keys, Scripts scripts, RedisAsyncCommands<String, String> redis, RedisAsyncCommands<byte[], byte[]> bytesRedis,
-                      ControlPublisher control, PipelineStore pipelines, JobSubmitter submitter) {
+                      ControlPublisher control, PipelineStore pipelines, JobSubmitter submitter, PublisherPool publishers) {
         this.keys = keys;
         this.scripts = scripts;
         this.redis = redis;
@@ -48,6 +51,7 @@ public final class JobControl {
         this.control = control;
         this.pipelines = pipelines;
         this.submitter = submitter;
+        this.publishers = publishers;
     }
 
     /**
@@ -55,13 +59,15 @@ public final class JobControl {
      * the job's status afterwards: CANCELLING while attempts stop, CANCELLED once none runs.
      */
     public String cancel(JobId id) throws Exception {
-        List<Object> r = scripts.<List<Object>>run(Script.STOP, ScriptOutputType.MULTI, Scripts.keys(keys.job(id)),
-                bytes(id.value()), bytes("cancelled by request")).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        String status = Scripts.text(r.get(0));
+        OutboxEntry.Reply r = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.STOP, ScriptOutputType.MULTI,
+                Scripts.keys(keys.job(id)), bytes(id.value()), bytes("cancelled by request")).toCompletableFuture().get(30, TimeUnit.SECONDS));
+        publishers.publishQuietly(r.dispatched()); // held tasks of other jobs that took the freed slots
+        String status = r.status().substring(0, r.status().indexOf(':'));
+        int running = Integer.parseInt(r.status().substring(r.status().indexOf(':') + 1));
         switch (status) {
             case "gone" -> throw ApiException.notFound("no job '" + id + "'");
             case "stopping" -> {
-                if (Integer.parseInt(Scripts.text(r.get(1))) > 0) {
+                if (running > 0) {
                     control.stop(id.value(), null, null, "job cancelled");
                 }
                 return redis.hget(keys.job(id), "status").get(10, TimeUnit.SECONDS);

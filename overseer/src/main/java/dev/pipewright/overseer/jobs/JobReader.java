@@ -60,6 +60,9 @@ public final class JobReader {
                 tv.put("started_us", longOf(t.get("started")));
                 tv.put("ended_us", longOf(t.get("ended")));
                 tv.put("error", t.get("error"));
+                if ("1".equals(t.get("held")) && "READY".equals(t.get("state"))) {
+                    tv.put("waiting_for", "a slot of processor '" + t.get("processor") + "' (concurrency limit)");
+                }
                 if (t.get("reused") != null) {
                     tv.put("reused_from", t.get("reused"));
                 }
@@ -80,6 +83,7 @@ public final class JobReader {
         view.put("pipeline_id", job.get("pipeline"));
         view.put("pipeline_version", intOf(job.get("version")));
         view.put("status", job.get("status"));
+        view.put("priority", job.getOrDefault("priority", "medium"));
         int total = intOf(job.get("total"));
         int terminal = intOf(job.get("terminal"));
         view.put("progress", terminal + "/" + total);

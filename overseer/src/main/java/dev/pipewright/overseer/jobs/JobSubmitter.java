@@ -56,7 +56,15 @@ public final class JobSubmitter {
         this.workers = workers;
     }
 
+    /** A created job and the status it has: READY (built), RUNNING, or PENDING (its pipeline is at its limit). */
+    public record Submitted(JobId id, String status) {
+    }
+
     public JobId submit(StoredPipeline stored, SubmitRequest request, JobId id) throws Exception {
+        return submitJob(stored, request, id).id();
+    }
+
+    public Submitted submitJob(StoredPipeline stored, SubmitRequest request, JobId id) throws Exception {
         Pipeline pipeline = stored.pipeline();
         PipelineGraph graph = stored.graph();
         List<Problem> problems = new ArrayList<>();
@@ -225,9 +233,9 @@ public final class JobSubmitter {
             throw ApiException.conflict("job " + id + " already exists");
         }
         if (!reply.dispatched().isEmpty()) {
-            Thread.ofVirtual().name("publish-" + id).start(() -> publishers.publishQuietly(shard, reply.dispatched()));
+            Thread.ofVirtual().name("publish-" + id).start(() -> publishers.publishQuietly(reply.dispatched()));
         }
-        return id;
+        return new Submitted(id, reply.status());
     }
 
     private Set<String> knownProcessors(String pool) {

@@ -163,7 +163,7 @@ public final class EventProcessor implements Runnable {
             }
         }
         if (!dispatched.isEmpty()) {
-            publisher.publishQuietly(Map.of(shard, dispatched));
+            publisher.publishQuietly(OutboxEntry.byShard(dispatched));
             long now = System.currentTimeMillis();
             for (long t : releasingEvents) {
                 metrics.releaseLatency(now - t);

@@ -105,7 +105,7 @@ public final class StuckTasks extends PeriodicLoop {
                         bytes(member), bytes(job), bytes(Integer.toString(shard)), bytes(node), bytes(Long.toString(cutoff)))
                         .toCompletableFuture().get(10, TimeUnit.SECONDS));
                 if ("requeued".equals(reply.status())) {
-                    publishers.publishQuietly(shard, reply.dispatched());
+                    publishers.publishQuietly(reply.dispatched());
                     metrics.redispatched();
                     requeued++;
                 }

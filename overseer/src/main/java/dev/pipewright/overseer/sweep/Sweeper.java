@@ -76,7 +76,7 @@ public final class Sweeper extends PeriodicLoop {
                     Scripts.keys(keys.task(job, node), keys.job(job), keys.leases(shard), keys.events(shard), keys.outbox(shard)),
                     bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node), bytes(Integer.toString(maxLostLeases)))
                     .toCompletableFuture().get(10, TimeUnit.SECONDS));
-            publishers.publishQuietly(shard, reply.dispatched());
+            publishers.publishQuietly(reply.dispatched());
             String r = reply.status();
             if ("redispatched".equals(r) || "failed".equals(r)) {
                 LOG.warn("task {}/{}: lease expired; {}", job, node, r);
@@ -101,7 +101,7 @@ public final class Sweeper extends PeriodicLoop {
                     Scripts.keys(keys.job(job), keys.timers(shard), keys.outbox(shard), keys.events(shard), keys.leases(shard)),
                     bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(kind), bytes(node), bytes(token))
                     .toCompletableFuture().get(10, TimeUnit.SECONDS));
-            publishers.publishQuietly(shard, reply.dispatched());
+            publishers.publishQuietly(reply.dispatched());
             switch (reply.status()) {
                 case "dispatched" -> metrics.retried();
                 case "timedout" -> {

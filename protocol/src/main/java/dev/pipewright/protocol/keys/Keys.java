@@ -98,6 +98,23 @@ public record Keys(String namespace, int shards) {
         return namespace + ":pools:paused";
     }
 
+    /**
+     * Concurrency limits: {@code processor:<name>} (running tasks) and {@code pipeline:<id>}
+     * (running jobs) → max. The scripts keep slot sets and wait lists beside it
+     * ({@code <ns>:slots:<kind>:<name>}, {@code <ns>:held:<kind>:<name>}).
+     */
+    public String limits() {
+        return namespace + ":limits";
+    }
+
+    public String slots(String kind, String name) {
+        return namespace + ":slots:" + kind + ":" + name;
+    }
+
+    public String held(String kind, String name) {
+        return namespace + ":held:" + kind + ":" + name;
+    }
+
     public String worker(String id) {
         return namespace + ":worker:" + id;
     }

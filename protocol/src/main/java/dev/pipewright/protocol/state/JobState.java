@@ -8,7 +8,7 @@ import java.util.Set;
 public enum JobState {
     /** Built but not started (build-then-run). */
     READY,
-    /** Waiting for its schedule. */
+    /** Started but waiting for a slot of its pipeline's running-jobs limit. */
     PENDING,
     RUNNING,
     /** Cancelled or past its deadline: waiting for running attempts to stop. */
@@ -18,7 +18,7 @@ public enum JobState {
     CANCELLED;
 
     public static final Map<JobState, Set<JobState>> ALLOWED = Map.of(
-            READY, EnumSet.of(RUNNING, CANCELLING, CANCELLED),
+            READY, EnumSet.of(RUNNING, PENDING, CANCELLING, CANCELLED),
             PENDING, EnumSet.of(RUNNING, CANCELLING, CANCELLED),
             RUNNING, EnumSet.of(SUCCESS, FAILED, CANCELLING),
             CANCELLING, EnumSet.of(CANCELLED, FAILED),

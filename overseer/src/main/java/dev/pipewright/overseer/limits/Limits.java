@@ -1,0 +1,103 @@
+package dev.pipewright.overseer.limits;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.infra.redis.Script;
+import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.overseer.dispatch.OutboxEntry;
+import dev.pipewright.overseer.dispatch.PublisherPool;
+import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.parse.PipelineParser;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static dev.pipewright.infra.redis.Scripts.bytes;
+
+/**
+ * Cluster-wide concurrency limits, enforced by the dispatching scripts: a processor's running
+ * tasks (a task holds a slot from its dispatch until its end is processed; beyond the limit it
+ * waits held, in priority order) and a pipeline's running jobs (beyond it a started job waits
+ * PENDING). Setting or removing a limit at once dispatches what it lets through.
+ */
+public final class Limits {
+    public static final Set<String> KINDS = Set.of("processor", "pipeline");
+    public static final int MAX = 1_000_000;
+
+    private final Keys keys;
+    private final RedisAsyncCommands<String, String> redis;
+    private final Scripts scripts;
+    private final PublisherPool publishers;
+
+    public Limits(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, PublisherPool publishers) {
+        this.keys = keys;
+        this.redis = redis;
+        this.scripts = scripts;
+        this.publishers = publishers;
+    }
+
+    /** Every limit with its slots in use and what waits for one. */
+    public List<Map<String, Object>> list() throws Exception {
+        Map<String, String> all = new TreeMap<>(redis.hgetall(keys.limits()).get(10, TimeUnit.SECONDS));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : all.entrySet()) {
+            int colon = e.getKey().indexOf(':');
+            String kind = e.getKey().substring(0, colon);
+            String name = e.getKey().substring(colon + 1);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", kind);
+            m.put("name", name);
+            m.put("max", Integer.parseInt(e.getValue()));
+            m.put("in_use", redis.scard(keys.slots(kind, name)).get(10, TimeUnit.SECONDS));
+            m.put("waiting", redis.zcard(keys.held(kind, name)).get(10, TimeUnit.SECONDS));
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** Sets a limit from a request body {@code {"max": N}}. */
+    public Map<String, Object> set(String kind, String name, JsonNode body) throws Exception {
+        check(kind, name);
+        JsonNode max = body == null ? null : body.get("max");
+        if (max == null || !max.isIntegralNumber() || max.asLong() < 1 || max.asLong() > MAX) {
+            throw ApiException.badRequest("expected {\"max\": N} with N a whole number from 1 to " + MAX, "max");
+        }
+        if (body.size() != 1) {
+            throw ApiException.badRequest("unknown field; a limit has only 'max'", "body");
+        }
+        int dispatched = apply(kind, name, Integer.toString(max.asInt()));
+        return Map.of("kind", kind, "name", name, "max", max.asInt(), "dispatched", dispatched);
+    }
+
+    public Map<String, Object> remove(String kind, String name) throws Exception {
+        check(kind, name);
+        if (redis.hget(keys.limits(), kind + ":" + name).get(10, TimeUnit.SECONDS) == null) {
+            throw ApiException.notFound("no " + kind + " limit for '" + name + "'");
+        }
+        int dispatched = apply(kind, name, "");
+        return Map.of("kind", kind, "name", name, "removed", true, "dispatched", dispatched);
+    }
+
+    private int apply(String kind, String name, String max) throws Exception {
+        OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.LIMITS, ScriptOutputType.MULTI,
+                Scripts.keys(keys.limits()), bytes(kind), bytes(name), bytes(max)).toCompletableFuture().get(30, TimeUnit.SECONDS));
+        publishers.publishQuietly(reply.dispatched());
+        return reply.dispatched().size();
+    }
+
+    private static void check(String kind, String name) {
+        if (!KINDS.contains(kind)) {
+            throw ApiException.badRequest("limit kind must be 'processor' or 'pipeline', not '" + kind + "'", "kind");
+        }
+        if (!PipelineParser.NAME.matcher(name).matches()) {
+            throw ApiException.badRequest("'" + name + "' is not a valid " + kind + " name", "name");
+        }
+    }
+}
