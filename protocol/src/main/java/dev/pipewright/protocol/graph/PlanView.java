@@ -71,6 +71,11 @@ public record PlanView(List<String> outputs, List<String> available, boolean run
                 plan.run(), plan.pruned(), plan.jobInputs(), plan.missing());
     }
 
+    /** The summary as an {@link ExecutionPlan}, e.g. to mark a drawing. */
+    public ExecutionPlan toPlan() {
+        return new ExecutionPlan(run, pruned, jobInputs, missing);
+    }
+
     private static List<String> nonNull(List<String> names) {
         return names.stream().filter(java.util.Objects::nonNull).toList();
     }
