@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 /** {@code pipewright}: the command line entry point. */
 @Command(name = "pipewright", mixinStandardHelpOptions = true, version = "pipewright 0.1.0",
         description = "Validate and run Pipewright pipelines, inspect jobs, benchmark a running system.",
-        subcommands = {ValidateCommand.class, RunCommand.class, StatusCommand.class, CancelCommand.class, RetryCommand.class,
+        subcommands = {ValidateCommand.class, PlanCommand.class, GraphCommand.class, RunCommand.class, StatusCommand.class, CancelCommand.class, RetryCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (sent as a bearer token).",
@@ -22,7 +22,7 @@ public final class PipewrightCli implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: validate, run, status or bench");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: validate, plan, graph, run, status or bench");
     }
 
     public static void main(String[] args) {
