@@ -38,6 +38,7 @@ import java.util.Map;
 public final class SvgRenderer {
     /** Layered layout grows faster than linearly; past this a drawing is unreadable anyway. */
     public static final int MAX_NODES = 2000;
+    private static final int BIG = 200;
 
     static final double CHAR_WIDTH = 7.2;
     static final double LINE_HEIGHT = 16;
@@ -68,6 +69,10 @@ public final class SvgRenderer {
         root.setProperty(LayeredOptions.SPACING_NODE_NODE, 24.0);
         root.setProperty(LayeredOptions.SPACING_NODE_NODE_BETWEEN_LAYERS, 48.0);
         root.setProperty(LayeredOptions.SPACING_EDGE_NODE_BETWEEN_LAYERS, 16.0);
+        if (view.nodes().size() > BIG) {
+            // fewer crossing-minimisation rounds: a big drawing a little less tidy beats one that takes many seconds
+            root.setProperty(LayeredOptions.THOROUGHNESS, 1);
+        }
 
         Map<String, Placed> placed = new LinkedHashMap<>();
         for (GraphView.Node n : view.nodes()) {

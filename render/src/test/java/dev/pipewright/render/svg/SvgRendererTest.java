@@ -166,6 +166,24 @@ class SvgRendererTest {
     }
 
     @Test
+    void concurrentRequestsGetTheSameDrawing() throws Exception {
+        GraphView view = GraphView.of("diamond", DIAMOND, null, Map.of("a", TaskState.SUCCESS));
+        String expected = SvgRenderer.render(view);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<String>> drawings = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                drawings.add(pool.submit(() -> SvgRenderer.render(view)));
+            }
+            for (var d : drawings) {
+                assertEquals(expected, d.get(), "layout is deterministic and shares no state between calls");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void refusesGraphsTooLargeToLayOut() {
         List<GraphView.Node> nodes = new ArrayList<>();
         for (int i = 0; i <= SvgRenderer.MAX_NODES; i++) {
