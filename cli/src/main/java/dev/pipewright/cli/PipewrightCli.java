@@ -10,9 +10,10 @@ import java.util.concurrent.Callable;
 
 /** {@code pipewright}: the command line entry point. */
 @Command(name = "pipewright", mixinStandardHelpOptions = true, version = "pipewright 0.1.0",
-        description = "Validate and run Pipewright pipelines, inspect jobs, operate queues, pools and dead letters, benchmark a running system.",
-        subcommands = {ValidateCommand.class, RunCommand.class, StatusCommand.class, CancelCommand.class, RetryCommand.class,
-                BenchCommand.class, QueuesCommand.class, WorkersCommand.class, PoolCommand.class, DlqCommand.class, LimitsCommand.class,
+        description = "Validate, plan, draw and run Pipewright pipelines, inspect jobs, operate queues, pools, limits and dead letters, benchmark a running system.",
+        subcommands = {ValidateCommand.class, PlanCommand.class, GraphCommand.class, RunCommand.class, StatusCommand.class, CancelCommand.class,
+                RetryCommand.class, BenchCommand.class, QueuesCommand.class, WorkersCommand.class, PoolCommand.class, DlqCommand.class,
+                LimitsCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (sent as a bearer token).",
                 "Exit codes: 0 ok, 1 failure or invalid input, 2 usage error or server unreachable."})
@@ -22,7 +23,8 @@ public final class PipewrightCli implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: validate, run, status, cancel, retry, bench, queues, workers, pool or dlq");
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "missing command: validate, plan, graph, run, status, cancel, retry, bench, queues, workers, pool, dlq or limits");
     }
 
     public static void main(String[] args) {

@@ -12,7 +12,12 @@ import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.workers.WorkerDirectory;
-import dev.pipewright.protocol.graph.ExecutionPlan;
+import dev.pipewright.overseer.graph.Graphs;
+import dev.pipewright.protocol.graph.PlanView;
+import dev.pipewright.protocol.render.GraphFormat;
+import dev.pipewright.protocol.render.GraphView;
+import dev.pipewright.render.GraphRenderer;
+import dev.pipewright.render.GraphTooLargeException;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.pipeline.Priority;
 import dev.pipewright.protocol.parse.PipelineParser;
@@ -57,6 +62,7 @@ public final class HttpApi {
     private final WorkerDirectory workers;
     private final AdminApi admin;
     private final Limits limits;
+    private final Graphs graphs;
     private final PrometheusMeterRegistry meters;
     private final OverseerMetrics metrics;
     private final BooleanSupplier ready;
@@ -74,6 +80,7 @@ public final class HttpApi {
         this.workers = workers;
         this.admin = admin;
         this.limits = limits;
+        this.graphs = new Graphs(pipelines, jobs);
         this.meters = meters;
         this.metrics = metrics;
         this.ready = ready;
@@ -96,6 +103,7 @@ public final class HttpApi {
         router.get("/api/v1/pipelines").handler(on(this::listPipelines));
         router.get("/api/v1/pipelines/:id").handler(on(this::getPipeline));
         router.get("/api/v1/pipelines/:id/plan").handler(on(this::plan));
+        router.get("/api/v1/pipelines/:id/graph").handler(on(this::pipelineGraph));
         router.post("/api/v1/pipelines/:id/jobs").handler(on(this::submit));
         router.get("/api/v1/jobs").handler(on(this::listJobs));
         router.get("/api/v1/jobs/:id").handler(on(this::getJob));
@@ -103,6 +111,7 @@ public final class HttpApi {
         router.post("/api/v1/jobs/:id/cancel").handler(on(this::cancel));
         router.post("/api/v1/jobs/:id/retry").handler(on(this::retry));
         router.get("/api/v1/jobs/:id/logs").handler(on(this::logs));
+        router.get("/api/v1/jobs/:id/graph").handler(on(this::jobGraph));
         router.get("/api/v1/workers").handler(on(this::listWorkers));
         // operator endpoints (will need the admin role once the API has authentication)
         router.get("/api/v1/admin/queues").handler(on(ctx -> json(ctx, 200, admin.queues(ctx))));
@@ -287,11 +296,66 @@ public final class HttpApi {
     }
 
     private void plan(RoutingContext ctx) throws Exception {
-        StoredPipeline p = pipeline(ctx, null);
-        List<String> outputs = ctx.queryParams().getAll("outputs").stream()
-                .flatMap(s -> java.util.Arrays.stream(s.split(","))).filter(s -> !s.isBlank()).toList();
-        ExecutionPlan plan = p.graph().plan(java.util.Set.copyOf(outputs), p.graph().inputsWithSource());
-        json(ctx, 200, plan);
+        StoredPipeline p = pipeline(ctx, versionParam(ctx));
+        List<String> outputs = listParam(ctx, "outputs");
+        List<String> available = listParam(ctx, "available");
+        checkPlan(p, outputs, available);
+        json(ctx, 200, PlanView.of(p.graph(), outputs, available));
+    }
+
+    private void pipelineGraph(RoutingContext ctx) throws Exception {
+        GraphFormat format = graphFormat(ctx);
+        StoredPipeline p = pipeline(ctx, versionParam(ctx));
+        List<String> outputs = listParam(ctx, "outputs");
+        List<String> available = listParam(ctx, "available");
+        checkPlan(p, outputs, available);
+        drawing(ctx, format, Graphs.pipeline(p, outputs, available));
+    }
+
+    private void jobGraph(RoutingContext ctx) throws Exception {
+        GraphFormat format = graphFormat(ctx);
+        JobId id = jobId(ctx);
+        GraphView view = graphs.job(id);
+        if (view == null) {
+            throw ApiException.notFound("no job '" + id + "'");
+        }
+        drawing(ctx, format, view);
+    }
+
+    private static void checkPlan(StoredPipeline p, List<String> outputs, List<String> available) {
+        List<Problem> problems = PlanView.check(p.graph(), outputs, available);
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest("invalid_plan_request", "the plan request has " + problems.size() + " problem(s)", problems);
+        }
+    }
+
+    private static GraphFormat graphFormat(RoutingContext ctx) {
+        String name = ctx.queryParams().get("format");
+        GraphFormat format = name == null ? GraphFormat.SVG : GraphFormat.parse(name);
+        if (format == null) {
+            throw ApiException.badRequest("unknown graph format '" + name + "'; expected one of " + GraphFormat.names(), "format");
+        }
+        return format;
+    }
+
+    private static void drawing(RoutingContext ctx, GraphFormat format, GraphView view) {
+        String text;
+        try {
+            text = GraphRenderer.render(view, format);
+        } catch (GraphTooLargeException e) {
+            throw ApiException.badRequest("graph_too_large", e.getMessage(), List.of(new Problem("format", e.getMessage())));
+        }
+        ctx.response().setStatusCode(200).putHeader("Content-Type", format.contentType()).end(text);
+    }
+
+    private static Integer versionParam(RoutingContext ctx) {
+        return ctx.queryParams().contains("version") ? intParam(ctx, "version", 1, 1, Integer.MAX_VALUE) : null;
+    }
+
+    /** A list given as {@code ?name=a,b} and/or {@code ?name=a&name=b}, blanks dropped. */
+    private static List<String> listParam(RoutingContext ctx, String name) {
+        return ctx.queryParams().getAll(name).stream()
+                .flatMap(s -> java.util.Arrays.stream(s.split(","))).map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
     }
 
     private void submit(RoutingContext ctx) throws Exception {

@@ -1,0 +1,152 @@
+package dev.pipewright.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.protocol.graph.PipelineGraph;
+import dev.pipewright.protocol.graph.PlanView;
+import dev.pipewright.protocol.parse.PipelineParser;
+import dev.pipewright.protocol.pipeline.Problem;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code pipewright plan FILE}: what a job would run, in order, what is pruned and which inputs are missing. */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = {"Show a pipeline's execution plan: every process node in execution order, whether it runs or is "
+                + "pruned (leads to no wanted output), and the job inputs it would lack.",
+                "Reads a local FILE, or a stored pipeline with --pipeline."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:plan shown (missing inputs are reported, not an error)", "1:invalid pipeline, unknown outputs or inputs, or the server refused",
+                "2:usage error, unreadable file or server unreachable"})
+public final class PlanCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ServerOptions server = new ServerOptions();
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The pipeline file (YAML or JSON).")
+    String file;
+
+    @Option(names = "--pipeline", paramLabel = "ID", description = "Plan a pipeline stored on the server instead of a file.")
+    String pipeline;
+
+    @Option(names = "--outputs", paramLabel = "NODE", split = ",", description = "Wanted outputs (default: every output).")
+    List<String> outputs = new ArrayList<>();
+
+    @Option(names = "--available", paramLabel = "NODE", split = ",",
+            description = "Job inputs that will be given a value (inputs with a source always count as available).")
+    List<String> available = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print the plan as JSON (the same document as GET /api/v1/pipelines/{id}/plan).")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        JsonNode plan;
+        String name;
+        if ((file == null) == (pipeline == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give either FILE or --pipeline ID");
+        }
+        if (file != null) {
+            PipelineParser.Result r = PipelineFiles.parse(PipelineFiles.read(Path.of(file), file));
+            if (!r.valid()) {
+                throw invalid(file, r.problems());
+            }
+            PipelineGraph graph = new PipelineGraph(r.pipeline());
+            List<Problem> problems = PlanView.check(graph, outputs, available);
+            if (!problems.isEmpty()) {
+                throw invalid(file, problems);
+            }
+            plan = ApiClient.JSON.valueToTree(PlanView.of(graph, outputs, available));
+            name = r.pipeline().name() != null ? r.pipeline().name() : file;
+        } else {
+            plan = server.client().getJson(planPath(pipeline, outputs, available), "plan of pipeline " + pipeline);
+            name = pipeline;
+        }
+        if (json) {
+            out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(plan));
+        } else {
+            out.print(render(name, plan));
+        }
+        out.flush();
+        return 0;
+    }
+
+    static CliException invalid(String file, List<Problem> problems) {
+        StringBuilder sb = new StringBuilder();
+        for (Problem p : problems) {
+            sb.append(sb.isEmpty() ? "" : "\n").append(PipelineFiles.problemLine(file, p));
+        }
+        return CliException.failure(sb.toString());
+    }
+
+    static String planPath(String pipeline, List<String> outputs, List<String> available) {
+        StringBuilder path = new StringBuilder("/api/v1/pipelines/").append(ApiClient.encode(pipeline)).append("/plan");
+        query(path, "outputs", outputs);
+        query(path, "available", available);
+        return path.toString();
+    }
+
+    static void query(StringBuilder path, String name, List<String> values) {
+        if (!values.isEmpty()) {
+            path.append(path.indexOf("?") < 0 ? '?' : '&').append(name).append('=').append(ApiClient.encode(String.join(",", values)));
+        }
+    }
+
+    /** The plan as a table in execution order, then the job inputs and what is missing. */
+    static String render(String name, JsonNode plan) {
+        StringBuilder sb = new StringBuilder();
+        List<String> wanted = texts(plan.path("outputs"));
+        sb.append("Execution plan of ").append(name).append(" for ")
+                .append(wanted.isEmpty() ? "every output" : "outputs " + String.join(", ", wanted)).append(": ")
+                .append(plan.path("run").size()).append(" to run, ").append(plan.path("pruned").size()).append(" pruned");
+        int missingCount = 0;
+        for (JsonNode m : plan.path("missing")) {
+            missingCount += m.size();
+        }
+        if (missingCount > 0) {
+            sb.append(", ").append(missingCount).append(" missing input").append(missingCount == 1 ? "" : "s");
+        }
+        sb.append("\n\n");
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"#", "NODE", "STATUS", "PROCESSOR", "POOL", "READS", "WRITES", "MISSING"});
+        int n = 0;
+        for (JsonNode step : plan.path("nodes")) {
+            boolean runs = PlanView.RUN.equals(step.path("status").asText());
+            rows.add(new String[] {runs ? Integer.toString(++n) : "-", step.path("node").asText(), step.path("status").asText(),
+                    step.path("processor").asText(""), step.path("pool").asText(""), String.join(",", texts(step.path("inputs"))),
+                    String.join(",", texts(step.path("outputs"))), String.join(",", texts(step.path("missing")))});
+        }
+        sb.append(StatusCommand.table(rows));
+        List<String> inputs = texts(plan.path("jobInputs"));
+        if (!inputs.isEmpty()) {
+            List<String> have = texts(plan.path("available"));
+            List<String> described = new ArrayList<>();
+            for (String in : inputs) {
+                described.add(in + (have.contains(in) ? "" : " (MISSING)"));
+            }
+            sb.append("\njob inputs: ").append(String.join(", ", described)).append('\n');
+        }
+        if (missingCount > 0) {
+            sb.append("not runnable as it stands: give the missing inputs a value (--available to plan with them)\n");
+        }
+        return sb.toString();
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(v -> out.add(v.asText()));
+        return out;
+    }
+}
