@@ -128,7 +128,7 @@ public final class ExecProcessor implements Processor {
                 tail = String.join("\n", lastErr);
             }
             String message = "command exited with code " + exit + (tail.isEmpty() ? "" : ": " + tail);
-            throw new TaskFailure("ExitCode" + exit, message, !command.permanentExitCodes().contains(exit));
+            throw new TaskFailure("ExitCode" + exit, message, command.retryable(exit));
         }
         Map<String, byte[]> outputs = new LinkedHashMap<>();
         for (String name : ctx.outputs()) {
