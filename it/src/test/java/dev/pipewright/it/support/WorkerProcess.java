@@ -63,8 +63,8 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     /** SIGTERM: the worker's shutdown hook runs (graceful stop); returns its exit code, or fails if it outlives the wait. */
-    public int terminate(java.time.Duration wait) throws InterruptedException {
-        process.destroy();
+    public int terminate(java.time.Duration wait) throws IOException, InterruptedException {
+        signal("TERM");
         if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("worker process " + process.pid() + " still runs " + wait + " after SIGTERM");
         }

@@ -63,6 +63,10 @@ public final class TaskConsumer {
     private final AtomicLong attemptSeq = new AtomicLong();
     private final List<Channel> channels = new ArrayList<>();
     private final Map<Channel, String> consumerTags = new ConcurrentHashMap<>();
+    /** Set when the worker shuts down: messages not yet claimed go back to the queue. */
+    private volatile boolean stopping;
+    /** Set when the grace period is over: every attempt, including one that registers from now on, is handed back. */
+    private volatile boolean handingBack;
 
     /** A running attempt. */
     private static final class Running {
@@ -179,6 +183,12 @@ public final class TaskConsumer {
             Thread.currentThread().interrupt();
             return;
         }
+        if (stopping) {
+            // a message that waited for a free slot while the worker was stopping: another worker takes it
+            slots.release();
+            nack(channel, deliveryTag);
+            return;
+        }
         executor.execute(() -> {
             try {
                 handle(pool, channel, deliveryTag, body);
@@ -202,6 +212,10 @@ public final class TaskConsumer {
             LOG.warn("dead-lettering an unreadable message on pool {}: {}", pool, e.getMessage());
             metrics.deadLettered(pool);
             reject(channel, deliveryTag);
+            return;
+        }
+        if (stopping) {
+            nack(channel, deliveryTag); // not claimed yet: another worker takes it
             return;
         }
         // the process nonce keeps attempt ids (fencing tokens) unique even when a worker id is reused
@@ -238,6 +252,10 @@ public final class TaskConsumer {
         metrics.inFlight().incrementAndGet();
         Running r = new Running(attemptId, message, Thread.currentThread(), claimed.lease());
         running.put(attemptId, r);
+        if (handingBack) {
+            // claimed just as the grace period ended, after stop() looked at the running attempts
+            stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down");
+        }
         if (spec.timeoutMs() > 0) {
             r.timeout = timers.schedule(() -> stop(r, StopReason.TIMEOUT, "attempt exceeded its timeout (" + spec.timeoutMs() + " ms)"),
                     spec.timeoutMs(), TimeUnit.MILLISECONDS);
@@ -358,11 +376,20 @@ public final class TaskConsumer {
         }
     }
 
+    /** Messages being handled: from delivery through claim, run and commit. */
+    private int active() {
+        return config.concurrency() - slots.availablePermits();
+    }
+
     /**
      * Stops taking messages, waits up to {@code grace} for running attempts to finish, then hands
-     * the rest back (they are dispatched again at once, not counted as lost).
+     * the rest back (they are dispatched again at once, not counted as lost). A message that was
+     * delivered but not yet claimed goes back to the queue. Waits for every message being handled,
+     * not only for registered attempts: one between its claim and its start would otherwise be
+     * abandoned to its lease.
      */
     public void stop(Duration grace) throws InterruptedException {
+        stopping = true;
         for (Channel channel : channels) {
             try {
                 channel.basicCancel(consumerTags.get(channel));
@@ -371,14 +398,15 @@ public final class TaskConsumer {
             }
         }
         long deadline = System.nanoTime() + grace.toNanos();
-        while (!running.isEmpty() && System.nanoTime() < deadline) {
+        while (active() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        if (!running.isEmpty()) {
+        if (active() > 0) {
+            handingBack = true;
             LOG.warn("{} attempts still running after {}; handing them back", running.size(), grace);
             running.values().forEach(r -> stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down"));
             long handBackDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!running.isEmpty() && System.nanoTime() < handBackDeadline) {
+            while (active() > 0 && System.nanoTime() < handBackDeadline) {
                 Thread.sleep(50);
             }
         }
