@@ -29,10 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CancelIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final long TWO_SECONDS_US = 2_000_000;
-    /** The exec child: a shell that starts a grandchild in the background and sleeps in the foreground. */
+    /**
+     * The exec child: a shell that starts a grandchild in the background and sleeps in the
+     * foreground. The grandchild ignores SIGTERM, so only the SIGKILL after the grace period ends it.
+     */
     private static final String TREE_SCRIPT = """
             #!/bin/sh
-            sleep 600 &
+            sh -c 'trap "" TERM; exec sleep 600' &
             echo "$$ $!" > "$PIDS_DIR/$PW_JOB_ID.tmp"
             mv "$PIDS_DIR/$PW_JOB_ID.tmp" "$PIDS_DIR/$PW_JOB_ID"
             sleep 600
@@ -163,6 +166,40 @@ class CancelIT {
         assertTrue(endedAfterUs <= TWO_SECONDS_US, "the attempt ended " + endedAfterUs + " µs after the cancel answer");
         assertEquals("CANCELLED", Cluster.task(view, "after").path("status").asText());
         assertEquals(0, Cluster.task(view, "after").path("attempts").asInt());
+    }
+
+    @Test
+    void aCancelledRetryWaitIsNeverDispatchedAgain() {
+        cluster.postPipeline("""
+                name: cancel-retry
+                dataNodes: {seed: {}, x: {}}
+                processNodes:
+                  flaky:
+                    input: [seed]
+                    output: [x]
+                    processor: fail
+                    config: {times: 1}
+                    retries: {max: 3, backoff: fixed, initial: 2s, jitter: 0}
+                """);
+        String job = cluster.submit("cancel-retry", """
+                {"inputs": {"seed": "s"}}""");
+        cluster.awaitTask(job, "flaky", "RETRY_WAIT", TIMEOUT);
+        String timers = cluster.keys().timers(cluster.shardOf(job));
+        String member = "r|" + job + "|flaky";
+        assertTrue(cluster.redis().zscore(timers, member) != null, "the retry waits on its timer");
+
+        Cluster.Response r = cluster.post("/api/v1/jobs/" + job + "/cancel", "{}", "application/json");
+        assertEquals(202, r.status(), r::toString);
+        assertEquals("CANCELLED", r.json().path("status").asText(), "nothing was running: the job is cancelled at once");
+        String seq = cluster.redis().hget(cluster.jobKey(job), "seq");
+
+        Cluster.await("the retry timer to fire", TIMEOUT, () -> cluster.redis().zscore(timers, member) == null);
+        JsonNode view = cluster.job(job);
+        assertEquals("CANCELLED", view.path("status").asText());
+        JsonNode flaky = Cluster.task(view, "flaky");
+        assertEquals("CANCELLED", flaky.path("status").asText(), flaky::toString);
+        assertEquals(1, flaky.path("attempts").asInt(), "the retry never ran");
+        assertEquals(seq, cluster.redis().hget(cluster.jobKey(job), "seq"), "the fired timer dispatched nothing");
     }
 
     @Test
