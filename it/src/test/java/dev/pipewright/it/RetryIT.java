@@ -47,6 +47,8 @@ class RetryIT {
                   only75:
                     command: [sh, -c, 'exit 1']
                     retryableExitCodes: [75]
+                  slowfail:
+                    command: [sh, -c, 'sleep 2; echo "gave up" >&2; exit 1']
                 """);
         cluster = Cluster.builder().workers(1).concurrency(8).workerMetrics(true).processorsFile(processors).start();
     }
@@ -224,6 +226,34 @@ class RetryIT {
         JsonNode shortForm = Cluster.task(view, "short");
         assertEquals("SUCCESS", shortForm.path("status").asText(), "retries: 1 allows one retry: " + shortForm);
         assertEquals(2, shortForm.path("attempts").asInt());
+    }
+
+    @Test
+    void aHandedBackAttemptDoesNotUseUpARetry() throws Exception {
+        cluster.trackPool("handoff");
+        cluster.postPipeline("""
+                name: handoff
+                dataNodes: {seed: {}, x: {}}
+                processNodes:
+                  slow: {input: [seed], output: [x], processor: slowfail, pool: handoff, retries: {max: 1, backoff: fixed, initial: 100ms}}
+                """);
+        int leaving = cluster.addWorker(Map.of("PW_POOLS", "handoff", "PW_SHUTDOWN_GRACE", "200ms"));
+        String job = cluster.submit("handoff", """
+                {"inputs": {"seed": "s"}}""");
+        JsonNode running = cluster.awaitTask(job, "slow", "RUNNING", TIMEOUT);
+        assertEquals(cluster.workerId(leaving), running.path("worker").asText());
+        cluster.stopWorker(leaving);
+        JsonNode back = cluster.awaitTask(job, "slow", "READY", TIMEOUT);
+        assertTrue(back.path("error").asText().contains("handed back"), back::toString);
+
+        cluster.addWorker(Map.of("PW_POOLS", "handoff"));
+        JsonNode view = cluster.awaitJob(job, TIMEOUT);
+        assertEquals("FAILED", view.path("status").asText(), view::toPrettyString);
+        JsonNode slow = Cluster.task(view, "slow");
+        assertEquals(3, slow.path("attempts").asInt(), "the handed-back attempt, then the first try and its one retry: " + slow);
+        assertEquals("command exited with code 1: gave up", slow.path("error").asText());
+        assertEquals("1", cluster.redis().hget(cluster.taskKey(job, "slow"), "handbacks"));
+        assertEquals("0", cluster.redis().hget(cluster.taskKey(job, "slow"), "lost"));
     }
 
     @Test
