@@ -41,7 +41,7 @@ class TimeoutIT {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = Cluster.builder().workers(1).concurrency(4).workerMetrics(true).start();
+        cluster = Cluster.builder().workers(1).concurrency(4).workerMetrics(true).overseerSetting("PW_MAX_LOST_LEASES", "1").start();
         // a pool served by one worker that runs one attempt at a time: a second task there must queue
         cluster.trackPool("solo");
         solo = cluster.addWorker(Map.of("PW_POOLS", "solo", "PW_CONCURRENCY", "1"));
@@ -153,12 +153,12 @@ class TimeoutIT {
     }
 
     @Test
-    void aWorkerThatStopsHeartbeatingLosesItsLeaseAndItsLateCommitIsFenced() throws Exception {
+    void aWorkerThatStopsHeartbeatingLosesItsLeaseUpToTheLimitAndItsLateCommitsAreFenced() throws Exception {
         cluster.postPipeline("""
                 name: heartbeat
                 dataNodes: {seed: {}, x: {}}
                 processNodes:
-                  beat: {input: [seed], output: [x], processor: sleep, config: {ms: 3000}, pool: hb, heartbeat: 2s}
+                  beat: {input: [seed], output: [x], processor: sleep, config: {ms: 4000}, pool: hb, heartbeat: 2s}
                 """);
         cluster.trackPool("hb");
         int metricsPort = Cluster.freePort();
@@ -191,15 +191,29 @@ class TimeoutIT {
 
             // back again: the old attempt's commit is refused; the worker then runs the task afresh
             worker.resume();
+            JsonNode second = cluster.awaitTask(job, "beat", "RUNNING", TIMEOUT);
+            assertEquals(2, second.path("attempts").asInt(), second::toString);
+
+            // silent again: past PW_MAX_LOST_LEASES (1) the task fails, naming the lost heartbeat
+            worker.freeze();
+            Double secondLeaseEnds = cluster.redis().zscore(cluster.keys().leases(cluster.shardOf(job)), Keys.member(new JobId(job), "beat"));
+            assertNotNull(secondLeaseEnds);
             JsonNode view = cluster.awaitJob(job, TIMEOUT);
-            assertEquals("SUCCESS", view.path("status").asText(), view::toPrettyString);
-            assertEquals(2, Cluster.task(view, "beat").path("attempts").asInt());
-            assertEquals("heartbeat", cluster.consumableText(job, "x"));
-            String metrics = cluster.send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).GET()).text();
-            assertEquals(1.0, Metrics.value(metrics, "pipewright_attempts_fenced_total", Map.of("pool", "hb")),
-                    "the frozen attempt's late commit was fenced");
-            assertEquals(1.0, Metrics.value(metrics, "pipewright_tasks_finished_total", Map.of("outcome", "ok")));
+            assertEquals("FAILED", view.path("status").asText(), view::toPrettyString);
+            JsonNode failed = Cluster.task(view, "beat");
+            assertEquals("FAILED", failed.path("status").asText());
+            assertEquals("lease expired: worker 'frozen-worker' stopped heartbeating (2 times)", failed.path("error").asText());
+            long failedAfterUs = failed.path("ended_us").asLong() - (long) (secondLeaseEnds * 1000);
+            assertTrue(failedAfterUs <= 500_000 + ONE_SECOND_US, "the second lost lease was acted on " + failedAfterUs + " µs after it ran out");
+            assertEquals(404, cluster.consumable(job, "x").status());
+
+            worker.resume();
+            String metricsUrl = "http://127.0.0.1:" + metricsPort + "/metrics";
+            Cluster.await("both frozen attempts' late commits to be fenced", TIMEOUT, () -> Metrics.value(
+                    cluster.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(metricsUrl)).GET()).text(),
+                    "pipewright_attempts_fenced_total", Map.of("pool", "hb")) == 2.0);
+            assertEquals(404, cluster.consumable(job, "x").status(), "no late result was written");
+            assertEquals("FAILED", Cluster.task(cluster.job(job), "beat").path("status").asText());
         }
     }
 
