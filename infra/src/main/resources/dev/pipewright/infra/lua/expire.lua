@@ -19,6 +19,7 @@ end
 local lost = 0
 if st[5] then
   redis.call('HDEL', KEYS[1], 'handback')
+  redis.call('HINCRBY', KEYS[1], 'handbacks', 1)
   reason = "handed back by worker '" .. (st[3] or '?') .. "' at shutdown"
 else
   lost = redis.call('HINCRBY', KEYS[1], 'lost', 1)

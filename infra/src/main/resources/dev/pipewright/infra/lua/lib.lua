@@ -292,16 +292,18 @@ end
 -- event tells the overseer. Returns 'retry' or 'ended'.
 local function end_attempt(job_key, events, job_id, node, attempt, reason, retryable, final_state)
   local key = job_key .. ':t:' .. node
-  local st = redis.call('HMGET', key, 'attempts', 'max')
+  local st = redis.call('HMGET', key, 'attempts', 'max', 'lost', 'handbacks')
+  -- attempts cut short by a lost lease or a hand-back do not use up the node's retries
+  local used = tonumber(st[1]) - tonumber(st[3] or '0') - tonumber(st[4] or '0')
   local now = now_us()
   local job = redis.call('HMGET', job_key, 'status', 'stopAs')
   if job[1] == 'CANCELLING' then
     final_state = job[2] or 'CANCELLED'
     retryable = false
   end
-  if retryable and tonumber(st[1]) <= tonumber(st[2]) then
+  if retryable and used <= tonumber(st[2]) then
     redis.call('HSET', key, 'state', 'RETRY_WAIT', 'error', reason, 'ended', now)
-    redis.call('ZADD', shard_key(events, 'timers'), math.floor(now / 1000) + retry_delay(key, tonumber(st[1])),
+    redis.call('ZADD', shard_key(events, 'timers'), math.floor(now / 1000) + retry_delay(key, used),
       'r|' .. job_id .. '|' .. node)
     return 'retry'
   end

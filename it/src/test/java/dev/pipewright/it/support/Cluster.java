@@ -74,6 +74,7 @@ public final class Cluster implements AutoCloseable {
         String id;
         int metricsPort;
         WorkerMain.Running running;
+        Map<String, String> settings = Map.of();
     }
 
     public static Builder builder() {
@@ -255,6 +256,18 @@ public final class Cluster implements AutoCloseable {
         return workers.size() - 1;
     }
 
+    /**
+     * Starts one more in-JVM worker whose settings override the cluster's (e.g. {@code PW_POOLS},
+     * {@code PW_CONCURRENCY}), waits until the overseer lists it, and returns its index.
+     */
+    public int addWorker(Map<String, String> settings) throws Exception {
+        WorkerSlot slot = new WorkerSlot();
+        slot.settings = Map.copyOf(settings);
+        workers.add(slot);
+        startWorker(workers.size() - 1);
+        return workers.size() - 1;
+    }
+
     /** Starts the worker at this index (again), under a new id, and waits until the overseer lists it. */
     public synchronized void startWorker(int index) throws Exception {
         WorkerSlot slot = workers.get(index);
@@ -266,7 +279,9 @@ public final class Cluster implements AutoCloseable {
         Exception last = null;
         for (int tries = 0; tries < 3 && slot.running == null; tries++) {
             slot.metricsPort = options.workerMetrics ? freePort() : 0;
-            WorkerConfig config = WorkerConfig.from(new Settings(workerEnv(slot.id, slot.metricsPort)));
+            Map<String, String> env = workerEnv(slot.id, slot.metricsPort);
+            env.putAll(slot.settings);
+            WorkerConfig config = WorkerConfig.from(new Settings(env));
             try {
                 slot.running = WorkerMain.start(config, WorkerMain.registry(config));
             } catch (IllegalStateException e) {
@@ -480,6 +495,24 @@ public final class Cluster implements AutoCloseable {
 
     public String taskKey(String jobId, String node) {
         return keys.task(new JobId(jobId), node);
+    }
+
+    /** Redis's clock in epoch microseconds: the clock of every {@code *_us} time the API reports. */
+    public long redisTimeMicros() {
+        List<String> t = redis().time();
+        return Long.parseLong(t.get(0)) * 1_000_000L + Long.parseLong(t.get(1));
+    }
+
+    /** Messages ready (not delivered) in a pool's queue. */
+    public long queueDepth(String pool) throws Exception {
+        try (Channel ch = rabbit().createChannel()) {
+            return ch.queueDeclarePassive(keys.poolQueue(pool)).getMessageCount();
+        }
+    }
+
+    /** A fresh RabbitMQ channel on the test's own connection (the caller closes it). */
+    public Channel rabbitChannel() throws Exception {
+        return rabbit().createChannel();
     }
 
     public int shardOf(String jobId) {

@@ -62,6 +62,32 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM: the worker's shutdown hook runs (graceful stop); returns its exit code, or fails if it outlives the wait. */
+    public int terminate(java.time.Duration wait) throws IOException, InterruptedException {
+        signal("TERM");
+        if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("worker process " + process.pid() + " still runs " + wait + " after SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    /** SIGSTOP: the process freezes (no heartbeat, no commit) as if cut off; {@link #resume()} undoes it. */
+    public void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #freeze()}. */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /** SIGKILL: no shutdown hook runs, nothing is committed, no connection is closed politely. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  * (cancel, lost lease) sends SIGTERM to the whole process tree, then SIGKILL after a grace period.
  */
 public final class ExecProcessor implements Processor {
-    public static final long KILL_GRACE_MS = 3000;
+    /** How long a stopped command may take to exit after SIGTERM; short enough that a cancel ends it within 2 s. */
+    public static final long KILL_GRACE_MS = 1000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ExecCommand command;
@@ -128,7 +129,7 @@ public final class ExecProcessor implements Processor {
                 tail = String.join("\n", lastErr);
             }
             String message = "command exited with code " + exit + (tail.isEmpty() ? "" : ": " + tail);
-            throw new TaskFailure("ExitCode" + exit, message, !command.permanentExitCodes().contains(exit));
+            throw new TaskFailure("ExitCode" + exit, message, command.retryable(exit));
         }
         Map<String, byte[]> outputs = new LinkedHashMap<>();
         for (String name : ctx.outputs()) {

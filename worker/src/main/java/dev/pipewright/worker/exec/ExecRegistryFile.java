@@ -27,11 +27,13 @@ import java.util.Set;
  *     workdir: .                                   # default: this file's directory
  *     env: {LANG: C.UTF-8}
  *     timeout: 10m
- *     permanentExitCodes: [2]                       # other non-zero codes are retryable
+ *     permanentExitCodes: [2]                       # these codes fail the task for good
+ *     retryableExitCodes: [75]                      # if given, only these codes are retryable
  * </pre>
  */
 public final class ExecRegistryFile {
-    private static final Set<String> FIELDS = Set.of("command", "workdir", "env", "timeout", "permanentExitCodes", "description");
+    private static final Set<String> FIELDS = Set.of("command", "workdir", "env", "timeout", "permanentExitCodes", "retryableExitCodes",
+            "description");
 
     private ExecRegistryFile() {
     }
@@ -94,17 +96,33 @@ public final class ExecRegistryFile {
                     throw new IllegalArgumentException(where + ".timeout: expected a duration such as 30s or 10m");
                 }
             }
-            Set<Integer> permanent = new HashSet<>();
-            if (body.hasNonNull("permanentExitCodes")) {
-                for (JsonNode c : body.get("permanentExitCodes")) {
-                    if (!c.isInt()) {
-                        throw new IllegalArgumentException(where + ".permanentExitCodes: expected whole numbers");
-                    }
-                    permanent.add(c.asInt());
+            Set<Integer> permanent = exitCodes(body, "permanentExitCodes", where);
+            Set<Integer> retryable = exitCodes(body, "retryableExitCodes", where);
+            for (Integer code : permanent) {
+                if (retryable.contains(code)) {
+                    throw new IllegalArgumentException(where + ": exit code " + code + " is both in permanentExitCodes and in retryableExitCodes");
                 }
             }
-            commands.add(new ExecCommand(e.getKey(), List.copyOf(argv), workdir, env, timeout, permanent));
+            commands.add(new ExecCommand(e.getKey(), List.copyOf(argv), workdir, env, timeout, permanent, retryable));
         }
         return commands;
+    }
+
+    private static Set<Integer> exitCodes(JsonNode body, String field, String where) {
+        Set<Integer> codes = new HashSet<>();
+        JsonNode list = body.get(field);
+        if (list == null || list.isNull()) {
+            return codes;
+        }
+        if (!list.isArray()) {
+            throw new IllegalArgumentException(where + "." + field + ": expected a list of exit codes such as [2, 64]");
+        }
+        for (JsonNode c : list) {
+            if (!c.isInt() || c.asInt() < 1 || c.asInt() > 255) {
+                throw new IllegalArgumentException(where + "." + field + ": expected whole numbers from 1 to 255, got " + c);
+            }
+            codes.add(c.asInt());
+        }
+        return codes;
     }
 }

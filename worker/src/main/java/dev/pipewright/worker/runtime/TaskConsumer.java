@@ -78,6 +78,8 @@ public final class TaskConsumer {
     private final AtomicLong controlSeq = new AtomicLong();
     private volatile boolean started;
     private volatile boolean stopping;
+    /** Set when the grace period is over: every attempt, including one that registers from now on, is handed back. */
+    private volatile boolean handingBack;
 
     /** The consumer of one of a pool's queues (one per priority), with its unsettled deliveries and running attempts. */
     private final class PoolConsumer {
@@ -378,8 +380,13 @@ public final class TaskConsumer {
             Pending next;
             try {
                 slots.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
                 next = waiting.poll(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
+                slots.release();
                 return;
             }
             if (next == null || stopping) {
@@ -425,6 +432,14 @@ public final class TaskConsumer {
             delivery.reject();
             return;
         }
+        if (stopping) {
+            nack(channel, deliveryTag); // not claimed yet: another worker takes it
+            return;
+        }
+        if (stopping) {
+            delivery.handBack(); // not claimed yet: another worker takes it
+            return;
+        }
         // the process nonce keeps attempt ids (fencing tokens) unique even when a worker id is reused
         String attemptId = config.workerId() + "-" + PROCESS_NONCE + "-" + attemptSeq.incrementAndGet();
         Claim claim;
@@ -467,6 +482,14 @@ public final class TaskConsumer {
         metrics.inFlight().incrementAndGet();
         Running r = new Running(attemptId, message, Thread.currentThread(), claimed.lease());
         running.put(attemptId, r);
+        if (handingBack) {
+            // claimed just as the grace period ended, after stop() looked at the running attempts
+            stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down");
+        }
+        if (handingBack) {
+            // claimed just as the grace period ended, after stop() looked at the running attempts
+            stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down");
+        }
         if (spec.timeoutMs() > 0) {
             r.timeout = timers.schedule(() -> stop(r, StopReason.TIMEOUT, "attempt exceeded its timeout (" + spec.timeoutMs() + " ms)"),
                     spec.timeoutMs(), TimeUnit.MILLISECONDS);
@@ -587,9 +610,25 @@ public final class TaskConsumer {
         }
     }
 
+    /** Messages being handled: from delivery through claim, run and commit. */
+    private int active() {
+        return config.concurrency() - slots.availablePermits();
+    }
+
+    /** Messages being handled: from delivery through claim, run and commit. */
+    private int active() {
+        return config.concurrency() - slots.availablePermits();
+    }
+
     /**
      * Stops taking messages, waits up to {@code grace} for running attempts to finish, then hands
-     * the rest back (they are dispatched again at once, not counted as lost).
+     * the rest back (they are dispatched again at once, not counted as lost). A message that was
+     * delivered but not yet claimed goes back to the queue. Waits for every message being handled,
+     * not only for registered attempts: one between its claim and its start would otherwise be
+     * abandoned to its lease. A message that was
+     * delivered but not yet claimed goes back to the queue. Waits for every message being handled,
+     * not only for registered attempts: one between its claim and its start would otherwise be
+     * abandoned to its lease.
      */
     public void stop(Duration grace) throws InterruptedException {
         stopping = true;
@@ -603,14 +642,15 @@ public final class TaskConsumer {
             p.delivery.handBack(); // received, never started: back to its queue
         }
         long deadline = System.nanoTime() + grace.toNanos();
-        while (!running.isEmpty() && System.nanoTime() < deadline) {
+        while (active() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        if (!running.isEmpty()) {
+        if (active() > 0) {
+            handingBack = true;
             LOG.warn("{} attempts still running after {}; handing them back", running.size(), grace);
             running.values().forEach(r -> stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down"));
             long handBackDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!running.isEmpty() && System.nanoTime() < handBackDeadline) {
+            while (active() > 0 && System.nanoTime() < handBackDeadline) {
                 Thread.sleep(50);
             }
         }

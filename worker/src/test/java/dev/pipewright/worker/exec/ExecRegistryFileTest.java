@@ -146,6 +146,33 @@ class ExecRegistryFileTest {
     }
 
     @Test
+    void exitCodesMapToRetryableOrFinalFailures(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("processors.yaml"), """
+                processors:
+                  any: {command: [a]}
+                  deny: {command: [a], permanentExitCodes: [2]}
+                  allow: {command: [a], retryableExitCodes: [75], permanentExitCodes: [2]}
+                """);
+        Map<String, ExecCommand> commands = ExecRegistryFile.read(dir.resolve("processors.yaml")).stream()
+                .collect(Collectors.toMap(ExecCommand::name, c -> c));
+        assertTrue(commands.get("any").retryable(1) && commands.get("any").retryable(2), "by default every exit code is retryable");
+        assertFalse(commands.get("deny").retryable(2));
+        assertTrue(commands.get("deny").retryable(75));
+        assertEquals(Set.of(75), commands.get("allow").retryableExitCodes());
+        assertTrue(commands.get("allow").retryable(75));
+        assertFalse(commands.get("allow").retryable(1), "with retryableExitCodes, unlisted codes are final");
+        assertFalse(commands.get("allow").retryable(2));
+    }
+
+    @Test
+    void refusesContradictoryOrOutOfRangeExitCodes(@TempDir Path dir) throws IOException {
+        String both = refused(dir, "processors:\n  p:\n    command: [a]\n    permanentExitCodes: [2]\n    retryableExitCodes: [2, 75]\n");
+        assertTrue(both.contains("processors.p") && both.contains("exit code 2"), both);
+        assertTrue(refused(dir, "processors:\n  p:\n    command: [a]\n    retryableExitCodes: [256]\n").contains("retryableExitCodes"));
+        assertTrue(refused(dir, "processors:\n  p:\n    command: [a]\n    retryableExitCodes: 75\n").contains("retryableExitCodes"));
+    }
+
+    @Test
     void refusesAMissingCommand(@TempDir Path dir) throws IOException {
         String message = refused(dir, """
                 processors:

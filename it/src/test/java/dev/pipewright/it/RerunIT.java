@@ -1,0 +1,160 @@
+package dev.pipewright.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.it.support.Cluster;
+import dev.pipewright.it.support.Metrics;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Acceptance (issue 3, point 4): re-running a failed job, through {@code POST /jobs/{id}/retry}
+ * and through {@code pipewright retry}, starts a new job that reuses the consumables of the tasks
+ * that succeeded (their processors do not run again) and runs the failed and skipped ones.
+ */
+class RerunIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final String PIPELINE = """
+            name: rerun
+            dataNodes: {seed: {}, x: {}, y: {}, z: {}, w: {}}
+            processNodes:
+              a: {input: [seed], output: [x], processor: identity}
+              b: {input: [x], output: [y], processor: flaky}
+              c: {input: [y], output: [z], processor: identity}
+              side: {input: [seed], output: [w], processor: concat}
+            """;
+
+    static Cluster cluster;
+    static Path flag;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path dir = Files.createTempDirectory("pw-rerun-it-");
+        flag = dir.resolve("fixed");
+        Path processors = dir.resolve("processors.yaml");
+        // fails for good until the test creates the flag file: the "bug" a re-run comes after
+        Files.writeString(processors, """
+                processors:
+                  flaky:
+                    command: [sh, -c, 'if [ -f "$FLAG" ]; then tr a-z A-Z < "$PW_INPUT_DIR/x" > "$PW_OUTPUT_DIR/y"; else echo "not fixed yet" >&2; exit 3; fi']
+                    env: {FLAG: "%s"}
+                    permanentExitCodes: [3]
+                """.formatted(flag));
+        cluster = Cluster.builder().workers(1).concurrency(4).workerMetrics(true).processorsFile(processors).start();
+        cluster.postPipeline(PIPELINE);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static double started(String processor) {
+        return Metrics.value(cluster.workerMetrics(0), "pipewright_tasks_started_total", Map.of("processor", processor));
+    }
+
+    private record Counts(double identity, double concat, double flaky) {
+        static Counts now() {
+            return new Counts(started("identity"), started("concat"), started("flaky"));
+        }
+    }
+
+    private static String failedJob() {
+        String job = cluster.submit("rerun", """
+                {"inputs": {"seed": "payload"}}""");
+        JsonNode view = cluster.awaitJob(job, TIMEOUT);
+        assertEquals("FAILED", view.path("status").asText(), view::toPrettyString);
+        assertEquals("SUCCESS", Cluster.task(view, "a").path("status").asText());
+        assertEquals("SUCCESS", Cluster.task(view, "side").path("status").asText());
+        assertEquals("FAILED", Cluster.task(view, "b").path("status").asText());
+        assertEquals("SKIPPED", Cluster.task(view, "c").path("status").asText());
+        return job;
+    }
+
+    /** The re-run succeeded, reused a and side from {@code old}, and ran b and c once each. */
+    private static void assertReran(String old, String rerun, Counts before) {
+        assertNotEquals(old, rerun);
+        JsonNode view = cluster.awaitJob(rerun, TIMEOUT);
+        assertEquals("SUCCESS", view.path("status").asText(), view::toPrettyString);
+        for (String reused : new String[] {"a", "side"}) {
+            JsonNode t = Cluster.task(view, reused);
+            assertEquals("SUCCESS", t.path("status").asText());
+            assertEquals(0, t.path("attempts").asInt(), reused + " was reused, not run: " + t);
+            assertEquals(old, cluster.redis().hget(cluster.taskKey(rerun, reused), "reused"));
+        }
+        for (String ran : new String[] {"b", "c"}) {
+            JsonNode t = Cluster.task(view, ran);
+            assertEquals("SUCCESS", t.path("status").asText());
+            assertEquals(1, t.path("attempts").asInt(), t::toString);
+        }
+        Counts after = Counts.now();
+        assertEquals(before.identity() + 1, after.identity(), "identity ran for c only, not again for a");
+        assertEquals(before.concat(), after.concat(), "side's processor did not run again");
+        assertEquals(before.flaky() + 1, after.flaky());
+        assertEquals("payload", cluster.consumableText(rerun, "x"), "a's consumable was carried over");
+        assertEquals("payload", cluster.consumableText(rerun, "w"), "side's consumable was carried over");
+        assertEquals("PAYLOAD", cluster.consumableText(rerun, "z"));
+        assertEquals(4, view.path("counts").path("succeeded").asInt(), "four tasks succeeded: " + view.path("counts"));
+    }
+
+    @Test
+    void reRunsFromFailureThroughTheApiAndTheCli() throws Exception {
+        Files.deleteIfExists(flag);
+        String first = failedJob();
+        String second = failedJob();
+        Files.writeString(flag, "fixed");
+
+        Counts before = Counts.now();
+        Cluster.Response r = cluster.post("/api/v1/jobs/" + first + "/retry", "{}", "application/json");
+        assertEquals(202, r.status(), r::toString);
+        assertEquals(first, r.json().path("retry_of").asText());
+        String rerun = r.json().path("id").asText();
+        assertReran(first, rerun, before);
+
+        before = Counts.now();
+        CancelIT.Cli cli = CancelIT.Cli.run("retry", "--url", cluster.baseUri().toString(), second);
+        assertEquals(0, cli.exitCode(), cli::toString);
+        String cliRerun = cli.out().trim();
+        assertTrue(cliRerun.matches("[a-z0-9]{8,40}"), "prints the new job id: " + cli);
+        assertReran(second, cliRerun, before);
+
+        // re-running a job that succeeded reuses everything and runs nothing
+        before = Counts.now();
+        String all = cluster.post("/api/v1/jobs/" + rerun + "/retry", "{}", "application/json").json().path("id").asText();
+        JsonNode view = cluster.awaitJob(all, TIMEOUT);
+        assertEquals("SUCCESS", view.path("status").asText(), view::toPrettyString);
+        assertEquals(before, Counts.now(), "no processor ran");
+        assertEquals("PAYLOAD", cluster.consumableText(all, "z"));
+    }
+
+    @Test
+    void onlyAnEndedJobCanBeReRun() {
+        cluster.postPipeline("""
+                name: rerun-busy
+                dataNodes: {seed: {}, x: {}}
+                processNodes:
+                  nap: {input: [seed], output: [x], processor: sleep, config: {ms: 60000}}
+                """);
+        String job = cluster.submit("rerun-busy", """
+                {"inputs": {"seed": "s"}}""");
+        cluster.awaitTask(job, "nap", "RUNNING", TIMEOUT);
+        Cluster.Response r = cluster.post("/api/v1/jobs/" + job + "/retry", "{}", "application/json");
+        assertEquals(409, r.status(), r::toString);
+        CancelIT.Cli cli = CancelIT.Cli.run("retry", "--url", cluster.baseUri().toString(), job);
+        assertEquals(1, cli.exitCode(), cli::toString);
+        assertEquals(404, cluster.post("/api/v1/jobs/0000000000000zz/retry", "{}", "application/json").status());
+        assertEquals(202, cluster.post("/api/v1/jobs/" + job + "/cancel", "{}", "application/json").status());
+        assertEquals("CANCELLED", cluster.awaitJob(job, TIMEOUT).path("status").asText());
+    }
+}
