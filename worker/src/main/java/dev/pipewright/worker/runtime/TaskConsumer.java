@@ -433,10 +433,6 @@ public final class TaskConsumer {
             return;
         }
         if (stopping) {
-            nack(channel, deliveryTag); // not claimed yet: another worker takes it
-            return;
-        }
-        if (stopping) {
             delivery.handBack(); // not claimed yet: another worker takes it
             return;
         }
@@ -482,10 +478,6 @@ public final class TaskConsumer {
         metrics.inFlight().incrementAndGet();
         Running r = new Running(attemptId, message, Thread.currentThread(), claimed.lease());
         running.put(attemptId, r);
-        if (handingBack) {
-            // claimed just as the grace period ended, after stop() looked at the running attempts
-            stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down");
-        }
         if (handingBack) {
             // claimed just as the grace period ended, after stop() looked at the running attempts
             stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down");
@@ -608,11 +600,6 @@ public final class TaskConsumer {
         } catch (Exception e) {
             LOG.debug("reject failed: {}", e.toString());
         }
-    }
-
-    /** Messages being handled: from delivery through claim, run and commit. */
-    private int active() {
-        return config.concurrency() - slots.availablePermits();
     }
 
     /** Messages being handled: from delivery through claim, run and commit. */
