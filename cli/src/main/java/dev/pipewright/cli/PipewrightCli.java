@@ -12,9 +12,9 @@ import java.util.concurrent.Callable;
 @Command(name = "pipewright", mixinStandardHelpOptions = true, version = "pipewright 0.1.0",
         description = "Validate and run Pipewright pipelines, inspect jobs, benchmark a running system.",
         subcommands = {ValidateCommand.class, RunCommand.class, StatusCommand.class, CancelCommand.class, RetryCommand.class,
-                BenchCommand.class,
+                BenchCommand.class, TokenCommand.class,
                 CommandLine.HelpCommand.class},
-        footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (sent as a bearer token).",
+        footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (the API token, sent as a bearer token; --token overrides).",
                 "Exit codes: 0 ok, 1 failure or invalid input, 2 usage error or server unreachable."})
 public final class PipewrightCli implements Callable<Integer> {
     @Spec

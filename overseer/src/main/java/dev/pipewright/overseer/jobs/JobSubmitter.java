@@ -57,6 +57,11 @@ public final class JobSubmitter {
     }
 
     public JobId submit(StoredPipeline stored, SubmitRequest request, JobId id) throws Exception {
+        return submit(stored, request, id, null);
+    }
+
+    /** Like {@link #submit(StoredPipeline, SubmitRequest, JobId)}, recording who submitted it ({@code owner}; null: nobody). */
+    public JobId submit(StoredPipeline stored, SubmitRequest request, JobId id, String owner) throws Exception {
         Pipeline pipeline = stored.pipeline();
         PipelineGraph graph = stored.graph();
         List<Problem> problems = new ArrayList<>();
@@ -203,6 +208,9 @@ public final class JobSubmitter {
         job.put("deadline", pipeline.deadline() == null ? 0 : pipeline.deadline().toMillis());
         if (request.reuseFrom() != null) {
             job.put("retryOf", request.reuseFrom());
+        }
+        if (owner != null) {
+            job.put("owner", owner);
         }
 
         int shard = id.shard(keys.shards());
