@@ -392,6 +392,19 @@ class AuthIT {
     }
 
     @Test
+    void authOffLetsEveryRequestInAsAnAnonymousAdmin() throws Exception {
+        try (Cluster open = Cluster.builder().workers(0).namespacePrefix("it-noauth").overseerSetting("PW_AUTH", "off").start()) {
+            Cluster.Response tokens = open.sendRaw(HttpRequest.newBuilder(open.baseUri().resolve("/api/v1/tokens")).timeout(WAIT).build());
+            assertEquals(200, tokens.status(), tokens::toString);
+            Cluster.Response posted = open.sendRaw(HttpRequest.newBuilder(open.baseUri().resolve("/api/v1/pipelines?name=open"))
+                    .header("Content-Type", JSON).timeout(WAIT)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"dataNodes\": {\"a\": null, \"b\": null}, \"processNodes\":"
+                            + " {\"p\": {\"input\": \"a\", \"output\": \"b\", \"processor\": \"identity\"}}}")).build());
+            assertEquals(201, posted.status(), posted::toString);
+        }
+    }
+
+    @Test
     void aTokenPastItsRateGets429WithRetryAfterAndChangesNothing() throws Exception {
         try (Cluster limited = Cluster.builder().workers(0).namespacePrefix("it-rate")
                 .overseerSetting("PW_RATE_LIMIT", "1").overseerSetting("PW_RATE_BURST", "3").start()) {

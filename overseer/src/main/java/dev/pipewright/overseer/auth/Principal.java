@@ -18,10 +18,17 @@ public record Principal(String owner, Role role, String tokenId) {
         }
     }
 
-    /** The principal the auth handler put on this request; {@link #ANONYMOUS} on routes that need none. */
+    /**
+     * The principal the auth handler put on this request. Fails closed: a route that needs none
+     * (a probe) has none, and asking for it there is a bug, not an anonymous admin.
+     */
     public static Principal of(RoutingContext ctx) {
         Principal p = ctx.get(KEY);
-        return p == null ? ANONYMOUS : p;
+        if (p == null) {
+            throw new IllegalStateException("no principal on " + ctx.request().method() + " " + ctx.normalizedPath()
+                    + ": the route is public or the auth handler did not run");
+        }
+        return p;
     }
 
     public boolean isAdmin() {
