@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * A thin client for the overseer's HTTP API (docs/api.md). Every call answers a {@link Response}
  * whatever its status; a server that cannot be reached becomes a {@link CliException} with exit
- * code 2.
+ * code 2. A 429 (the token's rate limit) is retried after the server's {@code Retry-After}, for up
+ * to a minute per request, so long polls and the benchmark's checks slow down instead of failing.
  */
 public final class ApiClient {
     public static final String DEFAULT_URL = "http://127.0.0.1:8080";
@@ -117,6 +118,10 @@ public final class ApiClient {
         return send(request(path).GET().build());
     }
 
+    public Response delete(String path) {
+        return send(request(path).DELETE().build());
+    }
+
     public Response post(String path, String contentType, byte[] body) {
         return send(request(path).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
@@ -139,10 +144,6 @@ public final class ApiClient {
         }
     }
 
-    public Response delete(String path) {
-        return send(request(path).DELETE().build());
-    }
-
     /** GET that must answer 2xx with JSON; otherwise a one-line failure naming what was asked. */
     public JsonNode getJson(String path, String what) {
         Response r = get(path);
@@ -161,10 +162,39 @@ public final class ApiClient {
         return b;
     }
 
+    static final Duration RATE_LIMIT_PATIENCE = Duration.ofMinutes(1);
+
     private Response send(HttpRequest request) {
+        long deadline = System.nanoTime() + RATE_LIMIT_PATIENCE.toNanos();
+        while (true) {
+            HttpResponse<byte[]> r = sendOnce(request);
+            long waitMs = retryAfterMs(r);
+            if (r.statusCode() != 429 || System.nanoTime() + waitMs * 1_000_000 > deadline) {
+                return new Response(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse(""));
+            }
+            try {
+                Thread.sleep(waitMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw CliException.failure("interrupted");
+            }
+        }
+    }
+
+    /** The 429 answer's Retry-After (seconds) in ms, at least 100 ms, at most 10 s. */
+    private static long retryAfterMs(HttpResponse<?> r) {
+        long s = 1;
         try {
-            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            return new Response(r.statusCode(), r.body(), r.headers().firstValue("Content-Type").orElse(""));
+            s = Long.parseLong(r.headers().firstValue("Retry-After").orElse("1").trim());
+        } catch (NumberFormatException ignored) {
+            // an HTTP date or junk: wait a second
+        }
+        return Math.max(100, Math.min(10_000, s * 1000));
+    }
+
+    private HttpResponse<byte[]> sendOnce(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpConnectTimeoutException e) {
             throw unreachable("connection timed out");
         } catch (ConnectException e) {

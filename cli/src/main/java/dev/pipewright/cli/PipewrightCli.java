@@ -13,9 +13,9 @@ import java.util.concurrent.Callable;
         description = "Validate, plan, draw and run Pipewright pipelines, inspect jobs, operate queues, pools, limits and dead letters, benchmark a running system.",
         subcommands = {ValidateCommand.class, PlanCommand.class, GraphCommand.class, RunCommand.class, StatusCommand.class, CancelCommand.class,
                 RetryCommand.class, BenchCommand.class, QueuesCommand.class, WorkersCommand.class, PoolCommand.class, DlqCommand.class,
-                LimitsCommand.class,
+                LimitsCommand.class, TokenCommand.class,
                 CommandLine.HelpCommand.class},
-        footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (sent as a bearer token).",
+        footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (the API token, sent as a bearer token; --token overrides).",
                 "Exit codes: 0 ok, 1 failure or invalid input, 2 usage error or server unreachable."})
 public final class PipewrightCli implements Callable<Integer> {
     @Spec

@@ -101,7 +101,7 @@ public final class PoolCommand implements Callable<Integer> {
         public Integer call() {
             long seconds = AdminOutput.seconds(timeout);
             PrintWriter out = spec.commandLine().getOut();
-            ApiClient client = new ApiClient(server.url(), System.getenv("PW_TOKEN"), Duration.ofSeconds(seconds + 60));
+            ApiClient client = new ApiClient(server.url(), server.token(), Duration.ofSeconds(seconds + 60));
             JsonNode r = AdminOutput.post(client, "/api/v1/admin/pools/" + ApiClient.encode(pool) + "/drain?timeout=" + seconds,
                     Map.of(), "cannot drain pool " + pool);
             boolean drained = r.path("drained").asBoolean();

@@ -22,6 +22,7 @@ final class CodeFacts {
     static final String HTTP_API = "overseer/src/main/java/dev/pipewright/overseer/api/HttpApi.java";
     static final String WORKER_MAIN = "worker/src/main/java/dev/pipewright/worker/WorkerMain.java";
     static final String KEYS = "protocol/src/main/java/dev/pipewright/protocol/keys/Keys.java";
+    static final String AUTH_CONFIG = "overseer/src/main/java/dev/pipewright/overseer/auth/AuthConfig.java";
 
     /** Modules whose code reads PW_* settings. */
     static final String[] CODE_MODULES = {"protocol", "infra", "overseer", "worker", "cli"};
@@ -62,6 +63,16 @@ final class CodeFacts {
         String src = Repo.read(WORKER_CONFIG);
         require(src, "\"PW_SHUTDOWN_GRACE\", DEFAULT_SHUTDOWN_GRACE", WORKER_CONFIG);
         return Duration.ofSeconds(Long.parseLong(group(src, "DEFAULT_SHUTDOWN_GRACE\\s*=\\s*Duration\\.ofSeconds\\((\\d+)\\)", WORKER_CONFIG)));
+    }
+
+    /** Whether the overseer serves /metrics without a token unless PW_METRICS_PUBLIC says otherwise. */
+    static boolean metricsPublicByDefault() {
+        return Boolean.parseBoolean(group(Repo.read(AUTH_CONFIG), "flag\\(s, \"PW_METRICS_PUBLIC\", (true|false),", AUTH_CONFIG));
+    }
+
+    /** Whether the overseer's API needs tokens unless PW_AUTH says otherwise. */
+    static boolean authOnByDefault() {
+        return Boolean.parseBoolean(group(Repo.read(AUTH_CONFIG), "flag\\(s, \"PW_AUTH\", (true|false),", AUTH_CONFIG));
     }
 
     static String defaultNamespace() {

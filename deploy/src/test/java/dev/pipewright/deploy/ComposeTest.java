@@ -140,6 +140,32 @@ class ComposeTest {
     }
 
     @Test
+    void theApiNeedsTokensAndTheAdminTokenComesFromTheEnvironment() {
+        Map<String, String> overseer = env(service("overseer"));
+        assertTrue(CodeFacts.authOnByDefault(), "AuthConfig: PW_AUTH defaults to on");
+        assertEquals("on", overseer.getOrDefault("PW_AUTH", "on"), "docker-compose.yml must not switch authentication off");
+        String admin = overseer.get("PW_ADMIN_TOKEN");
+        assertNotNull(admin, "the overseer needs PW_ADMIN_TOKEN: without it nobody can make the first token");
+        assertTrue(admin.matches("\\$\\{PW_ADMIN_TOKEN:\\?.+}"), "PW_ADMIN_TOKEN must come from the environment, required: " + admin);
+        assertTrue(env(service("cli")).getOrDefault("PW_TOKEN", "").startsWith("${PW_TOKEN"), "the cli service passes PW_TOKEN through");
+    }
+
+    @Test
+    void prometheusCanScrapeTheOverseerWithoutATokenOrHasOne() {
+        boolean open = Boolean.parseBoolean(env(service("overseer")).getOrDefault("PW_METRICS_PUBLIC",
+                Boolean.toString(CodeFacts.metricsPublicByDefault())));
+        JsonNode job = null;
+        for (JsonNode j : Repo.yaml("deploy/prometheus/prometheus.yml").path("scrape_configs")) {
+            if ("overseer".equals(Repo.text(j.get("job_name")))) {
+                job = j;
+            }
+        }
+        assertNotNull(job, "scrape job overseer");
+        assertTrue(open || job.has("authorization"),
+                "PW_METRICS_PUBLIC is false, so the overseer scrape job needs an authorization (a read token)");
+    }
+
+    @Test
     void namespaceAndShardsAreTheSameForEveryProcess() {
         Map<String, String> seen = new LinkedHashMap<>();
         for (String name : List.of("overseer", "worker")) {

@@ -307,6 +307,26 @@ class KubernetesTest {
     }
 
     @Test
+    void theOverseerNeedsTokensWithItsAdminTokenFromASecretAndKeepsMetricsOpenForScraping() {
+        JsonNode c = container("pipewright-overseer");
+        JsonNode admin = null;
+        for (JsonNode e : c.path("env")) {
+            if ("PW_ADMIN_TOKEN".equals(e.path("name").asText())) {
+                admin = e;
+            }
+        }
+        assertNotNull(admin, "the overseer needs PW_ADMIN_TOKEN");
+        assertFalse(admin.has("value"), "PW_ADMIN_TOKEN must come from a Secret, not a literal value");
+        assertFalse(admin.path("valueFrom").path("secretKeyRef").isMissingNode(), "PW_ADMIN_TOKEN from a secretKeyRef");
+        Map<String, String> env = env(c);
+        assertTrue(CodeFacts.authOnByDefault());
+        assertEquals("on", env.getOrDefault("PW_AUTH", "on"), "the manifests must not switch authentication off");
+        // the pod annotations and the PodMonitor scrape without credentials
+        assertTrue(Boolean.parseBoolean(env.getOrDefault("PW_METRICS_PUBLIC", Boolean.toString(CodeFacts.metricsPublicByDefault()))),
+                "the scrape configuration sends no token, so /metrics must stay public");
+    }
+
+    @Test
     void disruptionBudgetsCoverTheOverseerAndTheWorkers() {
         List<JsonNode> pdbs = ofKind("PodDisruptionBudget");
         for (String deployment : List.of("pipewright-overseer", "pipewright-worker-default")) {

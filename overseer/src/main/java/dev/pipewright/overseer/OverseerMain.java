@@ -15,6 +15,9 @@ import dev.pipewright.overseer.admin.PoolAdmin;
 import dev.pipewright.overseer.admin.QueueInspector;
 import dev.pipewright.overseer.admin.Workers;
 import dev.pipewright.overseer.api.HttpApi;
+import dev.pipewright.overseer.auth.AuthHandler;
+import dev.pipewright.overseer.auth.TokenApi;
+import dev.pipewright.overseer.auth.Tokens;
 import dev.pipewright.overseer.config.OverseerConfig;
 import dev.pipewright.overseer.datastore.FileDataStore;
 import dev.pipewright.overseer.deadletter.DeadLetterConsumer;
@@ -169,6 +172,13 @@ public final class OverseerMain {
         OverseerProbes probes = new OverseerProbes(keys, shared.async(), rabbit, queueInspector, metrics, Duration.ofSeconds(5));
         stoppers.add(probes::stop);
         loops.add(Thread.ofVirtual().name("probes").start(probes));
+        Tokens tokens = new Tokens(keys, shared.async(), config.auth().adminDigest());
+        AuthHandler auth = new AuthHandler(config.auth(), tokens, HttpApi::refuse);
+        if (!config.auth().enabled()) {
+            LOG.warn("PW_AUTH=off: every API request counts as an anonymous admin; use this for local experiments only");
+        } else if (!tokens.hasEnvAdmin() && tokens.count() == 0) {
+            LOG.warn("no API token exists yet: set PW_ADMIN_TOKEN to a random secret, then make tokens with 'pipewright token create'");
+        }
         HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, workers, admin,
                 new Limits(keys, shared.async(), scripts, publishers), meters, metrics, () -> {
             try {
@@ -176,7 +186,7 @@ public final class OverseerMain {
             } catch (Exception e) {
                 return false;
             }
-        }, config.maxBodyBytes());
+        }, config.maxBodyBytes(), auth, new TokenApi(tokens, auth::revoked));
         HttpServer server;
         try {
             server = vertx.createHttpServer().requestHandler(api.router(vertx))
@@ -185,8 +195,8 @@ public final class OverseerMain {
             vertx.close();
             throw new IllegalStateException("cannot listen on " + config.httpHost() + ":" + config.httpPort() + " (PW_HTTP_PORT): " + e.getMessage(), e);
         }
-        LOG.info("overseer {} listening on {}:{}, {} shards, namespace '{}', data dir {}", config.instanceId(), config.httpHost(),
-                server.actualPort(), keys.shards(), keys.namespace(), dataStore.root());
+        LOG.info("overseer {} listening on {}:{}, {} shards, namespace '{}', data dir {}, {}", config.instanceId(), config.httpHost(),
+                server.actualPort(), keys.shards(), keys.namespace(), dataStore.root(), config.auth());
 
         int port = server.actualPort();
         return new Running() {

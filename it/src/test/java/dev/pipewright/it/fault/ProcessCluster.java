@@ -170,6 +170,8 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         env.put("PW_SWEEP_INTERVAL", "250ms");
         env.put("PW_WORKER_TTL", "5s");
         env.put("PW_OUTBOX_GRACE", "3s");
+        env.put("PW_ADMIN_TOKEN", ADMIN_TOKEN);
+        env.put("PW_RATE_LIMIT", "0");
         overseerStarts++;
         overseer = JarProcess.overseer(env, logDir.resolve("overseer.log"));
         awaitReady(Duration.ofSeconds(90));
@@ -274,7 +276,11 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    /** The admin token the overseer process accepts (PW_ADMIN_TOKEN); every request of this class sends it. */
+    static final String ADMIN_TOKEN = "pw_it-fault-admin-" + java.util.UUID.randomUUID();
+
     private HttpResponse<String> send(HttpRequest.Builder request) {
+        request.header("Authorization", "Bearer " + ADMIN_TOKEN);
         try {
             return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {

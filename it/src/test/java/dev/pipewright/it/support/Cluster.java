@@ -67,6 +67,8 @@ public final class Cluster implements AutoCloseable {
     private StatefulRedisConnection<String, String> redisConnection;
     private Connection rabbit;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The overseer's PW_ADMIN_TOKEN: {@link #send} adds it to every request that names no token of its own. */
+    private final String adminToken = "pw_it-admin-" + java.util.UUID.randomUUID();
 
     /** One in-JVM worker; a restart gives it a new id (attempt ids derive from worker ids). */
     private static final class WorkerSlot {
@@ -160,6 +162,9 @@ public final class Cluster implements AutoCloseable {
             env.put("PW_HTTP_PORT", Integer.toString(freePort()));
             env.put("PW_DATA_DIR", dataDir.toString());
             env.put("PW_INSTANCE_ID", "ov-" + namespace);
+            env.put("PW_ADMIN_TOKEN", adminToken);
+            // tests poll fast with one token; AuthIT sets a limit of its own
+            env.put("PW_RATE_LIMIT", "0");
             env.putAll(options.overseerEnv);
             try {
                 overseer = OverseerMain.start(OverseerConfig.from(new Settings(env)));
@@ -228,6 +233,11 @@ public final class Cluster implements AutoCloseable {
 
     public URI baseUri() {
         return base;
+    }
+
+    /** The admin token the overseer accepts (PW_ADMIN_TOKEN). */
+    public String adminToken() {
+        return adminToken;
     }
 
     /** Marks a pool whose queue this test made, so that {@link #close()} deletes it. */
@@ -372,9 +382,19 @@ public final class Cluster implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
+    /** Sends the request with the admin token, unless it carries an Authorization header of its own. */
     public Response send(HttpRequest.Builder request) {
+        HttpRequest built = request.timeout(HTTP_TIMEOUT).build();
+        if (built.headers().firstValue("Authorization").isEmpty()) {
+            built = HttpRequest.newBuilder(built, (name, value) -> true).header("Authorization", "Bearer " + adminToken).build();
+        }
+        return sendRaw(built);
+    }
+
+    /** Sends the request exactly as built: without a token unless it names one. */
+    public Response sendRaw(HttpRequest request) {
         try {
-            HttpResponse<byte[]> r = http.send(request.timeout(HTTP_TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             return new Response(r.statusCode(), r.headers(), r.body());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.overseer.admin.AdminApi;
 import dev.pipewright.overseer.limits.Limits;
+import dev.pipewright.overseer.auth.AuthHandler;
+import dev.pipewright.overseer.auth.Principal;
+import dev.pipewright.overseer.auth.TokenApi;
 import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
@@ -48,6 +51,11 @@ import java.util.function.BooleanSupplier;
  * virtual thread (Redis and the data store may block); every failure becomes the JSON error shape
  * {@code {"error": {"code", "message", "problems": [{"path", "message"}]}}}, 4xx logged at WARN,
  * 5xx at ERROR, never a stack trace to the client.
+ *
+ * <p>Every request passes, in order: the {@code Content-Length} cap (413), authentication and
+ * authorization ({@link AuthHandler}: 401, 403, 429), then the body is read under the cap (413).
+ * Jobs are visible to their owner and to admins only; anyone else gets the same 404 as for a job
+ * that does not exist.
  */
 public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -67,11 +75,14 @@ public final class HttpApi {
     private final OverseerMetrics metrics;
     private final BooleanSupplier ready;
     private final int maxBodyBytes;
+    private final AuthHandler auth;
+    private final TokenApi tokens;
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
 
     public HttpApi(PipelineParser parser, PipelineStore pipelines, JobSubmitter submitter, JobReader jobs, JobControl control,
                    WorkerDirectory workers, AdminApi admin, Limits limits,
-                   PrometheusMeterRegistry meters, OverseerMetrics metrics, BooleanSupplier ready, int maxBodyBytes) {
+                   PrometheusMeterRegistry meters, OverseerMetrics metrics, BooleanSupplier ready, int maxBodyBytes,
+                   AuthHandler auth, TokenApi tokens) {
         this.parser = parser;
         this.pipelines = pipelines;
         this.submitter = submitter;
@@ -85,6 +96,8 @@ public final class HttpApi {
         this.metrics = metrics;
         this.ready = ready;
         this.maxBodyBytes = maxBodyBytes;
+        this.auth = auth;
+        this.tokens = tokens;
     }
 
     private interface Handler {
@@ -93,6 +106,8 @@ public final class HttpApi {
 
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
+        router.route().handler(this::checkLength);
+        router.route().handler(auth);
         router.route().handler(this::readBody);
         router.get("/health").handler(ctx -> json(ctx, 200, Map.of("status", "UP", "pid", ProcessHandle.current().pid())));
         router.get("/ready").handler(on(this::ready));
@@ -113,7 +128,7 @@ public final class HttpApi {
         router.get("/api/v1/jobs/:id/logs").handler(on(this::logs));
         router.get("/api/v1/jobs/:id/graph").handler(on(this::jobGraph));
         router.get("/api/v1/workers").handler(on(this::listWorkers));
-        // operator endpoints (will need the admin role once the API has authentication)
+        // operator endpoints (admin, AccessPolicy)
         router.get("/api/v1/admin/queues").handler(on(ctx -> json(ctx, 200, admin.queues(ctx))));
         router.get("/api/v1/admin/workers").handler(on(ctx -> json(ctx, 200, admin.workers(ctx))));
         router.get("/api/v1/admin/pools").handler(on(ctx -> json(ctx, 200, admin.pools(ctx))));
@@ -129,6 +144,10 @@ public final class HttpApi {
                 limits.set(ctx.pathParam("kind"), ctx.pathParam("name"), jsonBody(ctx)))));
         router.delete("/api/v1/admin/limits/:kind/:name").handler(on(ctx -> json(ctx, 200,
                 limits.remove(ctx.pathParam("kind"), ctx.pathParam("name")))));
+        // token management (admin, AccessPolicy)
+        router.post("/api/v1/tokens").handler(on(ctx -> json(ctx, 201, tokens.create(jsonBody(ctx), Principal.of(ctx)))));
+        router.get("/api/v1/tokens").handler(on(ctx -> json(ctx, 200, tokens.list())));
+        router.delete("/api/v1/tokens/:id").handler(on(ctx -> json(ctx, 200, tokens.revoke(ctx.pathParam("id")))));
         router.route().last().handler(ctx -> error(ctx, new ApiException(404, "not_found",
                 "no such endpoint: " + ctx.request().method() + " " + ctx.request().path(), List.of())));
         router.route().failureHandler(ctx -> {
@@ -164,10 +183,9 @@ public final class HttpApi {
 
     private static final String BODY = "pw.body";
 
-    /** Buffers the body up to the cap; a larger one is refused with 413 before it is all read. */
-    private void readBody(RoutingContext ctx) {
-        HttpServerRequest req = ctx.request();
-        String length = req.getHeader("Content-Length");
+    /** A declared body over the cap is refused with 413 before anything else, token or not. */
+    private void checkLength(RoutingContext ctx) {
+        String length = ctx.request().getHeader("Content-Length");
         if (length != null) {
             try {
                 if (Long.parseLong(length.trim()) > maxBodyBytes) {
@@ -175,9 +193,34 @@ public final class HttpApi {
                     return;
                 }
             } catch (NumberFormatException e) {
-                error(ctx, ApiException.badRequest("bad Content-Length header", "Content-Length"));
+                refuse(ctx, ApiException.badRequest("bad Content-Length header", "Content-Length"));
                 return;
             }
+        }
+        ctx.next();
+    }
+
+    /**
+     * An error answer sent before the request body was read (a refused token, a bad header): on
+     * HTTP/1 the unread body would be taken for the next request, so the connection closes.
+     */
+    public static void refuse(RoutingContext ctx, ApiException e) {
+        HttpServerRequest req = ctx.request();
+        boolean bodyPending = !req.isEnded() && (req.getHeader("Transfer-Encoding") != null
+                || (req.getHeader("Content-Length") != null && !"0".equals(req.getHeader("Content-Length").trim())));
+        if (bodyPending && req.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            ctx.response().putHeader("Connection", "close");
+        }
+        error(ctx, e);
+    }
+
+    /** Buffers the body up to the cap; a larger one is refused with 413 before it is all read. */
+    private void readBody(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        if (req.isEnded()) {
+            ctx.put(BODY, Buffer.buffer());
+            ctx.next();
+            return;
         }
         Buffer body = Buffer.buffer();
         boolean[] refused = {false};
@@ -246,7 +289,7 @@ public final class HttpApi {
             throw ApiException.badRequest("bad pipeline name '" + name + "'", "name");
         }
         String id = PipelineStore.idFor(name != null ? name : r.pipeline().name(), source);
-        StoredPipeline stored = pipelines.save(id, r, source);
+        StoredPipeline stored = pipelines.save(id, r, source, Principal.of(ctx).owner());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", stored.id());
         out.put("version", stored.version());
@@ -448,7 +491,7 @@ public final class HttpApi {
         }
         StoredPipeline stored = pipeline(ctx, version);
         JobSubmitter.Submitted job = submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, start).withPriority(priority),
-                JobId.random());
+                JobId.random(), Principal.of(ctx).owner());
         metrics.jobSubmitted();
         json(ctx, 202, Map.of("id", job.id().value(), "status", job.status()));
     }
@@ -461,8 +504,18 @@ public final class HttpApi {
         return new JobId(id);
     }
 
-    private void getJob(RoutingContext ctx) throws Exception {
+    /** The job of the path, when it exists and the caller may see it; else the same 404 either way. */
+    private JobId visibleJob(RoutingContext ctx) throws Exception {
         JobId id = jobId(ctx);
+        JobReader.Ownership o = jobs.ownership(id);
+        if (!o.exists() || !Principal.of(ctx).canSee(o.owner())) {
+            throw ApiException.notFound("no job '" + id + "'");
+        }
+        return id;
+    }
+
+    private void getJob(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
         Map<String, Object> view = jobs.get(id, !"false".equals(ctx.queryParams().get("tasks")));
         if (view == null) {
             throw ApiException.notFound("no job '" + id + "'");
@@ -471,23 +524,24 @@ public final class HttpApi {
     }
 
     private void listJobs(RoutingContext ctx) throws Exception {
-        json(ctx, 200, Map.of("jobs", jobs.list(intParam(ctx, "limit", 50, 1, 1000))));
+        Principal who = Principal.of(ctx);
+        json(ctx, 200, Map.of("jobs", jobs.list(intParam(ctx, "limit", 50, 1, 1000), who.isAdmin() ? null : who.owner())));
     }
 
     private void cancel(RoutingContext ctx) throws Exception {
-        JobId id = jobId(ctx);
+        JobId id = visibleJob(ctx);
         json(ctx, 202, Map.of("id", id.value(), "status", control.cancel(id)));
     }
 
     private void retry(RoutingContext ctx) throws Exception {
-        JobId id = jobId(ctx);
-        JobId rerun = control.rerun(id);
+        JobId id = visibleJob(ctx);
+        JobId rerun = control.rerun(id, Principal.of(ctx).owner());
         metrics.jobSubmitted();
         json(ctx, 202, Map.of("id", rerun.value(), "status", "RUNNING", "retry_of", id.value()));
     }
 
     private void consumable(RoutingContext ctx) throws Exception {
-        JobId id = jobId(ctx);
+        JobId id = visibleJob(ctx);
         String node = ctx.pathParam("node");
         JobReader.Consumable c = jobs.consumable(id, node);
         if (c == null) {
@@ -501,10 +555,7 @@ public final class HttpApi {
     }
 
     private void logs(RoutingContext ctx) throws Exception {
-        JobId id = jobId(ctx);
-        if (!jobs.exists(id)) {
-            throw ApiException.notFound("no job '" + id + "'");
-        }
+        JobId id = visibleJob(ctx);
         json(ctx, 200, Map.of("logs", jobs.logs(id, ctx.queryParams().get("node"))));
     }
 

@@ -2,6 +2,7 @@ package dev.pipewright.overseer.config;
 
 import dev.pipewright.infra.config.CommonConfig;
 import dev.pipewright.infra.config.Settings;
+import dev.pipewright.overseer.auth.AuthConfig;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,11 +11,11 @@ import java.time.Duration;
  * The overseer's settings: HTTP port and bind address, the file data store root
  * ({@code PW_DATA_DIR}), the request body cap, how often the sweeper looks at leases and timers,
  * how many lost leases a task survives, how long a silent worker still counts as alive, and when
- * a READY task counts as stuck (its message lost).
+ * a READY task counts as stuck (its message lost), and the API's authentication ({@link AuthConfig}).
  */
 public record OverseerConfig(CommonConfig common, String httpHost, int httpPort, Path dataDir, int maxBodyBytes,
                              Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId,
-                             Duration outboxGrace, Duration stuckReadyAfter) {
+                             Duration outboxGrace, Duration stuckReadyAfter, AuthConfig auth) {
     /** How long an outbox entry may wait for its publisher's confirm before the relay publishes it again. */
     public static final Duration DEFAULT_OUTBOX_GRACE = Duration.ofSeconds(10);
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -45,6 +46,7 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                 s.duration("PW_WORKER_TTL", DEFAULT_WORKER_TTL),
                 s.string("PW_INSTANCE_ID", "overseer-" + hostName()),
                 s.duration("PW_OUTBOX_GRACE", DEFAULT_OUTBOX_GRACE),
-                s.durationOrOff("PW_STUCK_READY_AFTER", DEFAULT_STUCK_READY_AFTER));
+                s.durationOrOff("PW_STUCK_READY_AFTER", DEFAULT_STUCK_READY_AFTER),
+                AuthConfig.from(s));
     }
 }

@@ -84,6 +84,11 @@ public final class JobControl {
      * of every task that succeeded in the given, ended job and runs the rest.
      */
     public JobId rerun(JobId old) throws Exception {
+        return rerun(old, null);
+    }
+
+    /** Like {@link #rerun(JobId)}; the new job is owned by {@code owner} (who asked for the re-run). */
+    public JobId rerun(JobId old, String owner) throws Exception {
         Map<String, String> job = redis.hgetall(keys.job(old)).get(10, TimeUnit.SECONDS);
         if (job.isEmpty()) {
             throw ApiException.notFound("no job '" + old + "'");
@@ -118,6 +123,7 @@ public final class JobControl {
         Map<String, Object> params = JSON.readValue(job.getOrDefault("params", "{}"), new TypeReference<LinkedHashMap<String, Object>>() { });
         List<String> outputs = JSON.readValue(job.getOrDefault("outputs", "[]"), new TypeReference<List<String>>() { });
         // inputs read from a source were stored with the old job; pass them as given values
-        return submitter.submit(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, Priority.parse(job.get("priority"))), JobId.random());
+        return submitter.submit(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, Priority.parse(job.get("priority"))),
+                JobId.random(), owner);
     }
 }

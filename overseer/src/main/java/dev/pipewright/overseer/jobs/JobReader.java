@@ -111,6 +111,7 @@ public final class JobReader {
         if (job.get("retryOf") != null) {
             view.put("retry_of", job.get("retryOf"));
         }
+        view.put("owner", job.get("owner"));
         return view;
     }
 
@@ -124,6 +125,15 @@ public final class JobReader {
         }
         byte[] type = bytesRedis.hget(bytes(keys.contentTypes(id)), bytes(dataNode)).get(10, TimeUnit.SECONDS);
         return new Consumable(value, type == null ? "application/octet-stream" : new String(type, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Whether a job exists and who owns it (null: created without an owner). */
+    public record Ownership(boolean exists, String owner) {
+    }
+
+    public Ownership ownership(JobId id) throws Exception {
+        List<io.lettuce.core.KeyValue<String, String>> kv = redis.hmget(keys.job(id), "id", "owner").get(10, TimeUnit.SECONDS);
+        return new Ownership(kv.get(0).hasValue(), kv.get(1).getValueOrElse(null));
     }
 
     public boolean exists(JobId id) throws Exception {
@@ -142,6 +152,54 @@ public final class JobReader {
             List<String> lines = e.getValue().get(10, TimeUnit.SECONDS);
             if (!lines.isEmpty()) {
                 out.put(e.getKey(), lines);
+            }
+        }
+        return out;
+    }
+
+    /** At most this many jobs are looked at for one filtered listing. */
+    private static final int MAX_SCANNED = 20_000;
+
+    /**
+     * The newest jobs across all shards whose owner is {@code owner} (null: every job). Walks the
+     * shards' indexes newest first, a page at a time, so a filtered listing still fills its limit.
+     */
+    public List<Map<String, Object>> list(int limit, String owner) throws Exception {
+        if (owner == null) {
+            return list(limit);
+        }
+        int page = Math.max(limit, 200);
+        int shards = keys.shards();
+        List<java.util.ArrayDeque<ScoredValue<String>>> heads = new ArrayList<>();
+        long[] offsets = new long[shards];
+        boolean[] exhausted = new boolean[shards];
+        for (int s = 0; s < shards; s++) {
+            heads.add(new java.util.ArrayDeque<>());
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        int scanned = 0;
+        while (out.size() < limit && scanned < MAX_SCANNED) {
+            int best = -1;
+            for (int s = 0; s < shards; s++) {
+                if (heads.get(s).isEmpty() && !exhausted[s]) {
+                    List<ScoredValue<String>> more = redis.zrevrangeWithScores(keys.jobIndex(s), offsets[s], offsets[s] + page - 1)
+                            .get(10, TimeUnit.SECONDS);
+                    offsets[s] += more.size();
+                    exhausted[s] = more.size() < page;
+                    heads.get(s).addAll(more);
+                }
+                if (!heads.get(s).isEmpty() && (best < 0 || heads.get(s).peekFirst().getScore() > heads.get(best).peekFirst().getScore())) {
+                    best = s;
+                }
+            }
+            if (best < 0) {
+                break;
+            }
+            String id = heads.get(best).pollFirst().getValue();
+            scanned++;
+            Map<String, String> job = redis.hgetall(keys.job(new JobId(id))).get(10, TimeUnit.SECONDS);
+            if (!job.isEmpty() && owner.equals(job.get("owner"))) {
+                out.add(summary(job));
             }
         }
         return out;

@@ -61,10 +61,15 @@ public final class JobSubmitter {
     }
 
     public JobId submit(StoredPipeline stored, SubmitRequest request, JobId id) throws Exception {
-        return submitJob(stored, request, id).id();
+        return submitJob(stored, request, id, null).id();
     }
 
-    public Submitted submitJob(StoredPipeline stored, SubmitRequest request, JobId id) throws Exception {
+    /** Like {@link #submit(StoredPipeline, SubmitRequest, JobId)}, recording who submitted it ({@code owner}; null: nobody). */
+    public JobId submit(StoredPipeline stored, SubmitRequest request, JobId id, String owner) throws Exception {
+        return submitJob(stored, request, id, owner).id();
+    }
+
+    public Submitted submitJob(StoredPipeline stored, SubmitRequest request, JobId id, String owner) throws Exception {
         Pipeline pipeline = stored.pipeline();
         PipelineGraph graph = stored.graph();
         List<Problem> problems = new ArrayList<>();
@@ -212,6 +217,9 @@ public final class JobSubmitter {
         job.put("priority", request.priority().wireName());
         if (request.reuseFrom() != null) {
             job.put("retryOf", request.reuseFrom());
+        }
+        if (owner != null) {
+            job.put("owner", owner);
         }
 
         int shard = id.shard(keys.shards());

@@ -50,12 +50,20 @@ public final class PipelineStore {
     }
 
     public StoredPipeline save(String id, PipelineParser.Result parsed, String source) throws Exception {
+        return save(id, parsed, source, null);
+    }
+
+    /** Saves a new version, recording who posted it ({@code created_by} in the version's document) when known. */
+    public StoredPipeline save(String id, PipelineParser.Result parsed, String source, String owner) throws Exception {
         String key = keys.pipeline(id);
         long version = redis.hincrby(key, "latest", 1).get(10, TimeUnit.SECONDS);
         long now = System.currentTimeMillis();
         ObjectNode doc = JSON.createObjectNode();
         doc.put("source", source);
         doc.put("created_at", now);
+        if (owner != null) {
+            doc.put("created_by", owner);
+        }
         redis.hset(key, Map.of("v:" + version, JSON.writeValueAsString(doc), "updated_at", Long.toString(now))).get(10, TimeUnit.SECONDS);
         redis.hsetnx(key, "created_at", Long.toString(now)).get(10, TimeUnit.SECONDS);
         redis.zadd(keys.pipelineIndex(), now, id).get(10, TimeUnit.SECONDS);

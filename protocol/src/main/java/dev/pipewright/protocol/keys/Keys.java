@@ -115,6 +115,16 @@ public record Keys(String namespace, int shards) {
         return namespace + ":held:" + kind + ":" + name;
     }
 
+    /** API tokens: SHA-256 (hex) of the secret → the token's record as JSON. Secrets are never stored. */
+    public String tokens() {
+        return namespace + ":tokens";
+    }
+
+    /** Token id → when it was last used (epoch ms). */
+    public String tokensUsed() {
+        return namespace + ":tokens:used";
+    }
+
     public String worker(String id) {
         return namespace + ":worker:" + id;
     }

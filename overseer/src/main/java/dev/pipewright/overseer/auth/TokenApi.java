@@ -1,0 +1,112 @@
+package dev.pipewright.overseer.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.protocol.pipeline.Problem;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The token endpoints (admin only, see {@link AccessPolicy}): {@code POST /api/v1/tokens} makes one
+ * and shows its secret once, {@code GET} lists them without secrets, {@code DELETE /{id}} revokes.
+ */
+public final class TokenApi {
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
+    private static final Set<String> FIELDS = Set.of("name", "role", "owner");
+
+    private final Tokens tokens;
+    private final Consumer<String> onRevoke;
+
+    public TokenApi(Tokens tokens, Consumer<String> onRevoke) {
+        this.tokens = tokens;
+        this.onRevoke = onRevoke;
+    }
+
+    /** Body {@code {name, role, owner}}; owner defaults to name. Answers the record with {@code token}, the secret. */
+    public Map<String, Object> create(JsonNode body, Principal by) throws Exception {
+        List<Problem> problems = new ArrayList<>();
+        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!FIELDS.contains(f)) {
+                problems.add(new Problem(f, "unknown field; expected one of " + FIELDS.stream().sorted().toList()));
+            }
+        }
+        String name = text(body, "name", problems);
+        String owner = text(body, "owner", problems);
+        String roleText = text(body, "role", problems);
+        if (name == null) {
+            problems.add(new Problem("name", "missing: a label for the token, e.g. ci-nightly"));
+        } else if (!NAME.matcher(name).matches()) {
+            problems.add(new Problem("name", "'" + name + "' is not valid: 1-64 letters, digits, '_', '.', '@', '-'"));
+        }
+        if (owner != null && !NAME.matcher(owner).matches()) {
+            problems.add(new Problem("owner", "'" + owner + "' is not valid: 1-64 letters, digits, '_', '.', '@', '-'"));
+        }
+        Role role = Role.parse(roleText);
+        if (roleText == null) {
+            problems.add(new Problem("role", "missing: one of read, submit, admin"));
+        } else if (role == null) {
+            problems.add(new Problem("role", "unknown role '" + roleText + "': expected read, submit or admin"));
+        }
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest("invalid_request", "the token request has " + problems.size() + " problem(s)", problems);
+        }
+        Tokens.Created c = tokens.create(name, owner == null ? name : owner, role, by.owner());
+        Map<String, Object> out = view(c.info(), null);
+        out.put("token", c.secret());
+        return out;
+    }
+
+    public Map<String, Object> list() throws Exception {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map.Entry<TokenInfo, Instant> e : tokens.list()) {
+            out.add(view(e.getKey(), e.getValue()));
+        }
+        return Map.of("tokens", out);
+    }
+
+    public Map<String, Object> revoke(String id) throws Exception {
+        if (Tokens.ENV_ADMIN_ID.equals(id)) {
+            throw ApiException.conflict("token " + id + " is the PW_ADMIN_TOKEN setting; change or remove the setting and restart the overseer");
+        }
+        if (!tokens.revoke(id)) {
+            throw ApiException.notFound("no token '" + id + "'");
+        }
+        onRevoke.accept(id);
+        return Map.of("id", id, "revoked", true);
+    }
+
+    private static Map<String, Object> view(TokenInfo t, Instant lastUsed) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", t.id());
+        m.put("name", t.name());
+        m.put("owner", t.owner());
+        m.put("role", t.role().wire());
+        boolean env = Tokens.ENV_ADMIN_ID.equals(t.id());
+        m.put("created_at", env ? null : t.createdAt().toString());
+        m.put("created_by", t.createdBy());
+        m.put("last_used_at", lastUsed == null ? null : lastUsed.toString());
+        m.put("source", env ? "setting" : "api");
+        return m;
+    }
+
+    private static String text(JsonNode body, String field, List<Problem> problems) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            problems.add(new Problem(field, "expected text"));
+            return null;
+        }
+        return n.asText().isBlank() ? null : n.asText().trim();
+    }
+}
