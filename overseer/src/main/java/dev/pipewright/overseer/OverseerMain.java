@@ -22,12 +22,14 @@ import dev.pipewright.overseer.dispatch.ControlPublisher;
 import dev.pipewright.overseer.dispatch.OutboxRelay;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.dispatch.TaskPublisher;
+import dev.pipewright.overseer.jobs.Idempotency;
 import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.metrics.OverseerProbes;
 import dev.pipewright.overseer.pipelines.PipelineStore;
+import dev.pipewright.overseer.runs.RunStore;
 import dev.pipewright.overseer.release.EventProcessor;
 import dev.pipewright.overseer.sweep.StuckTasks;
 import dev.pipewright.overseer.sweep.Sweeper;
@@ -127,7 +129,7 @@ public final class OverseerMain {
         PipelineStore pipelines = new PipelineStore(keys, shared.async(), parser);
         WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
-        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers);
+        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers, shared.async());
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
         ControlPublisher control = new ControlPublisher(keys, rabbit, topology);
         JobControl jobControl = new JobControl(keys, scripts, shared.async(), sharedBytes.async(), control, pipelines, submitter);
@@ -168,7 +170,8 @@ public final class OverseerMain {
         PoolAdmin pools = new PoolAdmin(keys, shared.async(), control, heartbeats);
         AdminApi admin = new AdminApi(new QueueInspector(keys, shared.async(), rabbit, heartbeats, pools),
                 new DeadLetters(keys, shared.async(), rabbit, jobControl), pools, heartbeats);
-        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, workers, admin, meters, metrics, () -> {
+        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, new RunStore(keys, shared.async()),
+                new Idempotency(keys, shared.async()), workers, admin, meters, metrics, () -> {
             try {
                 return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));
             } catch (Exception e) {

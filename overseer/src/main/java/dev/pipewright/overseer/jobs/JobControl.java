@@ -4,6 +4,7 @@ import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.dispatch.ControlPublisher;
+import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.protocol.graph.PipelineGraph;
@@ -72,6 +73,34 @@ public final class JobControl {
         }
     }
 
+    /** What starting a built job did: {@code started} false when it had been started before. */
+    public record Started(String status, boolean started) {
+    }
+
+    /**
+     * Starts a built (READY) job: RUNNING, and its first tasks are dispatched, once. Starting a job
+     * that already runs or has ended changes nothing and says so; a cancelled or scheduled job is a
+     * conflict.
+     */
+    public Started start(JobId id) throws Exception {
+        int shard = id.shard(keys.shards());
+        OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.START, ScriptOutputType.MULTI,
+                Scripts.keys(keys.job(id), keys.outbox(shard)), bytes(id.value()), bytes(Integer.toString(shard)))
+                .toCompletableFuture().get(30, TimeUnit.SECONDS));
+        switch (reply.status()) {
+            case "gone" -> throw ApiException.notFound("no job '" + id + "'");
+            case "started" -> {
+                submitter.publish(shard, id, reply.dispatched());
+                return new Started(redis.hget(keys.job(id), "status").get(10, TimeUnit.SECONDS), true);
+            }
+            case "RUNNING", "SUCCESS", "FAILED" -> {
+                return new Started(reply.status(), false);
+            }
+            case "PENDING" -> throw ApiException.conflict("job " + id + " waits for its schedule; it cannot be started by hand");
+            default -> throw ApiException.conflict("job " + id + " is " + reply.status() + "; it cannot start");
+        }
+    }
+
     /**
      * Starts a new job of the same pipeline version, parameters and inputs that reuses the outputs
      * of every task that succeeded in the given, ended job and runs the rest.
@@ -110,7 +139,15 @@ public final class JobControl {
         }
         Map<String, Object> params = JSON.readValue(job.getOrDefault("params", "{}"), new TypeReference<LinkedHashMap<String, Object>>() { });
         List<String> outputs = JSON.readValue(job.getOrDefault("outputs", "[]"), new TypeReference<List<String>>() { });
+        dev.pipewright.protocol.job.Infra infra = null;
+        if (job.get("infra") != null) {
+            Map<String, Object> i = JSON.readValue(job.get("infra"), new TypeReference<LinkedHashMap<String, Object>>() { });
+            infra = new dev.pipewright.protocol.job.Infra(i.get("cpu") == null ? null : new java.math.BigDecimal(i.get("cpu").toString()),
+                    (String) i.get("memory"), (String) i.get("storage"));
+        }
+        // a re-run keeps the name, priority, owner and resources, but is not counted in the old job's run
+        JobMeta meta = new JobMeta(job.get("name"), null, job.get("priority"), job.get("owner"), infra);
         // inputs read from a source were stored with the old job; pass them as given values
-        return submitter.submit(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse), JobId.random());
+        return submitter.submit(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, meta), JobId.random());
     }
 }
