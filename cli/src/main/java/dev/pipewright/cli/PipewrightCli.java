@@ -11,7 +11,8 @@ import java.util.concurrent.Callable;
 /** {@code pipewright}: the command line entry point. */
 @Command(name = "pipewright", mixinStandardHelpOptions = true, version = "pipewright 0.1.0",
         description = "Validate and run Pipewright pipelines, inspect jobs, benchmark a running system.",
-        subcommands = {ValidateCommand.class, RunCommand.class, StatusCommand.class, CancelCommand.class, RetryCommand.class,
+        subcommands = {ValidateCommand.class, RunCommand.class, SubmitCommand.class, StatusCommand.class, CancelCommand.class,
+                RetryCommand.class, LogsCommand.class, PipelinesCommand.class, RunsCommand.class, JobsCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (sent as a bearer token).",
@@ -22,7 +23,7 @@ public final class PipewrightCli implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: validate, run, status or bench");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: validate, run, submit, status, logs, pipelines, runs, jobs, cancel, retry or bench");
     }
 
     public static void main(String[] args) {
