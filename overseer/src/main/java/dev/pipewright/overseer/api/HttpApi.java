@@ -479,6 +479,9 @@ public final class HttpApi {
                 runs.addJob(run, fresh);
             }
             submitter.submit(stored, request, fresh);
+            if (run != null) {
+                runs.touch(run);
+            }
         } catch (Exception e) {
             if (run != null) {
                 runs.removeJob(run, fresh);

@@ -82,9 +82,12 @@ public final class RunStore {
 
     /** Records a job as the run's, before the job is created (a crash in between leaves an id that reads as no job). */
     public void addJob(RunId run, JobId job) throws Exception {
-        long now = System.currentTimeMillis();
-        redis.zadd(keys.runJobs(run), now, job.value()).get(10, TimeUnit.SECONDS);
-        redis.hset(keys.run(run), "updated", Long.toString(now)).get(10, TimeUnit.SECONDS);
+        redis.zadd(keys.runJobs(run), System.currentTimeMillis(), job.value()).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Marks the run updated once a job was added to it. */
+    public void touch(RunId run) throws Exception {
+        redis.hset(keys.run(run), "updated", Long.toString(System.currentTimeMillis())).get(10, TimeUnit.SECONDS);
     }
 
     /** Takes back {@link #addJob} when the job was refused. */
