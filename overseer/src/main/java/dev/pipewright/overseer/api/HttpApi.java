@@ -248,11 +248,18 @@ public final class HttpApi {
         if (p == null) {
             return ANONYMOUS;
         }
+        // read by name so that this compiles before the authentication handler's Principal exists
         try {
-            Object o = p.getClass().getMethod("owner").invoke(p);
+            java.lang.reflect.Method m = p.getClass().getMethod("owner");
+            m.setAccessible(true);
+            Object o = m.invoke(p);
             return o == null ? ANONYMOUS : o.toString();
-        } catch (ReflectiveOperationException e) {
-            return p.toString();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            if (p instanceof String s) {
+                return s;
+            }
+            // never fall back to anonymous for an authenticated request
+            throw new IllegalStateException("cannot read the owner of principal " + p.getClass().getName(), e);
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * request's virtual thread and sends {@code log} events ({@code {node, attempt, line}}, the stream
  * id as event id, so {@code Last-Event-ID} resumes), a {@code status} event whenever the job's or a
  * task's state changes, and {@code end} once the job has finished; stops when the client goes away.
+ * A failure once the stream has begun (Redis gone) is an {@code error} event, then the end.
  */
 final class LogFollower {
     static final long POLL_MS = 200;
@@ -39,6 +40,24 @@ final class LogFollower {
         if (after != null && !after.matches("[0-9]+-[0-9]+")) {
             after = null;
         }
+        try {
+            stream(res, jobs, id, node, after, gone);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            // the answer has begun: no error status can follow; say so in the stream and end it
+            org.slf4j.LoggerFactory.getLogger(LogFollower.class).warn("following the logs of job {} failed: {}", id, e.toString());
+            if (!gone.get()) {
+                send(res, "error", null, Map.of("message", "the log stream failed: " + e.getClass().getSimpleName() + "; reconnect with Last-Event-ID"));
+            }
+        }
+        if (!gone.get()) {
+            res.end();
+        }
+    }
+
+    private static void stream(HttpServerResponse res, JobReader jobs, JobId id, String node, String after, AtomicBoolean gone)
+            throws Exception {
         String lastStatus = null;
         long lastWrite = System.currentTimeMillis();
         while (!gone.get()) {
@@ -77,9 +96,6 @@ final class LogFollower {
                 lastWrite = System.currentTimeMillis();
             }
             Thread.sleep(POLL_MS);
-        }
-        if (!gone.get()) {
-            res.end();
         }
     }
 
