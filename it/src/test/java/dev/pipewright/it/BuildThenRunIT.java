@@ -161,6 +161,39 @@ class BuildThenRunIT {
         assertTrue(again.out().contains("already started"), again::toString);
     }
 
+    @Test
+    void concurrentRunCallsStartTheJobOnce() throws Exception {
+        Path gate = Files.writeString(dir.resolve("gate-open"), "go");
+        String job = cluster.submit("seed000", """
+                {"parameters": {"gate": "%s"}, "inputs": {"my_input": "once"}, "start": false}
+                """.formatted(gate));
+        int callers = 8;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<CompletableFuture<Cluster.Response>> calls = new ArrayList<>();
+        for (int i = 0; i < callers; i++) {
+            calls.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return cluster.post("/api/v1/jobs/" + job + "/run", "", "application/json");
+            }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+        }
+        go.countDown();
+        int started = 0;
+        for (CompletableFuture<Cluster.Response> c : calls) {
+            Cluster.Response r = c.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(r.status() == 202 || r.status() == 200, r::toString);
+            started += r.json().path("started").asBoolean() ? 1 : 0;
+        }
+        assertEquals(1, started, "exactly one call started the job");
+        JsonNode done = cluster.awaitJob(job, TIMEOUT);
+        assertEquals("SUCCESS", done.path("status").asText());
+        assertEquals("1", cluster.redis().hget(cluster.jobKey(job), "seq"), "its task was dispatched once");
+        assertEquals(1, Cluster.task(done, "process_node_1").path("attempts").asInt());
+    }
+
     private static List<String> logLines(List<Event> events) {
         synchronized (events) {
             return events.stream().filter(e -> e.name().equals("log")).map(e -> e.data().path("line").asText()).toList();
