@@ -144,6 +144,75 @@ public final class ApiClient {
         }
     }
 
+    public Response postJson(String path, Object body, java.util.Map<String, String> headers) {
+        try {
+            HttpRequest.Builder b = request(path).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+            headers.forEach(b::header);
+            return send(b.build());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** JSON of a 2xx answer; otherwise a one-line failure naming what was asked (exit 1). */
+    public static JsonNode expect(Response r, String what) {
+        if (!r.ok()) {
+            List<String> problems = r.problems();
+            throw CliException.failure(what + ": " + r.errorMessage() + " (HTTP " + r.status() + ")"
+                    + (problems.size() > 1 ? "\n  " + String.join("\n  ", problems) : ""));
+        }
+        return r.json();
+    }
+
+    /**
+     * Reads a Server-Sent Events answer, calling {@code onEvent(event, data)} for each event until
+     * it returns false or the server ends the stream. A non-2xx answer is a failure naming {@code what}.
+     */
+    public void events(String path, String what, java.util.function.BiPredicate<String, String> onEvent) {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Accept", "text/event-stream").GET().build();
+        if (token != null) {
+            req = HttpRequest.newBuilder(req, (n, v) -> true).header("Authorization", "Bearer " + token).build();
+        }
+        HttpResponse<java.util.stream.Stream<String>> r;
+        try {
+            r = http.send(req, HttpResponse.BodyHandlers.ofLines());
+        } catch (ConnectException | HttpConnectTimeoutException e) {
+            throw unreachable(e.getMessage() == null ? "connection refused" : e.getMessage());
+        } catch (IOException e) {
+            throw unreachable(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CliException.failure("interrupted");
+        }
+        try (java.util.stream.Stream<String> lines = r.body()) {
+            if (r.statusCode() / 100 != 2) {
+                String body = String.join("\n", lines.toList());
+                throw CliException.failure(what + ": " + new Response(r.statusCode(), body.getBytes(StandardCharsets.UTF_8), "").errorMessage()
+                        + " (HTTP " + r.statusCode() + ")");
+            }
+            String event = "message";
+            StringBuilder data = new StringBuilder();
+            for (java.util.Iterator<String> it = lines.iterator(); it.hasNext(); ) {
+                String line = it.next();
+                if (line.isEmpty()) {
+                    if (!data.isEmpty() && !onEvent.test(event, data.toString())) {
+                        return;
+                    }
+                    event = "message";
+                    data.setLength(0);
+                } else if (line.startsWith("event:")) {
+                    event = line.substring(6).trim();
+                } else if (line.startsWith("data:")) {
+                    if (!data.isEmpty()) {
+                        data.append('\n');
+                    }
+                    data.append(line.substring(5).stripLeading());
+                }
+            }
+        }
+    }
+
     /** GET that must answer 2xx with JSON; otherwise a one-line failure naming what was asked. */
     public JsonNode getJson(String path, String what) {
         Response r = get(path);

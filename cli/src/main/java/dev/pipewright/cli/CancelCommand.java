@@ -25,6 +25,9 @@ public final class CancelCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server = new ServerOptions();
 
+    @picocli.CommandLine.Option(names = "--json", description = "Print the server's answer as JSON.")
+    boolean json;
+
     @Parameters(index = "0", paramLabel = "JOB", description = "The job id.")
     String job;
 
@@ -44,7 +47,11 @@ public final class CancelCommand implements Callable<Integer> {
             JsonNode done = Jobs.await(client, job, Duration.ofMinutes(2), 20, 500, null);
             status = done.path("status").asText();
         }
-        out.println("job " + job + ": " + status);
+        if (json) {
+            out.println(ApiClient.JSON.createObjectNode().put("id", job).put("status", status).toString());
+        } else {
+            out.println("job " + job + ": " + status);
+        }
         out.flush();
         return 0;
     }

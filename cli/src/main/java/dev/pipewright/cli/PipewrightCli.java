@@ -10,9 +10,10 @@ import java.util.concurrent.Callable;
 
 /** {@code pipewright}: the command line entry point. */
 @Command(name = "pipewright", mixinStandardHelpOptions = true, version = "pipewright 0.1.0",
-        description = "Validate, plan, draw and run Pipewright pipelines, inspect jobs, operate queues, pools, limits and dead letters, benchmark a running system.",
-        subcommands = {ValidateCommand.class, PlanCommand.class, GraphCommand.class, RunCommand.class, StatusCommand.class, CancelCommand.class,
-                RetryCommand.class, BenchCommand.class, QueuesCommand.class, WorkersCommand.class, PoolCommand.class, DlqCommand.class,
+        description = "Validate, plan, draw and run Pipewright pipelines, submit and follow jobs and runs, operate queues, pools, limits and dead letters, benchmark a running system.",
+        subcommands = {ValidateCommand.class, PlanCommand.class, GraphCommand.class, RunCommand.class, SubmitCommand.class, StatusCommand.class,
+                CancelCommand.class, RetryCommand.class, LogsCommand.class, PipelinesCommand.class, RunsCommand.class, JobsCommand.class,
+                BenchCommand.class, QueuesCommand.class, WorkersCommand.class, PoolCommand.class, DlqCommand.class,
                 LimitsCommand.class, TokenCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (the API token, sent as a bearer token; --token overrides).",
@@ -23,8 +24,8 @@ public final class PipewrightCli implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing command: validate, plan, graph, run, status, cancel, retry, bench, queues, workers, pool, dlq or limits");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: validate, plan, graph, run, submit, status, "
+                + "logs, pipelines, runs, jobs, cancel, retry, bench, queues, workers, pool, dlq, limits or token");
     }
 
     public static void main(String[] args) {

@@ -22,6 +22,9 @@ public final class RetryCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server = new ServerOptions();
 
+    @picocli.CommandLine.Option(names = "--json", description = "Print the server's answer as JSON.")
+    boolean json;
+
     @Parameters(index = "0", paramLabel = "JOB", description = "The ended job to re-run.")
     String job;
 
@@ -32,7 +35,7 @@ public final class RetryCommand implements Callable<Integer> {
         if (!r.ok()) {
             throw CliException.failure("cannot re-run job " + job + ": " + r.errorMessage() + " (HTTP " + r.status() + ")");
         }
-        out.println(r.json().path("id").asText());
+        out.println(json ? r.json().toString() : r.json().path("id").asText());
         out.flush();
         return 0;
     }

@@ -117,4 +117,33 @@ class CommandsTest {
         assertEquals(2, run("run", f.toString(), "--param", "novalue").exit());
         assertEquals(2, run("run", f.toString(), "--timeout", "soon").exit());
     }
+
+    @Test
+    void newCommandsRefuseBadUsageBeforeTalkingToTheServer() {
+        Run neither = run("submit", "--url", "http://127.0.0.1:1");
+        assertEquals(2, neither.exit(), neither.err());
+        assertTrue(neither.err().contains("give either PIPELINE or --run RUN"), neither.err());
+        assertEquals(2, run("submit", "p", "--run", "r1", "--url", "http://127.0.0.1:1").exit());
+        Run priorityInRun = run("submit", "--run", "r1", "--priority", "high", "--url", "http://127.0.0.1:1");
+        assertEquals(2, priorityInRun.exit());
+        assertTrue(priorityInRun.err().contains("come from the run"), priorityInRun.err());
+        assertEquals(2, run("runs").exit(), "a group needs a command");
+        assertEquals(2, run("jobs").exit());
+        assertEquals(2, run("pipelines").exit());
+        assertEquals(2, run("runs", "create", "p", "--tag", "novalue", "--url", "http://127.0.0.1:1").exit());
+        assertEquals(2, run("submit", "p", "--cpu", "lots").exit(), "cpu must be a number");
+    }
+
+    @Test
+    void listAndLogCommandsReportAnUnreachableServerWithExitTwo() {
+        for (String[] args : new String[][] {{"jobs", "list"}, {"runs", "list"}, {"pipelines", "list"}, {"logs", "j123456789", "-f"},
+                {"runs", "get", "r123"}, {"jobs", "start", "j123456789"}}) {
+            String[] all = java.util.Arrays.copyOf(args, args.length + 2);
+            all[args.length] = "--url";
+            all[args.length + 1] = "http://127.0.0.1:1";
+            Run r = run(all);
+            assertEquals(2, r.exit(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.err().startsWith("cannot reach the Pipewright server"), r.err());
+        }
+    }
 }

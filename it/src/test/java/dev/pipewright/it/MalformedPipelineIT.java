@@ -345,8 +345,8 @@ class MalformedPipelineIT {
                         {"parameters": {"p": "v"}, "inputs": {"in": "x"}, "outputs": ["out"], "priority": "urgent"}""",
                         400, "invalid_request", "priority", "low, medium or high"),
                 new BadJob("unknown-request-field", """
-                        {"parameters": {"p": "v"}, "inputs": {"in": "x"}, "outputs": ["out"], "urgency": "high"}""",
-                        400, "invalid_request", "urgency", "unknown field"),
+                        {"parameters": {"p": "v"}, "inputs": {"in": "x"}, "outputs": ["out"], "colour": "blue"}""",
+                        400, "invalid_request", "colour", "unknown field"),
                 new BadJob("body-is-not-json", "parameters: {p: v}", 400, "bad_request", "$", "not valid JSON"),
                 new BadJob("body-is-a-list", "[1, 2]", 400, "bad_request", "$", "JSON object"))
                 .map(Arguments::of);

@@ -25,12 +25,14 @@ import dev.pipewright.overseer.dispatch.ControlPublisher;
 import dev.pipewright.overseer.dispatch.OutboxRelay;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.dispatch.TaskPublisher;
+import dev.pipewright.overseer.jobs.Idempotency;
 import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.metrics.OverseerProbes;
 import dev.pipewright.overseer.pipelines.PipelineStore;
+import dev.pipewright.overseer.runs.RunStore;
 import dev.pipewright.overseer.release.EventProcessor;
 import dev.pipewright.overseer.limits.Limits;
 import dev.pipewright.overseer.sweep.StuckTasks;
@@ -131,7 +133,7 @@ public final class OverseerMain {
         PipelineStore pipelines = new PipelineStore(keys, shared.async(), parser);
         WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
-        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers);
+        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers, shared.async());
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
         ControlPublisher control = new ControlPublisher(keys, rabbit, topology);
         JobControl jobControl = new JobControl(keys, scripts, shared.async(), sharedBytes.async(), control, pipelines, submitter, publishers);
@@ -179,7 +181,8 @@ public final class OverseerMain {
         } else if (!tokens.hasEnvAdmin() && tokens.count() == 0) {
             LOG.warn("no API token exists yet: set PW_ADMIN_TOKEN to a random secret, then make tokens with 'pipewright token create'");
         }
-        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, workers, admin,
+        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, new RunStore(keys, shared.async()),
+                new Idempotency(keys, shared.async()), workers, admin,
                 new Limits(keys, shared.async(), scripts, publishers), meters, metrics, () -> {
             try {
                 return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));

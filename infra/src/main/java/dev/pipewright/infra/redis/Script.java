@@ -13,7 +13,7 @@ import java.util.HexFormat;
  */
 public enum Script {
     SUBMIT("submit"), CLAIM("claim"), COMMIT("commit"), RENEW("renew"), RELEASE("release"),
-    TIMER("timer"), EXPIRE("expire"), STOP("stop"), POISON("poison"), REQUEUE("requeue"), LIMITS("limits");
+    TIMER("timer"), EXPIRE("expire"), STOP("stop"), POISON("poison"), REQUEUE("requeue"), LIMITS("limits"), START("start");
 
     private final String source;
     private final String sha;

@@ -7,12 +7,17 @@ import dev.pipewright.overseer.limits.Limits;
 import dev.pipewright.overseer.auth.AuthHandler;
 import dev.pipewright.overseer.auth.Principal;
 import dev.pipewright.overseer.auth.TokenApi;
+import dev.pipewright.overseer.jobs.Idempotency;
 import dev.pipewright.overseer.jobs.JobControl;
+import dev.pipewright.overseer.jobs.JobMeta;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.jobs.SubmitRequest;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
+import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.overseer.pipelines.PipelineStore;
+import dev.pipewright.protocol.pipeline.Priority;
+import dev.pipewright.overseer.runs.RunStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.overseer.graph.Graphs;
@@ -22,7 +27,11 @@ import dev.pipewright.protocol.render.GraphView;
 import dev.pipewright.render.GraphRenderer;
 import dev.pipewright.render.GraphTooLargeException;
 import dev.pipewright.protocol.keys.JobId;
-import dev.pipewright.protocol.pipeline.Priority;
+import dev.pipewright.protocol.graph.ExecutionPlan;
+import dev.pipewright.protocol.job.Infra;
+import dev.pipewright.protocol.keys.RunId;
+import dev.pipewright.protocol.state.JobState;
+import dev.pipewright.protocol.state.RunStatus;
 import dev.pipewright.protocol.parse.PipelineParser;
 import dev.pipewright.protocol.pipeline.Problem;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -60,13 +69,25 @@ import java.util.function.BooleanSupplier;
 public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> SUBMIT_FIELDS = Set.of("parameters", "inputs", "outputs", "version", "start", "priority");
+    private static final Set<String> SUBMIT_FIELDS = Set.of("parameters", "inputs", "outputs", "version", "start", "config",
+            "job_name", "priority");
+    private static final Set<String> RUN_SUBMIT_FIELDS = Set.of("parameters", "inputs", "outputs", "start", "config", "job_name");
+    private static final Set<String> CONFIG_FIELDS = Set.of("infra");
+    private static final Set<String> RUN_FIELDS = Set.of("pipeline_id", "name", "priority", "tags", "domain_context", "version");
+    private static final List<String> JOB_STATUSES = java.util.Arrays.stream(JobState.values()).map(Enum::name).toList();
+    private static final List<String> RUN_STATUSES = java.util.Arrays.stream(RunStatus.values()).map(Enum::name).toList();
+    public static final int DEFAULT_PAGE_SIZE = 50;
+    public static final int MAX_PAGE_SIZE = 500;
+    /** Who a request acts for until authentication puts a principal on the context. */
+    public static final String ANONYMOUS = "anonymous";
 
     private final PipelineParser parser;
     private final PipelineStore pipelines;
     private final JobSubmitter submitter;
     private final JobReader jobs;
     private final JobControl control;
+    private final RunStore runs;
+    private final Idempotency idempotency;
     private final WorkerDirectory workers;
     private final AdminApi admin;
     private final Limits limits;
@@ -80,9 +101,11 @@ public final class HttpApi {
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
 
     public HttpApi(PipelineParser parser, PipelineStore pipelines, JobSubmitter submitter, JobReader jobs, JobControl control,
-                   WorkerDirectory workers, AdminApi admin, Limits limits,
+                   RunStore runs, Idempotency idempotency, WorkerDirectory workers, AdminApi admin, Limits limits,
                    PrometheusMeterRegistry meters, OverseerMetrics metrics, BooleanSupplier ready, int maxBodyBytes,
                    AuthHandler auth, TokenApi tokens) {
+        this.runs = runs;
+        this.idempotency = idempotency;
         this.parser = parser;
         this.pipelines = pipelines;
         this.submitter = submitter;
@@ -117,10 +140,19 @@ public final class HttpApi {
         router.post("/api/v1/pipelines").handler(on(this::createPipeline));
         router.get("/api/v1/pipelines").handler(on(this::listPipelines));
         router.get("/api/v1/pipelines/:id").handler(on(this::getPipeline));
+        router.delete("/api/v1/pipelines/:id").handler(on(this::deletePipeline));
+        router.get("/api/v1/pipelines/:id/versions").handler(on(this::pipelineVersions));
         router.get("/api/v1/pipelines/:id/plan").handler(on(this::plan));
         router.get("/api/v1/pipelines/:id/graph").handler(on(this::pipelineGraph));
         router.post("/api/v1/pipelines/:id/jobs").handler(on(this::submit));
+        router.post("/api/v1/runs").handler(on(this::createRun));
+        router.get("/api/v1/runs").handler(on(this::listRuns));
+        router.get("/api/v1/runs/:id").handler(on(this::getRun));
+        router.post("/api/v1/runs/:id/jobs").handler(on(this::submitToRun));
+        router.get("/api/v1/runs/:id/jobs").handler(on(this::listRunJobs));
         router.get("/api/v1/jobs").handler(on(this::listJobs));
+        router.post("/api/v1/jobs/:id/run").handler(on(this::startJob));
+        router.post("/api/v1/jobs/:id/start").handler(on(this::startJob));
         router.get("/api/v1/jobs/:id").handler(on(this::getJob));
         router.get("/api/v1/jobs/:id/consumables/:node").handler(on(this::consumable));
         router.post("/api/v1/jobs/:id/cancel").handler(on(this::cancel));
@@ -268,6 +300,15 @@ public final class HttpApi {
         return false;
     }
 
+    /**
+     * The user a request acts for: the authentication handler's principal ({@code owner()}) when
+     * there is one on the context under "principal", else {@value #ANONYMOUS}.
+     */
+    /** Who the request acts for (its token's owner). */
+    static String owner(RoutingContext ctx) {
+        return Principal.of(ctx).owner();
+    }
+
     private void ready(RoutingContext ctx) {
         boolean ok = ready.getAsBoolean();
         json(ctx, ok ? 200 : 503, Map.of("status", ok ? "READY" : "NOT_READY"));
@@ -289,7 +330,7 @@ public final class HttpApi {
             throw ApiException.badRequest("bad pipeline name '" + name + "'", "name");
         }
         String id = PipelineStore.idFor(name != null ? name : r.pipeline().name(), source);
-        StoredPipeline stored = pipelines.save(id, r, source, Principal.of(ctx).owner());
+        StoredPipeline stored = pipelines.save(id, r, source, owner(ctx));
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", stored.id());
         out.put("version", stored.version());
@@ -298,17 +339,56 @@ public final class HttpApi {
     }
 
     private void listPipelines(RoutingContext ctx) throws Exception {
-        int limit = intParam(ctx, "limit", 100, 1, 1000);
+        int size = pageSize(ctx);
+        String after = pageAfter(ctx);
+        Set<String> owners = filterValues(ctx, "owner", null);
+        IndexScan.Entry from = null;
+        if (after != null) {
+            Double score = PipelineParser.NAME.matcher(after).matches() ? pipelines.score(after) : null;
+            from = cursor(after, score);
+        }
+        IndexScan.Page<Map<String, Object>> page = IndexScan.page(List.of(pipelines.index()), from, size, JobReader.SCAN_BUDGET, ids -> {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (PipelineStore.Summary s : pipelines.summaries(ids)) {
+                out.add(s == null || !(owners.isEmpty() || owners.contains(s.owner())) ? null : pipelineSummary(s));
+            }
+            return out;
+        });
+        json(ctx, 200, paged("pipelines", page));
+    }
+
+    private static Map<String, Object> pipelineSummary(PipelineStore.Summary s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("latest_version", s.latestVersion());
+        m.put("owner", s.owner());
+        m.put("created_at", java.time.Instant.ofEpochMilli(s.createdAt()).toString());
+        m.put("updated_at", java.time.Instant.ofEpochMilli(s.updatedAt()).toString());
+        return m;
+    }
+
+    private void pipelineVersions(RoutingContext ctx) throws Exception {
+        StoredPipeline latest = pipeline(ctx, null);
         List<Map<String, Object>> out = new ArrayList<>();
-        for (PipelineStore.Summary s : pipelines.list(limit)) {
+        for (PipelineStore.Version v : pipelines.versions(latest.id())) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", s.id());
-            m.put("latest_version", s.latestVersion());
-            m.put("created_at", java.time.Instant.ofEpochMilli(s.createdAt()).toString());
-            m.put("updated_at", java.time.Instant.ofEpochMilli(s.updatedAt()).toString());
+            m.put("version", v.version());
+            m.put("owner", v.owner());
+            m.put("created_at", java.time.Instant.ofEpochMilli(v.createdAt()).toString());
             out.add(m);
         }
-        json(ctx, 200, Map.of("pipelines", out));
+        json(ctx, 200, Map.of("id", latest.id(), "latest_version", latest.version(), "versions", out));
+    }
+
+    private void deletePipeline(RoutingContext ctx) throws Exception {
+        StoredPipeline latest = pipeline(ctx, null);
+        List<String> active = pipelines.activeJobs(latest.id(), 10);
+        if (!active.isEmpty()) {
+            throw ApiException.conflict("pipeline '" + latest.id() + "' has jobs that have not ended: " + String.join(", ", active)
+                    + (active.size() == 10 ? ", ..." : "") + "; cancel them or wait for them to end");
+        }
+        pipelines.delete(latest.id());
+        json(ctx, 200, Map.of("id", latest.id(), "deleted", true, "versions", latest.version()));
     }
 
     private StoredPipeline pipeline(RoutingContext ctx, Integer version) throws Exception {
@@ -331,6 +411,10 @@ public final class HttpApi {
         out.put("name", p.pipeline().name() != null ? p.pipeline().name() : p.id());
         out.put("description", p.pipeline().description());
         out.put("created_at", java.time.Instant.ofEpochMilli(p.createdAt()).toString());
+        PipelineStore.Summary summary = pipelines.summary(p.id());
+        out.put("latest_version", summary == null ? p.version() : summary.latestVersion());
+        out.put("owner", summary == null ? null : summary.owner());
+        out.put("updated_at", summary == null ? null : java.time.Instant.ofEpochMilli(summary.updatedAt()).toString());
         out.put("data_nodes", p.pipeline().dataNodes().keySet());
         out.put("process_nodes", p.pipeline().processNodes().keySet());
         out.put("parameters", p.pipeline().parameters().keySet());
@@ -401,29 +485,18 @@ public final class HttpApi {
                 .flatMap(s -> java.util.Arrays.stream(s.split(","))).map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
     }
 
-    private void submit(RoutingContext ctx) throws Exception {
-        JsonNode body = jsonBody(ctx);
-        List<Problem> problems = new ArrayList<>();
-        for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!SUBMIT_FIELDS.contains(f)) {
-                problems.add(new Problem(f, "unknown field; expected one of " + SUBMIT_FIELDS.stream().sorted().toList()));
-            }
-        }
-        Map<String, Object> params = new LinkedHashMap<>();
-        JsonNode p = body.get("parameters");
-        if (p != null && !p.isNull()) {
-            if (!p.isObject()) {
-                problems.add(new Problem("parameters", "expected an object of parameter values"));
-            } else {
-                p.fields().forEachRemaining(e -> params.put(e.getKey(), JSON.convertValue(e.getValue(), Object.class)));
-            }
-        }
+    /** A parsed job request: what to submit, the pipeline version asked for (null: latest), name, priority and infra. */
+    private record JobRequest(SubmitRequest request, Integer version, String name, String priority, Infra infra) {
+    }
+
+    private static JobRequest parseJobRequest(JsonNode body, Set<String> allowed) {
+        RequestBody b = new RequestBody(body, allowed);
+        Map<String, Object> params = b.object("parameters");
         Map<String, byte[]> inputs = new LinkedHashMap<>();
         JsonNode in = body.get("inputs");
         if (in != null && !in.isNull()) {
             if (!in.isObject()) {
-                problems.add(new Problem("inputs", "expected an object of data node values"));
+                b.problem("inputs", "expected an object of data node values");
             } else {
                 for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
@@ -434,12 +507,16 @@ public final class HttpApi {
                         try {
                             inputs.put(e.getKey(), Base64.getDecoder().decode(v.get("base64").asText()));
                         } catch (IllegalArgumentException ex) {
-                            problems.add(new Problem("inputs." + e.getKey() + ".base64", "not valid base64"));
+                            b.problem("inputs." + e.getKey() + ".base64", "not valid base64");
                         }
                     } else if (v.isNull()) {
-                        problems.add(new Problem("inputs." + e.getKey(), "expected text, {\"base64\": ...} or a JSON value, got null"));
+                        b.problem("inputs." + e.getKey(), "expected text, {\"base64\": ...} or a JSON value, got null");
                     } else {
-                        inputs.put(e.getKey(), JSON.writeValueAsBytes(v));
+                        try {
+                            inputs.put(e.getKey(), JSON.writeValueAsBytes(v));
+                        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                            b.problem("inputs." + e.getKey(), "cannot be written as JSON");
+                        }
                     }
                 }
             }
@@ -448,11 +525,11 @@ public final class HttpApi {
         JsonNode o = body.get("outputs");
         if (o != null && !o.isNull()) {
             if (!o.isArray()) {
-                problems.add(new Problem("outputs", "expected a list of data node names"));
+                b.problem("outputs", "expected a list of data node names");
             } else {
                 for (int i = 0; i < o.size(); i++) {
                     if (!o.get(i).isTextual()) {
-                        problems.add(new Problem("outputs[" + i + "]", "expected a data node name"));
+                        b.problem("outputs[" + i + "]", "expected a data node name");
                     } else {
                         outputs.add(o.get(i).asText());
                     }
@@ -461,39 +538,250 @@ public final class HttpApi {
         }
         Integer version = null;
         JsonNode v = body.get("version");
-        if (v != null && !v.isNull()) {
+        if (v != null && !v.isNull() && allowed.contains("version")) {
             if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
-                problems.add(new Problem("version", "expected a version number (1 or more)"));
+                b.problem("version", "expected a version number (1 or more)");
             } else {
                 version = v.asInt();
             }
         }
-        boolean start = true;
-        JsonNode s = body.get("start");
-        if (s != null && !s.isNull()) {
-            if (!s.isBoolean()) {
-                problems.add(new Problem("start", "expected true or false"));
-            } else {
-                start = s.asBoolean();
+        Boolean start = b.bool("start");
+        RequestBody config = b.nested("config", CONFIG_FIELDS);
+        Infra infra = config == null ? null : config.infra("infra");
+        String name = b.text("job_name", false);
+        String priority = allowed.contains("priority") ? b.oneOf("priority", Priority.NAMES, Priority.JOB_DEFAULT) : null;
+        b.check("the job request");
+        return new JobRequest(new SubmitRequest(params, inputs, outputs, start == null || start), version, name, priority, infra);
+    }
+
+    private void submit(RoutingContext ctx) throws Exception {
+        JobRequest r = parseJobRequest(jsonBody(ctx), SUBMIT_FIELDS);
+        StoredPipeline stored = pipeline(ctx, r.version());
+        createJob(ctx, stored, r.request().withMeta(new JobMeta(r.name(), null, r.priority(), owner(ctx), r.infra())), null);
+    }
+
+    /**
+     * Creates the job, honouring an {@code Idempotency-Key} header: the same key and request answer
+     * the job created the first time (with {@code Idempotent-Replayed: true}).
+     */
+    private void createJob(RoutingContext ctx, StoredPipeline stored, SubmitRequest request, RunId run) throws Exception {
+        String key = ctx.request().getHeader(Idempotency.HEADER);
+        String owner = owner(ctx);
+        JobId fresh = JobId.random();
+        if (key != null) {
+            Idempotency.validate(key);
+            JobId earlier = idempotency.claim(owner, key, Idempotency.digest(ctx.request().method().name(), ctx.request().path(),
+                    bodyText(ctx)), fresh);
+            if (earlier != null) {
+                Map<String, String> job = jobs.status(earlier);
+                if (job == null) {
+                    throw ApiException.conflict("a request with " + Idempotency.HEADER + " '" + key + "' is still in progress; retry shortly");
+                }
+                ctx.response().putHeader("Idempotent-Replayed", "true");
+                json(ctx, 202, jobAccepted(earlier, job.get("status"), job.get("run")));
+                return;
             }
         }
-        Priority priority = Priority.MEDIUM;
-        JsonNode pr = body.get("priority");
-        if (pr != null && !pr.isNull()) {
-            try {
-                priority = Priority.parse(pr.isTextual() ? pr.asText() : pr.toString());
-            } catch (IllegalArgumentException e) {
-                problems.add(new Problem("priority", e.getMessage()));
+        JobSubmitter.Submitted created;
+        try {
+            if (run != null) {
+                runs.addJob(run, fresh);
             }
+            created = submitter.submitJob(stored, request, fresh, null);
+            if (run != null) {
+                runs.touch(run);
+            }
+        } catch (Exception e) {
+            if (run != null) {
+                runs.removeJob(run, fresh);
+            }
+            if (key != null) {
+                idempotency.release(owner, key, fresh);
+            }
+            throw e;
         }
-        if (!problems.isEmpty()) {
-            throw ApiException.badRequest("invalid_request", "the job request has " + problems.size() + " problem(s)", problems);
-        }
-        StoredPipeline stored = pipeline(ctx, version);
-        JobSubmitter.Submitted job = submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, start).withPriority(priority),
-                JobId.random(), Principal.of(ctx).owner());
         metrics.jobSubmitted();
-        json(ctx, 202, Map.of("id", job.id().value(), "status", job.status()));
+        json(ctx, 202, jobAccepted(fresh, created.status(), run == null ? null : run.value()));
+    }
+
+    private static Map<String, Object> jobAccepted(JobId id, String status, String run) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id.value());
+        out.put("status", status);
+        if (run != null) {
+            out.put("run_id", run);
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- runs
+
+    private void createRun(RoutingContext ctx) throws Exception {
+        RequestBody b = new RequestBody(jsonBody(ctx), RUN_FIELDS);
+        String pipelineId = b.text("pipeline_id", true);
+        String name = b.text("name", false);
+        String priority = b.oneOf("priority", Priority.NAMES, Priority.RUN_DEFAULT);
+        Map<String, String> tags = b.textMap("tags");
+        Map<String, Object> domain = b.object("domain_context");
+        Integer version = null;
+        JsonNode v = jsonBody(ctx).get("version");
+        if (v != null && !v.isNull()) {
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1) {
+                b.problem("version", "expected a version number (1 or more)");
+            } else {
+                version = v.asInt();
+            }
+        }
+        if (pipelineId != null && !PipelineParser.NAME.matcher(pipelineId).matches()) {
+            b.problem("pipeline_id", "no pipeline '" + pipelineId + "'");
+        }
+        b.check("the run");
+        StoredPipeline p = pipelines.find(pipelineId, version);
+        if (p == null) {
+            throw ApiException.badRequest("invalid_request", "no pipeline '" + pipelineId + "'" + (version == null ? "" : " version " + version),
+                    List.of(new Problem("pipeline_id", "no pipeline '" + pipelineId + "'" + (version == null ? "" : " version " + version))));
+        }
+        RunId id = runs.create(new RunStore.NewRun(name, p.id(), p.version(), priority, tags, domain, owner(ctx)));
+        json(ctx, 201, runs.view(runs.find(id)));
+    }
+
+    private RunStore.Run run(RoutingContext ctx) throws Exception {
+        String id = ctx.pathParam("id");
+        RunStore.Run run = RunId.isValid(id) ? runs.find(new RunId(id)) : null;
+        if (run == null || !Principal.of(ctx).canSee(run.owner())) {
+            // someone else's run looks like no run at all (below admin)
+            throw ApiException.notFound("no run '" + id + "'");
+        }
+        return run;
+    }
+
+    private void getRun(RoutingContext ctx) throws Exception {
+        json(ctx, 200, runs.view(run(ctx)));
+    }
+
+    private void submitToRun(RoutingContext ctx) throws Exception {
+        RunStore.Run run = run(ctx);
+        JobRequest r = parseJobRequest(jsonBody(ctx), RUN_SUBMIT_FIELDS);
+        StoredPipeline stored = pipelines.find(run.pipelineId(), run.pipelineVersion());
+        if (stored == null) {
+            throw ApiException.conflict("the run's pipeline '" + run.pipelineId() + "' v" + run.pipelineVersion() + " no longer exists");
+        }
+        createJob(ctx, stored, r.request().withMeta(new JobMeta(r.name(), run.id().value(), run.priority(), owner(ctx), r.infra())), run.id());
+    }
+
+    private void listRuns(RoutingContext ctx) throws Exception {
+        int size = pageSize(ctx);
+        String after = pageAfter(ctx);
+        Set<String> statuses = filterValues(ctx, "status", RUN_STATUSES);
+        Set<String> priorities = filterValues(ctx, "priority", Priority.NAMES);
+        Set<String> pipelineIds = filterValues(ctx, "pipeline", null);
+        pipelineIds.addAll(filterValues(ctx, "pipeline_id", null));
+        Principal who = Principal.of(ctx);
+        // below admin, only your own runs
+        Set<String> owners = who.isAdmin() ? filterValues(ctx, "owner", null) : Set.of(who.owner());
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (String t : ctx.queryParams().getAll("tag")) {
+            int sep = t.indexOf(':') >= 0 ? t.indexOf(':') : t.indexOf('=');
+            if (t.isBlank() || sep == 0) {
+                throw ApiException.badRequest("query parameter tag must be NAME or NAME:VALUE, got '" + t + "'", "tag");
+            }
+            tags.put(sep < 0 ? t : t.substring(0, sep), sep < 0 ? null : t.substring(sep + 1));
+        }
+        IndexScan.Entry from = null;
+        if (after != null) {
+            from = cursor(after, RunId.isValid(after) ? runs.score(new RunId(after)) : null);
+        }
+        IndexScan.Page<Map<String, Object>> page = IndexScan.page(List.of(runs.index()), from, size, JobReader.SCAN_BUDGET, ids -> {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (RunStore.Run r : runs.findAll(ids)) {
+                boolean keep = r != null && (priorities.isEmpty() || priorities.contains(r.priority()))
+                        && (pipelineIds.isEmpty() || pipelineIds.contains(r.pipelineId()))
+                        && (owners.isEmpty() || owners.contains(r.owner()));
+                for (Map.Entry<String, String> t : tags.entrySet()) {
+                    keep = keep && r.tags().containsKey(t.getKey()) && (t.getValue() == null || t.getValue().equals(r.tags().get(t.getKey())));
+                }
+                Map<String, Object> view = keep ? runs.view(r) : null;
+                out.add(view != null && (statuses.isEmpty() || statuses.contains((String) view.get("status"))) ? view : null);
+            }
+            return out;
+        });
+        json(ctx, 200, paged("runs", page));
+    }
+
+    private void listRunJobs(RoutingContext ctx) throws Exception {
+        RunStore.Run run = run(ctx);
+        JobReader.Filter f = jobFilter(ctx);
+        JobReader.Filter inRun = new JobReader.Filter(f.statuses(), f.pipelines(), Set.of(run.id().value()), f.owners(), f.priorities());
+        json(ctx, 200, paged("jobs", jobs.page(inRun, pageAfter(ctx), pageSize(ctx))));
+    }
+
+    // ---------------------------------------------------------------- paging and filters
+
+    private static int pageSize(RoutingContext ctx) {
+        if (ctx.queryParams().contains("page_size")) {
+            return intParam(ctx, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
+        }
+        return intParam(ctx, "limit", DEFAULT_PAGE_SIZE, 1, 1000); // the older name
+    }
+
+    private static String pageAfter(RoutingContext ctx) {
+        String after = ctx.queryParams().get("page_after");
+        if (after != null && after.isBlank()) {
+            throw ApiException.badRequest("query parameter page_after is empty; leave it out for the first page", "page_after");
+        }
+        return after;
+    }
+
+    private static IndexScan.Entry cursor(String after, Double score) {
+        if (score == null) {
+            throw ApiException.badRequest("page_after: '" + after + "' is not a cursor of this listing (use next_page_after of the page before)",
+                    "page_after");
+        }
+        return new IndexScan.Entry(after, score);
+    }
+
+    /** Values of a repeatable, comma-separable filter; checked against {@code allowed} (case-insensitively) when given. */
+    private static Set<String> filterValues(RoutingContext ctx, String name, List<String> allowed) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (String v : ctx.queryParams().getAll(name)) {
+            for (String part : v.split(",")) {
+                String t = part.trim();
+                if (t.isEmpty()) {
+                    continue;
+                }
+                if (allowed != null) {
+                    String match = allowed.stream().filter(a -> a.equalsIgnoreCase(t)).findFirst().orElse(null);
+                    if (match == null) {
+                        throw ApiException.badRequest("query parameter " + name + ": '" + t + "' is not one of " + allowed, name);
+                    }
+                    out.add(match);
+                } else {
+                    out.add(t);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static JobReader.Filter jobFilter(RoutingContext ctx) {
+        Set<String> pipelineIds = filterValues(ctx, "pipeline", null);
+        pipelineIds.addAll(filterValues(ctx, "pipeline_id", null));
+        Set<String> runIds = filterValues(ctx, "run", null);
+        runIds.addAll(filterValues(ctx, "run_id", null));
+        for (String r : runIds) {
+            if (!RunId.isValid(r)) {
+                throw ApiException.badRequest("query parameter run: '" + r + "' is not a run id", "run");
+            }
+        }
+        return new JobReader.Filter(filterValues(ctx, "status", JOB_STATUSES), pipelineIds, runIds,
+                filterValues(ctx, "owner", null), filterValues(ctx, "priority", Priority.NAMES));
+    }
+
+    private static Map<String, Object> paged(String name, IndexScan.Page<Map<String, Object>> page) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put(name, page.items());
+        out.put("next_page_after", page.nextPageAfter());
+        return out;
     }
 
     private JobId jobId(RoutingContext ctx) {
@@ -524,8 +812,23 @@ public final class HttpApi {
     }
 
     private void listJobs(RoutingContext ctx) throws Exception {
+        JobReader.Filter f = jobFilter(ctx);
         Principal who = Principal.of(ctx);
-        json(ctx, 200, Map.of("jobs", jobs.list(intParam(ctx, "limit", 50, 1, 1000), who.isAdmin() ? null : who.owner())));
+        if (!who.isAdmin()) {
+            // below admin, only your own jobs
+            f = new JobReader.Filter(f.statuses(), f.pipelines(), f.runs(), Set.of(who.owner()), f.priorities());
+        }
+        json(ctx, 200, paged("jobs", jobs.page(f, pageAfter(ctx), pageSize(ctx))));
+    }
+
+    private void startJob(RoutingContext ctx) throws Exception {
+        JobId id = jobId(ctx);
+        JobControl.Started s = control.start(id);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id.value());
+        out.put("status", s.status());
+        out.put("started", s.started());
+        json(ctx, s.started() ? 202 : 200, out);
     }
 
     private void cancel(RoutingContext ctx) throws Exception {
@@ -556,6 +859,14 @@ public final class HttpApi {
 
     private void logs(RoutingContext ctx) throws Exception {
         JobId id = visibleJob(ctx);
+        String follow = ctx.queryParams().get("follow");
+        if (follow != null && !follow.equals("true") && !follow.equals("false")) {
+            throw ApiException.badRequest("query parameter follow must be true or false", "follow");
+        }
+        if ("true".equals(follow)) {
+            LogFollower.follow(ctx, jobs, id, ctx.queryParams().get("node"));
+            return;
+        }
         json(ctx, 200, Map.of("logs", jobs.logs(id, ctx.queryParams().get("node"))));
     }
 

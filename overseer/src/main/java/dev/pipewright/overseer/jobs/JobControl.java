@@ -79,6 +79,34 @@ public final class JobControl {
         }
     }
 
+    /** What starting a built job did: {@code started} false when it had been started before. */
+    public record Started(String status, boolean started) {
+    }
+
+    /**
+     * Starts a built (READY) job: RUNNING, and its first tasks are dispatched, once. Starting a job
+     * that already runs, waits for its pipeline's limit (PENDING) or has ended changes nothing and
+     * says so; a cancelled job is a conflict.
+     */
+    public Started start(JobId id) throws Exception {
+        int shard = id.shard(keys.shards());
+        OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.START, ScriptOutputType.MULTI,
+                Scripts.keys(keys.job(id), keys.outbox(shard)), bytes(id.value()), bytes(Integer.toString(shard)))
+                .toCompletableFuture().get(30, TimeUnit.SECONDS));
+        switch (reply.status()) {
+            case "gone" -> throw ApiException.notFound("no job '" + id + "'");
+            case "started" -> {
+                submitter.publish(shard, id, reply.dispatched());
+                return new Started(redis.hget(keys.job(id), "status").get(10, TimeUnit.SECONDS), true);
+            }
+            case "RUNNING", "PENDING", "SUCCESS", "FAILED" -> {
+                // PENDING: started already, waiting for a slot of its pipeline's running-jobs limit
+                return new Started(reply.status(), false);
+            }
+            default -> throw ApiException.conflict("job " + id + " is " + reply.status() + "; it cannot start");
+        }
+    }
+
     /**
      * Starts a new job of the same pipeline version, parameters and inputs that reuses the outputs
      * of every task that succeeded in the given, ended job and runs the rest.
@@ -122,8 +150,15 @@ public final class JobControl {
         }
         Map<String, Object> params = JSON.readValue(job.getOrDefault("params", "{}"), new TypeReference<LinkedHashMap<String, Object>>() { });
         List<String> outputs = JSON.readValue(job.getOrDefault("outputs", "[]"), new TypeReference<List<String>>() { });
+        dev.pipewright.protocol.job.Infra infra = null;
+        if (job.get("infra") != null) {
+            Map<String, Object> i = JSON.readValue(job.get("infra"), new TypeReference<LinkedHashMap<String, Object>>() { });
+            infra = new dev.pipewright.protocol.job.Infra(i.get("cpu") == null ? null : new java.math.BigDecimal(i.get("cpu").toString()),
+                    (String) i.get("memory"), (String) i.get("storage"));
+        }
+        // a re-run keeps the name, priority, owner and resources, but is not counted in the old job's run
+        JobMeta meta = new JobMeta(job.get("name"), null, job.get("priority"), job.get("owner"), infra);
         // inputs read from a source were stored with the old job; pass them as given values
-        return submitter.submit(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, Priority.parse(job.get("priority"))),
-                JobId.random(), owner);
+        return submitter.submit(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, meta), JobId.random(), owner);
     }
 }

@@ -1,17 +1,17 @@
 package dev.pipewright.overseer.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.ScoredValue;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -73,6 +73,8 @@ public final class JobReader {
             }
             view.put("stage", stage);
             view.put("tasks", tasks);
+        } else {
+            view.put("stage", stage(id, job.get("status")).get(30, TimeUnit.SECONDS));
         }
         return view;
     }
@@ -80,6 +82,15 @@ public final class JobReader {
     private static Map<String, Object> summary(Map<String, String> job) throws Exception {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", job.get("id"));
+        view.put("name", job.getOrDefault("name", job.get("id")));
+        view.put("run_id", job.get("run"));
+        view.put("priority", job.get("priority"));
+        view.put("owner", job.get("owner"));
+        Map<String, Object> config = new LinkedHashMap<>();
+        if (job.get("infra") != null) {
+            config.put("infra", JSON.readValue(job.get("infra"), Map.class));
+        }
+        view.put("config", config);
         view.put("pipeline_id", job.get("pipeline"));
         view.put("pipeline_version", intOf(job.get("version")));
         view.put("status", job.get("status"));
@@ -99,6 +110,12 @@ public final class JobReader {
         view.put("created_at", time(job.get("created")));
         view.put("started_at", time(job.get("started")));
         view.put("finished_at", time(job.get("finished")));
+        long updated = 0;
+        for (String f : List.of("created", "started", "finished")) {
+            Long us = longOf(job.get(f));
+            updated = us == null ? updated : Math.max(updated, us);
+        }
+        view.put("last_updated_at", updated == 0 ? null : time(Long.toString(updated)));
         Long started = longOf(job.get("started"));
         Long finished = longOf(job.get("finished"));
         view.put("duration_ms", started != null && finished != null ? (finished - started) / 1000.0 : null);
@@ -136,6 +153,18 @@ public final class JobReader {
         return new Ownership(kv.get(0).hasValue(), kv.get(1).getValueOrElse(null));
     }
 
+    /** The job's status and run ({@code status}, {@code run}), or null when there is no such job. */
+    public Map<String, String> status(JobId id) throws Exception {
+        List<io.lettuce.core.KeyValue<String, String>> v = redis.hmget(keys.job(id), "status", "run").get(10, TimeUnit.SECONDS);
+        if (!v.get(0).hasValue()) {
+            return null;
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("status", v.get(0).getValue());
+        out.put("run", v.get(1).getValueOrElse(null));
+        return out;
+    }
+
     public boolean exists(JobId id) throws Exception {
         return redis.exists(keys.job(id)).get(10, TimeUnit.SECONDS) > 0;
     }
@@ -157,69 +186,149 @@ public final class JobReader {
         return out;
     }
 
-    /** At most this many jobs are looked at for one filtered listing. */
-    private static final int MAX_SCANNED = 20_000;
+    /** One log line of a job's log stream. */
+    public record LogEntry(String id, String node, int attempt, String line) {
+    }
+
+    /** Log lines read from the stream; {@code lastId} is the last entry read (even one the node filter dropped). */
+    public record LogBatch(List<LogEntry> lines, String lastId, boolean full) {
+    }
+
+    /** Up to {@code count} stream entries after stream id {@code after} (null: from the oldest kept), optionally of one node. */
+    public LogBatch logsAfter(JobId id, String after, int count, String onlyNode) throws Exception {
+        io.lettuce.core.Range<String> range = after == null ? io.lettuce.core.Range.create("-", "+")
+                : io.lettuce.core.Range.from(io.lettuce.core.Range.Boundary.excluding(after), io.lettuce.core.Range.Boundary.unbounded());
+        List<io.lettuce.core.StreamMessage<String, String>> got = redis.xrange(keys.logStream(id), range,
+                io.lettuce.core.Limit.create(0, count)).get(10, TimeUnit.SECONDS);
+        List<LogEntry> out = new ArrayList<>();
+        for (io.lettuce.core.StreamMessage<String, String> m : got) {
+            String node = m.getBody().get("n");
+            if (onlyNode == null || onlyNode.equals(node)) {
+                out.add(new LogEntry(m.getId(), node, intOf(m.getBody().get("a")), m.getBody().getOrDefault("l", "")));
+            }
+        }
+        return new LogBatch(out, got.isEmpty() ? after : got.get(got.size() - 1).getId(), got.size() == count);
+    }
+
+    /** The job's status, progress and each task's state: what a log follower reports as {@code status} events. */
+    public Map<String, Object> progress(JobId id) throws Exception {
+        Map<String, String> job = redis.hgetall(keys.job(id)).get(10, TimeUnit.SECONDS);
+        if (job.isEmpty()) {
+            return null;
+        }
+        List<String> nodes = redis.lrange(keys.nodes(id), 0, -1).get(10, TimeUnit.SECONDS);
+        List<CompletableFuture<String>> states = new ArrayList<>();
+        for (String n : nodes) {
+            states.add(redis.hget(keys.task(id, n), "state").toCompletableFuture());
+        }
+        Map<String, Object> tasks = new LinkedHashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            tasks.put(nodes.get(i), states.get(i).get(10, TimeUnit.SECONDS));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", job.get("status"));
+        out.put("progress", intOf(job.get("terminal")) + "/" + intOf(job.get("total")));
+        out.put("finished", Set.of("SUCCESS", "FAILED", "CANCELLED").contains(job.get("status")));
+        out.put("tasks", tasks);
+        return out;
+    }
+
+    /** What a job listing may be narrowed to; an empty set does not narrow. */
+    public record Filter(Set<String> statuses, Set<String> pipelines, Set<String> runs, Set<String> owners, Set<String> priorities) {
+        public static final Filter NONE = new Filter(Set.of(), Set.of(), Set.of(), Set.of(), Set.of());
+
+        boolean accepts(Map<String, String> job) {
+            return matches(statuses, job.get("status")) && matches(pipelines, job.get("pipeline")) && matches(runs, job.get("run"))
+                    && matches(owners, job.get("owner")) && matches(priorities, job.get("priority"));
+        }
+
+        private static boolean matches(Set<String> wanted, String value) {
+            return wanted.isEmpty() || (value != null && wanted.contains(value));
+        }
+    }
+
+    /** The most ids one listing request examines (filters that match little answer a short page with a cursor). */
+    public static final int SCAN_BUDGET = 5_000;
 
     /**
-     * The newest jobs across all shards whose owner is {@code owner} (null: every job). Walks the
-     * shards' indexes newest first, a page at a time, so a filtered listing still fills its limit.
+     * A page of job summaries, newest first, after the job {@code after} (null: from the newest).
+     * Reads the narrowest index: the one run's or pipeline's job index when the filter names exactly
+     * one, else every shard's.
      */
-    public List<Map<String, Object>> list(int limit, String owner) throws Exception {
-        if (owner == null) {
-            return list(limit);
+    public IndexScan.Page<Map<String, Object>> page(Filter filter, String after, int pageSize) throws Exception {
+        List<IndexScan.Source> sources = new ArrayList<>();
+        java.util.function.Function<String, String> indexOf;
+        if (filter.runs().size() == 1) {
+            String key = keys.runJobs(new dev.pipewright.protocol.keys.RunId(filter.runs().iterator().next()));
+            sources.add(IndexScan.zset(redis, key));
+            indexOf = id -> key;
+        } else if (filter.pipelines().size() == 1) {
+            String key = keys.pipelineJobs(filter.pipelines().iterator().next());
+            sources.add(IndexScan.zset(redis, key));
+            indexOf = id -> key;
+        } else {
+            for (int s = 0; s < keys.shards(); s++) {
+                sources.add(IndexScan.zset(redis, keys.jobIndex(s)));
+            }
+            indexOf = id -> keys.jobIndex(new JobId(id).shard(keys.shards()));
         }
-        int page = Math.max(limit, 200);
-        int shards = keys.shards();
-        List<java.util.ArrayDeque<ScoredValue<String>>> heads = new ArrayList<>();
-        long[] offsets = new long[shards];
-        boolean[] exhausted = new boolean[shards];
-        for (int s = 0; s < shards; s++) {
-            heads.add(new java.util.ArrayDeque<>());
+        IndexScan.Entry from = null;
+        if (after != null) {
+            Double score = JobId.isValid(after) ? redis.zscore(indexOf.apply(after), after).get(10, TimeUnit.SECONDS) : null;
+            if (score == null) {
+                throw dev.pipewright.overseer.api.ApiException.badRequest("page_after: '" + after
+                        + "' is not a cursor of this listing (use next_page_after of the page before)", "page_after");
+            }
+            from = new IndexScan.Entry(after, score);
+        }
+        return IndexScan.page(sources, from, pageSize, SCAN_BUDGET, ids -> summaries(ids, filter));
+    }
+
+    private List<Map<String, Object>> summaries(List<String> ids, Filter filter) throws Exception {
+        List<CompletableFuture<Map<String, String>>> futures = new ArrayList<>();
+        for (String id : ids) {
+            futures.add(redis.hgetall(keys.job(new JobId(id))).toCompletableFuture());
         }
         List<Map<String, Object>> out = new ArrayList<>();
-        int scanned = 0;
-        while (out.size() < limit && scanned < MAX_SCANNED) {
-            int best = -1;
-            for (int s = 0; s < shards; s++) {
-                if (heads.get(s).isEmpty() && !exhausted[s]) {
-                    List<ScoredValue<String>> more = redis.zrevrangeWithScores(keys.jobIndex(s), offsets[s], offsets[s] + page - 1)
-                            .get(10, TimeUnit.SECONDS);
-                    offsets[s] += more.size();
-                    exhausted[s] = more.size() < page;
-                    heads.get(s).addAll(more);
-                }
-                if (!heads.get(s).isEmpty() && (best < 0 || heads.get(s).peekFirst().getScore() > heads.get(best).peekFirst().getScore())) {
-                    best = s;
-                }
-            }
-            if (best < 0) {
-                break;
-            }
-            String id = heads.get(best).pollFirst().getValue();
-            scanned++;
-            Map<String, String> job = redis.hgetall(keys.job(new JobId(id))).get(10, TimeUnit.SECONDS);
-            if (!job.isEmpty() && owner.equals(job.get("owner"))) {
+        List<CompletableFuture<List<String>>> stages = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            Map<String, String> job = futures.get(i).get(30, TimeUnit.SECONDS);
+            if (job.isEmpty() || !filter.accepts(job)) {
+                out.add(null);
+                stages.add(null);
+            } else {
                 out.add(summary(job));
+                stages.add(stage(new JobId(ids.get(i)), job.get("status")));
+            }
+        }
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i) != null) {
+                out.get(i).put("stage", stages.get(i).get(30, TimeUnit.SECONDS));
             }
         }
         return out;
     }
 
-    /** The newest jobs across all shards. */
-    public List<Map<String, Object>> list(int limit) throws Exception {
-        List<ScoredValue<String>> all = new ArrayList<>();
-        for (int s = 0; s < keys.shards(); s++) {
-            all.addAll(redis.zrevrangeWithScores(keys.jobIndex(s), 0, limit - 1).get(10, TimeUnit.SECONDS));
+    /** The process nodes running now (none unless the job runs). */
+    private CompletableFuture<List<String>> stage(JobId id, String status) {
+        if (!"RUNNING".equals(status) && !"CANCELLING".equals(status)) {
+            return CompletableFuture.completedFuture(List.of());
         }
-        all.sort(Comparator.comparingDouble((ScoredValue<String> v) -> v.getScore()).reversed());
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (ScoredValue<String> v : all.subList(0, Math.min(limit, all.size()))) {
-            Map<String, String> job = redis.hgetall(keys.job(new JobId(v.getValue()))).get(10, TimeUnit.SECONDS);
-            if (!job.isEmpty()) {
-                out.add(summary(job));
+        return redis.lrange(keys.nodes(id), 0, -1).toCompletableFuture().thenCompose(nodes -> {
+            List<CompletableFuture<String>> states = new ArrayList<>();
+            for (String n : nodes) {
+                states.add(redis.hget(keys.task(id, n), "state").toCompletableFuture());
             }
-        }
-        return out;
+            return CompletableFuture.allOf(states.toArray(new CompletableFuture[0])).thenApply(v -> {
+                List<String> running = new ArrayList<>();
+                for (int i = 0; i < nodes.size(); i++) {
+                    if ("RUNNING".equals(states.get(i).join())) {
+                        running.add(nodes.get(i));
+                    }
+                }
+                return running;
+            });
+        });
     }
 
     private static int intOf(String s) {

@@ -23,6 +23,7 @@ import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.pipeline.ProcessNode;
 import dev.pipewright.protocol.pipeline.RetryPolicy;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,9 +48,12 @@ public final class JobSubmitter {
     private final DataStore dataStore;
     private final WorkerDirectory workers;
     private final PublisherPool publishers;
+    private final RedisAsyncCommands<String, String> redis;
 
-    public JobSubmitter(Keys keys, Scripts scripts, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers) {
+    public JobSubmitter(Keys keys, Scripts scripts, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
+                        RedisAsyncCommands<String, String> redis) {
         this.publishers = publishers;
+        this.redis = redis;
         this.keys = keys;
         this.scripts = scripts;
         this.dataStore = dataStore;
@@ -214,12 +218,21 @@ public final class JobSubmitter {
         job.put("outputs", JSON.writeValueAsString(request.outputs()));
         job.put("pruned", JSON.writeValueAsString(plan.pruned()));
         job.put("deadline", pipeline.deadline() == null ? 0 : pipeline.deadline().toMillis());
-        job.put("priority", request.priority().wireName());
         if (request.reuseFrom() != null) {
             job.put("retryOf", request.reuseFrom());
         }
-        if (owner != null) {
-            job.put("owner", owner);
+        JobMeta meta = request.meta();
+        job.put("name", meta.name() != null ? meta.name() : id.value());
+        job.put("priority", meta.priority() != null ? meta.priority() : dev.pipewright.protocol.pipeline.Priority.JOB_DEFAULT);
+        if (meta.runId() != null) {
+            job.put("run", meta.runId());
+        }
+        String jobOwner = owner != null ? owner : meta.owner();
+        if (jobOwner != null) {
+            job.put("owner", jobOwner);
+        }
+        if (meta.infra() != null) {
+            job.put("infra", JSON.writeValueAsString(meta.infra().toMap()));
         }
 
         int shard = id.shard(keys.shards());
@@ -234,16 +247,25 @@ public final class JobSubmitter {
             args.add(e.getValue());
             args.add(bytes(ContentTypes.sniff(e.getValue())));
         }
+        // the pipeline's job index (listing by pipeline, refusing to delete a pipeline in use), written
+        // first: an entry whose job was never created reads as no job
+        redis.zadd(keys.pipelineJobs(stored.id()), System.currentTimeMillis(), id.value()).get(10, TimeUnit.SECONDS);
         OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.SUBMIT, ScriptOutputType.MULTI,
                 Scripts.keys(keys.job(id), keys.outbox(shard), keys.jobIndex(shard), keys.nodes(id), keys.data(id), keys.contentTypes(id)),
                 args.toArray(new byte[0][])).toCompletableFuture().get(30, TimeUnit.SECONDS));
         if ("exists".equals(reply.status())) {
             throw ApiException.conflict("job " + id + " already exists");
         }
-        if (!reply.dispatched().isEmpty()) {
-            Thread.ofVirtual().name("publish-" + id).start(() -> publishers.publishQuietly(reply.dispatched()));
-        }
+
+        publish(shard, id, reply.dispatched());
         return new Submitted(id, reply.status());
+    }
+
+    /** Publishes what a script put in the outbox, off the caller's thread; the outbox relay covers a failure. */
+    void publish(int shard, JobId id, List<OutboxEntry> dispatched) {
+        if (!dispatched.isEmpty()) {
+            Thread.ofVirtual().name("publish-" + id).start(() -> publishers.publishQuietly(dispatched));
+        }
     }
 
     private Set<String> knownProcessors(String pool) {

@@ -9,16 +9,20 @@ import java.util.Map;
  * A request to run a pipeline: parameter values, values of job-input data nodes, the wanted
  * outputs (empty: everything) and whether to start now or only build the job. A re-run from
  * failure names the earlier job ({@code reuseFrom}) and the process nodes whose outputs it
- * reuses ({@code reuse}); their outputs are then among {@code inputs}. The priority orders its
- * tasks against other jobs' waiting for the same pool.
+ * reuses ({@code reuse}); their outputs are then among {@code inputs}. {@code meta}: name, run, priority,
+ * owner and infra of the job.
  */
 public record SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start,
-                            String reuseFrom, java.util.Set<String> reuse, Priority priority) {
-    public SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start) {
-        this(parameters, inputs, outputs, start, null, java.util.Set.of(), Priority.MEDIUM);
+                            String reuseFrom, java.util.Set<String> reuse, JobMeta meta) {
+    public SubmitRequest {
+        meta = meta == null ? JobMeta.NONE : meta;
     }
 
-    public SubmitRequest withPriority(Priority p) {
-        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, p);
+    public SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start) {
+        this(parameters, inputs, outputs, start, null, java.util.Set.of(), JobMeta.NONE);
+    }
+
+    public SubmitRequest withMeta(JobMeta meta) {
+        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta);
     }
 }

@@ -50,10 +50,10 @@ public final class PipelineStore {
     }
 
     public StoredPipeline save(String id, PipelineParser.Result parsed, String source) throws Exception {
-        return save(id, parsed, source, null);
+        return save(id, parsed, source, "anonymous");
     }
 
-    /** Saves a new version, recording who posted it ({@code created_by} in the version's document) when known. */
+    /** Stores a new version; the pipeline's owner is whoever posted its first version. */
     public StoredPipeline save(String id, PipelineParser.Result parsed, String source, String owner) throws Exception {
         String key = keys.pipeline(id);
         long version = redis.hincrby(key, "latest", 1).get(10, TimeUnit.SECONDS);
@@ -61,11 +61,11 @@ public final class PipelineStore {
         ObjectNode doc = JSON.createObjectNode();
         doc.put("source", source);
         doc.put("created_at", now);
-        if (owner != null) {
-            doc.put("created_by", owner);
-        }
+        doc.put("owner", owner);
+        doc.put("created_by", owner);
         redis.hset(key, Map.of("v:" + version, JSON.writeValueAsString(doc), "updated_at", Long.toString(now))).get(10, TimeUnit.SECONDS);
         redis.hsetnx(key, "created_at", Long.toString(now)).get(10, TimeUnit.SECONDS);
+        redis.hsetnx(key, "owner", owner).get(10, TimeUnit.SECONDS);
         redis.zadd(keys.pipelineIndex(), now, id).get(10, TimeUnit.SECONDS);
         String[] pools = parsed.pipeline().processNodes().values().stream()
                 .map(p -> p.pool() == null ? ProcessNode.DEFAULT_POOL : p.pool()).distinct().toArray(String[]::new);
@@ -110,17 +110,88 @@ public final class PipelineStore {
         return stored;
     }
 
-    public record Summary(String id, int latestVersion, long createdAt, long updatedAt) {
+    public record Summary(String id, int latestVersion, long createdAt, long updatedAt, String owner) {
     }
 
     public List<Summary> list(int limit) throws Exception {
-        List<String> ids = redis.zrevrange(keys.pipelineIndex(), 0, limit - 1).get(10, TimeUnit.SECONDS);
-        List<Summary> out = new ArrayList<>();
+        return summaries(redis.zrevrange(keys.pipelineIndex(), 0, limit - 1).get(10, TimeUnit.SECONDS));
+    }
+
+    /** Summaries of these ids, in order, null for one that is gone. */
+    public List<Summary> summaries(List<String> ids) throws Exception {
+        List<java.util.concurrent.CompletableFuture<List<io.lettuce.core.KeyValue<String, String>>>> futures = new ArrayList<>();
         for (String id : ids) {
-            Map<String, String> h = redis.hmget(keys.pipeline(id), "latest", "created_at", "updated_at").get(10, TimeUnit.SECONDS)
-                    .stream().collect(java.util.stream.Collectors.toMap(kv -> kv.getKey(), kv -> kv.getValueOrElse("0")));
-            out.add(new Summary(id, Integer.parseInt(h.get("latest")), Long.parseLong(h.get("created_at")), Long.parseLong(h.get("updated_at"))));
+            futures.add(redis.hmget(keys.pipeline(id), "latest", "created_at", "updated_at", "owner").toCompletableFuture());
+        }
+        List<Summary> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            List<io.lettuce.core.KeyValue<String, String>> h = futures.get(i).get(10, TimeUnit.SECONDS);
+            if (!h.get(0).hasValue()) {
+                out.add(null);
+                continue;
+            }
+            out.add(new Summary(ids.get(i), Integer.parseInt(h.get(0).getValue()), Long.parseLong(h.get(1).getValueOrElse("0")),
+                    Long.parseLong(h.get(2).getValueOrElse("0")), h.get(3).getValueOrElse("anonymous")));
         }
         return out;
+    }
+
+    public dev.pipewright.overseer.paging.IndexScan.Source index() {
+        return dev.pipewright.overseer.paging.IndexScan.zset(redis, keys.pipelineIndex());
+    }
+
+    public Double score(String id) throws Exception {
+        return redis.zscore(keys.pipelineIndex(), id).get(10, TimeUnit.SECONDS);
+    }
+
+    /** The owner and update time of a pipeline (null when there is none). */
+    public Summary summary(String id) throws Exception {
+        return summaries(List.of(id)).get(0);
+    }
+
+    public record Version(int version, long createdAt, String owner) {
+    }
+
+    /** Every stored version, oldest first (empty when there is no such pipeline). */
+    public List<Version> versions(String id) throws Exception {
+        Map<String, String> h = redis.hgetall(keys.pipeline(id)).get(10, TimeUnit.SECONDS);
+        List<Version> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : h.entrySet()) {
+            if (e.getKey().startsWith("v:")) {
+                var doc = JSON.readTree(e.getValue());
+                out.add(new Version(Integer.parseInt(e.getKey().substring(2)), doc.path("created_at").asLong(),
+                        doc.path("owner").asText(h.getOrDefault("owner", "anonymous"))));
+            }
+        }
+        out.sort(java.util.Comparator.comparingInt(Version::version));
+        return out;
+    }
+
+    /** The pipeline's jobs that have not ended (at most {@code limit}). */
+    public List<String> activeJobs(String id, int limit) throws Exception {
+        List<String> ids = redis.zrange(keys.pipelineJobs(id), 0, -1).get(10, TimeUnit.SECONDS);
+        List<java.util.concurrent.CompletableFuture<String>> states = new ArrayList<>();
+        for (String j : ids) {
+            states.add(redis.hget(keys.job(new dev.pipewright.protocol.keys.JobId(j)), "status").toCompletableFuture());
+        }
+        List<String> active = new ArrayList<>();
+        for (int i = 0; i < ids.size() && active.size() < limit; i++) {
+            String st = states.get(i).get(10, TimeUnit.SECONDS);
+            if (st != null && !java.util.Set.of("SUCCESS", "FAILED", "CANCELLED").contains(st)) {
+                active.add(ids.get(i));
+            }
+        }
+        return active;
+    }
+
+    /**
+     * Deletes every version of a pipeline (its jobs stay readable). The caller checked that none of
+     * its jobs runs; a job submitted in between still runs from its own copy of the plan.
+     */
+    public boolean delete(String id) throws Exception {
+        long n = redis.del(keys.pipeline(id), keys.pipelineJobs(id)).get(10, TimeUnit.SECONDS);
+        redis.zrem(keys.pipelineIndex(), id).get(10, TimeUnit.SECONDS);
+        cache.keySet().removeIf(k -> k.startsWith(id + "@"));
+        return n > 0;
     }
 }

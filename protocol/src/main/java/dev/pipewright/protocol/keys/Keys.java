@@ -46,6 +46,14 @@ public record Keys(String namespace, int shards) {
         return task(id, node) + ":log";
     }
 
+    /**
+     * The job's log stream: one entry per log line of any of its tasks ({@code n} node,
+     * {@code a} attempt, {@code l} line), capped; read by {@code logs?follow=true}.
+     */
+    public String logStream(JobId id) {
+        return job(id) + ":logs";
+    }
+
     public String outbox(int shard) {
         return shardPrefix(shard) + "outbox";
     }
@@ -81,6 +89,31 @@ public record Keys(String namespace, int shards) {
 
     public String pipelineIndex() {
         return namespace + ":pipelines";
+    }
+
+    /** The jobs of one pipeline (all versions), scored by creation time (ms). */
+    public String pipelineJobs(String id) {
+        return pipeline(id) + ":jobs";
+    }
+
+    /** A run: a named collection of jobs of one pipeline (name, pipeline, priority, tags, owner, times). */
+    public String run(RunId id) {
+        return namespace + ":run:" + id.value();
+    }
+
+    /** The run's job ids, scored by the time they were added (ms). */
+    public String runJobs(RunId id) {
+        return run(id) + ":jobs";
+    }
+
+    /** Every run id, scored by creation time (ms). */
+    public String runIndex() {
+        return namespace + ":runs";
+    }
+
+    /** An idempotency key of a job submission → {@code <job id> <request digest>}, kept 24 h. */
+    public String idempotency(String key) {
+        return namespace + ":idem:" + key;
     }
 
     /** Dead-lettered task messages the overseer took off the dead-letter queue, newest first. */

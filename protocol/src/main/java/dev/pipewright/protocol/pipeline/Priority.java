@@ -11,6 +11,13 @@ import java.util.Locale;
 public enum Priority {
     LOW, MEDIUM, HIGH;
 
+    /** The names the API and the job hash use. */
+    public static final java.util.List<String> NAMES = java.util.List.of("low", "medium", "high");
+    /** Seed 002: a run without a priority is {@code low}. */
+    public static final String RUN_DEFAULT = "low";
+    /** A job submitted straight to a pipeline, outside any run. */
+    public static final String JOB_DEFAULT = "medium";
+
     /** The routing key (and queue suffix) of this priority's queue of a pool. */
     public String routingKey(String pool) {
         return this == MEDIUM ? pool : pool + ":" + wireName();

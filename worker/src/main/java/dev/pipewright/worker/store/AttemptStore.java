@@ -30,6 +30,8 @@ import static dev.pipewright.infra.redis.Scripts.bytes;
 public final class AttemptStore {
     public static final int LOG_LINES_KEPT = 2000;
     public static final int LOG_LINE_MAX = 4096;
+    /** Lines kept in a job's log stream (all its tasks together, approximately). */
+    public static final int LOG_STREAM_KEPT = 10_000;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
@@ -141,6 +143,12 @@ public final class AttemptStore {
         String text = line.length() > LOG_LINE_MAX ? line.substring(0, LOG_LINE_MAX) + "…" : line;
         redis.rpush(key, bytes("#" + attempt + " " + text));
         redis.ltrim(key, -LOG_LINES_KEPT, -1);
+        // the job's log stream, read by followers (GET /jobs/{id}/logs?follow=true)
+        Map<byte[], byte[]> entry = new LinkedHashMap<>();
+        entry.put(bytes("n"), bytes(m.node()));
+        entry.put(bytes("a"), bytes(Integer.toString(attempt)));
+        entry.put(bytes("l"), bytes(text));
+        redis.xadd(bytes(keys.logStream(job)), new io.lettuce.core.XAddArgs().maxlen(LOG_STREAM_KEPT).approximateTrimming(), entry);
     }
 
     public void register(String workerId, Map<String, String> fields) throws Exception {

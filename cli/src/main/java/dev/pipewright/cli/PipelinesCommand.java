@@ -1,0 +1,160 @@
+package dev.pipewright.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code pipewright pipelines list|get|versions|delete}. */
+@Command(name = "pipelines", mixinStandardHelpOptions = true, description = "List, show and delete stored pipelines.",
+        subcommands = {PipelinesCommand.ListPipelines.class, PipelinesCommand.Get.class, PipelinesCommand.Versions.class,
+                PipelinesCommand.Delete.class})
+public final class PipelinesCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, get, versions or delete");
+    }
+
+    static String path(String id) {
+        return "/api/v1/pipelines/" + ApiClient.encode(id);
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List pipelines, most recently updated first.")
+    static final class ListPipelines implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ServerOptions server = new ServerOptions();
+        @Mixin
+        Listing listing = new Listing();
+        @Option(names = "--owner", description = "Only this owner's pipelines.")
+        String owner;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, String> f = new LinkedHashMap<>();
+            f.put("owner", owner);
+            listing.print(server.client(), "/api/v1/pipelines", f, "pipelines", "listing pipelines", spec.commandLine().getOut(),
+                    spec.commandLine().getErr(), new String[] {"ID", "LATEST", "OWNER", "UPDATED"},
+                    p -> new String[] {p.path("id").asText(), "v" + p.path("latest_version").asText(), Listing.dash(p.get("owner")),
+                            Listing.dash(p.get("updated_at"))});
+            return 0;
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a pipeline (latest version, or --version).")
+    static final class Get implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ServerOptions server = new ServerOptions();
+        @Parameters(index = "0", paramLabel = "PIPELINE")
+        String id;
+        @Option(names = "--version", paramLabel = "V")
+        Integer version;
+        @Option(names = "--json", description = "Print the server's answer as JSON.")
+        boolean json;
+        @Option(names = "--source", description = "Print only the pipeline's source text.")
+        boolean source;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            JsonNode p = ApiClient.expect(server.client().get(path(id) + (version == null ? "" : "?version=" + version)), "pipeline " + id);
+            if (json) {
+                Listing.printJson(out, p);
+                return 0;
+            }
+            if (source) {
+                out.print(p.path("source").asText());
+                out.flush();
+                return 0;
+            }
+            out.printf("%-11s %s%n", "pipeline:", p.path("id").asText() + " v" + p.path("version").asText()
+                    + " (latest v" + p.path("latest_version").asText() + ")");
+            out.printf("%-11s %s%n", "owner:", Listing.dash(p.get("owner")));
+            out.printf("%-11s %s%n", "created:", Listing.dash(p.get("created_at")));
+            out.printf("%-11s %s%n", "updated:", Listing.dash(p.get("updated_at")));
+            out.printf("%-11s %s%n", "process:", join(p.path("process_nodes")));
+            out.printf("%-11s %s%n", "data:", join(p.path("data_nodes")));
+            out.printf("%-11s %s%n", "parameters:", join(p.path("parameters")));
+            out.flush();
+            return 0;
+        }
+
+        private static String join(JsonNode list) {
+            List<String> out = new ArrayList<>();
+            list.forEach(n -> out.add(n.asText()));
+            return out.isEmpty() ? "-" : String.join(", ", out);
+        }
+    }
+
+    @Command(name = "versions", mixinStandardHelpOptions = true, description = "List a pipeline's versions.")
+    static final class Versions implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ServerOptions server = new ServerOptions();
+        @Parameters(index = "0", paramLabel = "PIPELINE")
+        String id;
+        @Option(names = "--json", description = "Print the server's answer as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            JsonNode v = ApiClient.expect(server.client().get(path(id) + "/versions"), "versions of pipeline " + id);
+            if (json) {
+                Listing.printJson(out, v);
+                return 0;
+            }
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"VERSION", "OWNER", "CREATED"});
+            v.path("versions").forEach(x -> rows.add(new String[] {"v" + x.path("version").asText(), Listing.dash(x.get("owner")),
+                    Listing.dash(x.get("created_at"))}));
+            out.print(StatusCommand.table(rows));
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete every version of a pipeline (refused while any of its jobs has not ended).")
+    static final class Delete implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ServerOptions server = new ServerOptions();
+        @Parameters(index = "0", paramLabel = "PIPELINE")
+        String id;
+        @Option(names = "--json", description = "Print the server's answer as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            JsonNode r = ApiClient.expect(server.client().delete(path(id)), "cannot delete pipeline " + id);
+            if (json) {
+                Listing.printJson(out, r);
+            } else {
+                out.println("pipeline " + id + " deleted (" + r.path("versions").asText() + " version(s))");
+                out.flush();
+            }
+            return 0;
+        }
+    }
+}

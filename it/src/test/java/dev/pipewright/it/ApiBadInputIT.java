@@ -1,0 +1,235 @@
+package dev.pipewright.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.it.support.Cluster;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bad input to the pipelines, runs and jobs API: wrong types, unknown fields, bad enum values,
+ * oversized bodies, unknown ids. Each is a clear 4xx naming the problem, and the stored state (every
+ * key of the namespace with its content, and the listings) is the same before and after.
+ */
+class ApiBadInputIT {
+    private static final int MAX_BODY = 64 * 1024;
+    static Cluster cluster;
+    static String runId;
+    static String readyJob;
+    static String cancelledJob;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = Cluster.builder().workers(1).overseerSetting("PW_MAX_BODY_BYTES", Integer.toString(MAX_BODY)).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** One bad request and what must come back. */
+    record Case(String name, String method, String path, String body, Map<String, String> headers, int status, String problemPath,
+                String messagePart) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Case c(String name, String method, String path, String body, int status, String problemPath, String messagePart) {
+        return new Case(name, method, path, body, Map.of(), status, problemPath, messagePart);
+    }
+
+    static List<Case> cases() {
+        String big = "{\"pipeline_id\": \"toy\", \"name\": \"" + "x".repeat(MAX_BODY + 10) + "\"}";
+        String longName = "n".repeat(500);
+        List<Case> t = new ArrayList<>();
+        // runs
+        t.add(c("run: pipeline_id of the wrong type", "POST", "/api/v1/runs", "{\"pipeline_id\": 5}", 400, "pipeline_id", "expected text"));
+        t.add(c("run: unknown field", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"colour\": \"red\"}", 400, "colour", "unknown field"));
+        t.add(c("run: bad priority", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"priority\": \"urgent\"}", 400, "priority", "urgent"));
+        t.add(c("run: priority of the wrong type", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"priority\": 3}", 400, "priority", "the number 3"));
+        t.add(c("run: tags not an object", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"tags\": [\"a\"]}", 400, "tags", "expected an object"));
+        t.add(c("run: tag value an object", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"tags\": {\"a\": {}}}", 400, "tags.a", "expected text"));
+        t.add(c("run: domain_context not an object", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"domain_context\": \"x\"}", 400,
+                "domain_context", "expected an object"));
+        t.add(c("run: missing pipeline_id", "POST", "/api/v1/runs", "{\"name\": \"n\"}", 400, "pipeline_id", "missing"));
+        t.add(c("run: unknown pipeline", "POST", "/api/v1/runs", "{\"pipeline_id\": \"nope\"}", 400, "pipeline_id", "no pipeline 'nope'"));
+        t.add(c("run: unknown pipeline version", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"version\": 99}", 400, "pipeline_id", "version 99"));
+        t.add(c("run: name too long", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"name\": \"" + longName + "\"}", 400, "name", "1 to 200"));
+        t.add(c("run: body not JSON", "POST", "/api/v1/runs", "{pipeline_id: toy", 400, "$", "not valid JSON"));
+        t.add(c("run: body a list", "POST", "/api/v1/runs", "[1, 2]", 400, "$", "JSON object"));
+        t.add(c("run: oversized body", "POST", "/api/v1/runs", big, 413, null, "larger than " + MAX_BODY));
+        // jobs of a run
+        t.add(c("run job: unknown run", "POST", "/api/v1/runs/rzzzzzzzzzzzz/jobs", "{}", 404, null, "no run 'rzzzzzzzzzzzz'"));
+        t.add(c("run job: malformed run id", "POST", "/api/v1/runs/NOT-A-RUN/jobs", "{}", 404, null, null));
+        t.add(c("run job: priority is the run's", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1}, \"priority\": \"high\"}", 400,
+                "priority", "unknown field"));
+        t.add(c("run job: cpu as text", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1}, \"config\": {\"infra\": {\"cpu\": \"1\"}}}",
+                400, "config.infra.cpu", "expected a number above 0"));
+        t.add(c("run job: cpu zero", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1}, \"config\": {\"infra\": {\"cpu\": 0}}}",
+                400, "config.infra.cpu", "above 0"));
+        t.add(c("run job: memory without a unit form", "POST", "/api/v1/runs/{run}/jobs",
+                "{\"parameters\": {\"x\": 1}, \"config\": {\"infra\": {\"memory\": \"2GB\"}}}", 400, "config.infra.memory", "2Gi"));
+        t.add(c("run job: storage as a number", "POST", "/api/v1/runs/{run}/jobs",
+                "{\"parameters\": {\"x\": 1}, \"config\": {\"infra\": {\"storage\": 120}}}", 400, "config.infra.storage", "the number 120"));
+        t.add(c("run job: unknown infra field", "POST", "/api/v1/runs/{run}/jobs",
+                "{\"parameters\": {\"x\": 1}, \"config\": {\"infra\": {\"gpu\": 1}}}", 400, "config.infra.gpu", "unknown field"));
+        t.add(c("run job: unknown config field", "POST", "/api/v1/runs/{run}/jobs",
+                "{\"parameters\": {\"x\": 1}, \"config\": {\"colour\": 1}}", 400, "config.colour", "unknown field"));
+        t.add(c("run job: config not an object", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1}, \"config\": []}", 400,
+                "config", "expected an object"));
+        t.add(c("run job: parameter of the wrong type", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": \"abc\"}}", 400,
+                "parameters.x", "integer"));
+        t.add(c("run job: unknown parameter", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1, \"z\": 2}}", 400,
+                "parameters.z", "unknown parameter"));
+        t.add(c("run job: missing parameter", "POST", "/api/v1/runs/{run}/jobs", "{}", 400, "parameters.x", "missing"));
+        t.add(c("run job: start not a boolean", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1}, \"start\": \"yes\"}", 400,
+                "start", "true or false"));
+        t.add(c("run job: job_name a number", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1}, \"job_name\": 5}", 400,
+                "job_name", "expected text"));
+        // jobs straight to a pipeline
+        t.add(c("job: bad priority", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}, \"priority\": \"urgent\"}", 400,
+                "priority", "urgent"));
+        t.add(c("job: version as text", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}, \"version\": \"2\"}", 400,
+                "version", "version number"));
+        t.add(c("job: unknown field", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}, \"run_id\": \"r1\"}", 400,
+                "run_id", "unknown field"));
+        t.add(new Case("job: bad Idempotency-Key", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}}",
+                Map.of("Idempotency-Key", "a key with spaces"), 400, "Idempotency-Key", "letters, digits"));
+        t.add(c("job: unknown pipeline", "POST", "/api/v1/pipelines/nope/jobs", "{}", 404, null, "no pipeline 'nope'"));
+        t.add(c("job: oversized body", "POST", "/api/v1/pipelines/toy/jobs", big, 413, null, "larger than"));
+        // reads and actions on unknown ids, bad query parameters
+        t.add(c("get: unknown run", "GET", "/api/v1/runs/rzzzzzzzzzzzz", null, 404, null, "no run"));
+        t.add(c("get: run jobs of an unknown run", "GET", "/api/v1/runs/rzzzzzzzzzzzz/jobs", null, 404, null, "no run"));
+        t.add(c("get: unknown job", "GET", "/api/v1/jobs/zzzzzzzzzzzz", null, 404, null, "no job"));
+        t.add(c("run: unknown job", "POST", "/api/v1/jobs/zzzzzzzzzzzz/run", "", 404, null, "no job"));
+        t.add(c("run: a cancelled job", "POST", "/api/v1/jobs/{cancelled}/run", "", 409, null, "CANCELLED"));
+        t.add(c("logs: follow=maybe", "GET", "/api/v1/jobs/{ready}/logs?follow=maybe", null, 400, "follow", "true or false"));
+        t.add(c("logs: unknown job", "GET", "/api/v1/jobs/zzzzzzzzzzzz/logs?follow=true", null, 404, null, "no job"));
+        t.add(c("list jobs: bad status", "GET", "/api/v1/jobs?status=BOGUS", null, 400, "status", "BOGUS"));
+        t.add(c("list jobs: bad priority", "GET", "/api/v1/jobs?priority=urgent", null, 400, "priority", "urgent"));
+        t.add(c("list jobs: page_size 0", "GET", "/api/v1/jobs?page_size=0", null, 400, "page_size", "1 to 500"));
+        t.add(c("list jobs: page_size 501", "GET", "/api/v1/jobs?page_size=501", null, 400, "page_size", "1 to 500"));
+        t.add(c("list jobs: page_size text", "GET", "/api/v1/jobs?page_size=ten", null, 400, "page_size", "whole number"));
+        t.add(c("list jobs: unknown cursor", "GET", "/api/v1/jobs?page_after=zzzzzzzzzzzz", null, 400, "page_after", "not a cursor"));
+        t.add(c("list jobs: bad run filter", "GET", "/api/v1/jobs?run=../x", null, 400, "run", "not a run id"));
+        t.add(c("list runs: bad status", "GET", "/api/v1/runs?status=DONE", null, 400, "status", "DONE"));
+        t.add(c("list runs: unknown cursor", "GET", "/api/v1/runs?page_after=rzzzzzzzzzzzz", null, 400, "page_after", "not a cursor"));
+        t.add(c("list runs: bad tag", "GET", "/api/v1/runs?tag=:v", null, 400, "tag", "NAME:VALUE"));
+        t.add(c("list pipelines: unknown cursor", "GET", "/api/v1/pipelines?page_after=nope", null, 400, "page_after", "not a cursor"));
+        t.add(c("pipeline: unknown version", "GET", "/api/v1/pipelines/toy?version=99", null, 404, null, "no version 99"));
+        t.add(c("pipeline: versions of an unknown one", "GET", "/api/v1/pipelines/nope/versions", null, 404, null, "no pipeline"));
+        t.add(c("pipeline: delete an unknown one", "DELETE", "/api/v1/pipelines/nope", null, 404, null, "no pipeline"));
+        t.add(c("pipeline: delete one with a job that has not ended", "DELETE", "/api/v1/pipelines/toy", null, 409, null, "{ready}"));
+        return t;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void refusedClearlyAndNothingChanged(Case k) {
+        setUp();
+        String path = k.path().replace("{run}", runId).replace("{ready}", readyJob).replace("{cancelled}", cancelledJob);
+        Map<String, String> before = state();
+        HttpRequest.Builder b = HttpRequest.newBuilder(cluster.baseUri().resolve(path));
+        k.headers().forEach(b::header);
+        if (k.body() == null) {
+            b.method(k.method(), HttpRequest.BodyPublishers.noBody());
+        } else {
+            b.header("Content-Type", "application/json").method(k.method(), HttpRequest.BodyPublishers.ofString(k.body()));
+        }
+        Cluster.Response r = cluster.send(b);
+        assertEquals(k.status(), r.status(), () -> k.name() + ": " + r);
+        JsonNode error = r.json().path("error");
+        String message = error.path("message").asText();
+        assertTrue(!message.isBlank(), () -> "a message: " + r);
+        if (k.messagePart() != null) {
+            String part = k.messagePart().replace("{ready}", readyJob);
+            assertTrue(message.contains(part) || error.path("problems").toString().contains(part),
+                    () -> k.name() + ": expected '" + part + "' in " + r);
+        }
+        if (k.problemPath() != null) {
+            List<String> paths = new ArrayList<>();
+            error.path("problems").forEach(p -> paths.add(p.path("path").asText()));
+            assertTrue(paths.contains(k.problemPath()), () -> k.name() + ": expected a problem at " + k.problemPath() + " in " + r);
+        }
+        assertTrue(!r.text().contains("Exception") && !r.text().contains("\tat "), () -> "no stack trace: " + r);
+        assertEquals(before, state(), () -> k.name() + " changed the stored state");
+    }
+
+    private static synchronized void setUp() {
+        if (runId != null) {
+            return;
+        }
+        cluster.postPipeline("""
+                name: toy
+                parameters:
+                  x: integer
+                dataNodes:
+                  a:
+                  b:
+                processNodes:
+                  p:
+                    input: [a]
+                    output: [b]
+                    processor: identity
+                """);
+        Cluster.Response run = cluster.post("/api/v1/runs", "{\"pipeline_id\": \"toy\", \"priority\": \"high\"}", "application/json");
+        assertEquals(201, run.status(), run::toString);
+        runId = run.json().path("id").asText();
+        readyJob = cluster.submit("toy", "{\"parameters\": {\"x\": 1}, \"inputs\": {\"a\": \"v\"}, \"start\": false}");
+        cancelledJob = cluster.submit("toy", "{\"parameters\": {\"x\": 1}, \"inputs\": {\"a\": \"v\"}, \"start\": false}");
+        assertEquals(202, cluster.post("/api/v1/jobs/" + cancelledJob + "/cancel", "", "application/json").status());
+        Cluster.await("the built job to be cancelled", Duration.ofSeconds(30),
+                () -> "CANCELLED".equals(cluster.job(cancelledJob).path("status").asText()));
+    }
+
+    /** Every key of the namespace with a digest of its content (workers' heartbeat keys aside), plus the listings. */
+    private static Map<String, String> state() {
+        var redis = cluster.redis();
+        Map<String, String> out = new TreeMap<>();
+        ScanCursor cursor = ScanCursor.INITIAL;
+        do {
+            KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches(cluster.namespace() + ":*").limit(1000));
+            for (String key : page.getKeys()) {
+                if (key.contains(":worker:") || key.endsWith(":workers") || key.contains(":pool:")) {
+                    continue; // heartbeats renew these on their own
+                }
+                String type = redis.type(key);
+                String content = switch (type) {
+                    case "hash" -> new TreeMap<>(redis.hgetall(key)).toString();
+                    case "set" -> new TreeSet<>(redis.smembers(key)).toString();
+                    case "zset" -> redis.zrangeWithScores(key, 0, -1).toString();
+                    case "list" -> redis.lrange(key, 0, -1).toString();
+                    case "string" -> redis.get(key);
+                    case "stream" -> Long.toString(redis.xlen(key));
+                    default -> type;
+                };
+                out.put(key, type + " " + content);
+            }
+            cursor = page;
+        } while (!cursor.isFinished());
+        out.put("GET runs", cluster.get("/api/v1/runs").text());
+        out.put("GET jobs", cluster.get("/api/v1/jobs").text());
+        out.put("GET pipelines", cluster.get("/api/v1/pipelines").text());
+        return out;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.pipewright.overseer.paging;
+
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Cursor pagination over one or more sorted-set indexes (ids scored by time), newest first, in
+ * the order (score desc, id desc) that Redis itself uses. The cursor ({@code page_after}) is the
+ * last id a page examined: the caller resolves it to its score, and the next page starts strictly
+ * after it, so ids added meanwhile (all newer) neither shift nor repeat a page.
+ *
+ * <p>Filters are applied by the loader; a page examines at most {@code budget} ids, so a filter
+ * that matches little answers a short (even empty) page with a cursor to continue from instead of
+ * scanning the whole index in one request.
+ */
+public final class IndexScan {
+    private static final Comparator<Entry> NEWEST_FIRST =
+            Comparator.comparingDouble(Entry::score).thenComparing(Entry::id).reversed();
+
+    private IndexScan() {
+    }
+
+    /** One index member. */
+    public record Entry(String id, double score) {
+    }
+
+    /** A page of items and the cursor for the next one (null when there is no more). */
+    public record Page<T>(List<T> items, String nextPageAfter) {
+    }
+
+    /** One index: up to {@code count} entries with score ≤ {@code maxScore}, newest first, skipping {@code offset}. */
+    @FunctionalInterface
+    public interface Source {
+        List<Entry> fetch(double maxScore, long offset, int count) throws Exception;
+    }
+
+    /** Turns a batch of ids into items, in the same order, null for an id the filters drop (or that is gone). */
+    @FunctionalInterface
+    public interface Loader<T> {
+        List<T> load(List<String> ids) throws Exception;
+    }
+
+    /** A sorted set in Redis as a source. */
+    public static Source zset(RedisAsyncCommands<String, String> redis, String key) {
+        return (max, offset, count) -> {
+            List<ScoredValue<String>> values = redis.zrevrangebyscoreWithScores(key,
+                    Range.create(Double.NEGATIVE_INFINITY, max), Limit.create(offset, count)).get(10, TimeUnit.SECONDS);
+            List<Entry> out = new ArrayList<>(values.size());
+            values.forEach(v -> out.add(new Entry(v.getValue(), v.getScore())));
+            return out;
+        };
+    }
+
+    public static <T> Page<T> page(List<Source> sources, Entry after, int pageSize, int budget, Loader<T> loader) throws Exception {
+        int batch = Math.max(16, Math.min(pageSize + 1, 200));
+        List<Cursor> cursors = new ArrayList<>();
+        for (Source s : sources) {
+            cursors.add(new Cursor(s, after, batch));
+        }
+        List<T> items = new ArrayList<>();
+        Entry lastTaken = null;
+        int examined = 0;
+        boolean leftover = false;
+        while (items.size() < pageSize && examined < budget) {
+            List<Entry> next = new ArrayList<>();
+            while (next.size() < Math.min(batch, budget - examined)) {
+                Entry e = pollNewest(cursors);
+                if (e == null) {
+                    break;
+                }
+                next.add(e);
+            }
+            if (next.isEmpty()) {
+                return new Page<>(items, null);
+            }
+            List<T> loaded = loader.load(next.stream().map(Entry::id).toList());
+            for (int i = 0; i < next.size(); i++) {
+                examined++;
+                lastTaken = next.get(i);
+                if (loaded.get(i) != null) {
+                    items.add(loaded.get(i));
+                    if (items.size() == pageSize) {
+                        leftover = i < next.size() - 1;
+                        break;
+                    }
+                }
+            }
+        }
+        // whatever the cursors still hold is older than every entry taken: the merge polls newest first
+        boolean more = leftover;
+        for (Cursor c : cursors) {
+            more = more || c.peek() != null;
+        }
+        return new Page<>(items, more ? lastTaken.id() : null);
+    }
+
+    private static Entry pollNewest(List<Cursor> cursors) throws Exception {
+        Cursor best = null;
+        Entry bestEntry = null;
+        for (Cursor c : cursors) {
+            Entry e = c.peek();
+            if (e != null && (bestEntry == null || NEWEST_FIRST.compare(e, bestEntry) < 0)) {
+                best = c;
+                bestEntry = e;
+            }
+        }
+        if (best != null) {
+            best.buffer.poll();
+        }
+        return bestEntry;
+    }
+
+    /** Reads one source in batches below a fixed ceiling; entries at the ceiling's score are kept only below its id. */
+    private static final class Cursor {
+        private final Source source;
+        private final Entry after;
+        private final int batch;
+        private final Deque<Entry> buffer = new ArrayDeque<>();
+        private long offset;
+        private boolean exhausted;
+
+        Cursor(Source source, Entry after, int batch) {
+            this.source = source;
+            this.after = after;
+            this.batch = batch;
+        }
+
+        Entry peek() throws Exception {
+            while (buffer.isEmpty() && !exhausted) {
+                List<Entry> got = source.fetch(after == null ? Double.POSITIVE_INFINITY : after.score(), offset, batch);
+                offset += got.size();
+                if (got.size() < batch) {
+                    exhausted = true;
+                }
+                for (Entry e : got) {
+                    if (after == null || NEWEST_FIRST.compare(e, after) > 0) {
+                        buffer.add(e);
+                    }
+                }
+            }
+            return buffer.peek();
+        }
+
+    }
+}
