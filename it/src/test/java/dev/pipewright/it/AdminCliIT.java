@@ -40,10 +40,12 @@ class AdminCliIT {
         StringWriter err = new StringWriter();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        String[] withUrl = new String[args.length + 2];
+        String[] withUrl = new String[args.length + 4];
         System.arraycopy(args, 0, withUrl, 0, args.length);
         withUrl[args.length] = "--url";
         withUrl[args.length + 1] = cluster.baseUri().toString();
+        withUrl[args.length + 2] = "--token";
+        withUrl[args.length + 3] = cluster.adminToken();
         int exit = cl.execute(withUrl);
         return new Run(exit, out.toString(), err.toString());
     }

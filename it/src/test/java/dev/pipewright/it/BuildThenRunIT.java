@@ -100,7 +100,7 @@ class BuildThenRunIT {
         assertFalse(again.json().path("started").asBoolean(), "starting twice changes nothing");
 
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(cluster.baseUri().resolve("/api/v1/jobs/" + job + "/logs?follow=true"))
+        HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(cluster.baseUri().resolve("/api/v1/jobs/" + job + "/logs?follow=true")).header("Authorization", "Bearer " + cluster.adminToken())
                 .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, stream.statusCode());
         assertTrue(stream.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
@@ -144,7 +144,7 @@ class BuildThenRunIT {
             picocli.CommandLine cl = dev.pipewright.cli.PipewrightCli.commandLine();
             cl.setOut(new java.io.PrintWriter(out, true));
             cl.setErr(new java.io.PrintWriter(err, true));
-            return cl.execute("logs", job, "-f", "--url", cluster.baseUri().toString());
+            return cl.execute("logs", job, "-f", "--url", cluster.baseUri().toString(), "--token", cluster.adminToken());
         });
         Cluster.await("the CLI to print the first lines", TIMEOUT, () -> out.toString().contains("line 2 on stderr"));
         assertEquals("RUNNING", cluster.job(job).path("status").asText());

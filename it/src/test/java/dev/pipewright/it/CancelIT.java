@@ -215,7 +215,7 @@ class CancelIT {
         cluster.awaitTask(job, "nap", "RUNNING", TIMEOUT);
 
         long calledUs = cluster.redisTimeMicros();
-        Cli cli = Cli.run("cancel", "--url", cluster.baseUri().toString(), job);
+        Cli cli = Cli.run("cancel", "--url", cluster.baseUri().toString(), "--token", cluster.adminToken(), job);
         assertEquals(0, cli.exitCode(), cli::toString);
         assertEquals("job " + job + ": CANCELLED", cli.out().trim());
 
@@ -226,7 +226,7 @@ class CancelIT {
         long endedAfterUs = nap.path("ended_us").asLong() - calledUs;
         assertTrue(endedAfterUs <= TWO_SECONDS_US, "the sleep ended " + endedAfterUs + " µs after the command started");
 
-        Cli again = Cli.run("cancel", "--url", cluster.baseUri().toString(), job);
+        Cli again = Cli.run("cancel", "--url", cluster.baseUri().toString(), "--token", cluster.adminToken(), job);
         assertEquals(1, again.exitCode(), "an ended job cannot be cancelled: " + again);
         assertTrue(again.err().contains("already ended"), again::toString);
     }

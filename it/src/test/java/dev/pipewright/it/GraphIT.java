@@ -209,14 +209,14 @@ class GraphIT {
         CommandLine cl = PipewrightCli.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        assertEquals(0, cl.execute("graph", "--job", job, "--format", "dot", "--url", url), err::toString);
+        assertEquals(0, cl.execute("graph", "--job", job, "--format", "dot", "--url", url, "--token", cluster.adminToken()), err::toString);
         assertEquals(NodeStyle.forState(TaskState.FAILED).fill(), dotNodes(out.toString()).get("p:boom").get("fillcolor"));
 
         StringWriter planOut = new StringWriter();
         CommandLine plan = PipewrightCli.commandLine();
         plan.setOut(new PrintWriter(planOut, true));
         plan.setErr(new PrintWriter(err, true));
-        assertEquals(0, plan.execute("plan", "--pipeline", "graphit", "--outputs", "side_out", "--available", "seed", "--url", url),
+        assertEquals(0, plan.execute("plan", "--pipeline", "graphit", "--outputs", "side_out", "--available", "seed", "--url", url, "--token", cluster.adminToken()),
                 err::toString);
         assertTrue(planOut.toString().startsWith("Execution plan of graphit for outputs side_out: 1 to run, 4 pruned\n"), planOut::toString);
 
@@ -224,7 +224,7 @@ class GraphIT {
         StringWriter missingErr = new StringWriter();
         missing.setOut(new PrintWriter(new StringWriter(), true));
         missing.setErr(new PrintWriter(missingErr, true));
-        assertEquals(1, missing.execute("graph", "--job", "0000000000nojob", "--url", url));
+        assertEquals(1, missing.execute("graph", "--job", "0000000000nojob", "--url", url, "--token", cluster.adminToken()));
         assertTrue(missingErr.toString().contains("HTTP 404"), missingErr::toString);
     }
 

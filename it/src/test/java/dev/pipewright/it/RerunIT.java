@@ -123,7 +123,7 @@ class RerunIT {
         assertReran(first, rerun, before);
 
         before = Counts.now();
-        CancelIT.Cli cli = CancelIT.Cli.run("retry", "--url", cluster.baseUri().toString(), second);
+        CancelIT.Cli cli = CancelIT.Cli.run("retry", "--url", cluster.baseUri().toString(), "--token", cluster.adminToken(), second);
         assertEquals(0, cli.exitCode(), cli::toString);
         String cliRerun = cli.out().trim();
         assertTrue(cliRerun.matches("[a-z0-9]{8,40}"), "prints the new job id: " + cli);
@@ -151,7 +151,7 @@ class RerunIT {
         cluster.awaitTask(job, "nap", "RUNNING", TIMEOUT);
         Cluster.Response r = cluster.post("/api/v1/jobs/" + job + "/retry", "{}", "application/json");
         assertEquals(409, r.status(), r::toString);
-        CancelIT.Cli cli = CancelIT.Cli.run("retry", "--url", cluster.baseUri().toString(), job);
+        CancelIT.Cli cli = CancelIT.Cli.run("retry", "--url", cluster.baseUri().toString(), "--token", cluster.adminToken(), job);
         assertEquals(1, cli.exitCode(), cli::toString);
         assertEquals(404, cluster.post("/api/v1/jobs/0000000000000zz/retry", "{}", "application/json").status());
         assertEquals(202, cluster.post("/api/v1/jobs/" + job + "/cancel", "{}", "application/json").status());

@@ -105,7 +105,7 @@ class RunsIT {
         assertEquals(168412063841L, run.path("domain_context").path("repo_version").asLong());
         assertEquals("PENDING", run.path("status").asText());
         assertEquals(0, run.path("num_jobs").asInt());
-        assertEquals("anonymous", run.path("owner").asText());
+        assertEquals("admin", run.path("owner").asText(), "the owner of the cluster's admin token");
 
         Cluster.Response good = postJson("/api/v1/runs/" + runId + "/jobs", """
                 {"parameters": {"x": 12, "y": 13}, "config": {"infra": {"cpu": 1, "memory": "2Gi", "storage": "120Gi"}}, "job_name": "job#0"}

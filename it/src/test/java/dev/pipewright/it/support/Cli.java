@@ -35,11 +35,13 @@ public final class Cli {
         }
     }
 
-    /** Runs {@code pipewright <args> --url <cluster>}. */
+    /** Runs {@code pipewright <args> --url <cluster> --token <admin token>}. */
     public Result run(String... args) {
         List<String> all = new ArrayList<>(Arrays.asList(args));
         all.add("--url");
         all.add(cluster.baseUri().toString());
+        all.add("--token");
+        all.add(cluster.adminToken());
         CommandLine cl = PipewrightCli.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
