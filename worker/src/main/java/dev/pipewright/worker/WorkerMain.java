@@ -125,6 +125,7 @@ public final class WorkerMain {
         info.put("pools", String.join(",", config.pools()));
         info.put("processors", String.join(",", registry.names()));
         info.put("concurrency", Integer.toString(config.concurrency()));
+        info.put("resources", config.resources().format());
         info.put("version", VERSION);
         info.put("started", Long.toString(System.currentTimeMillis()));
         info.put("host", java.net.InetAddress.getLocalHost().getHostName());

@@ -11,6 +11,8 @@ import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.workers.WorkerDirectory;
+import dev.pipewright.protocol.job.Capacity;
+import dev.pipewright.protocol.job.Infra;
 import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.JobId;
@@ -150,18 +152,21 @@ public final class JobSubmitter {
         }
         Map<String, Set<String>> served = workers.served();
         Map<String, Set<String>> known = new java.util.HashMap<>();
+        java.util.function.BiPredicate<String, String> serves = (pool, processor) ->
+                served.getOrDefault(pool, Set.of()).contains(processor) || known.computeIfAbsent(pool, this::knownProcessors).contains(processor);
+        Map<String, String> poolOf = route(pipeline, plan.run(), request, served.keySet(), serves, problems);
         for (String node : plan.run()) {
             ProcessNode p = pipeline.processNodes().get(node);
+            String pool = poolOf.getOrDefault(node, p.pool());
             if (request.reuse().contains(node)) {
                 continue;
             }
             // a processor some worker announced for the pool is accepted while none is up: its
             // tasks wait in the queue (and an autoscaler sees them); one never announced is a mistake
-            if (!served.getOrDefault(p.pool(), Set.of()).contains(p.processor())
-                    && !known.computeIfAbsent(p.pool(), this::knownProcessors).contains(p.processor())) {
+            if (!serves.test(pool, p.processor()) && !problems.stream().anyMatch(pr -> pr.path().equals("processNodes." + node + ".pool"))) {
                 problems.add(new Problem("processNodes." + node + ".processor", "no worker serves processor '"
-                        + p.processor() + "' in pool '" + p.pool() + "'"
-                        + (served.containsKey(p.pool()) || !known.get(p.pool()).isEmpty() ? ""
+                        + p.processor() + "' in pool '" + pool + "'"
+                        + (served.containsKey(pool) || !known.get(pool).isEmpty() ? ""
                         : " (no worker consumes that pool)")));
             }
         }
@@ -181,7 +186,7 @@ public final class JobSubmitter {
             ObjectNode t = tasks.addObject();
             t.put("node", node);
             t.put("processor", p.processor());
-            t.put("pool", p.pool());
+            t.put("pool", poolOf.getOrDefault(node, p.pool()));
             t.put("spec", JSON.writeValueAsString(spec));
             ArrayNode in = t.putArray("in");
             p.input().forEach(in::add);
@@ -266,6 +271,55 @@ public final class JobSubmitter {
         if (!dispatched.isEmpty()) {
             Thread.ofVirtual().name("publish-" + id).start(() -> publishers.publishQuietly(dispatched));
         }
+    }
+
+    /**
+     * Where each node's tasks go when the job asks for resources ({@code config.infra}): a node with
+     * a pool of its own stays there if that pool offers them (else a problem); a node in the default
+     * pool goes to the smallest pool that offers them and serves its processor (best fit, then by
+     * name). Without infra every node keeps its pool (an empty map).
+     */
+    private Map<String, String> route(Pipeline pipeline, List<String> nodes, SubmitRequest request, Set<String> alivePools,
+                                      java.util.function.BiPredicate<String, String> serves, List<Problem> problems) throws Exception {
+        Infra infra = request.meta().infra();
+        Map<String, String> out = new java.util.HashMap<>();
+        if (infra == null || infra.toMap().isEmpty()) {
+            return out;
+        }
+        Set<String> candidates = new java.util.TreeSet<>(alivePools);
+        candidates.addAll(workers.namedPools());
+        candidates.add(ProcessNode.DEFAULT_POOL);
+        Map<String, Capacity> capacities = workers.capacities(candidates);
+        String offered = capacities.isEmpty() ? "no pool has announced any capacity"
+                : "pools offer: " + new java.util.TreeMap<>(capacities).entrySet().stream()
+                .map(e -> e.getKey() + " (" + e.getValue().describe() + ")").collect(java.util.stream.Collectors.joining("; "));
+        for (String node : nodes) {
+            if (request.reuse().contains(node)) {
+                continue;
+            }
+            ProcessNode p = pipeline.processNodes().get(node);
+            if (!p.pool().equals(ProcessNode.DEFAULT_POOL)) {
+                if (!capacities.getOrDefault(p.pool(), Capacity.NONE).fits(infra)) {
+                    problems.add(new Problem("processNodes." + node + ".pool", "pool '" + p.pool() + "' does not offer what the job asks for ("
+                            + infra.toMap() + "); " + offered));
+                }
+                out.put(node, p.pool());
+                continue;
+            }
+            String best = capacities.entrySet().stream()
+                    .filter(e -> e.getValue().fits(infra) && serves.test(e.getKey(), p.processor()))
+                    .min(java.util.Comparator.<Map.Entry<String, Capacity>, Capacity>comparing(Map.Entry::getValue, Capacity::compareSize)
+                            .thenComparing(Map.Entry::getKey))
+                    .map(Map.Entry::getKey).orElse(null);
+            if (best == null) {
+                problems.add(new Problem("processNodes." + node + ".pool", "no pool whose workers serve processor '" + p.processor()
+                        + "' offers what the job asks for (" + infra.toMap() + "); " + offered));
+                out.put(node, p.pool());
+            } else {
+                out.put(node, best);
+            }
+        }
+        return out;
     }
 
     private Set<String> knownProcessors(String pool) {

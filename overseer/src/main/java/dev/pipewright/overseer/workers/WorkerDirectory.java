@@ -1,5 +1,6 @@
 package dev.pipewright.overseer.workers;
 
+import dev.pipewright.protocol.job.Capacity;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Range;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -55,6 +56,35 @@ public final class WorkerDirectory {
             }
         }
         return byPool;
+    }
+
+    /**
+     * What a task may use in each pool: the largest capacity of the pool's live workers, merged with
+     * the largest any worker of it ever announced (so a pool scaled to zero still routes).
+     */
+    public Map<String, Capacity> capacities(Set<String> pools) throws Exception {
+        List<Map<String, String>> workers = System.currentTimeMillis() - cachedAt < 1000 ? cached : alive();
+        Map<String, Capacity> out = new HashMap<>();
+        for (String pool : pools) {
+            String remembered = redis.get(keys.poolCapacity(pool)).get(5, TimeUnit.SECONDS);
+            if (remembered != null) {
+                out.put(pool, Capacity.parse(remembered));
+            }
+        }
+        for (Map<String, String> w : workers) {
+            Capacity c = Capacity.parse(w.getOrDefault("resources", ""));
+            for (String pool : w.getOrDefault("pools", "").split(",")) {
+                if (pools.contains(pool)) {
+                    out.merge(pool, c, Capacity::max);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Pools named by stored pipelines (and whatever pool any worker announced processors for is found by {@link #known}). */
+    public Set<String> namedPools() throws Exception {
+        return redis.smembers(keys.pools()).get(5, TimeUnit.SECONDS);
     }
 
     /** The processors any worker ever announced for this pool (live or not). */

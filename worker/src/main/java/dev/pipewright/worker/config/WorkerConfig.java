@@ -3,6 +3,7 @@ package dev.pipewright.worker.config;
 import dev.pipewright.infra.config.CommonConfig;
 import dev.pipewright.infra.config.ConfigException;
 import dev.pipewright.infra.config.Settings;
+import dev.pipewright.protocol.job.Capacity;
 import dev.pipewright.protocol.parse.PipelineParser;
 
 import java.net.InetAddress;
@@ -16,11 +17,12 @@ import java.util.List;
  * A worker's settings: the pools it consumes ({@code PW_POOLS}), how many attempts it runs at once
  * ({@code PW_CONCURRENCY}), its registry of exec processors ({@code PW_PROCESSORS}), the metrics
  * port ({@code PW_METRICS_PORT}, 0 to disable), the lease length ({@code PW_LEASE}) and how long a
- * graceful shutdown waits for running attempts ({@code PW_SHUTDOWN_GRACE}).
+ * graceful shutdown waits for running attempts ({@code PW_SHUTDOWN_GRACE}), and what one task may
+ * use here ({@code PW_RESOURCES}: routes jobs that ask for cpu, memory or storage).
  */
 public record WorkerConfig(CommonConfig common, String workerId, List<String> pools, int concurrency,
                            Path processorsFile, int metricsPort, String metricsHost, Duration lease,
-                           Duration shutdownGrace) {
+                           Duration shutdownGrace, Capacity resources) {
     public static final int DEFAULT_CONCURRENCY = 8;
     public static final int DEFAULT_METRICS_PORT = 9091;
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
@@ -53,7 +55,25 @@ public record WorkerConfig(CommonConfig common, String workerId, List<String> po
                 s.integer("PW_CONCURRENCY", DEFAULT_CONCURRENCY, 1, 10_000), processors,
                 s.integer("PW_METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65535),
                 s.string("PW_METRICS_HOST", "0.0.0.0"),
-                lease, s.duration("PW_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE));
+                lease, s.duration("PW_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE), resources(s.string("PW_RESOURCES", null)));
+    }
+
+    /**
+     * What one task may use here: {@code PW_RESOURCES} ({@code cpu=4,memory=16Gi,storage=100Gi}),
+     * by default this machine's cores and memory (storage not limited). A part left out is not limited.
+     */
+    static Capacity resources(String setting) {
+        if (setting != null) {
+            try {
+                return Capacity.parse(setting);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("PW_RESOURCES='" + setting + "' is not valid: " + e.getMessage()
+                        + " (expected e.g. cpu=4,memory=16Gi,storage=100Gi)");
+            }
+        }
+        long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
+        return new Capacity(java.math.BigDecimal.valueOf(Runtime.getRuntime().availableProcessors()), memory > 0 ? memory : null, null);
     }
 
     private static String defaultId() {

@@ -1,5 +1,7 @@
 package dev.pipewright.worker.store;
 
+import dev.pipewright.protocol.job.Capacity;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.infra.redis.Script;
@@ -25,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
+
 
 /** The worker's side of the Redis state: claim, commit, lease renewal, task logs, registration. */
 public final class AttemptStore {
@@ -163,6 +166,7 @@ public final class AttemptStore {
         if (processors.length > 0) {
             for (String pool : fields.getOrDefault("pools", "").split(",")) {
                 await(redis.sadd(bytes(keys.poolProcessors(pool)), processors));
+                rememberCapacity(pool, fields.get("resources"));
             }
         }
     }
@@ -174,6 +178,20 @@ public final class AttemptStore {
             out.add(new String(pool, java.nio.charset.StandardCharsets.UTF_8));
         }
         return out;
+    }
+
+    /** Keeps the largest capacity announced for the pool (a benign race between workers only delays it a heartbeat). */
+    private void rememberCapacity(String pool, String resources) throws Exception {
+        if (resources == null || resources.isEmpty()) {
+            return;
+        }
+        byte[] key = bytes(keys.poolCapacity(pool));
+        byte[] old = await(redis.get(key));
+        Capacity mine = Capacity.parse(resources);
+        Capacity merged = old == null ? mine : Capacity.parse(new String(old, java.nio.charset.StandardCharsets.UTF_8)).max(mine);
+        if (old == null || !merged.equals(Capacity.parse(new String(old, java.nio.charset.StandardCharsets.UTF_8)))) {
+            await(redis.set(key, bytes(merged.format())));
+        }
     }
 
     public void unregister(String workerId) throws Exception {
