@@ -132,7 +132,7 @@ class RunsIT {
         assertEquals(Set.of(lowRun), ids(cluster.get("/api/v1/runs?priority=low&tag=walk:http").json().path("runs")));
         assertEquals(Set.of(runId), ids(cluster.get("/api/v1/runs?priority=high&tag=walk:http").json().path("runs")));
         assertEquals(Set.of(runId), ids(cluster.get("/api/v1/runs?tag=team:genomics").json().path("runs")));
-        assertEquals(Set.of(runId, lowRun), ids(cluster.get("/api/v1/runs?pipeline=toy&owner=anonymous&tag=walk").json().path("runs")));
+        assertEquals(Set.of(runId, lowRun), ids(cluster.get("/api/v1/runs?pipeline=toy&owner=admin&tag=walk").json().path("runs")));
 
         JsonNode counters = cluster.get("/api/v1/runs/" + runId).json();
         assertEquals(2, counters.path("num_jobs").asInt());
