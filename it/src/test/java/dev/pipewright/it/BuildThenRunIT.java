@@ -162,6 +162,22 @@ class BuildThenRunIT {
     }
 
     @Test
+    void aBuiltJobCannotBeStartedOrFollowedWithoutAToken() throws Exception {
+        String job = cluster.submit("seed000", """
+                {"parameters": {"gate": "%s"}, "inputs": {"my_input": "guarded"}, "start": false}
+                """.formatted(dir.resolve("gate-guarded")));
+        for (String path : new String[] {"/api/v1/jobs/" + job + "/run", "/api/v1/jobs/" + job + "/start"}) {
+            Cluster.Response r = cluster.sendRaw(java.net.http.HttpRequest.newBuilder(cluster.baseUri().resolve(path))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+            assertEquals(401, r.status(), r::toString);
+        }
+        Cluster.Response follow = cluster.sendRaw(java.net.http.HttpRequest.newBuilder(
+                cluster.baseUri().resolve("/api/v1/jobs/" + job + "/logs?follow=true")).GET().build());
+        assertEquals(401, follow.status(), follow::toString);
+        assertEquals("READY", cluster.job(job).path("status").asText(), "nothing started it");
+    }
+
+    @Test
     void concurrentRunCallsStartTheJobOnce() throws Exception {
         Path gate = Files.writeString(dir.resolve("gate-open"), "go");
         String job = cluster.submit("seed000", """

@@ -269,4 +269,35 @@ class RunsIT {
                 .filter(n -> n.asText().equals(id)).count();
         assertEquals(1, withKey, "one job for the key");
     }
+
+    private static Cluster.Response as(String token, String method, String path, String json) {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(cluster.baseUri().resolve(path))
+                .header("Content-Type", "application/json")
+                .method(method, json == null ? java.net.http.HttpRequest.BodyPublishers.noBody() : java.net.http.HttpRequest.BodyPublishers.ofString(json));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return cluster.sendRaw(b.build());
+    }
+
+    @Test
+    void theWalkthroughIsRefusedWithoutAValidOrSufficientToken() {
+        String runId = postJson("/api/v1/runs", "{\"pipeline_id\": \"toy\", \"name\": \"guarded\"}").json().path("id").asText();
+        String reader = postJson("/api/v1/tokens", "{\"name\": \"runs-reader\", \"role\": \"read\"}").json().path("token").asText();
+        int runsBefore = cluster.get("/api/v1/runs?page_size=500").json().path("runs").size();
+
+        assertEquals(401, as(null, "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\"}").status());
+        assertEquals(401, as("pw_not-a-real-token-000000000000000000000000", "GET", "/api/v1/runs", null).status());
+        assertEquals(401, as(null, "POST", "/api/v1/runs/" + runId + "/jobs", "{\"parameters\": {\"x\": 1}}").status());
+        assertEquals(401, as(null, "GET", "/api/v1/runs/" + runId, null).status());
+        assertEquals(403, as(reader, "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\"}").status());
+        assertEquals(403, as(reader, "POST", "/api/v1/runs/" + runId + "/jobs", "{\"parameters\": {\"x\": 1}}").status());
+        assertEquals(404, as(reader, "GET", "/api/v1/runs/" + runId, null).status(), "a read token sees only its owner's runs");
+
+        assertEquals(runsBefore, cluster.get("/api/v1/runs?page_size=500").json().path("runs").size(), "no run was created");
+        assertEquals(0, cluster.get("/api/v1/runs/" + runId).json().path("num_jobs").asInt(), "no job was added");
+        Cli.Result refused = cli.runWithoutToken("runs", "create", "toy");
+        assertTrue(refused.exit() != 0 && refused.err().contains("bearer token"), refused::toString);
+    }
+
 }

@@ -38,10 +38,19 @@ public final class Cli {
     /** Runs {@code pipewright <args> --url <cluster> --token <admin token>}. */
     public Result run(String... args) {
         List<String> all = new ArrayList<>(Arrays.asList(args));
-        all.add("--url");
-        all.add(cluster.baseUri().toString());
         all.add("--token");
         all.add(cluster.adminToken());
+        return execute(all);
+    }
+
+    /** Runs {@code pipewright <args> --url <cluster>} with no token at all. */
+    public Result runWithoutToken(String... args) {
+        return execute(new ArrayList<>(Arrays.asList(args)));
+    }
+
+    private Result execute(List<String> all) {
+        all.add("--url");
+        all.add(cluster.baseUri().toString());
         CommandLine cl = PipewrightCli.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
