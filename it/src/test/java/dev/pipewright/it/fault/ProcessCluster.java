@@ -7,12 +7,10 @@ import com.rabbitmq.client.ConnectionFactory;
 import dev.pipewright.infra.testing.TestServices;
 import dev.pipewright.it.support.Cluster;
 import dev.pipewright.it.support.JarProcess;
+import dev.pipewright.it.support.NamespaceCleaner;
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 
@@ -450,37 +448,12 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     }
 
     private void cleanRedis() {
-        RedisCommands<String, String> r = redis();
-        ScanCursor cursor = ScanCursor.INITIAL;
-        do {
-            KeyScanCursor<String> page = r.scan(cursor, ScanArgs.Builder.matches(namespace + ":*").limit(1000));
-            if (!page.getKeys().isEmpty()) {
-                r.del(page.getKeys().toArray(new String[0]));
-            }
-            cursor = page;
-        } while (!cursor.isFinished());
+        NamespaceCleaner.cleanRedis(redis(), namespace);
         redisConnection.close();
         redisClient.shutdown();
     }
 
     private void cleanRabbit() throws Exception {
-        Connection c = rabbit();
-        List<String> queues = new ArrayList<>(keys.poolQueues("default"));
-        queues.add(keys.deadLetterQueue());
-        for (String q : queues) {
-            try (Channel ch = c.createChannel()) {
-                ch.queueDelete(q);
-            } catch (Exception ignored) {
-                // absent
-            }
-        }
-        for (String x : List.of(keys.taskExchange(), keys.deadLetterExchange(), keys.controlExchange())) {
-            try (Channel ch = c.createChannel()) {
-                ch.exchangeDelete(x);
-            } catch (Exception ignored) {
-                // absent
-            }
-        }
-        c.close(5000);
+        NamespaceCleaner.cleanRabbit(rabbit(), keys, List.of("default"));
     }
 }

@@ -13,11 +13,8 @@ import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.worker.WorkerMain;
 import dev.pipewright.worker.config.WorkerConfig;
-import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 
@@ -638,37 +635,11 @@ public final class Cluster implements AutoCloseable {
     }
 
     private void cleanRabbit() throws Exception {
-        Connection c = rabbit();
-        List<String> queues = new ArrayList<>();
-        pools.forEach(p -> queues.addAll(keys.poolQueues(p)));
-        queues.add(keys.deadLetterQueue());
-        for (String q : queues) {
-            try (Channel ch = c.createChannel()) {
-                ch.queueDelete(q);
-            } catch (Exception e) {
-                // absent already
-            }
-        }
-        for (String x : List.of(keys.taskExchange(), keys.deadLetterExchange(), keys.controlExchange())) {
-            try (Channel ch = c.createChannel()) {
-                ch.exchangeDelete(x);
-            } catch (Exception e) {
-                // absent already
-            }
-        }
-        c.close(5000);
+        NamespaceCleaner.cleanRabbit(rabbit(), keys, pools);
     }
 
     private void cleanRedis() {
-        RedisCommands<String, String> r = redis();
-        ScanCursor cursor = ScanCursor.INITIAL;
-        do {
-            KeyScanCursor<String> page = r.scan(cursor, ScanArgs.Builder.matches(namespace + ":*").limit(1000));
-            if (!page.getKeys().isEmpty()) {
-                r.del(page.getKeys().toArray(new String[0]));
-            }
-            cursor = page;
-        } while (!cursor.isFinished());
+        NamespaceCleaner.cleanRedis(redis(), namespace);
         redisConnection.close();
         redisClient.shutdown();
     }
