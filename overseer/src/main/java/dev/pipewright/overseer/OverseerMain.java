@@ -190,9 +190,16 @@ public final class OverseerMain {
                 return false;
             }
         }, config.maxBodyBytes(), auth, new TokenApi(tokens, auth::revoked));
+        io.vertx.ext.web.Router router;
+        try {
+            router = api.router(vertx).await();
+        } catch (Exception e) {
+            vertx.close();
+            throw new IllegalStateException("the HTTP API contract (openapi.yaml) cannot be used: " + e.getMessage(), e);
+        }
         HttpServer server;
         try {
-            server = vertx.createHttpServer().requestHandler(api.router(vertx))
+            server = vertx.createHttpServer().requestHandler(router)
                     .listen(config.httpPort(), config.httpHost()).await();
         } catch (Exception e) {
             vertx.close();

@@ -36,7 +36,10 @@ import dev.pipewright.protocol.parse.PipelineParser;
 import dev.pipewright.protocol.pipeline.Problem;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.openapi.router.OpenAPIRoute;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -123,77 +126,108 @@ public final class HttpApi {
         this.tokens = tokens;
     }
 
-    private interface Handler {
+    interface Handler {
         void handle(RoutingContext ctx) throws Exception;
     }
 
-    public Router router(Vertx vertx) {
-        Router router = Router.router(vertx);
-        router.route().handler(this::checkLength);
-        router.route().handler(auth);
-        router.route().handler(this::readBody);
-        router.get("/health").handler(ctx -> json(ctx, 200, Map.of("status", "UP", "pid", ProcessHandle.current().pid())));
-        router.get("/ready").handler(on(this::ready));
-        router.get("/metrics").handler(ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+    /**
+     * The handler of each operation of the contract ({@link ApiContract}), by {@code operationId}.
+     * The router is built from the contract: an operation without a handler, or a handler without
+     * an operation, stops start-up.
+     */
+    Map<String, Handler> operations() {
+        Map<String, Handler> ops = new LinkedHashMap<>();
+        ops.put("health", ctx -> json(ctx, 200, Map.of("status", "UP", "pid", ProcessHandle.current().pid())));
+        ops.put("ready", this::ready);
+        ops.put("metrics", ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
                 .end(meters.scrape()));
-        router.post("/api/v1/pipelines/validate").handler(on(this::validate));
-        router.post("/api/v1/pipelines").handler(on(this::createPipeline));
-        router.get("/api/v1/pipelines").handler(on(this::listPipelines));
-        router.get("/api/v1/pipelines/:id").handler(on(this::getPipeline));
-        router.delete("/api/v1/pipelines/:id").handler(on(this::deletePipeline));
-        router.get("/api/v1/pipelines/:id/versions").handler(on(this::pipelineVersions));
-        router.get("/api/v1/pipelines/:id/plan").handler(on(this::plan));
-        router.get("/api/v1/pipelines/:id/graph").handler(on(this::pipelineGraph));
-        router.post("/api/v1/pipelines/:id/jobs").handler(on(this::submit));
-        router.post("/api/v1/runs").handler(on(this::createRun));
-        router.get("/api/v1/runs").handler(on(this::listRuns));
-        router.get("/api/v1/runs/:id").handler(on(this::getRun));
-        router.post("/api/v1/runs/:id/jobs").handler(on(this::submitToRun));
-        router.get("/api/v1/runs/:id/jobs").handler(on(this::listRunJobs));
-        router.get("/api/v1/jobs").handler(on(this::listJobs));
-        router.post("/api/v1/jobs/:id/run").handler(on(this::startJob));
-        router.post("/api/v1/jobs/:id/start").handler(on(this::startJob));
-        router.get("/api/v1/jobs/:id").handler(on(this::getJob));
-        router.get("/api/v1/jobs/:id/consumables/:node").handler(on(this::consumable));
-        router.post("/api/v1/jobs/:id/cancel").handler(on(this::cancel));
-        router.post("/api/v1/jobs/:id/retry").handler(on(this::retry));
-        router.get("/api/v1/jobs/:id/logs").handler(on(this::logs));
-        router.get("/api/v1/jobs/:id/graph").handler(on(this::jobGraph));
-        router.get("/api/v1/workers").handler(on(this::listWorkers));
-        // operator endpoints (admin, AccessPolicy)
-        router.get("/api/v1/admin/queues").handler(on(ctx -> json(ctx, 200, admin.queues(ctx))));
-        router.get("/api/v1/admin/workers").handler(on(ctx -> json(ctx, 200, admin.workers(ctx))));
-        router.get("/api/v1/admin/pools").handler(on(ctx -> json(ctx, 200, admin.pools(ctx))));
-        router.post("/api/v1/admin/pools/:pool/pause").handler(on(ctx -> json(ctx, 200, admin.pause(ctx))));
-        router.post("/api/v1/admin/pools/:pool/resume").handler(on(ctx -> json(ctx, 200, admin.resume(ctx))));
-        router.post("/api/v1/admin/pools/:pool/drain").handler(on(ctx -> json(ctx, 200, admin.drain(ctx))));
-        router.get("/api/v1/admin/dlq").handler(on(ctx -> json(ctx, 200, admin.deadLetters(ctx))));
-        router.post("/api/v1/admin/dlq/replay").handler(on(ctx -> json(ctx, 200, admin.replay(jsonBody(ctx)))));
-        router.post("/api/v1/admin/dlq/purge").handler(on(ctx -> json(ctx, 200, admin.purge(jsonBody(ctx)))));
-        router.get("/api/v1/admin/dlq/:id").handler(on(ctx -> json(ctx, 200, admin.deadLetter(ctx))));
-        router.get("/api/v1/admin/limits").handler(on(ctx -> json(ctx, 200, Map.of("limits", limits.list()))));
-        router.put("/api/v1/admin/limits/:kind/:name").handler(on(ctx -> json(ctx, 200,
-                limits.set(ctx.pathParam("kind"), ctx.pathParam("name"), jsonBody(ctx)))));
-        router.delete("/api/v1/admin/limits/:kind/:name").handler(on(ctx -> json(ctx, 200,
-                limits.remove(ctx.pathParam("kind"), ctx.pathParam("name")))));
-        // token management (admin, AccessPolicy)
-        router.post("/api/v1/tokens").handler(on(ctx -> json(ctx, 201, tokens.create(jsonBody(ctx), Principal.of(ctx)))));
-        router.get("/api/v1/tokens").handler(on(ctx -> json(ctx, 200, tokens.list())));
-        router.delete("/api/v1/tokens/:id").handler(on(ctx -> json(ctx, 200, tokens.revoke(ctx.pathParam("id")))));
-        router.route().last().handler(ctx -> error(ctx, new ApiException(404, "not_found",
-                "no such endpoint: " + ctx.request().method() + " " + ctx.request().path(), List.of())));
-        router.route().failureHandler(ctx -> {
-            int status = ctx.statusCode();
-            if (status == 413) {
-                error(ctx, new ApiException(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes", List.of()));
-            } else if (status >= 400 && status < 500) {
-                error(ctx, new ApiException(status, "bad_request", "the request was refused (HTTP " + status + ")", List.of()));
-            } else {
-                LOG.error("unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
-                error(ctx, new ApiException(500, "internal", "internal error", List.of()));
+        ops.put("contract", ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(ApiContract.text()));
+        ops.put("validatePipeline", this::validate);
+        ops.put("createPipeline", this::createPipeline);
+        ops.put("listPipelines", this::listPipelines);
+        ops.put("getPipeline", this::getPipeline);
+        ops.put("deletePipeline", this::deletePipeline);
+        ops.put("listPipelineVersions", this::pipelineVersions);
+        ops.put("planPipeline", this::plan);
+        ops.put("drawPipeline", this::pipelineGraph);
+        ops.put("submitJob", this::submit);
+        ops.put("createRun", this::createRun);
+        ops.put("listRuns", this::listRuns);
+        ops.put("getRun", this::getRun);
+        ops.put("submitRunJob", this::submitToRun);
+        ops.put("listRunJobs", this::listRunJobs);
+        ops.put("listJobs", this::listJobs);
+        ops.put("runJob", this::startJob);
+        ops.put("startJob", this::startJob);
+        ops.put("getJob", this::getJob);
+        ops.put("getConsumable", this::consumable);
+        ops.put("cancelJob", this::cancel);
+        ops.put("retryJob", this::retry);
+        ops.put("getJobLogs", this::logs);
+        ops.put("drawJob", this::jobGraph);
+        ops.put("listWorkers", this::listWorkers);
+        // operator endpoints
+        ops.put("listQueues", ctx -> json(ctx, 200, admin.queues(ctx)));
+        ops.put("listWorkerViews", ctx -> json(ctx, 200, admin.workers(ctx)));
+        ops.put("listPools", ctx -> json(ctx, 200, admin.pools(ctx)));
+        ops.put("pausePool", ctx -> json(ctx, 200, admin.pause(ctx)));
+        ops.put("resumePool", ctx -> json(ctx, 200, admin.resume(ctx)));
+        ops.put("drainPool", ctx -> json(ctx, 200, admin.drain(ctx)));
+        ops.put("listDeadLetters", ctx -> json(ctx, 200, admin.deadLetters(ctx)));
+        ops.put("replayDeadLetters", ctx -> json(ctx, 200, admin.replay(jsonBody(ctx))));
+        ops.put("purgeDeadLetters", ctx -> json(ctx, 200, admin.purge(jsonBody(ctx))));
+        ops.put("getDeadLetter", ctx -> json(ctx, 200, admin.deadLetter(ctx)));
+        ops.put("listLimits", ctx -> json(ctx, 200, Map.of("limits", limits.list())));
+        ops.put("setLimit", ctx -> json(ctx, 200, limits.set(ctx.pathParam("kind"), ctx.pathParam("name"), jsonBody(ctx))));
+        ops.put("removeLimit", ctx -> json(ctx, 200, limits.remove(ctx.pathParam("kind"), ctx.pathParam("name"))));
+        // token management
+        ops.put("createToken", ctx -> json(ctx, 201, tokens.create(jsonBody(ctx), Principal.of(ctx))));
+        ops.put("listTokens", ctx -> json(ctx, 200, tokens.list()));
+        ops.put("revokeToken", ctx -> json(ctx, 200, tokens.revoke(ctx.pathParam("id"))));
+        return ops;
+    }
+
+    /**
+     * The router, built from the contract: every request passes the body cap, authentication and
+     * the body read ({@code rootHandler}s), then the contract's validation of its parameters and
+     * body, then its operation's handler. Validation failures become the usual error shape.
+     */
+    public Future<Router> router(Vertx vertx) {
+        return ApiContract.load(vertx).map(contract -> {
+            RouterBuilder builder = RouterBuilder.create(vertx, contract, ContractRequests.extractor(BODY));
+            builder.rootHandler(this::checkLength).rootHandler(auth).rootHandler(this::readBody);
+            Map<String, Handler> ops = operations();
+            for (OpenAPIRoute route : builder.getRoutes()) {
+                String id = route.getOperation().getOperationId();
+                Handler handler = ops.remove(id);
+                if (handler == null) {
+                    throw new IllegalStateException("openapi.yaml: operation '" + id + "' has no handler");
+                }
+                // the bearer scheme is enforced, with roles and rate limits, by the root AuthHandler
+                route.setDoSecurity(false).addHandler(on(handler));
             }
+            if (!ops.isEmpty()) {
+                throw new IllegalStateException("handlers without an operation in openapi.yaml: " + ops.keySet());
+            }
+            Router router = builder.createRouter();
+            router.route().last().handler(ctx -> error(ctx, new ApiException(404, "not_found",
+                    "no such endpoint: " + ctx.request().method() + " " + ctx.request().path(), List.of())));
+            router.route().failureHandler(ctx -> {
+                ApiException refused = ContractRequests.refusal(ctx.failure(), ctx.get(ContractRequests.OPERATION));
+                int status = ctx.statusCode();
+                if (refused != null) {
+                    refuse(ctx, refused);
+                } else if (status == 413) {
+                    error(ctx, new ApiException(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes", List.of()));
+                } else if (status >= 400 && status < 500) {
+                    error(ctx, new ApiException(status, "bad_request", "the request was refused (HTTP " + status + ")", List.of()));
+                } else {
+                    LOG.error("unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+                    error(ctx, new ApiException(500, "internal", "internal error", List.of()));
+                }
+            });
+            return router;
         });
-        return router;
     }
 
     private io.vertx.core.Handler<RoutingContext> on(Handler handler) {
@@ -213,7 +247,7 @@ public final class HttpApi {
         });
     }
 
-    private static final String BODY = "pw.body";
+    static final String BODY = "pw.body";
 
     /** A declared body over the cap is refused with 413 before anything else, token or not. */
     private void checkLength(RoutingContext ctx) {

@@ -36,6 +36,7 @@ public final class AccessPolicy {
         this.rules = List.of(
                 new Rule(ANY, exact("/health"), Access.PUBLIC, "liveness probe"),
                 new Rule(ANY, exact("/ready"), Access.PUBLIC, "readiness probe"),
+                new Rule(READING, exact("/openapi.yaml"), Access.PUBLIC, "the API contract"),
                 new Rule(ANY, exact("/metrics"), metricsPublic ? Access.PUBLIC : new Access(Role.READ), "Prometheus scrape"),
                 new Rule(ANY, under("/api/v1/admin"), new Access(Role.ADMIN), "operator endpoints"),
                 new Rule(ANY, under("/api/v1/tokens"), new Access(Role.ADMIN), "token management"),
