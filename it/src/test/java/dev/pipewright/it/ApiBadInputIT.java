@@ -110,7 +110,7 @@ class ApiBadInputIT {
         t.add(c("job: bad priority", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}, \"priority\": \"urgent\"}", 400,
                 "priority", "urgent"));
         t.add(c("job: version as text", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}, \"version\": \"2\"}", 400,
-                "version", "version number"));
+                "version", "a whole number of at least 1, got '2'"));
         t.add(c("job: unknown field", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}, \"run_id\": \"r1\"}", 400,
                 "run_id", "unknown field"));
         t.add(new Case("job: bad Idempotency-Key", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}}",

@@ -154,7 +154,7 @@ class GraphIT {
         assertEquals(400, bad.status());
         assertTrue(bad.contentType().startsWith("application/json"));
         assertEquals("format", bad.json().path("error").path("problems").path(0).path("path").asText(), bad::toString);
-        assertTrue(bad.json().path("error").path("message").asText().contains("dot, mermaid, svg"), bad::toString);
+        assertTrue(bad.json().path("error").path("message").asText().contains("svg, dot, mermaid"), bad::toString);
 
         assertEquals(404, cluster.get("/api/v1/jobs/0000000000nojob/graph").status());
         assertEquals(404, cluster.get("/api/v1/pipelines/nosuchpipeline/graph?format=dot").status());

@@ -392,6 +392,10 @@ public final class Cluster implements AutoCloseable {
     public Response sendRaw(HttpRequest request) {
         try {
             HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            if (request.uri().getPort() == base.getPort() && base.getHost().equals(request.uri().getHost())) {
+                ContractCheck.verify(request.method(), request.uri().getPath(), r.statusCode(),
+                        r.headers().firstValue("Content-Type").orElse(null), r.body());
+            }
             return new Response(r.statusCode(), r.headers(), r.body());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);

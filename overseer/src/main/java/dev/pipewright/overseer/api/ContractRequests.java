@@ -3,24 +3,21 @@ package dev.pipewright.overseer.api;
 import dev.pipewright.protocol.pipeline.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
-import io.vertx.json.schema.OutputUnit;
 import io.vertx.openapi.contract.Operation;
-import io.vertx.openapi.contract.Parameter;
 import io.vertx.openapi.contract.RequestBody;
 import io.vertx.openapi.validation.RequestUtils;
-import io.vertx.openapi.validation.SchemaValidationException;
 import io.vertx.openapi.validation.ValidatableRequest;
 import io.vertx.openapi.validation.ValidatorException;
 import io.vertx.openapi.validation.impl.ValidatableRequestImpl;
 
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 /**
  * How requests meet the contract: the body the overseer has already read (under its cap) is what
@@ -30,7 +27,6 @@ import java.util.regex.Pattern;
  * {@code outputs[0]}, or the query parameter's name).
  */
 final class ContractRequests {
-    private static final Pattern PARAMETER = Pattern.compile("(?:query|path|header|cookie) parameter (\\S+)");
     /** Where the extractor leaves the request's operation, for the failure handler. */
     static final String OPERATION = "pw.operation";
     private static final String FORM = "application/x-www-form-urlencoded";
@@ -62,126 +58,44 @@ final class ContractRequests {
         if (base == null || base.isEmpty() || base.equals(FORM)) {
             return declared.getContent().keySet().iterator().next();
         }
-        for (String type : declared.getContent().keySet()) {
-            if (ApiContract.baseType(type).equals(base)) {
-                return contentType;
+        for (var type : declared.getContent().entrySet()) {
+            if (ApiContract.baseType(type.getKey()).equals(base)) {
+                // a media type declared without a schema is text its handler parses (a pipeline document
+                // as JSON gets the parser's problems with their locations, not a bare syntax error)
+                return type.getValue().getSchema() == null ? schemaless(declared, contentType) : contentType;
             }
         }
         throw new ApiException(415, "unsupported_media_type", "Content-Type '" + contentType + "' is not taken here; send one of "
                 + declared.getContent().keySet(), List.of(new Problem("Content-Type", "expected one of " + declared.getContent().keySet())));
     }
 
+    private static String schemaless(RequestBody declared, String contentType) {
+        for (var type : declared.getContent().entrySet()) {
+            if (type.getValue().getSchema() == null && ApiContract.TEXT_TYPES.contains(ApiContract.baseType(type.getKey()))) {
+                return type.getKey();
+            }
+        }
+        return contentType;
+    }
+
+    private static final JsonObject DOCUMENT = ApiContract.json();
+
     /** The refusal a routing failure stands for, or null when it is not one of the contract's. */
-    static ApiException refusal(Throwable failure, Operation operation) {
+    static ApiException refusal(Throwable failure, RoutingContext ctx, String bodyKey) {
         if (failure instanceof ApiException api) {
             return api;
         }
         Throwable cause = failure instanceof HttpException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof ValidatorException invalid) {
-            List<Problem> problems = problems(invalid).stream().map(p -> explained(p, operation)).toList();
-            return ApiException.badRequest("invalid_request", "the request does not match the API contract: "
-                    + problems.stream().map(p -> p.path() + ": " + p.message()).reduce((a, b) -> a + "; " + b).orElse(invalid.getMessage()),
-                    problems);
+            Buffer body = ctx.get(bodyKey);
+            Map<String, List<String>> query = new LinkedHashMap<>();
+            for (String name : ctx.request().params().names()) {
+                query.put(name, ctx.request().params().getAll(name));
+            }
+            Operation operation = ctx.get(OPERATION);
+            return new ContractProblems(operation, DOCUMENT, body == null ? null : body.toString(StandardCharsets.UTF_8), query)
+                    .refusal(invalid);
         }
         return null;
-    }
-
-    /** A parameter's problem, with what the contract says the parameter takes. */
-    private static Problem explained(Problem p, Operation operation) {
-        if (operation == null) {
-            return p;
-        }
-        for (Parameter param : operation.getParameters()) {
-            String about = param.getOpenAPIModel().getString("description");
-            if (param.getName().equals(p.path()) && about != null) {
-                return new Problem(p.path(), p.message() + " (" + param.getIn().toString().toLowerCase(java.util.Locale.ROOT)
-                        + " parameter " + param.getName() + ": " + about.strip() + ")");
-            }
-        }
-        return p;
-    }
-
-    static List<Problem> problems(ValidatorException e) {
-        String message = e.getMessage() == null ? "invalid" : e.getMessage();
-        Matcher m = PARAMETER.matcher(message);
-        String parameter = m.find() ? m.group(1) : null;
-        if (e instanceof SchemaValidationException schema && schema.getOutputUnit() != null) {
-            List<Leaf> leaves = new ArrayList<>();
-            collect(schema.getOutputUnit(), leaves);
-            Set<Problem> out = new LinkedHashSet<>();
-            for (Leaf leaf : leaves) {
-                if (leaf.generic() && leaves.stream().anyMatch(o -> !o.generic() && o.within(leaf.path()))) {
-                    continue; // "property x does not match schema" when what is wrong inside x is listed
-                }
-                String path = parameter != null ? parameter : leaf.path().isEmpty() ? "$" : leaf.path();
-                out.add(new Problem(path, leaf.message()));
-            }
-            if (!out.isEmpty()) {
-                return new ArrayList<>(out);
-            }
-        }
-        return List.of(new Problem(parameter != null ? parameter : "$", message));
-    }
-
-    /** One innermost error at the location ({@code config.infra.cpu}) of the value it is about. */
-    private record Leaf(String path, String message, boolean generic) {
-        boolean within(String outer) {
-            return path.equals(outer) || outer.isEmpty() || path.startsWith(outer + ".") || path.startsWith(outer + "[");
-        }
-    }
-
-    private static final Pattern REQUIRED = Pattern.compile("required property \"([^\"]+)\"");
-    private static final Pattern GENERIC = Pattern.compile("does not match schema|subschema had errors|Items did not match");
-
-    private static void collect(OutputUnit unit, List<Leaf> out) {
-        if (unit.getErrors() != null && !unit.getErrors().isEmpty()) {
-            for (OutputUnit inner : unit.getErrors()) {
-                collect(inner, out);
-            }
-            return;
-        }
-        if (unit.getError() == null) {
-            return;
-        }
-        String path = path(unit.getInstanceLocation());
-        String error = unit.getError();
-        String keyword = unit.getKeywordLocation() == null ? "" : unit.getKeywordLocation();
-        Matcher required = REQUIRED.matcher(error);
-        if (required.find()) {
-            out.add(new Leaf(join(path, required.group(1)), "missing: this field is required", false));
-        } else if (keyword.endsWith("additionalProperties") || keyword.endsWith("unevaluatedProperties")) {
-            // Vert.x also reports declared properties whose value failed; those are listed on their own
-            out.add(new Leaf(path, "unknown field", true));
-        } else {
-            out.add(new Leaf(path, error, GENERIC.matcher(error).find()));
-        }
-    }
-
-    /** A JSON pointer ({@code /config/infra/cpu}, {@code /outputs/0}) as the API writes locations. */
-    static String path(String pointer) {
-        if (pointer == null || pointer.isEmpty() || pointer.equals("#") || pointer.equals("/")) {
-            return "";
-        }
-        String p = pointer.startsWith("#") ? pointer.substring(1) : pointer;
-        StringBuilder sb = new StringBuilder();
-        for (String part : p.split("/")) {
-            if (part.isEmpty()) {
-                continue;
-            }
-            String name = part.replace("~1", "/").replace("~0", "~");
-            if (name.chars().allMatch(Character::isDigit)) {
-                sb.append('[').append(name).append(']');
-            } else {
-                if (!sb.isEmpty()) {
-                    sb.append('.');
-                }
-                sb.append(name);
-            }
-        }
-        return sb.toString();
-    }
-
-    private static String join(String path, String field) {
-        return path.isEmpty() ? field : path + "." + field;
     }
 }

@@ -213,7 +213,7 @@ public final class HttpApi {
             router.route().last().handler(ctx -> error(ctx, new ApiException(404, "not_found",
                     "no such endpoint: " + ctx.request().method() + " " + ctx.request().path(), List.of())));
             router.route().failureHandler(ctx -> {
-                ApiException refused = ContractRequests.refusal(ctx.failure(), ctx.get(ContractRequests.OPERATION));
+                ApiException refused = ContractRequests.refusal(ctx.failure(), ctx, BODY);
                 int status = ctx.statusCode();
                 if (refused != null) {
                     refuse(ctx, refused);
