@@ -1,6 +1,8 @@
 package dev.pipewright.it.fault;
 
+import dev.pipewright.it.support.Cluster;
 import dev.pipewright.protocol.keys.JobId;
+import io.lettuce.core.api.sync.RedisCommands;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
@@ -9,8 +11,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,29 +33,50 @@ class CancelFaultIT {
         Workload work = new Workload("fan", 6, 150);
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        ScheduledExecutorService cancels = Executors.newScheduledThreadPool(4);
         Map<String, Integer> cancelAnswers = new ConcurrentHashMap<>();
         AtomicInteger cancelled = new AtomicInteger();
         try (ProcessCluster cluster = ProcessCluster.builder().workers(3).concurrency(8).lease("5s").start()) {
             cluster.postPipeline(work.yaml());
             Ledger ledger = new Ledger(work);
+            // each victim is cancelled at a random point of its own progress (before it starts, or once
+            // k of its tasks have ended), so the cancels land at random moments whatever the machine's speed
+            Map<String, Integer> pending = new ConcurrentHashMap<>();
+            RedisCommands<String, String> redis = cluster.newRedis();
+            ExecutorService senders = Executors.newFixedThreadPool(4);
+            Thread watcher = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    for (Map.Entry<String, Integer> v : pending.entrySet()) {
+                        String done = redis.hget(cluster.keys().job(new JobId(v.getKey())), "terminal");
+                        if (done != null && Integer.parseInt(done) >= v.getValue() && pending.remove(v.getKey()) != null) {
+                            senders.execute(() -> cancel(cluster, v.getKey(), cancelAnswers, cancelled));
+                        }
+                    }
+                    try {
+                        Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "cancel-watcher");
+            watcher.start();
             for (int n = 0; n < PAIRS; n++) {
                 String keep = cluster.submit(work.name(), work.body(2 * n), Duration.ofSeconds(30));
                 ledger.submitted(keep);
                 String victim = cluster.submit(work.name(), work.body(2 * n + 1), Duration.ofSeconds(30));
                 ledger.submitted(victim);
                 ledger.expect(victim, Set.of("CANCELLED", "SUCCESS"));
-                cancels.schedule(() -> {
-                    HttpResponse<String> r = cluster.post("/api/v1/jobs/" + victim + "/cancel", "", "application/json");
-                    cancelAnswers.put(victim, ProcessCluster.status(r));
-                    if (ProcessCluster.status(r) == 202 || ProcessCluster.status(r) == 200) {
-                        cancelled.incrementAndGet();
-                    }
-                }, random.nextInt(3000), TimeUnit.MILLISECONDS);
+                int at = random.nextInt(work.width()) - 1; // -1: at once; k: once k tasks ended (two branches and the join left)
+                if (at < 0) {
+                    senders.execute(() -> cancel(cluster, victim, cancelAnswers, cancelled));
+                } else {
+                    pending.put(victim, at);
+                }
                 Thread.sleep(20);
             }
-            cancels.shutdown();
-            assertTrue(cancels.awaitTermination(60, TimeUnit.SECONDS));
+            Cluster.await("every cancel to be sent", Duration.ofMinutes(2), pending::isEmpty);
+            watcher.interrupt();
+            senders.shutdown();
+            assertTrue(senders.awaitTermination(60, TimeUnit.SECONDS));
             boolean ended = ledger.awaitEnd(cluster, Duration.ofMinutes(3));
             cluster.stopWorkers();
             Ledger.Report report = ledger.check(cluster, Duration.ofSeconds(1), Set.of("SUCCESS"));
@@ -73,9 +96,15 @@ class CancelFaultIT {
             report.assertClean();
             assertTrue(ended);
             assertEquals(PAIRS, cancelAnswers.size());
-            assertTrue(cancelled.get() >= PAIRS / 2, "most cancels landed while their jobs ran: " + cancelled);
-        } finally {
-            cancels.shutdownNow();
+            assertTrue(cancelled.get() >= PAIRS * 3 / 4, "most cancels landed while their jobs ran: " + cancelled);
+        }
+    }
+
+    private static void cancel(ProcessCluster cluster, String victim, Map<String, Integer> answers, AtomicInteger cancelled) {
+        HttpResponse<String> r = cluster.post("/api/v1/jobs/" + victim + "/cancel", "", "application/json");
+        answers.put(victim, ProcessCluster.status(r));
+        if (ProcessCluster.status(r) == 202 || ProcessCluster.status(r) == 200) {
+            cancelled.incrementAndGet();
         }
     }
 }
