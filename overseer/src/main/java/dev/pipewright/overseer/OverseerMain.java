@@ -172,7 +172,7 @@ public final class OverseerMain {
         PoolAdmin pools = new PoolAdmin(keys, shared.async(), control, heartbeats);
         QueueInspector queueInspector = new QueueInspector(keys, shared.async(), rabbit, heartbeats, pools);
         AdminApi admin = new AdminApi(queueInspector, new DeadLetters(keys, shared.async(), rabbit, jobControl), pools, heartbeats);
-        OverseerProbes probes = new OverseerProbes(keys, shared.async(), rabbit, queueInspector, metrics, Duration.ofSeconds(5));
+        OverseerProbes probes = new OverseerProbes(keys, shared.async(), rabbit, queueInspector, metrics, config.probeInterval());
         stoppers.add(probes::stop);
         loops.add(Thread.ofVirtual().name("probes").start(probes));
         Tokens tokens = new Tokens(keys, shared.async(), config.auth().adminDigest());

@@ -14,12 +14,15 @@ import java.time.Duration;
  * a READY task counts as stuck (its message lost), the API's authentication ({@link AuthConfig}),
  * and where {@code /metrics} is served besides the API port: {@code PW_METRICS_PORT} (0, the default:
  * only on the API port) and {@code PW_METRICS_HOST} (the address that own port binds to, so it can be
- * kept on a private interface).
+ * kept on a private interface), and how often the probes read the queue, worker, dead-letter and
+ * backlog gauges ({@code PW_PROBE_INTERVAL}).
  */
 public record OverseerConfig(CommonConfig common, String httpHost, int httpPort, Path dataDir, int maxBodyBytes,
                              Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId,
                              Duration outboxGrace, Duration stuckReadyAfter, AuthConfig auth,
-                             String metricsHost, int metricsPort) {
+                             String metricsHost, int metricsPort, Duration probeInterval) {
+    /** How often the gauges (queues, workers, dead letters, outbox and event backlogs) are read. */
+    public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
     /** {@code PW_METRICS_PORT}: 0 serves {@code /metrics} on the API port only. */
     public static final int DEFAULT_METRICS_PORT = 0;
     public static final String DEFAULT_METRICS_HOST = "0.0.0.0";
@@ -56,7 +59,8 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                 s.durationOrOff("PW_STUCK_READY_AFTER", DEFAULT_STUCK_READY_AFTER),
                 AuthConfig.from(s),
                 s.string("PW_METRICS_HOST", DEFAULT_METRICS_HOST),
-                metricsPort(s));
+                metricsPort(s),
+                s.duration("PW_PROBE_INTERVAL", DEFAULT_PROBE_INTERVAL));
     }
 
     private static int metricsPort(Settings s) {

@@ -22,6 +22,8 @@ class OverseerConfigTest {
         assertEquals(0, c.metricsPort());
         assertEquals("0.0.0.0", c.metricsHost());
         assertFalse(c.ownMetricsPort());
+        assertEquals(java.time.Duration.ofSeconds(5), c.probeInterval());
+        assertEquals(java.time.Duration.ofMillis(500), config(Map.of("PW_PROBE_INTERVAL", "500ms")).probeInterval());
     }
 
     @Test
