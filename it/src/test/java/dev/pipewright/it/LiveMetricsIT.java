@@ -248,7 +248,7 @@ class LiveMetricsIT {
                 "pipewright_tasks_retries_total", "pipewright_sweeper_redispatches_total", "pipewright_tasks_ended_total",
                 "pipewright_messages_deadlettered_total", "pipewright_dlq_size",
                 "pipewright_workers_alive", "pipewright_queue_consumers", "jvm_memory_used_bytes", "jvm_classes_loaded_classes",
-                "process_uptime_seconds", "system_cpu_count", "jvm_gc_memory_allocated_bytes_total")) {
+                "process_uptime_seconds", "system_cpu_count", "jvm_threads_live_threads")) {
             nonZero(zero, "overseer", overseer, name, Map.of());
         }
         for (String outcome : List.of("SUCCESS", "FAILED", "CANCELLED")) {
