@@ -23,6 +23,9 @@ final class CodeFacts {
     static final String WORKER_MAIN = "worker/src/main/java/dev/pipewright/worker/WorkerMain.java";
     static final String KEYS = "protocol/src/main/java/dev/pipewright/protocol/keys/Keys.java";
     static final String AUTH_CONFIG = "overseer/src/main/java/dev/pipewright/overseer/auth/AuthConfig.java";
+    static final String WORKER_METRICS = "worker/src/main/java/dev/pipewright/worker/runtime/WorkerMetrics.java";
+    static final String OVERSEER_METRICS = "overseer/src/main/java/dev/pipewright/overseer/metrics/OverseerMetrics.java";
+    static final String JVM_METERS = "infra/src/main/java/dev/pipewright/infra/metrics/JvmMeters.java";
 
     /** Modules whose code reads PW_* settings. */
     static final String[] CODE_MODULES = {"protocol", "infra", "overseer", "worker", "cli"};
@@ -87,6 +90,29 @@ final class CodeFacts {
     /** The paths the worker's metrics server serves (WorkerMain). */
     static Set<String> workerPaths() {
         return all(Repo.read(WORKER_MAIN), "createContext\\(\"([^\"]+)\"");
+    }
+
+    /** The strings of a {@code NAME = List.of("a", "b", ...)} constant in a Java source. */
+    static List<String> stringList(String file, String constant) {
+        String list = group(Repo.read(file), constant + "\\s*=\\s*List\\.of\\(([^)]*)\\)", file);
+        List<String> out = allOrdered(list, "\"([^\"]*)\"");
+        if (out.isEmpty()) {
+            fail(file + ": " + constant + " lists no strings");
+        }
+        return out;
+    }
+
+    /**
+     * The values each metric's {@code outcome} (and {@code reason}) tag can take, in Prometheus
+     * names: {@code pipewright_tasks_finished_total} (workers), {@code pipewright_jobs_finished_total}
+     * and {@code pipewright_tasks_ended_total} (overseer).
+     */
+    static java.util.Map<String, java.util.Map<String, List<String>>> labelValues() {
+        return java.util.Map.of(
+                "pipewright_tasks_finished_total", java.util.Map.of("outcome", stringList(WORKER_METRICS, "OUTCOMES")),
+                "pipewright_jobs_finished_total", java.util.Map.of("outcome", stringList(OVERSEER_METRICS, "JOB_OUTCOMES")),
+                "pipewright_tasks_ended_total", java.util.Map.of("outcome", stringList(OVERSEER_METRICS, "TASK_END_OUTCOMES"),
+                        "reason", stringList(OVERSEER_METRICS, "TASK_END_REASONS")));
     }
 
     /** The pool queue name, built as Keys.poolQueue builds it: namespace + separator + pool. */

@@ -25,7 +25,7 @@ class ComposeTest {
 
     @Test
     void hasTheServices() {
-        for (String s : List.of("rabbitmq", "redis", "overseer", "worker", "prometheus", "grafana")) {
+        for (String s : List.of("rabbitmq", "redis", "redis-exporter", "overseer", "worker", "prometheus", "grafana")) {
             assertTrue(services.has(s), "docker-compose.yml has no service " + s);
         }
     }
@@ -211,6 +211,43 @@ class ComposeTest {
                     "rule file " + rules.asText() + " exists next to prometheus.yml");
         }
         assertFalse(config.path("rule_files").isEmpty(), "prometheus.yml loads the alert rules");
+    }
+
+    @Test
+    void prometheusScrapesRabbitMqThroughItsPluginAndRedisThroughAnExporter() {
+        Map<String, JsonNode> jobs = new LinkedHashMap<>();
+        for (JsonNode job : Repo.yaml("deploy/prometheus/prometheus.yml").path("scrape_configs")) {
+            jobs.put(Repo.text(job.get("job_name")), job);
+        }
+        // RabbitMQ: the rabbitmq_prometheus plugin serves :15692/metrics
+        JsonNode rabbit = service("rabbitmq");
+        String plugins = mounts(rabbit).entrySet().stream().filter(e -> stripMode(e.getValue()).equals("/etc/rabbitmq/enabled_plugins"))
+                .map(Map.Entry::getKey).findFirst().orElse(null);
+        assertNotNull(plugins, "rabbitmq mounts an enabled_plugins file at /etc/rabbitmq/enabled_plugins");
+        String enabled = Repo.read(plugins.replaceFirst("^\\./", ""));
+        assertTrue(enabled.trim().matches("\\[[a-z_,\\s]+]\\.") , "enabled_plugins is an Erlang list term: " + enabled);
+        for (String plugin : List.of("rabbitmq_prometheus", "rabbitmq_management")) {
+            assertTrue(enabled.contains(plugin), plugins + " enables " + plugin + ": " + enabled);
+        }
+        assertTrue(strings(rabbit.get("expose")).contains("15692"), "rabbitmq exposes the plugin's port 15692");
+        JsonNode rabbitJob = jobs.get("rabbitmq");
+        assertNotNull(rabbitJob, "scrape job rabbitmq");
+        assertEquals(List.of("rabbitmq:15692"), strings(rabbitJob.path("static_configs").path(0).get("targets")));
+        assertEquals("/metrics", rabbitJob.path("metrics_path").asText("/metrics"));
+
+        // Redis: redis_exporter on :9121, pointed at the compose redis service
+        JsonNode exporter = service("redis-exporter");
+        assertTrue(Repo.text(exporter.get("image")).matches("oliver006/redis_exporter:v\\d+\\.\\d+\\.\\d+"),
+                "a pinned oliver006/redis_exporter image: " + Repo.text(exporter.get("image")));
+        URI addr = URI.create(env(exporter).getOrDefault("REDIS_ADDR", ""));
+        assertEquals("redis", addr.getHost(), "REDIS_ADDR names the redis service: " + addr);
+        assertEquals(6379, addr.getPort(), "REDIS_ADDR port: " + addr);
+        assertEquals("service_healthy", Repo.text(exporter.path("depends_on").path("redis").get("condition")));
+        assertTrue(strings(exporter.get("expose")).contains("9121"), "redis-exporter exposes 9121");
+        JsonNode redisJob = jobs.get("redis");
+        assertNotNull(redisJob, "scrape job redis");
+        assertEquals(List.of("redis-exporter:9121"), strings(redisJob.path("static_configs").path(0).get("targets")));
+        assertEquals("/metrics", redisJob.path("metrics_path").asText("/metrics"));
     }
 
     @Test

@@ -166,8 +166,13 @@ class KubernetesTest {
         Map<String, String> env = env(c);
         assertEquals(Integer.toString(port), env.get("PW_METRICS_PORT"));
         Set<String> served = CodeFacts.workerPaths();
+        // liveness: the process answers; readiness: Redis and RabbitMQ connected, consumers running;
+        // start-up: the process is up (it exits by itself when it cannot connect within PW_CONNECT_TIMEOUT)
         assertProbe(c, "livenessProbe", "/health", port, served);
-        assertProbe(c, "readinessProbe", "/health", port, served);
+        assertProbe(c, "readinessProbe", "/ready", port, served);
+        if (c.has("startupProbe")) {
+            assertProbe(c, "startupProbe", "/health", port, served);
+        }
 
         Duration grace = env.containsKey("PW_SHUTDOWN_GRACE") ? CodeFacts.duration(env.get("PW_SHUTDOWN_GRACE"))
                 : CodeFacts.workerShutdownGrace();

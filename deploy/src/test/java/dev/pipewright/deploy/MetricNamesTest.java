@@ -72,7 +72,9 @@ class MetricNamesTest {
     static final List<String> DASHBOARD_MUST_SHOW = List.of(
             "pipewright_tasks_dispatched_total", "pipewright_tasks_finished_total", "pipewright_queue_depth",
             "pipewright_task_queue_wait_seconds_bucket", "pipewright_release_latency_seconds_bucket",
-            "pipewright_workers_alive", "pipewright_worker_inflight", "pipewright_dlq_size", "jvm_memory_used_bytes");
+            "pipewright_workers_alive", "pipewright_worker_inflight", "pipewright_dlq_size", "jvm_memory_used_bytes",
+            "pipewright_tasks_ended_total", "pipewright_outbox_delay_seconds_bucket", "pipewright_events_delay_seconds_bucket",
+            "pipewright_attempts_oldest_age_seconds", "pipewright_attempts_handedback_total", "process_cpu_usage");
 
     static final Map<String, String> CODE = new TreeMap<>();   // Prometheus name -> where it is registered
     static final Set<String> KNOWN = new TreeSet<>();
@@ -94,9 +96,13 @@ class MetricNamesTest {
         }
         KNOWN.addAll(CODE.keySet());
         KNOWN.addAll(PROMETHEUS);
-        String mains = Repo.read(CodeFacts.WORKER_MAIN) + Repo.read("overseer/src/main/java/dev/pipewright/overseer/OverseerMain.java");
+        // both processes bind the JVM meters through infra's JvmMeters (WorkerMetrics, OverseerMetrics)
+        String binders = Repo.read(CodeFacts.JVM_METERS);
+        for (String metrics : List.of(CodeFacts.WORKER_METRICS, CodeFacts.OVERSEER_METRICS)) {
+            assertTrue(Repo.read(metrics).contains("JvmMeters.bindTo("), metrics + " should bind the JVM meters (JvmMeters.bindTo)");
+        }
         for (var e : BINDERS.entrySet()) {
-            if (mains.contains("new " + e.getKey() + "(")) {
+            if (binders.contains("new " + e.getKey() + "(")) {
                 KNOWN.addAll(e.getValue());
             }
         }
@@ -209,7 +215,8 @@ class MetricNamesTest {
         Repo.noProblems("deploy/prometheus/alerts.yml (known: code + JVM binders + Prometheus + PLANNED)", problems);
         String all = Repo.read("deploy/prometheus/alerts.yml");
         for (String needed : List.of("up{job=\"overseer\"} == 0", "pipewright_dlq_size", "pipewright_task_queue_wait_seconds_bucket",
-                "pipewright_workers_alive", "pipewright_jobs_finished_total")) {
+                "pipewright_workers_alive", "pipewright_jobs_finished_total", "pipewright_attempts_oldest_age_seconds",
+                "pipewright_queue_oldest_age_seconds")) {
             assertTrue(all.contains(needed), "alerts.yml should have a rule on " + needed);
         }
     }

@@ -93,7 +93,7 @@ class RecoveryIT {
             assertEquals(0.0, Metrics.value(overseer, "pipewright_events_duplicates_total"));
             String rescuerMetrics = cluster.workerMetrics(rescuer);
             assertEquals(1.0, Metrics.value(rescuerMetrics, "pipewright_tasks_started_total", Map.of("processor", "sleep")));
-            assertEquals(1.0, Metrics.value(rescuerMetrics, "pipewright_tasks_finished_total", Map.of("processor", "sleep", "outcome", "ok")));
+            assertEquals(1.0, Metrics.value(rescuerMetrics, "pipewright_tasks_finished_total", Map.of("processor", "sleep", "outcome", "SUCCESS")));
             assertEquals(1, view.path("counts").path("succeeded").asInt());
         }
     }

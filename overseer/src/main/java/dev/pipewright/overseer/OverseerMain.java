@@ -29,6 +29,7 @@ import dev.pipewright.overseer.jobs.Idempotency;
 import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
+import dev.pipewright.overseer.metrics.MetricsServer;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.metrics.OverseerProbes;
 import dev.pipewright.overseer.pipelines.PipelineStore;
@@ -41,8 +42,6 @@ import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.parse.PipelineParser;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -100,6 +99,9 @@ public final class OverseerMain {
     public interface Running extends AutoCloseable {
         int httpPort();
 
+        /** The port of the metrics server of its own ({@code PW_METRICS_PORT}), or 0 when /metrics is on the API port only. */
+        int metricsPort();
+
         @Override
         void close();
     }
@@ -108,8 +110,6 @@ public final class OverseerMain {
         Keys keys = config.common().keys();
         Files.createDirectories(config.dataDir());
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(meters);
-        new JvmThreadMetrics().bindTo(meters);
         OverseerMetrics metrics = new OverseerMetrics(meters);
 
         RedisConnector redis = new RedisConnector(config.common().redisUri(), meters);
@@ -133,10 +133,11 @@ public final class OverseerMain {
         PipelineStore pipelines = new PipelineStore(keys, shared.async(), parser);
         WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
-        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers, shared.async());
+        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers, shared.async(), metrics);
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
         ControlPublisher control = new ControlPublisher(keys, rabbit, topology);
-        JobControl jobControl = new JobControl(keys, scripts, shared.async(), sharedBytes.async(), control, pipelines, submitter, publishers);
+        JobControl jobControl = new JobControl(keys, scripts, shared.async(), sharedBytes.async(), control, pipelines, submitter, publishers,
+                metrics);
 
         List<Runnable> stoppers = new ArrayList<>();
         List<Thread> loops = new ArrayList<>();
@@ -171,7 +172,7 @@ public final class OverseerMain {
         PoolAdmin pools = new PoolAdmin(keys, shared.async(), control, heartbeats);
         QueueInspector queueInspector = new QueueInspector(keys, shared.async(), rabbit, heartbeats, pools);
         AdminApi admin = new AdminApi(queueInspector, new DeadLetters(keys, shared.async(), rabbit, jobControl), pools, heartbeats);
-        OverseerProbes probes = new OverseerProbes(keys, shared.async(), rabbit, queueInspector, metrics, Duration.ofSeconds(5));
+        OverseerProbes probes = new OverseerProbes(keys, shared.async(), rabbit, queueInspector, metrics, config.probeInterval());
         stoppers.add(probes::stop);
         loops.add(Thread.ofVirtual().name("probes").start(probes));
         Tokens tokens = new Tokens(keys, shared.async(), config.auth().adminDigest());
@@ -183,7 +184,7 @@ public final class OverseerMain {
         }
         HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, new RunStore(keys, shared.async()),
                 new Idempotency(keys, shared.async()), workers, admin,
-                new Limits(keys, shared.async(), scripts, publishers), meters, metrics, () -> {
+                new Limits(keys, shared.async(), scripts, publishers, metrics), meters, metrics, () -> {
             try {
                 return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));
             } catch (Exception e) {
@@ -205,14 +206,32 @@ public final class OverseerMain {
             vertx.close();
             throw new IllegalStateException("cannot listen on " + config.httpHost() + ":" + config.httpPort() + " (PW_HTTP_PORT): " + e.getMessage(), e);
         }
+        HttpServer metricsServer = null;
+        if (config.ownMetricsPort()) {
+            try {
+                metricsServer = MetricsServer.start(vertx, config.metricsHost(), config.metricsPort(), meters);
+            } catch (IllegalStateException e) {
+                server.close();
+                vertx.close();
+                throw e;
+            }
+            LOG.info("overseer metrics on {}:{}/metrics", config.metricsHost(), metricsServer.actualPort());
+        }
         LOG.info("overseer {} listening on {}:{}, {} shards, namespace '{}', data dir {}, {}", config.instanceId(), config.httpHost(),
                 server.actualPort(), keys.shards(), keys.namespace(), dataStore.root(), config.auth());
 
         int port = server.actualPort();
+        int metricsPort = metricsServer == null ? 0 : metricsServer.actualPort();
+        HttpServer ownMetrics = metricsServer;
         return new Running() {
             @Override
             public int httpPort() {
                 return port;
+            }
+
+            @Override
+            public int metricsPort() {
+                return metricsPort;
             }
 
             @Override
@@ -221,6 +240,9 @@ public final class OverseerMain {
                 stoppers.forEach(Runnable::run);
                 try {
                     server.close().await();
+                    if (ownMetrics != null) {
+                        ownMetrics.close().await();
+                    }
                 } catch (Exception ignored) {
                     // closing anyway
                 }
@@ -238,6 +260,7 @@ public final class OverseerMain {
                 }
                 vertx.close();
                 redis.close();
+                metrics.close();
             }
         };
     }

@@ -14,12 +14,11 @@ import dev.pipewright.worker.exec.ExecProcessor;
 import dev.pipewright.worker.exec.ExecRegistryFile;
 import dev.pipewright.worker.processor.Processor;
 import dev.pipewright.worker.processor.ProcessorRegistry;
+import dev.pipewright.worker.runtime.Readiness;
 import dev.pipewright.worker.runtime.TaskConsumer;
 import dev.pipewright.worker.runtime.WorkerMetrics;
 import dev.pipewright.worker.store.AttemptStore;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -84,16 +83,18 @@ public final class WorkerMain {
 
     public static Running start(WorkerConfig config, ProcessorRegistry registry) throws Exception {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(meters);
-        new JvmThreadMetrics().bindTo(meters);
         WorkerMetrics metrics = new WorkerMetrics(meters);
         metrics.registerPools(config.pools());
+        Readiness readiness = new Readiness();
         HttpServer http = null;
         if (config.metricsPort() > 0) {
             try {
                 http = HttpServer.create(new InetSocketAddress(config.metricsHost(), config.metricsPort()), 0);
             } catch (java.net.BindException e) {
-                throw new IllegalStateException("PW_METRICS_PORT=" + config.metricsPort() + " is already in use; give each worker its own port or 0 to disable");
+                metrics.close();
+                throw new IllegalStateException("cannot listen on " + config.metricsHost() + ":" + config.metricsPort()
+                        + " (PW_METRICS_HOST, PW_METRICS_PORT): " + e.getMessage()
+                        + "; give each worker its own port, bind an address this host has, or set PW_METRICS_PORT=0 to disable");
             }
             http.createContext("/metrics", ex -> {
                 byte[] body = meters.scrape().getBytes(StandardCharsets.UTF_8);
@@ -103,20 +104,31 @@ public final class WorkerMain {
                     os.write(body);
                 }
             });
-            http.createContext("/health", ex -> {
-                byte[] body = "{\"status\":\"UP\"}".getBytes(StandardCharsets.UTF_8);
-                ex.sendResponseHeaders(200, body.length);
-                try (OutputStream os = ex.getResponseBody()) {
-                    os.write(body);
-                }
+            // liveness: the process answers (it may still be waiting for Redis or RabbitMQ)
+            http.createContext("/health", ex -> respond(ex, 200, "{\"status\":\"UP\"}"));
+            // readiness: Redis and RabbitMQ connected and the pool consumers running
+            http.createContext("/ready", ex -> {
+                Readiness.Report report = readiness.check();
+                respond(ex, report.ready() ? 200 : 503, report.json());
             });
             http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             http.start();
         }
 
         RedisConnector redis = new RedisConnector(config.common().redisUri(), meters);
-        StatefulRedisConnection<byte[], byte[]> connection = StartupConnect.connect("Redis", "PW_REDIS_URI",
-                config.common().redisUri(), config.common().connectPatience(), redis::connectBytes);
+        StatefulRedisConnection<byte[], byte[]> connection;
+        try {
+            connection = StartupConnect.connect("Redis", "PW_REDIS_URI",
+                    config.common().redisUri(), config.common().connectPatience(), redis::connectBytes);
+        } catch (RuntimeException e) {
+            if (http != null) {
+                http.stop(0);
+            }
+            redis.close();
+            metrics.close();
+            throw e;
+        }
+        readiness.redis(connection);
         new Scripts(connection).loadAll();
         AttemptStore store = new AttemptStore(config.common().keys(), connection);
         Topology topology = new Topology(config.common().keys(), config.common().queueType());
@@ -133,6 +145,7 @@ public final class WorkerMain {
 
         ScheduledExecutorService timers = Executors.newScheduledThreadPool(2, Thread.ofPlatform().daemon().name("worker-timer-", 0).factory());
         TaskConsumer consumer = new TaskConsumer(config, registry, store, topology, metrics, timers);
+        metrics.registerOldestAttempt(config.pools(), consumer::oldestAttemptSeconds);
         Runnable register = () -> {
             try {
                 long seq = consumer.controlSeq();
@@ -154,9 +167,22 @@ public final class WorkerMain {
         timers.scheduleWithFixedDelay(register, 2, 2, TimeUnit.SECONDS);
 
         RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri(), meters);
-        Connection rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbitUri(),
-                config.common().connectPatience(), () -> rabbitConnector.connect("pipewright-worker-" + config.workerId()));
+        Connection rabbit;
+        try {
+            rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbitUri(),
+                    config.common().connectPatience(), () -> rabbitConnector.connect("pipewright-worker-" + config.workerId()));
+        } catch (RuntimeException e) {
+            timers.shutdownNow();
+            if (http != null) {
+                http.stop(0);
+            }
+            redis.close();
+            metrics.close();
+            throw e;
+        }
+        readiness.rabbit(rabbit);
         consumer.start(rabbit, store.pausedPools());
+        readiness.consumer(consumer);
         register.run(); // report the pools' state at once
         LOG.info("worker {} consuming pools {} with concurrency {}; processors {}", config.workerId(), config.pools(),
                 config.concurrency(), registry.names());
@@ -183,8 +209,18 @@ public final class WorkerMain {
                     httpServer.stop(0);
                 }
                 redis.close();
+                metrics.close();
             }
         };
+    }
+
+    private static void respond(com.sun.net.httpserver.HttpExchange ex, int status, String json) throws java.io.IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, body.length);
+        try (OutputStream os = ex.getResponseBody()) {
+            os.write(body);
+        }
     }
 
     /** The jar's Implementation-Version, else the Maven project version built into the classes. */

@@ -22,6 +22,8 @@ import java.time.Duration;
  */
 public final class RedisConnector implements AutoCloseable {
     private final RedisClient client;
+    /** Given to the client, so not shut down by it: {@link #close()} does. */
+    private final ClientResources resources;
 
     public RedisConnector(URI uri) {
         this(uri, null);
@@ -29,11 +31,12 @@ public final class RedisConnector implements AutoCloseable {
 
     /** With a registry, command latencies are recorded as Lettuce's {@code lettuce.command.*} meters. */
     public RedisConnector(URI uri, MeterRegistry meters) {
-        ClientResources.Builder resources = ClientResources.builder();
+        ClientResources.Builder builder = ClientResources.builder();
         if (meters != null) {
-            resources.commandLatencyRecorder(new MicrometerCommandLatencyRecorder(meters, MicrometerOptions.create()));
+            builder.commandLatencyRecorder(new MicrometerCommandLatencyRecorder(meters, MicrometerOptions.create()));
         }
-        this.client = RedisClient.create(resources.build(), RedisURI.create(uri.toString()));
+        this.resources = builder.build();
+        this.client = RedisClient.create(resources, RedisURI.create(uri.toString()));
         client.setOptions(ClientOptions.builder()
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(100_000)
@@ -54,5 +57,6 @@ public final class RedisConnector implements AutoCloseable {
     @Override
     public void close() {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS);
     }
 }

@@ -1,8 +1,8 @@
 -- A worker claims the attempt named by a task message and takes a lease on it.
 -- KEYS: task, job, leases, data, timers
 -- ARGV: dispatch, attempt id, worker id, default lease ms, lease member, job id, node
--- Returns {'ok', spec, params, attempts, lease ms, µs since READY, input values...}, {'missing', data node}
--- (claimed, but an input has no value) or {'stale', state} for a duplicate or superseded message.
+-- Returns {'ok', spec, params, attempts, lease ms, µs since READY, input values...}, {'missing', data node,
+-- processor} (claimed, but an input has no value) or {'stale', state} for a duplicate or superseded message.
 local st = redis.call('HMGET', KEYS[1], 'state', 'dispatch', 'spec', 'in', 'hb', 'to', 'readyAt', 'pool')
 if not st[1] then
   return {'stale', 'GONE'}
@@ -35,7 +35,7 @@ if timeout > 0 then
 end
 for i = 1, #inputs do
   if not values[i] then
-    return {'missing', inputs[i]}
+    return {'missing', inputs[i], redis.call('HGET', KEYS[1], 'processor') or ''}
   end
 end
 local result = {'ok', st[3], redis.call('HGET', KEYS[2], 'params') or '{}', tostring(attempts), tostring(lease),

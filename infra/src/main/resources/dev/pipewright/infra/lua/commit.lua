@@ -4,7 +4,8 @@
 --       then triples of output data node, value, content type
 -- Outcomes: 'ok'; 'fail' (the processor failed); 'timeout' (the attempt ran past its timeout);
 -- 'interrupted' (told to stop); 'handback' (the worker is shutting down: dispatch it again now).
--- Returns 'ok', 'retry', 'ended', 'handback' or 'fenced'.
+-- Returns 'ok', 'retry', 'ended:<state the task ended in>' (FAILED, TIMED_OUT, CANCELLED), 'handback'
+-- or 'fenced'.
 local st = redis.call('HMGET', KEYS[1], 'state', 'attempt', 'sink')
 if st[1] ~= 'RUNNING' or st[2] ~= ARGV[1] then
   return 'fenced'
@@ -40,4 +41,8 @@ if outcome == 'ok' then
 end
 -- (a stop of the whole job overrides this with the job's stopAs state)
 local final_state = outcome == 'timeout' and 'TIMED_OUT' or 'FAILED'
-return end_attempt(KEYS[2], KEYS[5], ARGV[6], ARGV[7], ARGV[1], ARGV[3], ARGV[4] == '1', final_state)
+local r, ended = end_attempt(KEYS[2], KEYS[5], ARGV[6], ARGV[7], ARGV[1], ARGV[3], ARGV[4] == '1', final_state)
+if r == 'ended' then
+  return 'ended:' .. ended
+end
+return r

@@ -13,7 +13,8 @@ end
 local job_status = redis.call('HGET', KEYS[2], 'status')
 local reason = "lease expired: worker '" .. (st[3] or '?') .. "' stopped heartbeating"
 if job_status == 'CANCELLING' then
-  end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '', 'stopped: ' .. reason, false, 'CANCELLED')
+  local _, ended = end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '', 'stopped: ' .. reason, false, 'CANCELLED')
+  note_task_end(KEYS[1], ended, 'lease_lost')
   return reply('ended')
 end
 local lost = 0
@@ -29,5 +30,6 @@ if lost <= tonumber(ARGV[5]) and job_status == 'RUNNING' then
   dispatch(KEYS[2], KEYS[5], ARGV[2], ARGV[3], ARGV[4], st[2], now_us())
   return reply('redispatched')
 end
-end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '', reason .. ' (' .. lost .. ' times)', false, 'FAILED')
+local _, ended = end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '', reason .. ' (' .. lost .. ' times)', false, 'FAILED')
+note_task_end(KEYS[1], ended, 'lease_lost')
 return reply('ended')

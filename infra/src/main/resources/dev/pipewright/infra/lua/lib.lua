@@ -28,9 +28,28 @@ local function unqueue(shard_scoped_key, job_id, node, pool)
   redis.call('ZREM', queued_key(shard_scoped_key, pool), job_id .. '|' .. node)
 end
 
--- Outbox entries this script wrote, returned to the caller (id, pool, message) so that it can
--- publish them at once; the outbox relay publishes whatever a crashed caller left behind.
+-- Outbox entries this script wrote, returned to the caller (id, routing key, message, shard,
+-- processor) so that it can publish them at once; the outbox relay publishes whatever a crashed
+-- caller left behind.
 local DISPATCHED = {}
+
+-- What this script ended, for the caller's metrics: tasks ended here rather than by a worker's
+-- commit ('t|<pool>|<state or retry>|<reason>') and jobs ('j|<status>'), with how many. Noted only
+-- where the transition happens, so a replayed script or event counts nothing twice.
+local ENDS = {}
+
+local function note_end(what)
+  ENDS[what] = (ENDS[what] or 0) + 1
+end
+
+-- A task ended (or went to RETRY_WAIT: state 'retry') in this script; reason is a fixed code.
+local function note_task_end(task_key, state, reason)
+  note_end('t|' .. (redis.call('HGET', task_key, 'pool') or 'default') .. '|' .. state .. '|' .. reason)
+end
+
+local function note_job_end(status)
+  note_end('j|' .. status)
+end
 
 -- The task message (TaskMessage in the protocol module) for one dispatch of a task.
 local function task_message(job_id, shard, node, seq)
@@ -108,12 +127,14 @@ local function dispatch(job_key, outbox, job_id, shard, node, pool, now)
   redis.call('HSET', key, 'state', 'READY', 'dispatch', seq, 'readyAt', now)
   local message = task_message(job_id, shard, node, seq)
   local routing_key = route(job_key, pool)
-  local id = redis.call('XADD', outbox, '*', 'p', routing_key, 'm', message)
+  local processor = redis.call('HGET', key, 'processor') or ''
+  local id = redis.call('XADD', outbox, '*', 'p', routing_key, 'm', message, 'r', processor)
   redis.call('ZADD', queued_key(outbox, pool), math.floor(now / 1000), job_id .. '|' .. node)
   DISPATCHED[#DISPATCHED + 1] = id
   DISPATCHED[#DISPATCHED + 1] = routing_key
   DISPATCHED[#DISPATCHED + 1] = message
   DISPATCHED[#DISPATCHED + 1] = shard
+  DISPATCHED[#DISPATCHED + 1] = processor
   local qt = tonumber(redis.call('HGET', key, 'qt') or '0')
   if qt > 0 then
     redis.call('ZADD', shard_key(outbox, 'timers'), math.floor(now / 1000) + qt, 'q|' .. job_id .. '|' .. node .. '|' .. seq)
@@ -121,17 +142,19 @@ local function dispatch(job_key, outbox, job_id, shard, node, pool, now)
   return seq
 end
 
--- A reply: a status followed by the dispatched outbox entries.
+-- A reply: a status, what ended ('<what>=<count>' joined by ';', see ENDS), then the dispatched
+-- outbox entries (five fields each).
 local function reply(status)
-  local out = {status}
+  local ends = {}
+  for what, n in pairs(ENDS) do
+    ends[#ends + 1] = what .. '=' .. n
+  end
+  local out = {status, table.concat(ends, ';')}
   for i = 1, #DISPATCHED do
-    out[i + 1] = DISPATCHED[i]
+    out[i + 2] = DISPATCHED[i]
   end
   return out
 end
-
--- The status a job ended with in this script, if it did (reported for metrics).
-local JOB_END = nil
 
 -- Dispatches held tasks of a processor while its limit (if any is left) has free slots.
 local function pump_processor(ns, processor)
@@ -195,10 +218,11 @@ local function start_job(job_key, job_id, shard, now)
   local j = redis.call('HMGET', job_key, 'terminal', 'total', 'failed')
   if tonumber(j[1]) >= tonumber(j[2]) then
     -- nothing left to run (a re-run that reuses every output)
-    JOB_END = tonumber(j[3] or '0') > 0 and 'FAILED' or 'SUCCESS'
-    redis.call('HSET', job_key, 'status', JOB_END, 'finished', now)
+    local ended = tonumber(j[3] or '0') > 0 and 'FAILED' or 'SUCCESS'
+    redis.call('HSET', job_key, 'status', ended, 'finished', now)
+    note_job_end(ended)
     job_ended(job_key)
-    return JOB_END
+    return ended
   end
   return 'RUNNING'
 end
@@ -241,12 +265,14 @@ local function count_terminal(job_key, field)
   if terminal >= total then
     local j = redis.call('HMGET', job_key, 'status', 'failed', 'endAs')
     if j[1] == 'RUNNING' then
-      JOB_END = tonumber(j[2] or '0') > 0 and 'FAILED' or 'SUCCESS'
-      redis.call('HSET', job_key, 'status', JOB_END, 'finished', now_us())
+      local ended = tonumber(j[2] or '0') > 0 and 'FAILED' or 'SUCCESS'
+      redis.call('HSET', job_key, 'status', ended, 'finished', now_us())
+      note_job_end(ended)
       job_ended(job_key)
     elseif j[1] == 'CANCELLING' then
-      JOB_END = j[3] or 'CANCELLED'
-      redis.call('HSET', job_key, 'status', JOB_END, 'finished', now_us())
+      local ended = j[3] or 'CANCELLED'
+      redis.call('HSET', job_key, 'status', ended, 'finished', now_us())
+      note_job_end(ended)
       job_ended(job_key)
     end
   end
@@ -260,6 +286,7 @@ local function skip_descendants(job_key, node, reason)
     local key = job_key .. ':t:' .. d
     if redis.call('HGET', key, 'state') == 'PENDING' and redis.call('SADD', job_key .. ':done', d) == 1 then
       redis.call('HSET', key, 'state', 'SKIPPED', 'error', reason, 'ended', now_us())
+      note_task_end(key, 'SKIPPED', 'upstream_failed')
       count_terminal(job_key, 'skipped')
       for _, c in ipairs(cjson.decode(redis.call('HGET', key, 'ch') or '[]')) do
         table.insert(stack, c)
@@ -289,7 +316,7 @@ end
 
 -- An attempt ended without success. While the job runs, the failure is retryable and retries
 -- remain, the task waits for a retry timer; otherwise it ends in final_state and a completion
--- event tells the overseer. Returns 'retry' or 'ended'.
+-- event tells the overseer. Returns 'retry', or 'ended' and the state the task ended in.
 local function end_attempt(job_key, events, job_id, node, attempt, reason, retryable, final_state)
   local key = job_key .. ':t:' .. node
   local st = redis.call('HMGET', key, 'attempts', 'max', 'lost', 'handbacks')
@@ -309,7 +336,7 @@ local function end_attempt(job_key, events, job_id, node, attempt, reason, retry
   end
   redis.call('HSET', key, 'state', final_state, 'error', reason, 'ended', now)
   redis.call('XADD', events, '*', 'j', job_id, 'n', node, 'a', attempt, 'o', final_state == 'CANCELLED' and 'cancel' or 'fail')
-  return 'ended'
+  return 'ended', final_state
 end
 
 -- Stops a job: tasks that are not running end now (CANCELLED); running attempts are told to stop
@@ -342,6 +369,7 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
       end
       if redis.call('SADD', job_key .. ':done', node) == 1 then
         redis.call('HSET', key, 'state', 'CANCELLED', 'error', reason, 'ended', now)
+        note_task_end(key, 'CANCELLED', end_as == 'CANCELLED' and 'cancelled' or 'deadline')
         count_terminal(job_key, 'cancelled')
       end
     elseif s == 'RUNNING' then
@@ -351,6 +379,7 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
   if redis.call('HGET', job_key, 'status') == 'CANCELLING' and
       tonumber(redis.call('HGET', job_key, 'terminal')) >= tonumber(redis.call('HGET', job_key, 'total')) then
     redis.call('HSET', job_key, 'status', end_as, 'finished', now)
+    note_job_end(end_as)
     job_ended(job_key)
   end
   return 'stopping', running

@@ -40,5 +40,5 @@ else
   skip_descendants(job_key, node, "upstream task '" .. node .. "' did not succeed")
 end
 ack()
--- '<released children>' or '<released children>|<status the job ended with>'
-return reply(tostring(released) .. (JOB_END and ('|' .. JOB_END) or ''))
+-- '<released children>'; a job this ended (and tasks it skipped) are in the reply's ends
+return reply(tostring(released))

@@ -14,10 +14,13 @@ if not since or tonumber(since) > tonumber(ARGV[5]) then
 end
 local message = task_message(ARGV[2], ARGV[3], ARGV[4], st[2])
 local routing_key = route(KEYS[4], st[3])
-local id = redis.call('XADD', KEYS[3], '*', 'p', routing_key, 'm', message)
+local processor = redis.call('HGET', KEYS[1], 'processor') or ''
+local id = redis.call('XADD', KEYS[3], '*', 'p', routing_key, 'm', message, 'r', processor)
 DISPATCHED[#DISPATCHED + 1] = id
 DISPATCHED[#DISPATCHED + 1] = routing_key
 DISPATCHED[#DISPATCHED + 1] = message
+DISPATCHED[#DISPATCHED + 1] = ARGV[3]
+DISPATCHED[#DISPATCHED + 1] = processor
 redis.call('ZADD', KEYS[2], now_ms(), ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'requeued', 1)
 return reply('requeued')

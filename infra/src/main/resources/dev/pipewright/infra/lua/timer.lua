@@ -26,6 +26,7 @@ elseif kind == 'q' then
   unqueue(job_key, ARGV[2], node, st[4])
   redis.call('HSET', key, 'state', 'TIMED_OUT', 'error', 'not started within its queueTimeout (' .. st[3] .. ' ms): no worker of its pool took it', 'ended', now_us())
   redis.call('XADD', KEYS[4], '*', 'j', ARGV[2], 'n', node, 'a', '', 'o', 'fail')
+  note_task_end(key, 'TIMED_OUT', 'queue_timeout')
   return reply('timedout')
 elseif kind == 'a' then
   local st = redis.call('HMGET', key, 'state', 'attempt', 'to')
@@ -33,7 +34,8 @@ elseif kind == 'a' then
     return reply('stale')
   end
   redis.call('ZREM', KEYS[5], ARGV[2] .. '|' .. node)
-  local r = end_attempt(job_key, KEYS[4], ARGV[2], node, token, 'attempt exceeded its timeout (' .. st[3] .. ' ms)', true, 'TIMED_OUT')
+  local r, ended = end_attempt(job_key, KEYS[4], ARGV[2], node, token, 'attempt exceeded its timeout (' .. st[3] .. ' ms)', true, 'TIMED_OUT')
+  note_task_end(key, ended or r, 'attempt_timeout')
   return reply('timedout')
 elseif kind == 'd' then
   local r, running = stop_job(job_key, ARGV[2], 'FAILED', 'TIMED_OUT', 'job deadline exceeded')

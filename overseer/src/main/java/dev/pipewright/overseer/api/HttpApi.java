@@ -634,7 +634,6 @@ public final class HttpApi {
             }
             throw e;
         }
-        metrics.jobSubmitted();
         json(ctx, 202, jobAccepted(fresh, created.status(), run == null ? null : run.value()));
     }
 
@@ -873,7 +872,6 @@ public final class HttpApi {
     private void retry(RoutingContext ctx) throws Exception {
         JobId id = visibleJob(ctx);
         JobId rerun = control.rerun(id, Principal.of(ctx).owner());
-        metrics.jobSubmitted();
         json(ctx, 202, Map.of("id", rerun.value(), "status", "RUNNING", "retry_of", id.value()));
     }
 

@@ -11,11 +11,21 @@ import java.time.Duration;
  * The overseer's settings: HTTP port and bind address, the file data store root
  * ({@code PW_DATA_DIR}), the request body cap, how often the sweeper looks at leases and timers,
  * how many lost leases a task survives, how long a silent worker still counts as alive, and when
- * a READY task counts as stuck (its message lost), and the API's authentication ({@link AuthConfig}).
+ * a READY task counts as stuck (its message lost), the API's authentication ({@link AuthConfig}),
+ * and where {@code /metrics} is served besides the API port: {@code PW_METRICS_PORT} (0, the default:
+ * only on the API port) and {@code PW_METRICS_HOST} (the address that own port binds to, so it can be
+ * kept on a private interface), and how often the probes read the queue, worker, dead-letter and
+ * backlog gauges ({@code PW_PROBE_INTERVAL}).
  */
 public record OverseerConfig(CommonConfig common, String httpHost, int httpPort, Path dataDir, int maxBodyBytes,
                              Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId,
-                             Duration outboxGrace, Duration stuckReadyAfter, AuthConfig auth) {
+                             Duration outboxGrace, Duration stuckReadyAfter, AuthConfig auth,
+                             String metricsHost, int metricsPort, Duration probeInterval) {
+    /** How often the gauges (queues, workers, dead letters, outbox and event backlogs) are read. */
+    public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
+    /** {@code PW_METRICS_PORT}: 0 serves {@code /metrics} on the API port only. */
+    public static final int DEFAULT_METRICS_PORT = 0;
+    public static final String DEFAULT_METRICS_HOST = "0.0.0.0";
     /** How long an outbox entry may wait for its publisher's confirm before the relay publishes it again. */
     public static final Duration DEFAULT_OUTBOX_GRACE = Duration.ofSeconds(10);
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -47,6 +57,23 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                 s.string("PW_INSTANCE_ID", "overseer-" + hostName()),
                 s.duration("PW_OUTBOX_GRACE", DEFAULT_OUTBOX_GRACE),
                 s.durationOrOff("PW_STUCK_READY_AFTER", DEFAULT_STUCK_READY_AFTER),
-                AuthConfig.from(s));
+                AuthConfig.from(s),
+                s.string("PW_METRICS_HOST", DEFAULT_METRICS_HOST),
+                metricsPort(s),
+                s.duration("PW_PROBE_INTERVAL", DEFAULT_PROBE_INTERVAL));
+    }
+
+    private static int metricsPort(Settings s) {
+        int port = s.integer("PW_METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65535);
+        if (port != 0 && port == s.integer("PW_HTTP_PORT", DEFAULT_HTTP_PORT, 1, 65535)) {
+            throw new dev.pipewright.infra.config.ConfigException("PW_METRICS_PORT=" + port
+                    + " is the API port (PW_HTTP_PORT); use another port, or 0 to serve /metrics on the API port only");
+        }
+        return port;
+    }
+
+    /** Whether {@code /metrics} also has a server of its own ({@code PW_METRICS_PORT} > 0). */
+    public boolean ownMetricsPort() {
+        return metricsPort > 0;
     }
 }

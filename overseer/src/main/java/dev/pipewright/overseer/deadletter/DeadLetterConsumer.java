@@ -81,7 +81,8 @@ public final class DeadLetterConsumer {
 
     void handle(AMQP.BasicProperties props, byte[] body) throws Exception {
         String reason = reason(props);
-        metrics.deadLettered();
+        // the task's pool, else the pool of the queue it was dead-lettered from: bounded by the pools there are
+        String pool = keys.poolOfQueue(deathQueue(props));
         ObjectNode record = JSON.createObjectNode();
         long at = System.currentTimeMillis();
         record.put("id", Long.toString(at, 36) + "-" + Long.toString(ID_RANDOM.nextLong() & 0xffffffffL, 36));
@@ -114,18 +115,33 @@ public final class DeadLetterConsumer {
             }
             if (t.get(1) != null) {
                 record.put("pool", t.get(1));
+                pool = t.get(1);
             }
             String result = Scripts.text(scripts.run(Script.POISON, ScriptOutputType.STATUS,
                     Scripts.keys(keys.task(job, task.node()), keys.job(job), keys.events(job.shard(keys.shards()))),
                     bytes(Long.toString(task.dispatch())), bytes("task message dead-lettered: " + reason), bytes(task.job()), bytes(task.node()))
                     .toCompletableFuture().get(30, TimeUnit.SECONDS));
             record.put("task", result);
+            if ("failed".equals(result)) {
+                metrics.taskEnded(pool == null ? "unknown" : pool, "FAILED", "dead_letter", 1);
+            }
             LOG.warn("dead letter for {}/{} ({}): task {}", task.job(), task.node(), reason, result);
         } else {
             LOG.warn("dead letter that is no task message ({})", reason);
         }
         redis.lpush(keys.deadLetters(), JSON.writeValueAsString(record)).get(10, TimeUnit.SECONDS);
         redis.ltrim(keys.deadLetters(), 0, KEPT - 1).get(10, TimeUnit.SECONDS);
+        metrics.deadLettered(pool == null ? "unknown" : pool);
+    }
+
+    /** The queue RabbitMQ dead-lettered the message from (its first x-death entry), or null. */
+    static String deathQueue(AMQP.BasicProperties props) {
+        Map<String, Object> headers = props == null ? null : props.getHeaders();
+        Object deaths = headers == null ? null : headers.get("x-death");
+        if (deaths instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?> first && first.get("queue") != null) {
+            return String.valueOf(first.get("queue"));
+        }
+        return null;
     }
 
     /** RabbitMQ's dead-letter reason: rejected, delivery_limit, expired, maxlen; else "unknown". */

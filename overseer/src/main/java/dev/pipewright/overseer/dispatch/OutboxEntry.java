@@ -1,28 +1,79 @@
 package dev.pipewright.overseer.dispatch;
 
 import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.protocol.pipeline.Priority;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** One outbox stream entry: a task message for a pool queue (routing key), in a shard's outbox. */
-public record OutboxEntry(String id, String pool, String message, int shard) {
+/**
+ * One outbox stream entry: a task message for a pool queue ({@code pool} is the routing key: the
+ * pool, or {@code <pool>:high} / {@code <pool>:low}), in a shard's outbox, with the processor of
+ * its task (for the dispatch metrics; empty for an entry written before it was recorded).
+ */
+public record OutboxEntry(String id, String pool, String message, int shard, String processor) {
+    /** Fields each dispatched entry has in a script reply. */
+    static final int FIELDS = 5;
+
+    /** The pool itself, without the priority suffix of the routing key. */
+    public String poolName() {
+        return Priority.poolOf(pool);
+    }
 
     /**
-     * The status and the entries a dispatching script returned ({@code status, id, routing key,
-     * message, shard, ...}); a freed concurrency slot can dispatch tasks of other shards.
+     * The reply of a dispatching script ({@code status, ends, then id, routing key, message, shard,
+     * processor} per dispatched entry; a freed concurrency slot can dispatch tasks of other shards).
+     * {@code ends} says what the script ended (see lib.lua's ENDS): tasks ended without a worker's
+     * commit and jobs that reached their end.
      */
-    public record Reply(String status, List<OutboxEntry> dispatched) {
+    public record Reply(String status, Ends ends, List<OutboxEntry> dispatched) {
         public static Reply of(List<Object> raw) {
-            List<OutboxEntry> entries = new ArrayList<>((raw.size() - 1) / 4);
-            for (int i = 1; i + 3 < raw.size(); i += 4) {
+            List<OutboxEntry> entries = new ArrayList<>(Math.max(0, raw.size() - 2) / FIELDS);
+            for (int i = 2; i + FIELDS - 1 < raw.size(); i += FIELDS) {
                 entries.add(new OutboxEntry(Scripts.text(raw.get(i)), Scripts.text(raw.get(i + 1)), Scripts.text(raw.get(i + 2)),
-                        Integer.parseInt(Scripts.text(raw.get(i + 3)))));
+                        Integer.parseInt(Scripts.text(raw.get(i + 3))), Scripts.text(raw.get(i + 4))));
             }
-            return new Reply(Scripts.text(raw.get(0)), entries);
+            return new Reply(Scripts.text(raw.get(0)), Ends.parse(raw.size() > 1 ? Scripts.text(raw.get(1)) : ""), entries);
         }
+    }
+
+    /**
+     * What one script ended: tasks ended by the overseer's own scripts (not by a worker's commit),
+     * by pool, state ({@code FAILED}, {@code TIMED_OUT}, {@code CANCELLED}, {@code SKIPPED}, or
+     * {@code retry} for an attempt that will be retried) and reason code; and jobs by the status
+     * they ended with. Each transition is reported once, by the script that made it.
+     */
+    public record Ends(List<TaskEnd> tasks, Map<String, Integer> jobs) {
+        public static final Ends NONE = new Ends(List.of(), Map.of());
+
+        /** Parses {@code t|<pool>|<state>|<reason>=<n>;j|<status>=<n>;...}. */
+        public static Ends parse(String text) {
+            if (text == null || text.isEmpty()) {
+                return NONE;
+            }
+            List<TaskEnd> tasks = new ArrayList<>();
+            Map<String, Integer> jobs = new LinkedHashMap<>();
+            for (String item : text.split(";")) {
+                int eq = item.lastIndexOf('=');
+                if (eq < 0) {
+                    continue;
+                }
+                int n = Integer.parseInt(item.substring(eq + 1));
+                String[] parts = item.substring(0, eq).split("\\|");
+                if (parts[0].equals("t") && parts.length == 4) {
+                    tasks.add(new TaskEnd(parts[1], parts[2], parts[3], n));
+                } else if (parts[0].equals("j") && parts.length == 2) {
+                    jobs.merge(parts[1], n, Integer::sum);
+                }
+            }
+            return new Ends(List.copyOf(tasks), Map.copyOf(jobs));
+        }
+    }
+
+    /** {@code count} tasks of {@code pool} that ended in {@code state} for {@code reason}. */
+    public record TaskEnd(String pool, String state, String reason, int count) {
     }
 
     /** Entries grouped by the shard whose outbox holds them (deleted from it once confirmed). */

@@ -92,7 +92,7 @@ public final class OutboxRelay extends PeriodicLoop {
                     continue;
                 }
                 if (stillWanted(message)) {
-                    entries.add(new OutboxEntry(m.getId(), pool, message, shard));
+                    entries.add(new OutboxEntry(m.getId(), pool, message, shard, m.getBody().getOrDefault("r", "")));
                 } else {
                     // claimed, re-dispatched or ended since: publishing would only make a duplicate
                     redis.xdel(keys.outbox(shard), m.getId()).get(10, TimeUnit.SECONDS);

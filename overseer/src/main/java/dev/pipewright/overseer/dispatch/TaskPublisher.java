@@ -67,9 +67,11 @@ public final class TaskPublisher implements AutoCloseable {
         }
         ch.waitForConfirmsOrDie(CONFIRM_TIMEOUT_MS);
         List<String> confirmed = new ArrayList<>(entries.size());
+        List<OutboxEntry> confirmedEntries = new ArrayList<>(entries.size());
         for (OutboxEntry e : entries) {
             if (!returned.contains(e.id())) {
                 confirmed.add(e.id());
+                confirmedEntries.add(e);
             }
         }
         if (confirmed.size() < entries.size()) {
@@ -79,9 +81,22 @@ public final class TaskPublisher implements AutoCloseable {
         }
         if (!confirmed.isEmpty()) {
             redis.xdel(keys.outbox(shard), confirmed.toArray(new String[0])).get(30, TimeUnit.SECONDS);
-            metrics.dispatched(confirmed.size());
+            long now = System.currentTimeMillis();
+            for (OutboxEntry e : confirmedEntries) {
+                metrics.dispatched(e, entryMillis(e.id(), now), now);
+            }
         }
         return confirmed.size();
+    }
+
+    /** A stream entry id starts with the millisecond Redis appended it at ({@code fallback} for anything else). */
+    static long entryMillis(String id, long fallback) {
+        int dash = id.indexOf('-');
+        try {
+            return Long.parseLong(dash > 0 ? id.substring(0, dash) : id);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
 
     /** Publishes what a script dispatched, grouped by shard; failures are logged and left to the relay. */

@@ -6,6 +6,7 @@ import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.dispatch.ControlPublisher;
 import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.dispatch.PublisherPool;
+import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.protocol.graph.PipelineGraph;
@@ -41,9 +42,12 @@ public final class JobControl {
     private final PipelineStore pipelines;
     private final JobSubmitter submitter;
     private final PublisherPool publishers;
+    private final OverseerMetrics metrics;
 
     public JobControl(Keys keys, Scripts scripts, RedisAsyncCommands<String, String> redis, RedisAsyncCommands<byte[], byte[]> bytesRedis,
-                      ControlPublisher control, PipelineStore pipelines, JobSubmitter submitter, PublisherPool publishers) {
+                      ControlPublisher control, PipelineStore pipelines, JobSubmitter submitter, PublisherPool publishers,
+                      OverseerMetrics metrics) {
+        this.metrics = metrics;
         this.keys = keys;
         this.scripts = scripts;
         this.redis = redis;
@@ -62,6 +66,7 @@ public final class JobControl {
         OutboxEntry.Reply r = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.STOP, ScriptOutputType.MULTI,
                 Scripts.keys(keys.job(id)), bytes(id.value()), bytes("cancelled by request")).toCompletableFuture().get(30, TimeUnit.SECONDS));
         publishers.publishQuietly(r.dispatched()); // held tasks of other jobs that took the freed slots
+        metrics.ended(r.ends());
         String status = r.status().substring(0, r.status().indexOf(':'));
         int running = Integer.parseInt(r.status().substring(r.status().indexOf(':') + 1));
         switch (status) {
@@ -93,6 +98,7 @@ public final class JobControl {
         OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.START, ScriptOutputType.MULTI,
                 Scripts.keys(keys.job(id), keys.outbox(shard)), bytes(id.value()), bytes(Integer.toString(shard)))
                 .toCompletableFuture().get(30, TimeUnit.SECONDS));
+        metrics.ended(reply.ends());
         switch (reply.status()) {
             case "gone" -> throw ApiException.notFound("no job '" + id + "'");
             case "started" -> {

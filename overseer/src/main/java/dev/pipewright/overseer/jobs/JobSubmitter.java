@@ -8,6 +8,7 @@ import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.datastore.DataStore;
 import dev.pipewright.overseer.dispatch.OutboxEntry;
+import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.workers.WorkerDirectory;
@@ -51,9 +52,11 @@ public final class JobSubmitter {
     private final WorkerDirectory workers;
     private final PublisherPool publishers;
     private final RedisAsyncCommands<String, String> redis;
+    private final OverseerMetrics metrics;
 
     public JobSubmitter(Keys keys, Scripts scripts, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
-                        RedisAsyncCommands<String, String> redis) {
+                        RedisAsyncCommands<String, String> redis, OverseerMetrics metrics) {
+        this.metrics = metrics;
         this.publishers = publishers;
         this.redis = redis;
         this.keys = keys;
@@ -261,6 +264,8 @@ public final class JobSubmitter {
         if ("exists".equals(reply.status())) {
             throw ApiException.conflict("job " + id + " already exists");
         }
+        metrics.jobSubmitted();
+        metrics.ended(reply.ends()); // a re-run that reuses every output ends at once
 
         publish(shard, id, reply.dispatched());
         return new Submitted(id, reply.status());

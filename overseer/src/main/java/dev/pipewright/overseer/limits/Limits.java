@@ -6,6 +6,7 @@ import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.dispatch.PublisherPool;
+import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.parse.PipelineParser;
 import io.lettuce.core.ScriptOutputType;
@@ -35,8 +36,11 @@ public final class Limits {
     private final RedisAsyncCommands<String, String> redis;
     private final Scripts scripts;
     private final PublisherPool publishers;
+    private final OverseerMetrics metrics;
 
-    public Limits(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, PublisherPool publishers) {
+    public Limits(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, PublisherPool publishers,
+                  OverseerMetrics metrics) {
+        this.metrics = metrics;
         this.keys = keys;
         this.redis = redis;
         this.scripts = scripts;
@@ -89,6 +93,7 @@ public final class Limits {
         OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.LIMITS, ScriptOutputType.MULTI,
                 Scripts.keys(keys.limits()), bytes(kind), bytes(name), bytes(max)).toCompletableFuture().get(30, TimeUnit.SECONDS));
         publishers.publishQuietly(reply.dispatched());
+        metrics.ended(reply.ends()); // jobs the freed pipeline slots started may end at once
         return reply.dispatched().size();
     }
 

@@ -1,52 +1,95 @@
 package dev.pipewright.overseer.metrics;
 
+import dev.pipewright.infra.metrics.JvmMeters;
+import dev.pipewright.overseer.dispatch.OutboxEntry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** The overseer's own meters, registered in one place; tags are bounded. */
-public final class OverseerMetrics {
+/**
+ * The overseer's meters, all registered here (and the JVM's, {@link JvmMeters}); tags are bounded:
+ * pool, processor, outcome, reason, shard — never a job or task id.
+ *
+ * <ul>
+ *   <li>{@code pipewright.tasks.dispatched{pool,processor}}: task messages RabbitMQ confirmed.</li>
+ *   <li>{@code pipewright.tasks.ended{pool,outcome,reason}}: tasks the overseer's own scripts ended
+ *   (or sent to a retry: outcome {@code retry}) without a worker's commit — queue and attempt
+ *   timeouts, lost leases, dead letters, cancelled queued tasks, skipped descendants. Together with
+ *   the workers' {@code pipewright.tasks.finished} every task end is counted once.</li>
+ *   <li>{@code pipewright.jobs.submitted}, {@code pipewright.jobs.finished{outcome}}: counted where
+ *   the scripts report the job was created and reached its end, so each job once.</li>
+ *   <li>{@code pipewright.outbox.delay}, {@code pipewright.events.delay}: how long an outbox entry
+ *   waited for its publish to be confirmed, and a completion event for its release (the lag the
+ *   {@code pipewright.outbox.lag} / {@code pipewright.events.lag} backlog gauges count).</li>
+ * </ul>
+ */
+public final class OverseerMetrics implements AutoCloseable {
+    /** Job outcomes registered at zero, so that a rate of them reads 0 rather than nothing. */
+    public static final List<String> JOB_OUTCOMES = List.of("SUCCESS", "FAILED", "CANCELLED");
+    /** Outcomes of {@code pipewright.tasks.ended}: the state a task ended in, or {@code retry}. */
+    public static final List<String> TASK_END_OUTCOMES = List.of("FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED", "retry");
+    /** Reasons of {@code pipewright.tasks.ended} (the codes the Lua scripts report). */
+    public static final List<String> TASK_END_REASONS = List.of("queue_timeout", "attempt_timeout", "lease_lost", "dead_letter",
+            "cancelled", "deadline", "upstream_failed");
+
     private final MeterRegistry registry;
-    private final Counter dispatched;
+    private final JvmMeters jvm;
     private final Counter events;
     private final Counter duplicateEvents;
     private final Counter redispatched;
     private final Counter retries;
-    private final Counter deadLettered;
+    private final Counter submitted;
     private final Timer releaseLatency;
+    private final Timer outboxDelay;
+    private final Timer eventDelay;
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
 
     public OverseerMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.dispatched = Counter.builder("pipewright.tasks.dispatched").description("task messages confirmed by RabbitMQ").register(registry);
+        this.jvm = JvmMeters.bindTo(registry);
         this.events = Counter.builder("pipewright.events.processed").register(registry);
         this.duplicateEvents = Counter.builder("pipewright.events.duplicates").register(registry);
         this.redispatched = Counter.builder("pipewright.sweeper.redispatches").register(registry);
         this.retries = Counter.builder("pipewright.tasks.retries").register(registry);
-        this.deadLettered = Counter.builder("pipewright.messages.deadlettered").tag("pool", "any").register(registry);
+        this.submitted = Counter.builder("pipewright.jobs.submitted").register(registry);
+        for (String outcome : JOB_OUTCOMES) {
+            Counter.builder("pipewright.jobs.finished").tag("outcome", outcome).register(registry);
+        }
         this.releaseLatency = Timer.builder("pipewright.release.latency").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+        this.outboxDelay = Timer.builder("pipewright.outbox.delay").description("outbox entry appended to its publish confirmed")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry);
+        this.eventDelay = Timer.builder("pipewright.events.delay").description("completion event appended to its release applied")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry);
     }
 
     public MeterRegistry registry() {
         return registry;
     }
 
-    public void dispatched(int n) {
-        dispatched.increment(n);
+    /** A task message RabbitMQ confirmed; {@code appendedAtMillis} is when its outbox entry was written. */
+    public void dispatched(OutboxEntry entry, long appendedAtMillis, long nowMillis) {
+        String processor = entry.processor() == null || entry.processor().isEmpty() ? "unknown" : entry.processor();
+        Counter.builder("pipewright.tasks.dispatched").description("task messages confirmed by RabbitMQ")
+                .tag("pool", entry.poolName()).tag("processor", processor).register(registry).increment();
+        outboxDelay.record(Duration.ofMillis(Math.max(0, nowMillis - appendedAtMillis)));
     }
 
-    public void event(boolean duplicate) {
+    public void event(boolean duplicate, long appendedAtMillis, long nowMillis) {
         events.increment();
         if (duplicate) {
             duplicateEvents.increment();
         }
+        eventDelay.record(Duration.ofMillis(Math.max(0, nowMillis - appendedAtMillis)));
     }
 
     public void redispatched() {
@@ -58,11 +101,21 @@ public final class OverseerMetrics {
     }
 
     public void jobSubmitted() {
-        Counter.builder("pipewright.jobs.submitted").register(registry).increment();
+        submitted.increment();
     }
 
-    public void jobFinished(String outcome) {
-        Counter.builder("pipewright.jobs.finished").tag("outcome", outcome).register(registry).increment();
+    /** Counts what a script reported it ended: tasks ended without a worker, and jobs. */
+    public void ended(OutboxEntry.Ends ends) {
+        for (OutboxEntry.TaskEnd t : ends.tasks()) {
+            taskEnded(t.pool(), t.state(), t.reason(), t.count());
+        }
+        ends.jobs().forEach((status, n) -> Counter.builder("pipewright.jobs.finished").tag("outcome", status)
+                .register(registry).increment(n));
+    }
+
+    public void taskEnded(String pool, String outcome, String reason, int count) {
+        Counter.builder("pipewright.tasks.ended").tag("pool", pool).tag("outcome", outcome).tag("reason", reason)
+                .register(registry).increment(count);
     }
 
     /** From a completion event being appended to its children's task messages being confirmed by RabbitMQ. */
@@ -70,8 +123,9 @@ public final class OverseerMetrics {
         releaseLatency.record(Duration.ofMillis(Math.max(0, millis)));
     }
 
-    public void deadLettered() {
-        deadLettered.increment();
+    /** A message reached the dead-letter queue; {@code pool} is its task's pool or its queue's ("unknown" when neither is known). */
+    public void deadLettered(String pool) {
+        Counter.builder("pipewright.messages.deadlettered").tag("pool", pool).register(registry).increment();
     }
 
     /** A gauge per tag value, set by the probes. */
@@ -89,5 +143,10 @@ public final class OverseerMetrics {
             Gauge.builder(name, holder, AtomicLong::get).register(registry);
             return holder;
         }).set(reading);
+    }
+
+    @Override
+    public void close() {
+        jvm.close();
     }
 }

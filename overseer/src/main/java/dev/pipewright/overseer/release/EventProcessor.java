@@ -147,12 +147,8 @@ public final class EventProcessor implements Runnable {
         for (int i = 0; i < results.size(); i++) {
             try {
                 OutboxEntry.Reply reply = OutboxEntry.Reply.of(results.get(i).get(30, TimeUnit.SECONDS));
-                String status = reply.status();
-                metrics.event("duplicate".equals(status));
-                int bar = status.indexOf('|');
-                if (bar > 0) {
-                    metrics.jobFinished(status.substring(bar + 1));
-                }
+                metrics.event("duplicate".equals(reply.status()), eventTimes.get(i), System.currentTimeMillis());
+                metrics.ended(reply.ends());
                 if (!reply.dispatched().isEmpty()) {
                     dispatched.addAll(reply.dispatched());
                     releasingEvents.add(eventTimes.get(i));

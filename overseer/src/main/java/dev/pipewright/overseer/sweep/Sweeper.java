@@ -77,10 +77,13 @@ public final class Sweeper extends PeriodicLoop {
                     bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node), bytes(Integer.toString(maxLostLeases)))
                     .toCompletableFuture().get(10, TimeUnit.SECONDS));
             publishers.publishQuietly(reply.dispatched());
+            metrics.ended(reply.ends());
             String r = reply.status();
-            if ("redispatched".equals(r) || "failed".equals(r)) {
-                LOG.warn("task {}/{}: lease expired; {}", job, node, r);
+            if ("redispatched".equals(r)) {
+                LOG.warn("task {}/{}: lease expired; dispatched again", job, node);
                 metrics.redispatched();
+            } else if ("ended".equals(r)) {
+                LOG.warn("task {}/{}: lease expired; the task ended", job, node);
             }
         }
     }
@@ -102,6 +105,7 @@ public final class Sweeper extends PeriodicLoop {
                     bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(kind), bytes(node), bytes(token))
                     .toCompletableFuture().get(10, TimeUnit.SECONDS));
             publishers.publishQuietly(reply.dispatched());
+            metrics.ended(reply.ends());
             switch (reply.status()) {
                 case "dispatched" -> metrics.retried();
                 case "timedout" -> {

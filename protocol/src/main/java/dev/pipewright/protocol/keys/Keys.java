@@ -189,6 +189,13 @@ public record Keys(String namespace, int shards) {
         return namespace + ".pool." + pool;
     }
 
+    /** The pool whose queue (of any priority) this is, or null for any other queue. */
+    public String poolOfQueue(String queue) {
+        String prefix = namespace + ".pool.";
+        return queue != null && queue.startsWith(prefix) && queue.length() > prefix.length()
+                ? Priority.poolOf(queue.substring(prefix.length())) : null;
+    }
+
     /** A pool's three queues, highest priority first. */
     public java.util.List<String> poolQueues(String pool) {
         return java.util.List.of(poolQueue(Priority.HIGH.routingKey(pool)), poolQueue(pool), poolQueue(Priority.LOW.routingKey(pool)));

@@ -23,6 +23,12 @@ public enum Priority {
         return this == MEDIUM ? pool : pool + ":" + wireName();
     }
 
+    /** The pool a routing key (or queue suffix) belongs to: {@code gpu:high} → {@code gpu}; pool names hold no ':'. */
+    public static String poolOf(String routingKey) {
+        int colon = routingKey.indexOf(':');
+        return colon < 0 ? routingKey : routingKey.substring(0, colon);
+    }
+
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }

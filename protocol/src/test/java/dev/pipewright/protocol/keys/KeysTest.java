@@ -155,4 +155,16 @@ class KeysTest {
         assertEquals(keys.shardPrefix(3) + "queued:gpu", keys.timers(3).substring(0, keys.timers(3).length() - "timers".length()) + "queued:gpu");
         assertEquals("pw:pools:paused", keys.pausedPools());
     }
+
+    @Test
+    void thePoolOfAQueueOrRoutingKeyDropsThePrioritySuffix() {
+        assertEquals("gpu", keys.poolOfQueue("pw.pool.gpu:high"));
+        assertEquals("gpu.big", keys.poolOfQueue("pw.pool.gpu.big"));
+        assertEquals("a-b", keys.poolOfQueue(keys.poolQueue(dev.pipewright.protocol.pipeline.Priority.LOW.routingKey("a-b"))));
+        assertEquals(null, keys.poolOfQueue("pw.dlq"));
+        assertEquals(null, keys.poolOfQueue("other.pool.gpu"));
+        assertEquals(null, keys.poolOfQueue(null));
+        assertEquals("default", dev.pipewright.protocol.pipeline.Priority.poolOf("default:low"));
+        assertEquals("default", dev.pipewright.protocol.pipeline.Priority.poolOf("default"));
+    }
 }

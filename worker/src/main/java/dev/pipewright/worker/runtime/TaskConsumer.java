@@ -199,16 +199,19 @@ public final class TaskConsumer {
     /** A running attempt. */
     private static final class Running {
         final String attemptId;
+        final String pool;
         final TaskMessage message;
         final Thread thread;
         final Duration lease;
+        final long startedNanos = System.nanoTime();
         volatile long nextRenewNanos;
         volatile StopReason stopReason;
         volatile String stopDetail;
         volatile ScheduledFuture<?> timeout;
 
-        Running(String attemptId, TaskMessage message, Thread thread, Duration lease) {
+        Running(String attemptId, String pool, TaskMessage message, Thread thread, Duration lease) {
             this.attemptId = attemptId;
+            this.pool = pool;
             this.message = message;
             this.thread = thread;
             this.lease = lease;
@@ -264,6 +267,34 @@ public final class TaskConsumer {
 
     public int inFlight() {
         return running.size();
+    }
+
+    /** Seconds the oldest attempt of the pool running here has run so far; 0 when none runs. */
+    public double oldestAttemptSeconds(String pool) {
+        long now = System.nanoTime();
+        long oldest = 0;
+        for (Running r : running.values()) {
+            if (r.pool.equals(pool)) {
+                oldest = Math.max(oldest, now - r.startedNanos);
+            }
+        }
+        return oldest / 1e9;
+    }
+
+    /**
+     * Whether the worker takes work: started, not stopping, and every pool queue's channel open
+     * (a paused pool's consumer is cancelled on purpose and still counts as running).
+     */
+    public boolean consuming() {
+        if (!started || stopping) {
+            return false;
+        }
+        for (PoolConsumer pc : poolConsumers()) {
+            if (!pc.channel.isOpen()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The control sequence to pass to {@link #applyPaused} with a paused set read after this call. */
@@ -453,8 +484,8 @@ public final class TaskConsumer {
                 metrics.duplicateDropped(pool);
                 LOG.debug("dropped stale message for {}/{} (task is {})", message.job(), message.node(), stale.state());
             }
-            case Claim.MissingInput missing -> end(pool, message, attemptId, "fail",
-                    "input '" + missing.dataNode() + "' has no value", false);
+            case Claim.MissingInput missing -> metrics.ended(pool, missing.processor(), end(message, attemptId, "fail",
+                    "input '" + missing.dataNode() + "' has no value", false));
             case Claim.Claimed claimed -> {
                 PoolConsumer pc = delivery.pool;
                 pc.inFlight.incrementAndGet();
@@ -471,12 +502,13 @@ public final class TaskConsumer {
         TaskSpec spec = claimed.spec();
         Processor processor = processors.find(spec.processor());
         if (processor == null) {
-            end(pool, message, attemptId, "fail", "worker " + config.workerId() + " does not serve processor '" + spec.processor() + "'", true);
+            metrics.ended(pool, spec.processor(), end(message, attemptId, "fail",
+                    "worker " + config.workerId() + " does not serve processor '" + spec.processor() + "'", true));
             return;
         }
         metrics.started(pool, spec.processor(), claimed.queueWait());
         metrics.inFlight().incrementAndGet();
-        Running r = new Running(attemptId, message, Thread.currentThread(), claimed.lease());
+        Running r = new Running(attemptId, pool, message, Thread.currentThread(), claimed.lease());
         running.put(attemptId, r);
         if (handingBack) {
             // claimed just as the grace period ended, after stop() looked at the running attempts
@@ -487,7 +519,7 @@ public final class TaskConsumer {
                     spec.timeoutMs(), TimeUnit.MILLISECONDS);
         }
         long start = System.nanoTime();
-        String outcome = "failed";
+        String outcome = "uncommitted"; // what the commit script answered; stays so if this throws before committing
         try {
             TaskContext ctx = new TaskContext(message.job(), message.node(), claimed.attempt(), claimed.inputs(),
                     spec.outputs(), spec.config() == null ? Map.of() : spec.config(), claimed.parameters(),
@@ -515,18 +547,15 @@ public final class TaskConsumer {
             StopReason stopped = r.stopReason;
             if (stopped != null) {
                 outcome = switch (stopped) {
-                    case TIMEOUT -> end(pool, message, attemptId, "timeout", r.stopDetail, true);
-                    case SHUTDOWN -> end(pool, message, attemptId, "handback", r.stopDetail, true);
-                    case STOPPED -> end(pool, message, attemptId, "interrupted", r.stopDetail, false);
+                    case TIMEOUT -> end(message, attemptId, "timeout", r.stopDetail, true);
+                    case SHUTDOWN -> end(message, attemptId, "handback", r.stopDetail, true);
+                    case STOPPED -> end(message, attemptId, "interrupted", r.stopDetail, false);
                 };
             } else if (failure != null) {
-                outcome = end(pool, message, attemptId, "fail", failure, retryable);
+                outcome = end(message, attemptId, "fail", failure, retryable);
             } else {
                 TaskResult done = result;
                 outcome = commitWithRetries(message, () -> store.commitSuccess(message, attemptId, done.outputs()));
-                if ("fenced".equals(outcome)) {
-                    metrics.fenced(pool);
-                }
             }
         } finally {
             running.remove(attemptId);
@@ -536,12 +565,9 @@ public final class TaskConsumer {
         }
     }
 
-    private String end(String pool, TaskMessage message, String attemptId, String outcome, String error, boolean retryable) {
-        String result = commitWithRetries(message, () -> store.commitFailure(message, attemptId, outcome, error, retryable));
-        if ("fenced".equals(result)) {
-            metrics.fenced(pool);
-        }
-        return result;
+    /** Commits an attempt that did not succeed; returns the commit script's reply (see {@link AttemptStore#commitFailure}). */
+    private String end(TaskMessage message, String attemptId, String outcome, String error, boolean retryable) {
+        return commitWithRetries(message, () -> store.commitFailure(message, attemptId, outcome, error, retryable));
     }
 
     private interface Commit {

@@ -57,7 +57,7 @@ public final class AttemptStore {
         String status = Scripts.text(r.get(0));
         return switch (status) {
             case "stale" -> new Claim.Stale(Scripts.text(r.get(1)));
-            case "missing" -> new Claim.MissingInput(Scripts.text(r.get(1)));
+            case "missing" -> new Claim.MissingInput(Scripts.text(r.get(1)), r.size() > 2 ? Scripts.text(r.get(2)) : "unknown");
             case "ok" -> {
                 TaskSpec spec = JSON.readValue((byte[]) r.get(1), TaskSpec.class);
                 Map<String, Object> params = JSON.readValue((byte[]) r.get(2), new TypeReference<LinkedHashMap<String, Object>>() { });
@@ -86,7 +86,8 @@ public final class AttemptStore {
     }
 
     /**
-     * Ends an attempt without success; returns 'retry', 'ended', 'handback' or 'fenced'.
+     * Ends an attempt without success; returns 'retry', 'ended:&lt;state&gt;' (FAILED, TIMED_OUT or
+     * CANCELLED: the state the task ended in), 'handback' or 'fenced'.
      * {@code outcome}: 'fail', 'timeout', 'interrupted' or 'handback' (see commit.lua).
      */
     public String commitFailure(TaskMessage m, String attemptId, String outcome, String error, boolean retryable) throws Exception {

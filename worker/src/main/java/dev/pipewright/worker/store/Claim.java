@@ -12,7 +12,7 @@ public sealed interface Claim {
     }
 
     /** Claimed, but an input has no value: fail the attempt for good. */
-    record MissingInput(String dataNode) implements Claim {
+    record MissingInput(String dataNode, String processor) implements Claim {
     }
 
     /** A duplicate or superseded message; the task is in {@code state}. */

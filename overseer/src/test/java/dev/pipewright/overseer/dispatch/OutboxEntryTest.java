@@ -1,0 +1,48 @@
+package dev.pipewright.overseer.dispatch;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OutboxEntryTest {
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aScriptReplyHasItsStatusWhatItEndedAndFiveFieldsPerDispatchedEntry() {
+        OutboxEntry.Reply r = OutboxEntry.Reply.of(List.of(b("2"), b("t|gpu.a|SKIPPED|upstream_failed=3;j|FAILED=1"),
+                b("1-0"), b("gpu.a:high"), b("{\"m\":1}"), b("2"), b("train"),
+                b("1-1"), b("default"), b("{\"m\":2}"), b("0"), b("")));
+        assertEquals("2", r.status());
+        assertEquals(List.of(new OutboxEntry.TaskEnd("gpu.a", "SKIPPED", "upstream_failed", 3)), r.ends().tasks());
+        assertEquals(Map.of("FAILED", 1), r.ends().jobs());
+        assertEquals(2, r.dispatched().size());
+        OutboxEntry first = r.dispatched().get(0);
+        assertEquals(new OutboxEntry("1-0", "gpu.a:high", "{\"m\":1}", 2, "train"), first);
+        assertEquals("gpu.a", first.poolName());
+        assertEquals("default", r.dispatched().get(1).poolName());
+        assertEquals(Map.of(2, List.of(first), 0, List.of(r.dispatched().get(1))), OutboxEntry.byShard(r.dispatched()));
+    }
+
+    @Test
+    void aReplyWithNothingEndedOrDispatched() {
+        OutboxEntry.Reply r = OutboxEntry.Reply.of(List.of(b("stale"), b("")));
+        assertEquals("stale", r.status());
+        assertEquals(OutboxEntry.Ends.NONE, r.ends());
+        assertTrue(r.dispatched().isEmpty());
+    }
+
+    @Test
+    void endsOfSeveralKindsAddUpPerJobStatus() {
+        OutboxEntry.Ends e = OutboxEntry.Ends.parse("j|SUCCESS=1;t|default|CANCELLED|cancelled=2;j|SUCCESS=2;t|p|retry|attempt_timeout=1");
+        assertEquals(Map.of("SUCCESS", 3), e.jobs());
+        assertEquals(List.of(new OutboxEntry.TaskEnd("default", "CANCELLED", "cancelled", 2),
+                new OutboxEntry.TaskEnd("p", "retry", "attempt_timeout", 1)), e.tasks());
+    }
+}
