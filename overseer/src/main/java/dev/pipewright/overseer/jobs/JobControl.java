@@ -126,7 +126,8 @@ public final class JobControl {
         }
         StoredPipeline stored = pipelines.find(job.get("pipeline"), Integer.parseInt(job.get("version")));
         if (stored == null) {
-            throw ApiException.conflict("pipeline " + job.get("pipeline") + " v" + job.get("version") + " no longer exists");
+            throw ApiException.conflict("pipeline '" + job.get("pipeline") + "' v" + job.get("version")
+                    + " was deleted; a re-run needs its pipeline version");
         }
         PipelineGraph graph = stored.graph();
         Set<String> reuse = new HashSet<>();

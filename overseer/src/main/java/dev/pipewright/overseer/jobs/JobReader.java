@@ -132,6 +132,27 @@ public final class JobReader {
         return view;
     }
 
+    /** One task of a job as created: its processor, pool and the data nodes it reads and writes. */
+    public record TaskLayout(String node, String processor, String pool, List<String> inputs, List<String> outputs) {
+    }
+
+    /** The job's tasks as created (in task order), from their own records: what a job keeps of its pipeline. */
+    public List<TaskLayout> layout(JobId id) throws Exception {
+        List<String> nodes = redis.lrange(keys.nodes(id), 0, -1).get(10, TimeUnit.SECONDS);
+        List<CompletableFuture<List<io.lettuce.core.KeyValue<String, String>>>> futures = new ArrayList<>();
+        for (String node : nodes) {
+            futures.add(redis.hmget(keys.task(id, node), "processor", "pool", "spec").toCompletableFuture());
+        }
+        List<TaskLayout> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            List<io.lettuce.core.KeyValue<String, String>> t = futures.get(i).get(10, TimeUnit.SECONDS);
+            dev.pipewright.protocol.message.TaskSpec spec = JSON.readValue(t.get(2).getValueOrElse("{}"), dev.pipewright.protocol.message.TaskSpec.class);
+            out.add(new TaskLayout(nodes.get(i), t.get(0).getValueOrElse(spec.processor()), t.get(1).getValueOrElse("default"),
+                    spec.inputs() == null ? List.of() : spec.inputs(), spec.outputs() == null ? List.of() : spec.outputs()));
+        }
+        return out;
+    }
+
     public record Consumable(byte[] bytes, String contentType) {
     }
 
