@@ -573,8 +573,9 @@ public final class HttpApi {
         JobId fresh = JobId.random();
         if (key != null) {
             Idempotency.validate(key);
+            // the same request however its JSON is spaced or its keys ordered
             JobId earlier = idempotency.claim(owner, key, Idempotency.digest(ctx.request().method().name(), ctx.request().path(),
-                    bodyText(ctx)), fresh);
+                    Idempotency.canonical(jsonBody(ctx))), fresh);
             if (earlier != null) {
                 Map<String, String> job = jobs.status(earlier);
                 if (job == null) {
