@@ -857,9 +857,10 @@ public final class HttpApi {
 
     private void retry(RoutingContext ctx) throws Exception {
         JobId id = visibleJob(ctx);
-        JobId rerun = control.rerun(id, Principal.of(ctx).owner());
+        JobSubmitter.Submitted rerun = control.rerunJob(id, Principal.of(ctx).owner());
         metrics.jobSubmitted();
-        json(ctx, 202, Map.of("id", rerun.value(), "status", "RUNNING", "retry_of", id.value()));
+        // the status the new job really has: RUNNING, or PENDING at its pipeline's running-jobs limit
+        json(ctx, 202, Map.of("id", rerun.id().value(), "status", rerun.status(), "retry_of", id.value()));
     }
 
     private void consumable(RoutingContext ctx) throws Exception {
