@@ -83,6 +83,7 @@ public final class WorkerMain {
     }
 
     public static Running start(WorkerConfig config, ProcessorRegistry registry) throws Exception {
+        dev.pipewright.worker.runtime.ProcessorLogCapture.install();
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(meters);
         new JvmThreadMetrics().bindTo(meters);

@@ -883,11 +883,31 @@ public final class HttpApi {
         if (follow != null && !follow.equals("true") && !follow.equals("false")) {
             throw ApiException.badRequest("query parameter follow must be true or false", "follow");
         }
+        String node = ctx.queryParams().get("node");
+        if (node != null && (node.isBlank() || !jobs.hasTask(id, node))) {
+            throw ApiException.badRequest("query parameter node: job " + id + " has no task '" + node + "'"
+                    + " (a node pruned from the job, or not in its pipeline)", "node");
+        }
+        Integer attempt = ctx.queryParams().contains("attempt") ? intParam(ctx, "attempt", 1, 1, Integer.MAX_VALUE) : null;
         if ("true".equals(follow)) {
-            LogFollower.follow(ctx, jobs, id, ctx.queryParams().get("node"));
+            LogFollower.follow(ctx, jobs, id, node, attempt);
             return;
         }
-        json(ctx, 200, Map.of("logs", jobs.logs(id, ctx.queryParams().get("node"))));
+        Map<String, List<Map<String, Object>>> logs = new LinkedHashMap<>();
+        jobs.logs(id, node, attempt).forEach((n, lines) -> {
+            List<Map<String, Object>> out = new ArrayList<>(lines.size());
+            for (JobReader.LogLine l : lines) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("attempt", l.attempt());
+                m.put("line", l.line());
+                if (l.at() != null) {
+                    m.put("at", java.time.Instant.ofEpochMilli(l.at()).toString());
+                }
+                out.add(m);
+            }
+            logs.put(n, out);
+        });
+        json(ctx, 200, Map.of("logs", logs));
     }
 
     private void listWorkers(RoutingContext ctx) throws Exception {

@@ -496,7 +496,10 @@ public final class TaskConsumer {
             String failure = null;
             boolean retryable = true;
             try {
-                result = processor.process(ctx);
+                // what the processor logs through SLF4J on this thread goes into the attempt's log too
+                try (ProcessorLogCapture.Scope ignored = ProcessorLogCapture.bind(attemptId, message.job(), message.node(), ctx.log())) {
+                    result = processor.process(ctx);
+                }
                 for (String out : spec.outputs()) {
                     if (result == null || result.outputs().get(out) == null) {
                         throw TaskFailure.permanent("processor '" + spec.processor() + "' wrote no value for output '" + out + "'");

@@ -31,6 +31,7 @@ import static dev.pipewright.infra.redis.Scripts.bytes;
 
 /** The worker's side of the Redis state: claim, commit, lease renewal, task logs, registration. */
 public final class AttemptStore {
+    /** Lines kept per attempt. */
     public static final int LOG_LINES_KEPT = 2000;
     public static final int LOG_LINE_MAX = 4096;
     /** Lines kept in a job's log stream (all its tasks together, approximately). */
@@ -140,17 +141,23 @@ public final class AttemptStore {
         return lost;
     }
 
+    /**
+     * Appends a line to the attempt's own log ({@code <epoch ms> <line>}, the last
+     * {@value #LOG_LINES_KEPT} of each attempt kept) and to the job's log stream.
+     */
     public void log(TaskMessage m, int attempt, String line) {
         JobId job = new JobId(m.job());
-        byte[] key = bytes(keys.taskLog(job, m.node()));
+        byte[] key = bytes(keys.attemptLog(job, m.node(), attempt));
         String text = line.length() > LOG_LINE_MAX ? line.substring(0, LOG_LINE_MAX) + "…" : line;
-        redis.rpush(key, bytes("#" + attempt + " " + text));
+        String at = Long.toString(System.currentTimeMillis());
+        redis.rpush(key, bytes(at + " " + text));
         redis.ltrim(key, -LOG_LINES_KEPT, -1);
         // the job's log stream, read by followers (GET /jobs/{id}/logs?follow=true)
         Map<byte[], byte[]> entry = new LinkedHashMap<>();
         entry.put(bytes("n"), bytes(m.node()));
         entry.put(bytes("a"), bytes(Integer.toString(attempt)));
         entry.put(bytes("l"), bytes(text));
+        entry.put(bytes("t"), bytes(at));
         redis.xadd(bytes(keys.logStream(job)), new io.lettuce.core.XAddArgs().maxlen(LOG_STREAM_KEPT).approximateTrimming(), entry);
     }
 
