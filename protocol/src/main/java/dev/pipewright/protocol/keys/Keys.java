@@ -180,11 +180,6 @@ public record Keys(String namespace, int shards) {
         return namespace + ":pool:" + pool + ":processors";
     }
 
-    /** The largest capacity a worker ever announced for a pool (cpu, memory, storage): routes jobs while none is up. */
-    public String poolCapacity(String pool) {
-        return namespace + ":pool:" + pool + ":capacity";
-    }
-
     /** The direct exchange task messages are published to, with the pool as routing key. */
     public String taskExchange() {
         return namespace + ".tasks";

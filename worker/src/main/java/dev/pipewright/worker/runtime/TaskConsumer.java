@@ -474,6 +474,15 @@ public final class TaskConsumer {
             end(pool, message, attemptId, "fail", "worker " + config.workerId() + " does not serve processor '" + spec.processor() + "'", true);
             return;
         }
+        if (claimed.infra() != null && !config.resources().fits(claimed.infra())) {
+            // a pool may mix worker sizes: hand the task back for a worker of the pool that offers it
+            // (not a failure, not a retry; the overseer re-dispatches it, a bounded number of times)
+            String why = "worker " + config.workerId() + " offers " + config.resources().describe() + ", the job asks for "
+                    + claimed.infra().toMap();
+            LOG.info("refusing {}/{}: {}", message.job(), message.node(), why);
+            end(pool, message, attemptId, "refuse", why, true);
+            return;
+        }
         metrics.started(pool, spec.processor(), claimed.queueWait());
         metrics.inFlight().incrementAndGet();
         Running r = new Running(attemptId, message, Thread.currentThread(), claimed.lease());
