@@ -316,6 +316,11 @@ public final class PipelineStore {
      * Its ended jobs stay readable with the versions they ran, and so does its job index.
      */
     public Deleted delete(String id, String owner, boolean admin) throws Exception {
+        // someone else's pipeline: refused before anything about its jobs is said (the script checks again)
+        String holder = redis.hget(keys.pipeline(id), "owner").get(10, TimeUnit.SECONDS);
+        if (!admin && holder != null && !holder.equals(owner)) {
+            throw notYours(id, holder, "delete it");
+        }
         // jobs submitted before submissions were recorded in the pipeline's hash: read the job index
         List<String> running = activeJobs(id, 10);
         if (!running.isEmpty()) {
