@@ -51,6 +51,7 @@ public final class PipelineStore {
     private final Scripts scripts;
     private final PipelineParser parser;
     private final Map<String, StoredPipeline> cache = new ConcurrentHashMap<>();
+    private final Set<String> pruning = ConcurrentHashMap.newKeySet();
 
     public PipelineStore(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, PipelineParser parser) {
         this.keys = keys;
@@ -228,13 +229,16 @@ public final class PipelineStore {
             case "deleted" -> throw ApiException.conflict("pipeline '" + p.id() + "' was deleted; it takes no new jobs");
             case "gone" -> throw ApiException.conflict("version " + p.version() + " of pipeline '" + p.id() + "' was deleted; it takes no new jobs");
             default -> {
-                if (Integer.parseInt(r.get(1)) > PRUNE_ABOVE) {
-                    String id = p.id();
+                String id = p.id();
+                // one pruning at a time per pipeline, however fast jobs are submitted
+                if (Integer.parseInt(r.get(1)) > PRUNE_ABOVE && pruning.add(id)) {
                     Thread.ofVirtual().name("prune-" + id).start(() -> {
                         try {
                             pruneLive(id);
                         } catch (Exception e) {
                             org.slf4j.LoggerFactory.getLogger(PipelineStore.class).debug("pruning jobs of pipeline {}: {}", id, e.toString());
+                        } finally {
+                            pruning.remove(id);
                         }
                     });
                 }
