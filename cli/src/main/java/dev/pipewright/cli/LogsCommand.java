@@ -35,6 +35,9 @@ public final class LogsCommand implements Callable<Integer> {
     @Option(names = "--node", paramLabel = "NODE", description = "Only this process node's lines.")
     String node;
 
+    @Option(names = "--attempt", paramLabel = "N", description = "Only the lines of attempt N (1 is the first try).")
+    Integer attempt;
+
     @Option(names = "--json", description = "Without -f: the server's answer; with -f: one JSON event per line ({event, data}).")
     boolean json;
 
@@ -43,7 +46,17 @@ public final class LogsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ApiClient client = server.client();
-        String nodeQuery = node == null ? "" : "node=" + ApiClient.encode(node);
+        if (attempt != null && attempt < 1) {
+            throw CliException.usage("--attempt " + attempt + ": attempts are numbered from 1");
+        }
+        java.util.List<String> query = new java.util.ArrayList<>();
+        if (node != null) {
+            query.add("node=" + ApiClient.encode(node));
+        }
+        if (attempt != null) {
+            query.add("attempt=" + attempt);
+        }
+        String nodeQuery = String.join("&", query);
         if (!follow) {
             JsonNode logs = ApiClient.expect(client.get(Jobs.path(job) + "/logs" + (nodeQuery.isEmpty() ? "" : "?" + nodeQuery)), "logs of job " + job);
             if (json) {
@@ -53,7 +66,7 @@ public final class LogsCommand implements Callable<Integer> {
             for (Iterator<Map.Entry<String, JsonNode>> it = logs.path("logs").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 for (JsonNode line : e.getValue()) {
-                    out.println(e.getKey() + " " + line.asText());
+                    out.println(e.getKey() + " #" + line.path("attempt").asText() + " " + line.path("line").asText());
                 }
             }
             out.flush();

@@ -16,21 +16,68 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code pipewright pipelines list|get|versions|delete}. */
-@Command(name = "pipelines", mixinStandardHelpOptions = true, description = "List, show and delete stored pipelines.",
-        subcommands = {PipelinesCommand.ListPipelines.class, PipelinesCommand.Get.class, PipelinesCommand.Versions.class,
-                PipelinesCommand.Delete.class})
+/** {@code pipewright pipelines create|list|get|versions|delete}. */
+@Command(name = "pipelines", mixinStandardHelpOptions = true, description = "Register, list, show and delete stored pipelines.",
+        subcommands = {PipelinesCommand.Create.class, PipelinesCommand.ListPipelines.class, PipelinesCommand.Get.class,
+                PipelinesCommand.Versions.class, PipelinesCommand.Delete.class})
 public final class PipelinesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, get, versions or delete");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: create, list, get, versions or delete");
     }
 
     static String path(String id) {
         return "/api/v1/pipelines/" + ApiClient.encode(id);
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = {"Register a pipeline file (YAML or JSON) without running a job: its first version, or a new one.",
+                    "Prints the pipeline id and version. Refused when the file has problems (each printed with its location)."},
+            exitCodeListHeading = "Exit codes:%n",
+            exitCodeList = {"0:registered", "1:invalid, or refused by the server", "2:usage error, unreadable file or server unreachable"})
+    static final class Create implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ServerOptions server = new ServerOptions();
+        @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline file.")
+        String file;
+        @Option(names = "--name", paramLabel = "NAME",
+                description = "Pipeline id (default: the pipeline's name, else its directory for pipeline.yaml, else the file name).")
+        String name;
+        @Option(names = "--json", description = "Print the server's answer ({id, version, name}) as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            String text = PipelineFiles.read(java.nio.file.Path.of(file), file);
+            dev.pipewright.protocol.parse.PipelineParser.Result parsed = PipelineFiles.parse(text);
+            if (!parsed.valid()) {
+                // checked here first, so the problems name this file; the server checks again
+                for (dev.pipewright.protocol.pipeline.Problem p : parsed.problems()) {
+                    err.println(PipelineFiles.problemLine(file, p));
+                }
+                err.flush();
+                return CliException.FAILURE;
+            }
+            String id = PipelineNames.derive(name, parsed.pipeline().name(), java.nio.file.Path.of(file));
+            boolean jsonText = file.toLowerCase(java.util.Locale.ROOT).endsWith(".json") || text.stripLeading().startsWith("{");
+            JsonNode r = ApiClient.expect(server.client().post("/api/v1/pipelines?name=" + ApiClient.encode(id),
+                    jsonText ? "application/json" : "application/yaml", text.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    "cannot register pipeline '" + id + "'");
+            if (json) {
+                Listing.printJson(out, r);
+            } else {
+                out.println(r.path("id").asText() + " v" + r.path("version").asText());
+                out.flush();
+            }
+            return 0;
+        }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List pipelines, most recently updated first.")
@@ -133,7 +180,8 @@ public final class PipelinesCommand implements Callable<Integer> {
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
-            description = "Delete every version of a pipeline (refused while any of its jobs has not ended).")
+            description = {"Delete a pipeline (its owner or an admin; refused while any of its jobs has not ended).",
+                    "Its ended jobs stay readable; posting the same id again starts a new pipeline whose versions number on."})
     static final class Delete implements Callable<Integer> {
         @Spec
         CommandSpec spec;

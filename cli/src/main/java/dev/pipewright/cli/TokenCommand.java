@@ -54,8 +54,11 @@ public final class TokenCommand implements Callable<Integer> {
                 description = "Who owns the jobs this token submits (default: the name); tokens of one owner see the same jobs.")
         String owner;
 
+        @Option(names = "--json", description = "Print the server's answer (with the secret in \"token\", shown only this once) as JSON.")
+        boolean json;
+
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             String r = role.trim().toLowerCase(Locale.ROOT);
             if (!r.equals("read") && !r.equals("submit") && !r.equals("admin")) {
                 throw CliException.usage("--role '" + role + "': expected read, submit or admin");
@@ -77,8 +80,12 @@ public final class TokenCommand implements Callable<Integer> {
             JsonNode t = resp.json();
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            out.println(t.path("token").asText());
-            out.flush();
+            if (json) {
+                Listing.printJson(out, t);
+            } else {
+                out.println(t.path("token").asText());
+                out.flush();
+            }
             err.println("created token " + t.path("id").asText() + " (name " + t.path("name").asText() + ", owner "
                     + t.path("owner").asText() + ", role " + t.path("role").asText() + "); the secret above is shown only this once");
             err.flush();
@@ -94,10 +101,18 @@ public final class TokenCommand implements Callable<Integer> {
         @Mixin
         ServerOptions server = new ServerOptions();
 
+        @Option(names = "--json", description = "Print the server's answer as JSON.")
+        boolean json;
+
         @Override
-        public Integer call() {
-            JsonNode list = server.client().getJson("/api/v1/tokens", "cannot list tokens").path("tokens");
+        public Integer call() throws Exception {
+            JsonNode answer = server.client().getJson("/api/v1/tokens", "cannot list tokens");
             PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                Listing.printJson(out, answer);
+                return 0;
+            }
+            JsonNode list = answer.path("tokens");
             String format = "%-17s %-20s %-20s %-7s %-24s %s%n";
             out.printf(Locale.ROOT, format, "ID", "NAME", "OWNER", "ROLE", "CREATED", "LAST USED");
             for (JsonNode t : list) {
@@ -123,11 +138,18 @@ public final class TokenCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "ID", description = "The token id (from 'pipewright token list').")
         String id;
 
+        @Option(names = "--json", description = "Print the server's answer as JSON.")
+        boolean json;
+
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             ApiClient.Response r = server.client().delete("/api/v1/tokens/" + ApiClient.encode(id));
             if (!r.ok()) {
                 throw refused("cannot revoke token " + id, r);
+            }
+            if (json) {
+                Listing.printJson(spec.commandLine().getOut(), r.json());
+                return 0;
             }
             spec.commandLine().getOut().println("token " + id + ": revoked");
             spec.commandLine().getOut().flush();

@@ -23,11 +23,28 @@ public final class ValidateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline file.")
     String file;
 
+    @picocli.CommandLine.Option(names = "--json",
+            description = "Print {file, valid, summary, problems: [{path, message}]} as JSON (the same shape as POST /api/v1/pipelines/validate, plus file and summary).")
+    boolean json;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         String text = PipelineFiles.read(Path.of(file), file);
         PipelineParser.Result result = PipelineFiles.parse(text);
+        if (json) {
+            java.util.Map<String, Object> answer = new java.util.LinkedHashMap<>();
+            answer.put("file", file);
+            answer.put("valid", result.valid());
+            answer.put("summary", result.valid() ? PipelineFiles.summary(result.pipeline()) : null);
+            java.util.List<java.util.Map<String, String>> problems = new java.util.ArrayList<>();
+            for (Problem p : result.problems()) {
+                problems.add(java.util.Map.of("path", p.path(), "message", p.message()));
+            }
+            answer.put("problems", problems);
+            Listing.printJson(out, ApiClient.JSON.valueToTree(answer));
+            return result.valid() ? 0 : CliException.FAILURE;
+        }
         if (!result.valid()) {
             for (Problem p : result.problems()) {
                 out.println(PipelineFiles.problemLine(file, p));

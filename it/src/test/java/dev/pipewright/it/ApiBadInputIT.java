@@ -2,9 +2,6 @@ package dev.pipewright.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipewright.it.support.Cluster;
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,16 +12,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Bad input to the pipelines, runs and jobs API: wrong types, unknown fields, bad enum values,
- * oversized bodies, unknown ids. Each is a clear 4xx naming the problem, and the stored state (every
- * key of the namespace with its content, and the listings) is the same before and after.
+ * oversized bodies, unknown ids, and missing, malformed, unknown and insufficient tokens, and
+ * another owner's jobs, runs and pipelines. Each is a clear 4xx in the JSON error shape naming the
+ * problem, and the stored state (every key of the namespace with its whole content, see
+ * {@link Cluster#snapshot()}, and the listings) is the same before and after.
  */
 class ApiBadInputIT {
     private static final int MAX_BODY = 64 * 1024;
@@ -32,6 +29,10 @@ class ApiBadInputIT {
     static String runId;
     static String readyJob;
     static String cancelledJob;
+    static String reader;
+    static String bob;
+    /** Who a case sends as: the cluster's admin token unless one of these. */
+    static final String NO_TOKEN = "<none>", READER = "<reader>", BOB = "<bob>", UNKNOWN = "<unknown>", BASIC = "<basic>";
 
     @BeforeAll
     static void start() throws Exception {
@@ -45,9 +46,9 @@ class ApiBadInputIT {
         }
     }
 
-    /** One bad request and what must come back. */
+    /** One bad request and what must come back; {@code as}: who sends it (null: the admin token). */
     record Case(String name, String method, String path, String body, Map<String, String> headers, int status, String problemPath,
-                String messagePart) {
+                String messagePart, String as) {
         @Override
         public String toString() {
             return name;
@@ -55,8 +56,15 @@ class ApiBadInputIT {
     }
 
     static Case c(String name, String method, String path, String body, int status, String problemPath, String messagePart) {
-        return new Case(name, method, path, body, Map.of(), status, problemPath, messagePart);
+        return new Case(name, method, path, body, Map.of(), status, problemPath, messagePart, null);
     }
+
+    static Case as(String who, String name, String method, String path, String body, int status, String messagePart) {
+        return new Case(name, method, path, body, Map.of(), status, null, messagePart, who);
+    }
+
+    private static final String PIPELINE_JSON = "{\"parameters\": {\"x\": \"integer\"}, \"dataNodes\": {\"a\": null, \"b\": null},"
+            + " \"processNodes\": {\"p\": {\"input\": \"a\", \"output\": \"b\", \"processor\": \"identity\"}}}";
 
     static List<Case> cases() {
         String big = "{\"pipeline_id\": \"toy\", \"name\": \"" + "x".repeat(MAX_BODY + 10) + "\"}";
@@ -114,7 +122,7 @@ class ApiBadInputIT {
         t.add(c("job: unknown field", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}, \"run_id\": \"r1\"}", 400,
                 "run_id", "unknown field"));
         t.add(new Case("job: bad Idempotency-Key", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}}",
-                Map.of("Idempotency-Key", "a key with spaces"), 400, "Idempotency-Key", "letters, digits"));
+                Map.of("Idempotency-Key", "a key with spaces"), 400, "Idempotency-Key", "letters, digits", null));
         t.add(c("job: unknown pipeline", "POST", "/api/v1/pipelines/nope/jobs", "{}", 404, null, "no pipeline 'nope'"));
         t.add(c("job: oversized body", "POST", "/api/v1/pipelines/toy/jobs", big, 413, null, "larger than"));
         // reads and actions on unknown ids, bad query parameters
@@ -140,6 +148,58 @@ class ApiBadInputIT {
         t.add(c("pipeline: versions of an unknown one", "GET", "/api/v1/pipelines/nope/versions", null, 404, null, "no pipeline"));
         t.add(c("pipeline: delete an unknown one", "DELETE", "/api/v1/pipelines/nope", null, 404, null, "no pipeline"));
         t.add(c("pipeline: delete one with a job that has not ended", "DELETE", "/api/v1/pipelines/toy", null, 409, null, "{ready}"));
+        t.add(c("pipeline: not a pipeline", "POST", "/api/v1/pipelines", "{\"dataNodes\": 5}", 400, null, "problem"));
+        t.add(c("pipeline: bad name", "POST", "/api/v1/pipelines?name=no%20spaces", PIPELINE_JSON, 400, "name", "bad pipeline name"));
+        t.add(c("list pipelines: page_size text", "GET", "/api/v1/pipelines?page_size=many", null, 400, "page_size", "whole number"));
+        t.add(c("pipeline: version 0", "GET", "/api/v1/pipelines/toy?version=0", null, 400, "version", "whole number"));
+        t.add(c("run: version 0", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"version\": 0}", 400, "version", "1 or more"));
+        t.add(c("run: version as text", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"version\": \"1\"}", 400, "version", "version number"));
+        t.add(c("run jobs: bad status", "GET", "/api/v1/runs/{run}/jobs?status=DONE", null, 400, "status", "DONE"));
+        t.add(c("logs: unknown node", "GET", "/api/v1/jobs/{ready}/logs?node=nope", null, 400, "node", "has no task 'nope'"));
+        t.add(c("logs: attempt 0", "GET", "/api/v1/jobs/{ready}/logs?attempt=0", null, 400, "attempt", "whole number"));
+        t.add(c("graph: unknown job", "GET", "/api/v1/jobs/zzzzzzzzzzzz/graph", null, 404, null, "no job"));
+        t.add(c("graph: bad format", "GET", "/api/v1/jobs/{ready}/graph?format=png", null, 400, "format", "unknown graph format"));
+        t.add(c("retry: a job that has not ended", "POST", "/api/v1/jobs/{ready}/retry", "", 409, null, "only an ended job"));
+        t.add(c("cancel: an ended job", "POST", "/api/v1/jobs/{cancelled}/cancel", "", 409, null, "already ended"));
+        t.add(c("start: unknown job", "POST", "/api/v1/jobs/zzzzzzzzzzzz/start", "", 404, null, "no job"));
+        // no token, a malformed or unknown one: 401 before anything is looked at
+        for (String[] r : new String[][] {{"GET", "/api/v1/runs"}, {"POST", "/api/v1/runs"}, {"GET", "/api/v1/runs/{run}"},
+                {"POST", "/api/v1/runs/{run}/jobs"}, {"GET", "/api/v1/runs/{run}/jobs"}, {"GET", "/api/v1/jobs"}, {"GET", "/api/v1/jobs/{ready}"},
+                {"POST", "/api/v1/jobs/{ready}/run"}, {"POST", "/api/v1/jobs/{ready}/cancel"}, {"GET", "/api/v1/jobs/{ready}/graph"},
+                {"GET", "/api/v1/pipelines"}, {"POST", "/api/v1/pipelines"}, {"DELETE", "/api/v1/pipelines/toy"},
+                {"POST", "/api/v1/pipelines/toy/jobs"}}) {
+            String body = r[0].equals("POST") ? "{}" : null;
+            t.add(as(NO_TOKEN, "no token: " + r[0] + " " + r[1], r[0], r[1], body, 401, "needs a bearer token"));
+        }
+        t.add(as(UNKNOWN, "unknown token: GET a run", "GET", "/api/v1/runs/{run}", null, 401, "unknown or revoked"));
+        t.add(as(UNKNOWN, "unknown token: submit to a run", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1}}", 401, "unknown or revoked"));
+        t.add(as(UNKNOWN, "unknown token: delete a pipeline", "DELETE", "/api/v1/pipelines/toy", null, 401, "unknown or revoked"));
+        t.add(as(BASIC, "Basic credentials: list jobs", "GET", "/api/v1/jobs", null, 401, "malformed Authorization header"));
+        // a read token changes nothing
+        t.add(as(READER, "read token: create a run", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\"}", 403, "needs role 'submit'"));
+        t.add(as(READER, "read token: submit to a run", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1}}", 403, "needs role 'submit'"));
+        t.add(as(READER, "read token: submit a job", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}}", 403, "needs role 'submit'"));
+        t.add(as(READER, "read token: start a job", "POST", "/api/v1/jobs/{ready}/run", "", 403, "needs role 'submit'"));
+        t.add(as(READER, "read token: cancel a job", "POST", "/api/v1/jobs/{ready}/cancel", "", 403, "needs role 'submit'"));
+        t.add(as(READER, "read token: post a pipeline", "POST", "/api/v1/pipelines?name=toy", PIPELINE_JSON, 403, "needs role 'submit'"));
+        t.add(as(READER, "read token: delete a pipeline", "DELETE", "/api/v1/pipelines/toy", null, 403, "needs role 'submit'"));
+        // another owner (bob, submit): someone else's jobs and runs are not there, their pipeline not his to change
+        t.add(as(BOB, "another owner: start a built job", "POST", "/api/v1/jobs/{ready}/run", "", 404, "no job '{ready}'"));
+        t.add(as(BOB, "another owner: start a built job (alias)", "POST", "/api/v1/jobs/{ready}/start", "", 404, "no job '{ready}'"));
+        t.add(as(BOB, "another owner: a job's graph", "GET", "/api/v1/jobs/{ready}/graph", null, 404, "no job '{ready}'"));
+        t.add(as(BOB, "another owner: a job", "GET", "/api/v1/jobs/{ready}", null, 404, "no job '{ready}'"));
+        t.add(as(BOB, "another owner: a job's logs", "GET", "/api/v1/jobs/{ready}/logs", null, 404, "no job '{ready}'"));
+        t.add(as(BOB, "another owner: a job's input", "GET", "/api/v1/jobs/{ready}/consumables/a", null, 404, "no job '{ready}'"));
+        t.add(as(BOB, "another owner: cancel a job", "POST", "/api/v1/jobs/{ready}/cancel", "", 404, "no job '{ready}'"));
+        t.add(as(BOB, "another owner: re-run a job", "POST", "/api/v1/jobs/{cancelled}/retry", "", 404, "no job '{cancelled}'"));
+        t.add(as(BOB, "another owner: a run", "GET", "/api/v1/runs/{run}", null, 404, "no run '{run}'"));
+        t.add(as(BOB, "another owner: a run's jobs", "GET", "/api/v1/runs/{run}/jobs", null, 404, "no run '{run}'"));
+        t.add(as(BOB, "another owner: submit to a run", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1}}", 404, "no run '{run}'"));
+        t.add(as(BOB, "another owner: list their jobs", "GET", "/api/v1/jobs?owner=admin", null, 403, "'admin' is not your owner"));
+        t.add(as(BOB, "another owner: list their runs", "GET", "/api/v1/runs?owner=bob,admin", null, 403, "'admin' is not your owner"));
+        t.add(as(BOB, "another owner: a new version of their pipeline", "POST", "/api/v1/pipelines?name=toy", PIPELINE_JSON, 403,
+                "belongs to owner 'admin'"));
+        t.add(as(BOB, "another owner: delete their pipeline", "DELETE", "/api/v1/pipelines/toy", null, 403, "belongs to owner 'admin'"));
         return t;
     }
 
@@ -147,22 +207,39 @@ class ApiBadInputIT {
     @MethodSource("cases")
     void refusedClearlyAndNothingChanged(Case k) {
         setUp();
-        String path = k.path().replace("{run}", runId).replace("{ready}", readyJob).replace("{cancelled}", cancelledJob);
+        String path = fill(k.path());
         Map<String, String> before = state();
-        HttpRequest.Builder b = HttpRequest.newBuilder(cluster.baseUri().resolve(path));
+        HttpRequest.Builder b = HttpRequest.newBuilder(cluster.baseUri().resolve(path)).timeout(Duration.ofSeconds(60));
         k.headers().forEach(b::header);
         if (k.body() == null) {
             b.method(k.method(), HttpRequest.BodyPublishers.noBody());
         } else {
             b.header("Content-Type", "application/json").method(k.method(), HttpRequest.BodyPublishers.ofString(k.body()));
         }
-        Cluster.Response r = cluster.send(b);
+        Cluster.Response r;
+        if (k.as() == null) {
+            r = cluster.send(b);
+        } else {
+            switch (k.as()) {
+                case READER -> b.header("Authorization", "Bearer " + reader);
+                case BOB -> b.header("Authorization", "Bearer " + bob);
+                case UNKNOWN -> b.header("Authorization", "Bearer pw_" + "Z".repeat(43));
+                case BASIC -> b.header("Authorization", "Basic Ym9iOnNlY3JldA==");
+                default -> { } // no Authorization header at all
+            }
+            r = cluster.sendRaw(b.build());
+        }
         assertEquals(k.status(), r.status(), () -> k.name() + ": " + r);
+        assertTrue(r.contentType() != null && r.contentType().startsWith("application/json"), () -> k.name() + ": JSON expected, " + r);
         JsonNode error = r.json().path("error");
         String message = error.path("message").asText();
         assertTrue(!message.isBlank(), () -> "a message: " + r);
+        assertTrue(!error.path("code").asText().isBlank() && error.path("problems").isArray(), () -> k.name() + ": the error shape: " + r);
+        if (k.status() == 401) {
+            assertTrue(r.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"), () -> k.name() + ": a challenge: " + r);
+        }
         if (k.messagePart() != null) {
-            String part = k.messagePart().replace("{ready}", readyJob);
+            String part = fill(k.messagePart());
             assertTrue(message.contains(part) || error.path("problems").toString().contains(part),
                     () -> k.name() + ": expected '" + part + "' in " + r);
         }
@@ -175,10 +252,16 @@ class ApiBadInputIT {
         assertEquals(before, state(), () -> k.name() + " changed the stored state");
     }
 
+    private static String fill(String text) {
+        return text.replace("{run}", runId).replace("{ready}", readyJob).replace("{cancelled}", cancelledJob);
+    }
+
     private static synchronized void setUp() {
         if (runId != null) {
             return;
         }
+        reader = cluster.createToken("bad-input-reader", "read", null);
+        bob = cluster.createToken("bob", "submit", null);
         cluster.postPipeline("""
                 name: toy
                 parameters:
@@ -202,31 +285,9 @@ class ApiBadInputIT {
                 () -> "CANCELLED".equals(cluster.job(cancelledJob).path("status").asText()));
     }
 
-    /** Every key of the namespace with a digest of its content (workers' heartbeat keys aside), plus the listings. */
+    /** Every key of the namespace with its whole content ({@link Cluster#snapshot()}), plus the listings. */
     private static Map<String, String> state() {
-        var redis = cluster.redis();
-        Map<String, String> out = new TreeMap<>();
-        ScanCursor cursor = ScanCursor.INITIAL;
-        do {
-            KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches(cluster.namespace() + ":*").limit(1000));
-            for (String key : page.getKeys()) {
-                if (key.contains(":worker:") || key.endsWith(":workers") || key.contains(":pool:")) {
-                    continue; // heartbeats renew these on their own
-                }
-                String type = redis.type(key);
-                String content = switch (type) {
-                    case "hash" -> new TreeMap<>(redis.hgetall(key)).toString();
-                    case "set" -> new TreeSet<>(redis.smembers(key)).toString();
-                    case "zset" -> redis.zrangeWithScores(key, 0, -1).toString();
-                    case "list" -> redis.lrange(key, 0, -1).toString();
-                    case "string" -> redis.get(key);
-                    case "stream" -> Long.toString(redis.xlen(key));
-                    default -> type;
-                };
-                out.put(key, type + " " + content);
-            }
-            cursor = page;
-        } while (!cursor.isFinished());
+        Map<String, String> out = cluster.snapshot();
         out.put("GET runs", cluster.get("/api/v1/runs").text());
         out.put("GET jobs", cluster.get("/api/v1/jobs").text());
         out.put("GET pipelines", cluster.get("/api/v1/pipelines").text());

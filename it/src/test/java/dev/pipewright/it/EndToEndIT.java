@@ -387,11 +387,11 @@ class EndToEndIT {
         assertEquals("bytes through a shell", new String(y.body(), StandardCharsets.UTF_8));
         assertEquals(TEXT, y.contentType());
 
-        List<String> lines = texts(cluster.logs(job).path("copy"));
+        List<String> lines = logLines(cluster.logs(job).path("copy"));
         assertTrue(lines.contains("#1 [stdout] copied x to y for node copy attempt 1"), "logs: " + lines);
         assertTrue(lines.contains("#1 [stderr] a note on stderr"), "logs: " + lines);
         assertEquals(List.of("#1 [stdout] copied x to y for node copy attempt 1"),
-                texts(cluster.get("/api/v1/jobs/" + job + "/logs?node=copy").json().path("logs").path("copy")).stream()
+                logLines(cluster.get("/api/v1/jobs/" + job + "/logs?node=copy").json().path("logs").path("copy")).stream()
                         .filter(l -> l.contains("[stdout]")).toList());
     }
 
@@ -407,6 +407,13 @@ class EndToEndIT {
     private static List<String> texts(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** Structured log lines ({attempt, line, at}) as "#attempt line". */
+    private static List<String> logLines(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add("#" + n.path("attempt").asInt() + " " + n.path("line").asText()));
         return out;
     }
 }

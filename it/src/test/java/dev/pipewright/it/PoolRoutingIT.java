@@ -42,7 +42,8 @@ class PoolRoutingIT {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = Cluster.builder().workers(0).start();
+        // a refused task waits for the sweeper to dispatch it again: sweep often
+        cluster = Cluster.builder().workers(0).overseerSetting("PW_SWEEP_INTERVAL", "100ms").start();
         cluster.trackPool("big");
         smallWorker = cluster.workerId(cluster.addWorker(Map.of("PW_POOLS", "default", "PW_RESOURCES", "cpu=2,memory=4Gi")));
         bigWorker = cluster.workerId(cluster.addWorker(Map.of("PW_POOLS", "big", "PW_RESOURCES", "cpu=8,memory=32Gi")));
@@ -84,6 +85,113 @@ class PoolRoutingIT {
         String job = cluster.submit("routed", "{\"inputs\": {\"in\": \"x\"}}");
         JsonNode view = cluster.awaitJob(job, Duration.ofSeconds(30));
         assertEquals("default", Cluster.task(view, "anywhere").path("pool").asText());
+    }
+
+    /** Stops these workers and waits until the overseer no longer counts them (its worker view is read afresh). */
+    private static void stopWorkers(int... indexes) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i : indexes) {
+            ids.add(cluster.workerId(i));
+            cluster.stopWorker(i);
+        }
+        Cluster.await("stopped workers " + ids + " to leave the listing", Duration.ofSeconds(30),
+                () -> java.util.Collections.disjoint(cluster.listedWorkers(), ids));
+    }
+
+    private static void postPinned(String name, String pool) {
+        cluster.postPipeline("name: " + name + "\ndataNodes:\n  in:\n  out:\nprocessNodes:\n  work:\n    input: [in]\n    output: [out]\n"
+                + "    processor: identity\n" + (pool == null ? "" : "    pool: " + pool + "\n"));
+    }
+
+    @Test
+    void aPoolOffersWhatItsLiveWorkersOfferNotWhatOneOnceDid() throws Exception {
+        postPinned("anypool", null);
+        cluster.trackPool("huge");
+        int huge = cluster.addWorker(Map.of("PW_POOLS", "huge", "PW_RESOURCES", "cpu=32,memory=64Gi"));
+        try {
+            liveOnly(huge);
+        } finally {
+            stopWorkers(huge);
+        }
+    }
+
+    private static void liveOnly(int huge) {
+        String job = cluster.submit("anypool", "{\"inputs\": {\"in\": \"x\"}, \"config\": {\"infra\": {\"cpu\": 16}}}");
+        JsonNode view = cluster.awaitJob(job, Duration.ofSeconds(30));
+        assertEquals("SUCCESS", view.path("status").asText(), view::toPrettyString);
+        assertEquals("huge", Cluster.task(view, "work").path("pool").asText());
+
+        stopWorkers(huge);
+        int before = cluster.get("/api/v1/jobs?page_size=500").json().path("jobs").size();
+        Cluster.Response[] last = new Cluster.Response[1];
+        Cluster.await("a request only the stopped worker could meet to be refused", Duration.ofSeconds(10), () -> {
+            last[0] = cluster.submitRaw("anypool", "{\"inputs\": {\"in\": \"x\"}, \"config\": {\"infra\": {\"cpu\": 16}}}");
+            return last[0].status() == 400;
+        });
+        assertTrue(last[0].text().contains("no pool") && !last[0].text().contains("huge (cpu 32"), "offers only what live workers offer: " + last[0]);
+        assertEquals(before, cluster.get("/api/v1/jobs?page_size=500").json().path("jobs").size(), "no job was created");
+    }
+
+    private static int refusals(String job, String node) {
+        String n = cluster.redis().hget(cluster.taskKey(job, node), "refusals");
+        return n == null ? 0 : Integer.parseInt(n);
+    }
+
+    @Test
+    void aWorkerTooSmallForTheJobHandsTheTaskBackForABiggerOneOfItsPool() throws Exception {
+        postPinned("mixed", "mixed");
+        cluster.trackPool("mixed");
+        int smallIndex = cluster.addWorker(Map.of("PW_POOLS", "mixed", "PW_RESOURCES", "cpu=1,memory=1Gi"));
+        int bigIndex = cluster.addWorker(Map.of("PW_POOLS", "mixed", "PW_RESOURCES", "cpu=8,memory=16Gi"));
+        try {
+            handBacks(cluster.workerId(smallIndex), cluster.workerId(bigIndex));
+        } finally {
+            // the other tests route by the pools of live workers
+            stopWorkers(smallIndex, bigIndex);
+        }
+    }
+
+    private static void handBacks(String small, String big) {
+        java.util.List<String> jobs = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            jobs.add(cluster.submit("mixed", "{\"inputs\": {\"in\": \"x" + i + "\"}, \"config\": {\"infra\": {\"cpu\": 4, \"memory\": \"2Gi\"}}}"));
+        }
+        int refused = 0;
+        for (String job : jobs) {
+            JsonNode view = cluster.awaitJob(job, Duration.ofSeconds(60));
+            assertEquals("SUCCESS", view.path("status").asText(), view::toPrettyString);
+            assertEquals(big, Cluster.task(view, "work").path("worker").asText(), "only the worker that offers cpu 4 ran it");
+            refused += refusals(job, "work");
+        }
+        assertTrue(refused >= 1, "the small worker " + small + " took some of 8 deliveries and handed them back");
+        // a job that fits both runs anywhere, refused by nobody
+        String light = cluster.submit("mixed", "{\"inputs\": {\"in\": \"y\"}, \"config\": {\"infra\": {\"cpu\": 1}}}");
+        assertEquals("SUCCESS", cluster.awaitJob(light, Duration.ofSeconds(30)).path("status").asText());
+        assertEquals(0, refusals(light, "work"));
+    }
+
+    @Test
+    void aTaskNoLiveWorkerOfItsPoolCanRunFailsAfterBoundedHandBacks() throws Exception {
+        postPinned("lonely", "lonely");
+        cluster.trackPool("lonely");
+        int smallIndex = cluster.addWorker(Map.of("PW_POOLS", "lonely", "PW_RESOURCES", "cpu=1,memory=1Gi"));
+        int bigIndex = cluster.addWorker(Map.of("PW_POOLS", "lonely", "PW_RESOURCES", "cpu=8,memory=16Gi"));
+        try {
+            boundedHandBacks(cluster.workerId(smallIndex), bigIndex);
+        } finally {
+            stopWorkers(smallIndex, bigIndex);
+        }
+    }
+
+    private static void boundedHandBacks(String small, int bigIndex) {
+        String built = cluster.submit("lonely", "{\"inputs\": {\"in\": \"x\"}, \"start\": false, \"config\": {\"infra\": {\"cpu\": 4}}}");
+        stopWorkers(bigIndex); // the only worker that could run it goes away after the submit
+        assertEquals(202, cluster.post("/api/v1/jobs/" + built + "/run", "", "application/json").status());
+        JsonNode view = cluster.awaitJob(built, Duration.ofSeconds(60));
+        assertEquals("FAILED", view.path("status").asText(), view::toPrettyString);
+        String error = Cluster.task(view, "work").path("error").asText();
+        assertTrue(error.contains("refused by worker '" + small + "'") && error.contains("offers cpu 1") && error.contains("refused 20 times"), error);
+        assertEquals(20, refusals(built, "work"));
     }
 
     @Test

@@ -139,6 +139,45 @@ class RerunIT {
     }
 
     @Test
+    void aReRunAtItsPipelinesLimitAnswersPendingAndRetryWaitWaitsForIt() throws Exception {
+        cluster.postPipeline("""
+                name: rerun-limited
+                dataNodes: {seed: {}, x: {}, y: {}}
+                processNodes:
+                  quick: {input: [seed], output: [x], processor: identity}
+                  slow: {input: [seed], output: [y], processor: sleep, config: {ms: 60000}}
+                """);
+        String done = cluster.submit("rerun-limited", "{\"inputs\": {\"seed\": \"s\"}, \"outputs\": [\"x\"]}");
+        assertEquals("SUCCESS", cluster.awaitJob(done, TIMEOUT).path("status").asText());
+        Cluster.Response limit = cluster.send(java.net.http.HttpRequest.newBuilder(cluster.baseUri().resolve("/api/v1/admin/limits/pipeline/rerun-limited"))
+                .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"max\": 1}")));
+        assertEquals(200, limit.status(), limit::toString);
+        try {
+            String occupant = cluster.submit("rerun-limited", "{\"inputs\": {\"seed\": \"s\"}, \"outputs\": [\"y\"]}");
+            cluster.awaitTask(occupant, "slow", "RUNNING", TIMEOUT);
+
+            Cluster.Response r = cluster.post("/api/v1/jobs/" + done + "/retry", "{}", "application/json");
+            assertEquals(202, r.status(), r::toString);
+            assertEquals("PENDING", r.json().path("status").asText(), "the answer says what the new job is: " + r);
+            String pending = r.json().path("id").asText();
+            assertEquals("PENDING", cluster.job(pending).path("status").asText());
+
+            java.util.concurrent.CompletableFuture<CancelIT.Cli> waited = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                    CancelIT.Cli.run("retry", "--url", cluster.baseUri().toString(), "--token", cluster.adminToken(), done, "--wait", "--timeout", "60s"));
+            Cluster.sleep(1000);
+            assertTrue(!waited.isDone(), "retry --wait waits while the new job is PENDING");
+            assertEquals(202, cluster.post("/api/v1/jobs/" + occupant + "/cancel", "{}", "application/json").status());
+            CancelIT.Cli cli = waited.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(0, cli.exitCode(), cli::toString);
+            assertTrue(cli.out().trim().endsWith(" SUCCESS"), cli::toString);
+            assertTrue(cli.err().contains("PENDING"), "progress on stderr: " + cli);
+            assertEquals("SUCCESS", cluster.awaitJob(pending, TIMEOUT).path("status").asText());
+        } finally {
+            cluster.send(java.net.http.HttpRequest.newBuilder(cluster.baseUri().resolve("/api/v1/admin/limits/pipeline/rerun-limited")).DELETE());
+        }
+    }
+
+    @Test
     void onlyAnEndedJobCanBeReRun() {
         cluster.postPipeline("""
                 name: rerun-busy

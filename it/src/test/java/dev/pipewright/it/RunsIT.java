@@ -61,10 +61,111 @@ class RunsIT {
                 processors:
                   check:
                     command: [sh, -c, 'echo "checking x=$PW_PARAM_X"; test "$PW_PARAM_X" -gt 0 || { echo "x must be positive" >&2; exit 3; }; echo "$PW_PARAM_X+$PW_PARAM_Y" > "$PW_OUTPUT_DIR/first"']
+                  gate:
+                    command: [sh, -c, 'while [ ! -e "$PW_PARAM_GATE" ]; do sleep 0.05; done; echo open > "$PW_OUTPUT_DIR/out"']
                 """);
         cluster = Cluster.builder().workers(1).concurrency(4).processorsFile(registry).start();
         cli = new Cli(cluster);
         cluster.postPipeline(PIPELINE);
+        cluster.postPipeline("""
+                name: gated
+                parameters:
+                  gate: string
+                dataNodes:
+                  out:
+                processNodes:
+                  wait:
+                    output: [out]
+                    processor: gate
+                """);
+    }
+
+    private static String createRun(String json) {
+        Cluster.Response r = postJson("/api/v1/runs", json);
+        assertEquals(201, r.status(), r::toString);
+        return r.json().path("id").asText();
+    }
+
+    private static String submitToRun(String runId, String json) {
+        Cluster.Response r = postJson("/api/v1/runs/" + runId + "/jobs", json);
+        assertEquals(202, r.status(), r::toString);
+        return r.json().path("id").asText();
+    }
+
+    private static JsonNode run(String runId) {
+        return cluster.get("/api/v1/runs/" + runId).json();
+    }
+
+    @Test
+    void aRunIsRunningErroredOrCancelledAsItsJobsAre() throws Exception {
+        // RUNNING: a job of it runs (its task waits for a file)
+        String running = createRun("{\"pipeline_id\": \"gated\", \"tags\": {\"walk\": \"statuses\"}}");
+        Path gate = registryDir.resolve("gate-" + java.util.UUID.randomUUID());
+        String waiting = submitToRun(running, "{\"parameters\": {\"gate\": \"" + gate + "\"}}");
+        cluster.awaitTask(waiting, "wait", "RUNNING", JOB_TIMEOUT);
+        awaitRunStatus(running, "RUNNING");
+        assertEquals(1, run(running).path("num_running_jobs").asInt());
+        // still RUNNING once that job has ended while another of it waits to start
+        Files.writeString(gate, "open");
+        assertEquals("SUCCESS", cluster.awaitJob(waiting, JOB_TIMEOUT).path("status").asText());
+        String built = submitToRun(running, "{\"parameters\": {\"gate\": \"" + gate + "\"}, \"start\": false}");
+        assertEquals("RUNNING", run(running).path("status").asText(), "one ended, one built and not started");
+        assertEquals(202, postJson("/api/v1/jobs/" + built + "/cancel", "").status());
+        awaitRunStatus(running, "PARTIALLY_COMPLETED");
+
+        // ERRORED: every job of it failed
+        String errored = createRun("{\"pipeline_id\": \"toy\", \"tags\": {\"walk\": \"statuses\"}}");
+        String f1 = submitToRun(errored, "{\"parameters\": {\"x\": -1}}");
+        String f2 = submitToRun(errored, "{\"parameters\": {\"x\": -2}}");
+        assertEquals("FAILED", cluster.awaitJob(f1, JOB_TIMEOUT).path("status").asText());
+        assertEquals("FAILED", cluster.awaitJob(f2, JOB_TIMEOUT).path("status").asText());
+        awaitRunStatus(errored, "ERRORED");
+        assertEquals(2, run(errored).path("num_failed_jobs").asInt());
+        assertEquals(0, run(errored).path("num_successful_jobs").asInt());
+
+        // CANCELLED: every job of it was cancelled
+        String cancelled = createRun("{\"pipeline_id\": \"toy\", \"tags\": {\"walk\": \"statuses\"}}");
+        String c1 = submitToRun(cancelled, "{\"parameters\": {\"x\": 1}, \"start\": false}");
+        assertEquals("PENDING", run(cancelled).path("status").asText(), "a built job only: pending");
+        assertEquals(1, run(cancelled).path("num_jobs").asInt());
+        assertEquals(202, postJson("/api/v1/jobs/" + c1 + "/cancel", "").status());
+        awaitRunStatus(cancelled, "CANCELLED");
+        assertEquals(1, run(cancelled).path("num_cancelled_jobs").asInt());
+
+        assertEquals(Set.of(errored), ids(cluster.get("/api/v1/runs?status=ERRORED&tag=walk:statuses").json().path("runs")));
+        assertEquals(Set.of(cancelled), ids(cluster.get("/api/v1/runs?status=CANCELLED&tag=walk:statuses").json().path("runs")));
+        assertEquals(Set.of(running), ids(cluster.get("/api/v1/runs?status=PARTIALLY_COMPLETED&tag=walk:statuses").json().path("runs")));
+        assertEquals(Set.of(errored, cancelled), ids(cluster.get("/api/v1/runs?status=ERRORED,CANCELLED&tag=walk:statuses").json().path("runs")));
+        JsonNode cliErrored = cli.ok("runs", "list", "--status", "ERRORED", "--tag", "walk:statuses", "--json").json();
+        assertEquals(Set.of(errored), ids(cliErrored.path("runs")));
+    }
+
+    @Test
+    void belowAdminAnOwnerFilterNamingSomeoneElseIsRefusedAndARunShowsOnlyYourJobs() {
+        String alice = cluster.createToken("alice-runs", "submit", "alice-r");
+        Cluster.Response made = cluster.as(alice, "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"tags\": {\"walk\": \"owners\"}}");
+        assertEquals(201, made.status(), made::toString);
+        String runId = made.json().path("id").asText();
+        Cluster.Response own = cluster.as(alice, "POST", "/api/v1/runs/" + runId + "/jobs", "{\"parameters\": {\"x\": 1}, \"start\": false}");
+        assertEquals(202, own.status(), own::toString);
+        String aliceJob = own.json().path("id").asText();
+        String adminJob = submitToRun(runId, "{\"parameters\": {\"x\": 2}, \"start\": false}"); // an admin sees every run
+
+        for (String path : List.of("/api/v1/runs?owner=admin", "/api/v1/jobs?owner=admin", "/api/v1/runs/" + runId + "/jobs?owner=admin",
+                "/api/v1/runs?owner=alice-r,admin")) {
+            Cluster.Response r = cluster.as(alice, "GET", path, null);
+            assertEquals(403, r.status(), path + ": " + r);
+            assertEquals("forbidden", r.json().path("error").path("code").asText());
+            assertTrue(r.json().path("error").path("message").asText().contains("'admin' is not your owner"), r::toString);
+        }
+        assertEquals(Set.of(runId), ids(cluster.as(alice, "GET", "/api/v1/runs?owner=alice-r&tag=walk:owners", null).json().path("runs")));
+        assertEquals(Set.of(aliceJob), ids(cluster.as(alice, "GET", "/api/v1/jobs?owner=alice-r", null).json().path("jobs")));
+        // the run's listing shows what GET /jobs/{id} would: her job, not the admin's
+        assertEquals(Set.of(aliceJob), ids(cluster.as(alice, "GET", "/api/v1/runs/" + runId + "/jobs", null).json().path("jobs")));
+        assertEquals(404, cluster.as(alice, "GET", "/api/v1/jobs/" + adminJob, null).status());
+        assertEquals(Set.of(aliceJob, adminJob), ids(cluster.get("/api/v1/runs/" + runId + "/jobs").json().path("jobs")));
+        assertEquals(2, run(runId).path("num_jobs").asInt(), "the counters count every job of the run");
+        assertEquals(Set.of(runId), ids(cluster.get("/api/v1/runs?owner=alice-r").json().path("runs")), "an admin filters by any owner");
     }
 
     @AfterAll
@@ -238,8 +339,13 @@ class RunsIT {
         assertTrue(refused.err().contains("priority") && refused.err().contains("urgent"), refused.err());
     }
 
+    private static int jobsOfToy() {
+        return cluster.get("/api/v1/jobs?pipeline=toy&page_size=500").json().path("jobs").size();
+    }
+
     @Test
     void aJobSubmittedStraightToThePipelineStillWorksAndIdempotencyKeysReturnTheSameJob() {
+        int jobsBefore = jobsOfToy();
         String body = "{\"parameters\": {\"x\": 3}, \"priority\": \"low\"}";
         Cluster.Response first = cluster.send(java.net.http.HttpRequest.newBuilder(cluster.baseUri().resolve("/api/v1/pipelines/toy/jobs"))
                 .header("Content-Type", "application/json").header("Idempotency-Key", "key-1")
@@ -252,6 +358,13 @@ class RunsIT {
         assertEquals(202, again.status(), again::toString);
         assertEquals(id, again.json().path("id").asText());
         assertEquals("true", again.headers().firstValue("Idempotent-Replayed").orElse(null));
+        // the same request spaced and ordered differently is the same request
+        Cluster.Response reordered = cluster.send(java.net.http.HttpRequest.newBuilder(cluster.baseUri().resolve("/api/v1/pipelines/toy/jobs"))
+                .header("Content-Type", "application/json").header("Idempotency-Key", "key-1")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\n  \"priority\" : \"low\",\n  \"parameters\" : { \"x\" : 3 }\n}")));
+        assertEquals(202, reordered.status(), reordered::toString);
+        assertEquals(id, reordered.json().path("id").asText());
+        assertEquals(jobsBefore + 1, jobsOfToy(), "one job for the key");
         Cluster.Response different = cluster.send(java.net.http.HttpRequest.newBuilder(cluster.baseUri().resolve("/api/v1/pipelines/toy/jobs"))
                 .header("Content-Type", "application/json").header("Idempotency-Key", "key-1")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"parameters\": {\"x\": 4}}")));
@@ -260,14 +373,12 @@ class RunsIT {
 
         String viaCli = cli.ok("submit", "toy", "--param", "x=7", "--idempotency-key", "cli-key").out().strip();
         assertEquals(viaCli, cli.ok("submit", "toy", "--param", "x=7", "--idempotency-key", "cli-key").out().strip());
+        assertEquals(jobsBefore + 2, jobsOfToy(), "one job for each key");
 
         JsonNode view = cluster.awaitJob(id, JOB_TIMEOUT);
         assertEquals("SUCCESS", view.path("status").asText());
         assertEquals("low", view.path("priority").asText());
         assertNull(view.path("run_id").textValue());
-        long withKey = cluster.get("/api/v1/jobs?pipeline=toy&page_size=500").json().path("jobs").findValues("id").stream()
-                .filter(n -> n.asText().equals(id)).count();
-        assertEquals(1, withKey, "one job for the key");
     }
 
     private static Cluster.Response as(String token, String method, String path, String json) {

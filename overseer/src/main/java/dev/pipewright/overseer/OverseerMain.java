@@ -130,10 +130,10 @@ public final class OverseerMain {
 
         FileDataStore dataStore = new FileDataStore(config.dataDir());
         PipelineParser parser = new PipelineParser();
-        PipelineStore pipelines = new PipelineStore(keys, shared.async(), parser);
+        PipelineStore pipelines = new PipelineStore(keys, shared.async(), scripts, parser);
         WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
-        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers, shared.async(), metrics);
+        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers, shared.async(), pipelines, metrics);
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
         ControlPublisher control = new ControlPublisher(keys, rabbit, topology);
         JobControl jobControl = new JobControl(keys, scripts, shared.async(), sharedBytes.async(), control, pipelines, submitter, publishers,

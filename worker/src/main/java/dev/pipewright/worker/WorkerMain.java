@@ -82,6 +82,7 @@ public final class WorkerMain {
     }
 
     public static Running start(WorkerConfig config, ProcessorRegistry registry) throws Exception {
+        dev.pipewright.worker.runtime.ProcessorLogCapture.install();
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         WorkerMetrics metrics = new WorkerMetrics(meters);
         metrics.registerPools(config.pools());

@@ -1,8 +1,9 @@
 -- A worker claims the attempt named by a task message and takes a lease on it.
 -- KEYS: task, job, leases, data, timers
 -- ARGV: dispatch, attempt id, worker id, default lease ms, lease member, job id, node
--- Returns {'ok', spec, params, attempts, lease ms, µs since READY, input values...}, {'missing', data node,
--- processor} (claimed, but an input has no value) or {'stale', state} for a duplicate or superseded message.
+-- Returns {'ok', spec, params, attempts, lease ms, µs since READY, input values..., the job's infra JSON or ''},
+-- {'missing', data node, processor} (claimed, but an input has no value) or {'stale', state} for a
+-- duplicate or superseded message.
 local st = redis.call('HMGET', KEYS[1], 'state', 'dispatch', 'spec', 'in', 'hb', 'to', 'readyAt', 'pool')
 if not st[1] then
   return {'stale', 'GONE'}
@@ -43,4 +44,6 @@ local result = {'ok', st[3], redis.call('HGET', KEYS[2], 'params') or '{}', tost
 for i = 1, #inputs do
   result[#result + 1] = values[i]
 end
+-- what the job asks of a worker (config.infra): a worker that cannot offer it refuses the attempt
+result[#result + 1] = redis.call('HGET', KEYS[2], 'infra') or ''
 return result

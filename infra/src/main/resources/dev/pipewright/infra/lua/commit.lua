@@ -3,7 +3,9 @@
 -- ARGV: attempt id, outcome, error text, retryable ('1'/'0'), lease member, job id, node,
 --       then triples of output data node, value, content type
 -- Outcomes: 'ok'; 'fail' (the processor failed); 'timeout' (the attempt ran past its timeout);
--- 'interrupted' (told to stop); 'handback' (the worker is shutting down: dispatch it again now).
+-- 'interrupted' (told to stop); 'handback' (the worker is shutting down: dispatch it again now);
+-- 'refuse' (the worker does not offer the job's config.infra: dispatch it again, for another worker
+-- of the pool; the error text says why, and expire.lua bounds how often).
 -- Returns 'ok', 'retry', 'ended:<state the task ended in>' (FAILED, TIMED_OUT, CANCELLED), 'handback'
 -- or 'fenced'.
 local st = redis.call('HMGET', KEYS[1], 'state', 'attempt', 'sink')
@@ -11,9 +13,13 @@ if st[1] ~= 'RUNNING' or st[2] ~= ARGV[1] then
   return 'fenced'
 end
 local outcome = ARGV[2]
-if outcome == 'handback' then
+if outcome == 'handback' or outcome == 'refuse' then
   -- the sweeper re-dispatches at once; a hand-back is not a lost lease
-  redis.call('HSET', KEYS[1], 'handback', '1')
+  if outcome == 'refuse' then
+    redis.call('HSET', KEYS[1], 'handback', 'refused', 'refusal', ARGV[3])
+  else
+    redis.call('HSET', KEYS[1], 'handback', '1')
+  end
   redis.call('ZADD', KEYS[3], 0, ARGV[5])
   return 'handback'
 end

@@ -1,5 +1,7 @@
 -- A lease ran out: the worker is gone or cut off (or handed the attempt back). Re-dispatch the
--- task (a lost lease counts up to a limit; a hand-back does not), or end it.
+-- task (a lost lease counts up to a limit; a hand-back does not), or end it. A task refused by
+-- workers that do not offer its job's config.infra is re-dispatched (the next delivery may go to
+-- a bigger worker of the pool) up to MAX_REFUSALS times, then fails naming the refusal.
 -- KEYS: task, job, leases, events, outbox. ARGV: member, job id, shard, node, max lost leases
 local score = redis.call('ZSCORE', KEYS[3], ARGV[1])
 if not score or tonumber(score) > now_ms() then
@@ -18,7 +20,18 @@ if job_status == 'CANCELLING' then
   return reply('ended')
 end
 local lost = 0
-if st[5] then
+if st[5] == 'refused' then
+  local MAX_REFUSALS = 20
+  redis.call('HDEL', KEYS[1], 'handback')
+  redis.call('HINCRBY', KEYS[1], 'handbacks', 1)
+  local refusals = redis.call('HINCRBY', KEYS[1], 'refusals', 1)
+  reason = "refused by worker '" .. (st[3] or '?') .. "': " .. (redis.call('HGET', KEYS[1], 'refusal') or '?')
+  if refusals >= MAX_REFUSALS then
+    end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '', reason .. ' (refused ' .. refusals
+      .. ' times: no worker of the pool that took it offers what the job asks for)', false, 'FAILED')
+    return reply('ended')
+  end
+elseif st[5] then
   redis.call('HDEL', KEYS[1], 'handback')
   redis.call('HINCRBY', KEYS[1], 'handbacks', 1)
   reason = "handed back by worker '" .. (st[3] or '?') .. "' at shutdown"

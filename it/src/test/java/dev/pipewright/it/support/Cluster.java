@@ -405,6 +405,42 @@ public final class Cluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a request with exactly this bearer token (null: no Authorization header at all) and,
+     * when {@code body} is not null, that JSON body.
+     */
+    public Response as(String token, String method, String path, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(HTTP_TIMEOUT);
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        return sendRaw(b.build());
+    }
+
+    /** Makes an API token with the admin token and returns its secret ({@code owner} null: the name). */
+    public String createToken(String name, String role, String owner) {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("name", name);
+        body.put("role", role);
+        if (owner != null) {
+            body.put("owner", owner);
+        }
+        try {
+            Response r = post("/api/v1/tokens", JSON.writeValueAsString(body), "application/json");
+            if (r.status() != 201) {
+                throw new AssertionError("token refused: " + r);
+            }
+            return r.json().path("token").asText();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** POSTs a pipeline (YAML or JSON) and returns {@code {id, version, name}}; anything but 201 fails the test. */
     public JsonNode postPipeline(String yaml) {
         Response r = post("/api/v1/pipelines", yaml, "application/yaml");
@@ -508,6 +544,40 @@ public final class Cluster implements AutoCloseable {
             redisConnection = redisClient.connect();
         }
         return redisConnection.sync();
+    }
+
+    /**
+     * Every key of the namespace with its whole content (type, then the sorted hash, set or zset
+     * with scores, the list, the string, or every stream entry), for comparing stored state before
+     * and after a request that must change nothing. Left out, because they change on their own:
+     * workers' heartbeats and what they announce per pool, and when each token was last used.
+     */
+    public Map<String, String> snapshot() {
+        RedisCommands<String, String> redis = redis();
+        Map<String, String> out = new java.util.TreeMap<>();
+        io.lettuce.core.ScanCursor cursor = io.lettuce.core.ScanCursor.INITIAL;
+        do {
+            io.lettuce.core.KeyScanCursor<String> page = redis.scan(cursor, io.lettuce.core.ScanArgs.Builder.matches(namespace + ":*").limit(1000));
+            for (String key : page.getKeys()) {
+                if (key.contains(":worker:") || key.endsWith(":workers") || key.contains(":pool:") || key.endsWith(":tokens:used")) {
+                    continue;
+                }
+                String type = redis.type(key);
+                String content = switch (type) {
+                    case "hash" -> new java.util.TreeMap<>(redis.hgetall(key)).toString();
+                    case "set" -> new java.util.TreeSet<>(redis.smembers(key)).toString();
+                    case "zset" -> redis.zrangeWithScores(key, 0, -1).toString();
+                    case "list" -> redis.lrange(key, 0, -1).toString();
+                    case "string" -> redis.get(key);
+                    case "stream" -> redis.xrange(key, io.lettuce.core.Range.create("-", "+")).stream()
+                            .map(m -> m.getId() + "=" + new java.util.TreeMap<>(m.getBody())).toList().toString();
+                    default -> type;
+                };
+                out.put(key, type + " " + content);
+            }
+            cursor = page;
+        } while (!cursor.isFinished());
+        return out;
     }
 
     public String jobKey(String jobId) {

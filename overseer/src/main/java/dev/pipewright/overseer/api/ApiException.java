@@ -29,6 +29,10 @@ public final class ApiException extends RuntimeException {
         return new ApiException(404, "not_found", message, List.of());
     }
 
+    public static ApiException forbidden(String message, String path) {
+        return new ApiException(403, "forbidden", message, path == null ? List.of() : List.of(new Problem(path, message)));
+    }
+
     public static ApiException conflict(String message) {
         return new ApiException(409, "conflict", message, List.of());
     }

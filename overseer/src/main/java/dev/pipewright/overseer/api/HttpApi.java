@@ -364,7 +364,7 @@ public final class HttpApi {
             throw ApiException.badRequest("bad pipeline name '" + name + "'", "name");
         }
         String id = PipelineStore.idFor(name != null ? name : r.pipeline().name(), source);
-        StoredPipeline stored = pipelines.save(id, r, source, owner(ctx));
+        StoredPipeline stored = pipelines.save(id, r, source, owner(ctx), Principal.of(ctx).isAdmin());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", stored.id());
         out.put("version", stored.version());
@@ -416,13 +416,16 @@ public final class HttpApi {
 
     private void deletePipeline(RoutingContext ctx) throws Exception {
         StoredPipeline latest = pipeline(ctx, null);
-        List<String> active = pipelines.activeJobs(latest.id(), 10);
-        if (!active.isEmpty()) {
-            throw ApiException.conflict("pipeline '" + latest.id() + "' has jobs that have not ended: " + String.join(", ", active)
-                    + (active.size() == 10 ? ", ..." : "") + "; cancel them or wait for them to end");
+        PipelineStore.Deleted d = pipelines.delete(latest.id(), owner(ctx), Principal.of(ctx).isAdmin());
+        if (d == null) {
+            throw ApiException.notFound("no pipeline '" + latest.id() + "'");
         }
-        pipelines.delete(latest.id());
-        json(ctx, 200, Map.of("id", latest.id(), "deleted", true, "versions", latest.version()));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", latest.id());
+        out.put("deleted", true);
+        out.put("versions", d.versions());
+        out.put("latest_version", d.latestVersion());
+        json(ctx, 200, out);
     }
 
     private StoredPipeline pipeline(RoutingContext ctx, Integer version) throws Exception {
@@ -475,7 +478,7 @@ public final class HttpApi {
 
     private void jobGraph(RoutingContext ctx) throws Exception {
         GraphFormat format = graphFormat(ctx);
-        JobId id = jobId(ctx);
+        JobId id = visibleJob(ctx);
         GraphView view = graphs.job(id);
         if (view == null) {
             throw ApiException.notFound("no job '" + id + "'");
@@ -604,8 +607,9 @@ public final class HttpApi {
         JobId fresh = JobId.random();
         if (key != null) {
             Idempotency.validate(key);
+            // the same request however its JSON is spaced or its keys ordered
             JobId earlier = idempotency.claim(owner, key, Idempotency.digest(ctx.request().method().name(), ctx.request().path(),
-                    bodyText(ctx)), fresh);
+                    Idempotency.canonical(jsonBody(ctx))), fresh);
             if (earlier != null) {
                 Map<String, String> job = jobs.status(earlier);
                 if (job == null) {
@@ -709,9 +713,7 @@ public final class HttpApi {
         Set<String> priorities = filterValues(ctx, "priority", Priority.NAMES);
         Set<String> pipelineIds = filterValues(ctx, "pipeline", null);
         pipelineIds.addAll(filterValues(ctx, "pipeline_id", null));
-        Principal who = Principal.of(ctx);
-        // below admin, only your own runs
-        Set<String> owners = who.isAdmin() ? filterValues(ctx, "owner", null) : Set.of(who.owner());
+        Set<String> owners = ownerFilter(ctx);
         Map<String, String> tags = new LinkedHashMap<>();
         for (String t : ctx.queryParams().getAll("tag")) {
             int sep = t.indexOf(':') >= 0 ? t.indexOf(':') : t.indexOf('=');
@@ -744,7 +746,8 @@ public final class HttpApi {
     private void listRunJobs(RoutingContext ctx) throws Exception {
         RunStore.Run run = run(ctx);
         JobReader.Filter f = jobFilter(ctx);
-        JobReader.Filter inRun = new JobReader.Filter(f.statuses(), f.pipelines(), Set.of(run.id().value()), f.owners(), f.priorities());
+        // as GET /jobs/{id}: below admin, a job someone else (an admin) submitted into your run is not shown
+        JobReader.Filter inRun = new JobReader.Filter(f.statuses(), f.pipelines(), Set.of(run.id().value()), ownerFilter(ctx), f.priorities());
         json(ctx, 200, paged("jobs", jobs.page(inRun, pageAfter(ctx), pageSize(ctx))));
     }
 
@@ -794,6 +797,26 @@ public final class HttpApi {
             }
         }
         return out;
+    }
+
+    /**
+     * The owners a listing is narrowed to: an admin's {@code owner} filter as given (none: everyone);
+     * below admin always the caller's own, and asking for anyone else's is a 403, not a silently
+     * different answer.
+     */
+    private static Set<String> ownerFilter(RoutingContext ctx) {
+        Set<String> asked = filterValues(ctx, "owner", null);
+        Principal who = Principal.of(ctx);
+        if (who.isAdmin()) {
+            return asked;
+        }
+        for (String o : asked) {
+            if (!o.equals(who.owner())) {
+                throw ApiException.forbidden("query parameter owner: '" + o + "' is not your owner ('" + who.owner()
+                        + "'); below admin a listing shows only your own", "owner");
+            }
+        }
+        return Set.of(who.owner());
     }
 
     private static JobReader.Filter jobFilter(RoutingContext ctx) {
@@ -846,16 +869,12 @@ public final class HttpApi {
 
     private void listJobs(RoutingContext ctx) throws Exception {
         JobReader.Filter f = jobFilter(ctx);
-        Principal who = Principal.of(ctx);
-        if (!who.isAdmin()) {
-            // below admin, only your own jobs
-            f = new JobReader.Filter(f.statuses(), f.pipelines(), f.runs(), Set.of(who.owner()), f.priorities());
-        }
+        f = new JobReader.Filter(f.statuses(), f.pipelines(), f.runs(), ownerFilter(ctx), f.priorities());
         json(ctx, 200, paged("jobs", jobs.page(f, pageAfter(ctx), pageSize(ctx))));
     }
 
     private void startJob(RoutingContext ctx) throws Exception {
-        JobId id = jobId(ctx);
+        JobId id = visibleJob(ctx);
         JobControl.Started s = control.start(id);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", id.value());
@@ -871,8 +890,9 @@ public final class HttpApi {
 
     private void retry(RoutingContext ctx) throws Exception {
         JobId id = visibleJob(ctx);
-        JobId rerun = control.rerun(id, Principal.of(ctx).owner());
-        json(ctx, 202, Map.of("id", rerun.value(), "status", "RUNNING", "retry_of", id.value()));
+        JobSubmitter.Submitted rerun = control.rerunJob(id, Principal.of(ctx).owner());
+        // the status the new job really has: RUNNING, or PENDING at its pipeline's running-jobs limit
+        json(ctx, 202, Map.of("id", rerun.id().value(), "status", rerun.status(), "retry_of", id.value()));
     }
 
     private void consumable(RoutingContext ctx) throws Exception {
@@ -895,11 +915,31 @@ public final class HttpApi {
         if (follow != null && !follow.equals("true") && !follow.equals("false")) {
             throw ApiException.badRequest("query parameter follow must be true or false", "follow");
         }
+        String node = ctx.queryParams().get("node");
+        if (node != null && (node.isBlank() || !jobs.hasTask(id, node))) {
+            throw ApiException.badRequest("query parameter node: job " + id + " has no task '" + node + "'"
+                    + " (a node pruned from the job, or not in its pipeline)", "node");
+        }
+        Integer attempt = ctx.queryParams().contains("attempt") ? intParam(ctx, "attempt", 1, 1, Integer.MAX_VALUE) : null;
         if ("true".equals(follow)) {
-            LogFollower.follow(ctx, jobs, id, ctx.queryParams().get("node"));
+            LogFollower.follow(ctx, jobs, id, node, attempt);
             return;
         }
-        json(ctx, 200, Map.of("logs", jobs.logs(id, ctx.queryParams().get("node"))));
+        Map<String, List<Map<String, Object>>> logs = new LinkedHashMap<>();
+        jobs.logs(id, node, attempt).forEach((n, lines) -> {
+            List<Map<String, Object>> out = new ArrayList<>(lines.size());
+            for (JobReader.LogLine l : lines) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("attempt", l.attempt());
+                m.put("line", l.line());
+                if (l.at() != null) {
+                    m.put("at", java.time.Instant.ofEpochMilli(l.at()).toString());
+                }
+                out.add(m);
+            }
+            logs.put(n, out);
+        });
+        json(ctx, 200, Map.of("logs", logs));
     }
 
     private void listWorkers(RoutingContext ctx) throws Exception {

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * {@code GET /api/v1/jobs/{id}/logs?follow=true}: the job's log lines as Server-Sent Events while it
  * runs. Polls Redis (the job's log stream and its task states) every {@link #POLL_MS} ms on the
- * request's virtual thread and sends {@code log} events ({@code {node, attempt, line}}, the stream
+ * request's virtual thread and sends {@code log} events ({@code {node, attempt, line, at}}, the stream
  * id as event id, so {@code Last-Event-ID} resumes), a {@code status} event whenever the job's or a
  * task's state changes, and {@code end} once the job has finished; stops when the client goes away.
  * A failure once the stream has begun (Redis gone) is an {@code error} event, then the end.
@@ -26,7 +26,7 @@ final class LogFollower {
     private LogFollower() {
     }
 
-    static void follow(RoutingContext ctx, JobReader jobs, JobId id, String node) throws Exception {
+    static void follow(RoutingContext ctx, JobReader jobs, JobId id, String node, Integer attempt) throws Exception {
         HttpServerResponse res = ctx.response();
         AtomicBoolean gone = new AtomicBoolean();
         res.closeHandler(v -> gone.set(true));
@@ -41,7 +41,7 @@ final class LogFollower {
             after = null;
         }
         try {
-            stream(res, jobs, id, node, after, gone);
+            stream(res, jobs, id, node, attempt, after, gone);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
@@ -56,7 +56,8 @@ final class LogFollower {
         }
     }
 
-    private static void stream(HttpServerResponse res, JobReader jobs, JobId id, String node, String after, AtomicBoolean gone)
+    private static void stream(HttpServerResponse res, JobReader jobs, JobId id, String node, Integer attempt, String after,
+                               AtomicBoolean gone)
             throws Exception {
         String lastStatus = null;
         long lastWrite = System.currentTimeMillis();
@@ -68,12 +69,15 @@ final class LogFollower {
             }
             JobReader.LogBatch batch;
             do {
-                batch = jobs.logsAfter(id, after, 500, node);
+                batch = jobs.logsAfter(id, after, 500, node, attempt);
                 for (JobReader.LogEntry e : batch.lines()) {
                     Map<String, Object> data = new LinkedHashMap<>();
                     data.put("node", e.node());
                     data.put("attempt", e.attempt());
                     data.put("line", e.line());
+                    if (e.at() != null) {
+                        data.put("at", java.time.Instant.ofEpochMilli(e.at()).toString());
+                    }
                     send(res, "log", e.id(), data);
                 }
                 after = batch.lastId();

@@ -4,7 +4,12 @@ import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.protocol.graph.ExecutionPlan;
+import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.graph.PlanView;
+import dev.pipewright.protocol.pipeline.DataNode;
+import dev.pipewright.protocol.pipeline.Pipeline;
+import dev.pipewright.protocol.pipeline.ProcessNode;
+import dev.pipewright.protocol.pipeline.RetryPolicy;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.render.GraphView;
 import dev.pipewright.protocol.state.TaskState;
@@ -42,9 +47,13 @@ public final class Graphs {
         }
         String pipelineId = String.valueOf(view.get("pipeline_id"));
         int version = ((Number) view.get("pipeline_version")).intValue();
-        StoredPipeline p = pipelines.find(pipelineId, version);
+        // the version the job ran, even when the pipeline was deleted since (its versions stay for its jobs)
+        StoredPipeline p = pipelines.findForJob(pipelineId, version);
+        String note = "";
         if (p == null) {
-            throw new IllegalStateException("job " + id + " names pipeline " + pipelineId + " v" + version + ", which is not stored");
+            // not stored (deleted before versions were kept): draw what the job's own tasks record
+            p = fromTasks(pipelineId, version, jobs.layout(id));
+            note = " (pipeline version not stored: drawn from the job's tasks)";
         }
         Map<String, TaskState> states = new LinkedHashMap<>();
         List<String> run = new ArrayList<>();
@@ -60,7 +69,21 @@ public final class Graphs {
         Set<String> running = Set.copyOf(run);
         List<String> pruned = p.graph().topologicalOrder().stream().filter(n -> !running.contains(n)).toList();
         ExecutionPlan plan = new ExecutionPlan(run, pruned, List.of(), Map.of());
-        return GraphView.of("job " + id.value() + " · " + p.id() + " v" + p.version() + " · " + view.get("status"), p.graph(), plan, states);
+        return GraphView.of("job " + id.value() + " · " + p.id() + " v" + p.version() + " · " + view.get("status") + note, p.graph(), plan, states);
+    }
+
+    /** A stand-in pipeline made of the job's tasks: their processors, pools and data nodes (pruned nodes are unknown). */
+    private static StoredPipeline fromTasks(String pipelineId, int version, List<JobReader.TaskLayout> tasks) {
+        Map<String, DataNode> data = new LinkedHashMap<>();
+        Map<String, ProcessNode> process = new LinkedHashMap<>();
+        for (JobReader.TaskLayout t : tasks) {
+            t.inputs().forEach(n -> data.putIfAbsent(n, new DataNode(n, null)));
+            t.outputs().forEach(n -> data.putIfAbsent(n, new DataNode(n, null)));
+            process.put(t.node(), new ProcessNode(t.node(), t.inputs(), t.outputs(), t.processor(), Map.of(), t.pool(), null, null, null,
+                    RetryPolicy.NONE));
+        }
+        Pipeline pipeline = new Pipeline(pipelineId, null, data, process, Map.of(), null, null, List.of());
+        return new StoredPipeline(pipelineId, version, pipeline, new PipelineGraph(pipeline), "", 0);
     }
 
     private static TaskState state(Object status) {

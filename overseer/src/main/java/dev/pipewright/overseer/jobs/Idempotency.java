@@ -1,5 +1,7 @@
 package dev.pipewright.overseer.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
@@ -47,6 +49,51 @@ public final class Idempotency {
             return HexFormat.of().formatHex(d.digest(), 0, 16);
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A canonical text of a parsed JSON request, so that the same request digests the same however
+     * it is spaced or its keys ordered: object keys sorted, numbers in their shortest exact form
+     * ({@code 1.50} and {@code 1.5} alike), everything else as JSON writes it.
+     */
+    public static String canonical(JsonNode node) {
+        StringBuilder out = new StringBuilder();
+        canonical(node, out);
+        return out.toString();
+    }
+
+    private static void canonical(JsonNode node, StringBuilder out) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            out.append("null");
+        } else if (node.isObject()) {
+            java.util.TreeMap<String, JsonNode> sorted = new java.util.TreeMap<>();
+            node.fields().forEachRemaining(e -> sorted.put(e.getKey(), e.getValue()));
+            out.append('{');
+            boolean first = true;
+            for (java.util.Map.Entry<String, JsonNode> e : sorted.entrySet()) {
+                if (!first) {
+                    out.append(',');
+                }
+                first = false;
+                out.append(TextNode.valueOf(e.getKey()).toString()).append(':');
+                canonical(e.getValue(), out);
+            }
+            out.append('}');
+        } else if (node.isArray()) {
+            out.append('[');
+            for (int i = 0; i < node.size(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                canonical(node.get(i), out);
+            }
+            out.append(']');
+        } else if (node.isNumber()) {
+            java.math.BigDecimal d = node.decimalValue();
+            out.append(d.signum() == 0 ? "0" : d.stripTrailingZeros().toPlainString());
+        } else {
+            out.append(node.toString());
         }
     }
 

@@ -123,6 +123,14 @@ public final class JobControl {
 
     /** Like {@link #rerun(JobId)}; the new job is owned by {@code owner} (who asked for the re-run). */
     public JobId rerun(JobId old, String owner) throws Exception {
+        return rerunJob(old, owner).id();
+    }
+
+    /**
+     * Like {@link #rerun(JobId, String)}, with the status the new job has: RUNNING, PENDING while
+     * its pipeline is at its running-jobs limit, or already SUCCESS when it reuses every output.
+     */
+    public JobSubmitter.Submitted rerunJob(JobId old, String owner) throws Exception {
         Map<String, String> job = redis.hgetall(keys.job(old)).get(10, TimeUnit.SECONDS);
         if (job.isEmpty()) {
             throw ApiException.notFound("no job '" + old + "'");
@@ -132,7 +140,8 @@ public final class JobControl {
         }
         StoredPipeline stored = pipelines.find(job.get("pipeline"), Integer.parseInt(job.get("version")));
         if (stored == null) {
-            throw ApiException.conflict("pipeline " + job.get("pipeline") + " v" + job.get("version") + " no longer exists");
+            throw ApiException.conflict("pipeline '" + job.get("pipeline") + "' v" + job.get("version")
+                    + " was deleted; a re-run needs its pipeline version");
         }
         PipelineGraph graph = stored.graph();
         Set<String> reuse = new HashSet<>();
@@ -165,6 +174,6 @@ public final class JobControl {
         // a re-run keeps the name, priority, owner and resources, but is not counted in the old job's run
         JobMeta meta = new JobMeta(job.get("name"), null, job.get("priority"), job.get("owner"), infra);
         // inputs read from a source were stored with the old job; pass them as given values
-        return submitter.submit(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, meta), JobId.random(), owner);
+        return submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, meta), JobId.random(), owner);
     }
 }

@@ -10,6 +10,7 @@ import dev.pipewright.overseer.datastore.DataStore;
 import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.dispatch.PublisherPool;
+import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.job.Capacity;
@@ -52,10 +53,12 @@ public final class JobSubmitter {
     private final WorkerDirectory workers;
     private final PublisherPool publishers;
     private final RedisAsyncCommands<String, String> redis;
+    private final PipelineStore pipelines;
     private final OverseerMetrics metrics;
 
     public JobSubmitter(Keys keys, Scripts scripts, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
-                        RedisAsyncCommands<String, String> redis, OverseerMetrics metrics) {
+                        RedisAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics) {
+        this.pipelines = pipelines;
         this.metrics = metrics;
         this.publishers = publishers;
         this.redis = redis;
@@ -255,12 +258,20 @@ public final class JobSubmitter {
             args.add(e.getValue());
             args.add(bytes(ContentTypes.sniff(e.getValue())));
         }
-        // the pipeline's job index (listing by pipeline, refusing to delete a pipeline in use), written
-        // first: an entry whose job was never created reads as no job
-        redis.zadd(keys.pipelineJobs(stored.id()), System.currentTimeMillis(), id.value()).get(10, TimeUnit.SECONDS);
-        OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.SUBMIT, ScriptOutputType.MULTI,
-                Scripts.keys(keys.job(id), keys.outbox(shard), keys.jobIndex(shard), keys.nodes(id), keys.data(id), keys.contentTypes(id)),
-                args.toArray(new byte[0][])).toCompletableFuture().get(30, TimeUnit.SECONDS));
+        // recorded in the pipeline's hash first, atomically with the check that it was not deleted
+        // (a delete refuses while the job is recorded), then in the pipeline's job index (listing by
+        // pipeline): an entry whose job was never created reads as no job
+        pipelines.reserve(stored, id);
+        OutboxEntry.Reply reply;
+        try {
+            redis.zadd(keys.pipelineJobs(stored.id()), System.currentTimeMillis(), id.value()).get(10, TimeUnit.SECONDS);
+            reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.SUBMIT, ScriptOutputType.MULTI,
+                    Scripts.keys(keys.job(id), keys.outbox(shard), keys.jobIndex(shard), keys.nodes(id), keys.data(id), keys.contentTypes(id)),
+                    args.toArray(new byte[0][])).toCompletableFuture().get(30, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            unreserveQuietly(stored, id);
+            throw e;
+        }
         if ("exists".equals(reply.status())) {
             throw ApiException.conflict("job " + id + " already exists");
         }
@@ -269,6 +280,14 @@ public final class JobSubmitter {
 
         publish(shard, id, reply.dispatched());
         return new Submitted(id, reply.status());
+    }
+
+    private void unreserveQuietly(StoredPipeline stored, JobId id) {
+        try {
+            pipelines.unreserve(stored.id(), id);
+        } catch (Exception e) {
+            // the record is dropped as abandoned later (PipelineStore.RESERVATION_GRACE_MS)
+        }
     }
 
     /** Publishes what a script put in the outbox, off the caller's thread; the outbox relay covers a failure. */

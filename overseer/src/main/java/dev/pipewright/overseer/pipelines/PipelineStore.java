@@ -2,10 +2,17 @@ package dev.pipewright.overseer.pipelines;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pipewright.infra.redis.Script;
+import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.protocol.graph.PipelineGraph;
+import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.parse.PipelineParser;
 import dev.pipewright.protocol.pipeline.ProcessNode;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
@@ -14,25 +21,42 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
+import static dev.pipewright.infra.redis.Scripts.bytes;
+
 /**
- * Versioned pipeline definitions in Redis: {@code <ns>:pipeline:<id>} holds the latest version
- * number and each version's source; re-posting the same name makes a new version. Parsed versions
- * are cached (a version never changes).
+ * Versioned pipeline definitions in Redis. {@code <ns>:pipeline:<id>} holds the version counter,
+ * each version's source, the owner, the tombstone of a delete and the jobs being submitted; every
+ * change of it is one step of {@code pipeline.lua}. Version numbers never restart: a pipeline
+ * posted again after a delete goes on from the old counter, so a job's (pipeline, version) always
+ * names the source it ran. A delete hides the pipeline and its versions from the pipeline API but
+ * keeps the versions its jobs refer to ({@link #findForJob}), and the pipeline's job index.
+ * Parsed versions are cached (a version never changes).
  */
 public final class PipelineStore {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> ENDED = Set.of("SUCCESS", "FAILED", "CANCELLED");
+    /** A job recorded as being submitted but never created is taken as given up after this long. */
+    static final long RESERVATION_GRACE_MS = 120_000;
+    /** Above this many jobs recorded live, a submit prunes the ended ones. */
+    static final int PRUNE_ABOVE = 64;
 
     private final Keys keys;
     private final RedisAsyncCommands<String, String> redis;
+    private final Scripts scripts;
     private final PipelineParser parser;
     private final Map<String, StoredPipeline> cache = new ConcurrentHashMap<>();
+    private final Set<String> pruning = ConcurrentHashMap.newKeySet();
 
-    public PipelineStore(Keys keys, RedisAsyncCommands<String, String> redis, PipelineParser parser) {
+    public PipelineStore(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, PipelineParser parser) {
         this.keys = keys;
         this.redis = redis;
+        this.scripts = scripts;
         this.parser = parser;
     }
 
@@ -49,52 +73,79 @@ public final class PipelineStore {
         }
     }
 
-    public StoredPipeline save(String id, PipelineParser.Result parsed, String source) throws Exception {
-        return save(id, parsed, source, "anonymous");
+    private List<String> run(String id, String... args) throws Exception {
+        byte[][] argv = new byte[args.length][];
+        for (int i = 0; i < args.length; i++) {
+            argv[i] = bytes(args[i]);
+        }
+        List<Object> raw = scripts.<List<Object>>run(Script.PIPELINE, ScriptOutputType.MULTI, Scripts.keys(keys.pipeline(id)), argv)
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        List<String> out = new ArrayList<>(raw.size());
+        raw.forEach(o -> out.add(Scripts.text(o)));
+        return out;
     }
 
-    /** Stores a new version; the pipeline's owner is whoever posted its first version. */
-    public StoredPipeline save(String id, PipelineParser.Result parsed, String source, String owner) throws Exception {
-        String key = keys.pipeline(id);
-        long version = redis.hincrby(key, "latest", 1).get(10, TimeUnit.SECONDS);
+    private static ApiException notYours(String id, String owner, String what) {
+        return ApiException.forbidden("pipeline '" + id + "' belongs to owner '" + owner + "'; only its owner or an admin may " + what,
+                null);
+    }
+
+    /**
+     * Stores a new version posted by {@code owner}. A pipeline of someone else takes a new version
+     * only from an admin (403 otherwise); after a delete the id is free and the poster owns it.
+     */
+    public StoredPipeline save(String id, PipelineParser.Result parsed, String source, String owner, boolean admin) throws Exception {
         long now = System.currentTimeMillis();
         ObjectNode doc = JSON.createObjectNode();
         doc.put("source", source);
         doc.put("created_at", now);
         doc.put("owner", owner);
         doc.put("created_by", owner);
-        redis.hset(key, Map.of("v:" + version, JSON.writeValueAsString(doc), "updated_at", Long.toString(now))).get(10, TimeUnit.SECONDS);
-        redis.hsetnx(key, "created_at", Long.toString(now)).get(10, TimeUnit.SECONDS);
-        redis.hsetnx(key, "owner", owner).get(10, TimeUnit.SECONDS);
+        List<String> r = run(id, "save", owner, admin ? "1" : "0", JSON.writeValueAsString(doc), Long.toString(now));
+        if ("forbidden".equals(r.get(0))) {
+            throw notYours(id, r.get(1), "post a new version of it");
+        }
+        int version = Integer.parseInt(r.get(1));
         redis.zadd(keys.pipelineIndex(), now, id).get(10, TimeUnit.SECONDS);
         String[] pools = parsed.pipeline().processNodes().values().stream()
                 .map(p -> p.pool() == null ? ProcessNode.DEFAULT_POOL : p.pool()).distinct().toArray(String[]::new);
         if (pools.length > 0) {
             redis.sadd(keys.pools(), pools).get(10, TimeUnit.SECONDS); // the pools the admin queue listing shows
         }
-        StoredPipeline stored = new StoredPipeline(id, (int) version, parsed.pipeline(), new PipelineGraph(parsed.pipeline()), source, now);
+        StoredPipeline stored = new StoredPipeline(id, version, parsed.pipeline(), new PipelineGraph(parsed.pipeline()), source, now);
         cache.put(id + "@" + version, stored);
         return stored;
     }
 
-    /** The given version (latest when null), or null when there is none. */
+    /**
+     * The given version (latest when null) as the pipeline API shows it; null when there is no such
+     * pipeline or version, or it was deleted.
+     */
     public StoredPipeline find(String id, Integer version) throws Exception {
-        String key = keys.pipeline(id);
-        int v;
-        if (version == null) {
-            String latest = redis.hget(key, "latest").get(10, TimeUnit.SECONDS);
-            if (latest == null) {
-                return null;
-            }
-            v = Integer.parseInt(latest);
-        } else {
-            v = version;
+        List<KeyValue<String, String>> h = redis.hmget(keys.pipeline(id), "latest", "first", "deleted").get(10, TimeUnit.SECONDS);
+        if (!h.get(0).hasValue() || h.get(2).hasValue()) {
+            return null;
         }
+        int latest = Integer.parseInt(h.get(0).getValue());
+        int first = Integer.parseInt(h.get(1).getValueOrElse("1"));
+        int v = version == null ? latest : version;
+        if (v < first || v > latest) {
+            return null;
+        }
+        return load(id, v);
+    }
+
+    /** The version a job was made from, deleted or not; null only when it is not stored (deleted before versions were kept). */
+    public StoredPipeline findForJob(String id, int version) throws Exception {
+        return load(id, version);
+    }
+
+    private StoredPipeline load(String id, int v) throws Exception {
         StoredPipeline cached = cache.get(id + "@" + v);
         if (cached != null) {
             return cached;
         }
-        String docText = redis.hget(key, "v:" + v).get(10, TimeUnit.SECONDS);
+        String docText = redis.hget(keys.pipeline(id), "v:" + v).get(10, TimeUnit.SECONDS);
         if (docText == null) {
             return null;
         }
@@ -113,20 +164,16 @@ public final class PipelineStore {
     public record Summary(String id, int latestVersion, long createdAt, long updatedAt, String owner) {
     }
 
-    public List<Summary> list(int limit) throws Exception {
-        return summaries(redis.zrevrange(keys.pipelineIndex(), 0, limit - 1).get(10, TimeUnit.SECONDS));
-    }
-
-    /** Summaries of these ids, in order, null for one that is gone. */
+    /** Summaries of these ids, in order, null for one that is gone or deleted. */
     public List<Summary> summaries(List<String> ids) throws Exception {
-        List<java.util.concurrent.CompletableFuture<List<io.lettuce.core.KeyValue<String, String>>>> futures = new ArrayList<>();
+        List<CompletableFuture<List<KeyValue<String, String>>>> futures = new ArrayList<>();
         for (String id : ids) {
-            futures.add(redis.hmget(keys.pipeline(id), "latest", "created_at", "updated_at", "owner").toCompletableFuture());
+            futures.add(redis.hmget(keys.pipeline(id), "latest", "created_at", "updated_at", "owner", "deleted").toCompletableFuture());
         }
         List<Summary> out = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
-            List<io.lettuce.core.KeyValue<String, String>> h = futures.get(i).get(10, TimeUnit.SECONDS);
-            if (!h.get(0).hasValue()) {
+            List<KeyValue<String, String>> h = futures.get(i).get(10, TimeUnit.SECONDS);
+            if (!h.get(0).hasValue() || h.get(4).hasValue()) {
                 out.add(null);
                 continue;
             }
@@ -136,8 +183,8 @@ public final class PipelineStore {
         return out;
     }
 
-    public dev.pipewright.overseer.paging.IndexScan.Source index() {
-        return dev.pipewright.overseer.paging.IndexScan.zset(redis, keys.pipelineIndex());
+    public IndexScan.Source index() {
+        return IndexScan.zset(redis, keys.pipelineIndex());
     }
 
     public Double score(String id) throws Exception {
@@ -152,12 +199,16 @@ public final class PipelineStore {
     public record Version(int version, long createdAt, String owner) {
     }
 
-    /** Every stored version, oldest first (empty when there is no such pipeline). */
+    /** The versions the pipeline API shows (since the last delete), oldest first; empty when there is no such pipeline. */
     public List<Version> versions(String id) throws Exception {
         Map<String, String> h = redis.hgetall(keys.pipeline(id)).get(10, TimeUnit.SECONDS);
         List<Version> out = new ArrayList<>();
+        if (h.containsKey("deleted")) {
+            return out;
+        }
+        int first = Integer.parseInt(h.getOrDefault("first", "1"));
         for (Map.Entry<String, String> e : h.entrySet()) {
-            if (e.getKey().startsWith("v:")) {
+            if (e.getKey().startsWith("v:") && Integer.parseInt(e.getKey().substring(2)) >= first) {
                 var doc = JSON.readTree(e.getValue());
                 out.add(new Version(Integer.parseInt(e.getKey().substring(2)), doc.path("created_at").asLong(),
                         doc.path("owner").asText(h.getOrDefault("owner", "anonymous"))));
@@ -167,31 +218,174 @@ public final class PipelineStore {
         return out;
     }
 
-    /** The pipeline's jobs that have not ended (at most {@code limit}). */
-    public List<String> activeJobs(String id, int limit) throws Exception {
-        List<String> ids = redis.zrange(keys.pipelineJobs(id), 0, -1).get(10, TimeUnit.SECONDS);
-        List<java.util.concurrent.CompletableFuture<String>> states = new ArrayList<>();
+    /**
+     * Records that job {@code job} is being submitted to this version, atomically with the checks
+     * that the pipeline and the version have not been deleted (409 otherwise): a delete either
+     * sees this job or this submit sees the delete. {@link #unreserve} when the job is not created.
+     */
+    public void reserve(StoredPipeline p, JobId job) throws Exception {
+        List<String> r = run(p.id(), "reserve", job.value(), Integer.toString(p.version()), Long.toString(System.currentTimeMillis()));
+        switch (r.get(0)) {
+            case "deleted" -> throw ApiException.conflict("pipeline '" + p.id() + "' was deleted; it takes no new jobs");
+            case "gone" -> throw ApiException.conflict("version " + p.version() + " of pipeline '" + p.id() + "' was deleted; it takes no new jobs");
+            default -> {
+                String id = p.id();
+                // one pruning at a time per pipeline, however fast jobs are submitted
+                if (Integer.parseInt(r.get(1)) > PRUNE_ABOVE && pruning.add(id)) {
+                    Thread.ofVirtual().name("prune-" + id).start(() -> {
+                        try {
+                            pruneLive(id);
+                        } catch (Exception e) {
+                            org.slf4j.LoggerFactory.getLogger(PipelineStore.class).debug("pruning jobs of pipeline {}: {}", id, e.toString());
+                        } finally {
+                            pruning.remove(id);
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /** Forgets a reservation whose job was not created (the submit failed). */
+    public void unreserve(String id, JobId job) throws Exception {
+        redis.hdel(keys.pipeline(id), "live:" + job.value()).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Drops the live records of jobs that ended; returns the ids of those that may still run. */
+    List<String> pruneLive(String id) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (String f : redis.hkeys(keys.pipeline(id)).get(10, TimeUnit.SECONDS)) {
+            if (f.startsWith("live:")) {
+                ids.add(f.substring(5));
+            }
+        }
+        return prune(id, ids);
+    }
+
+    private List<String> prune(String id, List<String> jobIds) throws Exception {
+        String key = keys.pipeline(id);
+        List<CompletableFuture<String>> states = new ArrayList<>();
+        List<CompletableFuture<String>> reserved = new ArrayList<>();
+        for (String j : jobIds) {
+            states.add(JobId.isValid(j) ? redis.hget(keys.job(new JobId(j)), "status").toCompletableFuture()
+                    : CompletableFuture.completedFuture("FAILED"));
+            reserved.add(redis.hget(key, "live:" + j).toCompletableFuture());
+        }
+        long now = System.currentTimeMillis();
+        List<String> active = new ArrayList<>();
+        List<String> ended = new ArrayList<>();
+        for (int i = 0; i < jobIds.size(); i++) {
+            String status = states.get(i).get(10, TimeUnit.SECONDS);
+            String at = reserved.get(i).get(10, TimeUnit.SECONDS);
+            boolean abandoned = status == null && (at == null || now - Long.parseLong(at) > RESERVATION_GRACE_MS);
+            // an ended job never runs again (a re-run is a new job), so dropping its record is safe
+            if ((status != null && ENDED.contains(status)) || abandoned) {
+                ended.add("live:" + jobIds.get(i));
+            } else {
+                active.add(jobIds.get(i));
+            }
+        }
+        if (!ended.isEmpty()) {
+            redis.hdel(key, ended.toArray(new String[0])).get(10, TimeUnit.SECONDS);
+        }
+        return active;
+    }
+
+    /** The pipeline's jobs (from its job index) that have not ended, at most {@code limit}. */
+    private List<String> activeJobs(String id, int limit) throws Exception {
+        List<String> ids = redis.zrange(keys.pipelineJobs(id), 0, -1).get(30, TimeUnit.SECONDS);
+        List<CompletableFuture<String>> states = new ArrayList<>();
         for (String j : ids) {
-            states.add(redis.hget(keys.job(new dev.pipewright.protocol.keys.JobId(j)), "status").toCompletableFuture());
+            states.add(JobId.isValid(j) ? redis.hget(keys.job(new JobId(j)), "status").toCompletableFuture()
+                    : CompletableFuture.completedFuture(null));
         }
         List<String> active = new ArrayList<>();
         for (int i = 0; i < ids.size() && active.size() < limit; i++) {
-            String st = states.get(i).get(10, TimeUnit.SECONDS);
-            if (st != null && !java.util.Set.of("SUCCESS", "FAILED", "CANCELLED").contains(st)) {
+            String st = states.get(i).get(30, TimeUnit.SECONDS);
+            if (st != null && !ENDED.contains(st)) {
                 active.add(ids.get(i));
             }
         }
         return active;
     }
 
+    /** What a delete did: the last version number and how many versions the pipeline API showed. */
+    public record Deleted(int latestVersion, int versions) {
+    }
+
     /**
-     * Deletes every version of a pipeline (its jobs stay readable). The caller checked that none of
-     * its jobs runs; a job submitted in between still runs from its own copy of the plan.
+     * Deletes a pipeline, atomically against submissions (pipeline.lua): refused with 409 naming
+     * them while any of its jobs may still run (READY, PENDING, RUNNING, CANCELLING, or being
+     * submitted), 403 for someone else's pipeline below admin; null when there is no such pipeline.
+     * Its ended jobs stay readable with the versions they ran, and so does its job index.
      */
-    public boolean delete(String id) throws Exception {
-        long n = redis.del(keys.pipeline(id), keys.pipelineJobs(id)).get(10, TimeUnit.SECONDS);
-        redis.zrem(keys.pipelineIndex(), id).get(10, TimeUnit.SECONDS);
-        cache.keySet().removeIf(k -> k.startsWith(id + "@"));
-        return n > 0;
+    public Deleted delete(String id, String owner, boolean admin) throws Exception {
+        // someone else's pipeline: refused before anything about its jobs is said (the script checks again)
+        String holder = redis.hget(keys.pipeline(id), "owner").get(10, TimeUnit.SECONDS);
+        if (!admin && holder != null && !holder.equals(owner)) {
+            throw notYours(id, holder, "delete it");
+        }
+        // jobs submitted before submissions were recorded in the pipeline's hash: read the job index
+        List<String> running = activeJobs(id, 10);
+        if (!running.isEmpty()) {
+            throw ApiException.conflict("pipeline '" + id + "' has jobs that have not ended: " + String.join(", ", running)
+                    + (running.size() == 10 ? ", ..." : "") + "; cancel them or wait for them to end");
+        }
+        for (int round = 0; round < 5; round++) {
+            List<String> r = run(id, "delete", owner, admin ? "1" : "0", Long.toString(System.currentTimeMillis()));
+            switch (r.get(0)) {
+                case "gone" -> {
+                    return null;
+                }
+                case "forbidden" -> throw notYours(id, r.get(1), "delete it");
+                case "active" -> {
+                    List<String> active = prune(id, r.subList(1, r.size()));
+                    if (!active.isEmpty()) {
+                        List<String> named = active.subList(0, Math.min(10, active.size()));
+                        throw ApiException.conflict("pipeline '" + id + "' has jobs that have not ended: " + String.join(", ", named)
+                                + (active.size() > named.size() ? ", ..." : "") + "; cancel them or wait for them to end");
+                    }
+                    // every job recorded had ended: try again (a new submit may have come in meanwhile)
+                }
+                default -> {
+                    int latest = Integer.parseInt(r.get(1));
+                    int first = Integer.parseInt(r.get(2));
+                    redis.zrem(keys.pipelineIndex(), id).get(10, TimeUnit.SECONDS);
+                    dropUnreferenced(id, first, latest);
+                    return new Deleted(latest, latest - first + 1);
+                }
+            }
+        }
+        throw ApiException.conflict("pipeline '" + id + "' keeps taking new jobs; try the delete again");
+    }
+
+    /** Removes the deleted versions {@code first..latest} that none of the pipeline's jobs ran. */
+    private void dropUnreferenced(String id, int first, int latest) throws Exception {
+        List<String> jobIds = redis.zrange(keys.pipelineJobs(id), 0, -1).get(30, TimeUnit.SECONDS);
+        Set<Integer> referenced = new TreeSet<>();
+        for (int from = 0; from < jobIds.size(); from += 1000) {
+            List<CompletableFuture<List<KeyValue<String, String>>>> futures = new ArrayList<>();
+            for (String j : jobIds.subList(from, Math.min(jobIds.size(), from + 1000))) {
+                if (JobId.isValid(j)) {
+                    futures.add(redis.hmget(keys.job(new JobId(j)), "pipeline", "version").toCompletableFuture());
+                }
+            }
+            for (CompletableFuture<List<KeyValue<String, String>>> f : futures) {
+                List<KeyValue<String, String>> kv = f.get(30, TimeUnit.SECONDS);
+                if (id.equals(kv.get(0).getValueOrElse(null)) && kv.get(1).hasValue()) {
+                    referenced.add(Integer.parseInt(kv.get(1).getValue()));
+                }
+            }
+        }
+        List<String> drop = new ArrayList<>();
+        for (int v = first; v <= latest; v++) {
+            if (!referenced.contains(v)) {
+                drop.add("v:" + v);
+                cache.remove(id + "@" + v);
+            }
+        }
+        if (!drop.isEmpty()) {
+            redis.hdel(keys.pipeline(id), drop.toArray(new String[0])).get(10, TimeUnit.SECONDS);
+        }
     }
 }

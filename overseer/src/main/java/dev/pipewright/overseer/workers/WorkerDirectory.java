@@ -59,20 +59,21 @@ public final class WorkerDirectory {
     }
 
     /**
-     * What a task may use in each pool: the largest capacity of the pool's live workers, merged with
-     * the largest any worker of it ever announced (so a pool scaled to zero still routes).
+     * What a task may use in each pool: the largest capacity ({@code PW_RESOURCES}) of the pool's
+     * live workers, those whose heartbeat is within {@code PW_WORKER_TTL}. A pool with none offers
+     * nothing: a job that asks for resources is routed only to pools with a live worker that can
+     * run it (a worker that cannot hands the task back, see TaskConsumer).
      */
     public Map<String, Capacity> capacities(Set<String> pools) throws Exception {
         List<Map<String, String>> workers = System.currentTimeMillis() - cachedAt < 1000 ? cached : alive();
         Map<String, Capacity> out = new HashMap<>();
-        for (String pool : pools) {
-            String remembered = redis.get(keys.poolCapacity(pool)).get(5, TimeUnit.SECONDS);
-            if (remembered != null) {
-                out.put(pool, Capacity.parse(remembered));
-            }
-        }
         for (Map<String, String> w : workers) {
-            Capacity c = Capacity.parse(w.getOrDefault("resources", ""));
+            Capacity c;
+            try {
+                c = Capacity.parse(w.getOrDefault("resources", ""));
+            } catch (IllegalArgumentException e) {
+                continue; // a heartbeat this overseer cannot read offers nothing
+            }
             for (String pool : w.getOrDefault("pools", "").split(",")) {
                 if (pools.contains(pool)) {
                     out.merge(pool, c, Capacity::max);

@@ -42,13 +42,19 @@ public record Keys(String namespace, int shards) {
         return job(id) + ":ctype";
     }
 
+    /** The one log list of a task that workers wrote before logs were kept per attempt ({@code #<attempt> <line>}); read only. */
     public String taskLog(JobId id, String node) {
         return task(id, node) + ":log";
     }
 
+    /** One attempt's log lines ({@code <epoch ms> <line>}), capped per attempt. */
+    public String attemptLog(JobId id, String node, int attempt) {
+        return task(id, node) + ":log:" + attempt;
+    }
+
     /**
      * The job's log stream: one entry per log line of any of its tasks ({@code n} node,
-     * {@code a} attempt, {@code l} line), capped; read by {@code logs?follow=true}.
+     * {@code a} attempt, {@code l} line, {@code t} epoch ms), capped; read by {@code logs?follow=true}.
      */
     public String logStream(JobId id) {
         return job(id) + ":logs";
@@ -172,11 +178,6 @@ public record Keys(String namespace, int shards) {
      */
     public String poolProcessors(String pool) {
         return namespace + ":pool:" + pool + ":processors";
-    }
-
-    /** The largest capacity a worker ever announced for a pool (cpu, memory, storage): routes jobs while none is up. */
-    public String poolCapacity(String pool) {
-        return namespace + ":pool:" + pool + ":capacity";
     }
 
     /** The direct exchange task messages are published to, with the pool as routing key. */

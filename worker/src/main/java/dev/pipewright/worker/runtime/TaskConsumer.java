@@ -506,6 +506,15 @@ public final class TaskConsumer {
                     "worker " + config.workerId() + " does not serve processor '" + spec.processor() + "'", true));
             return;
         }
+        if (claimed.infra() != null && !config.resources().fits(claimed.infra())) {
+            // a pool may mix worker sizes: hand the task back for a worker of the pool that offers it
+            // (not a failure, not a retry; the overseer re-dispatches it, a bounded number of times)
+            String why = "worker " + config.workerId() + " offers " + config.resources().describe() + ", the job asks for "
+                    + claimed.infra().toMap();
+            LOG.info("refusing {}/{}: {}", message.job(), message.node(), why);
+            metrics.ended(pool, spec.processor(), end(message, attemptId, "refuse", why, true));
+            return;
+        }
         metrics.started(pool, spec.processor(), claimed.queueWait());
         metrics.inFlight().incrementAndGet();
         Running r = new Running(attemptId, pool, message, Thread.currentThread(), claimed.lease());
@@ -528,7 +537,10 @@ public final class TaskConsumer {
             String failure = null;
             boolean retryable = true;
             try {
-                result = processor.process(ctx);
+                // what the processor logs through SLF4J on this thread goes into the attempt's log too
+                try (ProcessorLogCapture.Scope ignored = ProcessorLogCapture.bind(attemptId, message.job(), message.node(), ctx.log())) {
+                    result = processor.process(ctx);
+                }
                 for (String out : spec.outputs()) {
                     if (result == null || result.outputs().get(out) == null) {
                         throw TaskFailure.permanent("processor '" + spec.processor() + "' wrote no value for output '" + out + "'");

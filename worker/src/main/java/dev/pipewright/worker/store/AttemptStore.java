@@ -1,7 +1,5 @@
 package dev.pipewright.worker.store;
 
-import dev.pipewright.protocol.job.Capacity;
-
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.infra.redis.Script;
@@ -31,6 +29,7 @@ import static dev.pipewright.infra.redis.Scripts.bytes;
 
 /** The worker's side of the Redis state: claim, commit, lease renewal, task logs, registration. */
 public final class AttemptStore {
+    /** Lines kept per attempt. */
     public static final int LOG_LINES_KEPT = 2000;
     public static final int LOG_LINE_MAX = 4096;
     /** Lines kept in a job's log stream (all its tasks together, approximately). */
@@ -68,10 +67,25 @@ public final class AttemptStore {
                 for (int i = 0; i < spec.inputs().size(); i++) {
                     inputs.put(spec.inputs().get(i), (byte[]) r.get(6 + i));
                 }
-                yield new Claim.Claimed(spec, params, attempt, attemptLease, queueWait, inputs);
+                int infraAt = 6 + spec.inputs().size();
+                String infra = r.size() > infraAt ? Scripts.text(r.get(infraAt)) : null;
+                yield new Claim.Claimed(spec, params, attempt, attemptLease, queueWait, inputs, infra(infra));
             }
             default -> throw new IllegalStateException("unexpected claim answer " + status);
         };
+    }
+
+    /** A job's stored {@code infra} (JSON {cpu, memory, storage}); null when it asks for nothing. */
+    static dev.pipewright.protocol.job.Infra infra(String json) throws IOException {
+        if (json == null || json.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> i = JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() { });
+        if (i.isEmpty()) {
+            return null;
+        }
+        return new dev.pipewright.protocol.job.Infra(i.get("cpu") == null ? null : new java.math.BigDecimal(i.get("cpu").toString()),
+                (String) i.get("memory"), (String) i.get("storage"));
     }
 
     /** Commits a success; returns 'ok' or 'fenced'. */
@@ -88,7 +102,7 @@ public final class AttemptStore {
     /**
      * Ends an attempt without success; returns 'retry', 'ended:&lt;state&gt;' (FAILED, TIMED_OUT or
      * CANCELLED: the state the task ended in), 'handback' or 'fenced'.
-     * {@code outcome}: 'fail', 'timeout', 'interrupted' or 'handback' (see commit.lua).
+     * {@code outcome}: 'fail', 'timeout', 'interrupted', 'handback' or 'refuse' (see commit.lua).
      */
     public String commitFailure(TaskMessage m, String attemptId, String outcome, String error, boolean retryable) throws Exception {
         return commit(m, commonArgs(m, attemptId, outcome, error, retryable));
@@ -141,17 +155,23 @@ public final class AttemptStore {
         return lost;
     }
 
+    /**
+     * Appends a line to the attempt's own log ({@code <epoch ms> <line>}, the last
+     * {@value #LOG_LINES_KEPT} of each attempt kept) and to the job's log stream.
+     */
     public void log(TaskMessage m, int attempt, String line) {
         JobId job = new JobId(m.job());
-        byte[] key = bytes(keys.taskLog(job, m.node()));
+        byte[] key = bytes(keys.attemptLog(job, m.node(), attempt));
         String text = line.length() > LOG_LINE_MAX ? line.substring(0, LOG_LINE_MAX) + "…" : line;
-        redis.rpush(key, bytes("#" + attempt + " " + text));
+        String at = Long.toString(System.currentTimeMillis());
+        redis.rpush(key, bytes(at + " " + text));
         redis.ltrim(key, -LOG_LINES_KEPT, -1);
         // the job's log stream, read by followers (GET /jobs/{id}/logs?follow=true)
         Map<byte[], byte[]> entry = new LinkedHashMap<>();
         entry.put(bytes("n"), bytes(m.node()));
         entry.put(bytes("a"), bytes(Integer.toString(attempt)));
         entry.put(bytes("l"), bytes(text));
+        entry.put(bytes("t"), bytes(at));
         redis.xadd(bytes(keys.logStream(job)), new io.lettuce.core.XAddArgs().maxlen(LOG_STREAM_KEPT).approximateTrimming(), entry);
     }
 
@@ -167,7 +187,6 @@ public final class AttemptStore {
         if (processors.length > 0) {
             for (String pool : fields.getOrDefault("pools", "").split(",")) {
                 await(redis.sadd(bytes(keys.poolProcessors(pool)), processors));
-                rememberCapacity(pool, fields.get("resources"));
             }
         }
     }
@@ -179,20 +198,6 @@ public final class AttemptStore {
             out.add(new String(pool, java.nio.charset.StandardCharsets.UTF_8));
         }
         return out;
-    }
-
-    /** Keeps the largest capacity announced for the pool (a benign race between workers only delays it a heartbeat). */
-    private void rememberCapacity(String pool, String resources) throws Exception {
-        if (resources == null || resources.isEmpty()) {
-            return;
-        }
-        byte[] key = bytes(keys.poolCapacity(pool));
-        byte[] old = await(redis.get(key));
-        Capacity mine = Capacity.parse(resources);
-        Capacity merged = old == null ? mine : Capacity.parse(new String(old, java.nio.charset.StandardCharsets.UTF_8)).max(mine);
-        if (old == null || !merged.equals(Capacity.parse(new String(old, java.nio.charset.StandardCharsets.UTF_8)))) {
-            await(redis.set(key, bytes(merged.format())));
-        }
     }
 
     public void unregister(String workerId) throws Exception {

@@ -6,9 +6,9 @@ import java.util.Map;
 
 /** The answer to a claim. */
 public sealed interface Claim {
-    /** The attempt is ours: run it. */
+    /** The attempt is ours: run it. {@code infra}: what the job asks of a worker ({@code config.infra}; null: nothing). */
     record Claimed(TaskSpec spec, Map<String, Object> parameters, int attempt, java.time.Duration lease,
-                   java.time.Duration queueWait, Map<String, byte[]> inputs) implements Claim {
+                   java.time.Duration queueWait, Map<String, byte[]> inputs, dev.pipewright.protocol.job.Infra infra) implements Claim {
     }
 
     /** Claimed, but an input has no value: fail the attempt for good. */
