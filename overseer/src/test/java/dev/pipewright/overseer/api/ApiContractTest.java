@@ -87,6 +87,13 @@ class ApiContractTest {
     }
 
     @Test
+    void namePatternsAreTheOnesTheCodeChecks() {
+        var schemas = ApiContract.json().getJsonObject("components").getJsonObject("schemas");
+        assertEquals("^" + dev.pipewright.protocol.parse.PipelineParser.NAME.pattern() + "$", schemas.getJsonObject("Name").getString("pattern"));
+        assertEquals("^" + dev.pipewright.overseer.auth.TokenApi.NAME.pattern() + "$", schemas.getJsonObject("TokenName").getString("pattern"));
+    }
+
+    @Test
     void theContractIsServedAsWritten() throws Exception {
         HttpResponse<String> r = send("GET", "/openapi.yaml", null, null);
         assertEquals(200, r.statusCode());
