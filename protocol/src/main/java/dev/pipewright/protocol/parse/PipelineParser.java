@@ -42,10 +42,17 @@ public final class PipelineParser {
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}( \\d{2}:\\d{2}(:\\d{2})?)?");
 
     private final SafeDocumentReader reader;
+    private final CronCheck cronCheck;
     private final ObjectMapper mapper = new ObjectMapper();
 
     public PipelineParser(DocumentLimits limits) {
+        this(limits, CronCheck.NONE);
+    }
+
+    /** A parser that also asks {@code cronCheck} about each schedule's cron expression of the right shape. */
+    public PipelineParser(DocumentLimits limits, CronCheck cronCheck) {
         this.reader = new SafeDocumentReader(limits);
+        this.cronCheck = cronCheck;
     }
 
     public PipelineParser() {
@@ -357,6 +364,8 @@ public final class PipelineParser {
             for (String[] d : new String[][] {{"start_date", start}, {"end_date", end}}) {
                 if (d[1] != null && !DATE.matcher(d[1]).matches()) {
                     problems.add(new Problem("schedule." + d[0], "expected a date like \"2022-01-01 00:00\", got '" + d[1] + "'"));
+                } else if (d[1] != null && Schedule.localDateTime(d[1]) == null) {
+                    problems.add(new Problem("schedule." + d[0], "no such date or time: '" + d[1] + "'"));
                 }
             }
             if (zone != null) {
@@ -371,10 +380,19 @@ public final class PipelineParser {
             return null;
         }
         String[] fields = cron.trim().split("\\s+");
-        boolean macro = cron.trim().startsWith("@");
+        boolean macro = cron.trim().startsWith("@") && fields.length == 1;
+        String cronPath = node.isTextual() ? "schedule" : node.has("schedule_interval") ? "schedule.schedule_interval" : "schedule.cron";
         if (!macro && (fields.length != 5 || !java.util.Arrays.stream(fields).allMatch(f -> CRON_FIELD.matcher(f).matches()))) {
-            problems.add(new Problem(node.isTextual() ? "schedule" : "schedule.schedule_interval",
-                    "expected a five-field cron expression such as \"5 10 * * *\", got '" + cron + "'"));
+            problems.add(new Problem(cronPath, "expected a five-field cron expression such as \"5 10 * * *\", got '" + cron + "'"));
+        } else {
+            String wrong = cronCheck.problem(cron.trim());
+            if (wrong != null) {
+                problems.add(new Problem(cronPath, wrong));
+            }
+        }
+        if (start != null && end != null && Schedule.localDateTime(start) != null && Schedule.localDateTime(end) != null
+                && !Schedule.localDateTime(end).isAfter(Schedule.localDateTime(start))) {
+            problems.add(new Problem("schedule.end_date", "end_date '" + end + "' is not after start_date '" + start + "'"));
         }
         return new Schedule(cron.trim(), start, end, zone);
     }
