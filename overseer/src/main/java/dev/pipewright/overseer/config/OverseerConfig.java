@@ -11,11 +11,12 @@ import java.time.Duration;
  * The overseer's settings: HTTP port and bind address, the file data store root
  * ({@code PW_DATA_DIR}), the request body cap, how often the sweeper looks at leases and timers,
  * how many lost leases a task survives, how long a silent worker still counts as alive, and when
- * a READY task counts as stuck (its message lost), and the API's authentication ({@link AuthConfig}).
+ * a READY task counts as stuck (its message lost), the API's authentication ({@link AuthConfig}) and how
+ * often the scheduler looks for pipeline schedules that are due ({@code PW_SCHEDULE_INTERVAL}).
  */
 public record OverseerConfig(CommonConfig common, String httpHost, int httpPort, Path dataDir, int maxBodyBytes,
                              Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId,
-                             Duration outboxGrace, Duration stuckReadyAfter, AuthConfig auth) {
+                             Duration outboxGrace, Duration stuckReadyAfter, AuthConfig auth, Duration scheduleInterval) {
     /** How long an outbox entry may wait for its publisher's confirm before the relay publishes it again. */
     public static final Duration DEFAULT_OUTBOX_GRACE = Duration.ofSeconds(10);
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -25,6 +26,8 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
     public static final Duration DEFAULT_WORKER_TTL = Duration.ofSeconds(10);
     /** How long a READY task may wait unclaimed, while its queue lacks messages, before it is published again (0: never). */
     public static final Duration DEFAULT_STUCK_READY_AFTER = Duration.ofMinutes(2);
+    /** How often the scheduler looks for due schedules: how late past its cron time a scheduled job may start. */
+    public static final Duration DEFAULT_SCHEDULE_INTERVAL = Duration.ofSeconds(1);
 
     /** Stable across restarts of the same host or container, so a restarted overseer re-reads its own pending events. */
     private static String hostName() {
@@ -47,6 +50,7 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                 s.string("PW_INSTANCE_ID", "overseer-" + hostName()),
                 s.duration("PW_OUTBOX_GRACE", DEFAULT_OUTBOX_GRACE),
                 s.durationOrOff("PW_STUCK_READY_AFTER", DEFAULT_STUCK_READY_AFTER),
-                AuthConfig.from(s));
+                AuthConfig.from(s),
+                s.duration("PW_SCHEDULE_INTERVAL", DEFAULT_SCHEDULE_INTERVAL));
     }
 }

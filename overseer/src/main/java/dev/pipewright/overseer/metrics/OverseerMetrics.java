@@ -20,6 +20,8 @@ public final class OverseerMetrics {
     private final Counter retries;
     private final Counter deadLettered;
     private final Timer releaseLatency;
+    private final Counter scheduleSubmitted;
+    private final Counter scheduleRefused;
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
 
     public OverseerMetrics(MeterRegistry registry) {
@@ -32,6 +34,13 @@ public final class OverseerMetrics {
         this.deadLettered = Counter.builder("pipewright.messages.deadlettered").tag("pool", "any").register(registry);
         this.releaseLatency = Timer.builder("pipewright.release.latency").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+        this.scheduleSubmitted = scheduleFired(registry, "submitted");
+        this.scheduleRefused = scheduleFired(registry, "refused");
+    }
+
+    private static Counter scheduleFired(MeterRegistry registry, String outcome) {
+        return Counter.builder("pipewright.schedule.fired").description("fires of pipeline schedules: the job submitted, or refused at submission")
+                .tag("outcome", outcome).register(registry);
     }
 
     public MeterRegistry registry() {
@@ -68,6 +77,11 @@ public final class OverseerMetrics {
     /** From a completion event being appended to its children's task messages being confirmed by RabbitMQ. */
     public void releaseLatency(long millis) {
         releaseLatency.record(Duration.ofMillis(Math.max(0, millis)));
+    }
+
+    /** A schedule fired: its job was submitted ({@code true}) or refused by the submission checks. */
+    public void scheduleFired(boolean submitted) {
+        (submitted ? scheduleSubmitted : scheduleRefused).increment();
     }
 
     public void deadLettered() {

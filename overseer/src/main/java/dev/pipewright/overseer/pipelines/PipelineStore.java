@@ -29,11 +29,35 @@ public final class PipelineStore {
     private final RedisAsyncCommands<String, String> redis;
     private final PipelineParser parser;
     private final Map<String, StoredPipeline> cache = new ConcurrentHashMap<>();
+    private volatile Listener listener = Listener.NONE;
+
+    /** Told of every version stored and every pipeline deleted, after the fact (the pipeline's schedule follows its latest version). */
+    public interface Listener {
+        Listener NONE = new Listener() {
+            @Override
+            public void saved(StoredPipeline stored, String owner) {
+            }
+
+            @Override
+            public void deleted(String id) {
+            }
+        };
+
+        /** A new version was stored; {@code owner} posted it. */
+        void saved(StoredPipeline stored, String owner) throws Exception;
+
+        void deleted(String id) throws Exception;
+    }
 
     public PipelineStore(Keys keys, RedisAsyncCommands<String, String> redis, PipelineParser parser) {
         this.keys = keys;
         this.redis = redis;
         this.parser = parser;
+    }
+
+    /** The one listener told of stored versions and deleted pipelines. */
+    public void listen(Listener listener) {
+        this.listener = listener;
     }
 
     /** An id for a pipeline without a name: a digest of its text, so re-posting it versions it. */
@@ -74,6 +98,7 @@ public final class PipelineStore {
         }
         StoredPipeline stored = new StoredPipeline(id, (int) version, parsed.pipeline(), new PipelineGraph(parsed.pipeline()), source, now);
         cache.put(id + "@" + version, stored);
+        listener.saved(stored, owner);
         return stored;
     }
 
@@ -192,6 +217,7 @@ public final class PipelineStore {
         long n = redis.del(keys.pipeline(id), keys.pipelineJobs(id)).get(10, TimeUnit.SECONDS);
         redis.zrem(keys.pipelineIndex(), id).get(10, TimeUnit.SECONDS);
         cache.keySet().removeIf(k -> k.startsWith(id + "@"));
+        listener.deleted(id);
         return n > 0;
     }
 }
