@@ -112,10 +112,13 @@ elseif op == 'resume' then
 elseif op == 'claim' then
   local due, fire, job = ARGV[3], ARGV[4], ARGV[5]
   if redis.call('HGET', hash, 'paused') == '1' then
+    redis.call('ZREM', zset, id) -- a leftover entry: a paused schedule has none
     return {'paused'}
   end
   if redis.call('HGET', hash, 'next') ~= due then
-    return {'stale'} -- settled meanwhile, or the schedule changed
+    -- settled meanwhile, or the schedule changed: the set follows the hash (a no-op unless they differ)
+    set_next(redis.call('HGET', hash, 'next') or '')
+    return {'stale'}
   end
   local pinned = redis.call('HGET', hash, 'claim')
   if pinned then

@@ -5,7 +5,6 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
 import java.time.ZoneId;
-import java.time.ZoneOffset;
 
 /**
  * A cron schedule (seed 000): a five-field cron expression or a macro such as {@code @daily},
@@ -14,9 +13,12 @@ import java.time.ZoneOffset;
  * of the pipeline's latest version at each cron time between the two dates.
  */
 public record Schedule(String cron, String startDate, String endDate, String timezone) {
-    /** The zone the cron expression and the dates are read in (UTC when none is named). */
+    /** Named when the pipeline names no time zone. */
+    public static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
+
+    /** The zone the cron expression and the dates are read in ({@link #DEFAULT_ZONE} when none is named). */
     public ZoneId zone() {
-        return timezone == null ? ZoneOffset.UTC : ZoneId.of(timezone);
+        return timezone == null ? DEFAULT_ZONE : ZoneId.of(timezone);
     }
 
     /** A schedule date ({@code 2022-01-01}, {@code 2022-01-01 10:05} or {@code 2022-01-01 10:05:30}) as wall-clock time, or null when it is none. */
