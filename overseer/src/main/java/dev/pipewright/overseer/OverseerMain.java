@@ -135,9 +135,9 @@ public final class OverseerMain {
         }
 
         FileDataStore dataStore = new FileDataStore(config.dataDir());
-        // new documents get the cron library's check too; stored versions are read back as they were accepted
+        // new documents also get the cron library's check; stored versions are read back without the rules for new documents
         PipelineParser parser = new PipelineParser(DocumentLimits.DEFAULTS, CronSchedule::problem);
-        PipelineStore pipelines = new PipelineStore(keys, shared.async(), new PipelineParser());
+        PipelineStore pipelines = new PipelineStore(keys, shared.async(), parser);
         ScheduleStore schedules = new ScheduleStore(keys, shared.async(), scripts, new RedisClock(shared.async()));
         pipelines.listen(schedules);
         WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());

@@ -125,7 +125,7 @@ public final class PipelineStore {
         }
         var doc = JSON.readTree(docText);
         String source = doc.get("source").asText();
-        PipelineParser.Result parsed = parser.parse(source);
+        PipelineParser.Result parsed = parser.parseAccepted(source);
         if (!parsed.valid()) {
             throw new IllegalStateException("stored pipeline " + id + " v" + v + " no longer parses: " + parsed.problems());
         }

@@ -58,9 +58,6 @@ public final class PipelineValidator {
                 }
             }
         }
-        if (pipeline.schedule() != null) {
-            scheduledJobsCanStart(pipeline, producer, problems);
-        }
         if (!problems.isEmpty()) {
             return problems;
         }
@@ -72,10 +69,27 @@ public final class PipelineValidator {
     }
 
     /**
-     * A scheduled job is submitted by nobody: it gets the parameters' defaults and no inputs. So
+     * The rules a new document must also follow (a stored version is read back without them). A
+     * scheduled job is submitted by nobody: it gets the parameters' defaults and no inputs. So
      * every parameter it needs has a default, and every job input (a data node no process node
      * writes) has a {@code source} to read it from; else its jobs could never start.
      */
+    public static List<Problem> admission(Pipeline pipeline) {
+        List<Problem> problems = new ArrayList<>();
+        if (pipeline.schedule() != null) {
+            Map<String, String> producer = new HashMap<>();
+            for (ProcessNode node : pipeline.processNodes().values()) {
+                node.output().forEach(out -> {
+                    if (out != null) {
+                        producer.putIfAbsent(out, node.name());
+                    }
+                });
+            }
+            scheduledJobsCanStart(pipeline, producer, problems);
+        }
+        return problems;
+    }
+
     private static void scheduledJobsCanStart(Pipeline pipeline, Map<String, String> producer, List<Problem> problems) {
         for (Parameter p : pipeline.parameters().values()) {
             if (p.required() && p.defaultValue() == null) {

@@ -701,6 +701,15 @@ class PipelineParserTest {
         assertProblem(r, "dataNodes.doc", "job input without a source");
         assertProblem(r, "dataNodes.report.source", "${page}");
         assertEquals(3, r.problems().size(), () -> "problems: " + r.problems());
+        // a version stored before these rules existed stays readable
+        assertTrue(parser.parseAccepted("""
+                parameters:
+                  day: {type: string, required: true}
+                dataNodes: {doc: {}, out: {}}
+                processNodes:
+                  t1: {input: [doc], output: [out], processor: p}
+                schedule: {cron: "5 10 * * *", start_date: "2022-02-30"}
+                """).valid());
         // the same pipeline without a schedule is fine: whoever submits a job gives what it needs
         assertValid("""
                 parameters:
