@@ -1,6 +1,7 @@
 package dev.pipewright.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.it.support.Cli;
 import dev.pipewright.it.support.Cluster;
 import dev.pipewright.it.support.Metrics;
 import dev.pipewright.overseer.OverseerMain;
@@ -374,6 +375,38 @@ class ScheduleIT {
         assertEquals(newYear(year), instant(s.path("last_run_at").asText()));
         assertTrue(jobs(id, "schedule").isEmpty());
         assertTrue(fired("refused") >= refusedBefore + 1);
+    }
+
+    @Test
+    void theCommandLineShowsTheScheduleAndPausesAndResumesIt() {
+        String id = cluster.postPipeline(pipeline("cli-scheduled",
+                "{schedule_interval: \"5 10 * * *\", start_date: \"2022-01-01 00:00\", timezone: Europe/Paris}")).path("id").asText();
+        Cli cli = new Cli(cluster);
+        Cli.Result shown = cli.run("pipelines", "get", id);
+        assertEquals(0, shown.exit(), shown::toString);
+        assertTrue(shown.out().contains("schedule:   5 10 * * * (Europe/Paris), from 2022-01-01 00:00"), shown::toString);
+        assertTrue(shown.out().matches("(?s).*next run:   \\d{4}-\\d{2}-\\d{2}T10:05:00\\+0[12]:00.*"), shown::toString);
+
+        Cli.Result paused = cli.run("pipelines", "schedule", "pause", id, "--json");
+        assertEquals(0, paused.exit(), paused::toString);
+        assertTrue(paused.json().path("schedule").path("paused").asBoolean(), paused::toString);
+        assertTrue(cli.run("pipelines", "get", id).out().contains("next run:   - (paused"));
+        Cli.Result resumed = cli.run("pipelines", "schedule", "resume", id);
+        assertEquals(0, resumed.exit(), resumed::toString);
+        assertTrue(resumed.out().startsWith("pipeline " + id + ": schedule 5 10 * * * (Europe/Paris)") && resumed.out().contains(" running; next run 20"),
+                resumed::toString);
+        assertEquals("5 10 * * *", cli.run("pipelines", "get", id, "--json").json().path("schedule").path("cron").asText());
+
+        cluster.postPipeline("""
+                name: cli-manual
+                dataNodes: {src: {}, out: {}}
+                processNodes:
+                  copy: {input: [src], output: [out], processor: identity}
+                """);
+        assertTrue(cli.run("pipelines", "get", "cli-manual").out().contains("schedule:   -"));
+        Cli.Result none = cli.run("pipelines", "schedule", "pause", "cli-manual");
+        assertEquals(1, none.exit(), none::toString);
+        assertTrue(none.err().contains("has no schedule"), none::toString);
     }
 
     @Test
