@@ -57,6 +57,8 @@ public final class JobsCommand implements Callable<Integer> {
         String run;
         @Option(names = "--owner", paramLabel = "OWNER")
         String owner;
+        @Option(names = "--trigger", paramLabel = "TRIGGER", description = "manual or schedule (jobs a pipeline's schedule fired).")
+        String trigger;
 
         @Override
         public Integer call() throws Exception {
@@ -66,6 +68,7 @@ public final class JobsCommand implements Callable<Integer> {
             f.put("pipeline", pipeline);
             f.put("run", run);
             f.put("owner", owner);
+            f.put("trigger", trigger);
             listing.print(server.client(), "/api/v1/jobs", f, "jobs", "listing jobs", spec.commandLine().getOut(),
                     spec.commandLine().getErr(), HEADER, JobsCommand::row);
             return 0;

@@ -16,17 +16,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code pipewright pipelines create|list|get|versions|delete}. */
-@Command(name = "pipelines", mixinStandardHelpOptions = true, description = "Register, list, show and delete stored pipelines.",
+/** {@code pipewright pipelines create|list|get|versions|delete|schedule}. */
+@Command(name = "pipelines", mixinStandardHelpOptions = true,
+        description = "Register, list, show and delete stored pipelines; pause and resume their schedules.",
         subcommands = {PipelinesCommand.Create.class, PipelinesCommand.ListPipelines.class, PipelinesCommand.Get.class,
-                PipelinesCommand.Versions.class, PipelinesCommand.Delete.class})
+                PipelinesCommand.Versions.class, PipelinesCommand.Delete.class, PipelinesCommand.ScheduleCommand.class})
 public final class PipelinesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: create, list, get, versions or delete");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: create, list, get, versions, delete or schedule");
     }
 
     static String path(String id) {
@@ -139,8 +140,39 @@ public final class PipelinesCommand implements Callable<Integer> {
             out.printf("%-11s %s%n", "process:", join(p.path("process_nodes")));
             out.printf("%-11s %s%n", "data:", join(p.path("data_nodes")));
             out.printf("%-11s %s%n", "parameters:", join(p.path("parameters")));
+            out.printf("%-11s %s%n", "schedule:", schedule(p.path("schedule")));
+            if (p.path("schedule").isObject()) {
+                out.printf("%-11s %s%n", "next run:", nextRun(p.path("schedule")));
+                JsonNode s = p.path("schedule");
+                if (s.hasNonNull("last_run_at")) {
+                    out.printf("%-11s %s%n", "last run:", s.path("last_run_at").asText() + " job " + Listing.dash(s.get("last_job_id"))
+                            + (s.hasNonNull("last_error") ? " refused: " + s.path("last_error").asText() : ""));
+                }
+            }
             out.flush();
             return 0;
+        }
+
+        /** {@code 5 10 * * * (Europe/Paris), from 2022-01-01 00:00 to 2022-12-31 00:00}, or {@code -}. */
+        static String schedule(JsonNode s) {
+            if (!s.isObject()) {
+                return "-";
+            }
+            StringBuilder b = new StringBuilder(s.path("cron").asText()).append(" (").append(s.path("timezone").asText()).append(")");
+            if (s.hasNonNull("start_date")) {
+                b.append(", from ").append(s.path("start_date").asText());
+            }
+            if (s.hasNonNull("end_date")) {
+                b.append(s.hasNonNull("start_date") ? " to " : ", until ").append(s.path("end_date").asText());
+            }
+            return b.toString();
+        }
+
+        static String nextRun(JsonNode s) {
+            if (s.path("paused").asBoolean()) {
+                return "- (paused: pipewright pipelines schedule resume)";
+            }
+            return s.hasNonNull("next_run_at") ? s.path("next_run_at").asText() : "- (the end date has passed)";
         }
 
         private static String join(JsonNode list) {
@@ -203,6 +235,65 @@ public final class PipelinesCommand implements Callable<Integer> {
                 out.flush();
             }
             return 0;
+        }
+    }
+
+    @Command(name = "schedule", mixinStandardHelpOptions = true, description = "Pause or resume a pipeline's schedule.",
+            subcommands = {PauseSchedule.class, ResumeSchedule.class})
+    static final class ScheduleCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "missing command: pause or resume");
+        }
+    }
+
+    /** What pause and resume share: the call and what is printed. */
+    abstract static class ScheduleChange implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ServerOptions server = new ServerOptions();
+        @Parameters(index = "0", paramLabel = "PIPELINE")
+        String id;
+        @Option(names = "--json", description = "Print the server's answer as JSON.")
+        boolean json;
+
+        abstract String action();
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            JsonNode r = ApiClient.expect(server.client().post(path(id) + "/schedule/" + action(), "application/json", new byte[0]),
+                    "cannot " + action() + " the schedule of pipeline " + id);
+            if (json) {
+                Listing.printJson(out, r);
+                return 0;
+            }
+            JsonNode s = r.path("schedule");
+            out.println("pipeline " + id + ": schedule " + Get.schedule(s) + (s.path("paused").asBoolean() ? " paused" : " running")
+                    + "; next run " + Get.nextRun(s));
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "pause", mixinStandardHelpOptions = true, description = "Stop firing the pipeline's schedule (its owner or an admin).")
+    static final class PauseSchedule extends ScheduleChange {
+        @Override
+        String action() {
+            return "pause";
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Fire the pipeline's schedule again, from its next cron time after now (nothing missed while paused runs).")
+    static final class ResumeSchedule extends ScheduleChange {
+        @Override
+        String action() {
+            return "resume";
         }
     }
 }

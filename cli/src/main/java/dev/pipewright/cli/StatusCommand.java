@@ -53,6 +53,9 @@ public final class StatusCommand implements Callable<Integer> {
         line(sb, "status", v.path("status").asText("?") + "  " + v.path("progress").asText("?")
                 + "  (succeeded " + counts.path("succeeded").asInt() + ", failed " + counts.path("failed").asInt()
                 + ", skipped " + counts.path("skipped").asInt() + ", total " + counts.path("total").asInt() + ")");
+        if ("schedule".equals(v.path("trigger").asText())) {
+            line(sb, "trigger", "schedule, for " + v.path("scheduled_for").asText());
+        }
         line(sb, "created", orDash(v.get("created_at")));
         line(sb, "started", orDash(v.get("started_at")));
         line(sb, "finished", orDash(v.get("finished_at")));

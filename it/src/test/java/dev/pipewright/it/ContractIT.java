@@ -95,6 +95,21 @@ class ContractIT {
         ok("listPipelineVersions", "GET", "/api/v1/pipelines/contract/versions");
         ok("planPipeline", "GET", "/api/v1/pipelines/contract/plan?outputs=copy");
         ok("drawPipeline", "GET", "/api/v1/pipelines/contract/graph?format=dot");
+        String scheduled = """
+                name: contract-scheduled
+                dataNodes: {seed: {source: contract-seed.txt}, copy: {}}
+                processNodes:
+                  copy: {input: [seed], output: [copy], processor: identity}
+                schedule: {schedule_interval: "5 10 1 1 *", timezone: Europe/Paris}
+                """;
+        ok("createPipeline", "POST", "/api/v1/pipelines", "application/yaml", scheduled);
+        assertEquals("5 10 1 1 *", ok("getPipeline", "GET", "/api/v1/pipelines/contract-scheduled").json().path("schedule").path("cron").asText());
+        assertTrue(ok("pauseSchedule", "POST", "/api/v1/pipelines/contract-scheduled/schedule/pause").json()
+                .path("schedule").path("paused").asBoolean());
+        assertTrue(ok("resumeSchedule", "POST", "/api/v1/pipelines/contract-scheduled/schedule/resume").json()
+                .path("schedule").path("next_run_at").isTextual());
+        ok("listJobs", "GET", "/api/v1/jobs?trigger=schedule,manual&page_size=5");
+        ok("deletePipeline", "DELETE", "/api/v1/pipelines/contract-scheduled");
 
         String job = ok("submitJob", "POST", "/api/v1/pipelines/contract/jobs", JSON,
                 "{\"inputs\": {\"greeting\": \"hi\"}, \"job_name\": \"first\", \"priority\": \"high\"}").json().path("id").asText();

@@ -34,12 +34,18 @@ import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.metrics.OverseerProbes;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.runs.RunStore;
+import dev.pipewright.overseer.schedule.CronSchedule;
+import dev.pipewright.overseer.schedule.RedisClock;
+import dev.pipewright.overseer.schedule.ScheduleApi;
+import dev.pipewright.overseer.schedule.ScheduleStore;
+import dev.pipewright.overseer.schedule.Scheduler;
 import dev.pipewright.overseer.release.EventProcessor;
 import dev.pipewright.overseer.limits.Limits;
 import dev.pipewright.overseer.sweep.StuckTasks;
 import dev.pipewright.overseer.sweep.Sweeper;
 import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.parse.DocumentLimits;
 import dev.pipewright.protocol.parse.PipelineParser;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -129,8 +135,11 @@ public final class OverseerMain {
         }
 
         FileDataStore dataStore = new FileDataStore(config.dataDir());
-        PipelineParser parser = new PipelineParser();
+        // new documents also get the cron library's check; stored versions are read back without the rules for new documents
+        PipelineParser parser = new PipelineParser(DocumentLimits.DEFAULTS, CronSchedule::problem);
         PipelineStore pipelines = new PipelineStore(keys, shared.async(), scripts, parser);
+        ScheduleStore schedules = new ScheduleStore(keys, shared.async(), scripts, new RedisClock(shared.async()));
+        pipelines.listen(schedules);
         WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
         JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers, shared.async(), pipelines, metrics);
@@ -158,6 +167,9 @@ public final class OverseerMain {
         Sweeper sweeper = new Sweeper(keys, shared.async(), scripts, config.sweepInterval(), config.maxLostLeases(), metrics, publishers, control);
         stoppers.add(sweeper::stop);
         loops.add(Thread.ofVirtual().name("sweeper").start(sweeper));
+        Scheduler scheduler = new Scheduler(schedules, pipelines, submitter, metrics, new RedisClock(shared.async()), config.scheduleInterval());
+        stoppers.add(scheduler::stop);
+        loops.add(Thread.ofVirtual().name("scheduler").start(scheduler));
         if (!config.stuckReadyAfter().isZero()) {
             StuckTasks stuck = new StuckTasks(keys, shared.async(), scripts, rabbit, publishers, metrics, config.stuckReadyAfter());
             stoppers.add(stuck::stop);
@@ -190,7 +202,7 @@ public final class OverseerMain {
             } catch (Exception e) {
                 return false;
             }
-        }, config.maxBodyBytes(), auth, new TokenApi(tokens, auth::revoked));
+        }, config.maxBodyBytes(), auth, new TokenApi(tokens, auth::revoked), new ScheduleApi(schedules, pipelines));
         io.vertx.ext.web.Router router;
         try {
             router = api.router(vertx).await();

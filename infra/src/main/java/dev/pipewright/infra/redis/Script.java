@@ -14,7 +14,8 @@ import java.util.HexFormat;
 public enum Script {
     SUBMIT("submit"), CLAIM("claim"), COMMIT("commit"), RENEW("renew"), RELEASE("release"),
     TIMER("timer"), EXPIRE("expire"), STOP("stop"), POISON("poison"), REQUEUE("requeue"), LIMITS("limits"), START("start"),
-    PIPELINE("pipeline");
+    PIPELINE("pipeline"),
+    SCHEDULE("schedule");
 
     private final String source;
     private final String sha;

@@ -152,26 +152,21 @@ public final class Cluster implements AutoCloseable {
     }
 
     private void startAll() throws Exception {
-        Exception last = null;
-        for (int tries = 0; tries < 3 && overseer == null; tries++) {
-            Map<String, String> env = commonEnv();
-            env.put("PW_HTTP_HOST", "127.0.0.1");
-            env.put("PW_HTTP_PORT", Integer.toString(freePort()));
-            env.put("PW_DATA_DIR", dataDir.toString());
-            env.put("PW_INSTANCE_ID", "ov-" + namespace);
-            env.put("PW_ADMIN_TOKEN", adminToken);
-            // tests poll fast with one token; AuthIT sets a limit of its own
-            env.put("PW_RATE_LIMIT", "0");
-            env.putAll(options.overseerEnv);
-            try {
-                overseer = OverseerMain.start(OverseerConfig.from(new Settings(env)));
-            } catch (IllegalStateException e) {
-                last = e; // the port was taken in between; pick another
-            }
+        startOverseer();
+        for (int i = 0; i < options.workers; i++) {
+            workers.add(new WorkerSlot());
+            startWorker(i);
         }
-        if (overseer == null) {
-            throw last;
+    }
+
+    // ---------------------------------------------------------------- overseers
+
+    /** Starts the cluster's in-JVM overseer (again, after {@link #stopOverseer()}; on a new port) and waits until it is ready. */
+    public synchronized void startOverseer() throws Exception {
+        if (overseer != null) {
+            throw new IllegalStateException("the overseer is running");
         }
+        overseer = launchOverseer("ov-" + namespace, Map.of());
         base = URI.create("http://127.0.0.1:" + overseer.httpPort());
         await("the overseer to answer /ready", Duration.ofSeconds(30), () -> {
             try {
@@ -180,10 +175,44 @@ public final class Cluster implements AutoCloseable {
                 return false;
             }
         });
-        for (int i = 0; i < options.workers; i++) {
-            workers.add(new WorkerSlot());
-            startWorker(i);
+    }
+
+    /** Stops the cluster's overseer gracefully; its state stays in Redis for {@link #startOverseer()}. */
+    public synchronized void stopOverseer() {
+        if (overseer != null) {
+            overseer.close();
+            overseer = null;
         }
+    }
+
+    /**
+     * Starts one more overseer in this JVM on the cluster's namespace, with its own instance id and
+     * port and these settings over the cluster's; the caller closes it (before the cluster).
+     */
+    public OverseerMain.Running startExtraOverseer(String instanceId, Map<String, String> settings) throws Exception {
+        return launchOverseer(instanceId, settings);
+    }
+
+    private OverseerMain.Running launchOverseer(String instanceId, Map<String, String> settings) throws Exception {
+        Exception last = null;
+        for (int tries = 0; tries < 3; tries++) {
+            Map<String, String> env = commonEnv();
+            env.put("PW_HTTP_HOST", "127.0.0.1");
+            env.put("PW_HTTP_PORT", Integer.toString(freePort()));
+            env.put("PW_DATA_DIR", dataDir.toString());
+            env.put("PW_INSTANCE_ID", instanceId);
+            env.put("PW_ADMIN_TOKEN", adminToken);
+            // tests poll fast with one token; AuthIT sets a limit of its own
+            env.put("PW_RATE_LIMIT", "0");
+            env.putAll(options.overseerEnv);
+            env.putAll(settings);
+            try {
+                return OverseerMain.start(OverseerConfig.from(new Settings(env)));
+            } catch (IllegalStateException e) {
+                last = e; // the port was taken in between; pick another
+            }
+        }
+        throw last;
     }
 
     // ---------------------------------------------------------------- settings

@@ -18,6 +18,7 @@ import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.protocol.pipeline.Priority;
 import dev.pipewright.overseer.runs.RunStore;
+import dev.pipewright.overseer.schedule.ScheduleApi;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.overseer.graph.Graphs;
@@ -79,6 +80,7 @@ public final class HttpApi {
     private static final Set<String> RUN_FIELDS = Set.of("pipeline_id", "name", "priority", "tags", "domain_context", "version");
     private static final List<String> JOB_STATUSES = java.util.Arrays.stream(JobState.values()).map(Enum::name).toList();
     private static final List<String> RUN_STATUSES = java.util.Arrays.stream(RunStatus.values()).map(Enum::name).toList();
+    private static final List<String> TRIGGERS = List.of("manual", "schedule");
     public static final int DEFAULT_PAGE_SIZE = 50;
     public static final int MAX_PAGE_SIZE = 500;
     /** Who a request acts for until authentication puts a principal on the context. */
@@ -101,12 +103,14 @@ public final class HttpApi {
     private final int maxBodyBytes;
     private final AuthHandler auth;
     private final TokenApi tokens;
+    private final ScheduleApi schedules;
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
 
     public HttpApi(PipelineParser parser, PipelineStore pipelines, JobSubmitter submitter, JobReader jobs, JobControl control,
                    RunStore runs, Idempotency idempotency, WorkerDirectory workers, AdminApi admin, Limits limits,
                    PrometheusMeterRegistry meters, OverseerMetrics metrics, BooleanSupplier ready, int maxBodyBytes,
-                   AuthHandler auth, TokenApi tokens) {
+                   AuthHandler auth, TokenApi tokens, ScheduleApi schedules) {
+        this.schedules = schedules;
         this.runs = runs;
         this.idempotency = idempotency;
         this.parser = parser;
@@ -150,6 +154,8 @@ public final class HttpApi {
         ops.put("listPipelineVersions", this::pipelineVersions);
         ops.put("planPipeline", this::plan);
         ops.put("drawPipeline", this::pipelineGraph);
+        ops.put("pauseSchedule", ctx -> json(ctx, 200, schedules.pause(ctx)));
+        ops.put("resumeSchedule", ctx -> json(ctx, 200, schedules.resume(ctx)));
         ops.put("submitJob", this::submit);
         ops.put("createRun", this::createRun);
         ops.put("listRuns", this::listRuns);
@@ -456,6 +462,7 @@ public final class HttpApi {
         out.put("process_nodes", p.pipeline().processNodes().keySet());
         out.put("parameters", p.pipeline().parameters().keySet());
         out.put("source", p.source());
+        out.put("schedule", schedules.view(p.id()));
         json(ctx, 200, out);
     }
 
@@ -747,7 +754,7 @@ public final class HttpApi {
         RunStore.Run run = run(ctx);
         JobReader.Filter f = jobFilter(ctx);
         // as GET /jobs/{id}: below admin, a job someone else (an admin) submitted into your run is not shown
-        JobReader.Filter inRun = new JobReader.Filter(f.statuses(), f.pipelines(), Set.of(run.id().value()), ownerFilter(ctx), f.priorities());
+        JobReader.Filter inRun = f.withRuns(Set.of(run.id().value())).withOwners(ownerFilter(ctx));
         json(ctx, 200, paged("jobs", jobs.page(inRun, pageAfter(ctx), pageSize(ctx))));
     }
 
@@ -830,7 +837,7 @@ public final class HttpApi {
             }
         }
         return new JobReader.Filter(filterValues(ctx, "status", JOB_STATUSES), pipelineIds, runIds,
-                filterValues(ctx, "owner", null), filterValues(ctx, "priority", Priority.NAMES));
+                filterValues(ctx, "owner", null), filterValues(ctx, "priority", Priority.NAMES), filterValues(ctx, "trigger", TRIGGERS));
     }
 
     private static Map<String, Object> paged(String name, IndexScan.Page<Map<String, Object>> page) {
@@ -869,7 +876,7 @@ public final class HttpApi {
 
     private void listJobs(RoutingContext ctx) throws Exception {
         JobReader.Filter f = jobFilter(ctx);
-        f = new JobReader.Filter(f.statuses(), f.pipelines(), f.runs(), ownerFilter(ctx), f.priorities());
+        f = f.withOwners(ownerFilter(ctx));
         json(ctx, 200, paged("jobs", jobs.page(f, pageAfter(ctx), pageSize(ctx))));
     }
 

@@ -15,12 +15,14 @@ import java.time.Duration;
  * and where {@code /metrics} is served besides the API port: {@code PW_METRICS_PORT} (0, the default:
  * only on the API port) and {@code PW_METRICS_HOST} (the address that own port binds to, so it can be
  * kept on a private interface), and how often the probes read the queue, worker, dead-letter and
- * backlog gauges ({@code PW_PROBE_INTERVAL}).
+ * backlog gauges ({@code PW_PROBE_INTERVAL}), and how often the scheduler looks for pipeline schedules
+ * that are due ({@code PW_SCHEDULE_INTERVAL}).
  */
 public record OverseerConfig(CommonConfig common, String httpHost, int httpPort, Path dataDir, int maxBodyBytes,
                              Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId,
                              Duration outboxGrace, Duration stuckReadyAfter, AuthConfig auth,
-                             String metricsHost, int metricsPort, Duration probeInterval) {
+                             String metricsHost, int metricsPort, Duration probeInterval,
+                             Duration scheduleInterval) {
     /** How often the gauges (queues, workers, dead letters, outbox and event backlogs) are read. */
     public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
     /** {@code PW_METRICS_PORT}: 0 serves {@code /metrics} on the API port only. */
@@ -35,6 +37,8 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
     public static final Duration DEFAULT_WORKER_TTL = Duration.ofSeconds(10);
     /** How long a READY task may wait unclaimed, while its queue lacks messages, before it is published again (0: never). */
     public static final Duration DEFAULT_STUCK_READY_AFTER = Duration.ofMinutes(2);
+    /** How often the scheduler looks for due schedules: how late past its cron time a scheduled job may start. */
+    public static final Duration DEFAULT_SCHEDULE_INTERVAL = Duration.ofSeconds(1);
 
     /** Stable across restarts of the same host or container, so a restarted overseer re-reads its own pending events. */
     private static String hostName() {
@@ -60,7 +64,8 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                 AuthConfig.from(s),
                 s.string("PW_METRICS_HOST", DEFAULT_METRICS_HOST),
                 metricsPort(s),
-                s.duration("PW_PROBE_INTERVAL", DEFAULT_PROBE_INTERVAL));
+                s.duration("PW_PROBE_INTERVAL", DEFAULT_PROBE_INTERVAL),
+                s.duration("PW_SCHEDULE_INTERVAL", DEFAULT_SCHEDULE_INTERVAL));
     }
 
     private static int metricsPort(Settings s) {

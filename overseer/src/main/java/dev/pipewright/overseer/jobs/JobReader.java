@@ -128,6 +128,8 @@ public final class JobReader {
         if (job.get("retryOf") != null) {
             view.put("retry_of", job.get("retryOf"));
         }
+        view.put("trigger", job.getOrDefault("trigger", "manual"));
+        view.put("scheduled_for", job.get("scheduled_for"));
         view.put("owner", job.get("owner"));
         return view;
     }
@@ -327,12 +329,33 @@ public final class JobReader {
     }
 
     /** What a job listing may be narrowed to; an empty set does not narrow. */
-    public record Filter(Set<String> statuses, Set<String> pipelines, Set<String> runs, Set<String> owners, Set<String> priorities) {
-        public static final Filter NONE = new Filter(Set.of(), Set.of(), Set.of(), Set.of(), Set.of());
+    public record Filter(Set<String> statuses, Set<String> pipelines, Set<String> runs, Set<String> owners, Set<String> priorities,
+                         Set<String> triggers) {
+        public static final Filter NONE = new Filter(Set.of(), Set.of(), Set.of(), Set.of(), Set.of(), Set.of());
+
+        public Filter(Set<String> statuses, Set<String> pipelines, Set<String> runs, Set<String> owners, Set<String> priorities) {
+            this(statuses, pipelines, runs, owners, priorities, Set.of());
+        }
+
+        /** The same filter with these owners (below admin: the caller's own). */
+        public Filter withOwners(Set<String> owners) {
+            return new Filter(statuses, pipelines, runs, owners, priorities, triggers);
+        }
+
+        /** The same filter with these runs. */
+        public Filter withRuns(Set<String> runs) {
+            return new Filter(statuses, pipelines, runs, owners, priorities, triggers);
+        }
+
+        /** The same filter with these triggers ({@code manual}, {@code schedule}). */
+        public Filter withTriggers(Set<String> triggers) {
+            return new Filter(statuses, pipelines, runs, owners, priorities, triggers);
+        }
 
         boolean accepts(Map<String, String> job) {
             return matches(statuses, job.get("status")) && matches(pipelines, job.get("pipeline")) && matches(runs, job.get("run"))
-                    && matches(owners, job.get("owner")) && matches(priorities, job.get("priority"));
+                    && matches(owners, job.get("owner")) && matches(priorities, job.get("priority"))
+                    && matches(triggers, job.getOrDefault("trigger", "manual"));
         }
 
         private static boolean matches(Set<String> wanted, String value) {

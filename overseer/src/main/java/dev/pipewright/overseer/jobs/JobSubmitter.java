@@ -245,6 +245,10 @@ public final class JobSubmitter {
         if (meta.infra() != null) {
             job.put("infra", JSON.writeValueAsString(meta.infra().toMap()));
         }
+        if (meta.scheduledFor() != null) {
+            job.put("trigger", meta.trigger());
+            job.put("scheduled_for", meta.scheduledFor().format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        }
 
         int shard = id.shard(keys.shards());
         List<byte[]> args = new ArrayList<>();

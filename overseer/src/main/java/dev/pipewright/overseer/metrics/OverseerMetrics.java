@@ -49,6 +49,8 @@ public final class OverseerMetrics implements AutoCloseable {
     private final Timer releaseLatency;
     private final Timer outboxDelay;
     private final Timer eventDelay;
+    private final Counter scheduleSubmitted;
+    private final Counter scheduleRefused;
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
 
     public OverseerMetrics(MeterRegistry registry) {
@@ -70,6 +72,13 @@ public final class OverseerMetrics implements AutoCloseable {
         this.eventDelay = Timer.builder("pipewright.events.delay").description("completion event appended to its release applied")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry);
+        this.scheduleSubmitted = scheduleFired(registry, "submitted");
+        this.scheduleRefused = scheduleFired(registry, "refused");
+    }
+
+    private static Counter scheduleFired(MeterRegistry registry, String outcome) {
+        return Counter.builder("pipewright.schedule.fired").description("fires of pipeline schedules: the job submitted, or refused at submission")
+                .tag("outcome", outcome).register(registry);
     }
 
     public MeterRegistry registry() {
@@ -121,6 +130,11 @@ public final class OverseerMetrics implements AutoCloseable {
     /** From a completion event being appended to its children's task messages being confirmed by RabbitMQ. */
     public void releaseLatency(long millis) {
         releaseLatency.record(Duration.ofMillis(Math.max(0, millis)));
+    }
+
+    /** A schedule fired: its job was submitted ({@code true}) or refused by the submission checks. */
+    public void scheduleFired(boolean submitted) {
+        (submitted ? scheduleSubmitted : scheduleRefused).increment();
     }
 
     /** A message reached the dead-letter queue; {@code pool} is its task's pool or its queue's ("unknown" when neither is known). */

@@ -52,12 +52,36 @@ public final class PipelineStore {
     private final PipelineParser parser;
     private final Map<String, StoredPipeline> cache = new ConcurrentHashMap<>();
     private final Set<String> pruning = ConcurrentHashMap.newKeySet();
+    private volatile Listener listener = Listener.NONE;
+
+    /** Told of every version stored and every pipeline deleted, after the fact (the pipeline's schedule follows its latest version). */
+    public interface Listener {
+        Listener NONE = new Listener() {
+            @Override
+            public void saved(StoredPipeline stored, String owner) {
+            }
+
+            @Override
+            public void deleted(String id) {
+            }
+        };
+
+        /** A new version was stored; {@code owner} posted it. */
+        void saved(StoredPipeline stored, String owner) throws Exception;
+
+        void deleted(String id) throws Exception;
+    }
 
     public PipelineStore(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, PipelineParser parser) {
         this.keys = keys;
         this.redis = redis;
         this.scripts = scripts;
         this.parser = parser;
+    }
+
+    /** The one listener told of stored versions and deleted pipelines. */
+    public void listen(Listener listener) {
+        this.listener = listener;
     }
 
     /** An id for a pipeline without a name: a digest of its text, so re-posting it versions it. */
@@ -114,6 +138,7 @@ public final class PipelineStore {
         }
         StoredPipeline stored = new StoredPipeline(id, version, parsed.pipeline(), new PipelineGraph(parsed.pipeline()), source, now);
         cache.put(id + "@" + version, stored);
+        listener.saved(stored, owner);
         return stored;
     }
 
@@ -151,7 +176,7 @@ public final class PipelineStore {
         }
         var doc = JSON.readTree(docText);
         String source = doc.get("source").asText();
-        PipelineParser.Result parsed = parser.parse(source);
+        PipelineParser.Result parsed = parser.parseAccepted(source);
         if (!parsed.valid()) {
             throw new IllegalStateException("stored pipeline " + id + " v" + v + " no longer parses: " + parsed.problems());
         }
@@ -352,6 +377,7 @@ public final class PipelineStore {
                     int first = Integer.parseInt(r.get(2));
                     redis.zrem(keys.pipelineIndex(), id).get(10, TimeUnit.SECONDS);
                     dropUnreferenced(id, first, latest);
+                    listener.deleted(id);
                     return new Deleted(latest, latest - first + 1);
                 }
             }

@@ -59,7 +59,7 @@ class ApiContractTest {
 
     private static HttpApi api() {
         AuthHandler auth = new AuthHandler(new AuthConfig(false, null, true, 0, 0), null, HttpApi::refuse);
-        return new HttpApi(null, null, null, null, null, null, null, null, null, null, null, null, () -> true, 1024, auth, null);
+        return new HttpApi(null, null, null, null, null, null, null, null, null, null, null, null, () -> true, 1024, auth, null, null);
     }
 
     @Test
@@ -126,6 +126,7 @@ class ApiContractTest {
             "GET | /api/v1/jobs?page_size=ten | - | - | 400 | page_size",
             "GET | /api/v1/jobs?status=RUNNING,DONE | - | - | 400 | status",
             "GET | /api/v1/runs?priority=urgent | - | - | 400 | priority",
+            "GET | /api/v1/jobs?trigger=cron | - | - | 400 | trigger",
             "GET | /api/v1/pipelines/p/graph?format=png | - | - | 400 | format",
             "GET | /api/v1/pipelines/p?version=0 | - | - | 400 | version",
             "POST | /api/v1/admin/pools/default/drain?timeout=-1 | - | - | 400 | timeout",

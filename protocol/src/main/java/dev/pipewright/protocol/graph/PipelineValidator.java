@@ -1,6 +1,7 @@
 package dev.pipewright.protocol.graph;
 
 import dev.pipewright.protocol.pipeline.DataNode;
+import dev.pipewright.protocol.pipeline.Parameter;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.pipeline.ProcessNode;
@@ -65,6 +66,60 @@ public final class PipelineValidator {
             problems.add(new Problem("processNodes." + cycle.get(0), "cycle: " + String.join(" -> ", cycle)));
         }
         return problems;
+    }
+
+    /**
+     * The rules a new document must also follow (a stored version is read back without them). A
+     * scheduled job is submitted by nobody: it gets the parameters' defaults and no inputs. So
+     * every parameter it needs has a default, and every job input (a data node no process node
+     * writes) has a {@code source} to read it from; else its jobs could never start.
+     */
+    public static List<Problem> admission(Pipeline pipeline) {
+        List<Problem> problems = new ArrayList<>();
+        if (pipeline.schedule() != null) {
+            Map<String, String> producer = new HashMap<>();
+            for (ProcessNode node : pipeline.processNodes().values()) {
+                node.output().forEach(out -> {
+                    if (out != null) {
+                        producer.putIfAbsent(out, node.name());
+                    }
+                });
+            }
+            scheduledJobsCanStart(pipeline, producer, problems);
+        }
+        return problems;
+    }
+
+    private static void scheduledJobsCanStart(Pipeline pipeline, Map<String, String> producer, List<Problem> problems) {
+        for (Parameter p : pipeline.parameters().values()) {
+            if (p.required() && p.defaultValue() == null) {
+                problems.add(new Problem("parameters." + p.name(), "required parameter without a default: a scheduled job takes "
+                        + "the defaults, so give it a default (or remove the schedule)"));
+            }
+        }
+        Set<String> reported = new HashSet<>();
+        for (ProcessNode node : pipeline.processNodes().values()) {
+            for (String in : node.input()) {
+                DataNode d = in == null ? null : pipeline.dataNodes().get(in);
+                if (d != null && d.source() == null && !producer.containsKey(in) && reported.add(in)) {
+                    problems.add(new Problem("dataNodes." + in, "job input without a source: no process node writes it and a "
+                            + "scheduled job is given no inputs, so give it a source (or remove the schedule)"));
+                }
+            }
+        }
+        for (DataNode d : pipeline.dataNodes().values()) {
+            if (d.source() == null) {
+                continue;
+            }
+            Matcher m = PLACEHOLDER.matcher(d.source());
+            while (m.find()) {
+                Parameter p = pipeline.parameters().get(m.group(1));
+                if (p != null && !p.required() && p.defaultValue() == null) {
+                    problems.add(new Problem("dataNodes." + d.name() + ".source", "placeholder ${" + m.group(1)
+                            + "} names a parameter without a default: a scheduled job could not resolve it"));
+                }
+            }
+        }
     }
 
     private static void checkReferences(Pipeline pipeline, List<String> names, String path, List<Problem> problems) {

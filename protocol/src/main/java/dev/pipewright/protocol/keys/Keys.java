@@ -102,6 +102,28 @@ public record Keys(String namespace, int shards) {
         return pipeline(id) + ":jobs";
     }
 
+    /**
+     * Active schedules: pipeline id → the epoch ms its next cron time falls on (absent while paused or
+     * once its end date has passed). Every schedule key carries the hash tag {@code {sched}}, so one
+     * script may touch all of them in one Redis Cluster slot.
+     */
+    public String schedules() {
+        return namespace + ":{sched}:schedules";
+    }
+
+    /**
+     * A pipeline's schedule (from its latest version): cron, dates, zone, owner, version, next fire
+     * (ms), paused, the fire claimed and not yet settled ({@code claim}), and the last fire's outcome.
+     */
+    public String schedule(String pipelineId) {
+        return namespace + ":{sched}:schedule:" + pipelineId;
+    }
+
+    /** The job id claimed for one fire of a schedule (at this epoch ms): the same fire always submits the same job. */
+    public String scheduleFire(String pipelineId, long fireMs) {
+        return schedule(pipelineId) + ":fire:" + fireMs;
+    }
+
     /** A run: a named collection of jobs of one pipeline (name, pipeline, priority, tags, owner, times). */
     public String run(RunId id) {
         return namespace + ":run:" + id.value();

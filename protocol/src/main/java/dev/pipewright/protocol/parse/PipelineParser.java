@@ -42,10 +42,17 @@ public final class PipelineParser {
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}( \\d{2}:\\d{2}(:\\d{2})?)?");
 
     private final SafeDocumentReader reader;
+    private final CronCheck cronCheck;
     private final ObjectMapper mapper = new ObjectMapper();
 
     public PipelineParser(DocumentLimits limits) {
+        this(limits, CronCheck.NONE);
+    }
+
+    /** A parser that also asks {@code cronCheck} about each schedule's cron expression of the right shape. */
+    public PipelineParser(DocumentLimits limits, CronCheck cronCheck) {
         this.reader = new SafeDocumentReader(limits);
+        this.cronCheck = cronCheck;
     }
 
     public PipelineParser() {
@@ -59,26 +66,48 @@ public final class PipelineParser {
         }
     }
 
+    /** Parses a new document with every rule. */
     public Result parse(String text) {
+        return parse(text, true);
+    }
+
+    public Result parse(JsonNode root) {
+        return parse(root, true);
+    }
+
+    /**
+     * Parses a document that was accepted before (a stored version), without the rules that only
+     * refuse new documents: a scheduled pipeline's jobs must be able to start, its dates be real
+     * and in order, its cron pass the {@link CronCheck}. A version stored before such a rule
+     * existed stays readable.
+     */
+    public Result parseAccepted(String text) {
+        return parse(text, false);
+    }
+
+    private Result parse(String text, boolean admitting) {
         JsonNode root;
         try {
             root = reader.read(text);
         } catch (DocumentException e) {
             return new Result(null, List.of(e.problem()));
         }
-        return parse(root);
+        return parse(root, admitting);
     }
 
-    public Result parse(JsonNode root) {
+    private Result parse(JsonNode root, boolean admitting) {
         List<Problem> problems = new ArrayList<>();
-        Pipeline pipeline = build(root, problems);
+        Pipeline pipeline = build(root, problems, admitting);
         if (pipeline != null) {
             problems.addAll(PipelineValidator.validate(pipeline));
+            if (admitting) {
+                problems.addAll(PipelineValidator.admission(pipeline));
+            }
         }
         return new Result(problems.isEmpty() ? pipeline : null, List.copyOf(problems));
     }
 
-    private Pipeline build(JsonNode root, List<Problem> problems) {
+    private Pipeline build(JsonNode root, List<Problem> problems, boolean admitting) {
         if (!root.isObject()) {
             problems.add(new Problem("$", "a pipeline must be a mapping with dataNodes and processNodes, got " + kind(root)));
             return null;
@@ -92,7 +121,7 @@ public final class PipelineParser {
         Map<String, DataNode> dataNodes = dataNodes(root.get("dataNodes"), problems);
         Map<String, ProcessNode> processNodes = processNodes(root.get("processNodes"), problems);
         Map<String, Parameter> parameters = parameters(root.get("parameters"), problems);
-        Schedule schedule = schedule(root.get("schedule"), problems);
+        Schedule schedule = schedule(root.get("schedule"), problems, admitting);
         Duration deadline = duration(root.get("deadline"), "deadline", problems);
         List<Requirement> requirements = requirements(root.has("requirement") ? root.get("requirement") : root.get("requirements"),
                 root.has("requirement") ? "requirement" : "requirements", problems);
@@ -332,7 +361,7 @@ public final class PipelineParser {
                 maxDelay == null ? RetryPolicy.DEFAULT_MAX_DELAY : maxDelay, jitter);
     }
 
-    private Schedule schedule(JsonNode node, List<Problem> problems) {
+    private Schedule schedule(JsonNode node, List<Problem> problems, boolean admitting) {
         if (node == null || node.isNull()) {
             return null;
         }
@@ -357,6 +386,8 @@ public final class PipelineParser {
             for (String[] d : new String[][] {{"start_date", start}, {"end_date", end}}) {
                 if (d[1] != null && !DATE.matcher(d[1]).matches()) {
                     problems.add(new Problem("schedule." + d[0], "expected a date like \"2022-01-01 00:00\", got '" + d[1] + "'"));
+                } else if (admitting && d[1] != null && Schedule.localDateTime(d[1]) == null) {
+                    problems.add(new Problem("schedule." + d[0], "no such date or time: '" + d[1] + "'"));
                 }
             }
             if (zone != null) {
@@ -371,10 +402,19 @@ public final class PipelineParser {
             return null;
         }
         String[] fields = cron.trim().split("\\s+");
-        boolean macro = cron.trim().startsWith("@");
+        boolean macro = cron.trim().startsWith("@") && fields.length == 1;
+        String cronPath = node.isTextual() ? "schedule" : node.has("schedule_interval") ? "schedule.schedule_interval" : "schedule.cron";
         if (!macro && (fields.length != 5 || !java.util.Arrays.stream(fields).allMatch(f -> CRON_FIELD.matcher(f).matches()))) {
-            problems.add(new Problem(node.isTextual() ? "schedule" : "schedule.schedule_interval",
-                    "expected a five-field cron expression such as \"5 10 * * *\", got '" + cron + "'"));
+            problems.add(new Problem(cronPath, "expected a five-field cron expression such as \"5 10 * * *\", got '" + cron + "'"));
+        } else if (admitting) {
+            String wrong = cronCheck.problem(cron.trim());
+            if (wrong != null) {
+                problems.add(new Problem(cronPath, wrong));
+            }
+        }
+        if (admitting && start != null && end != null && Schedule.localDateTime(start) != null && Schedule.localDateTime(end) != null
+                && !Schedule.localDateTime(end).isAfter(Schedule.localDateTime(start))) {
+            problems.add(new Problem("schedule.end_date", "end_date '" + end + "' is not after start_date '" + start + "'"));
         }
         return new Schedule(cron.trim(), start, end, zone);
     }

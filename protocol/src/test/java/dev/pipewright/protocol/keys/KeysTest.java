@@ -53,6 +53,14 @@ class KeysTest {
     }
 
     @Test
+    void scheduleKeysShareOneTag() {
+        for (String key : List.of(keys.schedules(), keys.schedule("nightly"), keys.scheduleFire("nightly", 1_764_579_900_000L))) {
+            assertEquals("sched", hashTag(key), key);
+        }
+        assertEquals("pw:{sched}:schedule:nightly:fire:1764579900000", keys.scheduleFire("nightly", 1_764_579_900_000L));
+    }
+
+    @Test
     void keyLayout() {
         JobId id = new JobId("lz9k3abcdefghijk");
         String prefix = "pw:{s" + id.shard(16) + "}:";

@@ -466,7 +466,8 @@ class PipelineParserTest {
         assertProblem(result, "processNodes.t1.retries", "retries");
         assertProblem(result, "schedule.schedule_interval", "cron");
         assertProblem(result, "schedule.timezone", "unknown time zone");
-        assertEquals(6, result.problems().size(), () -> "problems: " + result.problems());
+        assertProblem(result, "dataNodes.1bad", "job input without a source"); // a scheduled job could not start
+        assertEquals(7, result.problems().size(), () -> "problems: " + result.problems());
     }
 
     @Test
@@ -671,7 +672,7 @@ class PipelineParserTest {
     @Test
     void scheduleAsPlainCronOrMacro() {
         String base = """
-                dataNodes: {a: {}, b: {}}
+                dataNodes: {a: {source: in.csv}, b: {}}
                 processNodes:
                   t1: {input: [a], output: [b], processor: p}
                 """;
@@ -679,6 +680,86 @@ class PipelineParserTest {
                 assertValid(base + "schedule: \"*/15 * * * 1-5\"\n").pipeline().schedule());
         assertEquals("@daily", assertValid(base + "schedule: \"@daily\"\n").pipeline().schedule().cron());
         assertEquals("0 3 * * *", assertValid(base + "schedule: {cron: \"0 3 * * *\"}\n").pipeline().schedule().cron());
+    }
+
+    @Test
+    void aScheduledPipelineMustBeAbleToStartWithNoRequest() {
+        PipelineParser.Result r = parser.parse("""
+                parameters:
+                  day: {type: string, required: true}
+                  page: {type: integer, required: false}
+                  lang: {type: string, default: en}
+                dataNodes:
+                  doc: {}
+                  table: {source: "in/${lang}.csv"}
+                  report: {source: "out/${page}.json"}
+                processNodes:
+                  t1: {input: [doc, table], output: [report], processor: p}
+                schedule: "5 10 * * *"
+                """);
+        assertProblem(r, "parameters.day", "required parameter without a default");
+        assertProblem(r, "dataNodes.doc", "job input without a source");
+        assertProblem(r, "dataNodes.report.source", "${page}");
+        assertEquals(3, r.problems().size(), () -> "problems: " + r.problems());
+        // a version stored before these rules existed stays readable
+        assertTrue(parser.parseAccepted("""
+                parameters:
+                  day: {type: string, required: true}
+                dataNodes: {doc: {}, out: {}}
+                processNodes:
+                  t1: {input: [doc], output: [out], processor: p}
+                schedule: {cron: "5 10 * * *", start_date: "2022-02-30"}
+                """).valid());
+        // the same pipeline without a schedule is fine: whoever submits a job gives what it needs
+        assertValid("""
+                parameters:
+                  day: {type: string, required: true}
+                  page: {type: integer, required: false}
+                dataNodes:
+                  doc: {}
+                  report: {source: "out/${page}.json"}
+                processNodes:
+                  t1: {input: [doc], output: [report], processor: p}
+                """);
+    }
+
+    @Test
+    void scheduleDatesAreRealAndInOrder() {
+        String base = """
+                dataNodes: {a: {source: in.csv}, b: {}}
+                processNodes:
+                  t1: {input: [a], output: [b], processor: p}
+                """;
+        assertProblem(parser.parse(base + "schedule: {cron: \"5 10 * * *\", start_date: \"2022-02-30\"}\n"),
+                "schedule.start_date", "no such date");
+        assertProblem(parser.parse(base + "schedule: {cron: \"5 10 * * *\", end_date: \"2022-01-01 24:30\"}\n"),
+                "schedule.end_date", "no such date");
+        assertProblem(parser.parse(base + "schedule: {cron: \"5 10 * * *\", start_date: \"2022-06-01\", end_date: \"2022-01-01 10:00\"}\n"),
+                "schedule.end_date", "not after start_date");
+        Schedule s = assertValid(base + "schedule: {cron: \"5 10 * * *\", start_date: \"2022-01-01\", end_date: \"2022-01-01 00:01\"}\n")
+                .pipeline().schedule();
+        assertEquals(java.time.LocalDateTime.of(2022, 1, 1, 0, 0), Schedule.localDateTime(s.startDate()));
+        assertEquals("UTC", s.zone().getId());
+    }
+
+    @Test
+    void theCronCheckIsAskedAboutWellShapedExpressionsAndItsProblemKeepsTheLocation() {
+        List<String> asked = new java.util.ArrayList<>();
+        PipelineParser checking = new PipelineParser(DocumentLimits.DEFAULTS, cron -> {
+            asked.add(cron);
+            return cron.startsWith("61") ? "minute: 61 is not from 0 to 59" : null;
+        });
+        String base = """
+                dataNodes: {a: {source: in.csv}, b: {}}
+                processNodes:
+                  t1: {input: [a], output: [b], processor: p}
+                """;
+        assertProblem(checking.parse(base + "schedule: {schedule_interval: \"61 10 * * *\"}\n"), "schedule.schedule_interval", "minute: 61");
+        assertProblem(checking.parse(base + "schedule: \"61 10 * * *\"\n"), "schedule", "minute: 61");
+        assertProblem(checking.parse(base + "schedule: {cron: \"61 10 * * *\"}\n"), "schedule.cron", "minute: 61");
+        assertTrue(checking.parse(base + "schedule: \"@daily\"\n").valid());
+        assertFalse(checking.parse(base + "schedule: \"5 10 * *\"\n").valid());
+        assertEquals(List.of("61 10 * * *", "61 10 * * *", "61 10 * * *", "@daily"), asked); // a bad shape is not asked about
     }
 
     @Test
@@ -860,7 +941,7 @@ class PipelineParserTest {
         String yaml = """
                 name: demo
                 parameters:
-                  x: string
+                  x: {type: string, default: X}
                   n: {type: integer, default: 0}
                 dataNodes:
                   data1: {source: a.csv}
@@ -887,7 +968,7 @@ class PipelineParserTest {
         String json = """
                 {
                   "name": "demo",
-                  "parameters": {"x": "string", "n": {"type": "integer", "default": 0}},
+                  "parameters": {"x": {"type": "string", "default": "X"}, "n": {"type": "integer", "default": 0}},
                   "dataNodes": {
                     "data1": {"source": "a.csv"},
                     "data2": {"source": "b.csv"},
