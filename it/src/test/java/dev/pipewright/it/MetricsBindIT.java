@@ -44,8 +44,8 @@ class MetricsBindIT {
             assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"), metrics.headers().toString());
             assertTrue(metrics.body().contains("pipewright_jobs_submitted_total") && metrics.body().contains("jvm_memory_used_bytes"),
                     metrics.body());
-            // the same registry as the API port's /metrics, which stays (PW_METRICS_PUBLIC governs it)
-            assertTrue(cluster.overseerMetrics().contains("pipewright_jobs_submitted_total"));
+            // kept off the API port, so a private metrics interface is not also public there
+            assertEquals(404, cluster.get("/metrics").status(), "with PW_METRICS_PORT set, the API port does not serve /metrics");
             assertEquals(404, get(PRIVATE, port, "/api/v1/jobs").statusCode(), "the metrics port serves nothing else");
             assertThrows(ConnectException.class, () -> get("127.0.0.1", port, "/metrics"), "not bound to 127.0.0.1");
         }

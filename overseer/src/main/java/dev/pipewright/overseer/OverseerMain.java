@@ -196,7 +196,7 @@ public final class OverseerMain {
         }
         HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, new RunStore(keys, shared.async()),
                 new Idempotency(keys, shared.async()), workers, admin,
-                new Limits(keys, shared.async(), scripts, publishers, metrics), meters, metrics, () -> {
+                new Limits(keys, shared.async(), scripts, publishers, metrics), config.ownMetricsPort() ? null : meters, () -> {
             try {
                 return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));
             } catch (Exception e) {

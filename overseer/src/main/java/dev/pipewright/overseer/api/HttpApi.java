@@ -13,7 +13,6 @@ import dev.pipewright.overseer.jobs.JobMeta;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.jobs.SubmitRequest;
-import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.protocol.pipeline.Priority;
@@ -98,7 +97,6 @@ public final class HttpApi {
     private final Limits limits;
     private final Graphs graphs;
     private final PrometheusMeterRegistry meters;
-    private final OverseerMetrics metrics;
     private final BooleanSupplier ready;
     private final int maxBodyBytes;
     private final AuthHandler auth;
@@ -108,7 +106,7 @@ public final class HttpApi {
 
     public HttpApi(PipelineParser parser, PipelineStore pipelines, JobSubmitter submitter, JobReader jobs, JobControl control,
                    RunStore runs, Idempotency idempotency, WorkerDirectory workers, AdminApi admin, Limits limits,
-                   PrometheusMeterRegistry meters, OverseerMetrics metrics, BooleanSupplier ready, int maxBodyBytes,
+                   PrometheusMeterRegistry meters, BooleanSupplier ready, int maxBodyBytes,
                    AuthHandler auth, TokenApi tokens, ScheduleApi schedules) {
         this.schedules = schedules;
         this.runs = runs;
@@ -123,7 +121,6 @@ public final class HttpApi {
         this.limits = limits;
         this.graphs = new Graphs(pipelines, jobs);
         this.meters = meters;
-        this.metrics = metrics;
         this.ready = ready;
         this.maxBodyBytes = maxBodyBytes;
         this.auth = auth;
@@ -143,8 +140,12 @@ public final class HttpApi {
         Map<String, Handler> ops = new LinkedHashMap<>();
         ops.put("health", ctx -> json(ctx, 200, Map.of("status", "UP", "pid", ProcessHandle.current().pid())));
         ops.put("ready", this::ready);
-        ops.put("metrics", ctx -> ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-                .end(meters.scrape()));
+        ops.put("metrics", ctx -> {
+            if (meters == null) {
+                throw ApiException.notFound("metrics are served on their own port (PW_METRICS_PORT), not on the API port");
+            }
+            ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(meters.scrape());
+        });
         ops.put("contract", ctx -> ctx.response().putHeader("Content-Type", "application/yaml").end(ApiContract.text()));
         ops.put("validatePipeline", this::validate);
         ops.put("createPipeline", this::createPipeline);

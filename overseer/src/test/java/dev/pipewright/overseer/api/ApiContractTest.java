@@ -59,7 +59,7 @@ class ApiContractTest {
 
     private static HttpApi api() {
         AuthHandler auth = new AuthHandler(new AuthConfig(false, null, true, 0, 0), null, HttpApi::refuse);
-        return new HttpApi(null, null, null, null, null, null, null, null, null, null, null, null, () -> true, 1024, auth, null, null);
+        return new HttpApi(null, null, null, null, null, null, null, null, null, null, null, () -> true, 1024, auth, null, null);
     }
 
     @Test
