@@ -10,6 +10,7 @@ local st = redis.call('HMGET', KEYS[1], 'state', 'pool', 'worker', 'attempt', 'h
 if st[1] ~= 'RUNNING' then
   return reply('stale')
 end
+drop_attempt_timer(KEYS[1], ARGV[2], ARGV[4], st[4])
 local job_status = redis.call('HGET', KEYS[2], 'status')
 local reason = "lease expired: worker '" .. (st[3] or '?') .. "' stopped heartbeating"
 if job_status == 'CANCELLING' then
