@@ -69,7 +69,7 @@ class CancelFaultIT {
                 }
             }
             System.out.println("cancels: seed=" + seed + " accepted=" + cancelled + " refused (already ended)=" + refused + " "
-                    + report.summary());
+                    + cluster.workerNote() + " " + report.summary());
             report.assertClean();
             assertTrue(ended);
             assertEquals(PAIRS, cancelAnswers.size());

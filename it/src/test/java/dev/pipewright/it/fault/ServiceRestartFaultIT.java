@@ -35,7 +35,7 @@ class ServiceRestartFaultIT {
         boolean ended = ledger.awaitEnd(cluster, Duration.ofMinutes(3));
         cluster.stopWorkers();
         Ledger.Report report = ledger.check(cluster, Duration.ofSeconds(1), Set.of("SUCCESS"));
-        System.out.println(what + ": " + report.summary());
+        System.out.println(what + ": " + cluster.workerNote() + " " + report.summary());
         if (!report.violations().isEmpty() || !ended) {
             System.out.println(cluster.logs());
         }
