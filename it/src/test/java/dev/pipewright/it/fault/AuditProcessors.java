@@ -31,7 +31,8 @@ import java.util.Map;
  * the Redis the test reads directly ({@value #REDIS_ENV}), not through a fault proxy.
  *
  * <p>Config, beside {@code ms} and {@code separator}: {@code failUntil: n} fails (retryably) every
- * attempt numbered below n; {@code hangMs} sleeps that long ignoring interrupts (a hung attempt).
+ * attempt numbered below n; {@code hangMs} sleeps that long ignoring interrupts (a hung attempt);
+ * {@code gate: true} waits (interruptibly) until the test opens the task's gate ({@link #openGate}).
  */
 public abstract class AuditProcessors implements Processor {
     /** The Redis the records go to; set by {@link ProcessCluster} for each worker process. */
@@ -61,6 +62,16 @@ public abstract class AuditProcessors implements Processor {
         return namespace + ":audit:" + job;
     }
 
+    /** The key whose existence lets a gated task of a job go on. */
+    static String gate(String namespace, String job, String node) {
+        return key(namespace, job) + ":gate:" + node;
+    }
+
+    /** Lets every attempt of a gated task, running or to come, go on. */
+    static void openGate(io.lettuce.core.api.sync.RedisCommands<String, String> redis, String namespace, String job, String node) {
+        redis.set(gate(namespace, job, node), "open");
+    }
+
     @Override
     public TaskResult process(TaskContext ctx) throws Exception {
         record(ctx, "S", null);
@@ -73,6 +84,12 @@ public abstract class AuditProcessors implements Processor {
             }
             Thread.sleep(ctx.configLong("ms", 0));
             hang(ctx.configLong("hangMs", 0));
+            if (ctx.configBoolean("gate", false)) {
+                String gate = gate(System.getenv().getOrDefault("PW_NAMESPACE", "pw"), ctx.jobId(), ctx.node());
+                while (!exists(gate)) {
+                    Thread.sleep(50);
+                }
+            }
             Object sep = ctx.config().get("separator");
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             boolean first = true;
@@ -134,6 +151,14 @@ public abstract class AuditProcessors implements Processor {
                 }
                 Thread.sleep(100); // an interrupt ends the attempt here: nothing done, nothing to record
             }
+        }
+    }
+
+    private static boolean exists(String key) {
+        try {
+            return redis().sync().exists(key) > 0;
+        } catch (RuntimeException e) {
+            return false; // asked again in a moment
         }
     }
 

@@ -45,7 +45,10 @@ final class Ledger {
 
         Keys keys();
 
-        /** Every queue of the namespace with its ready, unacked and consumer counts. */
+        /**
+         * Every queue of the namespace with its ready and consumer counts as they are now, and its
+         * unacked count as of the broker's last metrics tick (see {@link RabbitQueues}).
+         */
         List<RabbitQueues.Stat> queueStats() throws Exception;
     }
 
@@ -343,6 +346,12 @@ final class Ledger {
         return out;
     }
 
+    /**
+     * rabbitmqctl shows a quorum queue's unacked count as of its last metrics tick (every 5 s), so
+     * an unacked message it reports is confirmed by a reading at least this much later.
+     */
+    static final Duration QUEUE_METRICS_TICK = Duration.ofMillis(5500);
+
     private static void checkPlumbing(Plumbing p, List<String> violations) throws Exception {
         RedisCommands<String, String> redis = p.redis();
         Keys keys = p.keys();
@@ -399,7 +408,15 @@ final class Ledger {
             violations.add(deadLetters + " dead letters: " + redis.lrange(keys.deadLetters(), 0, 2));
         }
         String pools = keys.namespace() + ".pool.";
-        for (RabbitQueues.Stat q : p.queueStats()) {
+        List<RabbitQueues.Stat> stats = p.queueStats();
+        if (stats.stream().anyMatch(q -> q.unacked() > 0)) {
+            Thread.sleep(QUEUE_METRICS_TICK.toMillis()); // maybe a stale tick: believe it when it lasts
+            Map<String, Long> later = new LinkedHashMap<>();
+            p.queueStats().forEach(q -> later.put(q.name(), q.unacked()));
+            stats = stats.stream().map(q -> new RabbitQueues.Stat(q.name(), q.ready(), Math.min(q.unacked(), later.getOrDefault(q.name(), 0L)),
+                    q.consumers())).toList();
+        }
+        for (RabbitQueues.Stat q : stats) {
             boolean pool = q.name().startsWith(pools);
             if (q.ready() > 0) {
                 violations.add("queue " + q.name() + " holds " + q.ready() + " ready messages after the run");

@@ -486,7 +486,17 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
 
     @Override
     public java.util.List<RabbitQueues.Stat> queueStats() throws Exception {
-        return (options.rabbitQueues != null ? options.rabbitQueues : RabbitQueues.local()).list(namespace + ".");
+        List<RabbitQueues.Stat> out = new ArrayList<>();
+        for (RabbitQueues.Stat q : (options.rabbitQueues != null ? options.rabbitQueues : RabbitQueues.local()).list(namespace + ".")) {
+            // rabbitmqctl's ready and consumer counts of a quorum queue lag; a passive declare's are current
+            try (Channel ch = rabbit().createChannel()) {
+                var now = ch.queueDeclarePassive(q.name());
+                out.add(new RabbitQueues.Stat(q.name(), now.getMessageCount(), q.unacked(), now.getConsumerCount()));
+            } catch (IOException e) {
+                // deleted in between
+            }
+        }
+        return out;
     }
 
     /** Messages in a queue (ready, plus unacked ones once their consumers are gone); -1 when it does not exist. */

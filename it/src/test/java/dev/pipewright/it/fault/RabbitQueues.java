@@ -17,6 +17,13 @@ import java.util.concurrent.TimeUnit;
  * from the broker itself: AMQP's passive declare shows only ready messages, so a message held
  * unacknowledged by a channel (a {@code basic.get} without ack, a consumer that never acks) would be
  * invisible to it. Without rabbitmqctl the check fails with a message saying so, never silently.
+ *
+ * <p>A quorum queue's counts here are those of its last metrics tick (every 5 s on RabbitMQ 3.x), so
+ * {@link ProcessCluster#queueStats()} takes ready and consumer counts from a passive declare (which
+ * asks the queue itself) and only the unacked count from here, and the ledger believes an unacked
+ * message only when a reading a tick later still shows it. An unacked message that a connection
+ * took less than a tick before the check can be missed: in the fault tests every worker has
+ * stopped by then (its deliveries went back to ready) and no other connection consumes.
  */
 final class RabbitQueues {
     /** One queue's counts. */
