@@ -423,6 +423,13 @@ final class Ledger {
             stats = stats.stream().map(q -> new RabbitQueues.Stat(q.name(), q.ready(), Math.min(q.unacked(), later.getOrDefault(q.name(), 0L)),
                     q.consumers())).toList();
         }
+        Set<String> listed = new java.util.HashSet<>();
+        stats.forEach(q -> listed.add(q.name()));
+        for (String q : keys.poolQueues("default")) {
+            if (!listed.contains(q)) {
+                violations.add("queue " + q + " is not on the broker the ledger reads: its counts went unchecked");
+            }
+        }
         for (RabbitQueues.Stat q : stats) {
             boolean pool = q.name().startsWith(pools);
             if (q.ready() > 0) {

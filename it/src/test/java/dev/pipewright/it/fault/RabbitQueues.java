@@ -45,9 +45,24 @@ final class RabbitQueues {
         return new RabbitQueues(List.of(ctl()), Map.of());
     }
 
-    /** A node of a test's own ({@code OwnRabbit}), whose Erlang cookie lives in {@code home}. */
+    /**
+     * A node of a test's own ({@code OwnRabbit}), whose Erlang cookie lives in {@code home}. The
+     * packaged {@code /usr/sbin/rabbitmqctl} runs as the rabbitmq user with its home (and cookie),
+     * so the cookie is passed explicitly, to the CLI itself where it is installed.
+     */
     static RabbitQueues node(String node, Path home) {
-        return new RabbitQueues(List.of(ctl(), "-n", node), Map.of("HOME", home.toString()));
+        Path direct = Path.of("/usr/lib/rabbitmq/bin/rabbitmqctl");
+        String cli = Files.isExecutable(direct) ? direct.toString() : ctl();
+        List<String> command = new ArrayList<>(List.of(cli, "-n", node));
+        try {
+            Path cookie = home.resolve(".erlang.cookie");
+            if (Files.isReadable(cookie)) {
+                command.addAll(List.of("--erlang-cookie", Files.readString(cookie).trim()));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new RabbitQueues(command, Map.of("HOME", home.toString()));
     }
 
     private static String ctl() {

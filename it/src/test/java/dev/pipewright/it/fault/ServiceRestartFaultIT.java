@@ -53,7 +53,8 @@ class ServiceRestartFaultIT {
         try (OwnRabbit rabbit = OwnRabbit.start();
              ProcessCluster cluster = ProcessCluster.builder().workers(2).concurrency(4)
                      .systemServices(rabbit.uri(), TestServices.redisUri())
-                     .directServices(rabbit.uri(), TestServices.redisUri()).start()) {
+                     .directServices(rabbit.uri(), TestServices.redisUri())
+                     .rabbitQueues(RabbitQueues.node(rabbit.nodeName(), rabbit.home())).start()) {
             run(cluster, "rabbitmq restart", () -> {
                 rabbit.killAndRestart(Duration.ofSeconds(2));
                 cluster.reconnectDirect();
