@@ -167,6 +167,13 @@ class OverseerKillFaultIT {
                     """);
             // the queue timeout's task waits in a pool whose workers do not consume it
             assertEquals(200, ProcessCluster.status(cluster.post("/api/v1/admin/pools/late/pause", "", "application/json")));
+            ProcessCluster.await("the workers to stop consuming the late pool", () -> keys.poolQueues("late").stream().allMatch(q -> {
+                try (var ch = cluster.rabbit().createChannel()) {
+                    return ch.queueDeclarePassive(q).getConsumerCount() == 0;
+                } catch (Exception e) {
+                    return false;
+                }
+            }));
             Ledger ledger = new Ledger(work);
             Map<String, String> kindOf = new LinkedHashMap<>();
             for (String pipeline : List.of("hung", "retrying", "deadline", "queued")) {
@@ -256,8 +263,13 @@ class OverseerKillFaultIT {
             for (String id : kindOf.keySet()) {
                 if (kindOf.get(id).equals("hung")) {
                     // the timer ended the task while its attempt still hung (the worker could not)
-                    long ended_ = Long.parseLong(redis.hget(keys.task(new JobId(id), "stuck"), "ended")) / 1000;
-                    assertTrue(ended_ < finishOf(audit(redis, keys, id), "stuck"), "the overseer's timer ended " + id + "/stuck");
+                    Map<String, String> stuck = redis.hgetall(keys.task(new JobId(id), "stuck"));
+                    assertTrue(Long.parseLong(stuck.get("ended")) / 1000 < finishOf(audit(redis, keys, id), "stuck"),
+                            "the overseer's timer ended " + id + "/stuck: " + stuck);
+                    // its worker stopped renewing the lease when it gave up on the attempt; the lease ran out
+                    // after the timeout came due, so the timeout, not a lost lease, is what ended it
+                    assertEquals("1", stuck.get("attempts"), stuck::toString);
+                    assertEquals("0", stuck.get("lost"), stuck::toString);
                 }
             }
             System.out.println("durable timers: pending at the kill=" + pending.keySet() + " ms after due when they took effect="
