@@ -15,7 +15,18 @@ import java.util.Map;
  * that cannot be handled. Declaring is idempotent, so overseer and workers both declare.
  */
 public final class Topology {
+    /**
+     * Redeliveries a pool's message may have before it is dead-lettered: a quorum queue's
+     * {@code x-delivery-limit}; on classic queues the workers count them (TaskConsumer).
+     */
     public static final int DELIVERY_LIMIT = 5;
+    /**
+     * Headers of a message a worker dead-lettered itself (a classic queue has no delivery limit):
+     * why ({@code delivery_limit}), from which queue, after how many redeliveries.
+     */
+    public static final String DEATH_HEADER = "x-pw-death";
+    public static final String DEATH_QUEUE_HEADER = "x-pw-death-queue";
+    public static final String DEATH_COUNT_HEADER = "x-pw-death-count";
 
     private final Keys keys;
     private final QueueType queueType;
@@ -23,6 +34,10 @@ public final class Topology {
     public Topology(Keys keys, QueueType queueType) {
         this.keys = keys;
         this.queueType = queueType;
+    }
+
+    public Keys keys() {
+        return keys;
     }
 
     public void declareShared(Channel channel) throws IOException {

@@ -13,6 +13,7 @@ if st[1] ~= 'RUNNING' or st[2] ~= ARGV[1] then
   return 'fenced'
 end
 local outcome = ARGV[2]
+drop_attempt_timer(KEYS[1], ARGV[6], ARGV[7], ARGV[1])
 if outcome == 'handback' or outcome == 'refuse' then
   -- the sweeper re-dispatches at once; a hand-back is not a lost lease
   if outcome == 'refuse' then

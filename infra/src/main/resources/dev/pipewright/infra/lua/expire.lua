@@ -13,6 +13,18 @@ if st[1] ~= 'RUNNING' then
   return reply('stale')
 end
 local job_status = redis.call('HGET', KEYS[2], 'status')
+-- An attempt whose timeout came due before its lease ran out (its worker stopped renewing when it
+-- stopped the attempt, say, while no overseer swept) timed out: that is what the sweep would have
+-- found first.
+local timeout_member = 'a|' .. ARGV[2] .. '|' .. ARGV[4] .. '|' .. (st[4] or '')
+local timeout_due = redis.call('ZSCORE', shard_key(KEYS[5], 'timers'), timeout_member)
+if timeout_due and tonumber(timeout_due) <= tonumber(score) and job_status ~= 'CANCELLING' then
+  redis.call('ZREM', shard_key(KEYS[5], 'timers'), timeout_member)
+  end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '',
+    'attempt exceeded its timeout (' .. (redis.call('HGET', KEYS[1], 'to') or '?') .. ' ms)', true, 'TIMED_OUT')
+  return reply('timedout')
+end
+drop_attempt_timer(KEYS[1], ARGV[2], ARGV[4], st[4])
 local reason = "lease expired: worker '" .. (st[3] or '?') .. "' stopped heartbeating"
 if job_status == 'CANCELLING' then
   local _, ended = end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '', 'stopped: ' .. reason, false, 'CANCELLED')

@@ -23,9 +23,27 @@ local function queued_key(shard_scoped_key, pool)
   return string.sub(shard_scoped_key, 1, i + 1) .. 'queued:' .. (pool or 'default')
 end
 
--- A READY task left READY (claimed, cancelled, timed out in the queue, dead-lettered).
+-- '<ns>:{sN}:<anything>' -> '<ns>:{sN}:'
+local function shard_prefix(shard_scoped_key)
+  return string.sub(shard_scoped_key, 1, string.find(shard_scoped_key, '}:', 1, true) + 1)
+end
+
+-- A READY task left READY (claimed, cancelled, timed out in the queue, dead-lettered): it is no
+-- longer queued, and the queue timeout of its current dispatch, if any, is moot.
 local function unqueue(shard_scoped_key, job_id, node, pool)
   redis.call('ZREM', queued_key(shard_scoped_key, pool), job_id .. '|' .. node)
+  local prefix = shard_prefix(shard_scoped_key)
+  local dispatch = redis.call('HGET', prefix .. 'job:' .. job_id .. ':t:' .. node, 'dispatch')
+  if dispatch then
+    redis.call('ZREM', prefix .. 'timers', 'q|' .. job_id .. '|' .. node .. '|' .. dispatch)
+  end
+end
+
+-- An attempt ended (committed, failed, handed back, lost): its attempt timeout is moot.
+local function drop_attempt_timer(shard_scoped_key, job_id, node, attempt)
+  if attempt and attempt ~= '' then
+    redis.call('ZREM', shard_prefix(shard_scoped_key) .. 'timers', 'a|' .. job_id .. '|' .. node .. '|' .. attempt)
+  end
 end
 
 -- Outbox entries this script wrote, returned to the caller (id, routing key, message, shard,
@@ -243,8 +261,13 @@ local function pump_pipeline(ns, pipeline)
   end
 end
 
--- A job ended: its pipeline slot, if it held one, goes to the next PENDING job.
+-- A job ended: its deadline timer is moot, and its pipeline slot, if it held one, goes to the next
+-- PENDING job.
 job_ended = function(job_key)
+  local id = redis.call('HGET', job_key, 'id')
+  if id then
+    redis.call('ZREM', shard_prefix(job_key) .. 'timers', 'd|' .. id)
+  end
   local ns = ns_of(job_key)
   if redis.call('HLEN', ns .. ':limits') == 0 then
     return
@@ -363,6 +386,8 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
     if s == 'PENDING' or s == 'READY' or s == 'RETRY_WAIT' then
       if s == 'READY' then
         unqueue(job_key, job_id, node, redis.call('HGET', key, 'pool'))
+      elseif s == 'RETRY_WAIT' then
+        redis.call('ZREM', shard_prefix(job_key) .. 'timers', 'r|' .. job_id .. '|' .. node)
       end
       if s ~= 'PENDING' then
         free_slot(job_key, job_id, node)

@@ -79,7 +79,7 @@ class DuplicateFaultIT {
             Ledger.Report report = ledger.check(cluster, Duration.ofSeconds(1), Set.of("SUCCESS"));
             int tasks = JOBS * work.tasksPerJob();
             System.out.println("duplicates: messages doubled=" + messagesDoubled + " events doubled=" + eventsDoubled
-                    + " events reordered=" + eventsReordered + " " + report.summary());
+                    + " events reordered=" + eventsReordered + " " + cluster.workerNote() + " " + report.summary());
             report.assertClean();
             assertTrue(ended);
             assertEquals(tasks, report.attempts(), "each task ran once although its message came twice");

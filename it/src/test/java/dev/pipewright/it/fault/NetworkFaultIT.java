@@ -64,7 +64,7 @@ class NetworkFaultIT {
             boolean ended = ledger.awaitEnd(cluster, Duration.ofMinutes(3));
             cluster.stopWorkers();
             Ledger.Report report = ledger.check(cluster, Duration.ofSeconds(1), Set.of("SUCCESS"));
-            System.out.println("network faults: " + report.summary() + " rabbit reconnects="
+            System.out.println("network faults: " + cluster.workerNote() + " " + report.summary() + " rabbit reconnects="
                     + (rabbitProxy.accepted() - rabbitConnections) + " redis reconnects=" + (redisProxy.accepted() - redisConnections));
             if (!report.violations().isEmpty() || !ended) {
                 System.out.println(cluster.logs());

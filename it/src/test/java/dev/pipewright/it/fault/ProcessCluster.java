@@ -44,6 +44,12 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<JarProcess> workers = new ArrayList<>();
     private final List<Integer> generations = new ArrayList<>();
+    private final List<Integer> metricsPorts = new ArrayList<>();
+    private final List<String> workerIds = new ArrayList<>();
+    /** The audit processors' classes and service entry, put on every worker's class path. */
+    private final Path auditClassPath;
+    private long duplicatesDropped;
+    private long fencedCommits;
     private JarProcess overseer;
     private int overseerStarts;
     private RedisClient redisClient;
@@ -63,6 +69,8 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         private URI systemRedis = TestServices.redisUri();
         private URI directRabbit = TestServices.rabbitUri();
         private URI directRedis = TestServices.redisUri();
+        private RabbitQueues rabbitQueues;
+        private List<String> pools = List.of("default");
         private final Map<String, String> extra = new LinkedHashMap<>();
 
         Builder workers(int n) {
@@ -94,6 +102,18 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
             return this;
         }
 
+        /** How the ledger reads queue counts when the test reads a broker of its own ({@code OwnRabbit}). */
+        Builder rabbitQueues(RabbitQueues queues) {
+            rabbitQueues = queues;
+            return this;
+        }
+
+        /** The pools every worker consumes (default: {@code default}). */
+        Builder pools(String... pools) {
+            this.pools = List.of(pools);
+            return this;
+        }
+
         /** A PW_* setting for every process. */
         Builder setting(String name, String value) {
             extra.put(name, value);
@@ -107,6 +127,8 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
                 for (int i = 0; i < workers; i++) {
                     c.workers.add(null);
                     c.generations.add(0);
+                    c.metricsPorts.add(0);
+                    c.workerIds.add(null);
                     c.startWorker(i);
                 }
                 c.awaitWorkers(workers);
@@ -127,6 +149,32 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         Files.createDirectories(logDir);
         this.httpPort = Cluster.freePort();
         this.base = URI.create("http://127.0.0.1:" + httpPort);
+        this.auditClassPath = auditClassPath();
+    }
+
+    /**
+     * A directory with the {@link AuditProcessors} classes and their ServiceLoader entry: only
+     * those, not the whole test class path (whose logging configuration a worker must not pick up).
+     */
+    private static Path auditClassPath() throws IOException {
+        Path dir = Files.createTempDirectory("pw-fault-audit-");
+        Path classes;
+        try {
+            classes = Path.of(AuditProcessors.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(e);
+        }
+        String pkg = AuditProcessors.class.getPackageName().replace('.', '/');
+        Path target = Files.createDirectories(dir.resolve(pkg));
+        try (var files = Files.list(classes.resolve(pkg))) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("AuditProcessors")).toList()) {
+                Files.copy(f, target.resolve(f.getFileName().toString()));
+            }
+        }
+        Path services = Files.createDirectories(dir.resolve("META-INF/services"));
+        Files.writeString(services.resolve("dev.pipewright.worker.processor.Processor"),
+                AuditProcessors.Sleep.class.getName() + "\n" + AuditProcessors.Concat.class.getName() + "\n");
+        return dir;
     }
 
     String namespace() {
@@ -217,28 +265,77 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         int generation = generations.get(index) + 1;
         generations.set(index, generation);
         String id = "fw" + index + "-g" + generation;
+        int metricsPort = Cluster.freePort();
         Map<String, String> env = common();
         env.put("PW_WORKER_ID", id);
-        env.put("PW_POOLS", "default");
+        env.put("PW_POOLS", String.join(",", options.pools));
         env.put("PW_CONCURRENCY", Integer.toString(options.concurrency));
-        env.put("PW_METRICS_PORT", "0");
+        env.put("PW_METRICS_PORT", Integer.toString(metricsPort));
+        env.put("PW_METRICS_HOST", "127.0.0.1");
         env.put("PW_LEASE", options.lease);
         env.put("PW_SHUTDOWN_GRACE", "5s");
-        workers.set(index, JarProcess.worker(env, logDir.resolve("worker-" + id + ".log")));
+        env.put(AuditProcessors.REDIS_ENV, options.directRedis.toString());
+        workers.set(index, JarProcess.worker(env, logDir.resolve("worker-" + id + ".log"), List.of(auditClassPath)));
+        metricsPorts.set(index, metricsPort);
+        workerIds.set(index, id);
         return id;
     }
 
+    String workerId(int index) {
+        return workerIds.get(index);
+    }
+
     synchronized void killWorker(int index) throws InterruptedException {
+        countersOf(index);
         workers.get(index).kill();
     }
 
     /** SIGTERM to every worker; each finishes or hands back its attempts. */
     void stopWorkers() throws InterruptedException {
-        for (JarProcess w : workers) {
-            if (w != null && w.isAlive() && !w.terminate(20_000)) {
-                w.kill();
+        for (int i = 0; i < workers.size(); i++) {
+            JarProcess w = workers.get(i);
+            if (w != null && w.isAlive()) {
+                countersOf(i);
+                if (!w.terminate(20_000)) {
+                    w.kill();
+                }
             }
         }
+    }
+
+    /**
+     * Adds a live worker's counters of stale messages it dropped and of its commits that were fenced
+     * to the totals (read just before it is stopped or killed; for the test's note, not a check).
+     */
+    private void countersOf(int index) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPorts.get(index) + "/metrics"))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith("pipewright_messages_duplicates_total")) {
+                    duplicatesDropped += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                } else if (line.startsWith("pipewright_attempts_fenced_total")) {
+                    fencedCommits += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        } catch (Exception e) {
+            // not up yet, or already gone: the note undercounts
+        }
+    }
+
+    /** The workers' own counts for a test's note. */
+    String workerNote() {
+        return "duplicates dropped=" + duplicatesDropped + " fenced commits=" + fencedCommits;
+    }
+
+    /** Stale messages the stopped and killed workers dropped (their counters, read before each stop). */
+    long duplicatesDropped() {
+        return duplicatesDropped;
+    }
+
+    /** Commits of the stopped and killed workers that were refused because their attempt had lost the task. */
+    long fencedCommits() {
+        return fencedCommits;
     }
 
     void awaitWorkerListed(String id) {
@@ -387,8 +484,22 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         }
     }
 
-    /** Messages in a queue (ready, plus unacked ones once their consumers are gone); -1 when it does not exist. */
     @Override
+    public java.util.List<RabbitQueues.Stat> queueStats() throws Exception {
+        List<RabbitQueues.Stat> out = new ArrayList<>();
+        for (RabbitQueues.Stat q : (options.rabbitQueues != null ? options.rabbitQueues : RabbitQueues.local()).list(namespace + ".")) {
+            // rabbitmqctl's ready and consumer counts of a quorum queue lag; a passive declare's are current
+            try (Channel ch = rabbit().createChannel()) {
+                var now = ch.queueDeclarePassive(q.name());
+                out.add(new RabbitQueues.Stat(q.name(), now.getMessageCount(), q.unacked(), now.getConsumerCount()));
+            } catch (IOException e) {
+                // deleted in between
+            }
+        }
+        return out;
+    }
+
+    /** Messages in a queue (ready, plus unacked ones once their consumers are gone); -1 when it does not exist. */
     public long messageCount(String queue) throws Exception {
         try (Channel ch = rabbit().createChannel()) {
             return ch.queueDeclarePassive(queue).getMessageCount();
@@ -454,6 +565,6 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     }
 
     private void cleanRabbit() throws Exception {
-        NamespaceCleaner.cleanRabbit(rabbit(), keys, List.of("default"));
+        NamespaceCleaner.cleanRabbit(rabbit(), keys, options.pools);
     }
 }

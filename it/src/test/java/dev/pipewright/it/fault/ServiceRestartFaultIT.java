@@ -35,7 +35,7 @@ class ServiceRestartFaultIT {
         boolean ended = ledger.awaitEnd(cluster, Duration.ofMinutes(3));
         cluster.stopWorkers();
         Ledger.Report report = ledger.check(cluster, Duration.ofSeconds(1), Set.of("SUCCESS"));
-        System.out.println(what + ": " + report.summary());
+        System.out.println(what + ": " + cluster.workerNote() + " " + report.summary());
         if (!report.violations().isEmpty() || !ended) {
             System.out.println(cluster.logs());
         }
@@ -53,7 +53,8 @@ class ServiceRestartFaultIT {
         try (OwnRabbit rabbit = OwnRabbit.start();
              ProcessCluster cluster = ProcessCluster.builder().workers(2).concurrency(4)
                      .systemServices(rabbit.uri(), TestServices.redisUri())
-                     .directServices(rabbit.uri(), TestServices.redisUri()).start()) {
+                     .directServices(rabbit.uri(), TestServices.redisUri())
+                     .rabbitQueues(RabbitQueues.node(rabbit.nodeName(), rabbit.home())).start()) {
             run(cluster, "rabbitmq restart", () -> {
                 rabbit.killAndRestart(Duration.ofSeconds(2));
                 cluster.reconnectDirect();

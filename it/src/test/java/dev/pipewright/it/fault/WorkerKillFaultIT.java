@@ -41,7 +41,7 @@ class WorkerKillFaultIT {
             boolean ended = ledger.awaitEnd(cluster, Duration.ofMinutes(4));
             cluster.stopWorkers();
             Ledger.Report report = ledger.check(cluster, Duration.ofSeconds(1), Set.of("SUCCESS"));
-            System.out.println("worker kills: seed=" + seed + " kills=" + KILLS + " " + report.summary());
+            System.out.println("worker kills: seed=" + seed + " kills=" + KILLS + " " + cluster.workerNote() + " " + report.summary());
             report.assertClean();
             assertTrue(ended);
             assertEquals(JOBS, report.jobs());

@@ -5,12 +5,22 @@ import java.util.Map;
 import java.util.StringJoiner;
 
 /**
- * The fault tests' pipeline: {@code head} sleeps on the job's seed, {@code width} branches each
- * sleep on the head's output and an input of their own, and {@code join} concatenates the
+ * The fault tests' pipeline: {@code head} sleeps ({@code sleepMs}) on the job's seed, {@code width}
+ * branches each sleep ({@code branchMs}) on the head's output and an input of their own, and {@code join} concatenates the
  * branches. Every consumable is a function of the seed, so the ledger can check any job's outputs
- * from its inputs alone; a lost, repeated or reordered write shows.
+ * from its inputs alone; a lost, repeated or reordered write shows. The processors are the
+ * {@link AuditProcessors}, which keep their own record of every run for the ledger.
  */
-record Workload(String name, int width, long sleepMs) {
+record Workload(String name, int width, long sleepMs, long branchMs, boolean gated) {
+    /** Every node sleeps {@code sleepMs}. */
+    Workload(String name, int width, long sleepMs) {
+        this(name, width, sleepMs, sleepMs, false);
+    }
+
+    /** The same pipeline with branches that wait for the test to open their gate ({@link AuditProcessors#openGate}). */
+    Workload gatedBranches() {
+        return new Workload(name, width, sleepMs, branchMs, true);
+    }
 
     int tasksPerJob() {
         return width + 2;
@@ -21,15 +31,15 @@ record Workload(String name, int width, long sleepMs) {
         for (int k = 1; k <= width; k++) {
             y.append("  tag").append(k).append(":\n  branch").append(k).append(":\n");
         }
-        y.append("processNodes:\n  head:\n    input: [seed]\n    output: [head_out]\n    processor: sleep\n    config: {ms: ")
+        y.append("processNodes:\n  head:\n    input: [seed]\n    output: [head_out]\n    processor: audit.sleep\n    config: {ms: ")
                 .append(sleepMs).append("}\n");
         StringJoiner branches = new StringJoiner(", ");
         for (int k = 1; k <= width; k++) {
             y.append("  b").append(k).append(":\n    input: [head_out, tag").append(k).append("]\n    output: [branch").append(k)
-                    .append("]\n    processor: sleep\n    config: {ms: ").append(sleepMs).append("}\n");
+                    .append("]\n    processor: audit.sleep\n    config: {ms: ").append(branchMs).append(gated ? ", gate: true" : "").append("}\n");
             branches.add("branch" + k);
         }
-        y.append("  join:\n    input: [").append(branches).append("]\n    output: [joined]\n    processor: concat\n")
+        y.append("  join:\n    input: [").append(branches).append("]\n    output: [joined]\n    processor: audit.concat\n")
                 .append("    config: {separator: \",\"}\n");
         return y.toString();
     }

@@ -28,10 +28,25 @@ public final class JarProcess implements AutoCloseable {
         return start(jar("worker"), env, log);
     }
 
+    /**
+     * A worker with more on its class path after the jar (test processors found by ServiceLoader:
+     * a directory holding their classes and a {@code META-INF/services} entry).
+     */
+    public static JarProcess worker(Map<String, String> env, Path log, List<Path> extraClassPath) throws IOException {
+        StringBuilder cp = new StringBuilder(jar("worker").toString());
+        extraClassPath.forEach(p -> cp.append(java.io.File.pathSeparatorChar).append(p));
+        return start(List.of("-cp", cp.toString(), "dev.pipewright.worker.WorkerMain"), env, log);
+    }
+
     private static JarProcess start(Path jar, Map<String, String> env, Path log) throws IOException {
+        return start(List.of("-jar", jar.toString()), env, log);
+    }
+
+    private static JarProcess start(List<String> what, Map<String, String> env, Path log) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(List.of(java.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "-jar", jar.toString()));
+        List<String> argv = new java.util.ArrayList<>(List.of(java.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        argv.addAll(what);
+        ProcessBuilder pb = new ProcessBuilder(argv);
         pb.environment().keySet().removeIf(k -> k.startsWith("PW_"));
         pb.environment().putAll(env);
         Files.createDirectories(log.toAbsolutePath().getParent());

@@ -52,6 +52,16 @@ public final class OwnRabbit implements AutoCloseable {
         return port;
     }
 
+    /** The Erlang node name, for {@code rabbitmqctl -n}. */
+    public String nodeName() {
+        return node;
+    }
+
+    /** The node's HOME, where its Erlang cookie is (rabbitmqctl needs it). */
+    public Path home() {
+        return dir;
+    }
+
     private void startProcess() throws IOException {
         ProcessBuilder pb = new ProcessBuilder(List.of(SERVER.toString())).directory(dir.toFile());
         Map<String, String> env = pb.environment();

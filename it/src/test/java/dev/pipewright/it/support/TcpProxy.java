@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * An in-JVM TCP proxy for network faults between Pipewright and a service: {@link #cut()} closes
  * every connection (FIN), {@link #reset()} aborts them (RST), {@link #stall(boolean)} stops
- * forwarding bytes while keeping connections open, {@link #refuse(boolean)} drops new connections.
+ * forwarding bytes while keeping connections open, {@link #refuse(boolean)} drops new connections,
+ * and {@link #stallOn(String)} stalls them the moment a client sends a given command.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
@@ -25,6 +26,8 @@ public final class TcpProxy implements AutoCloseable {
     private final AtomicBoolean stalled = new AtomicBoolean();
     private final AtomicBoolean refusing = new AtomicBoolean();
     private final AtomicLong accepted = new AtomicLong();
+    private final AtomicLong trips = new AtomicLong();
+    private volatile byte[] tripwire;
     private volatile boolean closed;
 
     private record Link(Socket client, Socket upstream) {
@@ -82,21 +85,36 @@ public final class TcpProxy implements AutoCloseable {
                 upstream.setTcpNoDelay(true);
                 Link link = new Link(client, upstream);
                 links.add(link);
-                Thread.ofVirtual().start(() -> pump(link, client, upstream));
-                Thread.ofVirtual().start(() -> pump(link, upstream, client));
+                Thread.ofVirtual().start(() -> pump(link, client, upstream, true));
+                Thread.ofVirtual().start(() -> pump(link, upstream, client, false));
             } catch (IOException e) {
                 new Link(client, new Socket()).close(true);
             }
         }
     }
 
-    private void pump(Link link, Socket from, Socket to) {
+    private void pump(Link link, Socket from, Socket to, boolean fromClient) {
         byte[] buffer = new byte[16384];
+        byte[] carry = new byte[0];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
+                byte[] wire = tripwire;
+                if (fromClient && wire != null) {
+                    byte[] seen = new byte[carry.length + n];
+                    System.arraycopy(carry, 0, seen, 0, carry.length);
+                    System.arraycopy(buffer, 0, seen, carry.length, n);
+                    if (contains(seen, wire)) {
+                        stalled.set(true); // these bytes, the command among them, are held
+                        trips.incrementAndGet();
+                    }
+                    carry = java.util.Arrays.copyOfRange(seen, Math.max(0, seen.length - wire.length + 1), seen.length);
+                }
                 while (stalled.get() && !closed && links.contains(link)) {
                     Thread.sleep(10);
+                }
+                if (closed || !links.contains(link)) {
+                    break; // cut while these bytes were held: they are lost with the connection
                 }
                 out.write(buffer, 0, n);
                 out.flush();
@@ -107,6 +125,32 @@ public final class TcpProxy implements AutoCloseable {
             links.remove(link);
             link.close(false);
         }
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Arms a tripwire: when a client sends bytes containing {@code text} (a command name, say
+     * {@code EVALSHA}), the proxy stalls every connection before forwarding them, as if the
+     * service stopped answering right then. {@link #trips()} counts how often it happened.
+     */
+    public void stallOn(String text) {
+        tripwire = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    public long trips() {
+        return trips.get();
     }
 
     /** Closes every open connection politely (both sides see end of stream). */

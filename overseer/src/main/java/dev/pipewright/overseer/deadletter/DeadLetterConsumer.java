@@ -144,9 +144,12 @@ public final class DeadLetterConsumer {
         return null;
     }
 
-    /** RabbitMQ's dead-letter reason: rejected, delivery_limit, expired, maxlen; else "unknown". */
+    /** RabbitMQ's dead-letter reason: rejected, delivery_limit, expired, maxlen (or a worker's own); else "unknown". */
     static String reasonCode(AMQP.BasicProperties props) {
         Map<String, Object> headers = props == null ? null : props.getHeaders();
+        if (headers != null && headers.get(Topology.DEATH_HEADER) != null) {
+            return String.valueOf(headers.get(Topology.DEATH_HEADER));
+        }
         Object deaths = headers == null ? null : headers.get("x-death");
         if (deaths instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?> first) {
             return String.valueOf(first.get("reason"));
@@ -157,18 +160,25 @@ public final class DeadLetterConsumer {
     @SuppressWarnings("unchecked")
     static String reason(AMQP.BasicProperties props) {
         Map<String, Object> headers = props == null ? null : props.getHeaders();
+        if (headers != null && headers.get(Topology.DEATH_HEADER) != null) {
+            // dead-lettered by a worker: a classic queue has no delivery limit of its own
+            return text(String.valueOf(headers.get(Topology.DEATH_HEADER)))
+                    + " [queue " + headers.get(Topology.DEATH_QUEUE_HEADER) + ", count " + headers.get(Topology.DEATH_COUNT_HEADER) + "]";
+        }
         Object deaths = headers == null ? null : headers.get("x-death");
         if (deaths instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?> first) {
             Map<String, Object> d = (Map<String, Object>) first;
-            String why = String.valueOf(d.get("reason"));
-            String text = switch (why) {
-                case "rejected" -> "rejected by a worker (unreadable)";
-                case "delivery_limit" -> "redelivered more than the queue's delivery limit (workers crashed or failed before claiming it)";
-                case "expired" -> "expired in the queue";
-                default -> why;
-            };
-            return text + " [queue " + d.get("queue") + ", count " + d.get("count") + "]";
+            return text(String.valueOf(d.get("reason"))) + " [queue " + d.get("queue") + ", count " + d.get("count") + "]";
         }
         return "dead-lettered";
+    }
+
+    private static String text(String why) {
+        return switch (why) {
+            case "rejected" -> "rejected by a worker (unreadable)";
+            case "delivery_limit" -> "redelivered more than the queue's delivery limit (workers crashed or failed before claiming it)";
+            case "expired" -> "expired in the queue";
+            default -> why;
+        };
     }
 }

@@ -144,6 +144,14 @@ public record Keys(String namespace, int shards) {
         return namespace + ":idem:" + key;
     }
 
+    /**
+     * How often workers received a message again (its body's digest → count, expiring): a classic
+     * queue has no delivery limit, so the workers keep one for it.
+     */
+    public String redeliveries(String digest) {
+        return namespace + ":redelivered:" + digest;
+    }
+
     /** Dead-lettered task messages the overseer took off the dead-letter queue, newest first. */
     public String deadLetters() {
         return namespace + ":deadletters";

@@ -19,6 +19,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -28,11 +29,20 @@ import java.util.stream.Stream;
  * config arrive as JSON ({@code $PW_PARAMS}, {@code $PW_CONFIG}, {@code $PW_TASK_FILE}) and as
  * {@code PW_PARAM_<NAME>} variables. Stdout and stderr become the task's log. An interrupt
  * (cancel, lost lease) sends SIGTERM to the whole process tree, then SIGKILL after a grace period.
+ * Where {@code setsid} exists (util-linux: Debian, Ubuntu, the eclipse-temurin images) each command
+ * starts in a session and process group of its own, so that "the whole tree" includes what it
+ * forks after the SIGTERM and what it double-forked away (reparented, no longer a descendant).
  */
 public final class ExecProcessor implements Processor {
     /** How long a stopped command may take to exit after SIGTERM; short enough that a cancel ends it within 2 s. */
     public static final long KILL_GRACE_MS = 1000;
+    /** How long {@link #stop} goes on sending SIGKILL to what is left of a command before it gives up. */
+    static final long KILL_PATIENCE_MS = 2000;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** util-linux {@code setsid}, when this system has it; commands then run in a process group of their own. */
+    static final Path SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid").map(Path::of).filter(Files::isExecutable)
+            .findFirst().orElse(null);
+    private static final Path PROC = Path.of("/proc");
 
     private final ExecCommand command;
 
@@ -98,6 +108,18 @@ public final class ExecProcessor implements Processor {
         }
         Process process;
         try {
+            if (SETSID != null) {
+                // setsid execs the command in place (the JVM's child leads no group), so the process is
+                // the command itself; -w only matters if it ever had to fork. It cannot tell us that the
+                // program is missing other than by exit code 127, so that is checked first.
+                Path program = resolve(command.argv().get(0), command.workdir(), env.get("PATH"));
+                if (program == null) {
+                    throw new IOException("no such executable file");
+                }
+                List<String> argv = new java.util.ArrayList<>(List.of(SETSID.toString(), "-w"));
+                argv.addAll(command.argv());
+                pb.command(argv);
+            }
             process = pb.start();
         } catch (IOException e) {
             throw TaskFailure.permanent("cannot start " + command.argv() + " in " + command.workdir() + ": " + e.getMessage());
@@ -142,22 +164,113 @@ public final class ExecProcessor implements Processor {
         return TaskResult.of(outputs);
     }
 
-    /** SIGTERM to the process and its descendants, SIGKILL to whatever is left after the grace period. */
-    static void stop(Process process) {
-        List<ProcessHandle> tree = Stream.concat(process.descendants(), Stream.of(process.toHandle())).toList();
-        tree.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_GRACE_MS);
-        for (ProcessHandle h : tree) {
-            long left = deadline - System.nanoTime();
-            try {
-                if (left > 0) {
-                    h.onExit().get(left, TimeUnit.NANOSECONDS);
-                }
-            } catch (Exception ignored) {
-                // killed below
+    /** The executable {@code program} names, as execvp finds it (a path, else the first match on PATH); null when none. */
+    static Path resolve(String program, Path workdir, String path) {
+        if (program.contains("/")) {
+            Path p = workdir.resolve(program);
+            return Files.isExecutable(p) && !Files.isDirectory(p) ? p : null;
+        }
+        for (String dir : (path == null ? "/usr/local/bin:/usr/bin:/bin" : path).split(":")) {
+            Path p = workdir.resolve(dir.isEmpty() ? "." : dir).resolve(program);
+            if (Files.isExecutable(p) && !Files.isDirectory(p)) {
+                return p;
             }
         }
-        Stream.concat(process.descendants(), tree.stream()).filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        return null;
+    }
+
+    /**
+     * SIGTERM to the command's process tree, SIGKILL to whatever is left of it after the grace
+     * period, again until nothing is left. The tree is every process of the command's process
+     * groups (its own group when it was started by setsid, and any group a descendant leads), which
+     * catches children forked after the SIGTERM and ones that double-forked away from the tree,
+     * plus every descendant (a child that moved to another group). Scanned afresh each round.
+     */
+    static void stop(Process process) {
+        boolean interrupted = false;
+        Set<Long> groups = new java.util.HashSet<>();
+        Set<ProcessHandle> tree = tree(process, groups);
+        tree.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_GRACE_MS);
+        while (System.nanoTime() < deadline && !tree.isEmpty()) {
+            interrupted |= pause(20);
+            tree = tree(process, groups);
+        }
+        long giveUp = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KILL_PATIENCE_MS);
+        while (!tree.isEmpty() && System.nanoTime() < giveUp) {
+            tree.forEach(ProcessHandle::destroyForcibly);
+            interrupted |= pause(10);
+            tree = tree(process, groups);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt(); // the kill is finished first; the caller sees the interrupt
+        }
+    }
+
+    /**
+     * The live processes of the command: the process, its descendants, and every process of a group
+     * it or a descendant leads (remembered in {@code groups}; never the worker's own group).
+     */
+    private static Set<ProcessHandle> tree(Process process, Set<Long> groups) {
+        Set<ProcessHandle> out = new java.util.LinkedHashSet<>();
+        if (process.isAlive()) {
+            out.add(process.toHandle());
+        }
+        process.descendants().filter(ProcessHandle::isAlive).forEach(out::add);
+        long own = groupOf(ProcessHandle.current().pid());
+        for (ProcessHandle h : out) {
+            long g = groupOf(h.pid());
+            if (g == h.pid() && g != own) {
+                groups.add(g);
+            }
+        }
+        if (!groups.isEmpty() && Files.isDirectory(PROC)) {
+            try (Stream<Path> entries = Files.list(PROC)) {
+                entries.map(p -> p.getFileName().toString()).filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit))
+                        .map(Long::parseLong)
+                        .filter(pid -> groups.contains(groupOf(pid)) && running(pid))
+                        .forEach(pid -> ProcessHandle.of(pid).ifPresent(out::add));
+            } catch (IOException | java.io.UncheckedIOException ignored) {
+                // /proc unreadable: descendants only
+            }
+        }
+        out.removeIf(h -> !running(h.pid()));
+        return out;
+    }
+
+    /** Field 5 of /proc/<pid>/stat (the process group), or -1 when it cannot be read (gone, or no /proc). */
+    static long groupOf(long pid) {
+        String[] fields = stat(pid);
+        return fields == null ? -1 : Long.parseLong(fields[2]);
+    }
+
+    /** Alive and not a zombie waiting for its parent (or init) to reap it. */
+    private static boolean running(long pid) {
+        String[] fields = stat(pid);
+        if (fields == null) {
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        }
+        return !fields[0].equals("Z") && !fields[0].equals("X");
+    }
+
+    /** The fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, ...; null when unreadable. */
+    private static String[] stat(long pid) {
+        try {
+            String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Sleeps; true when interrupted (the flag is then clear, so the next pause sleeps again). */
+    private static boolean pause(long ms) {
+        try {
+            Thread.sleep(ms);
+            return false;
+        } catch (InterruptedException e) {
+            return true;
+        }
     }
 
     private static Thread pump(InputStream stream, String label, TaskContext ctx, Deque<String> keep) {

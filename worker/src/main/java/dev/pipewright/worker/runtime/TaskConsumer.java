@@ -6,6 +6,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import dev.pipewright.infra.config.CommonConfig.QueueType;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.message.BusMessage;
@@ -54,6 +55,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * refused lease renewal), when they pass their timeout, and when the worker shuts down (they are
  * then handed back). A paused pool's consumer is cancelled (its messages wait in the queue); the
  * paused set in Redis is the truth, a {@link PoolControl} broadcast makes the worker act at once.
+ *
+ * <p>A quorum queue dead-letters a message redelivered past its delivery limit (one that crashes
+ * workers before they can claim it). A classic queue has no such limit, so on classic queues the
+ * worker counts each redelivery of a message in Redis before it does anything else with it, and
+ * past {@link Topology#DELIVERY_LIMIT} publishes it to the dead-letter exchange with that reason
+ * instead of handling it; the overseer then fails its task as for a quorum queue. A message the
+ * worker hands back itself (shutdown, pause, Redis down) takes its count back.
  */
 public final class TaskConsumer {
     private static final Logger LOG = LoggerFactory.getLogger(TaskConsumer.class);
@@ -77,6 +85,9 @@ public final class TaskConsumer {
     /** Bumped by each control message, so a paused set read from Redis before it cannot undo it. */
     private final AtomicLong controlSeq = new AtomicLong();
     private volatile boolean started;
+    private Connection connection;
+    /** A confirming channel for dead letters of classic queues (created on first use). */
+    private Channel deadLetters;
     private volatile boolean stopping;
     /** Set when the grace period is over: every attempt, including one that registers from now on, is handed back. */
     private volatile boolean handingBack;
@@ -108,7 +119,7 @@ public final class TaskConsumer {
                         new DefaultConsumer(channel) {
                             @Override
                             public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
-                                onDelivery(PoolConsumer.this, envelope.getDeliveryTag(), body);
+                                onDelivery(PoolConsumer.this, envelope.getDeliveryTag(), envelope.isRedeliver(), body);
                             }
                         });
             }
@@ -151,11 +162,15 @@ public final class TaskConsumer {
     private static final class Delivery {
         final PoolConsumer pool;
         final long tag;
+        final boolean redelivered;
         private boolean settled;
+        /** Takes back this delivery's redelivery count when the worker hands it back itself. */
+        private volatile Runnable uncount;
 
-        Delivery(PoolConsumer pool, long tag) {
+        Delivery(PoolConsumer pool, long tag, boolean redelivered) {
             this.pool = pool;
             this.tag = tag;
+            this.redelivered = redelivered;
             pool.unacked.incrementAndGet();
         }
 
@@ -177,6 +192,10 @@ public final class TaskConsumer {
         void handBack() {
             if (settle()) {
                 TaskConsumer.nack(pool.channel, tag);
+                Runnable u = uncount;
+                if (u != null) {
+                    u.run();
+                }
             }
         }
 
@@ -232,6 +251,7 @@ public final class TaskConsumer {
 
     /** Starts consuming every pool of the configuration except the paused ones. */
     public void start(Connection connection, Set<String> paused) throws IOException {
+        this.connection = connection;
         Channel control = connection.createChannel();
         topology.declareShared(control);
         String controlQueue = topology.declareControlQueue(control);
@@ -396,8 +416,8 @@ public final class TaskConsumer {
         }
     }
 
-    private void onDelivery(PoolConsumer pc, long deliveryTag, byte[] body) {
-        Delivery delivery = new Delivery(pc, deliveryTag);
+    private void onDelivery(PoolConsumer pc, long deliveryTag, boolean redelivered, byte[] body) {
+        Delivery delivery = new Delivery(pc, deliveryTag, redelivered);
         if (stopping) {
             delivery.handBack();
             return;
@@ -450,6 +470,9 @@ public final class TaskConsumer {
     }
 
     private void handle(String pool, Delivery delivery, byte[] body) throws InterruptedException {
+        if (delivery.redelivered && config.common().queueType() == QueueType.CLASSIC && overDeliveryLimit(pool, delivery, body)) {
+            return;
+        }
         TaskMessage message;
         try {
             BusMessage parsed = JSON.readValue(body, BusMessage.class);
@@ -495,6 +518,57 @@ public final class TaskConsumer {
                     pc.inFlight.decrementAndGet();
                 }
             }
+        }
+    }
+
+    /**
+     * Counts a redelivery on a classic queue (first of all: whatever crashed the worker last time
+     * may do it again) and, past the delivery limit, dead-letters the message with that reason.
+     * True when the message was taken care of. A count that cannot be taken (Redis down) lets the
+     * message through: the claim needs Redis too, and hands it back.
+     */
+    private boolean overDeliveryLimit(String pool, Delivery delivery, byte[] body) throws InterruptedException {
+        long count;
+        try {
+            count = store.countRedelivery(body);
+        } catch (Exception e) {
+            LOG.warn("cannot count a redelivery on pool {} ({}); handling the message", pool, e.toString());
+            return false;
+        }
+        delivery.uncount = () -> store.uncountRedelivery(body);
+        if (count <= Topology.DELIVERY_LIMIT) {
+            return false;
+        }
+        try {
+            deadLetter(delivery.pool.queue, body, count);
+        } catch (Exception e) {
+            LOG.warn("cannot dead-letter a message redelivered {} times on pool {} ({}); handing it back", count, pool, e.toString());
+            delivery.uncount = null; // it was counted rightly: the next delivery tries again
+            Thread.sleep(1000);
+            delivery.handBack();
+            return true;
+        }
+        LOG.warn("dead-lettered a message redelivered {} times on pool {} (the delivery limit is {})", count, pool, Topology.DELIVERY_LIMIT);
+        metrics.deadLettered(pool);
+        delivery.ack();
+        return true;
+    }
+
+    /** Publishes a message to the dead-letter exchange, confirmed, saying it passed the delivery limit. */
+    private void deadLetter(String queue, byte[] body, long deliveries) throws Exception {
+        Map<String, Object> headers = new LinkedHashMap<>();
+        headers.put(Topology.DEATH_HEADER, "delivery_limit");
+        headers.put(Topology.DEATH_QUEUE_HEADER, queue);
+        headers.put(Topology.DEATH_COUNT_HEADER, deliveries);
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().deliveryMode(2).contentType("application/json")
+                .headers(headers).build();
+        synchronized (this) {
+            if (deadLetters == null || !deadLetters.isOpen()) {
+                deadLetters = connection.createChannel();
+                deadLetters.confirmSelect();
+            }
+            deadLetters.basicPublish(topology.keys().deadLetterExchange(), queue, props, body);
+            deadLetters.waitForConfirmsOrDie(10_000);
         }
     }
 

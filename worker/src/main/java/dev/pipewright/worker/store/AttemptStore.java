@@ -155,6 +155,33 @@ public final class AttemptStore {
         return lost;
     }
 
+    /** How long a message's redelivery count is kept after its last redelivery. */
+    public static final Duration REDELIVERY_COUNT_KEPT = Duration.ofDays(1);
+
+    /**
+     * Counts one more redelivery of the message with this body (a classic queue's stand-in for a
+     * quorum queue's delivery count); returns the count.
+     */
+    public long countRedelivery(byte[] body) throws Exception {
+        byte[] key = bytes(keys.redeliveries(digest(body)));
+        long n = await(redis.incr(key));
+        await(redis.expire(key, REDELIVERY_COUNT_KEPT.toSeconds()));
+        return n;
+    }
+
+    /** Takes back a count: the worker itself handed the message back (shutdown, pause), it did not crash on it. */
+    public void uncountRedelivery(byte[] body) {
+        redis.decr(bytes(keys.redeliveries(digest(body))));
+    }
+
+    private static String digest(byte[] body) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body), 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * Appends a line to the attempt's own log ({@code <epoch ms> <line>}, the last
      * {@value #LOG_LINES_KEPT} of each attempt kept) and to the job's log stream.

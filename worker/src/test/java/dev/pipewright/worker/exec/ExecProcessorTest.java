@@ -429,6 +429,55 @@ class ExecProcessorTest {
         assertGone(pids[1]);
     }
 
+    @Test
+    void interruptStopsAGrandchildForkedAfterTheSigtermAndReparented() throws Exception {
+        // on SIGTERM the shell forks a grandchild through a subshell that exits at once, so the
+        // grandchild is no descendant by the time the SIGKILL comes; the shell itself ignores SIGTERM
+        Path late = Files.createTempDirectory("pw-exec-late-").resolve("late.pid");
+        long[] pids = interruptAfterPids(command(Set.of(), "sh", "-c",
+                "trap '(sleep 30 >/dev/null 2>&1 & echo $! > \"$0.tmp\"; mv \"$0.tmp\" \"$0\")' TERM; echo $$; "
+                        + "while :; do sleep 0.1; done", late.toString()), 1);
+        long grandchild = awaitPidFile(late);
+        assertGone(pids[0]);
+        assertGone(grandchild);
+    }
+
+    @Test
+    void interruptStopsADoubleForkedGrandchild() throws Exception {
+        // started before the interrupt and reparented at once: a snapshot of the descendants misses it
+        Path early = Files.createTempDirectory("pw-exec-early-").resolve("early.pid");
+        long[] pids = interruptAfterPids(command(Set.of(), "sh", "-c",
+                "(sleep 30 >/dev/null 2>&1 & echo $! > \"$0.tmp\"; mv \"$0.tmp\" \"$0\"); "
+                        + "while [ ! -s \"$0\" ]; do sleep 0.01; done; echo $$ $(cat \"$0\"); sleep 30", early.toString()), 2);
+        assertGone(pids[0]);
+        assertGone(pids[1]);
+    }
+
+    @Test
+    void aCommandRunsInAProcessGroupOfItsOwnWhereSetsidExists() throws Exception {
+        assumeTrue(ExecProcessor.SETSID != null, "no setsid on this system");
+        String out = run(command(Set.of(), "sh", "-c", "cut -d' ' -f5 /proc/$$/stat > \"$PW_OUTPUT_DIR/out\"; echo $$ >> \"$PW_OUTPUT_DIR/out\""),
+                "out", Map.of(), Map.of(), Map.of());
+        String[] lines = out.trim().split("\n");
+        assertEquals(lines[1].trim(), lines[0].trim(), "the command leads its own process group: " + out);
+        assertTrue(ExecProcessor.groupOf(ProcessHandle.current().pid()) != Long.parseLong(lines[0].trim()),
+                "not the worker's group: " + out);
+    }
+
+    private static long awaitPidFile(Path file) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.isRegularFile(file)) {
+                String text = Files.readString(file).trim();
+                if (!text.isEmpty()) {
+                    return Long.parseLong(text);
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no pid in " + file + " within " + WAIT);
+    }
+
     /**
      * Runs {@code cmd} on a thread until it prints {@code count} pids on one stdout line, interrupts
      * that thread and checks it ends with InterruptedException within {@link #WAIT}.
