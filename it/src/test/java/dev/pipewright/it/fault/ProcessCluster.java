@@ -377,7 +377,12 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     private HttpResponse<String> send(HttpRequest.Builder request) {
         request.header("Authorization", "Bearer " + ADMIN_TOKEN);
         try {
-            return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
+            HttpResponse<String> r = http.send(built, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            // answers under faults are held to the API contract as well
+            dev.pipewright.it.support.ContractCheck.verify(built.method(), built.uri().getPath(), r.statusCode(),
+                    r.headers().firstValue("Content-Type").orElse(null), r.body().getBytes(StandardCharsets.UTF_8));
+            return r;
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {
