@@ -97,7 +97,11 @@ class DockerfileTest {
                 problems.add(target + ": expected COPY " + copy + " (the pom's finalName is " + jar + ")");
             }
             String entry = docker.effective(target, "ENTRYPOINT");
-            String want = "[\"java\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/app/" + jar + "\"]";
+            // tini as PID 1 (installed in the runtime stage): signals reach the JVM, orphans are reaped
+            String want = "[\"/usr/bin/tini\", \"--\", \"java\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/app/" + jar + "\"]";
+            if (!String.join(" ", docker.stage("runtime").all("RUN")).contains(" tini")) {
+                problems.add("runtime: tini is not installed, yet the ENTRYPOINTs run it");
+            }
             if (!want.equals(entry)) {
                 problems.add(target + ": ENTRYPOINT should be " + want + ", is " + entry);
             }
