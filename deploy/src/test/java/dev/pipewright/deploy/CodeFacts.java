@@ -19,7 +19,7 @@ final class CodeFacts {
     static final String OVERSEER_CONFIG = "overseer/src/main/java/dev/pipewright/overseer/config/OverseerConfig.java";
     static final String WORKER_CONFIG = "worker/src/main/java/dev/pipewright/worker/config/WorkerConfig.java";
     static final String COMMON_CONFIG = "infra/src/main/java/dev/pipewright/infra/config/CommonConfig.java";
-    static final String HTTP_API = "overseer/src/main/java/dev/pipewright/overseer/api/HttpApi.java";
+    static final String API_CONTRACT = "overseer/src/main/resources/openapi.yaml";
     static final String WORKER_MAIN = "worker/src/main/java/dev/pipewright/worker/WorkerMain.java";
     static final String KEYS = "protocol/src/main/java/dev/pipewright/protocol/keys/Keys.java";
     static final String AUTH_CONFIG = "overseer/src/main/java/dev/pipewright/overseer/auth/AuthConfig.java";
@@ -82,9 +82,15 @@ final class CodeFacts {
         return group(Repo.read(COMMON_CONFIG), "DEFAULT_NAMESPACE\\s*=\\s*\"([^\"]+)\"", COMMON_CONFIG);
     }
 
-    /** The GET paths the overseer's router serves (HttpApi). */
+    /** The GET paths of the overseer's API contract, which its router is built from (openapi.yaml). */
     static Set<String> overseerPaths() {
-        return all(Repo.read(HTTP_API), "router\\.get\\(\"([^\"]+)\"\\)");
+        Set<String> out = new java.util.TreeSet<>();
+        Repo.yaml(API_CONTRACT).path("paths").fields().forEachRemaining(p -> {
+            if (p.getValue().has("get")) {
+                out.add(p.getKey());
+            }
+        });
+        return out;
     }
 
     /** The paths the worker's metrics server serves (WorkerMain). */
