@@ -161,6 +161,9 @@ public final class DlqCommand implements Callable<Integer> {
             }
             Map<String, Object> body = selector.body();
             body.put("id", id);
+            if (all) {
+                body.put("all", true);
+            }
             body.put("dry_run", dryRun);
             JsonNode r = AdminOutput.post(server.client(), "/api/v1/admin/dlq/" + action(), body, "cannot " + action() + " dead letters");
             PrintWriter out = spec.commandLine().getOut();

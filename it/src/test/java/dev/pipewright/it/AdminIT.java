@@ -273,6 +273,9 @@ class AdminIT {
 
         Cluster.Response bad = cluster.post("/api/v1/admin/dlq/purge", "{\"jbo\": \"x\"}", JSON);
         assertEquals(400, bad.status(), bad.toString());
+        Cluster.Response everything = cluster.post("/api/v1/admin/dlq/purge", "{}", JSON);
+        assertEquals(400, everything.status(), "an empty selector touches nothing: " + everything);
+        assertTrue(everything.text().contains("all: true"), everything.toString());
     }
 
     @Test

@@ -203,11 +203,30 @@ public final class OverseerMain {
                 return false;
             }
         }, config.maxBodyBytes(), auth, new TokenApi(tokens, auth::revoked), new ScheduleApi(schedules, pipelines));
+        // what a failed start-up stops too: no loop, consumer or connection of a half-started overseer stays up
+        Runnable shutdown = () -> {
+            stoppers.forEach(Runnable::run);
+            for (Thread t : loops) {
+                try {
+                    t.join(3000);
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            try {
+                rabbit.close(2000);
+            } catch (Exception ignored) {
+                // closing anyway
+            }
+            vertx.close();
+            redis.close();
+            metrics.close();
+        };
         io.vertx.ext.web.Router router;
         try {
             router = api.router(vertx).await();
         } catch (Exception e) {
-            vertx.close();
+            shutdown.run();
             throw new IllegalStateException("the HTTP API contract (openapi.yaml) cannot be used: " + e.getMessage(), e);
         }
         HttpServer server;
@@ -215,7 +234,7 @@ public final class OverseerMain {
             server = vertx.createHttpServer().requestHandler(router)
                     .listen(config.httpPort(), config.httpHost()).await();
         } catch (Exception e) {
-            vertx.close();
+            shutdown.run();
             throw new IllegalStateException("cannot listen on " + config.httpHost() + ":" + config.httpPort() + " (PW_HTTP_PORT): " + e.getMessage(), e);
         }
         HttpServer metricsServer = null;
@@ -224,7 +243,7 @@ public final class OverseerMain {
                 metricsServer = MetricsServer.start(vertx, config.metricsHost(), config.metricsPort(), meters);
             } catch (IllegalStateException e) {
                 server.close();
-                vertx.close();
+                shutdown.run();
                 throw e;
             }
             LOG.info("overseer metrics on {}:{}/metrics", config.metricsHost(), metricsServer.actualPort());
@@ -249,7 +268,6 @@ public final class OverseerMain {
             @Override
             public void close() {
                 LOG.info("overseer stopping");
-                stoppers.forEach(Runnable::run);
                 try {
                     server.close().await();
                     if (ownMetrics != null) {
@@ -258,21 +276,7 @@ public final class OverseerMain {
                 } catch (Exception ignored) {
                     // closing anyway
                 }
-                for (Thread t : loops) {
-                    try {
-                        t.join(3000);
-                    } catch (InterruptedException ignored) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                try {
-                    rabbit.close(2000);
-                } catch (Exception ignored) {
-                    // closing anyway
-                }
-                vertx.close();
-                redis.close();
-                metrics.close();
+                shutdown.run();
             }
         };
     }

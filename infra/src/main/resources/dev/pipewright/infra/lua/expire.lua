@@ -20,8 +20,9 @@ local timeout_member = 'a|' .. ARGV[2] .. '|' .. ARGV[4] .. '|' .. (st[4] or '')
 local timeout_due = redis.call('ZSCORE', shard_key(KEYS[5], 'timers'), timeout_member)
 if timeout_due and tonumber(timeout_due) <= tonumber(score) and job_status ~= 'CANCELLING' then
   redis.call('ZREM', shard_key(KEYS[5], 'timers'), timeout_member)
-  end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '',
+  local r, ended = end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '',
     'attempt exceeded its timeout (' .. (redis.call('HGET', KEYS[1], 'to') or '?') .. ' ms)', true, 'TIMED_OUT')
+  note_task_end(KEYS[1], ended or r, 'attempt_timeout')
   return reply('timedout')
 end
 drop_attempt_timer(KEYS[1], ARGV[2], ARGV[4], st[4])
@@ -39,8 +40,9 @@ if st[5] == 'refused' then
   local refusals = redis.call('HINCRBY', KEYS[1], 'refusals', 1)
   reason = "refused by worker '" .. (st[3] or '?') .. "': " .. (redis.call('HGET', KEYS[1], 'refusal') or '?')
   if refusals >= MAX_REFUSALS then
-    end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '', reason .. ' (refused ' .. refusals
+    local _, ended = end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '', reason .. ' (refused ' .. refusals
       .. ' times: no worker of the pool that took it offers what the job asks for)', false, 'FAILED')
+    note_task_end(KEYS[1], ended, 'refused')
     return reply('ended')
   end
 elseif st[5] then

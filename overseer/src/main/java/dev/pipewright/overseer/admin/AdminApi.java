@@ -20,7 +20,7 @@ import java.util.Set;
  * has authentication.
  */
 public final class AdminApi {
-    private static final Set<String> SELECTOR_FIELDS = Set.of("id", "job", "processor", "reason", "dry_run");
+    private static final Set<String> SELECTOR_FIELDS = Set.of("id", "job", "processor", "reason", "all", "dry_run");
 
     private final QueueInspector queues;
     private final DeadLetters deadLetters;
@@ -113,7 +113,10 @@ public final class AdminApi {
         return deadLetters.show(ctx.pathParam("id"));
     }
 
-    /** Body: {@code {id, job, processor, reason, dry_run}}, every field optional. */
+    /**
+     * Body: {@code {id, job, processor, reason, all, dry_run}}: at least one selector, or {@code all: true}
+     * for every record (so that an empty body never touches them all by mistake).
+     */
     public Object replay(JsonNode body) throws Exception {
         return deadLetters.replay(selector(body), dryRun(body));
     }
@@ -128,17 +131,24 @@ public final class AdminApi {
             String f = it.next();
             if (!SELECTOR_FIELDS.contains(f)) {
                 problems.add(new Problem(f, "unknown field; expected one of " + SELECTOR_FIELDS.stream().sorted().toList()));
-            } else if (!f.equals("dry_run") && !body.get(f).isNull() && !body.get(f).isTextual()) {
+            } else if (!f.equals("dry_run") && !f.equals("all") && !body.get(f).isNull() && !body.get(f).isTextual()) {
                 problems.add(new Problem(f, "expected text"));
             }
         }
-        if (body.has("dry_run") && !body.get("dry_run").isBoolean() && !body.get("dry_run").isNull()) {
-            problems.add(new Problem("dry_run", "expected true or false"));
+        for (String flag : List.of("dry_run", "all")) {
+            if (body.has(flag) && !body.get(flag).isBoolean() && !body.get(flag).isNull()) {
+                problems.add(new Problem(flag, "expected true or false"));
+            }
+        }
+        DeadLetterSelector selector = new DeadLetterSelector(text(body, "id"), text(body, "job"), text(body, "processor"), text(body, "reason"));
+        boolean all = body.path("all").asBoolean(false);
+        if (problems.isEmpty() && !all && selector.equals(new DeadLetterSelector(null, null, null, null))) {
+            problems.add(new Problem("$", "give a selector (id, job, processor or reason), or all: true for every dead letter"));
         }
         if (!problems.isEmpty()) {
             throw ApiException.badRequest("invalid_request", "the selector has " + problems.size() + " problem(s)", problems);
         }
-        return new DeadLetterSelector(text(body, "id"), text(body, "job"), text(body, "processor"), text(body, "reason"));
+        return selector;
     }
 
     private static boolean dryRun(JsonNode body) {

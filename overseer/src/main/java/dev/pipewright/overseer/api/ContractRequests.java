@@ -80,6 +80,12 @@ final class ContractRequests {
 
     private static final JsonObject DOCUMENT = ApiContract.json();
 
+    /** Whether a routing failure is a refusal: one of ours, or the contract's validation. */
+    static boolean isRefusal(Throwable failure) {
+        Throwable cause = failure instanceof HttpException && failure.getCause() != null ? failure.getCause() : failure;
+        return failure instanceof ApiException || cause instanceof ValidatorException;
+    }
+
     /** The refusal a routing failure stands for, or null when it is not one of the contract's. */
     static ApiException refusal(Throwable failure, RoutingContext ctx, String bodyKey) {
         if (failure instanceof ApiException api) {

@@ -220,10 +220,10 @@ public final class HttpApi {
             router.route().last().handler(ctx -> error(ctx, new ApiException(404, "not_found",
                     "no such endpoint: " + ctx.request().method() + " " + ctx.request().path(), List.of())));
             router.route().failureHandler(ctx -> {
-                ApiException refused = ContractRequests.refusal(ctx.failure(), ctx, BODY);
                 int status = ctx.statusCode();
-                if (refused != null) {
-                    refuse(ctx, refused);
+                if (ContractRequests.isRefusal(ctx.failure())) {
+                    // wording the problems may re-read a large body: not on the event loop
+                    handlers.execute(() -> refuse(ctx, ContractRequests.refusal(ctx.failure(), ctx, BODY)));
                 } else if (status == 413) {
                     error(ctx, new ApiException(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes", List.of()));
                 } else if (status >= 400 && status < 500) {

@@ -12,8 +12,8 @@ import java.time.Duration;
  * ({@code PW_DATA_DIR}), the request body cap, how often the sweeper looks at leases and timers,
  * how many lost leases a task survives, how long a silent worker still counts as alive, and when
  * a READY task counts as stuck (its message lost), the API's authentication ({@link AuthConfig}),
- * and where {@code /metrics} is served besides the API port: {@code PW_METRICS_PORT} (0, the default:
- * only on the API port) and {@code PW_METRICS_HOST} (the address that own port binds to, so it can be
+ * and where {@code /metrics} is served: {@code PW_METRICS_PORT} (0, the default: on the API port;
+ * else on that port only) and {@code PW_METRICS_HOST} (the address that own port binds to, so it can be
  * kept on a private interface), and how often the probes read the queue, worker, dead-letter and
  * backlog gauges ({@code PW_PROBE_INTERVAL}), and how often the scheduler looks for pipeline schedules
  * that are due ({@code PW_SCHEDULE_INTERVAL}).

@@ -134,14 +134,18 @@ public final class DeadLetterConsumer {
         metrics.deadLettered(pool == null ? "unknown" : pool);
     }
 
-    /** The queue RabbitMQ dead-lettered the message from (its first x-death entry), or null. */
+    /**
+     * The queue the message was dead-lettered from: RabbitMQ's first x-death entry, else the header a
+     * worker sets when it dead-letters a message itself (past a classic queue's delivery limit), or null.
+     */
     static String deathQueue(AMQP.BasicProperties props) {
         Map<String, Object> headers = props == null ? null : props.getHeaders();
         Object deaths = headers == null ? null : headers.get("x-death");
         if (deaths instanceof List<?> list && !list.isEmpty() && list.get(0) instanceof Map<?, ?> first && first.get("queue") != null) {
             return String.valueOf(first.get("queue"));
         }
-        return null;
+        Object own = headers == null ? null : headers.get(Topology.DEATH_QUEUE_HEADER);
+        return own == null ? null : String.valueOf(own);
     }
 
     /** RabbitMQ's dead-letter reason: rejected, delivery_limit, expired, maxlen (or a worker's own); else "unknown". */

@@ -45,6 +45,8 @@ import static dev.pipewright.infra.redis.Scripts.bytes;
  * one atomic script that also dispatches its first tasks through the outbox.
  */
 public final class JobSubmitter {
+    /** The error code of a submit whose job id is taken: the job was made before (a retried schedule fire, say). */
+    public static final String JOB_EXISTS = "job_exists";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Keys keys;
@@ -277,7 +279,7 @@ public final class JobSubmitter {
             throw e;
         }
         if ("exists".equals(reply.status())) {
-            throw ApiException.conflict("job " + id + " already exists");
+            throw new ApiException(409, JOB_EXISTS, "job " + id + " already exists", List.of());
         }
         metrics.jobSubmitted();
         metrics.ended(reply.ends()); // a re-run that reuses every output ends at once

@@ -8,8 +8,8 @@ import io.vertx.core.http.HttpServer;
 /**
  * The overseer's own metrics port ({@code PW_METRICS_PORT} > 0, bound to {@code PW_METRICS_HOST}):
  * {@code GET /metrics} in the Prometheus text format, without a token (keep the port on a private
- * interface); anything else is 404. The API port keeps serving {@code /metrics} as well, under
- * {@code PW_METRICS_PUBLIC}.
+ * interface); anything else is 404. The API port then answers {@code /metrics} with 404, so the
+ * metrics are not public there as well.
  */
 public final class MetricsServer {
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";

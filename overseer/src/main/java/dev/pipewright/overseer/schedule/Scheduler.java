@@ -101,11 +101,10 @@ public final class Scheduler extends PeriodicLoop {
             JobSubmitter.Submitted created = submitter.submitJob(latest, new SubmitRequest(Map.of(), Map.of(), List.of(), true).withMeta(meta),
                     claim.jobId(), active.owner());
             outcome = "submitted";
-            metrics.jobSubmitted();
-            metrics.scheduleFired(true);
+            metrics.scheduleFired(true); // the job itself is counted by the submitter
             LOG.info("schedule of pipeline {}: job {} ({}) for {}, {}", latest.id(), claim.jobId(), meta.name(), cron.local(at), created.status());
         } catch (ApiException e) {
-            if (e.status() == 409) {
+            if (e.status() == 409 && JobSubmitter.JOB_EXISTS.equals(e.code())) {
                 outcome = "submitted"; // created by an earlier try of this same claim
                 LOG.info("schedule of pipeline {}: job {} for {} was already submitted", latest.id(), claim.jobId(), cron.local(at));
             } else if (e.status() >= 400 && e.status() < 500) {
