@@ -104,8 +104,11 @@ public final class PipelinesCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a pipeline (latest version, or --version).")
+    @Command(name = "get", description = "Show a pipeline (latest version, or --version).")
     static final class Get implements Callable<Integer> {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit (no -V: --version is the pipeline's).")
+        boolean help;
+
         @Spec
         CommandSpec spec;
         @Mixin

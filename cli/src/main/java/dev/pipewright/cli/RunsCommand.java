@@ -41,8 +41,11 @@ public final class RunsCommand implements Callable<Integer> {
                 Listing.dash(r.get("created_at"))};
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an empty run of a pipeline; prints its id.")
+    @Command(name = "create", description = "Create an empty run of a pipeline; prints its id.")
     static final class Create implements Callable<Integer> {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit (no -V: --version is the pipeline's).")
+        boolean help;
+
         @Spec
         CommandSpec spec;
         @Mixin

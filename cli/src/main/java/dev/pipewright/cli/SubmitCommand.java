@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code pipewright submit PIPELINE | --run RUN}: submit a job of a stored pipeline, or into a run. */
-@Command(name = "submit", mixinStandardHelpOptions = true,
+@Command(name = "submit",
         description = {"Submit a job of the stored PIPELINE, or into the run --run RUN; prints the job id.",
                 "--no-start only builds it (READY; start it with 'pipewright jobs start JOB'); --wait shows progress until it ends."},
         exitCodeListHeading = "Exit codes:%n",
@@ -28,6 +28,9 @@ import java.util.concurrent.Callable;
 public final class SubmitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit (no -V: --version is the pipeline's).")
+    boolean help;
 
     @Mixin
     ServerOptions server = new ServerOptions();

@@ -28,6 +28,31 @@ class CommandsTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
+    @Test
+    void everyCommandAnswersHelp() {
+        java.util.List<java.util.List<String>> paths = new java.util.ArrayList<>();
+        collect(PipewrightCli.commandLine(), new java.util.ArrayList<>(), paths);
+        assertTrue(paths.size() > 40, "found the whole command tree: " + paths);
+        for (java.util.List<String> path : paths) {
+            java.util.List<String> args = new java.util.ArrayList<>(path);
+            args.add("--help");
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(0, r.exit(), () -> path + " --help: " + r.err());
+            assertTrue(r.out().startsWith("Usage: pipewright"), () -> path + " --help printed: " + r.out() + r.err());
+        }
+    }
+
+    private static void collect(CommandLine cl, java.util.List<String> path, java.util.List<java.util.List<String>> out) {
+        out.add(java.util.List.copyOf(path));
+        cl.getSubcommands().forEach((name, sub) -> {
+            if (!name.equals("help") && sub.getCommandName().equals(name)) {
+                java.util.List<String> next = new java.util.ArrayList<>(path);
+                next.add(name);
+                collect(sub, next, out);
+            }
+        });
+    }
+
     private static final String VALID = """
             name: demo
             dataNodes:
