@@ -367,15 +367,18 @@ public final class JobSubmitter {
             if (p == null) {
                 problems.add(new Problem("parameters." + e.getKey(), "unknown parameter; the pipeline declares "
                         + pipeline.parameters().keySet()));
-            } else if (e.getValue() != null && p.type() != null && !p.type().accepts(e.getValue())) {
+            } else if (e.getValue() == null) {
+                problems.add(new Problem("parameters." + e.getKey(), "expected a value of type "
+                        + (p.type() == null ? "string" : p.type().wireName()) + ", got null (leave the field out to use the default)"));
+            } else if (p.type() != null && !p.type().accepts(e.getValue())) {
                 problems.add(new Problem("parameters." + e.getKey(), "expected a value of type " + p.type().wireName()
                         + ", got " + describe(e.getValue())));
             } else {
-                params.put(e.getKey(), e.getValue());
+                params.put(e.getKey(), p.type() == null ? e.getValue() : p.type().normalize(e.getValue()));
             }
         }
         for (Parameter p : pipeline.parameters().values()) {
-            if (params.get(p.name()) == null && !given.containsKey(p.name())) {
+            if (!given.containsKey(p.name())) {
                 if (p.defaultValue() != null) {
                     params.put(p.name(), p.defaultValue());
                 } else if (p.required()) {
@@ -389,6 +392,7 @@ public final class JobSubmitter {
 
     private static String describe(Object v) {
         if (v instanceof String s) return "text '" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "'";
+        if (v instanceof Number n && !Double.isFinite(n.doubleValue())) return "a number out of range (" + v + ")";
         if (v instanceof Number) return "the number " + v;
         if (v instanceof Boolean) return "a boolean";
         if (v instanceof Map) return "a mapping";

@@ -29,7 +29,8 @@ class ParamTypeTest {
                 Arguments.of(new BigDecimal("4.00"), EnumSet.of(ParamType.INTEGER, ParamType.NUMBER)),
                 Arguments.of(3.5, EnumSet.of(ParamType.NUMBER)),
                 Arguments.of(3.0f, EnumSet.of(ParamType.NUMBER)),
-                Arguments.of(Double.POSITIVE_INFINITY, EnumSet.of(ParamType.NUMBER)),
+                Arguments.of(Double.POSITIVE_INFINITY, EnumSet.noneOf(ParamType.class)),
+                Arguments.of(Double.NaN, EnumSet.noneOf(ParamType.class)),
                 Arguments.of(true, EnumSet.of(ParamType.BOOLEAN)),
                 Arguments.of(Map.of("k", 1), EnumSet.of(ParamType.OBJECT)),
                 Arguments.of(List.of(1, 2), EnumSet.of(ParamType.ARRAY)),
@@ -42,6 +43,24 @@ class ParamTypeTest {
         for (ParamType type : ParamType.values()) {
             assertEquals(accepted.contains(type), type.accepts(value), type + ".accepts(" + value + ")");
         }
+    }
+
+    static Stream<Arguments> normalized() {
+        return Stream.of(
+                Arguments.of(ParamType.INTEGER, 1.0, 1L),
+                Arguments.of(ParamType.INTEGER, 1e3, 1000L),
+                Arguments.of(ParamType.INTEGER, new BigDecimal("4.00"), 4L),
+                Arguments.of(ParamType.INTEGER, 1e20, new BigInteger("100000000000000000000")),
+                Arguments.of(ParamType.INTEGER, 7, 7),
+                Arguments.of(ParamType.INTEGER, 7L, 7L),
+                Arguments.of(ParamType.NUMBER, 1.0, 1.0),
+                Arguments.of(ParamType.STRING, "1.0", "1.0"));
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @MethodSource("normalized")
+    void wholeNumbersBecomeIntegers(ParamType type, Object value, Object expected) {
+        assertEquals(expected, type.normalize(value));
     }
 
     @ParameterizedTest
