@@ -42,7 +42,7 @@ final class ContractProblems {
 
     /**
      * @param body  the request body as text (null when none), to name the values that were wrong
-     * @param query the request's parameters by name
+     * @param query the request's parameters by name, and its headers under {@link #headerKey}
      */
     ContractProblems(Operation operation, JsonObject document, String body, Map<String, List<String>> query) {
         this.operation = operation;
@@ -114,6 +114,13 @@ final class ContractProblems {
         Object v = param != null ? value : at(value, instance);
         if (WRAPPERS.contains(keyword)) {
             out.add(new Leaf(path, unit.getError(), true));
+            return;
+        }
+        if (keywordPointer.contains("/propertyNames/") && owner != null) {
+            // the instance is the offending name: report it on the object that holds it
+            int cut = instance.lastIndexOf('/');
+            String name = instance.substring(cut + 1).replace("~1", "/").replace("~0", "~");
+            out.add(new Leaf(path(instance.substring(0, Math.max(cut, 0))), "the name " + kind(name) + ": expected " + expectation(owner), false));
             return;
         }
         switch (keyword) {
@@ -248,8 +255,13 @@ final class ContractProblems {
         return null;
     }
 
+    /** Where a request header's values are kept in the parameter map (header names ignore case). */
+    static String headerKey(String name) {
+        return "header:" + name.toLowerCase(java.util.Locale.ROOT);
+    }
+
     private Object paramValue(Parameter p) {
-        List<String> values = query.get(p.getName());
+        List<String> values = query.get(p.getIn() == io.vertx.openapi.contract.Location.HEADER ? headerKey(p.getName()) : p.getName());
         if (values == null || values.isEmpty()) {
             return null;
         }

@@ -98,6 +98,9 @@ final class ContractRequests {
             for (String name : ctx.request().params().names()) {
                 query.put(name, ctx.request().params().getAll(name));
             }
+            for (String name : ctx.request().headers().names()) {
+                query.put(ContractProblems.headerKey(name), ctx.request().headers().getAll(name));
+            }
             Operation operation = ctx.get(OPERATION);
             return new ContractProblems(operation, DOCUMENT, body == null ? null : body.toString(StandardCharsets.UTF_8), query)
                     .refusal(invalid);

@@ -72,6 +72,9 @@ import java.util.function.BooleanSupplier;
 public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Request bodies: a field given twice is refused (which one counts would be a guess), as in pipeline documents. */
+    private static final com.fasterxml.jackson.databind.ObjectReader BODY_READER =
+            JSON.reader().with(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature());
     private static final Set<String> SUBMIT_FIELDS = Set.of("parameters", "inputs", "outputs", "version", "start", "config",
             "job_name", "priority");
     private static final Set<String> RUN_SUBMIT_FIELDS = Set.of("parameters", "inputs", "outputs", "start", "config", "job_name");
@@ -375,7 +378,7 @@ public final class HttpApi {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", stored.id());
         out.put("version", stored.version());
-        out.put("name", name != null ? name : r.pipeline().name() != null ? r.pipeline().name() : id);
+        out.put("name", r.pipeline().name() != null ? r.pipeline().name() : id); // as GET shows it; ?name= sets the id
         json(ctx, 201, out);
     }
 
@@ -965,7 +968,7 @@ public final class HttpApi {
             return JSON.createObjectNode();
         }
         try {
-            JsonNode node = JSON.readTree(text);
+            JsonNode node = BODY_READER.readTree(text);
             if (node == null || !node.isObject()) {
                 throw ApiException.badRequest("the body must be a JSON object", "$");
             }

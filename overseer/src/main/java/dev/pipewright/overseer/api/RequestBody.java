@@ -138,6 +138,8 @@ public final class RequestBody {
             Map.Entry<String, JsonNode> e = it.next();
             if (e.getKey().isEmpty() || e.getKey().length() > MAX_TEXT) {
                 problem(field, "tag names must have 1 to " + MAX_TEXT + " characters");
+            } else if (e.getKey().indexOf(':') >= 0 || e.getKey().indexOf('=') >= 0) {
+                problem(field, "the tag name '" + e.getKey() + "' cannot hold ':' or '=' (the tag filter splits NAME:VALUE at them)");
             } else if (!e.getValue().isTextual() && !e.getValue().isNumber() && !e.getValue().isBoolean()) {
                 problem(field + "." + e.getKey(), "expected text, got " + kind(e.getValue()));
             } else if (e.getValue().asText().length() > MAX_TEXT) {
