@@ -77,6 +77,10 @@ class ApiBadInputIT {
         t.add(c("run: priority of the wrong type", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"priority\": 3}", 400, "priority", "the number 3"));
         t.add(c("run: tags not an object", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"tags\": [\"a\"]}", 400, "tags", "expected an object"));
         t.add(c("run: tag value an object", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"tags\": {\"a\": {}}}", 400, "tags.a", "expected text"));
+        t.add(c("run: tag name with ':'", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"tags\": {\"a:b\": \"x\"}}", 400, "tags",
+                "the name 'a:b'"));
+        t.add(c("run: empty tag name", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"tags\": {\"\": \"x\"}}", 400, "tags",
+                "the name ''"));
         t.add(c("run: domain_context not an object", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"domain_context\": \"x\"}", 400,
                 "domain_context", "expected an object"));
         t.add(c("run: missing pipeline_id", "POST", "/api/v1/runs", "{\"name\": \"n\"}", 400, "pipeline_id", "missing"));
@@ -107,6 +111,14 @@ class ApiBadInputIT {
                 "config", "expected an object"));
         t.add(c("run job: parameter of the wrong type", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": \"abc\"}}", 400,
                 "parameters.x", "integer"));
+        t.add(c("run job: parameter null", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": null}}", 400,
+                "parameters.x", "got null"));
+        t.add(c("run job: integer parameter not whole", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1.5}}", 400,
+                "parameters.x", "integer"));
+        t.add(c("run job: number out of range", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1e400}}", 400,
+                "parameters.x", "out of range"));
+        t.add(c("run job: a field given twice", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1, \"x\": 2}}", 400,
+                "$", "Duplicate field 'x'"));
         t.add(c("run job: unknown parameter", "POST", "/api/v1/runs/{run}/jobs", "{\"parameters\": {\"x\": 1, \"z\": 2}}", 400,
                 "parameters.z", "unknown parameter"));
         t.add(c("run job: missing parameter", "POST", "/api/v1/runs/{run}/jobs", "{}", 400, "parameters.x", "missing"));
@@ -123,6 +135,8 @@ class ApiBadInputIT {
                 "run_id", "unknown field"));
         t.add(new Case("job: bad Idempotency-Key", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}}",
                 Map.of("Idempotency-Key", "a key with spaces"), 400, "Idempotency-Key", "letters, digits", null));
+        t.add(new Case("job: Idempotency-Key too long", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}}",
+                Map.of("Idempotency-Key", "k".repeat(256)), 400, "Idempotency-Key", "1 to 255 characters, got text of 256 characters", null));
         t.add(c("job: unknown pipeline", "POST", "/api/v1/pipelines/nope/jobs", "{}", 404, null, "no pipeline 'nope'"));
         t.add(c("job: oversized body", "POST", "/api/v1/pipelines/toy/jobs", big, 413, null, "larger than"));
         // reads and actions on unknown ids, bad query parameters

@@ -376,9 +376,6 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
   -- stopSeq: the dispatch count when the stop took effect; nothing may be dispatched after it
   redis.call('HSET', job_key, 'status', 'CANCELLING', 'endAs', end_as, 'stopAs', stop_as, 'reason', reason,
     'stopSeq', redis.call('HGET', job_key, 'seq') or '0')
-  if status == 'READY' or status == 'PENDING' then
-    redis.call('HSET', job_key, 'started', now)
-  end
   local running = 0
   for _, node in ipairs(redis.call('LRANGE', job_key .. ':nodes', 0, -1)) do
     local key = job_key .. ':t:' .. node

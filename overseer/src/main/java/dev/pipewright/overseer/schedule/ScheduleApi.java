@@ -83,13 +83,13 @@ public final class ScheduleApi {
             throw ApiException.notFound("no pipeline '" + id + "'");
         }
         ScheduleStore.Active active = schedules.find(id);
-        if (active == null) {
-            throw ApiException.conflict("pipeline '" + id + "' has no schedule (its latest version declares none)");
-        }
         Principal who = Principal.of(ctx);
-        if (!who.canSee(pipeline.owner()) && !who.canSee(active.owner())) {
+        if (!who.canSee(pipeline.owner()) && (active == null || !who.canSee(active.owner()))) {
             throw new ApiException(403, "forbidden", "only the pipeline's owner ('" + pipeline.owner() + "') or an admin may "
                     + what + " its schedule", List.of());
+        }
+        if (active == null) {
+            throw ApiException.conflict("pipeline '" + id + "' has no schedule (its latest version declares none)");
         }
         return id;
     }

@@ -376,6 +376,9 @@ public final class PipelineParser {
             String interval = optionalText(node, "schedule_interval", "schedule.schedule_interval", problems);
             String alt = optionalText(node, "cron", "schedule.cron", problems);
             cron = interval != null ? interval : alt;
+            if (admitting && interval != null && alt != null) {
+                problems.add(new Problem("schedule.cron", "give schedule_interval or cron, not both (they are the same field)"));
+            }
             if (cron == null) {
                 problems.add(new Problem("schedule.schedule_interval", "missing: a cron expression such as \"5 10 * * *\""));
                 return null;

@@ -330,6 +330,14 @@ class PipelineParserTest {
                           t1: {input: [a], output: [b], processor: p}
                         schedule: every day at ten
                         """, "schedule", "five-field cron"),
+                bad("schedule given twice", """
+                        dataNodes: {a: {}, b: {}}
+                        processNodes:
+                          t1: {input: [a], output: [b], processor: p}
+                        schedule:
+                          schedule_interval: "5 10 * * *"
+                          cron: "0 4 * * *"
+                        """, "schedule.cron", "not both"),
                 bad("unknown timezone", """
                         dataNodes: {a: {}, b: {}}
                         processNodes:
