@@ -160,6 +160,8 @@ class ApiBadInputIT {
         t.add(c("list pipelines: unknown cursor", "GET", "/api/v1/pipelines?page_after=nope", null, 400, "page_after", "not a cursor"));
         t.add(c("pipeline: unknown version", "GET", "/api/v1/pipelines/toy?version=99", null, 404, null, "no version 99"));
         t.add(c("pipeline: versions of an unknown one", "GET", "/api/v1/pipelines/nope/versions", null, 404, null, "no pipeline"));
+        t.add(c("pipeline: a method the path does not take", "PUT", "/api/v1/pipelines/toy", "{}", 405, null, "takes DELETE, GET, not PUT"));
+        t.add(c("job: a method the path does not take", "DELETE", "/api/v1/jobs/{ready}", null, 405, null, "takes GET, not DELETE"));
         t.add(c("pipeline: delete an unknown one", "DELETE", "/api/v1/pipelines/nope", null, 404, null, "no pipeline"));
         t.add(c("pipeline: delete one with a job that has not ended", "DELETE", "/api/v1/pipelines/toy", null, 409, null, "{ready}"));
         t.add(c("pipeline: not a pipeline", "POST", "/api/v1/pipelines", "{\"dataNodes\": 5}", 400, null, "problem"));

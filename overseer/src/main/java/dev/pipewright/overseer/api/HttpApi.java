@@ -219,9 +219,30 @@ public final class HttpApi {
             if (!ops.isEmpty()) {
                 throw new IllegalStateException("handlers without an operation in openapi.yaml: " + ops.keySet());
             }
+            Map<String, Set<String>> methodsByTemplate = new LinkedHashMap<>();
+            for (OpenAPIRoute route : builder.getRoutes()) {
+                methodsByTemplate.computeIfAbsent(route.getOperation().getOpenAPIPath(), p -> new java.util.TreeSet<>())
+                        .add(route.getOperation().getHttpMethod().name());
+            }
+            Map<java.util.regex.Pattern, Set<String>> methodsByPath = new LinkedHashMap<>();
+            methodsByTemplate.forEach((template, methods) -> methodsByPath.put(pathPattern(template), methods));
             Router router = builder.createRouter();
-            router.route().last().handler(ctx -> error(ctx, new ApiException(404, "not_found",
-                    "no such endpoint: " + ctx.request().method() + " " + ctx.request().path(), List.of())));
+            router.route().last().handler(ctx -> {
+                Set<String> allowed = new java.util.TreeSet<>();
+                methodsByPath.forEach((p, methods) -> {
+                    if (p.matcher(ctx.request().path()).matches()) {
+                        allowed.addAll(methods);
+                    }
+                });
+                if (allowed.isEmpty()) {
+                    error(ctx, new ApiException(404, "not_found",
+                            "no such endpoint: " + ctx.request().method() + " " + ctx.request().path(), List.of()));
+                } else {
+                    ctx.response().putHeader("Allow", String.join(", ", allowed));
+                    error(ctx, new ApiException(405, "method_not_allowed", ctx.request().path() + " takes " + String.join(", ", allowed)
+                            + ", not " + ctx.request().method(), List.of()));
+                }
+            });
             router.route().failureHandler(ctx -> {
                 int status = ctx.statusCode();
                 if (ContractRequests.isRefusal(ctx.failure())) {
@@ -960,6 +981,18 @@ public final class HttpApi {
     private static String bodyText(RoutingContext ctx) {
         Buffer body = ctx.get(BODY);
         return body == null ? "" : body.toString(StandardCharsets.UTF_8);
+    }
+
+    /** A contract path ({@code /api/v1/jobs/{id}}) as a pattern of the request paths it serves. */
+    static java.util.regex.Pattern pathPattern(String template) {
+        StringBuilder regex = new StringBuilder();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{[^}/]+}").matcher(template);
+        int at = 0;
+        while (m.find()) {
+            regex.append(java.util.regex.Pattern.quote(template.substring(at, m.start()))).append("[^/]+");
+            at = m.end();
+        }
+        return java.util.regex.Pattern.compile(regex.append(java.util.regex.Pattern.quote(template.substring(at))).toString());
     }
 
     private static JsonNode jsonBody(RoutingContext ctx) {
