@@ -106,8 +106,8 @@ public final class PipelinesCommand implements Callable<Integer> {
 
     @Command(name = "get", description = "Show a pipeline (latest version, or --version).")
     static final class Get implements Callable<Integer> {
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit (no -V: --version is the pipeline's).")
-        boolean help;
+        @Mixin
+        HelpOption help = new HelpOption();
 
         @Spec
         CommandSpec spec;

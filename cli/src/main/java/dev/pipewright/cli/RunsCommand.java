@@ -43,8 +43,8 @@ public final class RunsCommand implements Callable<Integer> {
 
     @Command(name = "create", description = "Create an empty run of a pipeline; prints its id.")
     static final class Create implements Callable<Integer> {
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit (no -V: --version is the pipeline's).")
-        boolean help;
+        @Mixin
+        HelpOption help = new HelpOption();
 
         @Spec
         CommandSpec spec;

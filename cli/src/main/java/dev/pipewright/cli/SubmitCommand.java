@@ -29,8 +29,8 @@ public final class SubmitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit (no -V: --version is the pipeline's).")
-    boolean help;
+    @Mixin
+    HelpOption help = new HelpOption();
 
     @Mixin
     ServerOptions server = new ServerOptions();

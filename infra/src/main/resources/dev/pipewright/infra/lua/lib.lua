@@ -16,16 +16,15 @@ local function shard_key(outbox, name)
   return string.sub(outbox, 1, -7) .. name
 end
 
--- '<ns>:{sN}:<anything>' -> '<ns>:{sN}:queued:<pool>': the pool's dispatched-but-unclaimed tasks
--- (member '<job>|<node>', score the dispatch time in ms), read for the pool's oldest message age.
-local function queued_key(shard_scoped_key, pool)
-  local i = string.find(shard_scoped_key, '}:', 1, true)
-  return string.sub(shard_scoped_key, 1, i + 1) .. 'queued:' .. (pool or 'default')
-end
-
 -- '<ns>:{sN}:<anything>' -> '<ns>:{sN}:'
 local function shard_prefix(shard_scoped_key)
   return string.sub(shard_scoped_key, 1, string.find(shard_scoped_key, '}:', 1, true) + 1)
+end
+
+-- '<ns>:{sN}:<anything>' -> '<ns>:{sN}:queued:<pool>': the pool's dispatched-but-unclaimed tasks
+-- (member '<job>|<node>', score the dispatch time in ms), read for the pool's oldest message age.
+local function queued_key(shard_scoped_key, pool)
+  return shard_prefix(shard_scoped_key) .. 'queued:' .. (pool or 'default')
 end
 
 -- A READY task left READY (claimed, cancelled, timed out in the queue, dead-lettered): it is no

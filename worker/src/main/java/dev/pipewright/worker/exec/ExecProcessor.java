@@ -228,7 +228,10 @@ public final class ExecProcessor implements Processor {
             try (Stream<Path> entries = Files.list(PROC)) {
                 entries.map(p -> p.getFileName().toString()).filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit))
                         .map(Long::parseLong)
-                        .filter(pid -> groups.contains(groupOf(pid)) && running(pid))
+                        .filter(pid -> {
+                            String[] fields = stat(pid); // one read: group and state
+                            return fields != null && groups.contains(Long.parseLong(fields[2])) && !exited(fields);
+                        })
                         .forEach(pid -> ProcessHandle.of(pid).ifPresent(out::add));
             } catch (IOException | java.io.UncheckedIOException ignored) {
                 // /proc unreadable: descendants only
@@ -250,7 +253,12 @@ public final class ExecProcessor implements Processor {
         if (fields == null) {
             return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
         }
-        return !fields[0].equals("Z") && !fields[0].equals("X");
+        return !exited(fields);
+    }
+
+    /** State Z (a zombie waiting to be reaped) or X (dead). */
+    private static boolean exited(String[] statFields) {
+        return statFields[0].equals("Z") || statFields[0].equals("X");
     }
 
     /** The fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, ...; null when unreadable. */
