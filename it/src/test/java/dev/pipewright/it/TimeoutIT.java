@@ -8,6 +8,8 @@ import dev.pipewright.it.support.WorkerProcess;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.TaskMessage;
+import dev.pipewright.infra.state.CommitReply;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.worker.store.AttemptStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -103,8 +106,12 @@ class TimeoutIT {
         RedisClient client = RedisClient.create(RedisURI.create(TestServices.redisUri()));
         try (StatefulRedisConnection<byte[], byte[]> connection = client.connect(ByteArrayCodec.INSTANCE)) {
             AttemptStore store = new AttemptStore(cluster.keys(), connection);
-            assertEquals("fenced", store.commitSuccess(message, attemptId, Map.of("x", "late".getBytes(StandardCharsets.UTF_8))));
-            assertEquals("fenced", store.commitFailure(message, attemptId, "fail", "late failure", true));
+            List<CommitReply> replies = store.commit(message.shard(), List.of(
+                    new StateGateway.Commit(job, "slow", attemptId, StateGateway.Outcome.OK, "", true,
+                            AttemptStore.outputs(Map.of("x", "late".getBytes(StandardCharsets.UTF_8)))),
+                    new StateGateway.Commit(job, "slow", attemptId, StateGateway.Outcome.FAIL, "late failure", true, Map.of())))
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(List.of("fenced", "fenced"), replies.stream().map(CommitReply::wire).toList());
         } finally {
             client.shutdown();
         }

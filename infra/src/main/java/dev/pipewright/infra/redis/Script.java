@@ -8,8 +8,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * One Lua state transition from {@code dev/pipewright/infra/lua}, with the shared
- * {@code lib.lua} prepended; run by SHA so the text crosses the wire once per connection life.
+ * One Lua state transition from {@code dev/pipewright/infra/lua}. All of them, with the shared
+ * {@code lib.lua}, form one Redis function library ({@link #LIBRARY}): loaded once, so a call runs
+ * only its own body instead of rebuilding the helpers it shares with the others, as a script sent
+ * by {@code EVALSHA} would. The library and function names carry a digest of the whole text, so
+ * processes of different versions each call their own.
  */
 public enum Script {
     SUBMIT("submit"), CLAIM("claim"), COMMIT("commit"), RENEW("renew"), RELEASE("release"),
@@ -17,20 +20,54 @@ public enum Script {
     PIPELINE("pipeline"),
     SCHEDULE("schedule");
 
-    private final String source;
-    private final String sha;
+    private static final String LIB = read("lib");
+    /** A digest of every script's text: names the library and its functions. */
+    private static final String VERSION;
+    /** The function library's source ({@code FUNCTION LOAD}). */
+    public static final String LIBRARY;
+
+    static {
+        StringBuilder all = new StringBuilder(LIB);
+        for (Script s : values()) {
+            all.append('\n').append(s.body);
+        }
+        VERSION = sha1(all.toString()).substring(0, 12);
+        StringBuilder lib = new StringBuilder("#!lua name=pipewright_").append(VERSION).append('\n').append(LIB).append('\n');
+        for (Script s : values()) {
+            // each body becomes a local function (its top-level 'return' returns from it), called
+            // between begin_call() and end_call()
+            lib.append("local function script_").append(s.file).append("(KEYS, ARGV)\n").append(s.body).append("\nend\n")
+                    .append("redis.register_function('").append(s.functionName()).append("', function(KEYS, ARGV)\n")
+                    .append("  begin_call()\n  local r = script_").append(s.file).append("(KEYS, ARGV)\n  end_call()\n  return r\nend)\n");
+        }
+        LIBRARY = lib.toString();
+    }
+
+    private final String file;
+    private final String body;
 
     Script(String file) {
-        this.source = read("lib") + "\n" + read(file);
-        this.sha = sha1(source);
+        this.file = file;
+        this.body = read(file);
     }
 
+    /** The script with the shared helpers before it: the text a reader of one transition needs. */
     public String source() {
-        return source;
+        return LIB + "\n" + body;
     }
 
-    public String sha() {
-        return sha;
+    /** The script's own text, without the shared helpers. */
+    public String body() {
+        return body;
+    }
+
+    /** The name it is registered under in the library ({@code FCALL}). */
+    public String functionName() {
+        return "pw_" + VERSION + "_" + file;
+    }
+
+    public static String libraryName() {
+        return "pipewright_" + VERSION;
     }
 
     private static String read(String name) {

@@ -1,6 +1,5 @@
 package dev.pipewright.infra.redis;
 
-import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -10,8 +9,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Runs {@link Script}s by {@code EVALSHA}, loading a script again when Redis answers NOSCRIPT (after
- * a Redis restart). Works on a byte-array connection so values stay binary-safe.
+ * Runs {@link Script}s by {@code FCALL}, loading the function library again when Redis does not know
+ * the function (a Redis restarted without persistence, or flushed). Works on a byte-array connection
+ * so values stay binary-safe.
  */
 public final class Scripts {
     private final RedisAsyncCommands<byte[], byte[]> redis;
@@ -20,20 +20,19 @@ public final class Scripts {
         this.redis = connection.async();
     }
 
+    /** Loads the function library (again: {@code REPLACE} makes a second load of the same text harmless). */
     public void loadAll() {
-        for (Script s : Script.values()) {
-            redis.scriptLoad(s.source().getBytes(StandardCharsets.UTF_8)).toCompletableFuture().join();
-        }
+        redis.functionLoad(Script.LIBRARY, true).toCompletableFuture().join();
     }
 
     public <T> CompletionStage<T> run(Script script, ScriptOutputType type, byte[][] keys, byte[]... args) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        redis.<T>evalsha(script.sha(), type, keys, args).whenComplete((value, error) -> {
+        redis.<T>fcall(script.functionName(), type, keys, args).whenComplete((value, error) -> {
             if (error == null) {
                 result.complete(value);
-            } else if (isNoScript(error)) {
-                redis.scriptLoad(script.source().getBytes(StandardCharsets.UTF_8))
-                        .thenCompose(sha -> redis.<T>evalsha(script.sha(), type, keys, args))
+            } else if (isFunctionMissing(error)) {
+                redis.functionLoad(Script.LIBRARY, true)
+                        .thenCompose(name -> redis.<T>fcall(script.functionName(), type, keys, args))
                         .whenComplete((v, e) -> {
                             if (e == null) result.complete(v); else result.completeExceptionally(e);
                         });
@@ -44,13 +43,11 @@ public final class Scripts {
         return result;
     }
 
-    private static boolean isNoScript(Throwable error) {
-        Throwable t = error;
-        while (t != null) {
-            if (t instanceof RedisNoScriptException || (t.getMessage() != null && t.getMessage().startsWith("NOSCRIPT"))) {
+    private static boolean isFunctionMissing(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("Function not found")) {
                 return true;
             }
-            t = t.getCause();
         }
         return false;
     }

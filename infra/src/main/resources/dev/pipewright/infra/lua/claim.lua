@@ -1,49 +1,61 @@
--- A worker claims the attempt named by a task message and takes a lease on it.
--- KEYS: task, job, leases, data, timers
--- ARGV: dispatch, attempt id, worker id, default lease ms, lease member, job id, node
--- Returns {'ok', spec, params, attempts, lease ms, µs since READY, input values..., the job's infra JSON or ''},
--- {'missing', data node, processor} (claimed, but an input has no value) or {'stale', state} for a
--- duplicate or superseded message.
-local st = redis.call('HMGET', KEYS[1], 'state', 'dispatch', 'spec', 'in', 'hb', 'to', 'readyAt', 'pool')
-if not st[1] then
-  return {'stale', 'GONE'}
-end
-if st[1] ~= 'READY' or st[2] ~= ARGV[1] then
-  return {'stale', st[1]}
-end
-local job_status = redis.call('HGET', KEYS[2], 'status')
-if job_status ~= 'RUNNING' then
-  return {'stale', job_status or 'GONE'}
-end
-local inputs = cjson.decode(st[4])
-local values = {}
-if #inputs > 0 then
-  values = redis.call('HMGET', KEYS[4], unpack(inputs))
-end
-local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+-- A worker claims the attempts named by task messages (a batch, all of one shard) and takes a lease
+-- on each.
+-- KEYS: the shard's leases, timers
+-- ARGV: worker id, default lease ms, then per attempt: job id, node, dispatch, attempt id
+-- Returns one reply per attempt, in order: {'ok', spec, params, attempts, lease ms, µs since READY,
+-- the job's infra JSON or '', input values...}, {'missing', data node, processor} (claimed, but an
+-- input has no value) or {'stale', state} for a duplicate or superseded message.
+local prefix = shard_prefix(KEYS[1])
+local out = {}
 local now = now_us()
-local lease = tonumber(st[5] or '0')
-if lease <= 0 then
-  lease = tonumber(ARGV[4])
-end
-redis.call('HSET', KEYS[1], 'state', 'RUNNING', 'attempt', ARGV[2], 'worker', ARGV[3], 'started', now)
-redis.call('HDEL', KEYS[1], 'ended', 'handback')
-unqueue(KEYS[5], ARGV[6], ARGV[7], st[8])
-redis.call('ZADD', KEYS[3], math.floor(now / 1000) + lease, ARGV[5])
-local timeout = tonumber(st[6] or '0')
-if timeout > 0 then
-  redis.call('ZADD', KEYS[5], math.floor(now / 1000) + timeout, 'a|' .. ARGV[6] .. '|' .. ARGV[7] .. '|' .. ARGV[2])
-end
-for i = 1, #inputs do
-  if not values[i] then
-    return {'missing', inputs[i], redis.call('HGET', KEYS[1], 'processor') or ''}
+for i = 3, #ARGV, 4 do
+  local job_id, node, dispatch_id, attempt_id = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local job_key = prefix .. 'job:' .. job_id
+  local key = job_key .. ':t:' .. node
+  local st = redis.call('HMGET', key, 'state', 'dispatch', 'spec', 'in', 'hb', 'to', 'readyAt', 'pool', 'processor')
+  local job = redis.call('HMGET', job_key, 'status', 'params', 'infra')
+  if not st[1] then
+    out[#out + 1] = {'stale', 'GONE'}
+  elseif st[1] ~= 'READY' or st[2] ~= dispatch_id then
+    out[#out + 1] = {'stale', st[1]}
+  elseif job[1] ~= 'RUNNING' then
+    out[#out + 1] = {'stale', job[1] or 'GONE'}
+  else
+    local inputs = cjson.decode(st[4])
+    local values = {}
+    if #inputs > 0 then
+      values = redis.call('HMGET', job_key .. ':data', unpack(inputs))
+    end
+    local attempts = redis.call('HINCRBY', key, 'attempts', 1)
+    local lease = tonumber(st[5] or '0')
+    if lease <= 0 then
+      lease = tonumber(ARGV[2])
+    end
+    unqueue(KEYS[2], job_id, node, st[8])
+    set_state(job_key, node, 'READY', 'RUNNING', 'attempt', attempt_id, 'worker', ARGV[1], 'started', now)
+    redis.call('HDEL', key, 'ended', 'handback')
+    redis.call('ZADD', KEYS[1], math.floor(now / 1000) + lease, job_id .. '|' .. node)
+    local timeout = tonumber(st[6] or '0')
+    if timeout > 0 then
+      redis.call('ZADD', KEYS[2], math.floor(now / 1000) + timeout, 'a|' .. job_id .. '|' .. node .. '|' .. attempt_id)
+    end
+    local missing = nil
+    for j = 1, #inputs do
+      if not values[j] then
+        missing = inputs[j]
+        break
+      end
+    end
+    if missing then
+      out[#out + 1] = {'missing', missing, st[9] or ''}
+    else
+      local r = {'ok', st[3], job[2] or '{}', tostring(attempts), tostring(lease),
+        tostring(now - tonumber(st[7] or now)), job[3] or ''}
+      for j = 1, #inputs do
+        r[#r + 1] = values[j]
+      end
+      out[#out + 1] = r
+    end
   end
 end
-local result = {'ok', st[3], redis.call('HGET', KEYS[2], 'params') or '{}', tostring(attempts), tostring(lease),
-  tostring(now - tonumber(st[7] or now))}
-for i = 1, #inputs do
-  result[#result + 1] = values[i]
-end
--- what the job asks of a worker (config.infra): a worker that cannot offer it refuses the attempt
-result[#result + 1] = redis.call('HGET', KEYS[2], 'infra') or ''
-return result
+return out

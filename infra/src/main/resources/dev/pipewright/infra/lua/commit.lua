@@ -1,55 +1,65 @@
--- Ends an attempt, only if it still holds the task (the attempt id is the fencing token).
--- KEYS: task, job, leases, data, events, content types
--- ARGV: attempt id, outcome, error text, retryable ('1'/'0'), lease member, job id, node,
---       then triples of output data node, value, content type
+-- Ends attempts (a batch, all of one shard), each only if it still holds its task (the attempt id
+-- is the fencing token).
+-- KEYS: the shard's leases, events
+-- ARGV: per attempt: job id, node, attempt id, outcome, error text, retryable ('1'/'0'), number of
+--       outputs, then that many triples of output data node, value, content type
 -- Outcomes: 'ok'; 'fail' (the processor failed); 'timeout' (the attempt ran past its timeout);
 -- 'interrupted' (told to stop); 'handback' (the worker is shutting down: dispatch it again now);
 -- 'refuse' (the worker does not offer the job's config.infra: dispatch it again, for another worker
 -- of the pool; the error text says why, and expire.lua bounds how often).
--- Returns 'ok', 'retry', 'ended:<state the task ended in>' (FAILED, TIMED_OUT, CANCELLED), 'handback'
--- or 'fenced'.
-local st = redis.call('HMGET', KEYS[1], 'state', 'attempt', 'sink')
-if st[1] ~= 'RUNNING' or st[2] ~= ARGV[1] then
-  return 'fenced'
-end
-local outcome = ARGV[2]
-drop_attempt_timer(KEYS[1], ARGV[6], ARGV[7], ARGV[1])
-if outcome == 'handback' or outcome == 'refuse' then
-  -- the sweeper re-dispatches at once; a hand-back is not a lost lease
-  if outcome == 'refuse' then
-    redis.call('HSET', KEYS[1], 'handback', 'refused', 'refusal', ARGV[3])
+-- Returns one reply per attempt: 'ok', 'retry', 'ended:<state the task ended in>' (FAILED,
+-- TIMED_OUT, CANCELLED), 'handback' or 'fenced'.
+local prefix = shard_prefix(KEYS[1])
+local out = {}
+local i = 1
+while i <= #ARGV do
+  local job_id, node, attempt, outcome, err, retryable = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  local first_output = i + 7
+  i = first_output + 3 * tonumber(ARGV[i + 6])
+  local job_key = prefix .. 'job:' .. job_id
+  local key = job_key .. ':t:' .. node
+  local member = job_id .. '|' .. node
+  local st = redis.call('HMGET', key, 'state', 'attempt', 'sink')
+  if st[1] ~= 'RUNNING' or st[2] ~= attempt then
+    out[#out + 1] = 'fenced'
   else
-    redis.call('HSET', KEYS[1], 'handback', '1')
-  end
-  redis.call('ZADD', KEYS[3], 0, ARGV[5])
-  return 'handback'
-end
-local now = now_us()
-redis.call('ZREM', KEYS[3], ARGV[5])
-if outcome == 'ok' then
-  for i = 8, #ARGV, 3 do
-    if redis.call('HSETNX', KEYS[4], ARGV[i], ARGV[i + 1]) == 1 then
-      redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 2])
+    drop_attempt_timer(key, job_id, node, attempt)
+    if outcome == 'handback' or outcome == 'refuse' then
+      -- the sweeper re-dispatches at once; a hand-back is not a lost lease
+      if outcome == 'refuse' then
+        redis.call('HSET', key, 'handback', 'refused', 'refusal', err)
+      else
+        redis.call('HSET', key, 'handback', '1')
+      end
+      redis.call('ZADD', KEYS[1], 0, member)
+      out[#out + 1] = 'handback'
+    elseif outcome == 'ok' then
+      redis.call('ZREM', KEYS[1], member)
+      for o = first_output, i - 1, 3 do
+        if redis.call('HSETNX', job_key .. ':data', ARGV[o], ARGV[o + 1]) == 1 then
+          redis.call('HSET', job_key .. ':ctype', ARGV[o], ARGV[o + 2])
+        else
+          -- audit: a consumable is written once; a second write is a bug the fault tests look for
+          redis.call('HINCRBY', job_key, 'rewrites', 1)
+        end
+      end
+      redis.call('HINCRBY', key, 'commits', 1)
+      set_state(job_key, node, 'RUNNING', 'SUCCESS', 'ended', now_us())
+      redis.call('HDEL', key, 'error')
+      if st[3] then
+        -- outputs with a source are copied to the data store by the overseer before it releases
+        redis.call('XADD', KEYS[2], '*', 'j', job_id, 'n', node, 'a', attempt, 'o', 'ok', 'w', st[3])
+      else
+        redis.call('XADD', KEYS[2], '*', 'j', job_id, 'n', node, 'a', attempt, 'o', 'ok')
+      end
+      out[#out + 1] = 'ok'
     else
-      -- audit: a consumable is written once; a second write is a bug the fault tests look for
-      redis.call('HINCRBY', KEYS[2], 'rewrites', 1)
+      redis.call('ZREM', KEYS[1], member)
+      -- (a stop of the whole job overrides this with the job's stopAs state)
+      local final_state = outcome == 'timeout' and 'TIMED_OUT' or 'FAILED'
+      local r, ended = end_attempt(job_key, KEYS[2], job_id, node, attempt, err, retryable == '1', final_state)
+      out[#out + 1] = r == 'ended' and ('ended:' .. ended) or r
     end
   end
-  redis.call('HINCRBY', KEYS[1], 'commits', 1)
-  redis.call('HSET', KEYS[1], 'state', 'SUCCESS', 'ended', now)
-  redis.call('HDEL', KEYS[1], 'error')
-  if st[3] then
-    -- outputs with a source are copied to the data store by the overseer before it releases
-    redis.call('XADD', KEYS[5], '*', 'j', ARGV[6], 'n', ARGV[7], 'a', ARGV[1], 'o', 'ok', 'w', st[3])
-  else
-    redis.call('XADD', KEYS[5], '*', 'j', ARGV[6], 'n', ARGV[7], 'a', ARGV[1], 'o', 'ok')
-  end
-  return 'ok'
 end
--- (a stop of the whole job overrides this with the job's stopAs state)
-local final_state = outcome == 'timeout' and 'TIMED_OUT' or 'FAILED'
-local r, ended = end_attempt(KEYS[2], KEYS[5], ARGV[6], ARGV[7], ARGV[1], ARGV[3], ARGV[4] == '1', final_state)
-if r == 'ended' then
-  return 'ended:' .. ended
-end
-return r
+return out

@@ -54,7 +54,7 @@ else
 end
 if lost <= tonumber(ARGV[5]) and job_status == 'RUNNING' then
   redis.call('HSET', KEYS[1], 'error', reason)
-  dispatch(KEYS[2], KEYS[5], ARGV[2], ARGV[3], ARGV[4], st[2], now_us())
+  dispatch(KEYS[2], KEYS[5], ARGV[2], ARGV[3], ARGV[4], st[2], now_us(), 'RUNNING')
   return reply('redispatched')
 end
 local _, ended = end_attempt(KEYS[2], KEYS[4], ARGV[2], ARGV[4], st[4] or '', reason .. ' (' .. lost .. ' times)', false, 'FAILED')

@@ -1,6 +1,8 @@
--- Shared helpers, prepended to every script. Every script checks state before its first write
--- (Lua has no rollback) and derives task keys from the job key, and the shard's timer set from its
--- outbox key: all of them carry the shard's hash tag.
+-- Shared helpers of the state functions (loaded once as a Redis function library with every
+-- script's body, see ScriptLibrary). Every script checks state before its first write (Lua has no
+-- rollback) and derives task keys from the job key, and the shard's timer set from its outbox key:
+-- all of them carry the shard's hash tag. Tables below that hold one call's results are reset by
+-- begin_call() at the start of every call: the library's locals live as long as the library.
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -49,6 +51,53 @@ end
 -- processor) so that it can publish them at once; the outbox relay publishes whatever a crashed
 -- caller left behind.
 local DISPATCHED = {}
+
+-- The task state machine: TaskState.ALLOWED in the protocol module (a test holds the two equal).
+-- Every change of a task's state goes through set_state, which refuses any other transition.
+local ALLOWED = {
+  PENDING = {READY = true, SKIPPED = true, CANCELLED = true},
+  READY = {RUNNING = true, READY = true, FAILED = true, TIMED_OUT = true, CANCELLED = true},
+  RUNNING = {SUCCESS = true, FAILED = true, TIMED_OUT = true, RETRY_WAIT = true, READY = true, CANCELLED = true},
+  RETRY_WAIT = {READY = true, CANCELLED = true, FAILED = true},
+  SUCCESS = {}, FAILED = {}, TIMED_OUT = {}, CANCELLED = {}, SKIPPED = {},
+}
+
+-- The non-terminal states a job counts its tasks in ('n:<STATE>' fields of the job hash), so a view
+-- of a job reads its progress without reading its tasks; deltas are summed per call and written
+-- once per job by end_call(). Running tasks are also kept by name in '<job>:running' (the stage).
+local COUNTED = {PENDING = true, READY = true, RUNNING = true, RETRY_WAIT = true}
+local COUNTS = {}
+
+-- Moves a task from state 'from' (read when nil) to 'to', writing the extra field/value pairs.
+local function set_state(job_key, node, from, to, ...)
+  local key = job_key .. ':t:' .. node
+  if not from then
+    from = redis.call('HGET', key, 'state')
+  end
+  local allowed = from and ALLOWED[from]
+  if not allowed or not allowed[to] then
+    error('illegal task transition ' .. tostring(from) .. ' -> ' .. tostring(to) .. ' of ' .. key)
+  end
+  redis.call('HSET', key, 'state', to, ...)
+  if from ~= to then
+    local c = COUNTS[job_key]
+    if not c then
+      c = {}
+      COUNTS[job_key] = c
+    end
+    if COUNTED[from] then
+      c[from] = (c[from] or 0) - 1
+    end
+    if COUNTED[to] then
+      c[to] = (c[to] or 0) + 1
+    end
+    if from == 'RUNNING' then
+      redis.call('SREM', job_key .. ':running', node)
+    elseif to == 'RUNNING' then
+      redis.call('SADD', job_key .. ':running', node)
+    end
+  end
+end
 
 -- What this script ended, for the caller's metrics: tasks ended here rather than by a worker's
 -- commit ('t|<pool>|<state or retry>|<reason>') and jobs ('j|<status>'), with how many. Noted only
@@ -133,15 +182,16 @@ end
 -- Marks a task READY with a fresh dispatch id, appends its message to the shard's outbox and,
 -- when the node has a queue timeout, starts that timer. Over its processor's limit, the task is
 -- held instead (READY with 'held'), and dispatched when a slot frees.
-local function dispatch(job_key, outbox, job_id, shard, node, pool, now)
+-- 'from' is the task's state now.
+local function dispatch(job_key, outbox, job_id, shard, node, pool, now, from)
   local key = job_key .. ':t:' .. node
   if not take_slot(job_key, ns_of(job_key), 'processor', redis.call('HGET', key, 'processor'), shard .. '|' .. job_id .. '|' .. node) then
-    redis.call('HSET', key, 'state', 'READY', 'held', '1', 'readyAt', now)
+    set_state(job_key, node, from, 'READY', 'held', '1', 'readyAt', now)
     return nil
   end
   redis.call('HDEL', key, 'held')
   local seq = redis.call('HINCRBY', job_key, 'seq', 1)
-  redis.call('HSET', key, 'state', 'READY', 'dispatch', seq, 'readyAt', now)
+  set_state(job_key, node, from, 'READY', 'dispatch', seq, 'readyAt', now)
   local message = task_message(job_id, shard, node, seq)
   local routing_key = route(job_key, pool)
   local processor = redis.call('HGET', key, 'processor') or ''
@@ -187,7 +237,7 @@ local function pump_processor(ns, processor)
     local key = job_key .. ':t:' .. node
     local st = redis.call('HMGET', key, 'state', 'held', 'pool')
     if st[1] == 'READY' and st[2] == '1' and redis.call('HGET', job_key, 'status') == 'RUNNING' then
-      dispatch(job_key, ns .. ':{s' .. shard .. '}:outbox', job_id, shard, node, st[3], now_us())
+      dispatch(job_key, ns .. ':{s' .. shard .. '}:outbox', job_id, shard, node, st[3], now_us(), 'READY')
     end
   end
 end
@@ -229,7 +279,7 @@ local function start_job(job_key, job_id, shard, now)
   for _, node in ipairs(redis.call('LRANGE', job_key .. ':nodes', 0, -1)) do
     local t = redis.call('HMGET', job_key .. ':t:' .. node, 'state', 'np', 'pool')
     if t[1] == 'PENDING' and redis.call('SCARD', job_key .. ':sat:' .. node) >= tonumber(t[2]) then
-      dispatch(job_key, outbox, job_id, shard, node, t[3], now)
+      dispatch(job_key, outbox, job_id, shard, node, t[3], now, 'PENDING')
     end
   end
   local j = redis.call('HMGET', job_key, 'terminal', 'total', 'failed')
@@ -307,7 +357,7 @@ local function skip_descendants(job_key, node, reason)
     local d = table.remove(stack)
     local key = job_key .. ':t:' .. d
     if redis.call('HGET', key, 'state') == 'PENDING' and redis.call('SADD', job_key .. ':done', d) == 1 then
-      redis.call('HSET', key, 'state', 'SKIPPED', 'error', reason, 'ended', now_us())
+      set_state(job_key, d, 'PENDING', 'SKIPPED', 'error', reason, 'ended', now_us())
       note_task_end(key, 'SKIPPED', 'upstream_failed')
       count_terminal(job_key, 'skipped')
       for _, c in ipairs(cjson.decode(redis.call('HGET', key, 'ch') or '[]')) do
@@ -351,12 +401,12 @@ local function end_attempt(job_key, events, job_id, node, attempt, reason, retry
     retryable = false
   end
   if retryable and used <= tonumber(st[2]) then
-    redis.call('HSET', key, 'state', 'RETRY_WAIT', 'error', reason, 'ended', now)
+    set_state(job_key, node, 'RUNNING', 'RETRY_WAIT', 'error', reason, 'ended', now)
     redis.call('ZADD', shard_key(events, 'timers'), math.floor(now / 1000) + retry_delay(key, used),
       'r|' .. job_id .. '|' .. node)
     return 'retry'
   end
-  redis.call('HSET', key, 'state', final_state, 'error', reason, 'ended', now)
+  set_state(job_key, node, 'RUNNING', final_state, 'error', reason, 'ended', now)
   redis.call('XADD', events, '*', 'j', job_id, 'n', node, 'a', attempt, 'o', final_state == 'CANCELLED' and 'cancel' or 'fail')
   return 'ended', final_state
 end
@@ -389,7 +439,7 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
         free_slot(job_key, job_id, node)
       end
       if redis.call('SADD', job_key .. ':done', node) == 1 then
-        redis.call('HSET', key, 'state', 'CANCELLED', 'error', reason, 'ended', now)
+        set_state(job_key, node, s, 'CANCELLED', 'error', reason, 'ended', now)
         note_task_end(key, 'CANCELLED', end_as == 'CANCELLED' and 'cancelled' or 'deadline')
         count_terminal(job_key, 'cancelled')
       end
@@ -404,4 +454,22 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
     job_ended(job_key)
   end
   return 'stopping', running
+end
+
+-- Resets what one call collects (the library's tables outlive a call).
+local function begin_call()
+  DISPATCHED = {}
+  ENDS = {}
+  COUNTS = {}
+end
+
+-- Writes the state counters the call changed, once per job and state.
+local function end_call()
+  for job_key, c in pairs(COUNTS) do
+    for state, delta in pairs(c) do
+      if delta ~= 0 then
+        redis.call('HINCRBY', job_key, 'n:' .. state, delta)
+      end
+    end
+  end
 end

@@ -6,6 +6,6 @@ if st[1] ~= 'READY' or st[2] ~= ARGV[1] then
   return 'stale'
 end
 unqueue(KEYS[2], ARGV[3], ARGV[4], st[3])
-redis.call('HSET', KEYS[1], 'state', 'FAILED', 'error', ARGV[2], 'ended', now_us())
+set_state(KEYS[2], ARGV[4], 'READY', 'FAILED', 'error', ARGV[2], 'ended', now_us())
 redis.call('XADD', KEYS[3], '*', 'j', ARGV[3], 'n', ARGV[4], 'a', '', 'o', 'fail')
 return 'failed'

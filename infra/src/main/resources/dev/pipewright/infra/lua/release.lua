@@ -1,44 +1,52 @@
--- Applies one completion event: counts the task once, releases children whose parents are all
--- done (or skips the descendants of a failure), ends the job when every task has, acks the event.
--- KEYS: job, events, outbox
--- ARGV: group, entry id, node, outcome ('ok'/'fail'/'cancel'), job id, shard
-local function ack()
-  redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
-  redis.call('XDEL', KEYS[2], ARGV[2])
-end
-local job_key, node = KEYS[1], ARGV[3]
-if redis.call('EXISTS', job_key) == 0 then
-  ack()
-  return reply('gone')
-end
-if redis.call('SADD', job_key .. ':done', node) == 0 then
-  ack()
-  return reply('duplicate')
-end
--- a processor slot it held goes to the next held task (concurrency limits)
-free_slot(job_key, ARGV[5], node)
+-- Applies completion events (a batch, all of one shard's stream): for each, counts the task once,
+-- releases children whose parents are all done (or skips the descendants of a failure), ends the
+-- job when every task has; then acknowledges and deletes every event of the batch.
+-- KEYS: the shard's events stream, outbox
+-- ARGV: group, shard, then per event: entry id, job id, node, outcome ('ok'/'fail'/'cancel')
+-- Returns reply(<one status per event, joined by ','>): 'gone', 'duplicate' or the number of
+-- children it released; a job this ended (and tasks it skipped) are in the reply's ends.
+local prefix = shard_prefix(KEYS[1])
+local shard = ARGV[2]
+local statuses = {}
+local ids = {}
 local now = now_us()
-local released = 0
-if ARGV[4] == 'ok' then
-  count_terminal(job_key, 'succeeded')
-  local running = redis.call('HGET', job_key, 'status') == 'RUNNING'
-  for _, child in ipairs(cjson.decode(redis.call('HGET', job_key .. ':t:' .. node, 'ch') or '[]')) do
-    local sat = job_key .. ':sat:' .. child
-    redis.call('SADD', sat, node)
-    local c = redis.call('HMGET', job_key .. ':t:' .. child, 'state', 'np', 'pool')
-    if running and c[1] == 'PENDING' and redis.call('SCARD', sat) >= tonumber(c[2]) then
-      dispatch(job_key, KEYS[3], ARGV[5], ARGV[6], child, c[3], now)
-      -- audit: a child is released once, by the event of its last parent
-      redis.call('HINCRBY', job_key .. ':t:' .. child, 'releases', 1)
-      released = released + 1
+for i = 3, #ARGV, 4 do
+  local entry, job_id, node, outcome = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  ids[#ids + 1] = entry
+  local job_key = prefix .. 'job:' .. job_id
+  if redis.call('EXISTS', job_key) == 0 then
+    statuses[#statuses + 1] = 'gone'
+  elseif redis.call('SADD', job_key .. ':done', node) == 0 then
+    statuses[#statuses + 1] = 'duplicate'
+  else
+    -- a processor slot it held goes to the next held task (concurrency limits)
+    free_slot(job_key, job_id, node)
+    local released = 0
+    if outcome == 'ok' then
+      count_terminal(job_key, 'succeeded')
+      local running = redis.call('HGET', job_key, 'status') == 'RUNNING'
+      for _, child in ipairs(cjson.decode(redis.call('HGET', job_key .. ':t:' .. node, 'ch') or '[]')) do
+        local sat = job_key .. ':sat:' .. child
+        redis.call('SADD', sat, node)
+        local c = redis.call('HMGET', job_key .. ':t:' .. child, 'state', 'np', 'pool')
+        if running and c[1] == 'PENDING' and redis.call('SCARD', sat) >= tonumber(c[2]) then
+          dispatch(job_key, KEYS[2], job_id, shard, child, c[3], now, 'PENDING')
+          -- audit: a child is released once, by the event of its last parent
+          redis.call('HINCRBY', job_key .. ':t:' .. child, 'releases', 1)
+          released = released + 1
+        end
+      end
+    elseif outcome == 'cancel' then
+      count_terminal(job_key, 'cancelled')
+    else
+      count_terminal(job_key, 'failed')
+      skip_descendants(job_key, node, "upstream task '" .. node .. "' did not succeed")
     end
+    statuses[#statuses + 1] = tostring(released)
   end
-elseif ARGV[4] == 'cancel' then
-  count_terminal(job_key, 'cancelled')
-else
-  count_terminal(job_key, 'failed')
-  skip_descendants(job_key, node, "upstream task '" .. node .. "' did not succeed")
 end
-ack()
--- '<released children>'; a job this ended (and tasks it skipped) are in the reply's ends
-return reply(tostring(released))
+if #ids > 0 then
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(ids))
+  redis.call('XDEL', KEYS[1], unpack(ids))
+end
+return reply(table.concat(statuses, ','))

@@ -20,7 +20,13 @@ end
 for k, v in pairs(job) do
   redis.call('HSET', job_key, k, tostring(v))
 end
-redis.call('HSET', job_key, 'status', 'READY', 'created', now, 'total', #tasks,
+local pending = 0
+for _, t in ipairs(tasks) do
+  if not t.done then
+    pending = pending + 1
+  end
+end
+redis.call('HSET', job_key, 'status', 'READY', 'created', now, 'total', #tasks, 'n:PENDING', pending,
   'terminal', 0, 'succeeded', 0, 'failed', 0, 'skipped', 0, 'cancelled', 0, 'seq', 0)
 redis.call('ZADD', KEYS[3], now, job_id)
 local batch = {}
@@ -31,7 +37,8 @@ for _, t in ipairs(tasks) do
     batch = {}
   end
   local key = job_key .. ':t:' .. t.node
-  redis.call('HSET', key, 'state', 'PENDING', 'processor', t.processor, 'pool', t.pool,
+  -- created in its first state (not a transition): PENDING, or SUCCESS when it reuses outputs
+  redis.call('HSET', key, 'state', t.done and 'SUCCESS' or 'PENDING', 'processor', t.processor, 'pool', t.pool,
     'spec', t.spec, 'in', cjson.encode(t['in']), 'np', t.np, 'ch', cjson.encode(t.ch), 'attempts', 0, 'max', t.max, 'lost', 0,
     'qt', t.qt, 'to', t.to, 'hb', t.hb, 'bk', t.bk, 'bi', t.bi, 'bm', t.bm, 'bj', t.bj)
   if t.sink then
@@ -43,7 +50,7 @@ if #batch > 0 then
 end
 for _, t in ipairs(tasks) do
   if t.done then
-    redis.call('HSET', job_key .. ':t:' .. t.node, 'state', 'SUCCESS', 'reused', t.done, 'ended', now)
+    redis.call('HSET', job_key .. ':t:' .. t.node, 'reused', t.done, 'ended', now)
     redis.call('SADD', job_key .. ':done', t.node)
     for _, c in ipairs(t.ch) do
       redis.call('SADD', job_key .. ':sat:' .. c, t.node)

@@ -16,7 +16,7 @@ if kind == 'r' then
   if st[1] ~= 'RETRY_WAIT' or job_status ~= 'RUNNING' then
     return reply('stale')
   end
-  dispatch(job_key, KEYS[3], ARGV[2], ARGV[3], node, st[2], now_us())
+  dispatch(job_key, KEYS[3], ARGV[2], ARGV[3], node, st[2], now_us(), 'RETRY_WAIT')
   return reply('dispatched')
 elseif kind == 'q' then
   local st = redis.call('HMGET', key, 'state', 'dispatch', 'qt', 'pool')
@@ -24,7 +24,7 @@ elseif kind == 'q' then
     return reply('stale')
   end
   unqueue(job_key, ARGV[2], node, st[4])
-  redis.call('HSET', key, 'state', 'TIMED_OUT', 'error', 'not started within its queueTimeout (' .. st[3] .. ' ms): no worker of its pool took it', 'ended', now_us())
+  set_state(job_key, node, 'READY', 'TIMED_OUT', 'error', 'not started within its queueTimeout (' .. st[3] .. ' ms): no worker of its pool took it', 'ended', now_us())
   redis.call('XADD', KEYS[4], '*', 'j', ARGV[2], 'n', node, 'a', '', 'o', 'fail')
   note_task_end(key, 'TIMED_OUT', 'queue_timeout')
   return reply('timedout')

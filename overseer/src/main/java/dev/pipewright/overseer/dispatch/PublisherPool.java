@@ -1,19 +1,21 @@
 package dev.pipewright.overseer.dispatch;
 
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
-/** A few {@link TaskPublisher}s shared by request handlers and timers, one user at a time each. */
+/**
+ * A few {@link TaskPublisher}s shared by request handlers and timers, taken in turn: publishing does
+ * not wait for confirms, so a publisher is busy only while it writes.
+ */
 public final class PublisherPool implements AutoCloseable {
-    private final BlockingQueue<TaskPublisher> idle;
+    private final TaskPublisher[] publishers;
+    private final AtomicInteger next = new AtomicInteger();
 
     public PublisherPool(int size, Supplier<TaskPublisher> factory) {
-        idle = new ArrayBlockingQueue<>(size);
+        publishers = new TaskPublisher[size];
         for (int i = 0; i < size; i++) {
-            idle.add(factory.get());
+            publishers[i] = factory.get();
         }
     }
 
@@ -21,22 +23,13 @@ public final class PublisherPool implements AutoCloseable {
         if (entries.isEmpty()) {
             return;
         }
-        TaskPublisher p;
-        try {
-            p = idle.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        }
-        try {
-            p.publishQuietly(OutboxEntry.byShard(entries));
-        } finally {
-            idle.add(p);
-        }
+        publishers[Math.floorMod(next.getAndIncrement(), publishers.length)].publishQuietly(entries);
     }
 
     @Override
     public void close() {
-        idle.forEach(TaskPublisher::close);
+        for (TaskPublisher p : publishers) {
+            p.close();
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.pipewright.overseer.dispatch;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
@@ -13,17 +14,23 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Publishes outbox entries to their pool queues (persistent, mandatory, publisher confirms) and
- * deletes each entry from the outbox only once RabbitMQ has confirmed it. An entry that is not
- * confirmed stays in the outbox, where the {@link OutboxRelay} finds it. One publisher per thread:
- * a RabbitMQ channel must not be shared by concurrent publishers.
+ * deletes each entry from the outbox only once RabbitMQ has confirmed it. Confirms are handled as
+ * they arrive ({@link ConfirmListener}, {@code multiple} acks included), so a caller never waits for
+ * them: an entry that is not confirmed (nacked, unroutable, its channel closed) simply stays in the
+ * outbox, where the {@link OutboxRelay} finds it. Publishing is serialised per publisher: a
+ * RabbitMQ channel must not be used by concurrent publishers.
  */
 public final class TaskPublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskPublisher.class);
@@ -35,8 +42,15 @@ public final class TaskPublisher implements AutoCloseable {
     private final RedisAsyncCommands<String, String> redis;
     private final OverseerMetrics metrics;
     private final Set<String> declaredPools = new HashSet<>();
-    private final Set<String> returned = ConcurrentHashMap.newKeySet();
     private Channel channel;
+    /** The channel's unconfirmed publishes by sequence number. */
+    private ConcurrentNavigableMap<Long, Pending> unconfirmed = new ConcurrentSkipListMap<>();
+    /** Message ids RabbitMQ returned as unroutable (a return arrives before the publish's confirm). */
+    private final Set<String> returned = ConcurrentHashMap.newKeySet();
+
+    /** A published entry waiting for its confirm; {@code done} completes with whether it was confirmed. */
+    private record Pending(OutboxEntry entry, CompletableFuture<Boolean> done) {
+    }
 
     public TaskPublisher(Keys keys, Connection rabbit, Topology topology, RedisAsyncCommands<String, String> redis,
                          OverseerMetrics metrics) {
@@ -48,45 +62,59 @@ public final class TaskPublisher implements AutoCloseable {
     }
 
     /**
-     * Publishes the entries of one shard's outbox and removes the confirmed ones from it; returns
-     * how many were confirmed. Throws when RabbitMQ did not confirm (the entries stay in the outbox).
+     * Publishes the entries and returns at once; each entry leaves the outbox when confirmed. The
+     * futures complete with whether their entry was confirmed (false: nacked, unroutable, or the
+     * channel closed first). Throws when they cannot be published at all (they stay in the outbox).
      */
-    public int publish(int shard, List<OutboxEntry> entries) throws Exception {
+    public synchronized List<CompletableFuture<Boolean>> publishAsync(List<OutboxEntry> entries) throws Exception {
+        List<CompletableFuture<Boolean>> out = new ArrayList<>(entries.size());
         if (entries.isEmpty()) {
-            return 0;
+            return out;
         }
         Channel ch = channel();
-        returned.clear();
         for (OutboxEntry e : entries) {
             if (declaredPools.add(e.pool())) {
                 topology.declarePool(ch, e.pool());
             }
             AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
                     .deliveryMode(2).contentType("application/json").messageId(e.id()).build();
+            Pending p = new Pending(e, new CompletableFuture<>());
+            unconfirmed.put(ch.getNextPublishSeqNo(), p);
+            out.add(p.done());
             ch.basicPublish(keys.taskExchange(), e.pool(), true, props, e.message().getBytes(StandardCharsets.UTF_8));
         }
-        ch.waitForConfirmsOrDie(CONFIRM_TIMEOUT_MS);
-        List<String> confirmed = new ArrayList<>(entries.size());
-        List<OutboxEntry> confirmedEntries = new ArrayList<>(entries.size());
-        for (OutboxEntry e : entries) {
-            if (!returned.contains(e.id())) {
-                confirmed.add(e.id());
-                confirmedEntries.add(e);
-            }
+        return out;
+    }
+
+    /**
+     * Publishes the entries and waits for their confirms; returns how many were confirmed (and so
+     * deleted from the outbox). Throws when RabbitMQ did not answer in time (the entries stay).
+     */
+    public int publish(int shard, List<OutboxEntry> entries) throws Exception {
+        if (entries.isEmpty()) {
+            return 0;
         }
-        if (confirmed.size() < entries.size()) {
-            LOG.warn("{} task messages were unroutable; their queues are declared again and the relay retries them",
-                    entries.size() - confirmed.size());
-            declaredPools.clear();
+        List<CompletableFuture<Boolean>> confirms = publishAsync(entries);
+        CompletableFuture.allOf(confirms.toArray(new CompletableFuture[0])).get(CONFIRM_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        int confirmed = 0;
+        for (CompletableFuture<Boolean> c : confirms) {
+            confirmed += c.join() ? 1 : 0;
         }
-        if (!confirmed.isEmpty()) {
-            redis.xdel(keys.outbox(shard), confirmed.toArray(new String[0])).get(30, TimeUnit.SECONDS);
-            long now = System.currentTimeMillis();
-            for (OutboxEntry e : confirmedEntries) {
-                metrics.dispatched(e, entryMillis(e.id(), now), now);
-            }
+        if (confirmed < entries.size()) {
+            LOG.warn("{} task messages were not confirmed; their queues are declared again and the relay retries them",
+                    entries.size() - confirmed);
         }
-        return confirmed.size();
+        return confirmed;
+    }
+
+    /** Publishes what a script dispatched without waiting; a failure is logged and left to the relay. */
+    public void publishQuietly(List<OutboxEntry> entries) {
+        try {
+            publishAsync(entries);
+        } catch (Exception e) {
+            LOG.warn("publishing {} task messages failed ({}); the outbox relay will retry them", entries.size(), e.toString());
+            closeChannel();
+        }
     }
 
     /** A stream entry id starts with the millisecond Redis appended it at ({@code fallback} for anything else). */
@@ -99,30 +127,78 @@ public final class TaskPublisher implements AutoCloseable {
         }
     }
 
-    /** Publishes what a script dispatched, grouped by shard; failures are logged and left to the relay. */
-    public void publishQuietly(Map<Integer, List<OutboxEntry>> byShard) {
-        byShard.forEach((shard, entries) -> {
-            try {
-                publish(shard, entries);
-            } catch (Exception e) {
-                LOG.warn("publishing {} task messages failed ({}); the outbox relay will retry them", entries.size(), e.toString());
-                closeChannel();
+    /** Settles the publishes up to {@code seq} (only {@code seq} unless {@code multiple}). */
+    private void settle(ConcurrentNavigableMap<Long, Pending> map, long seq, boolean multiple, boolean ack) {
+        List<Pending> settled;
+        if (multiple) {
+            ConcurrentNavigableMap<Long, Pending> done = map.headMap(seq, true);
+            settled = new ArrayList<>(done.values());
+            done.clear();
+        } else {
+            Pending p = map.remove(seq);
+            settled = p == null ? List.of() : List.of(p);
+        }
+        if (settled.isEmpty()) {
+            return;
+        }
+        Map<Integer, List<OutboxEntry>> confirmed = new LinkedHashMap<>();
+        int notConfirmed = 0;
+        for (Pending p : settled) {
+            boolean ok = ack && !returned.remove(p.entry().id());
+            if (ok) {
+                confirmed.computeIfAbsent(p.entry().shard(), s -> new ArrayList<>()).add(p.entry());
+            } else {
+                notConfirmed++;
+            }
+            p.done().complete(ok);
+        }
+        if (notConfirmed > 0) {
+            synchronized (this) {
+                declaredPools.clear(); // an unroutable message: declare its queue again on the next publish
+            }
+        }
+        long now = System.currentTimeMillis();
+        confirmed.forEach((shard, entries) -> {
+            redis.xdel(keys.outbox(shard), entries.stream().map(OutboxEntry::id).toArray(String[]::new))
+                    .exceptionally(e -> {
+                        LOG.warn("cannot delete {} confirmed outbox entries of shard {} ({}); the relay will find them still wanted or not",
+                                entries.size(), shard, e.toString());
+                        return 0L;
+                    });
+            for (OutboxEntry e : entries) {
+                metrics.dispatched(e, entryMillis(e.id(), now), now);
             }
         });
     }
 
     private Channel channel() throws Exception {
         if (channel == null || !channel.isOpen()) {
-            channel = rabbit.createChannel();
-            channel.confirmSelect();
-            channel.addReturnListener(r -> returned.add(r.getProperties().getMessageId()));
-            topology.declareShared(channel);
+            Channel ch = rabbit.createChannel();
+            ch.confirmSelect();
+            ConcurrentNavigableMap<Long, Pending> map = new ConcurrentSkipListMap<>();
+            ch.addReturnListener(r -> returned.add(r.getProperties().getMessageId()));
+            ch.addConfirmListener(new ConfirmListener() {
+                @Override
+                public void handleAck(long seq, boolean multiple) {
+                    settle(map, seq, multiple, true);
+                }
+
+                @Override
+                public void handleNack(long seq, boolean multiple) {
+                    settle(map, seq, multiple, false);
+                }
+            });
+            // publishes the channel took with it when it closed are not confirmed: the relay has them
+            ch.addShutdownListener(cause -> settle(map, Long.MAX_VALUE, true, false));
+            topology.declareShared(ch);
             declaredPools.clear();
+            channel = ch;
+            unconfirmed = map;
         }
         return channel;
     }
 
-    private void closeChannel() {
+    private synchronized void closeChannel() {
         try {
             if (channel != null && channel.isOpen()) {
                 channel.close();

@@ -296,11 +296,9 @@ public final class JobSubmitter {
         }
     }
 
-    /** Publishes what a script put in the outbox, off the caller's thread; the outbox relay covers a failure. */
+    /** Publishes what a script put in the outbox (confirms are not waited for); the outbox relay covers a failure. */
     void publish(int shard, JobId id, List<OutboxEntry> dispatched) {
-        if (!dispatched.isEmpty()) {
-            Thread.ofVirtual().name("publish-" + id).start(() -> publishers.publishQuietly(dispatched));
-        }
+        publishers.publishQuietly(dispatched);
     }
 
     /**

@@ -2,8 +2,7 @@ package dev.pipewright.overseer.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pipewright.infra.redis.Script;
-import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.datastore.DataStore;
 import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.dispatch.StreamGroups;
@@ -12,7 +11,6 @@ import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Consumer;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XReadArgs;
@@ -26,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
@@ -46,7 +43,7 @@ public final class EventProcessor implements Runnable {
     private final int shard;
     private final String consumer;
     private final StatefulRedisConnection<String, String> connection;
-    private final Scripts scripts;
+    private final StateGateway state;
     private final StatefulRedisConnection<byte[], byte[]> bytesConnection;
     private final DataStore dataStore;
     private final OverseerMetrics metrics;
@@ -62,7 +59,7 @@ public final class EventProcessor implements Runnable {
         this.consumer = consumer;
         this.connection = connection;
         this.bytesConnection = bytesConnection;
-        this.scripts = new Scripts(bytesConnection);
+        this.state = new StateGateway(keys, bytesConnection, Duration.ofSeconds(30));
         this.dataStore = dataStore;
         this.metrics = metrics;
         this.publisher = publisher;
@@ -116,9 +113,9 @@ public final class EventProcessor implements Runnable {
         }
     }
 
-    /** Applies a batch, pipelined; returns true when some events must be tried again. */
+    /** Applies a batch in one release call; returns true when some events must be tried again. */
     private boolean apply(String stream, List<StreamMessage<String, String>> batch) {
-        List<CompletableFuture<List<Object>>> results = new ArrayList<>(batch.size());
+        List<StateGateway.Event> events = new ArrayList<>(batch.size());
         List<Long> eventTimes = new ArrayList<>(batch.size());
         boolean failed = false;
         for (StreamMessage<String, String> entry : batch) {
@@ -131,38 +128,34 @@ public final class EventProcessor implements Runnable {
                 connection.async().xack(stream, GROUP, entry.getId());
                 continue;
             }
-            JobId id = new JobId(job);
-            if (f.get("w") != null && !copyToDataStore(id, f.get("w"))) {
+            if (f.get("w") != null && !copyToDataStore(new JobId(job), f.get("w"))) {
                 failed = true;
                 continue;
             }
             eventTimes.add(entryMillis(entry.getId()));
-            results.add(scripts.<List<Object>>run(Script.RELEASE, ScriptOutputType.MULTI,
-                    Scripts.keys(keys.job(id), stream, keys.outbox(shard)),
-                    bytes(GROUP), bytes(entry.getId()), bytes(node), bytes(outcome), bytes(job), bytes(Integer.toString(shard)))
-                    .toCompletableFuture());
+            events.add(new StateGateway.Event(entry.getId(), job, node, outcome));
         }
-        List<OutboxEntry> dispatched = new ArrayList<>();
-        List<Long> releasingEvents = new ArrayList<>();
-        for (int i = 0; i < results.size(); i++) {
-            try {
-                OutboxEntry.Reply reply = OutboxEntry.Reply.of(results.get(i).get(30, TimeUnit.SECONDS));
-                metrics.event("duplicate".equals(reply.status()), eventTimes.get(i), System.currentTimeMillis());
-                metrics.ended(reply.ends());
-                if (!reply.dispatched().isEmpty()) {
-                    dispatched.addAll(reply.dispatched());
-                    releasingEvents.add(eventTimes.get(i));
-                }
-            } catch (Exception e) {
-                LOG.warn("shard {}: release failed ({}); the event stays pending", shard, e.toString());
-                failed = true;
-            }
+        if (events.isEmpty()) {
+            return failed;
         }
-        if (!dispatched.isEmpty()) {
-            publisher.publishQuietly(OutboxEntry.byShard(dispatched));
-            long now = System.currentTimeMillis();
-            for (long t : releasingEvents) {
-                metrics.releaseLatency(now - t);
+        OutboxEntry.Reply reply;
+        try {
+            reply = OutboxEntry.Reply.of(state.await(state.release(shard, GROUP, events)));
+        } catch (Exception e) {
+            LOG.warn("shard {}: release of {} events failed ({}); they stay pending", shard, events.size(), e.toString());
+            return true;
+        }
+        if (!reply.dispatched().isEmpty()) {
+            publisher.publishQuietly(reply.dispatched());
+        }
+        metrics.ended(reply.ends());
+        String[] statuses = reply.status().split(",", -1);
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < eventTimes.size(); i++) {
+            String status = i < statuses.length ? statuses[i] : "";
+            metrics.event("duplicate".equals(status), eventTimes.get(i), now);
+            if (!status.isEmpty() && Character.isDigit(status.charAt(0)) && !status.equals("0")) {
+                metrics.releaseLatency(now - eventTimes.get(i));
             }
         }
         return failed;

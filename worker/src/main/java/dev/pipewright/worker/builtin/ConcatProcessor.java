@@ -31,4 +31,9 @@ public final class ConcatProcessor implements Processor {
         }
         return Outputs.all(ctx, out.toByteArray());
     }
+
+    @Override
+    public boolean quick() {
+        return true;
+    }
 }

@@ -25,4 +25,9 @@ public final class FailProcessor implements Processor {
         }
         return Outputs.all(ctx, ctx.concatenatedInputs());
     }
+
+    @Override
+    public boolean quick() {
+        return true;
+    }
 }

@@ -36,4 +36,9 @@ public final class IdentityProcessor implements Processor {
         }
         return TaskResult.of(out);
     }
+
+    @Override
+    public boolean quick() {
+        return true;
+    }
 }

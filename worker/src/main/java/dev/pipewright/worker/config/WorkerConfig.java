@@ -15,15 +15,18 @@ import java.util.List;
 
 /**
  * A worker's settings: the pools it consumes ({@code PW_POOLS}), how many attempts it runs at once
- * ({@code PW_CONCURRENCY}), its registry of exec processors ({@code PW_PROCESSORS}), the metrics
+ * ({@code PW_CONCURRENCY}), how many messages each of its queues may hand it ahead of a free slot
+ * ({@code PW_PREFETCH}, per queue; claims are then batched), its registry of exec processors ({@code PW_PROCESSORS}), the metrics
  * port ({@code PW_METRICS_PORT}, 0 to disable), the lease length ({@code PW_LEASE}) and how long a
  * graceful shutdown waits for running attempts ({@code PW_SHUTDOWN_GRACE}), and what one task may
  * use here ({@code PW_RESOURCES}: routes jobs that ask for cpu, memory or storage).
  */
-public record WorkerConfig(CommonConfig common, String workerId, List<String> pools, int concurrency,
+public record WorkerConfig(CommonConfig common, String workerId, List<String> pools, int concurrency, int prefetch,
                            Path processorsFile, int metricsPort, String metricsHost, Duration lease,
                            Duration shutdownGrace, Capacity resources) {
     public static final int DEFAULT_CONCURRENCY = 8;
+    /** Messages a queue may hand a worker beyond what it runs: deep enough that claims are batched. */
+    public static final int DEFAULT_PREFETCH_PER_SLOT = 4;
     public static final int DEFAULT_METRICS_PORT = 9091;
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(10);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(25);
@@ -51,8 +54,9 @@ public record WorkerConfig(CommonConfig common, String workerId, List<String> po
         if (lease.toMillis() < 1000) {
             throw new ConfigException("PW_LEASE must be at least 1s");
         }
-        return new WorkerConfig(common, s.string("PW_WORKER_ID", defaultId()), pools,
-                s.integer("PW_CONCURRENCY", DEFAULT_CONCURRENCY, 1, 10_000), processors,
+        int concurrency = s.integer("PW_CONCURRENCY", DEFAULT_CONCURRENCY, 1, 10_000);
+        return new WorkerConfig(common, s.string("PW_WORKER_ID", defaultId()), pools, concurrency,
+                s.integer("PW_PREFETCH", Math.min(65_535, concurrency * DEFAULT_PREFETCH_PER_SLOT), 1, 65_535), processors,
                 s.integer("PW_METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65535),
                 s.string("PW_METRICS_HOST", "0.0.0.0"),
                 lease, s.duration("PW_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE), resources(s.string("PW_RESOURCES", null)));

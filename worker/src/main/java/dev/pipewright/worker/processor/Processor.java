@@ -12,4 +12,14 @@ public interface Processor {
     String name();
 
     TaskResult process(TaskContext context) throws Exception;
+
+    /**
+     * Whether this processor always returns within microseconds and never blocks (no I/O, no
+     * sleeping): the worker then runs it on its scheduling thread, without a thread of its own.
+     * Such a run is not interrupted (it has ended before a stop could matter) and has no timer for
+     * its timeout.
+     */
+    default boolean quick() {
+        return false;
+    }
 }

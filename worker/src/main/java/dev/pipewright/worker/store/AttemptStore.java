@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.infra.state.ClaimReply;
+import dev.pipewright.infra.state.CommitReply;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.ContentTypes;
@@ -39,41 +42,60 @@ public final class AttemptStore {
 
     private final Keys keys;
     private final Scripts scripts;
+    private final StateGateway state;
     private final RedisAsyncCommands<byte[], byte[]> redis;
 
     public AttemptStore(Keys keys, StatefulRedisConnection<byte[], byte[]> connection) {
         this.keys = keys;
         this.scripts = new Scripts(connection);
+        this.state = new StateGateway(keys, connection, CALL_TIMEOUT);
         this.redis = connection.async();
     }
 
-    public Claim claim(TaskMessage m, String attemptId, String workerId, Duration lease) throws Exception {
-        JobId job = new JobId(m.job());
-        List<Object> r = await(scripts.<List<Object>>run(Script.CLAIM, ScriptOutputType.MULTI,
-                Scripts.keys(keys.task(job, m.node()), keys.job(job), keys.leases(m.shard()), keys.data(job), keys.timers(m.shard())),
-                bytes(Long.toString(m.dispatch())), bytes(attemptId), bytes(workerId),
-                bytes(Long.toString(lease.toMillis())), bytes(Keys.member(job, m.node())), bytes(m.job()), bytes(m.node())));
-        String status = Scripts.text(r.get(0));
-        return switch (status) {
-            case "stale" -> new Claim.Stale(Scripts.text(r.get(1)));
-            case "missing" -> new Claim.MissingInput(Scripts.text(r.get(1)), r.size() > 2 ? Scripts.text(r.get(2)) : "unknown");
-            case "ok" -> {
-                TaskSpec spec = JSON.readValue((byte[]) r.get(1), TaskSpec.class);
-                Map<String, Object> params = JSON.readValue((byte[]) r.get(2), new TypeReference<LinkedHashMap<String, Object>>() { });
-                int attempt = Integer.parseInt(Scripts.text(r.get(3)));
-                Duration attemptLease = Duration.ofMillis(Long.parseLong(Scripts.text(r.get(4))));
-                Duration queueWait = Duration.ofNanos(Long.parseLong(Scripts.text(r.get(5))) * 1000);
-                Map<String, byte[]> inputs = new LinkedHashMap<>();
-                for (int i = 0; i < spec.inputs().size(); i++) {
-                    inputs.put(spec.inputs().get(i), (byte[]) r.get(6 + i));
-                }
-                int infraAt = 6 + spec.inputs().size();
-                String infra = r.size() > infraAt ? Scripts.text(r.get(infraAt)) : null;
-                yield new Claim.Claimed(spec, params, attempt, attemptLease, queueWait, inputs, infra(infra));
+    /** One message to claim, with the id of the attempt it would start. */
+    public record ClaimRequest(TaskMessage message, String attemptId) {
+    }
+
+    /**
+     * Claims a batch of messages of one shard in one call; the answers come in the same order. A
+     * claimed attempt's spec and parameters are parsed here; one that cannot be parsed is answered
+     * as a missing input would be (the attempt fails for good, with the reason).
+     */
+    public CompletableFuture<List<Claim>> claim(int shard, String workerId, Duration lease, List<ClaimRequest> requests) {
+        List<StateGateway.AttemptRef> refs = new ArrayList<>(requests.size());
+        for (ClaimRequest r : requests) {
+            refs.add(new StateGateway.AttemptRef(r.message().job(), r.message().node(), r.message().dispatch(), r.attemptId()));
+        }
+        return state.claim(shard, workerId, lease, refs).thenApply(replies -> {
+            List<Claim> out = new ArrayList<>(replies.size());
+            for (ClaimReply reply : replies) {
+                out.add(claim(reply));
             }
-            default -> throw new IllegalStateException("unexpected claim answer " + status);
+            return out;
+        });
+    }
+
+    static Claim claim(ClaimReply reply) {
+        return switch (reply) {
+            case ClaimReply.Stale stale -> new Claim.Stale(stale.state());
+            case ClaimReply.MissingInput missing -> new Claim.MissingInput(missing.dataNode(), missing.processor());
+            case ClaimReply.Claimed c -> {
+                try {
+                    TaskSpec spec = JSON.readValue(c.spec(), TaskSpec.class);
+                    Map<String, Object> params = JSON.readValue(c.params(), PARAMS);
+                    Map<String, byte[]> inputs = new LinkedHashMap<>();
+                    for (int i = 0; i < spec.inputs().size() && i < c.inputs().size(); i++) {
+                        inputs.put(spec.inputs().get(i), c.inputs().get(i));
+                    }
+                    yield new Claim.Claimed(spec, params, c.attempt(), c.lease(), c.queueWait(), inputs, infra(c.infra()));
+                } catch (IOException e) {
+                    throw new IllegalStateException("unreadable task spec or parameters: " + e.getMessage(), e);
+                }
+            }
         };
     }
+
+    private static final TypeReference<LinkedHashMap<String, Object>> PARAMS = new TypeReference<>() { };
 
     /** A job's stored {@code infra} (JSON {cpu, memory, storage}); null when it asks for nothing. */
     static dev.pipewright.protocol.job.Infra infra(String json) throws IOException {
@@ -88,44 +110,16 @@ public final class AttemptStore {
                 (String) i.get("memory"), (String) i.get("storage"));
     }
 
-    /** Commits a success; returns 'ok' or 'fenced'. */
-    public String commitSuccess(TaskMessage m, String attemptId, Map<String, byte[]> outputs) throws Exception {
-        List<byte[]> args = commonArgs(m, attemptId, "ok", "", false);
-        for (Map.Entry<String, byte[]> e : outputs.entrySet()) {
-            args.add(bytes(e.getKey()));
-            args.add(e.getValue());
-            args.add(bytes(ContentTypes.sniff(e.getValue())));
-        }
-        return commit(m, args);
+    /** Ends a batch of attempts of one shard in one call; the replies come in the same order. */
+    public CompletableFuture<List<CommitReply>> commit(int shard, List<StateGateway.Commit> commits) {
+        return state.commit(shard, commits);
     }
 
-    /**
-     * Ends an attempt without success; returns 'retry', 'ended:&lt;state&gt;' (FAILED, TIMED_OUT or
-     * CANCELLED: the state the task ended in), 'handback' or 'fenced'.
-     * {@code outcome}: 'fail', 'timeout', 'interrupted', 'handback' or 'refuse' (see commit.lua).
-     */
-    public String commitFailure(TaskMessage m, String attemptId, String outcome, String error, boolean retryable) throws Exception {
-        return commit(m, commonArgs(m, attemptId, outcome, error, retryable));
-    }
-
-    private String commit(TaskMessage m, List<byte[]> args) throws Exception {
-        JobId job = new JobId(m.job());
-        return Scripts.text(await(scripts.run(Script.COMMIT, ScriptOutputType.STATUS,
-                Scripts.keys(keys.task(job, m.node()), keys.job(job), keys.leases(m.shard()), keys.data(job),
-                        keys.events(m.shard()), keys.contentTypes(job)),
-                args.toArray(new byte[0][]))));
-    }
-
-    private static List<byte[]> commonArgs(TaskMessage m, String attemptId, String outcome, String error, boolean retryable) {
-        List<byte[]> args = new ArrayList<>();
-        args.add(bytes(attemptId));
-        args.add(bytes(outcome));
-        args.add(bytes(error.length() > 8000 ? error.substring(0, 8000) + "…" : error));
-        args.add(bytes(retryable ? "1" : "0"));
-        args.add(bytes(Keys.member(new JobId(m.job()), m.node())));
-        args.add(bytes(m.job()));
-        args.add(bytes(m.node()));
-        return args;
+    /** A success's outputs as the commit takes them, each with its sniffed content type. */
+    public static Map<String, StateGateway.Output> outputs(Map<String, byte[]> values) {
+        Map<String, StateGateway.Output> out = new LinkedHashMap<>();
+        values.forEach((k, v) -> out.put(k, new StateGateway.Output(v, ContentTypes.sniff(v))));
+        return out;
     }
 
     /** An attempt whose lease is due for renewal. */

@@ -1,0 +1,180 @@
+package dev.pipewright.infra.state;
+
+import dev.pipewright.infra.redis.Script;
+import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.protocol.keys.Keys;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static dev.pipewright.infra.redis.Scripts.bytes;
+
+/**
+ * The hot path's state transitions as typed calls: one method per script, arguments built in one
+ * place, replies parsed into records. Each call takes a batch of one shard (all its keys carry the
+ * shard's hash tag, so one call is one Redis Cluster slot); callers group by shard.
+ */
+public final class StateGateway {
+    private final Keys keys;
+    private final Scripts scripts;
+    private final Duration timeout;
+
+    public StateGateway(Keys keys, StatefulRedisConnection<byte[], byte[]> connection, Duration timeout) {
+        this.keys = keys;
+        this.scripts = new Scripts(connection);
+        this.timeout = timeout;
+    }
+
+    public Keys keys() {
+        return keys;
+    }
+
+    /** One attempt to claim: the message's job, node and dispatch id, and the new attempt's id. */
+    public record AttemptRef(String job, String node, long dispatch, String attemptId) {
+    }
+
+    public CompletableFuture<List<ClaimReply>> claim(int shard, String workerId, Duration defaultLease, List<AttemptRef> attempts) {
+        List<byte[]> args = new ArrayList<>(2 + 4 * attempts.size());
+        args.add(bytes(workerId));
+        args.add(bytes(Long.toString(defaultLease.toMillis())));
+        for (AttemptRef a : attempts) {
+            args.add(bytes(a.job()));
+            args.add(bytes(a.node()));
+            args.add(bytes(Long.toString(a.dispatch())));
+            args.add(bytes(a.attemptId()));
+        }
+        return scripts.<List<Object>>run(Script.CLAIM, ScriptOutputType.MULTI,
+                Scripts.keys(keys.leases(shard), keys.timers(shard)), args.toArray(new byte[0][]))
+                .toCompletableFuture().thenApply(StateGateway::claimReplies);
+    }
+
+    static List<ClaimReply> claimReplies(List<Object> raw) {
+        List<ClaimReply> out = new ArrayList<>(raw.size());
+        for (Object o : raw) {
+            List<?> r = (List<?>) o;
+            String status = Scripts.text(r.get(0));
+            out.add(switch (status) {
+                case "stale" -> new ClaimReply.Stale(Scripts.text(r.get(1)));
+                case "missing" -> new ClaimReply.MissingInput(Scripts.text(r.get(1)), Scripts.text(r.get(2)));
+                case "ok" -> {
+                    List<byte[]> inputs = new ArrayList<>(r.size() - 7);
+                    for (int i = 7; i < r.size(); i++) {
+                        inputs.add((byte[]) r.get(i));
+                    }
+                    yield new ClaimReply.Claimed((byte[]) r.get(1), (byte[]) r.get(2), Integer.parseInt(Scripts.text(r.get(3))),
+                            Duration.ofMillis(Long.parseLong(Scripts.text(r.get(4)))),
+                            Duration.ofNanos(Long.parseLong(Scripts.text(r.get(5))) * 1000), Scripts.text(r.get(6)), inputs);
+                }
+                default -> throw new IllegalStateException("unexpected claim answer " + status);
+            });
+        }
+        return out;
+    }
+
+    /** How an attempt ended, as the commit script takes it. */
+    public enum Outcome {
+        OK("ok"), FAIL("fail"), TIMEOUT("timeout"), INTERRUPTED("interrupted"), HANDBACK("handback"), REFUSE("refuse");
+
+        private final String wire;
+
+        Outcome(String wire) {
+            this.wire = wire;
+        }
+
+        public String wire() {
+            return wire;
+        }
+    }
+
+    /** One output value and its content type. */
+    public record Output(byte[] value, String contentType) {
+    }
+
+    /** One attempt's end: outputs only with {@link Outcome#OK}; {@code error} and {@code retryable} for the others. */
+    public record Commit(String job, String node, String attemptId, Outcome outcome, String error, boolean retryable,
+                         Map<String, Output> outputs) {
+    }
+
+    /** The longest error text stored with a task. */
+    public static final int ERROR_MAX = 8000;
+
+    public CompletableFuture<List<CommitReply>> commit(int shard, List<Commit> commits) {
+        List<byte[]> args = new ArrayList<>();
+        for (Commit c : commits) {
+            args.add(bytes(c.job()));
+            args.add(bytes(c.node()));
+            args.add(bytes(c.attemptId()));
+            args.add(bytes(c.outcome().wire()));
+            String error = c.error() == null ? "" : c.error();
+            args.add(bytes(error.length() > ERROR_MAX ? error.substring(0, ERROR_MAX) + "…" : error));
+            args.add(bytes(c.retryable() ? "1" : "0"));
+            args.add(bytes(Integer.toString(c.outputs().size())));
+            for (Map.Entry<String, Output> e : c.outputs().entrySet()) {
+                args.add(bytes(e.getKey()));
+                args.add(e.getValue().value());
+                args.add(bytes(e.getValue().contentType()));
+            }
+        }
+        return scripts.<List<Object>>run(Script.COMMIT, ScriptOutputType.MULTI,
+                Scripts.keys(keys.leases(shard), keys.events(shard)), args.toArray(new byte[0][]))
+                .toCompletableFuture().thenApply(raw -> {
+                    List<CommitReply> out = new ArrayList<>(raw.size());
+                    for (Object o : raw) {
+                        out.add(CommitReply.parse(Scripts.text(o)));
+                    }
+                    return out;
+                });
+    }
+
+    /** One completion event read from a shard's stream. */
+    public record Event(String entryId, String job, String node, String outcome) {
+    }
+
+    /**
+     * Applies completion events of one shard and acknowledges them; the raw reply is the
+     * dispatching scripts' ({@code status, ends, outbox entries...}) with one status per event,
+     * comma separated, as its status.
+     */
+    public CompletableFuture<List<Object>> release(int shard, String group, List<Event> events) {
+        List<byte[]> args = new ArrayList<>(2 + 4 * events.size());
+        args.add(bytes(group));
+        args.add(bytes(Integer.toString(shard)));
+        for (Event e : events) {
+            args.add(bytes(e.entryId()));
+            args.add(bytes(e.job()));
+            args.add(bytes(e.node()));
+            args.add(bytes(e.outcome()));
+        }
+        return scripts.<List<Object>>run(Script.RELEASE, ScriptOutputType.MULTI,
+                Scripts.keys(keys.events(shard), keys.outbox(shard)), args.toArray(new byte[0][])).toCompletableFuture();
+    }
+
+    /** Waits for a call within the configured timeout; a Redis error is thrown as it is. */
+    public <T> T await(CompletionStage<T> stage) throws Exception {
+        try {
+            return stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        } catch (TimeoutException e) {
+            throw new IOException("Redis did not answer within " + timeout.toSeconds() + "s", e);
+        }
+    }
+
+    static String text(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+}

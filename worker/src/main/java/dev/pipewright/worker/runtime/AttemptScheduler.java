@@ -1,0 +1,259 @@
+package dev.pipewright.worker.runtime;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.message.BusMessage;
+import dev.pipewright.protocol.message.TaskMessage;
+import dev.pipewright.worker.store.AttemptStore;
+import dev.pipewright.worker.store.Claim;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decides what starts when: received deliveries wait in a buffer, and whenever slots are free the
+ * best of them (highest priority, then oldest) are claimed together, one claim call per shard, then
+ * acknowledged (with {@code multiple}) and handed to the {@link AttemptRunner}. While a claim call is
+ * under way freed slots accumulate, so the next call takes them all: batches grow with the load and
+ * a lone message waits for nothing but its own call.
+ */
+final class AttemptScheduler implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(AttemptScheduler.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Comparator<Delivery> ORDER = Comparator
+            .comparing((Delivery d) -> d.pool.priority).reversed()
+            .thenComparingLong(d -> d.seq);
+
+    /** What the scheduler asks of the rest of the worker. */
+    interface Hooks {
+        /** Counts and, past the limit, dead-letters a redelivered message (classic queues); true when it took care of it. */
+        boolean overDeliveryLimit(Delivery d) throws InterruptedException;
+
+        /** A new attempt id (a fencing token). */
+        String attemptId();
+
+        void duplicate(String pool);
+
+        void unreadable(String pool);
+
+        /** Commits waiting or under way, so claiming stops while the store falls behind. */
+        int commitBacklog();
+    }
+
+    private final AttemptStore store;
+    private final AttemptRunner runner;
+    private final Hooks hooks;
+    private final String workerId;
+    private final Duration lease;
+    private final int concurrency;
+    private final int maxBacklog;
+    private final Duration callTimeout;
+    private final PriorityQueue<Delivery> waiting = new PriorityQueue<>(ORDER);
+    private final Object lock = new Object();
+    private int free;
+    private long seq;
+    private volatile boolean stopping;
+
+    AttemptScheduler(AttemptStore store, AttemptRunner runner, Hooks hooks, String workerId, Duration lease, int concurrency,
+                     Duration callTimeout) {
+        this.store = store;
+        this.runner = runner;
+        this.hooks = hooks;
+        this.workerId = workerId;
+        this.lease = lease;
+        this.concurrency = concurrency;
+        this.free = concurrency;
+        this.maxBacklog = Math.max(64, 4 * concurrency);
+        this.callTimeout = callTimeout;
+    }
+
+    /** A delivery arrived: it waits for a slot. */
+    void submit(Delivery d) {
+        if (stopping) {
+            d.handBack();
+            return;
+        }
+        synchronized (lock) {
+            d.seq = ++seq;
+            waiting.add(d);
+            lock.notifyAll();
+        }
+    }
+
+    /** A slot is free again. */
+    void release() {
+        synchronized (lock) {
+            free++;
+            lock.notifyAll();
+        }
+    }
+
+    /** Slots taken: deliveries being claimed and attempts whose processor runs. */
+    int busy() {
+        synchronized (lock) {
+            return concurrency - free;
+        }
+    }
+
+    /** Stops starting attempts and hands back every delivery still waiting. */
+    void stop() {
+        stopping = true;
+        List<Delivery> left;
+        synchronized (lock) {
+            left = new ArrayList<>(waiting);
+            waiting.clear();
+            lock.notifyAll();
+        }
+        left.forEach(Delivery::handBack); // received, never started: back to its queue
+    }
+
+    @Override
+    public void run() {
+        while (!stopping) {
+            List<Delivery> batch = new ArrayList<>();
+            synchronized (lock) {
+                while (!stopping && (waiting.isEmpty() || free == 0 || hooks.commitBacklog() >= maxBacklog)) {
+                    try {
+                        lock.wait(waiting.isEmpty() || free == 0 ? 200 : 1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (stopping) {
+                    return;
+                }
+                while (free > 0 && !waiting.isEmpty()) {
+                    batch.add(waiting.poll());
+                    free--;
+                }
+            }
+            try {
+                start(batch);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("unexpected error starting {} deliveries", batch.size(), e);
+            }
+        }
+    }
+
+    /** Claims the batch, acks it and starts what was claimed; every delivery's slot is accounted for. */
+    void start(List<Delivery> batch) throws InterruptedException {
+        Map<Integer, List<Delivery>> byShard = new LinkedHashMap<>();
+        for (Delivery d : batch) {
+            if (stopping || d.pool.paused) {
+                // received before the pause (or the shutdown) took effect and not started: back to the queue
+                d.handBack();
+                release();
+                continue;
+            }
+            if (d.redelivered && hooks.overDeliveryLimit(d)) {
+                release();
+                continue;
+            }
+            TaskMessage message = parse(d);
+            if (message == null) {
+                release();
+                continue;
+            }
+            d.message = message;
+            byShard.computeIfAbsent(message.shard(), s -> new ArrayList<>()).add(d);
+        }
+        if (byShard.isEmpty()) {
+            return;
+        }
+        Map<Integer, List<String>> attemptIds = new LinkedHashMap<>();
+        Map<Integer, CompletableFuture<List<Claim>>> calls = new LinkedHashMap<>();
+        byShard.forEach((shard, ds) -> {
+            List<AttemptStore.ClaimRequest> requests = new ArrayList<>(ds.size());
+            List<String> ids = new ArrayList<>(ds.size());
+            for (Delivery d : ds) {
+                String id = hooks.attemptId();
+                ids.add(id);
+                requests.add(new AttemptStore.ClaimRequest(d.message, id));
+            }
+            attemptIds.put(shard, ids);
+            try {
+                calls.put(shard, store.claim(shard, workerId, lease, requests));
+            } catch (RuntimeException e) {
+                calls.put(shard, CompletableFuture.failedFuture(e));
+            }
+        });
+        List<Runnable> starts = new ArrayList<>();
+        Set<PoolChannel> touched = new LinkedHashSet<>();
+        boolean failed = false;
+        for (Map.Entry<Integer, CompletableFuture<List<Claim>>> call : calls.entrySet()) {
+            List<Delivery> ds = byShard.get(call.getKey());
+            List<Claim> claims;
+            try {
+                claims = call.getValue().get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    throw (InterruptedException) e;
+                }
+                LOG.warn("cannot claim {} messages ({}); handing them back", ds.size(), e.toString());
+                failed = true;
+                for (Delivery d : ds) {
+                    d.handBack();
+                    release();
+                }
+                continue;
+            }
+            List<String> ids = attemptIds.get(call.getKey());
+            for (int i = 0; i < ds.size(); i++) {
+                Delivery d = ds.get(i);
+                d.ack(); // the claim answered: the lease (or the task's state) stands for the message now
+                touched.add(d.pool);
+                Claim claim = claims.get(i);
+                String id = ids.get(i);
+                starts.add(() -> begin(d, id, claim));
+            }
+        }
+        touched.forEach(pc -> pc.acks.flush());
+        starts.forEach(Runnable::run);
+        if (failed) {
+            Thread.sleep(1000);
+        }
+    }
+
+    private void begin(Delivery d, String attemptId, Claim claim) {
+        String pool = d.pool.pool;
+        switch (claim) {
+            case Claim.Stale stale -> {
+                hooks.duplicate(pool);
+                LOG.debug("dropped stale message for {}/{} (task is {})", d.message.job(), d.message.node(), stale.state());
+                release();
+            }
+            case Claim.MissingInput missing -> runner.failMissing(pool, d.message, attemptId, missing);
+            case Claim.Claimed claimed -> runner.start(d.pool, d.message, attemptId, claimed);
+        }
+    }
+
+    /** The delivery's task message; an unreadable one is rejected to the dead-letter queue (null). */
+    private TaskMessage parse(Delivery d) {
+        try {
+            BusMessage parsed = JSON.readValue(d.body, BusMessage.class);
+            if (!(parsed instanceof TaskMessage tm) || tm.job() == null || tm.node() == null || !JobId.isValid(tm.job())) {
+                throw new IOException("not a task message");
+            }
+            return tm;
+        } catch (IOException e) {
+            LOG.warn("dead-lettering an unreadable message on pool {}: {}", d.pool.pool, e.getMessage());
+            hooks.unreadable(d.pool.pool);
+            d.reject();
+            return null;
+        }
+    }
+}
