@@ -38,6 +38,11 @@ public record Keys(String namespace, int shards) {
         return job(id) + ":data";
     }
 
+    /** The job's running tasks by node (kept by the scripts' set_state): the job's stage. */
+    public String running(JobId id) {
+        return job(id) + ":running";
+    }
+
     public String contentTypes(JobId id) {
         return job(id) + ":ctype";
     }
