@@ -15,7 +15,7 @@ import java.util.HexFormat;
  * processes of different versions each call their own.
  */
 public enum Script {
-    SUBMIT("submit"), CLAIM("claim"), COMMIT("commit"), RENEW("renew"), RELEASE("release"),
+    SUBMIT("submit"), SUBMIT_CHUNK("submit_chunk"), CLAIM("claim"), COMMIT("commit"), RENEW("renew"), RELEASE("release"),
     TIMER("timer"), EXPIRE("expire"), STOP("stop"), POISON("poison"), REQUEUE("requeue"), LIMITS("limits"), START("start"),
     PIPELINE("pipeline"),
     SCHEDULE("schedule");

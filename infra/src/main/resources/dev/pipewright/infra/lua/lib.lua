@@ -456,6 +456,74 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
   return 'stopping', running
 end
 
+-- Writes tasks of a job (submit.lua, submit_chunk.lua): their hashes and the nodes list, in
+-- execution order. Reused tasks ("done") are created SUCCESS and satisfy their children. In a later
+-- chunk ('later'), a task is dispatched at once when its parents are all done and the job runs,
+-- created SKIPPED below a released parent that did not succeed, and CANCELLED in a job being stopped.
+local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
+  local batch = {}
+  local status = later and redis.call('HGET', job_key, 'status') or nil
+  local pending = 0
+  for _, t in ipairs(tasks) do
+    table.insert(batch, t.node)
+    if #batch == 1000 then
+      redis.call('RPUSH', job_key .. ':nodes', unpack(batch))
+      batch = {}
+    end
+    local key = job_key .. ':t:' .. t.node
+    -- created in its first state (not a transition): PENDING, or SUCCESS when it reuses outputs
+    redis.call('HSET', key, 'state', t.done and 'SUCCESS' or 'PENDING', 'processor', t.processor, 'pool', t.pool,
+      'spec', t.spec, 'in', cjson.encode(t['in']), 'np', t.np, 'ch', cjson.encode(t.ch), 'attempts', 0, 'max', t.max, 'lost', 0,
+      'qt', t.qt, 'to', t.to, 'hb', t.hb, 'bk', t.bk, 'bi', t.bi, 'bm', t.bm, 'bj', t.bj)
+    if t.sink then
+      redis.call('HSET', key, 'sink', t.sink)
+    end
+    if t.done then
+      redis.call('HSET', key, 'reused', t.done, 'ended', now)
+      redis.call('SADD', job_key .. ':done', t.node)
+      for _, c in ipairs(t.ch) do
+        redis.call('SADD', job_key .. ':sat:' .. c, t.node)
+      end
+      count_terminal(job_key, 'succeeded')
+    elseif later and status == 'CANCELLING' then
+      redis.call('HSET', key, 'state', 'CANCELLED', 'error', redis.call('HGET', job_key, 'reason') or 'cancelled', 'ended', now)
+      redis.call('SADD', job_key .. ':done', t.node)
+      note_task_end(key, 'CANCELLED', 'cancelled')
+      count_terminal(job_key, 'cancelled')
+    else
+      local failed_parent = nil
+      if later then
+        for _, p in ipairs(t.pa or {}) do
+          if redis.call('SISMEMBER', job_key .. ':done', p) == 1 and redis.call('HGET', job_key .. ':t:' .. p, 'state') ~= 'SUCCESS' then
+            failed_parent = p
+            break
+          end
+        end
+      end
+      if failed_parent then
+        redis.call('HSET', key, 'state', 'SKIPPED', 'error', "upstream task '" .. failed_parent .. "' did not succeed", 'ended', now)
+        redis.call('SADD', job_key .. ':done', t.node)
+        note_task_end(key, 'SKIPPED', 'upstream_failed')
+        count_terminal(job_key, 'skipped')
+      else
+        pending = pending + 1
+        if later and status == 'RUNNING' and redis.call('SCARD', job_key .. ':sat:' .. t.node) >= tonumber(t.np) then
+          -- counted PENDING first, so that set_state's move to READY keeps the counters right
+          redis.call('HINCRBY', job_key, 'n:PENDING', 1)
+          pending = pending - 1
+          dispatch(job_key, outbox, job_id, shard, t.node, t.pool, now, 'PENDING')
+        end
+      end
+    end
+  end
+  if #batch > 0 then
+    redis.call('RPUSH', job_key .. ':nodes', unpack(batch))
+  end
+  if pending > 0 then
+    redis.call('HINCRBY', job_key, 'n:PENDING', pending)
+  end
+end
+
 -- Resets what one call collects (the library's tables outlive a call).
 local function begin_call()
   DISPATCHED = {}

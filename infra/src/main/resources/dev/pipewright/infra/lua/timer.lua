@@ -1,5 +1,6 @@
 -- A durable timer fired. Members: r|job|node (retry due), q|job|node|dispatch (queue timeout),
--- a|job|node|attempt (attempt timeout), d|job (job deadline).
+-- a|job|node|attempt (attempt timeout), d|job (job deadline), b|job (a job whose tasks stopped
+-- being written before the last chunk: its submission was interrupted).
 -- KEYS: job, timers, outbox, events, leases. ARGV: member, job id, shard, kind, node, token
 -- Returns a status ('dispatched', 'timedout', 'stopping', 'stale'...) then dispatched entries.
 if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then
@@ -37,6 +38,17 @@ elseif kind == 'a' then
   local r, ended = end_attempt(job_key, KEYS[4], ARGV[2], node, token, 'attempt exceeded its timeout (' .. st[3] .. ' ms)', true, 'TIMED_OUT')
   note_task_end(key, ended or r, 'attempt_timeout')
   return reply('timedout')
+elseif kind == 'b' then
+  if redis.call('HGET', job_key, 'building') ~= '1' then
+    return reply('stale')
+  end
+  -- the tasks never written will never run: the job is as big as what was written, and fails
+  local written = redis.call('LLEN', job_key .. ':nodes')
+  local reason = 'submission interrupted: ' .. written .. ' of ' .. redis.call('HGET', job_key, 'total') .. ' tasks were written'
+  redis.call('HDEL', job_key, 'building')
+  redis.call('HSET', job_key, 'total', written)
+  local r = stop_job(job_key, ARGV[2], 'FAILED', 'CANCELLED', reason)
+  return reply(r == 'stopping' and 'stopping' or 'stale')
 elseif kind == 'd' then
   local r, running = stop_job(job_key, ARGV[2], 'FAILED', 'TIMED_OUT', 'job deadline exceeded')
   return reply(r == 'stopping' and 'stopping' or 'stale')

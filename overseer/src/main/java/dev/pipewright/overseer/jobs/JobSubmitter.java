@@ -29,6 +29,7 @@ import dev.pipewright.protocol.pipeline.RetryPolicy;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -201,6 +202,11 @@ public final class JobSubmitter {
             t.put("np", graph.parentsOf(node).size());
             ArrayNode ch = t.putArray("ch");
             graph.childrenOf(node).stream().filter(runSet::contains).forEach(ch::add);
+            if (plan.run().size() > CHUNK) {
+                // a later chunk checks whether a parent already ended without success
+                ArrayNode pa = t.putArray("pa");
+                graph.parentsOf(node).stream().filter(runSet::contains).forEach(pa::add);
+            }
             t.put("max", r.max());
             t.put("qt", p.queueTimeout() == null ? 0 : p.queueTimeout().toMillis());
             t.put("to", p.timeout() == null ? 0 : p.timeout().toMillis());
@@ -253,12 +259,16 @@ public final class JobSubmitter {
         }
 
         int shard = id.shard(keys.shards());
+        List<ArrayNode> chunks = chunks(tasks);
         List<byte[]> args = new ArrayList<>();
         args.add(bytes(JSON.writeValueAsString(job)));
-        args.add(bytes(JSON.writeValueAsString(tasks)));
+        args.add(bytes(JSON.writeValueAsString(chunks.get(0))));
         args.add(bytes(request.start() ? "1" : "0"));
         args.add(bytes(id.value()));
         args.add(bytes(Integer.toString(shard)));
+        args.add(bytes(Integer.toString(tasks.size())));
+        args.add(bytes(chunks.size() > 1 ? "1" : "0"));
+        args.add(bytes(Long.toString(BUILD_PATIENCE.toMillis())));
         for (Map.Entry<String, byte[]> e : inputs.entrySet()) {
             args.add(bytes(e.getKey()));
             args.add(e.getValue());
@@ -283,9 +293,40 @@ public final class JobSubmitter {
         }
         metrics.jobSubmitted();
         metrics.ended(reply.ends()); // a re-run that reuses every output ends at once
-
         publish(shard, id, reply.dispatched());
+        for (int i = 1; i < chunks.size(); i++) {
+            // the first tasks run meanwhile; a crash here leaves the job building, and its build timer fails it
+            OutboxEntry.Reply written = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.SUBMIT_CHUNK, ScriptOutputType.MULTI,
+                    Scripts.keys(keys.job(id), keys.outbox(shard)), bytes(id.value()), bytes(Integer.toString(shard)),
+                    bytes(JSON.writeValueAsString(chunks.get(i))), bytes(i == chunks.size() - 1 ? "1" : "0"),
+                    bytes(Long.toString(BUILD_PATIENCE.toMillis()))).toCompletableFuture().get(30, TimeUnit.SECONDS));
+            metrics.ended(written.ends());
+            publish(shard, id, written.dispatched());
+            if (!"written".equals(written.status())) {
+                break; // no longer being built: its build timer ran out (it failed)
+            }
+        }
         return new Submitted(id, reply.status());
+    }
+
+    /** Tasks written in one call at most: a bigger job is written in chunks, none holding Redis for long. */
+    static final int CHUNK = 1000;
+    /** How long a job may wait for its next chunk before it is failed as an interrupted submission. */
+    static final Duration BUILD_PATIENCE = Duration.ofSeconds(60);
+
+    /** The tasks (in execution order) cut into chunks of at most {@link #CHUNK}. */
+    static List<ArrayNode> chunks(ArrayNode tasks) {
+        List<ArrayNode> out = new ArrayList<>();
+        ArrayNode current = JSON.createArrayNode();
+        for (com.fasterxml.jackson.databind.JsonNode t : tasks) {
+            if (current.size() == CHUNK) {
+                out.add(current);
+                current = JSON.createArrayNode();
+            }
+            current.add(t);
+        }
+        out.add(current);
+        return out;
     }
 
     private void unreserveQuietly(StoredPipeline stored, JobId id) {

@@ -115,8 +115,9 @@ public final class Sweeper extends PeriodicLoop {
                     }
                 }
                 case "stopping" -> {
-                    LOG.warn("job {}: deadline exceeded; stopping it", job);
-                    control.stop(job.value(), null, null, "job deadline exceeded");
+                    String why = kind.equals("b") ? "its submission was interrupted" : "job deadline exceeded";
+                    LOG.warn("job {}: {}; stopping it", job, why);
+                    control.stop(job.value(), null, null, why);
                 }
                 default -> {
                     // stale or gone: nothing to do

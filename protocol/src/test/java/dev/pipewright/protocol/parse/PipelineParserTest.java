@@ -103,8 +103,9 @@ class PipelineParserTest {
         return sb.append(" ".repeat(100)).append("leaf\n").toString();
     }
 
-    static String tenMebibytes(boolean json) {
-        String filler = "x".repeat(10 * 1024 * 1024);
+    /** A document just over the default size limit. */
+    static String overSizeLimit(boolean json) {
+        String filler = "x".repeat(DocumentLimits.DEFAULT_MAX_CHARS + 1);
         return json ? "{\"description\": \"" + filler + "\"}" : "description: " + filler + "\n";
     }
 
@@ -417,8 +418,8 @@ class PipelineParserTest {
                 bad("YAML flow mappings 10,000 deep", deepYamlFlowMappings(), "$", "nesting"),
                 bad("YAML block sequences 10,000 deep", deepYamlBlockSequences(), "$", "nesting"),
                 bad("YAML block mappings 100 deep", deepYamlBlockMappings(), "$", "nesting"),
-                bad("10 MiB YAML document", tenMebibytes(false), "$", "characters"),
-                bad("10 MiB JSON document", tenMebibytes(true), "$", "characters"),
+                bad("YAML document over the size limit", overSizeLimit(false), "$", "characters"),
+                bad("JSON document over the size limit", overSizeLimit(true), "$", "characters"),
                 bad("multiple YAML documents", """
                         dataNodes: {a: {}, b: {}}
                         processNodes:
@@ -513,8 +514,8 @@ class PipelineParserTest {
     }
 
     @Test
-    void tenMebibyteDocumentIsRefusedBySize() {
-        PipelineParser.Result result = parser.parse(tenMebibytes(false));
+    void aDocumentOverTheSizeLimitIsRefused() {
+        PipelineParser.Result result = parser.parse(overSizeLimit(false));
         assertEquals(List.of("$"), result.problems().stream().map(Problem::path).toList());
         assertTrue(result.problems().get(0).message().contains(String.valueOf(DocumentLimits.DEFAULT_MAX_CHARS)));
     }
