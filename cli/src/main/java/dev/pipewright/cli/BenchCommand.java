@@ -31,7 +31,7 @@ import java.util.concurrent.Future;
 /**
  * {@code pipewright bench}: registers the W1..W5 workloads and runs them against a live system:
  * one job of W1..W4, 2,000 small jobs from 32 clients for W5. It watches the way a client should:
- * polls the job summary (every {@value #POLL_MS} ms), takes wall time from the jobs' own times,
+ * polls the job summary (every {@code --poll}, 50 ms), takes wall time from the jobs' own times,
  * checks the tasks from pages of {@code /tasks} and the outputs from pages of {@code /consumables},
  * and reports the CPU time per task and the memory of the overseer and workers running on this host.
  */
@@ -47,8 +47,8 @@ import java.util.concurrent.Future;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:all shapes correct", "1:a shape was incorrect or refused", "2:usage error or server unreachable"})
 public final class BenchCommand implements Callable<Integer> {
-    /** How often a job summary is polled; wall time does not depend on it. */
-    static final long POLL_MS = 50;
+    /** How often a job summary is polled by default; wall time does not depend on it. */
+    static final String DEFAULT_POLL = "50ms";
 
     @Spec
     CommandSpec spec;
@@ -71,6 +71,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--pool", defaultValue = "default", description = "Worker pool of the tasks (default: ${DEFAULT-VALUE}).")
     String pool;
+
+    @Option(names = "--poll", defaultValue = DEFAULT_POLL, paramLabel = "DURATION",
+            description = {"How often a job's summary is polled while it runs (default: ${DEFAULT-VALUE}). Wall time comes from",
+                    "the jobs' own times whatever it is, but every poll is work for the overseer while it runs the shape."})
+    String poll;
+    private long pollMs = 50;
 
     @Option(names = "--timeout", defaultValue = "10m", paramLabel = "DURATION",
             description = "Longest wait for one shape's jobs (default: ${DEFAULT-VALUE}).")
@@ -155,6 +161,7 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Duration limit = Jobs.duration("--timeout", timeout);
+        pollMs = Math.max(1, Jobs.duration("--poll", poll).toMillis());
         List<String> selected = new ArrayList<>();
         for (String s : shapes) {
             if (s.trim().equalsIgnoreCase("all")) {
@@ -290,15 +297,15 @@ public final class BenchCommand implements Callable<Integer> {
                 null, usage, checkS);
     }
 
-    /** Polls the job's summary every {@value #POLL_MS} ms until it has finished or the deadline passed; the last summary. */
-    private static JsonNode awaitSummary(ApiClient client, String jobId, long deadlineNanos) throws InterruptedException {
+    /** Polls the job's summary every {@code --poll} until it has finished or the deadline passed; the last summary. */
+    private JsonNode awaitSummary(ApiClient client, String jobId, long deadlineNanos) throws InterruptedException {
         String path = Jobs.path(jobId) + "?tasks=false";
         while (true) {
             JsonNode last = client.getJson(path, "job " + jobId);
             if (Jobs.finished(last) || System.nanoTime() > deadlineNanos) {
                 return last;
             }
-            Thread.sleep(POLL_MS);
+            Thread.sleep(pollMs);
         }
     }
 
