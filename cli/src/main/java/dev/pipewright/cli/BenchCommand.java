@@ -15,34 +15,40 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * {@code pipewright bench}: registers the W1..W4 workloads, runs one job of each against a live
- * system, measures wall time (submit request to the poll that sees the job finished) and checks
- * every result.
+ * {@code pipewright bench}: registers the W1..W5 workloads and runs them against a live system:
+ * one job of W1..W4, 2,000 small jobs from 32 clients for W5. It watches the way a client should:
+ * polls the job summary (every {@code --poll}, 50 ms), takes wall time from the jobs' own times,
+ * checks the tasks from pages of {@code /tasks} and the outputs from pages of {@code /consumables},
+ * and reports the CPU time per task and the memory of the overseer and workers running on this host.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark a running system with the DESIGN.md workloads (no-op tasks):",
                 "W1 10,000 independent tasks, W2 a chain of 1,000, W3 1 -> 2,000 -> 1,",
-                "W4 20 layers x 100 tasks each reading 2 tasks of the layer before (seeded).",
-                "Every result is checked: job and tasks SUCCESS, one attempt each, no task started before a parent ended,",
-                "and every terminal data node has a value."},
+                "W4 20 layers x 100 tasks each reading 2 tasks of the layer before (seeded),",
+                "W5 2,000 jobs of a chain of 3, submitted by 32 clients at once.",
+                "Every result is checked: jobs and tasks SUCCESS, one attempt each, no task started before a parent ended,",
+                "and every terminal data node has a value. Wall time comes from the jobs' own times (Redis's clock);",
+                "CPU per task and RSS are read from /proc for an overseer and workers on this host.",
+                "Run it with an admin token: read and submit tokens are rate limited."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:all shapes correct", "1:a shape was incorrect or refused", "2:usage error or server unreachable"})
 public final class BenchCommand implements Callable<Integer> {
-    static final long POLL_MS = 5;
+    /** How often a job summary is polled by default; wall time does not depend on it. */
+    static final String DEFAULT_POLL = "50ms";
 
     @Spec
     CommandSpec spec;
@@ -50,12 +56,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server = new ServerOptions();
 
-    @Option(names = "--shape", required = true, paramLabel = "W1|W2|W3|W4|all", split = ",",
+    @Option(names = "--shape", required = true, paramLabel = "W1|W2|W3|W4|W5|all", split = ",",
             description = "The workload(s) to run.")
     List<String> shapes;
 
-    @Option(names = "--json", description = "Print one JSON object per shape and line: "
-            + "{shape, tasks, wall_s, tasks_per_s, hop_ms_p50, hop_ms_p99, correct}.")
+    @Option(names = "--json", description = {"Print one JSON object per shape and line: {shape, tasks, wall_s, tasks_per_s,",
+            "hop_ms_p50, hop_ms_p99 (W2), overseer_cpu_ms_per_task, worker_cpu_ms_per_task, overseer_rss_mib,",
+            "worker_rss_mib (the local workers' summed; these four null when not on this host), local_workers, check_s,",
+            "correct}; W5 adds jobs, jobs_per_s, submit_ms_p50, submit_ms_p99."})
     boolean json;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of W4's random wiring (default: ${DEFAULT-VALUE}).")
@@ -64,21 +72,59 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pool", defaultValue = "default", description = "Worker pool of the tasks (default: ${DEFAULT-VALUE}).")
     String pool;
 
+    @Option(names = "--poll", defaultValue = DEFAULT_POLL, paramLabel = "DURATION",
+            description = {"How often a job's summary is polled while it runs (default: ${DEFAULT-VALUE}). Wall time comes from",
+                    "the jobs' own times whatever it is, but every poll is work for the overseer while it runs the shape."})
+    String poll;
+    private long pollMs = 50;
+
     @Option(names = "--timeout", defaultValue = "10m", paramLabel = "DURATION",
-            description = "Longest wait for one shape's job (default: ${DEFAULT-VALUE}).")
+            description = "Longest wait for one shape's jobs (default: ${DEFAULT-VALUE}).")
     String timeout;
 
-    /** One shape's figures. Hop fields are null except for W2. */
+    /** What W5 adds: how many jobs, their rate, and the submit requests' latency. */
+    record ManyJobs(int jobs, double jobsPerS, double submitMsP50, double submitMsP99) {
+    }
+
+    /**
+     * CPU milliseconds per task and RSS (MiB) of the overseer and the workers, each null when not
+     * measured on this host; the workers' figures are over every local worker (RSS summed).
+     */
+    record Usage(Double overseerCpuMsPerTask, Double workerCpuMsPerTask, Double overseerRssMib, Double workerRssMib, int localWorkers) {
+        static final Usage NONE = new Usage(null, null, null, null, 0);
+    }
+
+    /** One shape's figures. Hop fields are null except for W2, {@code many} except for W5. */
     record Result(String shape, int tasks, double wallS, double tasksPerS, Double hopP50, Double hopP99,
-                  boolean correct, String reason) {
+                  boolean correct, String reason, ManyJobs many, Usage usage, Double checkS) {
+        Result(String shape, int tasks, double wallS, double tasksPerS, Double hopP50, Double hopP99, boolean correct, String reason) {
+            this(shape, tasks, wallS, tasksPerS, hopP50, hopP99, correct, reason, null, Usage.NONE, null);
+        }
+
+        Result with(Usage u, Double check) {
+            return new Result(shape, tasks, wallS, tasksPerS, hopP50, hopP99, correct, reason, many, u, check);
+        }
+
         Map<String, Object> json() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("shape", shape);
             m.put("tasks", tasks);
             m.put("wall_s", round(wallS, 3));
             m.put("tasks_per_s", round(tasksPerS, 1));
+            if (many != null) {
+                m.put("jobs", many.jobs());
+                m.put("jobs_per_s", round(many.jobsPerS(), 1));
+                m.put("submit_ms_p50", round(many.submitMsP50(), 3));
+                m.put("submit_ms_p99", round(many.submitMsP99(), 3));
+            }
             m.put("hop_ms_p50", hopP50 == null ? null : round(hopP50, 3));
             m.put("hop_ms_p99", hopP99 == null ? null : round(hopP99, 3));
+            m.put("overseer_cpu_ms_per_task", rounded(usage.overseerCpuMsPerTask(), 4));
+            m.put("worker_cpu_ms_per_task", rounded(usage.workerCpuMsPerTask(), 4));
+            m.put("overseer_rss_mib", rounded(usage.overseerRssMib(), 1));
+            m.put("worker_rss_mib", rounded(usage.workerRssMib(), 1));
+            m.put("local_workers", usage.localWorkers());
+            m.put("check_s", rounded(checkS, 3));
             m.put("correct", correct);
             return m;
         }
@@ -86,8 +132,24 @@ public final class BenchCommand implements Callable<Integer> {
         String human() {
             StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-3s tasks %6d  wall %8.3f s  %9.1f tasks/s",
                     shape, tasks, wallS, tasksPerS));
+            if (many != null) {
+                sb.append(String.format(Locale.ROOT, "  jobs %d  %.1f jobs/s  submit p50 %.3f ms p99 %.3f ms",
+                        many.jobs(), many.jobsPerS(), many.submitMsP50(), many.submitMsP99()));
+            }
             if (hopP50 != null) {
                 sb.append(String.format(Locale.ROOT, "  hop p50 %.3f ms p99 %.3f ms", hopP50, hopP99));
+            }
+            if (usage.overseerCpuMsPerTask() != null) {
+                sb.append(String.format(Locale.ROOT, "  overseer %.3f ms CPU/task", usage.overseerCpuMsPerTask()));
+                if (usage.overseerRssMib() != null) {
+                    sb.append(String.format(Locale.ROOT, " RSS %.0f MiB", usage.overseerRssMib()));
+                }
+            }
+            if (usage.workerCpuMsPerTask() != null) {
+                sb.append(String.format(Locale.ROOT, "  workers(%d) %.3f ms CPU/task", usage.localWorkers(), usage.workerCpuMsPerTask()));
+                if (usage.workerRssMib() != null) {
+                    sb.append(String.format(Locale.ROOT, " RSS %.0f MiB", usage.workerRssMib()));
+                }
             }
             sb.append("  correct: ").append(correct ? "yes" : "no (" + reason + ")");
             return sb.toString();
@@ -99,6 +161,7 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Duration limit = Jobs.duration("--timeout", timeout);
+        pollMs = Math.max(1, Jobs.duration("--poll", poll).toMillis());
         List<String> selected = new ArrayList<>();
         for (String s : shapes) {
             if (s.trim().equalsIgnoreCase("all")) {
@@ -109,16 +172,17 @@ public final class BenchCommand implements Callable<Integer> {
             }
             String n = BenchShapes.normalize(s);
             if (n == null) {
-                throw CliException.usage("--shape '" + s + "': expected W1, W2, W3, W4 or all");
+                throw CliException.usage("--shape '" + s + "': expected W1, W2, W3, W4, W5 or all");
             }
             if (!selected.contains(n)) {
                 selected.add(n);
             }
         }
         ApiClient client = server.client();
+        Processes local = Processes.find(client);
         boolean allCorrect = true;
         for (String shape : selected) {
-            Result r = runShape(client, shape, limit, err);
+            Result r = runShape(client, shape, limit, err, local);
             allCorrect &= r.correct();
             if (json) {
                 out.println(ApiClient.JSON.writeValueAsString(r.json()));
@@ -140,7 +204,14 @@ public final class BenchCommand implements Callable<Integer> {
         return allCorrect ? 0 : CliException.FAILURE;
     }
 
-    private Result runShape(ApiClient client, String shape, Duration limit, PrintWriter err) throws IOException, InterruptedException {
+    private void progress(PrintWriter err, String line) {
+        if (!json) {
+            err.println(line);
+            err.flush();
+        }
+    }
+
+    private Result runShape(ApiClient client, String shape, Duration limit, PrintWriter err, Processes local) throws Exception {
         BenchShapes.Generated gen = BenchShapes.generate(shape, seed, pool);
         byte[] doc = ApiClient.JSON.writeValueAsBytes(gen.document());
         PipelineParser.Result parsed = new PipelineParser().parse(new String(doc, StandardCharsets.UTF_8));
@@ -148,63 +219,69 @@ public final class BenchCommand implements Callable<Integer> {
             throw CliException.failure(shape + ": generated pipeline is invalid: " + parsed.problems().get(0));
         }
         Pipeline pipeline = parsed.pipeline();
-        if (!json) {
-            err.println(shape + ": registering " + gen.pipelineName() + " (" + gen.tasks() + " tasks, " + doc.length / 1024 + " KiB)");
-            err.flush();
-        }
+        progress(err, shape + ": registering " + gen.pipelineName() + " (" + gen.tasks() + " tasks"
+                + (gen.jobs() > 1 ? " a job, " + gen.jobs() + " jobs" : "") + ", " + doc.length / 1024 + " KiB)");
         ApiClient.Response reg = client.post("/api/v1/pipelines?name=" + ApiClient.encode(gen.pipelineName()), "application/json", doc);
         if (!reg.ok()) {
             throw refused(shape + ": registering " + gen.pipelineName(), reg);
         }
         String pipelineId = reg.json().path("id").asText(gen.pipelineName());
+        Processes.Sample before = local.sample();
+        Result r = gen.jobs() == 1
+                ? oneJob(client, gen, pipeline, pipelineId, limit, err, local, before)
+                : manyJobs(client, gen, pipelineId, limit, err, local, before);
+        return r;
+    }
+
+    private static Map<String, Object> jobRequest() {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("parameters", Map.of());
         body.put("inputs", Map.of());
         body.put("outputs", List.of());
+        return body;
+    }
 
+    /** W1..W4: one job, watched through its summary, then checked from its task and consumable pages. */
+    private Result oneJob(ApiClient client, BenchShapes.Generated gen, Pipeline pipeline, String pipelineId, Duration limit,
+                          PrintWriter err, Processes local, Processes.Sample before) throws InterruptedException {
+        String shape = gen.shape();
         long t0 = System.nanoTime();
-        ApiClient.Response sub = client.postJson("/api/v1/pipelines/" + ApiClient.encode(pipelineId) + "/jobs", body);
+        ApiClient.Response sub = client.postJson("/api/v1/pipelines/" + ApiClient.encode(pipelineId) + "/jobs", jobRequest());
         if (!sub.ok()) {
             throw refused(shape + ": submitting a job", sub);
         }
         String jobId = sub.json().path("id").asText();
-        String path = Jobs.path(jobId) + "?tasks=false";
-        long deadline = t0 + limit.toNanos();
-        JsonNode last;
-        while (true) {
-            last = client.getJson(path, "job " + jobId);
-            if (Jobs.finished(last)) {
-                break;
-            }
-            if (System.nanoTime() > deadline) {
-                break;
-            }
-            Thread.sleep(POLL_MS);
-        }
-        long t1 = System.nanoTime();
-        double wallS = (t1 - t0) / 1e9;
+        JsonNode last = awaitSummary(client, jobId, t0 + limit.toNanos());
+        Usage usage = local.usage(before, gen.totalTasks());
+        double clientWallS = (System.nanoTime() - t0) / 1e9;
         if (!Jobs.finished(last)) {
             int done = last.path("counts").path("succeeded").asInt(0) + last.path("counts").path("failed").asInt(0)
                     + last.path("counts").path("skipped").asInt(0);
-            return new Result(shape, gen.tasks(), wallS, done / wallS, null, null, false,
+            return new Result(shape, gen.tasks(), clientWallS, done / clientWallS, null, null, false,
                     "timed out after " + dev.pipewright.protocol.pipeline.Durations.format(limit) + " (job " + jobId + " "
-                            + Jobs.progressLine(last) + ")");
+                            + Jobs.progressLine(last) + ")").with(usage, null);
         }
-        if (!json) {
-            err.println(shape + ": job " + jobId + " " + Jobs.progressLine(last) + " after "
-                    + String.format(Locale.ROOT, "%.3f", wallS) + " s; checking");
-            err.flush();
+        double wallS = BenchCheck.wallSeconds(List.of(last));
+        List<String> issues = new ArrayList<>();
+        if (Double.isNaN(wallS)) {
+            issues.add("job without started_us/finished_us: wall time measured by this client");
+            wallS = clientWallS;
         }
-        JsonNode full = client.getJson(Jobs.path(jobId), "job " + jobId);
-        List<String> issues = new ArrayList<>(BenchCheck.verify(full, pipeline));
-        String missing = checkConsumables(client, jobId, BenchCheck.terminalDataNodes(pipeline));
+        progress(err, shape + ": job " + jobId + " " + Jobs.progressLine(last) + " in "
+                + String.format(Locale.ROOT, "%.3f", wallS) + " s; checking");
+        long c0 = System.nanoTime();
+        List<JsonNode> tasks = JobPages.tasks(client, jobId, List.of(), Integer.MAX_VALUE).rows();
+        issues.addAll(BenchCheck.verify(last, tasks, pipeline));
+        Set<String> present = new HashSet<>();
+        JobPages.consumables(client, jobId, e -> present.add(e.path("node").asText()));
+        String missing = BenchCheck.missingConsumables(present, BenchCheck.terminalDataNodes(pipeline));
         if (missing != null) {
             issues.add(missing);
         }
         Double p50 = null;
         Double p99 = null;
         if (!gen.chain().isEmpty()) {
-            long[] ended = BenchCheck.endedUs(full, gen.chain());
+            long[] ended = BenchCheck.endedUs(tasks, gen.chain());
             if (ended == null) {
                 issues.add("chain tasks without ended_us: no hop latency");
             } else {
@@ -213,41 +290,100 @@ public final class BenchCommand implements Callable<Integer> {
                 p99 = Percentiles.percentile(hops, 99);
             }
         }
-        return new Result(shape, gen.tasks(), wallS, gen.tasks() / wallS, p50, p99, issues.isEmpty(),
-                String.join("; ", issues));
+        double checkS = (System.nanoTime() - c0) / 1e9;
+        progress(err, shape + ": checked " + tasks.size() + " tasks and " + present.size() + " consumables in "
+                + String.format(Locale.ROOT, "%.3f", checkS) + " s");
+        return new Result(shape, gen.tasks(), wallS, gen.tasks() / wallS, p50, p99, issues.isEmpty(), String.join("; ", issues),
+                null, usage, checkS);
     }
 
-    /** GETs every terminal consumable (16 at a time); null when all answer 200, else what is missing. */
-    private static String checkConsumables(ApiClient client, String jobId, List<String> nodes) throws InterruptedException {
-        ExecutorService pool = Executors.newFixedThreadPool(16);
-        try {
-            List<Future<Integer>> answers = new ArrayList<>(nodes.size());
-            for (String node : nodes) {
-                answers.add(pool.submit(() -> client.get(Jobs.path(jobId) + "/consumables/" + ApiClient.encode(node)).status()));
+    /** Polls the job's summary every {@code --poll} until it has finished or the deadline passed; the last summary. */
+    private JsonNode awaitSummary(ApiClient client, String jobId, long deadlineNanos) throws InterruptedException {
+        String path = Jobs.path(jobId) + "?tasks=false";
+        while (true) {
+            JsonNode last = client.getJson(path, "job " + jobId);
+            if (Jobs.finished(last) || System.nanoTime() > deadlineNanos) {
+                return last;
             }
-            int bad = 0;
-            String example = null;
-            for (int i = 0; i < nodes.size(); i++) {
-                int status;
+            Thread.sleep(pollMs);
+        }
+    }
+
+    /**
+     * W5: many small jobs submitted by {@code gen.clients()} clients at once, then awaited in the
+     * order they were submitted (one summary poll at a time, so watching adds one request in flight),
+     * and each checked from its summary.
+     */
+    private Result manyJobs(ApiClient client, BenchShapes.Generated gen, String pipelineId, Duration limit, PrintWriter err,
+                            Processes local, Processes.Sample before) throws Exception {
+        String shape = gen.shape();
+        int n = gen.jobs();
+        progress(err, shape + ": submitting " + n + " jobs from " + gen.clients() + " clients");
+        long t0 = System.nanoTime();
+        long deadline = t0 + limit.toNanos();
+        String path = "/api/v1/pipelines/" + ApiClient.encode(pipelineId) + "/jobs";
+        Map<String, Object> body = jobRequest();
+        String[] ids = new String[n];
+        double[] submitMs = new double[n];
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService clients = Executors.newFixedThreadPool(gen.clients());
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < gen.clients(); c++) {
+                running.add(clients.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                        long s = System.nanoTime();
+                        ApiClient.Response sub = client.postJson(path, body);
+                        submitMs[i] = (System.nanoTime() - s) / 1e6;
+                        if (!sub.ok()) {
+                            throw refused(shape + ": submitting job " + (i + 1) + " of " + n, sub);
+                        }
+                        ids[i] = sub.json().path("id").asText();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
                 try {
-                    status = answers.get(i).get();
+                    f.get();
                 } catch (java.util.concurrent.ExecutionException e) {
                     if (e.getCause() instanceof CliException c) {
                         throw c;
                     }
-                    status = -1;
-                }
-                if (status != 200) {
-                    bad++;
-                    if (example == null) {
-                        example = nodes.get(i) + ": HTTP " + status;
-                    }
+                    throw CliException.failure(shape + ": a submitting client failed: " + e.getCause());
                 }
             }
-            return bad == 0 ? null : bad + " of " + nodes.size() + " terminal consumables missing (e.g. " + example + ")";
         } finally {
-            pool.shutdownNow();
+            clients.shutdownNow();
         }
+        progress(err, shape + ": " + n + " jobs submitted in " + String.format(Locale.ROOT, "%.3f", (System.nanoTime() - t0) / 1e9)
+                + " s; waiting for them");
+        List<JsonNode> summaries = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            JsonNode last = awaitSummary(client, ids[i], deadline);
+            if (!Jobs.finished(last)) {
+                Usage usage = local.usage(before, gen.totalTasks());
+                double clientWallS = (System.nanoTime() - t0) / 1e9;
+                return new Result(shape, gen.totalTasks(), clientWallS, i * gen.tasks() / clientWallS, null, null, false,
+                        "timed out after " + dev.pipewright.protocol.pipeline.Durations.format(limit) + " with " + i + " of " + n
+                                + " jobs ended (job " + ids[i] + " " + Jobs.progressLine(last) + ")",
+                        new ManyJobs(n, i / clientWallS, Percentiles.percentile(submitMs, 50), Percentiles.percentile(submitMs, 99)),
+                        usage, null);
+            }
+            summaries.add(last);
+        }
+        Usage usage = local.usage(before, gen.totalTasks());
+        long c0 = System.nanoTime();
+        List<String> issues = new ArrayList<>(BenchCheck.verifyJobs(summaries, gen.tasks()));
+        double wallS = BenchCheck.wallSeconds(summaries);
+        if (Double.isNaN(wallS)) {
+            wallS = (System.nanoTime() - t0) / 1e9;
+        }
+        double checkS = (System.nanoTime() - c0) / 1e9;
+        progress(err, shape + ": " + n + " jobs ended in " + String.format(Locale.ROOT, "%.3f", wallS) + " s (first created to last finished)");
+        ManyJobs many = new ManyJobs(n, n / wallS, Percentiles.percentile(submitMs, 50), Percentiles.percentile(submitMs, 99));
+        return new Result(shape, gen.totalTasks(), wallS, gen.totalTasks() / wallS, null, null, issues.isEmpty(),
+                String.join("; ", issues), many, usage, checkS);
     }
 
     private static CliException refused(String what, ApiClient.Response r) {
@@ -261,6 +397,91 @@ public final class BenchCommand implements Callable<Integer> {
             sb.append("\n... and ").append(problems.size() - shown).append(" more problems");
         }
         return CliException.failure(sb.toString());
+    }
+
+    /**
+     * The overseer and workers this benchmark can measure: those on this host (the overseer's pid
+     * from {@code /health} when the URL names this host, the workers' pid and host from
+     * {@code /api/v1/workers}), each a Java process here. The workers count only when every one is
+     * local: CPU per task from some of them would be a fraction of the truth.
+     */
+    record Processes(Long overseerPid, List<Long> workerPids) {
+        /** CPU clock ticks so far of the overseer and of the workers together (null: not measured). */
+        record Sample(Long overseerTicks, Long workerTicks) {
+        }
+
+        static Processes find(ApiClient client) {
+            Long overseer = null;
+            List<Long> workers = new ArrayList<>();
+            try {
+                ApiClient.Response h = client.get("/health");
+                long pid = h.ok() ? h.json().path("pid").asLong(0) : 0;
+                if (pid > 0 && isLocalHost(URI.create(client.baseUrl()).getHost()) && ProcStats.isLocalJava(pid)) {
+                    overseer = pid;
+                }
+                ApiClient.Response w = client.get("/api/v1/workers");
+                boolean allLocal = w.ok();
+                if (w.ok()) {
+                    for (JsonNode worker : w.json().path("workers")) {
+                        long wp = worker.path("pid").asLong(0);
+                        if (wp > 0 && isLocalHost(Jobs.text(worker.get("host"))) && ProcStats.isLocalJava(wp)) {
+                            workers.add(wp);
+                        } else {
+                            allLocal = false;
+                        }
+                    }
+                }
+                if (!allLocal) {
+                    workers.clear();
+                }
+            } catch (CliException e) {
+                // measuring is a bonus: without it the figures are null
+            }
+            return new Processes(overseer, List.copyOf(workers));
+        }
+
+        Sample sample() {
+            Long o = overseerPid == null ? null : ProcStats.cpuTicks(overseerPid);
+            Long w = null;
+            if (!workerPids.isEmpty()) {
+                long sum = 0;
+                for (long pid : workerPids) {
+                    Long t = ProcStats.cpuTicks(pid);
+                    if (t == null) {
+                        sum = -1;
+                        break;
+                    }
+                    sum += t;
+                }
+                w = sum < 0 ? null : sum;
+            }
+            return new Sample(o, w);
+        }
+
+        /** CPU ms per task since {@code before} and RSS now. */
+        Usage usage(Sample before, int tasks) {
+            Sample after = sample();
+            Double overseerRss = null;
+            if (overseerPid != null) {
+                ProcStats.Memory m = ProcStats.memory(overseerPid);
+                overseerRss = m == null ? null : m.rssMib();
+            }
+            Double workerRss = workerPids.isEmpty() ? null : 0.0;
+            for (long pid : workerPids) {
+                ProcStats.Memory m = ProcStats.memory(pid);
+                workerRss = m == null || workerRss == null ? null : workerRss + m.rssMib();
+            }
+            return new Usage(perTask(before.overseerTicks(), after.overseerTicks(), tasks), perTask(before.workerTicks(), after.workerTicks(), tasks),
+                    overseerRss, workerRss, workerPids.size());
+        }
+    }
+
+    /** CPU milliseconds per task between two tick counts; null when either is unknown. */
+    static Double perTask(Long beforeTicks, Long afterTicks, int tasks) {
+        if (beforeTicks == null || afterTicks == null || afterTicks < beforeTicks || tasks <= 0) {
+            return null;
+        }
+        return ProcStats.ticksToMs(afterTicks - beforeTicks) / tasks;
     }
 
     /** RSS of the overseer (pid from /health) and of the workers on this host (pid and host from /api/v1/workers). */
@@ -298,34 +519,12 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** {@code RSS 123.4 MiB (peak 130.0 MiB)} from /proc/PID/status, or null when it is not a local Java process. */
     static String rss(long pid) {
-        Path proc = Path.of("/proc", Long.toString(pid));
-        try {
-            String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
-            if (!cmdline.contains("java")) {
-                return null;
-            }
-            Long rss = null;
-            Long hwm = null;
-            for (String line : Files.readAllLines(proc.resolve("status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    rss = kib(line);
-                } else if (line.startsWith("VmHWM:")) {
-                    hwm = kib(line);
-                }
-            }
-            if (rss == null) {
-                return null;
-            }
-            return String.format(Locale.ROOT, "RSS %.1f MiB", rss / 1024.0)
-                    + (hwm == null ? "" : String.format(Locale.ROOT, " (peak %.1f MiB)", hwm / 1024.0));
-        } catch (IOException | RuntimeException e) {
+        ProcStats.Memory m = ProcStats.memory(pid);
+        if (m == null) {
             return null;
         }
-    }
-
-    private static Long kib(String line) {
-        String[] parts = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
-        return Long.parseLong(parts[0]);
+        return String.format(Locale.ROOT, "RSS %.1f MiB", m.rssMib())
+                + (m.peakKib() == null ? "" : String.format(Locale.ROOT, " (peak %.1f MiB)", m.peakKib() / 1024.0));
     }
 
     static boolean isLocalHost(String host) {
@@ -349,6 +548,10 @@ public final class BenchCommand implements Callable<Integer> {
             return false;
         }
         return false;
+    }
+
+    static Double rounded(Double v, int decimals) {
+        return v == null || v.isNaN() || v.isInfinite() ? null : round(v, decimals);
     }
 
     static double round(double v, int decimals) {

@@ -15,30 +15,45 @@ import java.util.Random;
  * process nodes all run the {@code noop} processor:
  * W1 10,000 independent tasks; W2 a chain of 1,000; W3 1 → 2,000 → 1; W4 20 layers × 100 tasks,
  * each task after layer 0 reading the outputs of 2 distinct tasks of the layer before, chosen
- * with {@code new Random(seed)}.
+ * with {@code new Random(seed)}; W5 2,000 jobs of a 3-task chain, submitted by 32 clients at once.
  */
 public final class BenchShapes {
-    public static final List<String> ALL = List.of("W1", "W2", "W3", "W4");
+    public static final List<String> ALL = List.of("W1", "W2", "W3", "W4", "W5");
     public static final String PROCESSOR = "noop";
     public static final int W1_TASKS = 10_000;
     public static final int W2_LENGTH = 1_000;
     public static final int W3_WIDTH = 2_000;
     public static final int W4_LAYERS = 20;
     public static final int W4_WIDTH = 100;
+    public static final int W5_JOBS = 2_000;
+    public static final int W5_LENGTH = 3;
+    public static final int W5_CLIENTS = 32;
 
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     private BenchShapes() {
     }
 
-    /** A generated pipeline: its document, task count and, for W2, the chain's process nodes in order. */
-    public record Generated(String shape, ObjectNode document, int tasks, List<String> chain) {
+    /**
+     * A generated workload: its pipeline document, the tasks of one job, for W2 the chain's process
+     * nodes in order (hop latencies), how many jobs of it run and how many clients submit them.
+     */
+    public record Generated(String shape, ObjectNode document, int tasks, List<String> chain, int jobs, int clients) {
+        public Generated(String shape, ObjectNode document, int tasks, List<String> chain) {
+            this(shape, document, tasks, chain, 1, 1);
+        }
+
         public String pipelineName() {
             return document.path("name").asText();
         }
+
+        /** Tasks of every job of the shape. */
+        public int totalTasks() {
+            return tasks * jobs;
+        }
     }
 
-    /** The shape's canonical name (W1..W4) or null when unknown. */
+    /** The shape's canonical name (W1..W5) or null when unknown. */
     public static String normalize(String shape) {
         String s = shape.trim().toUpperCase(Locale.ROOT);
         return ALL.contains(s) ? s : null;
@@ -50,6 +65,7 @@ public final class BenchShapes {
             case "W2" -> w2(pool);
             case "W3" -> w3(pool);
             case "W4" -> w4(seed, pool);
+            case "W5" -> w5(pool);
             default -> throw new IllegalArgumentException("unknown shape " + shape);
         };
     }
@@ -109,6 +125,16 @@ public final class BenchShapes {
             }
         }
         return new Generated("W4", d.root, W4_LAYERS * W4_WIDTH, List.of());
+    }
+
+    /** Many small jobs: {@value #W5_JOBS} jobs of a chain of {@value #W5_LENGTH}, from {@value #W5_CLIENTS} clients at once. */
+    public static Generated w5(String pool) {
+        Doc d = new Doc("bench-W5", "W5: " + W5_JOBS + " jobs of a chain of " + W5_LENGTH + " no-op tasks, submitted by "
+                + W5_CLIENTS + " clients at once", pool);
+        for (int i = 0; i < W5_LENGTH; i++) {
+            d.task("s" + i, i == 0 ? List.of() : List.of("v" + (i - 1)), "v" + i);
+        }
+        return new Generated("W5", d.root, W5_LENGTH, List.of(), W5_JOBS, W5_CLIENTS);
     }
 
     static String w4Task(int layer, int i) {

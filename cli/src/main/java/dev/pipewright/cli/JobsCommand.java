@@ -75,7 +75,8 @@ public final class JobsCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a job (same as 'pipewright status JOB').")
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            description = "Show a job and up to its first " + StatusCommand.DEFAULT_MAX_TASKS + " tasks (as 'pipewright status JOB'; it has options for more).")
     static final class Get implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -89,7 +90,7 @@ public final class JobsCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            JsonNode view = ApiClient.expect(server.client().get(Jobs.path(job)), "job " + job);
+            JsonNode view = StatusCommand.view(server.client(), job, List.of(), StatusCommand.DEFAULT_MAX_TASKS);
             if (json) {
                 Listing.printJson(out, view);
             } else {

@@ -70,6 +70,12 @@ public final class RunCommand implements Callable<Integer> {
             description = "Stop waiting after this long (500ms, 30s, 10m, 1h); default: wait until the job ends.")
     String timeout;
 
+    /** Every task state but SUCCESS. */
+    static final List<String> NOT_SUCCEEDED = java.util.Arrays.stream(dev.pipewright.protocol.state.TaskState.values())
+            .filter(t -> t != dev.pipewright.protocol.state.TaskState.SUCCESS).map(Enum::name).toList();
+    /** How many tasks that did not succeed a failed run lists. */
+    static final int FAILED_TASKS_SHOWN = 50;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -150,13 +156,15 @@ public final class RunCommand implements Callable<Integer> {
             }
         } else {
             exit = CliException.FAILURE;
-            JsonNode full = client.getJson(Jobs.path(jobId), "job " + jobId);
-            for (JsonNode t : full.path("tasks")) {
-                String ts = t.path("status").asText();
-                if (!ts.equals("SUCCESS")) {
-                    String e = Jobs.text(t.get("error"));
-                    err.println(t.path("node").asText() + ": " + ts + (e == null || e.isBlank() ? "" : ": " + e.strip()));
-                }
+            // only the tasks that did not succeed, a page of them: a big job is not read whole
+            JobPages.Tasks failed = JobPages.tasks(client, jobId, NOT_SUCCEEDED, FAILED_TASKS_SHOWN);
+            for (JsonNode t : failed.rows()) {
+                String e = Jobs.text(t.get("error"));
+                err.println(t.path("node").asText() + ": " + t.path("status").asText() + (e == null || e.isBlank() ? "" : ": " + e.strip()));
+            }
+            if (failed.more() != null) {
+                err.println("… more tasks did not succeed: pipewright status " + jobId + " --task-status "
+                        + String.join(",", NOT_SUCCEEDED) + " --all-tasks");
             }
             err.println("job " + jobId + " " + status + " (" + job.path("progress").asText("?") + ")");
         }

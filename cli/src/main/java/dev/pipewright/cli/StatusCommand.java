@@ -1,6 +1,8 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,9 +15,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code pipewright status JOB}: a job's status, progress, timings and tasks. */
+/**
+ * {@code pipewright status JOB}: a job's status, progress, timings and tasks. The summary and the
+ * tasks are read apart ({@code ?tasks=false}, then pages of {@code /tasks}), up to {@code --max-tasks}.
+ */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show a job: status, progress, timings and a table of its tasks.",
+        description = {"Show a job: status, progress, timings and a table of its tasks (at most --max-tasks of them,",
+                "read a page at a time)."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:shown", "1:no such job or the server refused", "2:usage error or server unreachable"})
 public final class StatusCommand implements Callable<Integer> {
@@ -28,13 +34,31 @@ public final class StatusCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "JOB", description = "The job id.")
     String job;
 
-    @Option(names = "--json", description = "Print the server's job view as JSON.")
+    @Option(names = "--json", description = {"Print the job as JSON: the server's summary with the tasks read as 'tasks'",
+            "(and 'tasks_next_page_after', the cursor of GET /api/v1/jobs/JOB/tasks, when more remain)."})
     boolean json;
+
+    @Option(names = "--max-tasks", paramLabel = "N", defaultValue = "" + DEFAULT_MAX_TASKS,
+            description = "Show at most N tasks (default: ${DEFAULT-VALUE}; 0: none).")
+    int maxTasks;
+
+    @Option(names = "--all-tasks", description = "Show every task, however many (read 1,000 a page).")
+    boolean allTasks;
+
+    @Option(names = "--task-status", paramLabel = "STATUS", split = ",",
+            description = "Only tasks in these states, e.g. FAILED,SKIPPED (task states: PENDING, READY, RUNNING, RETRY_WAIT, "
+                    + "SUCCESS, FAILED, TIMED_OUT, CANCELLED, SKIPPED).")
+    List<String> taskStatuses = new ArrayList<>();
+
+    static final int DEFAULT_MAX_TASKS = 1000;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        JsonNode view = server.client().getJson(Jobs.path(job), "job " + job);
+        if (maxTasks < 0) {
+            throw CliException.usage("--max-tasks " + maxTasks + ": expected 0 or more");
+        }
+        JsonNode view = view(server.client(), job, taskStatuses, allTasks ? Integer.MAX_VALUE : maxTasks);
         if (json) {
             out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(view));
             out.flush();
@@ -43,6 +67,28 @@ public final class StatusCommand implements Callable<Integer> {
         out.print(render(view));
         out.flush();
         return 0;
+    }
+
+    /**
+     * The job's summary ({@code ?tasks=false}) with up to {@code maxTasks} of its tasks, in the
+     * states asked for (none: all), read from {@code /tasks} a page at a time, as {@code tasks}; when
+     * more remain, their cursor as {@code tasks_next_page_after}.
+     */
+    static ObjectNode view(ApiClient client, String job, List<String> statuses, int maxTasks) {
+        JsonNode summary = client.getJson(Jobs.path(job) + "?tasks=false", "job " + job);
+        if (!(summary instanceof ObjectNode view)) {
+            throw CliException.failure("job " + job + ": the server answered " + ApiClient.abbreviate(summary.toString()));
+        }
+        if (maxTasks > 0) {
+            List<String> wanted = statuses.stream().map(String::trim).filter(x -> !x.isEmpty()).toList();
+            JobPages.Tasks tasks = JobPages.tasks(client, job, wanted, maxTasks);
+            ArrayNode rows = view.putArray("tasks");
+            tasks.rows().forEach(rows::add);
+            if (tasks.more() != null) {
+                view.put("tasks_next_page_after", tasks.more());
+            }
+        }
+        return view;
     }
 
     static String render(JsonNode v) {
@@ -84,6 +130,12 @@ public final class StatusCommand implements Callable<Integer> {
                         orDash(t.get("attempts")), taskTime(t), orDash(t.get("worker")), firstLine(t.get("error"))});
             }
             sb.append(table(rows));
+        }
+        if (v.hasNonNull("tasks_next_page_after")) {
+            int total = counts.path("total").asInt();
+            int shown = tasks.size();
+            sb.append(total > shown ? "… up to " + (total - shown) + " more tasks" : "… more tasks")
+                    .append(" (--all-tasks, --max-tasks N or --task-status S to see them)\n");
         }
         return sb.toString();
     }

@@ -119,9 +119,25 @@ class BenchShapesTest {
     }
 
     @Test
+    void w5IsTwoThousandJobsOfAChainOfThree() throws Exception {
+        BenchShapes.Generated g = BenchShapes.w5("default");
+        Pipeline p = parse(g);
+        assertEquals(3, g.tasks());
+        assertEquals(2_000, g.jobs());
+        assertEquals(32, g.clients());
+        assertEquals(6_000, g.totalTasks());
+        assertEquals(List.of("s0", "s1", "s2"), new PipelineGraph(p).topologicalOrder());
+        assertEquals(List.of("v2"), BenchCheck.terminalDataNodes(p));
+        assertEquals("bench-W5", g.pipelineName());
+        assertEquals(1, BenchShapes.w1("default").jobs());
+        assertEquals(10_000, BenchShapes.w1("default").totalTasks());
+    }
+
+    @Test
     void shapeNames() {
         assertEquals("W3", BenchShapes.normalize(" w3 "));
-        assertNull(BenchShapes.normalize("W5"));
+        assertEquals("W5", BenchShapes.normalize("w5"));
+        assertNull(BenchShapes.normalize("W6"));
         for (String s : BenchShapes.ALL) {
             assertEquals(s, BenchShapes.generate(s, 42, "default").shape());
         }

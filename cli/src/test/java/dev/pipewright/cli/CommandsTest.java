@@ -113,6 +113,7 @@ class CommandsTest {
         assertEquals(2, run().exit());
         assertEquals(2, run("frobnicate").exit());
         assertEquals(2, run("bench", "--shape", "W7").exit());
+        assertEquals(2, run("status", "j1", "--max-tasks", "-1").exit());
     }
 
     @Test

@@ -405,7 +405,7 @@ class AuthIT {
     }
 
     @Test
-    void aTokenPastItsRateGets429WithRetryAfterAndChangesNothing() throws Exception {
+    void aReadOrSubmitTokenPastItsRateGets429WithRetryAfterAndChangesNothingWhileAdminTokensAreNotLimited() throws Exception {
         try (Cluster limited = Cluster.builder().workers(0).namespacePrefix("it-rate")
                 .overseerSetting("PW_RATE_LIMIT", "1").overseerSetting("PW_RATE_BURST", "3").start()) {
             Cluster.Response made = limited.post("/api/v1/tokens", "{\"name\": \"hasty\", \"role\": \"submit\"}", JSON);
@@ -435,6 +435,26 @@ class AuthIT {
             Cluster.Response latest = limited.get("/api/v1/pipelines/rated");
             assertEquals(200, latest.status(), latest::toString);
             assertEquals(created, latest.json().path("version").asInt());
+            // a read token is held to the limit as well
+            String reader = limited.createToken("reader", "read", null);
+            Cluster.Response readRefused = null;
+            for (int i = 0; i < 30 && readRefused == null; i++) {
+                Cluster.Response r = limited.as(reader, "GET", "/api/v1/pipelines/rated", null);
+                if (r.status() != 200) {
+                    readRefused = r;
+                }
+            }
+            assertNotNull(readRefused, "30 reads at once never met the limit of 1/s, burst 3");
+            assertEquals(429, readRefused.status(), readRefused::toString);
+            // admin tokens are not rate limited: 50 requests at once all answer (the admin token of the
+            // setting, and one made through the API)
+            String admin = limited.createToken("ops", "admin", null);
+            for (String token : List.of(limited.adminToken(), admin)) {
+                for (int i = 0; i < 50; i++) {
+                    Cluster.Response r = limited.as(token, "GET", "/api/v1/pipelines/rated", null);
+                    assertEquals(200, r.status(), r::toString);
+                }
+            }
         }
     }
 }

@@ -116,6 +116,12 @@ class ContractIT {
         JsonNode done = cluster.awaitJob(job, WAIT);
         assertEquals("SUCCESS", done.path("status").asText(), done::toPrettyString);
         ok("getJob", "GET", "/api/v1/jobs/" + job);
+        JsonNode firstTask = ok("listJobTasks", "GET", "/api/v1/jobs/" + job + "/tasks?page_size=1").json();
+        assertEquals("greet", firstTask.path("tasks").path(0).path("node").asText(), firstTask::toPrettyString);
+        String after = firstTask.path("next_page_after").asText();
+        ok("listJobTasks", "GET", "/api/v1/jobs/" + job + "/tasks?status=success,failed&page_after=" + after);
+        JsonNode consumables = ok("listJobConsumables", "GET", "/api/v1/jobs/" + job + "/consumables?page_size=10").json();
+        assertEquals(3, consumables.path("consumables").size(), consumables::toPrettyString);
         ok("listJobs", "GET", "/api/v1/jobs?status=SUCCESS,FAILED&pipeline=contract&page_size=5");
         assertEquals("hi", ok("getConsumable", "GET", "/api/v1/jobs/" + job + "/consumables/copy").text());
         ok("getJobLogs", "GET", "/api/v1/jobs/" + job + "/logs");

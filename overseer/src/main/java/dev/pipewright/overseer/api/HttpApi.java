@@ -81,6 +81,8 @@ public final class HttpApi {
     private static final Set<String> CONFIG_FIELDS = Set.of("infra");
     private static final Set<String> RUN_FIELDS = Set.of("pipeline_id", "name", "priority", "tags", "domain_context", "version");
     private static final List<String> JOB_STATUSES = java.util.Arrays.stream(JobState.values()).map(Enum::name).toList();
+    private static final List<String> TASK_STATUSES = java.util.Arrays.stream(dev.pipewright.protocol.state.TaskState.values())
+            .map(Enum::name).toList();
     private static final List<String> RUN_STATUSES = java.util.Arrays.stream(RunStatus.values()).map(Enum::name).toList();
     private static final List<String> TRIGGERS = List.of("manual", "schedule");
     public static final int DEFAULT_PAGE_SIZE = 50;
@@ -170,6 +172,8 @@ public final class HttpApi {
         ops.put("runJob", this::startJob);
         ops.put("startJob", this::startJob);
         ops.put("getJob", this::getJob);
+        ops.put("listJobTasks", this::jobTasks);
+        ops.put("listJobConsumables", this::jobConsumables);
         ops.put("getConsumable", this::consumable);
         ops.put("cancelJob", this::cancel);
         ops.put("retryJob", this::retry);
@@ -897,6 +901,21 @@ public final class HttpApi {
             throw ApiException.notFound("no job '" + id + "'");
         }
         json(ctx, 200, view);
+    }
+
+    /** A page of the job's tasks in execution order, optionally of some states only. */
+    private void jobTasks(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        Set<String> statuses = filterValues(ctx, "status", TASK_STATUSES);
+        int size = intParam(ctx, "page_size", JobReader.TASK_PAGE_DEFAULT, 1, JobReader.TASK_PAGE_MAX);
+        json(ctx, 200, paged("tasks", jobs.tasksPage(id, statuses, pageAfter(ctx), size)));
+    }
+
+    /** A page of the job's consumables, small values inline. */
+    private void jobConsumables(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        int size = intParam(ctx, "page_size", JobReader.CONSUMABLE_PAGE_DEFAULT, 1, JobReader.CONSUMABLE_PAGE_MAX);
+        json(ctx, 200, paged("consumables", jobs.consumablesPage(id, pageAfter(ctx), size)));
     }
 
     private void listJobs(RoutingContext ctx) throws Exception {

@@ -12,7 +12,8 @@ import dev.pipewright.infra.config.Settings;
  *                      first start (the plain value is not kept); null when unset
  * @param metricsPublic {@code PW_METRICS_PUBLIC} (default true): {@code /metrics} answers without a
  *                      token, so Prometheus scrapes as before; false needs a read token
- * @param ratePerSecond {@code PW_RATE_LIMIT}: requests per second per token (0: no limit)
+ * @param ratePerSecond {@code PW_RATE_LIMIT}: requests per second per read or submit token (0: no limit);
+ *                      admin tokens are not limited
  * @param rateBurst     {@code PW_RATE_BURST}: requests a token may make at once
  */
 public record AuthConfig(boolean enabled, byte[] adminDigest, boolean metricsPublic, int ratePerSecond, int rateBurst) {

@@ -16,7 +16,8 @@ import java.util.function.BiConsumer;
  * Runs before every route: finds what the route needs ({@link AccessPolicy}), checks the bearer
  * token, the role and the token's rate, and puts the {@link Principal} on the request. Refusals:
  * 401 with {@code WWW-Authenticate: Bearer} for a missing, malformed, unknown or revoked token, 403
- * naming the role needed and the role held, 429 with {@code Retry-After} past the token's rate.
+ * naming the role needed and the role held, 429 with {@code Retry-After} past the token's rate (read
+ * and submit tokens only; admin tokens are not rate limited).
  * The request body is not read before the caller is known.
  */
 public final class AuthHandler implements Handler<RoutingContext> {
@@ -81,7 +82,7 @@ public final class AuthHandler implements Handler<RoutingContext> {
                         + "') has role '" + token.role().wire() + "'", List.of()));
                 return;
             }
-            if (limiter != null) {
+            if (limiter != null && limited(token.role())) {
                 Duration wait = limiter.acquire(token.id());
                 if (!wait.isZero()) {
                     long seconds = Math.max(1, (wait.toMillis() + 999) / 1000);
@@ -96,6 +97,15 @@ public final class AuthHandler implements Handler<RoutingContext> {
             ctx.put(Principal.KEY, token.principal());
             ctx.next();
         });
+    }
+
+    /**
+     * Whether a token of this role is held to {@code PW_RATE_LIMIT}: {@code read} and {@code submit}
+     * tokens are; {@code admin} tokens (operators' automation, the benchmark) are not, so watching or
+     * submitting in bulk with one never waits on the limit.
+     */
+    static boolean limited(Role role) {
+        return !role.includes(Role.ADMIN);
     }
 
     /** Forgets a revoked token's rate bucket. */

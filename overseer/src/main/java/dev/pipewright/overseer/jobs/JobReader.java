@@ -2,6 +2,7 @@ package dev.pipewright.overseer.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.overseer.paging.IndexScan;
+import dev.pipewright.overseer.paging.JobCursor;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -115,6 +116,9 @@ public final class JobReader {
         view.put("created_at", time(job.get("created")));
         view.put("started_at", time(job.get("started")));
         view.put("finished_at", time(job.get("finished")));
+        view.put("created_us", longOf(job.get("created")));
+        view.put("started_us", longOf(job.get("started")));
+        view.put("finished_us", longOf(job.get("finished")));
         long updated = 0;
         for (String f : List.of("created", "started", "finished")) {
             Long us = longOf(job.get(f));
@@ -195,6 +199,134 @@ public final class JobReader {
 
     public boolean exists(JobId id) throws Exception {
         return redis.exists(keys.job(id)).get(10, TimeUnit.SECONDS) > 0;
+    }
+
+    /** The most tasks a page of {@code GET /jobs/{id}/tasks} reads and a page's default size. */
+    public static final int TASK_PAGE_MAX = 1_000;
+    public static final int TASK_PAGE_DEFAULT = 100;
+    /** The most tasks one filtered page examines (a filter that matches little answers a short page with a cursor). */
+    public static final int TASK_SCAN_BUDGET = 5_000;
+    /** How many tasks' states a filtered page reads at once. */
+    private static final int TASK_SCAN_CHUNK = 1_000;
+
+    /**
+     * A page of the job's tasks in execution order (its {@code :nodes} list), from the position in
+     * {@code after} (a {@link JobCursor} of this job; null: from the first task), only those in one of
+     * {@code statuses} (empty: all). Costs O(page): one {@code LRANGE} of the slice and a pipelined
+     * {@code HMGET} per task; with a filter, the tasks' states are read first, in chunks, and at most
+     * {@link #TASK_SCAN_BUDGET} tasks are examined, so the page may be short (even empty) with a cursor.
+     * The list is written once, when the job is created, so a position always names the same task.
+     */
+    public IndexScan.Page<Map<String, Object>> tasksPage(JobId id, Set<String> statuses, String after, int pageSize) throws Exception {
+        long start = 0;
+        if (after != null) {
+            String position = JobCursor.decode(JobCursor.TASKS, id, after);
+            if (position == null) {
+                throw dev.pipewright.overseer.api.ApiException.badRequest("page_after: '" + after
+                        + "' is not a cursor of this job's task listing (use next_page_after of the page before)", "page_after");
+            }
+            start = position.length() > 12 ? Long.MAX_VALUE : Long.parseLong(position);
+        }
+        String nodesKey = keys.nodes(id);
+        long length = redis.llen(nodesKey).get(10, TimeUnit.SECONDS);
+        List<String> picked = new ArrayList<>();
+        long position = Math.min(start, length);
+        if (statuses.isEmpty()) {
+            if (position < length) {
+                picked.addAll(redis.lrange(nodesKey, position, position + pageSize - 1).get(10, TimeUnit.SECONDS));
+            }
+            position += picked.size();
+        } else {
+            long examined = 0;
+            while (picked.size() < pageSize && position < length && examined < TASK_SCAN_BUDGET) {
+                long chunk = Math.min(TASK_SCAN_CHUNK, TASK_SCAN_BUDGET - examined);
+                List<String> nodes = redis.lrange(nodesKey, position, position + chunk - 1).get(10, TimeUnit.SECONDS);
+                if (nodes.isEmpty()) {
+                    break;
+                }
+                List<CompletableFuture<String>> states = new ArrayList<>(nodes.size());
+                for (String node : nodes) {
+                    states.add(redis.hget(keys.task(id, node), "state").toCompletableFuture());
+                }
+                for (int i = 0; i < nodes.size() && picked.size() < pageSize; i++) {
+                    examined++;
+                    position++;
+                    if (statuses.contains(states.get(i).get(30, TimeUnit.SECONDS))) {
+                        picked.add(nodes.get(i));
+                    }
+                }
+            }
+        }
+        String[] fields = JobRows.TASK_FIELDS.toArray(new String[0]);
+        List<CompletableFuture<List<io.lettuce.core.KeyValue<String, String>>>> rows = new ArrayList<>(picked.size());
+        for (String node : picked) {
+            rows.add(redis.hmget(keys.task(id, node), fields).toCompletableFuture());
+        }
+        List<Map<String, Object>> out = new ArrayList<>(picked.size());
+        for (int i = 0; i < picked.size(); i++) {
+            Map<String, String> t = new java.util.HashMap<>();
+            for (io.lettuce.core.KeyValue<String, String> kv : rows.get(i).get(30, TimeUnit.SECONDS)) {
+                if (kv.hasValue()) {
+                    t.put(kv.getKey(), kv.getValue());
+                }
+            }
+            // a task that changed state between the two reads no longer matches: left out, as a later page would
+            if (statuses.isEmpty() || statuses.contains(t.get("state"))) {
+                out.add(JobRows.task(picked.get(i), t));
+            }
+        }
+        return new IndexScan.Page<>(out, position < length ? JobCursor.encode(JobCursor.TASKS, id, position) : null);
+    }
+
+    /** A page of {@code GET /jobs/{id}/consumables}: the HSCAN {@code COUNT} hint's default and largest value. */
+    public static final int CONSUMABLE_PAGE_MAX = 1_000;
+    public static final int CONSUMABLE_PAGE_DEFAULT = 100;
+
+    /**
+     * A page of the job's consumables: data node, content type, size, and the value when it is small
+     * ({@link JobRows#consumable}). Scans the job's content-type hash ({@code HSCAN}, {@code pageSize} as
+     * the {@code COUNT} hint; the cursor in {@code after} is a {@link JobCursor} holding the HSCAN
+     * cursor): it has the same fields as the data hash (both are written by the same scripts, in the
+     * same step) but small values, so a page never moves a large consumable; sizes come from
+     * {@code HSTRLEN} and only values of at most {@link JobRows#INLINE_MAX_BYTES} are read. As with
+     * HSCAN, a page may hold more or fewer entries than asked (a small job answers in one page), and
+     * a consumable written while a client pages may or may not show.
+     */
+    public IndexScan.Page<Map<String, Object>> consumablesPage(JobId id, String after, int pageSize) throws Exception {
+        String cursor = "0";
+        if (after != null) {
+            cursor = JobCursor.decode(JobCursor.CONSUMABLES, id, after);
+            if (cursor == null) {
+                throw dev.pipewright.overseer.api.ApiException.badRequest("page_after: '" + after
+                        + "' is not a cursor of this job's consumables listing (use next_page_after of the page before)", "page_after");
+            }
+        }
+        io.lettuce.core.MapScanCursor<String, String> scan = redis.hscan(keys.contentTypes(id), io.lettuce.core.ScanCursor.of(cursor),
+                io.lettuce.core.ScanArgs.Builder.limit(pageSize)).get(10, TimeUnit.SECONDS);
+        List<String> nodes = new ArrayList<>(new java.util.TreeSet<>(scan.getMap().keySet()));
+        String dataKey = keys.data(id);
+        List<CompletableFuture<Long>> sizes = new ArrayList<>(nodes.size());
+        for (String node : nodes) {
+            sizes.add(redis.hstrlen(dataKey, node).toCompletableFuture());
+        }
+        List<CompletableFuture<byte[]>> values = new ArrayList<>(nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            long size = sizes.get(i).get(10, TimeUnit.SECONDS);
+            // HSTRLEN answers 0 for a field that is not there: read those too, to tell empty from absent
+            values.add(size <= JobRows.INLINE_MAX_BYTES
+                    ? bytesRedis.hget(bytes(dataKey), bytes(nodes.get(i))).toCompletableFuture()
+                    : CompletableFuture.completedFuture(null));
+        }
+        List<Map<String, Object>> out = new ArrayList<>(nodes.size());
+        for (int i = 0; i < nodes.size(); i++) {
+            long size = sizes.get(i).get(10, TimeUnit.SECONDS);
+            byte[] value = values.get(i).get(30, TimeUnit.SECONDS);
+            if (size <= JobRows.INLINE_MAX_BYTES && value == null) {
+                continue; // a content type without a value: nothing to show
+            }
+            out.add(JobRows.consumable(nodes.get(i), scan.getMap().get(nodes.get(i)), size, value));
+        }
+        return new IndexScan.Page<>(out, scan.isFinished() ? null : JobCursor.encode(JobCursor.CONSUMABLES, id, scan.getCursor()));
     }
 
     /** One line of a task's log: the attempt that wrote it, its text, and when (epoch ms; null for lines of older workers). */

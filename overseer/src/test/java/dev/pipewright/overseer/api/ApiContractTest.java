@@ -131,6 +131,10 @@ class ApiContractTest {
             "GET | /api/v1/pipelines/p?version=0 | - | - | 400 | version",
             "POST | /api/v1/admin/pools/default/drain?timeout=-1 | - | - | 400 | timeout",
             "GET | /api/v1/admin/dlq?limit=0 | - | - | 400 | limit",
+            "GET | /api/v1/jobs/j/tasks?status=SUCCESS,DONE | - | - | 400 | status",
+            "GET | /api/v1/jobs/j/tasks?page_size=1001 | - | - | 400 | page_size",
+            "GET | /api/v1/jobs/j/tasks?page_after= | - | - | 400 | page_after",
+            "GET | /api/v1/jobs/j/consumables?page_size=0 | - | - | 400 | page_size",
     })
     void refusedByTheContractBeforeAnyHandler(String method, String path, String type, String body, int status, String at) throws Exception {
         HttpResponse<String> r = send(method, path, "-".equals(type) ? null : type, "-".equals(body) ? null : body);

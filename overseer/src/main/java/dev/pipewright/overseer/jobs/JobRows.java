@@ -1,0 +1,106 @@
+package dev.pipewright.overseer.jobs;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The rows of a job's listings as the API shows them: a task of {@code GET /jobs/{id}/tasks} (the
+ * same fields as the task rows of {@code GET /jobs/{id}}) and a consumable of
+ * {@code GET /jobs/{id}/consumables}.
+ */
+final class JobRows {
+    /** The task hash fields a task row is made of (never the spec, which can be large). */
+    static final List<String> TASK_FIELDS = List.of("processor", "pool", "state", "attempts", "worker", "started", "ended", "error",
+            "held", "reused");
+    /** Consumables up to this size are shown inline. */
+    static final int INLINE_MAX_BYTES = 1024;
+
+    private JobRows() {
+    }
+
+    /** A task row from its hash fields (absent fields: null). */
+    static Map<String, Object> task(String node, Map<String, String> t) {
+        Map<String, Object> tv = new LinkedHashMap<>();
+        tv.put("node", node);
+        tv.put("processor", t.get("processor"));
+        tv.put("pool", t.get("pool"));
+        tv.put("status", t.get("state"));
+        tv.put("attempts", intOf(t.get("attempts")));
+        tv.put("worker", t.get("worker"));
+        tv.put("started_at", time(t.get("started")));
+        tv.put("ended_at", time(t.get("ended")));
+        tv.put("started_us", longOf(t.get("started")));
+        tv.put("ended_us", longOf(t.get("ended")));
+        tv.put("error", t.get("error"));
+        if ("1".equals(t.get("held")) && "READY".equals(t.get("state"))) {
+            tv.put("waiting_for", "a slot of processor '" + t.get("processor") + "' (concurrency limit)");
+        }
+        if (t.get("reused") != null) {
+            tv.put("reused_from", t.get("reused"));
+        }
+        return tv;
+    }
+
+    /**
+     * A consumable entry: its data node, content type and size, and its value when it is at most
+     * {@link #INLINE_MAX_BYTES}: {@code value} when it is text or JSON in valid UTF-8, else
+     * {@code value_base64}. {@code value} null: not read (too large to show).
+     */
+    static Map<String, Object> consumable(String node, String contentType, long size, byte[] value) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node", node);
+        m.put("content_type", contentType);
+        m.put("size", size);
+        if (value != null && value.length <= INLINE_MAX_BYTES) {
+            String text = textual(contentType) ? utf8(value) : null;
+            if (text != null) {
+                m.put("value", text);
+            } else {
+                m.put("value_base64", Base64.getEncoder().encodeToString(value));
+            }
+        }
+        return m;
+    }
+
+    /** Whether a content type says text: {@code text/*}, {@code application/json} or any {@code +json}. */
+    static boolean textual(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String base = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        return base.startsWith("text/") || base.equals("application/json") || base.endsWith("+json");
+    }
+
+    /** The bytes as text when they are valid UTF-8, else null. */
+    static String utf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    static int intOf(String s) {
+        return s == null || s.isEmpty() ? 0 : Integer.parseInt(s);
+    }
+
+    static Long longOf(String s) {
+        return s == null || s.isEmpty() ? null : Long.parseLong(s);
+    }
+
+    static String time(String micros) {
+        Long us = longOf(micros);
+        return us == null ? null : Instant.ofEpochSecond(us / 1_000_000, (us % 1_000_000) * 1000).toString();
+    }
+}
