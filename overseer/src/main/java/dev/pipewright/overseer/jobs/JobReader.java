@@ -46,37 +46,12 @@ public final class JobReader {
                 futures.add(redis.hgetall(keys.task(id, node)).toCompletableFuture());
             }
             List<Map<String, Object>> tasks = new ArrayList<>();
-            List<String> stage = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
-                Map<String, String> t = futures.get(i).get(30, TimeUnit.SECONDS);
-                Map<String, Object> tv = new LinkedHashMap<>();
-                tv.put("node", nodes.get(i));
-                tv.put("processor", t.get("processor"));
-                tv.put("pool", t.get("pool"));
-                tv.put("status", t.get("state"));
-                tv.put("attempts", intOf(t.get("attempts")));
-                tv.put("worker", t.get("worker"));
-                tv.put("started_at", time(t.get("started")));
-                tv.put("ended_at", time(t.get("ended")));
-                tv.put("started_us", longOf(t.get("started")));
-                tv.put("ended_us", longOf(t.get("ended")));
-                tv.put("error", t.get("error"));
-                if ("1".equals(t.get("held")) && "READY".equals(t.get("state"))) {
-                    tv.put("waiting_for", "a slot of processor '" + t.get("processor") + "' (concurrency limit)");
-                }
-                if (t.get("reused") != null) {
-                    tv.put("reused_from", t.get("reused"));
-                }
-                tasks.add(tv);
-                if ("RUNNING".equals(t.get("state"))) {
-                    stage.add(nodes.get(i));
-                }
+                tasks.add(JobRows.task(nodes.get(i), futures.get(i).get(30, TimeUnit.SECONDS)));
             }
-            view.put("stage", stage);
             view.put("tasks", tasks);
-        } else {
-            view.put("stage", stage(id, job.get("status")).get(30, TimeUnit.SECONDS));
         }
+        view.put("stage", stage(id, job.get("status")).get(30, TimeUnit.SECONDS));
         return view;
     }
 
