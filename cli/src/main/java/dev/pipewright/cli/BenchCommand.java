@@ -39,7 +39,8 @@ import java.util.concurrent.Future;
         description = {"Benchmark a running system with the DESIGN.md workloads (no-op tasks):",
                 "W1 10,000 independent tasks, W2 a chain of 1,000, W3 1 -> 2,000 -> 1,",
                 "W4 20 layers x 100 tasks each reading 2 tasks of the layer before (seeded),",
-                "W5 2,000 jobs of a chain of 3, submitted by 32 clients at once.",
+                "W5 2,000 jobs of a chain of 3, submitted by 32 clients at once;",
+                "W1x10 (only when named) one job of 100,000 independent tasks.",
                 "Every result is checked: jobs and tasks SUCCESS, one attempt each, no task started before a parent ended,",
                 "and every terminal data node has a value. Wall time comes from the jobs' own times (Redis's clock);",
                 "CPU per task and RSS are read from /proc for an overseer and workers on this host.",
@@ -56,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     ServerOptions server = new ServerOptions();
 
-    @Option(names = "--shape", required = true, paramLabel = "W1|W2|W3|W4|W5|all", split = ",",
+    @Option(names = "--shape", required = true, paramLabel = "W1|W2|W3|W4|W5|W1x10|all", split = ",",
             description = "The workload(s) to run.")
     List<String> shapes;
 
@@ -172,7 +173,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
             String n = BenchShapes.normalize(s);
             if (n == null) {
-                throw CliException.usage("--shape '" + s + "': expected W1, W2, W3, W4, W5 or all");
+                throw CliException.usage("--shape '" + s + "': expected W1, W2, W3, W4, W5, W1x10 or all");
             }
             if (!selected.contains(n)) {
                 selected.add(n);

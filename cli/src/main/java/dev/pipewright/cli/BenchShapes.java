@@ -16,9 +16,12 @@ import java.util.Random;
  * W1 10,000 independent tasks; W2 a chain of 1,000; W3 1 → 2,000 → 1; W4 20 layers × 100 tasks,
  * each task after layer 0 reading the outputs of 2 distinct tasks of the layer before, chosen
  * with {@code new Random(seed)}; W5 2,000 jobs of a 3-task chain, submitted by 32 clients at once.
+ * W1x10 (not in "all": it takes a minute) is W1 ten times over: one job of 100,000 tasks.
  */
 public final class BenchShapes {
     public static final List<String> ALL = List.of("W1", "W2", "W3", "W4", "W5");
+    /** Shapes run only when named. */
+    public static final List<String> EXTRA = List.of("W1X10");
     public static final String PROCESSOR = "noop";
     public static final int W1_TASKS = 10_000;
     public static final int W2_LENGTH = 1_000;
@@ -56,12 +59,13 @@ public final class BenchShapes {
     /** The shape's canonical name (W1..W5) or null when unknown. */
     public static String normalize(String shape) {
         String s = shape.trim().toUpperCase(Locale.ROOT);
-        return ALL.contains(s) ? s : null;
+        return ALL.contains(s) || EXTRA.contains(s) ? s : null;
     }
 
     public static Generated generate(String shape, long seed, String pool) {
         return switch (shape) {
             case "W1" -> w1(pool);
+            case "W1X10" -> w1(pool, 10);
             case "W2" -> w2(pool);
             case "W3" -> w3(pool);
             case "W4" -> w4(seed, pool);
@@ -71,12 +75,19 @@ public final class BenchShapes {
     }
 
     public static Generated w1(String pool) {
-        Doc d = new Doc("bench-W1", "W1: " + W1_TASKS + " independent no-op tasks", pool);
-        for (int i = 0; i < W1_TASKS; i++) {
-            String n = String.format(Locale.ROOT, "%05d", i);
+        return w1(pool, 1);
+    }
+
+    /** W1 {@code times} over in one job (W1x10: 100,000 tasks). */
+    public static Generated w1(String pool, int times) {
+        String shape = times == 1 ? "W1" : "W1X" + times;
+        int tasks = W1_TASKS * times;
+        Doc d = new Doc("bench-" + shape, shape + ": " + tasks + " independent no-op tasks", pool);
+        for (int i = 0; i < tasks; i++) {
+            String n = String.format(Locale.ROOT, times == 1 ? "%05d" : "%06d", i);
             d.task("t" + n, List.of(), "d" + n);
         }
-        return new Generated("W1", d.root, W1_TASKS, List.of());
+        return new Generated(shape, d.root, tasks, List.of());
     }
 
     public static Generated w2(String pool) {
