@@ -142,7 +142,7 @@ public final class TcpProxy implements AutoCloseable {
 
     /**
      * Arms a tripwire: when a client sends bytes containing {@code text} (a command name, say
-     * {@code EVALSHA}), the proxy stalls every connection before forwarding them, as if the
+     * {@code FCALL}), the proxy stalls every connection before forwarding them, as if the
      * service stopped answering right then. {@link #trips()} counts how often it happened.
      */
     public void stallOn(String text) {

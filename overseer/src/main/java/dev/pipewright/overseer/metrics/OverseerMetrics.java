@@ -52,6 +52,7 @@ public final class OverseerMetrics implements AutoCloseable {
     private final Counter scheduleSubmitted;
     private final Counter scheduleRefused;
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+    private final Map<String, Counter> dispatchedCounters = new ConcurrentHashMap<>();
 
     public OverseerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -88,8 +89,10 @@ public final class OverseerMetrics implements AutoCloseable {
     /** A task message RabbitMQ confirmed; {@code appendedAtMillis} is when its outbox entry was written. */
     public void dispatched(OutboxEntry entry, long appendedAtMillis, long nowMillis) {
         String processor = entry.processor() == null || entry.processor().isEmpty() ? "unknown" : entry.processor();
-        Counter.builder("pipewright.tasks.dispatched").description("task messages confirmed by RabbitMQ")
-                .tag("pool", entry.poolName()).tag("processor", processor).register(registry).increment();
+        // one lookup per dispatched task: the meter is kept, not built again each time
+        dispatchedCounters.computeIfAbsent(entry.poolName() + '\n' + processor, k -> Counter.builder("pipewright.tasks.dispatched")
+                .description("task messages confirmed by RabbitMQ").tag("pool", entry.poolName()).tag("processor", processor)
+                .register(registry)).increment();
         outboxDelay.record(Duration.ofMillis(Math.max(0, nowMillis - appendedAtMillis)));
     }
 

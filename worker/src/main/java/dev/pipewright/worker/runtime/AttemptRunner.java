@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * Attempts are stopped when their job is stopped (control broadcast or a refused lease renewal),
  * when they pass their timeout, and when the worker shuts down (they are then handed back).
  */
-final class AttemptRunner {
+final class AttemptRunner implements AttemptScheduler.Runner {
     private static final Logger LOG = LoggerFactory.getLogger(AttemptRunner.class);
 
     private final WorkerConfig config;
@@ -103,14 +103,16 @@ final class AttemptRunner {
      * Ends an attempt that cannot run (an input missing): its slot is free at once, the commit
      * fails it for good.
      */
-    void failMissing(String pool, TaskMessage message, String attemptId, Claim.MissingInput missing) {
+    @Override
+    public void failMissing(String pool, TaskMessage message, String attemptId, Claim.MissingInput missing) {
         releaseSlot.run();
         commit(message, attemptId, StateGateway.Outcome.FAIL, "input '" + missing.dataNode() + "' has no value", false)
                 .thenAccept(reply -> metrics.ended(pool, missing.processor(), reply));
     }
 
-    /** Starts a claimed attempt; {@code done} runs once its commit is answered. */
-    void start(PoolChannel pc, TaskMessage message, String attemptId, Claim.Claimed claimed) {
+    /** Starts a claimed attempt: at once for a quick processor, else on a virtual thread of its own. */
+    @Override
+    public void start(PoolChannel pc, TaskMessage message, String attemptId, Claim.Claimed claimed) {
         String pool = pc.pool;
         TaskSpec spec = claimed.spec();
         Processor processor = processors.find(spec.processor());

@@ -36,6 +36,18 @@ final class AttemptScheduler implements Runnable {
             .comparing((Delivery d) -> d.pool.priority).reversed()
             .thenComparingLong(d -> d.seq);
 
+    /** The claim script: one shard's batch in one call. */
+    interface Claims {
+        CompletableFuture<List<Claim>> claim(int shard, String workerId, Duration lease, List<AttemptStore.ClaimRequest> requests);
+    }
+
+    /** Where claimed attempts go (the {@link AttemptRunner}). */
+    interface Runner {
+        void start(PoolChannel pc, TaskMessage message, String attemptId, Claim.Claimed claimed);
+
+        void failMissing(String pool, TaskMessage message, String attemptId, Claim.MissingInput missing);
+    }
+
     /** What the scheduler asks of the rest of the worker. */
     interface Hooks {
         /** Counts and, past the limit, dead-letters a redelivered message (classic queues); true when it took care of it. */
@@ -52,8 +64,8 @@ final class AttemptScheduler implements Runnable {
         int commitBacklog();
     }
 
-    private final AttemptStore store;
-    private final AttemptRunner runner;
+    private final Claims store;
+    private final Runner runner;
     private final Hooks hooks;
     private final String workerId;
     private final Duration lease;
@@ -66,7 +78,7 @@ final class AttemptScheduler implements Runnable {
     private long seq;
     private volatile boolean stopping;
 
-    AttemptScheduler(AttemptStore store, AttemptRunner runner, Hooks hooks, String workerId, Duration lease, int concurrency,
+    AttemptScheduler(Claims store, Runner runner, Hooks hooks, String workerId, Duration lease, int concurrency,
                      Duration callTimeout) {
         this.store = store;
         this.runner = runner;
@@ -122,7 +134,7 @@ final class AttemptScheduler implements Runnable {
     @Override
     public void run() {
         while (!stopping) {
-            List<Delivery> batch = new ArrayList<>();
+            List<Delivery> batch;
             synchronized (lock) {
                 while (!stopping && (waiting.isEmpty() || free == 0 || hooks.commitBacklog() >= maxBacklog)) {
                     try {
@@ -134,10 +146,7 @@ final class AttemptScheduler implements Runnable {
                 if (stopping) {
                     return;
                 }
-                while (free > 0 && !waiting.isEmpty()) {
-                    batch.add(waiting.poll());
-                    free--;
-                }
+                batch = take();
             }
             try {
                 start(batch);
@@ -146,6 +155,18 @@ final class AttemptScheduler implements Runnable {
             } catch (RuntimeException e) {
                 LOG.error("unexpected error starting {} deliveries", batch.size(), e);
             }
+        }
+    }
+
+    /** Takes the best waiting deliveries, one per free slot (each taking its slot). */
+    List<Delivery> take() {
+        synchronized (lock) {
+            List<Delivery> batch = new ArrayList<>();
+            while (free > 0 && !waiting.isEmpty()) {
+                batch.add(waiting.poll());
+                free--;
+            }
+            return batch;
         }
     }
 

@@ -74,7 +74,7 @@ public final class TaskConsumer {
         this.deliveryLimit = new DeliveryLimit(store, topology, () -> connection, metrics);
         AttemptScheduler[] holder = new AttemptScheduler[1];
         this.runner = new AttemptRunner(config, processors, store, commits, metrics, timers, () -> holder[0].release());
-        this.scheduler = new AttemptScheduler(store, runner, new AttemptScheduler.Hooks() {
+        this.scheduler = new AttemptScheduler(store::claim, runner, new AttemptScheduler.Hooks() {
             @Override
             public boolean overDeliveryLimit(Delivery d) throws InterruptedException {
                 return config.common().queueType() == QueueType.CLASSIC && deliveryLimit.overLimit(d);

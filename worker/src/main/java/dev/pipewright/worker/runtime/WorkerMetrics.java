@@ -9,6 +9,8 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
@@ -65,16 +67,30 @@ public final class WorkerMetrics implements AutoCloseable {
 
     /** An attempt started, {@code queueWait} after its task became ready (schedule-to-start). */
     public void started(String pool, String processor, Duration queueWait) {
-        Counter.builder("pipewright.tasks.started").tag("pool", pool).tag("processor", processor).register(registry).increment();
-        Timer.builder("pipewright.task.queue.wait").tag("pool", pool).tag("processor", processor)
-                .publishPercentileHistogram().register(registry).record(queueWait);
+        meters(pool, processor).started.increment();
+        meters(pool, processor).queueWait.record(queueWait);
     }
 
     /** An attempt that ran for {@code runTime} ended with this commit reply (see {@link #ended}). */
     public void finished(String pool, String processor, String commitReply, Duration runTime) {
-        Timer.builder("pipewright.task.duration").tag("pool", pool).tag("processor", processor)
-                .publishPercentileHistogram().register(registry).record(runTime);
+        meters(pool, processor).duration.record(runTime);
         ended(pool, processor, commitReply);
+    }
+
+    /** The meters of one pool and processor, built once: each task touches them several times. */
+    private record PoolProcessorMeters(Counter started, Timer queueWait, Timer duration, Map<String, Counter> finished) {
+    }
+
+    private final Map<String, PoolProcessorMeters> meters = new ConcurrentHashMap<>();
+
+    private PoolProcessorMeters meters(String pool, String processor) {
+        return meters.computeIfAbsent(pool + '\n' + processor, k -> new PoolProcessorMeters(
+                Counter.builder("pipewright.tasks.started").tag("pool", pool).tag("processor", processor).register(registry),
+                Timer.builder("pipewright.task.queue.wait").tag("pool", pool).tag("processor", processor)
+                        .publishPercentileHistogram().register(registry),
+                Timer.builder("pipewright.task.duration").tag("pool", pool).tag("processor", processor)
+                        .publishPercentileHistogram().register(registry),
+                new ConcurrentHashMap<>()));
     }
 
     /**
@@ -87,8 +103,8 @@ public final class WorkerMetrics implements AutoCloseable {
             case "fenced" -> Counter.builder("pipewright.attempts.fenced").tag("pool", pool).register(registry).increment();
             case "handback" -> Counter.builder("pipewright.attempts.handedback").tag("pool", pool).register(registry).increment();
             case "uncommitted" -> Counter.builder("pipewright.attempts.uncommitted").tag("pool", pool).register(registry).increment();
-            default -> Counter.builder("pipewright.tasks.finished").tag("pool", pool).tag("processor", processor)
-                    .tag("outcome", outcome(commitReply)).register(registry).increment();
+            default -> meters(pool, processor).finished().computeIfAbsent(commitReply, r -> Counter.builder("pipewright.tasks.finished")
+                    .tag("pool", pool).tag("processor", processor).tag("outcome", outcome(r)).register(registry)).increment();
         }
     }
 
