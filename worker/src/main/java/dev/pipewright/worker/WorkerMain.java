@@ -57,7 +57,9 @@ public final class WorkerMain {
         try {
             run(config, registry);
         } catch (Exception e) {
-            System.err.println("pipewright worker: cannot start: " + e.getMessage());
+            // RabbitMQ's channel errors come as an IOException with no message of its own, the reason in its cause
+            Throwable why = e.getMessage() == null && e.getCause() != null ? e.getCause() : e;
+            System.err.println("pipewright worker: cannot start: " + (why.getMessage() == null ? why.toString() : why.getMessage()));
             LOG.debug("start-up failure", e);
             System.exit(1);
         }
