@@ -828,6 +828,48 @@ class StateScriptsIT {
     }
 
 
+    /**
+     * A task held by a processor limit after an attempt (a retry, a lost lease) has no message out.
+     * It used to keep its earlier attempt's dispatch id, so a copy of that earlier message (a
+     * redelivery, or the outbox relay republishing the entry of a caller that crashed before the
+     * confirm: the relay republishes while the task is READY with that id) claimed the held task
+     * past the limit, and a dead-lettered copy failed it. A held task gets a new dispatch id when a
+     * slot frees; until then no message matches it.
+     */
+    @Test
+    void aHeldTaskCannotBeClaimedWithTheMessageOfItsEarlierDispatch() throws Exception {
+        int shard = 0;
+        String lim = "lim-held";
+        Plan p = bench.plan(shard);
+        p.task("a").processor(lim).retries(1);
+        p.submit();
+        long first = bench.dispatchOf(p.id, "a");
+        String attempt = bench.claimOne(p.id, "a");
+        // the limit comes while a runs (the admin API takes it at any time): a holds no slot of it
+        bench.check("limit", () -> bench.limit("processor", lim, "1"));
+        Plan other = bench.plan(shard);
+        other.task("b").processor(lim);
+        assertEquals(1, other.submit().dispatched().size(), "b takes the one slot");
+        assertEquals("retry", bench.commitOne(p.id, failed(p.id, "a", attempt, Outcome.FAIL, true)).wire());
+        assertEquals("dispatched", bench.check("retry", () -> bench.timer(shard, "r|" + p.id + "|a")).first().status());
+        assertEquals("1", task(p.id, "a").get("held"), "over the limit, the retry waits held");
+        assertNull(task(p.id, "a").get("dispatch"), "no dispatch id the outbox relay or a worker could match");
+
+        Checked<List<ClaimReply>> late = bench.check("claim with the earlier message",
+                () -> bench.claim(shard, LEASE, List.of(ref(p.id, "a", first, "late"))));
+        assertEquals(List.of(new ClaimReply.Stale("READY")), late.first());
+        assertEquals("stale", bench.check("dead letter of the earlier message", () -> bench.poison(p.id, "a", first)).first());
+        assertEquals("READY", p.state("a"));
+
+        // b's end frees the slot: a is dispatched afresh and claimed with its new message
+        bench.succeed(other.id, "b");
+        OutboxEntry.Reply released = bench.releaseAll(shard);
+        assertEquals(1, released.dispatched().size());
+        assertTrue(bench.dispatchOf(p.id, "a") > first);
+        bench.claimOne(p.id, "a");
+        bench.check("no limit", () -> bench.limit("processor", lim, ""));
+    }
+
     // ------------------------------------------------------------------ start
 
     @Test
