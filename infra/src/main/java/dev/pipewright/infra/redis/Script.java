@@ -32,10 +32,13 @@ public enum Script {
         StringBuilder lib = new StringBuilder("#!lua name=pipewright_").append(VERSION_MARK).append('\n').append(LIB).append('\n');
         for (Script s : values()) {
             // each body becomes a local function (its top-level 'return' returns from it), called
-            // between begin_call() and end_call()
+            // between begin_call() and end_call(). end_call() writes the state counters of the
+            // transitions the call made, so it runs after an error too, before the error goes on
+            // to the caller: Redis keeps every write made before an error (no rollback)
             lib.append("local function script_").append(s.file).append("(KEYS, ARGV)\n").append(s.body).append("\nend\n")
                     .append("redis.register_function('").append(functionName(VERSION_MARK, s.file)).append("', function(KEYS, ARGV)\n")
-                    .append("  begin_call()\n  local r = script_").append(s.file).append("(KEYS, ARGV)\n  end_call()\n  return r\nend)\n");
+                    .append("  begin_call()\n  local ok, r = pcall(script_").append(s.file).append(", KEYS, ARGV)\n  end_call()\n")
+                    .append("  if not ok then\n    error(r, 0)\n  end\n  return r\nend)\n");
         }
         // the registering code is part of what a version runs, so the digest covers it too
         String text = lib.toString();

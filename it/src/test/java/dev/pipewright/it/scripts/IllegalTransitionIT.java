@@ -196,4 +196,56 @@ class IllegalTransitionIT {
         assertEquals(Set.of("a"), bench.redis.smembers(bench.keys.running(p.id)));
         bench.assertCounters("after the refusal");
     }
+
+    /**
+     * A refusal in the middle of a batch: the items before it were written (no rollback), and the
+     * counters must say so. set_state sums its counter changes in the call and writes them once at
+     * the end; an error that skipped that write would leave n:RUNNING counting a task that ended,
+     * for good.
+     */
+    @Test
+    void theCountersMatchTheTasksWhenABatchFailsHalfway() throws Exception {
+        int shard = 0;
+        Plan p = bench.plan(shard);
+        p.task("a");
+        p.task("b");
+        p.submit();
+        String a = bench.claimOne(p.id, "a");
+        String b = bench.claimOne(p.id, "b");
+        assertEquals("stopping:2", bench.stop(p.id).status());
+        bench.redis.hset(bench.keys.job(p.id), "stopAs", "PENDING");
+
+        RedisCommandExecutionException e = assertThrows(RedisCommandExecutionException.class,
+                () -> bench.commit(shard, List.of(ok(p.id, "a", a), failed(p.id, "b", b, Outcome.FAIL, true))));
+        assertTrue(e.getMessage().contains("illegal task transition RUNNING -> PENDING"), e.getMessage());
+        assertEquals("SUCCESS", p.state("a"), "the first commit of the batch was written before the error");
+        assertEquals("RUNNING", p.state("b"));
+        assertEquals(Set.of("b"), bench.redis.smembers(bench.keys.running(p.id)));
+        assertEquals("1", bench.redis.hget(bench.keys.job(p.id), "n:RUNNING"), "one task runs");
+        bench.assertCounters("after a batch that failed halfway");
+    }
+
+    /**
+     * An error Redis raises inside a script (here HINCRBY of a field that is no number, written
+     * by hand) reaches the caller as that error, like set_state's own: the counters' write after
+     * an error does not hide it.
+     */
+    @Test
+    void aRedisErrorInsideAScriptReachesTheCallerAsItIs() throws Exception {
+        int shard = 1;
+        Plan p = bench.plan(shard);
+        p.task("a");
+        p.task("b");
+        p.submit();
+        bench.succeed(p.id, "a");
+        String b = bench.claimOne(p.id, "b");
+        bench.redis.hset(bench.keys.job(p.id), "rewrites", "many");
+        // b writes a's output again: commit.lua counts the rewrite with HINCRBY
+        RedisCommandExecutionException e = assertThrows(RedisCommandExecutionException.class, () -> bench.commit(shard, List.of(
+                new StateGateway.Commit(p.id.value(), "b", b, Outcome.OK, "", false,
+                        Map.of("x_a", new StateGateway.Output("again".getBytes(StandardCharsets.UTF_8), "text/plain"))))));
+        assertTrue(e.getMessage().contains("hash value is not an integer"), e.getMessage());
+        assertEquals("RUNNING", p.state("b"));
+        bench.assertCounters("after the error");
+    }
 }
