@@ -176,7 +176,15 @@ class StateScriptsIT {
         p.task("a");
         p.task("b");
         p.task("c", "a");
+        p.task("r").retries(1);
+        p.task("s");
         p.submit();
+        // r waits for a retry, s has succeeded: their earlier messages are duplicates now
+        long dr = bench.dispatchOf(p.id, "r");
+        String r1 = bench.claimOne(p.id, "r");
+        assertEquals("retry", bench.commitOne(p.id, failed(p.id, "r", r1, Outcome.FAIL, true)).wire());
+        long ds = bench.dispatchOf(p.id, "s");
+        bench.succeed(p.id, "s");
         // q's task p commits without writing its output: its child m is released with an input that has no value
         Plan q = bench.plan(shard);
         q.task("p");
@@ -184,7 +192,7 @@ class StateScriptsIT {
         q.submit();
         String pa = bench.claimOne(q.id, "p");
         assertEquals("ok", bench.commitOne(q.id, new StateGateway.Commit(q.id.value(), "p", pa, Outcome.OK, "", false, Map.of())).wire());
-        assertEquals("1", bench.releaseAll(shard).status());
+        assertEquals("0,1", bench.releaseAll(shard).status(), "s ended, p released m");
         assertEquals("READY", q.state("m"));
 
         long da = bench.dispatchOf(p.id, "a");
@@ -198,7 +206,9 @@ class StateScriptsIT {
                 ref(p.id, "c", 0, "C1"),         // still PENDING
                 ref(p.id, "nosuch", 1, "N1"),    // no such task
                 ref(q.id, "m", dm, "M1"),        // claimed, but its input has no value
-                ref(gone, "a", 1, "G1"));        // no such job
+                ref(gone, "a", 1, "G1"),         // no such job
+                ref(p.id, "r", dr, "R2"),        // waits for a retry: its earlier message
+                ref(p.id, "s", ds, "S2"));       // ended
         Checked<List<ClaimReply>> r = bench.check("claim batch", () -> bench.claim(shard, LEASE, batch));
 
         ClaimReply.Claimed claimed = (ClaimReply.Claimed) r.first().get(0);
@@ -209,11 +219,11 @@ class StateScriptsIT {
         assertEquals("", claimed.infra());
         assertEquals(List.of("s"), claimed.inputs().stream().map(StateScriptsIT::text).toList());
         assertEquals(List.of(new ClaimReply.Stale("RUNNING"), new ClaimReply.Stale("READY"), new ClaimReply.Stale("PENDING"),
-                new ClaimReply.Stale("GONE"), new ClaimReply.MissingInput("x_p", "proc"), new ClaimReply.Stale("GONE")),
-                r.first().subList(1, 7));
+                new ClaimReply.Stale("GONE"), new ClaimReply.MissingInput("x_p", "proc"), new ClaimReply.Stale("GONE"),
+                new ClaimReply.Stale("RETRY_WAIT"), new ClaimReply.Stale("SUCCESS")), r.first().subList(1, 9));
         assertEquals(List.of(new ClaimReply.Stale("RUNNING"), new ClaimReply.Stale("RUNNING"), new ClaimReply.Stale("READY"),
-                new ClaimReply.Stale("PENDING"), new ClaimReply.Stale("GONE"), new ClaimReply.Stale("RUNNING"), new ClaimReply.Stale("GONE")),
-                r.replay(), "replayed, every attempt is a duplicate");
+                new ClaimReply.Stale("PENDING"), new ClaimReply.Stale("GONE"), new ClaimReply.Stale("RUNNING"), new ClaimReply.Stale("GONE"),
+                new ClaimReply.Stale("RETRY_WAIT"), new ClaimReply.Stale("SUCCESS")), r.replay(), "replayed, every attempt is a duplicate");
 
         Map<String, String> a = task(p.id, "a");
         assertEquals("RUNNING", a.get("state"));
