@@ -21,26 +21,29 @@ public enum Script {
     SCHEDULE("schedule");
 
     private static final String LIB = read("lib");
-    /** A digest of every script's text: names the library and its functions. */
+    /** Stands for the version in the library's text while its digest is taken. */
+    private static final String VERSION_MARK = "<version>";
+    /** A digest of the whole library text (every script and the code that registers them): names the library and its functions. */
     private static final String VERSION;
     /** The function library's source ({@code FUNCTION LOAD}). */
     public static final String LIBRARY;
 
     static {
-        StringBuilder all = new StringBuilder(LIB);
-        for (Script s : values()) {
-            all.append('\n').append(s.body);
-        }
-        VERSION = sha1(all.toString()).substring(0, 12);
-        StringBuilder lib = new StringBuilder("#!lua name=pipewright_").append(VERSION).append('\n').append(LIB).append('\n');
+        StringBuilder lib = new StringBuilder("#!lua name=pipewright_").append(VERSION_MARK).append('\n').append(LIB).append('\n');
         for (Script s : values()) {
             // each body becomes a local function (its top-level 'return' returns from it), called
-            // between begin_call() and end_call()
+            // between begin_call() and end_call(). end_call() writes the state counters of the
+            // transitions the call made, so it runs after an error too, before the error goes on
+            // to the caller: Redis keeps every write made before an error (no rollback)
             lib.append("local function script_").append(s.file).append("(KEYS, ARGV)\n").append(s.body).append("\nend\n")
-                    .append("redis.register_function('").append(s.functionName()).append("', function(KEYS, ARGV)\n")
-                    .append("  begin_call()\n  local r = script_").append(s.file).append("(KEYS, ARGV)\n  end_call()\n  return r\nend)\n");
+                    .append("redis.register_function('").append(functionName(VERSION_MARK, s.file)).append("', function(KEYS, ARGV)\n")
+                    .append("  begin_call()\n  local ok, r = pcall(script_").append(s.file).append(", KEYS, ARGV)\n  end_call()\n")
+                    .append("  if not ok then\n    error(r, 0)\n  end\n  return r\nend)\n");
         }
-        LIBRARY = lib.toString();
+        // the registering code is part of what a version runs, so the digest covers it too
+        String text = lib.toString();
+        VERSION = sha1(text).substring(0, 12);
+        LIBRARY = text.replace(VERSION_MARK, VERSION);
     }
 
     private final String file;
@@ -63,7 +66,11 @@ public enum Script {
 
     /** The name it is registered under in the library ({@code FCALL}). */
     public String functionName() {
-        return "pw_" + VERSION + "_" + file;
+        return functionName(VERSION, file);
+    }
+
+    private static String functionName(String version, String file) {
+        return "pw_" + version + "_" + file;
     }
 
     public static String libraryName() {

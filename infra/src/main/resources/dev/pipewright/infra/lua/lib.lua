@@ -186,6 +186,10 @@ end
 local function dispatch(job_key, outbox, job_id, shard, node, pool, now, from)
   local key = job_key .. ':t:' .. node
   if not take_slot(job_key, ns_of(job_key), 'processor', redis.call('HGET', key, 'processor'), shard .. '|' .. job_id .. '|' .. node) then
+    -- no message is out for a held task: the dispatch id of its earlier attempt must not match a
+    -- copy of that attempt's message (a redelivery, the outbox relay), or it would claim the task
+    -- past the limit, or dead-letter it
+    redis.call('HDEL', key, 'dispatch')
     set_state(job_key, node, from, 'READY', 'held', '1', 'readyAt', now)
     return nil
   end
