@@ -461,9 +461,10 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
 end
 
 -- Writes tasks of a job (submit.lua, submit_chunk.lua): their hashes and the nodes list, in
--- execution order. Reused tasks ("done") are created SUCCESS and satisfy their children. In a later
--- chunk ('later'), a task is dispatched at once when its parents are all done and the job runs,
--- created SKIPPED below a released parent that did not succeed, and CANCELLED in a job being stopped.
+-- execution order. Reused tasks ("done") are created SUCCESS and satisfy their children, the others
+-- PENDING. In a later chunk ('later'), a task is dispatched at once when its parents are all done
+-- and the job runs, SKIPPED below a released parent that did not succeed, and CANCELLED in a job
+-- being stopped.
 local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
   local batch = {}
   local status = later and redis.call('HGET', job_key, 'status') or nil
@@ -489,12 +490,9 @@ local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
         redis.call('SADD', job_key .. ':sat:' .. c, t.node)
       end
       count_terminal(job_key, 'succeeded')
-    elseif later and status == 'CANCELLING' then
-      redis.call('HSET', key, 'state', 'CANCELLED', 'error', redis.call('HGET', job_key, 'reason') or 'cancelled', 'ended', now)
-      redis.call('SADD', job_key .. ':done', t.node)
-      note_task_end(key, 'CANCELLED', 'cancelled')
-      count_terminal(job_key, 'cancelled')
     else
+      -- counted PENDING as created; set_state moves the counters along from there
+      pending = pending + 1
       local failed_parent = nil
       if later then
         for _, p in ipairs(t.pa or {}) do
@@ -504,19 +502,18 @@ local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
           end
         end
       end
-      if failed_parent then
-        redis.call('HSET', key, 'state', 'SKIPPED', 'error', "upstream task '" .. failed_parent .. "' did not succeed", 'ended', now)
+      if later and status == 'CANCELLING' then
+        set_state(job_key, t.node, 'PENDING', 'CANCELLED', 'error', redis.call('HGET', job_key, 'reason') or 'cancelled', 'ended', now)
+        redis.call('SADD', job_key .. ':done', t.node)
+        note_task_end(key, 'CANCELLED', redis.call('HGET', job_key, 'endAs') == 'CANCELLED' and 'cancelled' or 'deadline')
+        count_terminal(job_key, 'cancelled')
+      elseif failed_parent then
+        set_state(job_key, t.node, 'PENDING', 'SKIPPED', 'error', "upstream task '" .. failed_parent .. "' did not succeed", 'ended', now)
         redis.call('SADD', job_key .. ':done', t.node)
         note_task_end(key, 'SKIPPED', 'upstream_failed')
         count_terminal(job_key, 'skipped')
-      else
-        pending = pending + 1
-        if later and status == 'RUNNING' and redis.call('SCARD', job_key .. ':sat:' .. t.node) >= tonumber(t.np) then
-          -- counted PENDING first, so that set_state's move to READY keeps the counters right
-          redis.call('HINCRBY', job_key, 'n:PENDING', 1)
-          pending = pending - 1
-          dispatch(job_key, outbox, job_id, shard, t.node, t.pool, now, 'PENDING')
-        end
+      elseif later and status == 'RUNNING' and redis.call('SCARD', job_key .. ':sat:' .. t.node) >= tonumber(t.np) then
+        dispatch(job_key, outbox, job_id, shard, t.node, t.pool, now, 'PENDING')
       end
     end
   end

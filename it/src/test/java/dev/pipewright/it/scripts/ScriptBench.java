@@ -216,6 +216,12 @@ final class ScriptBench implements AutoCloseable {
             return this;
         }
 
+        /** Whether the submission says more chunks follow (none will: its build timer is due in buildPatienceMs). */
+        boolean more;
+        long buildPatienceMs = 60_000;
+        /** Tasks the job counts that this submission does not write (its later chunks). */
+        int unwritten;
+
         /** The submit script's arguments, as JobSubmitter builds them. */
         byte[][] argv() throws Exception {
             ArrayNode list = JSON.createArrayNode();
@@ -265,6 +271,9 @@ final class ScriptBench implements AutoCloseable {
             args.add(bytes(start ? "1" : "0"));
             args.add(bytes(id.value()));
             args.add(bytes(Integer.toString(shard)));
+            args.add(bytes(Integer.toString(tasks.size() + unwritten)));
+            args.add(bytes(more ? "1" : "0"));
+            args.add(bytes(Long.toString(buildPatienceMs)));
             args.add(bytes("seed"));
             args.add(bytes("s"));
             args.add(bytes("text/plain"));
@@ -721,6 +730,7 @@ final class ScriptBench implements AutoCloseable {
                 case "q" -> "READY".equals(t.get("state")) && p[3].equals(t.get("dispatch"));
                 case "a" -> "RUNNING".equals(t.get("state")) && p[3].equals(t.get("attempt"));
                 case "d" -> job != null && Set.of("RUNNING", "CANCELLING").contains(String.valueOf(job.hash().get("status")));
+                case "b" -> job != null && "1".equals(job.hash().get("building"));
                 default -> false;
             };
             if (!live) {

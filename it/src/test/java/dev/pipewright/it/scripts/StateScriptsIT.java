@@ -486,6 +486,32 @@ class StateScriptsIT {
     }
 
     @Test
+    void aJobWhoseLaterChunksNeverCameIsFailedByItsBuildTimer() throws Exception {
+        int shard = 1;
+        Plan p = bench.plan(shard);
+        p.task("a");
+        p.task("b", "a");
+        p.more = true;
+        p.unwritten = 5; // the writer died before its next chunk
+        p.submit();
+        String timer = "b|" + p.id;
+        assertTrue(bench.zset(bench.keys.timers(shard)).containsKey(timer), "a building job has a build timer");
+        String a = bench.claimOne(p.id, "a");
+
+        Checked<OutboxEntry.Reply> r = bench.check("build timer", () -> bench.timer(shard, timer));
+        assertEquals("stopping", r.first().status());
+        assertEquals("gone", r.replay().status());
+        Map<String, String> j = job(p.id);
+        assertEquals("CANCELLING", j.get("status"));
+        assertEquals("2", j.get("total"), "the job is as big as what was written");
+        assertTrue(j.get("reason").contains("submission interrupted: 2 of 7 tasks were written"), j.get("reason"));
+        assertEquals(List.of("RUNNING", "CANCELLED"), List.of(p.state("a"), p.state("b")));
+        assertEquals("ended:CANCELLED", bench.commitOne(p.id, failed(p.id, "a", a, Outcome.INTERRUPTED, true)).wire());
+        bench.releaseAll(shard);
+        assertEquals("FAILED", bench.status(p.id), "an interrupted submission fails its job");
+    }
+
+    @Test
     void aJobDeadlineStopsTheJobAndItsRunningTaskEndsTimedOut() throws Exception {
         int shard = 1;
         Plan p = bench.plan(shard).deadline(60_000);
