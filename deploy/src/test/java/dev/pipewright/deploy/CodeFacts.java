@@ -26,6 +26,8 @@ final class CodeFacts {
     static final String WORKER_METRICS = "worker/src/main/java/dev/pipewright/worker/runtime/WorkerMetrics.java";
     static final String OVERSEER_METRICS = "overseer/src/main/java/dev/pipewright/overseer/metrics/OverseerMetrics.java";
     static final String JVM_METERS = "infra/src/main/java/dev/pipewright/infra/metrics/JvmMeters.java";
+    static final String TRAINING_RUN = "infra/src/main/java/dev/pipewright/infra/config/TrainingRun.java";
+    static final String OVERSEER_MAIN = "overseer/src/main/java/dev/pipewright/overseer/OverseerMain.java";
 
     /** Modules whose code reads PW_* settings. */
     static final String[] CODE_MODULES = {"protocol", "infra", "overseer", "worker", "cli"};
@@ -126,6 +128,17 @@ final class CodeFacts {
         String sep = group(Repo.read(KEYS),
                 "String poolQueue\\(String pool\\)\\s*\\{\\s*return namespace \\+ \"([^\"]+)\" \\+ pool;", KEYS);
         return namespace + sep + pool;
+    }
+
+    /**
+     * The argument that makes the overseer's and the worker's main do a training run (the start-up
+     * work that needs no services) and exit, read from infra's TrainingRun; both mains must ask it.
+     */
+    static String trainingRunFlag() {
+        for (String main : List.of(OVERSEER_MAIN, WORKER_MAIN)) {
+            require(Repo.read(main), "TrainingRun.requested(args)", main);
+        }
+        return group(Repo.read(TRAINING_RUN), "String FLAG\\s*=\\s*\"([^\"]+)\"", TRAINING_RUN);
     }
 
     /** The modules the root pom lists. */

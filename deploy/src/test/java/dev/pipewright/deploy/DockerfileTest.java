@@ -19,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DockerfileTest {
     static final String FILE = "deploy/docker/Dockerfile";
     static final Map<String, String> TARGET_MODULE = Map.of("overseer", "overseer", "worker", "worker", "cli", "cli");
+    /** The targets whose images start with a class-data archive made at build time. */
+    static final Set<String> ARCHIVED = Set.of("overseer", "worker");
 
     final DockerfileReader docker = DockerfileReader.read(FILE);
 
@@ -98,7 +100,9 @@ class DockerfileTest {
             }
             String entry = docker.effective(target, "ENTRYPOINT");
             // tini as PID 1 (installed in the runtime stage): signals reach the JVM, orphans are reaped
-            String want = "[\"/usr/bin/tini\", \"--\", \"java\", \"-XX:MaxRAMPercentage=75\", \"-jar\", \"/app/" + jar + "\"]";
+            String archive = ARCHIVED.contains(target)
+                    ? "\"-XX:SharedArchiveFile=" + archiveOf(jar) + "\", \"-Xlog:cds*=off\", " : "";
+            String want = "[\"/usr/bin/tini\", \"--\", \"java\", \"-XX:MaxRAMPercentage=75\", " + archive + "\"-jar\", \"/app/" + jar + "\"]";
             if (!String.join(" ", docker.stage("runtime").all("RUN")).contains(" tini")) {
                 problems.add("runtime: tini is not installed, yet the ENTRYPOINTs run it");
             }
@@ -110,6 +114,113 @@ class DockerfileTest {
             }
         }
         Repo.noProblems(FILE + " targets", problems);
+    }
+
+    /**
+     * The overseer and worker images make their class-data archive at build time, with the image's
+     * own JVM, from the jar they run, and start with it: the jar's training run under
+     * -XX:ArchiveClassesAtExit after the jar is in place and before USER (root owns the archive, so
+     * the image's user cannot change it), checked in the same RUN with -Xshare:on (which fails where
+     * the JVM would quietly start without it), both with a heap under 32 GB (compressed oops, the
+     * mode a container's JVM runs in). The ENTRYPOINT names the archive but must not make start-up
+     * depend on it: no -Xshare:on, and nothing that writes an archive (read-only root file systems).
+     */
+    @Test
+    void overseerAndWorkerStartWithTheClassDataArchiveTheirImageBuildMade() {
+        String flag = CodeFacts.trainingRunFlag();
+        Set<String> known = CodeFacts.envNames();
+        List<String> problems = new ArrayList<>();
+        for (String target : ARCHIVED) {
+            String jar = CodeFacts.jarName(TARGET_MODULE.get(target));
+            String archive = archiveOf(jar);
+            List<DockerfileReader.Instruction> ins = docker.stage(target).instructions;
+            int copy = -1;
+            int training = -1;
+            int user = -1;
+            for (int i = 0; i < ins.size(); i++) {
+                String kw = ins.get(i).keyword();
+                String args = ins.get(i).args();
+                if ((kw.equals("COPY") || kw.equals("ADD")) && (args.endsWith(" /app/" + jar) || args.endsWith(" " + archive))) {
+                    if (training >= 0) {
+                        problems.add(target + ": " + kw + " " + args + " comes after the archive was made: it no longer fits the jar");
+                    }
+                    copy = i;
+                } else if (kw.equals("RUN") && args.contains("-XX:ArchiveClassesAtExit=")) {
+                    training = i;
+                } else if (kw.equals("USER") && user < 0) {
+                    user = i;
+                }
+            }
+            if (training < 0) {
+                problems.add(target + ": no RUN makes the class-data archive (java -XX:ArchiveClassesAtExit=" + archive + " ...)");
+                continue;
+            }
+            String run = ins.get(training).args();
+            if (copy < 0 || copy > training) {
+                problems.add(target + ": the archive must be made after COPY ... /app/" + jar);
+            }
+            if (user >= 0 && user < training) {
+                problems.add(target + ": the archive must be made before USER, so the image's user cannot change it");
+            }
+            if (!run.matches(".*\\bjava (-\\S+ )*-XX:ArchiveClassesAtExit=" + Pattern.quote(archive) + " (-\\S+ )*-jar /app/"
+                    + Pattern.quote(jar) + " " + Pattern.quote(flag) + "( .*)?")) {
+                problems.add(target + ": the archive should come from `java ... -XX:ArchiveClassesAtExit=" + archive + " ... -jar /app/"
+                        + jar + " " + flag + "` (the training run the mains take): " + run);
+            }
+            if (!run.matches(".*&& java (-\\S+ )*-Xshare:on (-\\S+ )*-XX:SharedArchiveFile=" + Pattern.quote(archive)
+                    + " (-\\S+ )*-cp /app/" + Pattern.quote(jar) + " -version.*")) {
+                problems.add(target + ": the same RUN should check the archive: `&& java ... -Xshare:on ... -XX:SharedArchiveFile="
+                        + archive + " ... -cp /app/" + jar + " -version`: " + run);
+            }
+            Matcher heap = Pattern.compile("\\bjava (?:-\\S+ )*?-Xmx(\\d+)([mMgG])\\b").matcher(run);
+            int javas = run.split("\\bjava ", -1).length - 1;
+            int small = 0;
+            while (heap.find()) {
+                long mb = Long.parseLong(heap.group(1)) * (heap.group(2).equalsIgnoreCase("g") ? 1024 : 1);
+                small += mb < 32 * 1024 ? 1 : 0;
+            }
+            if (small != javas) {
+                problems.add(target + ": each java in the archive's RUN needs -Xmx under 32g (a big build machine's default heap turns "
+                        + "compressed oops off, and the archive would not fit the containers): " + run);
+            }
+            Matcher inline = Pattern.compile("\\b(PW_[A-Z0-9_]+)=").matcher(run);
+            while (inline.find()) {
+                if (!known.contains(inline.group(1))) {
+                    problems.add(target + ": the training run sets " + inline.group(1) + ", which the code does not read");
+                }
+            }
+            for (int i = training + 1; i < ins.size(); i++) {
+                if (ins.get(i).keyword().equals("RUN") && (ins.get(i).args().contains(archive) || ins.get(i).args().contains("/app/" + jar))) {
+                    problems.add(target + ": a RUN after the archive was made touches the jar or the archive: " + ins.get(i).args());
+                }
+            }
+            String entry = docker.effective(target, "ENTRYPOINT");
+            int named = entry.indexOf("\"-XX:SharedArchiveFile=" + archive + "\"");
+            if (named < 0 || named > entry.indexOf("\"-jar\"")) {
+                problems.add(target + ": the ENTRYPOINT should start the JVM with -XX:SharedArchiveFile=" + archive + ": " + entry);
+            }
+            if (!entry.contains("\"-Xlog:cds*=off\"")) {
+                problems.add(target + ": the ENTRYPOINT should keep the JVM's notes on an archive it cannot use quiet (-Xlog:cds*=off; "
+                        + "JDK 22+ prints them as errors, yet the JVM just starts without the archive): " + entry);
+            }
+            for (String risky : List.of("-Xshare:on", "AutoCreateSharedArchive", "ArchiveClassesAtExit", "RequireSharedSpaces")) {
+                if (entry.contains(risky)) {
+                    problems.add(target + ": the ENTRYPOINT must not use " + risky + " (start-up would fail, or the JVM write an archive, "
+                            + "when the archive does not fit): " + entry);
+                }
+            }
+        }
+        for (String target : TARGET_MODULE.keySet()) {
+            if (!ARCHIVED.contains(target) && String.join(" ", docker.inherited(target, "RUN")).contains("ArchiveClassesAtExit")) {
+                problems.add(target + ": makes a class-data archive, but DockerfileTest.ARCHIVED does not list it");
+            }
+        }
+        Repo.noProblems(FILE + " class-data archives", problems);
+    }
+
+    /** /app/overseer.jsa for overseer.jar. */
+    static String archiveOf(String jar) {
+        return "/app/" + jar.substring(0, jar.length() - ".jar".length()) + ".jsa";
     }
 
     @Test

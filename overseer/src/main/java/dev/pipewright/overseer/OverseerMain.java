@@ -5,6 +5,7 @@ import com.rabbitmq.client.Connection;
 import dev.pipewright.infra.config.ConfigException;
 import dev.pipewright.infra.config.Settings;
 import dev.pipewright.infra.config.StartupConnect;
+import dev.pipewright.infra.config.TrainingRun;
 import dev.pipewright.infra.rabbit.RabbitConnector;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.infra.redis.RedisConnector;
@@ -73,7 +74,24 @@ public final class OverseerMain {
     private OverseerMain() {
     }
 
+    /** Vert.x as the overseer runs it: its HTTP meters go to the overseer's registry. */
+    static Vertx vertx(PrometheusMeterRegistry meters) {
+        return Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(meters))
+                .build();
+    }
+
     public static void main(String[] args) {
+        if (TrainingRun.requested(args)) {
+            try {
+                OverseerTraining.run();
+            } catch (Exception e) {
+                System.err.println("pipewright overseer: the training run failed: " + e);
+                System.exit(1);
+            }
+            System.exit(0);
+        }
         OverseerConfig config;
         try {
             config = OverseerConfig.from(Settings.fromEnvironment());
@@ -176,10 +194,7 @@ public final class OverseerMain {
             loops.add(Thread.ofVirtual().name("stuck-tasks").start(stuck));
         }
 
-        Vertx vertx = Vertx.builder()
-                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
-                .withMetrics(new MicrometerMetricsFactory(meters))
-                .build();
+        Vertx vertx = vertx(meters);
         Workers heartbeats = new Workers(keys, shared.async(), config.workerTtl());
         PoolAdmin pools = new PoolAdmin(keys, shared.async(), control, heartbeats);
         QueueInspector queueInspector = new QueueInspector(keys, shared.async(), rabbit, heartbeats, pools);

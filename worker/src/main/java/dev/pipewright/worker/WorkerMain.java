@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.pipewright.infra.config.ConfigException;
 import dev.pipewright.infra.config.Settings;
 import dev.pipewright.infra.config.StartupConnect;
+import dev.pipewright.infra.config.TrainingRun;
 import dev.pipewright.infra.rabbit.RabbitConnector;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.infra.redis.RedisConnector;
@@ -44,6 +45,15 @@ public final class WorkerMain {
     }
 
     public static void main(String[] args) {
+        if (TrainingRun.requested(args)) {
+            try {
+                WorkerTraining.run();
+            } catch (Exception e) {
+                System.err.println("pipewright worker: the training run failed: " + e);
+                System.exit(1);
+            }
+            System.exit(0);
+        }
         WorkerConfig config;
         ProcessorRegistry registry;
         try {
@@ -92,30 +102,13 @@ public final class WorkerMain {
         HttpServer http = null;
         if (config.metricsPort() > 0) {
             try {
-                http = HttpServer.create(new InetSocketAddress(config.metricsHost(), config.metricsPort()), 0);
+                http = metricsServer(new InetSocketAddress(config.metricsHost(), config.metricsPort()), meters, readiness);
             } catch (java.net.BindException e) {
                 metrics.close();
                 throw new IllegalStateException("cannot listen on " + config.metricsHost() + ":" + config.metricsPort()
                         + " (PW_METRICS_HOST, PW_METRICS_PORT): " + e.getMessage()
                         + "; give each worker its own port, bind an address this host has, or set PW_METRICS_PORT=0 to disable");
             }
-            http.createContext("/metrics", ex -> {
-                byte[] body = meters.scrape().getBytes(StandardCharsets.UTF_8);
-                ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                ex.sendResponseHeaders(200, body.length);
-                try (OutputStream os = ex.getResponseBody()) {
-                    os.write(body);
-                }
-            });
-            // liveness: the process answers (it may still be waiting for Redis or RabbitMQ)
-            http.createContext("/health", ex -> respond(ex, 200, "{\"status\":\"UP\"}"));
-            // readiness: Redis and RabbitMQ connected and the pool consumers running
-            http.createContext("/ready", ex -> {
-                Readiness.Report report = readiness.check();
-                respond(ex, report.ready() ? 200 : 503, report.json());
-            });
-            http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            http.start();
         }
 
         RedisConnector redis = new RedisConnector(config.common().redisUri(), meters);
@@ -215,6 +208,29 @@ public final class WorkerMain {
                 metrics.close();
             }
         };
+    }
+
+    /** The started metrics server: {@code /metrics}, {@code /health} (liveness), {@code /ready} (readiness). */
+    static HttpServer metricsServer(InetSocketAddress address, PrometheusMeterRegistry meters, Readiness readiness) throws java.io.IOException {
+        HttpServer http = HttpServer.create(address, 0);
+        http.createContext("/metrics", ex -> {
+            byte[] body = meters.scrape().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream os = ex.getResponseBody()) {
+                os.write(body);
+            }
+        });
+        // liveness: the process answers (it may still be waiting for Redis or RabbitMQ)
+        http.createContext("/health", ex -> respond(ex, 200, "{\"status\":\"UP\"}"));
+        // readiness: Redis and RabbitMQ connected and the pool consumers running
+        http.createContext("/ready", ex -> {
+            Readiness.Report report = readiness.check();
+            respond(ex, report.ready() ? 200 : 503, report.json());
+        });
+        http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        http.start();
+        return http;
     }
 
     private static void respond(com.sun.net.httpserver.HttpExchange ex, int status, String json) throws java.io.IOException {
