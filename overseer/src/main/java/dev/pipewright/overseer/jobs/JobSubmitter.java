@@ -186,49 +186,59 @@ public final class JobSubmitter {
         Set<String> runSet = new HashSet<>(plan.run());
         Set<String> reuse = new HashSet<>(request.reuse());
         reuse.retainAll(runSet);
-        ArrayNode tasks = JSON.createArrayNode();
-        for (String node : plan.run()) {
-            ProcessNode p = pipeline.processNodes().get(node);
-            RetryPolicy r = p.retries();
-            TaskSpec spec = new TaskSpec(p.processor(), p.config(), p.input(), p.output(),
-                    p.timeout() == null ? 0 : p.timeout().toMillis());
-            ObjectNode t = tasks.addObject();
-            t.put("node", node);
-            t.put("processor", p.processor());
-            t.put("pool", poolOf.getOrDefault(node, p.pool()));
-            t.put("spec", JSON.writeValueAsString(spec));
-            ArrayNode in = t.putArray("in");
-            p.input().forEach(in::add);
-            t.put("np", graph.parentsOf(node).size());
-            ArrayNode ch = t.putArray("ch");
-            graph.childrenOf(node).stream().filter(runSet::contains).forEach(ch::add);
-            if (plan.run().size() > CHUNK) {
-                // a later chunk checks whether a parent already ended without success
-                ArrayNode pa = t.putArray("pa");
-                graph.parentsOf(node).stream().filter(runSet::contains).forEach(pa::add);
-            }
-            t.put("max", r.max());
-            t.put("qt", p.queueTimeout() == null ? 0 : p.queueTimeout().toMillis());
-            t.put("to", p.timeout() == null ? 0 : p.timeout().toMillis());
-            t.put("hb", p.heartbeat() == null ? 0 : p.heartbeat().toMillis());
-            t.put("bk", r.backoff().name());
-            t.put("bi", r.initial().toMillis());
-            t.put("bm", r.maxDelay().toMillis());
-            t.put("bj", r.jitter());
-            if (reuse.contains(node)) {
-                t.put("done", request.reuseFrom());
-            }
-            ObjectNode sink = JSON.createObjectNode();
-            for (String out : p.output()) {
-                String source = pipeline.dataNodes().get(out).source();
-                if (source != null) {
-                    sink.put(out, Templates.resolve(source, params));
+        boolean chunked = plan.run().size() > CHUNK;
+        // one chunk's task table at a time: a job of 100,000 tasks never holds them all as JSON trees
+        java.util.function.Function<List<String>, String> taskTable = nodes -> {
+            ArrayNode tasks = JSON.createArrayNode();
+            for (String node : nodes) {
+                ProcessNode p = pipeline.processNodes().get(node);
+                RetryPolicy r = p.retries();
+                TaskSpec spec = new TaskSpec(p.processor(), p.config(), p.input(), p.output(),
+                        p.timeout() == null ? 0 : p.timeout().toMillis());
+                ObjectNode t = tasks.addObject();
+                t.put("node", node);
+                t.put("processor", p.processor());
+                t.put("pool", poolOf.getOrDefault(node, p.pool()));
+                try {
+                    t.put("spec", JSON.writeValueAsString(spec));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+                ArrayNode in = t.putArray("in");
+                p.input().forEach(in::add);
+                t.put("np", graph.parentsOf(node).size());
+                ArrayNode ch = t.putArray("ch");
+                graph.childrenOf(node).stream().filter(runSet::contains).forEach(ch::add);
+                if (chunked) {
+                    // a later chunk checks whether a parent already ended without success
+                    ArrayNode pa = t.putArray("pa");
+                    graph.parentsOf(node).stream().filter(runSet::contains).forEach(pa::add);
+                }
+                t.put("max", r.max());
+                t.put("qt", p.queueTimeout() == null ? 0 : p.queueTimeout().toMillis());
+                t.put("to", p.timeout() == null ? 0 : p.timeout().toMillis());
+                t.put("hb", p.heartbeat() == null ? 0 : p.heartbeat().toMillis());
+                t.put("bk", r.backoff().name());
+                t.put("bi", r.initial().toMillis());
+                t.put("bm", r.maxDelay().toMillis());
+                t.put("bj", r.jitter());
+                if (reuse.contains(node)) {
+                    t.put("done", request.reuseFrom());
+                }
+                ObjectNode sink = JSON.createObjectNode();
+                for (String out : p.output()) {
+                    String source = pipeline.dataNodes().get(out).source();
+                    if (source != null) {
+                        sink.put(out, Templates.resolve(source, params));
+                    }
+                }
+                if (!sink.isEmpty()) {
+                    t.put("sink", sink.toString());
                 }
             }
-            if (!sink.isEmpty()) {
-                t.put("sink", JSON.writeValueAsString(sink));
-            }
-        }
+            return tasks.toString();
+        };
+        List<List<String>> chunks = chunks(plan.run());
         ObjectNode job = JSON.createObjectNode();
         job.put("id", id.value());
         job.put("pipeline", stored.id());
@@ -259,14 +269,13 @@ public final class JobSubmitter {
         }
 
         int shard = id.shard(keys.shards());
-        List<ArrayNode> chunks = chunks(tasks);
         List<byte[]> args = new ArrayList<>();
         args.add(bytes(JSON.writeValueAsString(job)));
-        args.add(bytes(JSON.writeValueAsString(chunks.get(0))));
+        args.add(bytes(taskTable.apply(chunks.get(0))));
         args.add(bytes(request.start() ? "1" : "0"));
         args.add(bytes(id.value()));
         args.add(bytes(Integer.toString(shard)));
-        args.add(bytes(Integer.toString(tasks.size())));
+        args.add(bytes(Integer.toString(plan.run().size())));
         args.add(bytes(chunks.size() > 1 ? "1" : "0"));
         args.add(bytes(Long.toString(BUILD_PATIENCE.toMillis())));
         for (Map.Entry<String, byte[]> e : inputs.entrySet()) {
@@ -298,7 +307,7 @@ public final class JobSubmitter {
             // the first tasks run meanwhile; a crash here leaves the job building, and its build timer fails it
             OutboxEntry.Reply written = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.SUBMIT_CHUNK, ScriptOutputType.MULTI,
                     Scripts.keys(keys.job(id), keys.outbox(shard)), bytes(id.value()), bytes(Integer.toString(shard)),
-                    bytes(JSON.writeValueAsString(chunks.get(i))), bytes(i == chunks.size() - 1 ? "1" : "0"),
+                    bytes(taskTable.apply(chunks.get(i))), bytes(i == chunks.size() - 1 ? "1" : "0"),
                     bytes(Long.toString(BUILD_PATIENCE.toMillis()))).toCompletableFuture().get(30, TimeUnit.SECONDS));
             metrics.ended(written.ends());
             publish(shard, id, written.dispatched());
@@ -314,18 +323,15 @@ public final class JobSubmitter {
     /** How long a job may wait for its next chunk before it is failed as an interrupted submission. */
     static final Duration BUILD_PATIENCE = Duration.ofSeconds(60);
 
-    /** The tasks (in execution order) cut into chunks of at most {@link #CHUNK}. */
-    static List<ArrayNode> chunks(ArrayNode tasks) {
-        List<ArrayNode> out = new ArrayList<>();
-        ArrayNode current = JSON.createArrayNode();
-        for (com.fasterxml.jackson.databind.JsonNode t : tasks) {
-            if (current.size() == CHUNK) {
-                out.add(current);
-                current = JSON.createArrayNode();
-            }
-            current.add(t);
+    /** The nodes to run (in execution order) cut into chunks of at most {@link #CHUNK}. */
+    static List<List<String>> chunks(List<String> nodes) {
+        List<List<String>> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i += CHUNK) {
+            out.add(nodes.subList(i, Math.min(nodes.size(), i + CHUNK)));
         }
-        out.add(current);
+        if (out.isEmpty()) {
+            out.add(List.of());
+        }
         return out;
     }
 
