@@ -59,7 +59,12 @@ public final class StateGateway {
                 .toCompletableFuture().thenApply(StateGateway::claimReplies);
     }
 
-    static List<ClaimReply> claimReplies(List<Object> raw) {
+    /**
+     * Parses the claim script's raw reply, one list per attempt ({@code ok, spec, params, attempts,
+     * lease ms, µs since READY, infra, input values...}, {@code missing, data node, processor} or
+     * {@code stale, state}), into replies in the same order.
+     */
+    public static List<ClaimReply> claimReplies(List<Object> raw) {
         List<ClaimReply> out = new ArrayList<>(raw.size());
         for (Object o : raw) {
             List<?> r = (List<?>) o;
@@ -110,6 +115,23 @@ public final class StateGateway {
     public static final int ERROR_MAX = 8000;
 
     public CompletableFuture<List<CommitReply>> commit(int shard, List<Commit> commits) {
+        return scripts.<List<Object>>run(Script.COMMIT, ScriptOutputType.MULTI,
+                Scripts.keys(keys.leases(shard), keys.events(shard)), commitArgs(commits))
+                .toCompletableFuture().thenApply(raw -> {
+                    List<CommitReply> out = new ArrayList<>(raw.size());
+                    for (Object o : raw) {
+                        out.add(CommitReply.parse(Scripts.text(o)));
+                    }
+                    return out;
+                });
+    }
+
+    /**
+     * The commit script's arguments for a batch: per attempt its job, node, attempt id, outcome,
+     * error (cut at {@value #ERROR_MAX} characters), retryable ({@code 1}/{@code 0}) and number of
+     * outputs, then each output's name, value and content type.
+     */
+    public static byte[][] commitArgs(List<Commit> commits) {
         List<byte[]> args = new ArrayList<>();
         for (Commit c : commits) {
             args.add(bytes(c.job()));
@@ -126,15 +148,7 @@ public final class StateGateway {
                 args.add(bytes(e.getValue().contentType()));
             }
         }
-        return scripts.<List<Object>>run(Script.COMMIT, ScriptOutputType.MULTI,
-                Scripts.keys(keys.leases(shard), keys.events(shard)), args.toArray(new byte[0][]))
-                .toCompletableFuture().thenApply(raw -> {
-                    List<CommitReply> out = new ArrayList<>(raw.size());
-                    for (Object o : raw) {
-                        out.add(CommitReply.parse(Scripts.text(o)));
-                    }
-                    return out;
-                });
+        return args.toArray(new byte[0][]);
     }
 
     /** One completion event read from a shard's stream. */
