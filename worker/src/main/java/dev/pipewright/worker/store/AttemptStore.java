@@ -75,7 +75,13 @@ public final class AttemptStore {
         });
     }
 
-    static Claim claim(ClaimReply reply) {
+    /**
+     * One claim reply as the worker runs it: a claimed attempt's spec and parameters parsed, its
+     * input values keyed by the spec's input names in declared order.
+     *
+     * @throws IllegalStateException when the stored spec or parameters are not readable JSON
+     */
+    public static Claim claim(ClaimReply reply) {
         return switch (reply) {
             case ClaimReply.Stale stale -> new Claim.Stale(stale.state());
             case ClaimReply.MissingInput missing -> new Claim.MissingInput(missing.dataNode(), missing.processor());
