@@ -101,6 +101,7 @@ public final class AttemptStore {
         };
     }
 
+    /** A JSON object, keys in stored order (parameters, infra). */
     private static final TypeReference<LinkedHashMap<String, Object>> PARAMS = new TypeReference<>() { };
 
     /** A job's stored {@code infra} (JSON {cpu, memory, storage}); null when it asks for nothing. */
@@ -108,7 +109,7 @@ public final class AttemptStore {
         if (json == null || json.isEmpty()) {
             return null;
         }
-        Map<String, Object> i = JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() { });
+        Map<String, Object> i = JSON.readValue(json, PARAMS);
         if (i.isEmpty()) {
             return null;
         }
