@@ -19,7 +19,7 @@ import java.util.List;
 public class ClaimBench extends ShortRun {
     @State(Scope.Benchmark)
     public static class Raw {
-        final List<Object> raw = Fixtures.claimScriptReply("");
+        List<Object> raw = Fixtures.claimScriptReply("");
     }
 
     @State(Scope.Benchmark)

@@ -8,7 +8,7 @@ import org.openjdk.jmh.annotations.State;
 /** The content type the worker sniffs for every output value it commits. */
 @State(Scope.Benchmark)
 public class ContentTypesBench extends ShortRun {
-    final byte[] value = Fixtures.smallValue();
+    byte[] value = Fixtures.smallValue();
 
     @Benchmark
     public String sniff() {

@@ -26,7 +26,7 @@ public class ReleaseReplyBench extends ShortRun {
     @State(Scope.Benchmark)
     public static class EndsText {
         /** A task skipped after a failure and its job failed: the usual non-empty ends. */
-        final String text = "t|default|SKIPPED|upstream_failed=3;j|FAILED=1";
+        String text = "t|default|SKIPPED|upstream_failed=3;j|FAILED=1";
     }
 
     @Benchmark

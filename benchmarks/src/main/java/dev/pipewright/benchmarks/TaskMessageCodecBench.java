@@ -18,8 +18,8 @@ public class TaskMessageCodecBench extends ShortRun {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectWriter WRITER = JSON.writerFor(BusMessage.class);
 
-    final byte[] body = Fixtures.b(Fixtures.taskMessage("train_model", 42L));
-    final TaskMessage message = new TaskMessage(TaskMessage.VERSION, Fixtures.JOB, Fixtures.SHARD, "train_model", 42L);
+    byte[] body = Fixtures.b(Fixtures.taskMessage("train_model", 42L));
+    TaskMessage message = new TaskMessage(TaskMessage.VERSION, Fixtures.JOB, Fixtures.SHARD, "train_model", 42L);
 
     /** What AttemptScheduler.parse does with a delivery's body. */
     @Benchmark
