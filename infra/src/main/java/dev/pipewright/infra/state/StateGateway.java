@@ -132,23 +132,29 @@ public final class StateGateway {
      * outputs, then each output's name, value and content type.
      */
     public static byte[][] commitArgs(List<Commit> commits) {
-        List<byte[]> args = new ArrayList<>();
+        // sized up front: a growing list and its final copy were about half of what a batch of 64 allocated
+        int n = 0;
         for (Commit c : commits) {
-            args.add(bytes(c.job()));
-            args.add(bytes(c.node()));
-            args.add(bytes(c.attemptId()));
-            args.add(bytes(c.outcome().wire()));
+            n += 7 + 3 * c.outputs().size();
+        }
+        byte[][] args = new byte[n][];
+        int i = 0;
+        for (Commit c : commits) {
+            args[i++] = bytes(c.job());
+            args[i++] = bytes(c.node());
+            args[i++] = bytes(c.attemptId());
+            args[i++] = bytes(c.outcome().wire());
             String error = c.error() == null ? "" : c.error();
-            args.add(bytes(error.length() > ERROR_MAX ? error.substring(0, ERROR_MAX) + "…" : error));
-            args.add(bytes(c.retryable() ? "1" : "0"));
-            args.add(bytes(Integer.toString(c.outputs().size())));
+            args[i++] = bytes(error.length() > ERROR_MAX ? error.substring(0, ERROR_MAX) + "…" : error);
+            args[i++] = bytes(c.retryable() ? "1" : "0");
+            args[i++] = bytes(Integer.toString(c.outputs().size()));
             for (Map.Entry<String, Output> e : c.outputs().entrySet()) {
-                args.add(bytes(e.getKey()));
-                args.add(e.getValue().value());
-                args.add(bytes(e.getValue().contentType()));
+                args[i++] = bytes(e.getKey());
+                args[i++] = e.getValue().value();
+                args[i++] = bytes(e.getValue().contentType());
             }
         }
-        return args.toArray(new byte[0][]);
+        return args;
     }
 
     /** One completion event read from a shard's stream. */
