@@ -75,7 +75,13 @@ public final class AttemptStore {
         });
     }
 
-    static Claim claim(ClaimReply reply) {
+    /**
+     * One claim reply as the worker runs it: a claimed attempt's spec and parameters parsed, its
+     * input values keyed by the spec's input names in declared order.
+     *
+     * @throws IllegalStateException when the stored spec or parameters are not readable JSON
+     */
+    public static Claim claim(ClaimReply reply) {
         return switch (reply) {
             case ClaimReply.Stale stale -> new Claim.Stale(stale.state());
             case ClaimReply.MissingInput missing -> new Claim.MissingInput(missing.dataNode(), missing.processor());
@@ -95,6 +101,7 @@ public final class AttemptStore {
         };
     }
 
+    /** A JSON object, keys in stored order (parameters, infra). */
     private static final TypeReference<LinkedHashMap<String, Object>> PARAMS = new TypeReference<>() { };
 
     /** A job's stored {@code infra} (JSON {cpu, memory, storage}); null when it asks for nothing. */
@@ -102,7 +109,7 @@ public final class AttemptStore {
         if (json == null || json.isEmpty()) {
             return null;
         }
-        Map<String, Object> i = JSON.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() { });
+        Map<String, Object> i = JSON.readValue(json, PARAMS);
         if (i.isEmpty()) {
             return null;
         }
