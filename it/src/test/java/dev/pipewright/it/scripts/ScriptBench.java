@@ -222,11 +222,46 @@ final class ScriptBench implements AutoCloseable {
         /** Tasks the job counts that this submission does not write (its later chunks). */
         int unwritten;
 
-        /** The submit script's arguments, as JobSubmitter builds them. */
+        /** The task table of these tasks, as JobSubmitter writes a chunk of it (with each task's parents). */
+        String table(java.util.Collection<Task> chunk) {
+            ArrayNode list = JSON.createArrayNode();
+            for (Task t : chunk) {
+                list.add(taskJson(t));
+                ArrayNode pa = ((ObjectNode) list.get(list.size() - 1)).putArray("pa");
+                t.parents.forEach(pa::add);
+            }
+            return list.toString();
+        }
+
+        /** Writes a later chunk of the job (submit_chunk.lua), as JobSubmitter does; checked and replayed. */
+        Checked<OutboxEntry.Reply> chunk(List<Task> chunk, boolean last) throws Exception {
+            String json = table(chunk);
+            return check("submit_chunk " + id, () -> reply(Script.SUBMIT_CHUNK, Scripts.keys(keys.job(id), keys.outbox(shard)),
+                    bytes(id.value()), bytes(Integer.toString(shard)), bytes(json), bytes(last ? "1" : "0"), bytes("60000")));
+        }
+
+        private ObjectNode taskJson(Task t) {
+            ObjectNode o = JSON.createObjectNode();
+            fill(o, t);
+            return o;
+        }
+
+        /** Tasks of the plan that the first submission leaves to a later chunk ({@link #chunk}). */
+        final java.util.Set<String> later = new java.util.HashSet<>();
+
+        /** The submit script's arguments, as JobSubmitter builds them (its first chunk: the tasks not {@link #later}). */
         byte[][] argv() throws Exception {
             ArrayNode list = JSON.createArrayNode();
             for (Task t : tasks.values()) {
-                ObjectNode o = list.addObject();
+                if (!later.contains(t.node)) {
+                    fill(list.addObject(), t);
+                }
+            }
+            return argvOf(list);
+        }
+
+        private void fill(ObjectNode o, Task t) {
+            {
                 o.put("node", t.node);
                 o.put("processor", t.processor);
                 o.put("pool", t.pool);
@@ -234,7 +269,7 @@ final class ScriptBench implements AutoCloseable {
                 spec.put("processor", t.processor);
                 spec.set("input", JSON.valueToTree(t.in));
                 spec.set("output", JSON.valueToTree(t.out));
-                o.put("spec", JSON.writeValueAsString(spec));
+                o.put("spec", spec.toString());
                 ArrayNode in = o.putArray("in");
                 t.in.forEach(in::add);
                 o.put("np", t.parents.size());
@@ -255,6 +290,9 @@ final class ScriptBench implements AutoCloseable {
                     o.put("sink", t.sink);
                 }
             }
+        }
+
+        private byte[][] argvOf(ArrayNode list) throws Exception {
             ObjectNode job = JSON.createObjectNode();
             job.put("id", id.value());
             job.put("pipeline", pipeline);

@@ -1,6 +1,8 @@
 package dev.pipewright.it.scripts;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.infra.redis.Script;
+import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.infra.state.ClaimReply;
 import dev.pipewright.infra.state.CommitReply;
 import dev.pipewright.infra.state.StateGateway;
@@ -483,6 +485,61 @@ class StateScriptsIT {
         bench.redis.zadd(bench.keys.timers(shard), 0, wrong); // an earlier attempt's timer, left behind
         assertEquals("stale", bench.check("stale attempt timeout", () -> bench.timer(shard, wrong)).first().status());
         assertEquals("RUNNING", p.state("b"));
+    }
+
+    @Test
+    void aLaterChunkDispatchesWhatItsParentsAllowSkipsBelowAFailureAndEndsTheBuilding() throws Exception {
+        int shard = 0;
+        Plan p = bench.plan(shard);
+        p.task("a");
+        p.task("f");
+        // written later, after their parents ended; the first chunk's tasks name them as children, as JobSubmitter's do
+        List<ScriptBench.Task> later = List.of(p.task("b", "a"), p.task("s", "f"), p.task("c"));
+        later.forEach(t -> p.later.add(t.node));
+        p.more = true;
+        p.submit();
+        String a = bench.claimOne(p.id, "a");
+        assertEquals("ok", bench.commitOne(p.id, ok(p.id, "a", a)).wire());
+        String f = bench.claimOne(p.id, "f");
+        assertEquals("ended:FAILED", bench.commitOne(p.id, failed(p.id, "f", f, Outcome.FAIL, false)).wire());
+        bench.releaseAll(shard);
+        assertEquals("RUNNING", bench.status(p.id), "the job waits for its unwritten tasks");
+
+        // b (after a) runs at once, s (after f) is skipped, c has no parent
+        Checked<OutboxEntry.Reply> r = p.chunk(later, true);
+        assertEquals("written", r.first().status());
+        assertEquals("gone", r.replay().status(), "a job no longer being built takes no chunk");
+        assertEquals(List.of("READY", "SKIPPED", "READY"), List.of(p.state("b"), p.state("s"), p.state("c")));
+        assertEquals(2, r.first().dispatched().size(), "b and c dispatched as they were written");
+        assertEquals(List.of(new OutboxEntry.TaskEnd("default", "SKIPPED", "upstream_failed", 1)), r.first().ends().tasks());
+        assertEquals(null, job(p.id).get("building"));
+        assertFalse(bench.zset(bench.keys.timers(shard)).containsKey("b|" + p.id), "the build timer is gone");
+
+        for (String node : List.of("b", "c")) {
+            String attempt = bench.claimOne(p.id, node);
+            assertEquals("ok", bench.commitOne(p.id, ok(p.id, node, attempt)).wire());
+        }
+        bench.releaseAll(shard);
+        assertEquals("FAILED", bench.status(p.id));
+        assertEquals("5", job(p.id).get("terminal"));
+    }
+
+    @Test
+    void aChunkWrittenIntoAStoppedJobCancelsItsTasks() throws Exception {
+        int shard = 1;
+        Plan p = bench.plan(shard);
+        p.task("a");
+        ScriptBench.Task b = p.task("b", "a");
+        p.later.add("b");
+        p.more = true;
+        p.submit();
+        bench.check("cancel", () -> bench.reply(Script.STOP, Scripts.keys(bench.keys.job(p.id)), bytes(p.id.value()), bytes("cancelled by request")));
+        assertEquals("CANCELLING", bench.status(p.id), "a job being built ends only when its tasks are all written");
+        Checked<OutboxEntry.Reply> r = p.chunk(List.of(b), true);
+        assertEquals("written", r.first().status());
+        assertEquals("CANCELLED", p.state("b"));
+        assertEquals(Map.of("CANCELLED", 1), r.first().ends().jobs(), "its last task counted ends the job");
+        assertEquals("CANCELLED", bench.status(p.id));
     }
 
     @Test

@@ -47,6 +47,7 @@ public final class TaskPublisher implements AutoCloseable {
     private ConcurrentNavigableMap<Long, Pending> unconfirmed = new ConcurrentSkipListMap<>();
     /** Message ids RabbitMQ returned as unroutable (a return arrives before the publish's confirm). */
     private final Set<String> returned = ConcurrentHashMap.newKeySet();
+    private volatile boolean redeclare;
 
     /** A published entry waiting for its confirm; {@code done} completes with whether it was confirmed. */
     private record Pending(OutboxEntry entry, CompletableFuture<Boolean> done) {
@@ -72,6 +73,10 @@ public final class TaskPublisher implements AutoCloseable {
             return out;
         }
         Channel ch = channel();
+        if (redeclare) {
+            redeclare = false;
+            declaredPools.clear();
+        }
         for (OutboxEntry e : entries) {
             if (declaredPools.add(e.pool())) {
                 topology.declarePool(ch, e.pool());
@@ -153,9 +158,9 @@ public final class TaskPublisher implements AutoCloseable {
             p.done().complete(ok);
         }
         if (notConfirmed > 0) {
-            synchronized (this) {
-                declaredPools.clear(); // an unroutable message: declare its queue again on the next publish
-            }
+            // an unroutable message: declare its queue again on the next publish (a flag, not this
+            // publisher's lock: a publish blocked by the broker waits for this very thread to read on)
+            redeclare = true;
         }
         long now = System.currentTimeMillis();
         confirmed.forEach((shard, entries) -> {

@@ -23,14 +23,21 @@ import java.util.function.Supplier;
 final class DeliveryLimit {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryLimit.class);
 
-    private final AttemptStore store;
+    /** Where redeliveries are counted (Redis: {@link AttemptStore}). */
+    interface Counts {
+        long countRedelivery(byte[] body) throws Exception;
+
+        void uncountRedelivery(byte[] body);
+    }
+
+    private final Counts store;
     private final Topology topology;
     private final Supplier<Connection> connection;
     private final WorkerMetrics metrics;
     /** A confirming channel for dead letters (created on first use). */
     private Channel deadLetters;
 
-    DeliveryLimit(AttemptStore store, Topology topology, Supplier<Connection> connection, WorkerMetrics metrics) {
+    DeliveryLimit(Counts store, Topology topology, Supplier<Connection> connection, WorkerMetrics metrics) {
         this.store = store;
         this.topology = topology;
         this.connection = connection;

@@ -71,7 +71,17 @@ public final class TaskConsumer {
         this.metrics = metrics;
         this.timers = timers;
         this.commits = new CommitBatcher(store::commit, config.lease(), CALL_TIMEOUT);
-        this.deliveryLimit = new DeliveryLimit(store, topology, () -> connection, metrics);
+        this.deliveryLimit = new DeliveryLimit(new DeliveryLimit.Counts() {
+            @Override
+            public long countRedelivery(byte[] body) throws Exception {
+                return store.countRedelivery(body);
+            }
+
+            @Override
+            public void uncountRedelivery(byte[] body) {
+                store.uncountRedelivery(body);
+            }
+        }, topology, () -> connection, metrics);
         AttemptScheduler[] holder = new AttemptScheduler[1];
         this.runner = new AttemptRunner(config, processors, store, commits, metrics, timers, () -> holder[0].release());
         this.scheduler = new AttemptScheduler(store::claim, runner, new AttemptScheduler.Hooks() {
