@@ -84,13 +84,16 @@ public final class WorkerMetrics implements AutoCloseable {
     private final Map<String, PoolProcessorMeters> meters = new ConcurrentHashMap<>();
 
     private PoolProcessorMeters meters(String pool, String processor) {
-        return meters.computeIfAbsent(pool + '\n' + processor, k -> new PoolProcessorMeters(
-                Counter.builder("pipewright.tasks.started").tag("pool", pool).tag("processor", processor).register(registry),
-                Timer.builder("pipewright.task.queue.wait").tag("pool", pool).tag("processor", processor)
-                        .publishPercentileHistogram().register(registry),
-                Timer.builder("pipewright.task.duration").tag("pool", pool).tag("processor", processor)
-                        .publishPercentileHistogram().register(registry),
-                new ConcurrentHashMap<>()));
+        return meters.computeIfAbsent(pool + '\n' + processor, k -> newMeters(pool, processor));
+    }
+
+    private PoolProcessorMeters newMeters(String pool, String processor) {
+        Counter started = Counter.builder("pipewright.tasks.started").tag("pool", pool).tag("processor", processor).register(registry);
+        Timer queueWait = Timer.builder("pipewright.task.queue.wait").tag("pool", pool).tag("processor", processor)
+                .publishPercentileHistogram().register(registry);
+        Timer duration = Timer.builder("pipewright.task.duration").tag("pool", pool).tag("processor", processor)
+                .publishPercentileHistogram().register(registry);
+        return new PoolProcessorMeters(started, queueWait, duration, new ConcurrentHashMap<>());
     }
 
     /**
