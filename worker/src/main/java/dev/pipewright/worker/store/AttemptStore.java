@@ -23,9 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
 
@@ -233,16 +231,7 @@ public final class AttemptStore {
         await(redis.del(bytes(keys.worker(workerId))));
     }
 
-    private static <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
-        try {
-            return stage.toCompletableFuture().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        } catch (TimeoutException e) {
-            throw new IOException("Redis did not answer within " + CALL_TIMEOUT.toSeconds() + "s", e);
-        }
+    private <T> T await(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+        return state.await(stage);
     }
 }
