@@ -102,7 +102,7 @@ public final class OutboxRelay extends PeriodicLoop {
                 continue;
             }
             LOG.info("shard {}: publishing {} outbox entries left behind", shard, entries.size());
-            int confirmed = publisher.publish(shard, entries);
+            int confirmed = publisher.publish(entries);
             total += confirmed;
             if (old.size() < BATCH || confirmed < entries.size()) {
                 return total;

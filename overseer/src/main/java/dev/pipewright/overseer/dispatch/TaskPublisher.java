@@ -14,9 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -95,7 +93,7 @@ public final class TaskPublisher implements AutoCloseable {
      * Publishes the entries and waits for their confirms; returns how many were confirmed (and so
      * deleted from the outbox). Throws when RabbitMQ did not answer in time (the entries stay).
      */
-    public int publish(int shard, List<OutboxEntry> entries) throws Exception {
+    public int publish(List<OutboxEntry> entries) throws Exception {
         if (entries.isEmpty()) {
             return 0;
         }
@@ -146,12 +144,12 @@ public final class TaskPublisher implements AutoCloseable {
         if (settled.isEmpty()) {
             return;
         }
-        Map<Integer, List<OutboxEntry>> confirmed = new LinkedHashMap<>();
+        List<OutboxEntry> confirmed = new ArrayList<>(settled.size());
         int notConfirmed = 0;
         for (Pending p : settled) {
             boolean ok = ack && !returned.remove(p.entry().id());
             if (ok) {
-                confirmed.computeIfAbsent(p.entry().shard(), s -> new ArrayList<>()).add(p.entry());
+                confirmed.add(p.entry());
             } else {
                 notConfirmed++;
             }
@@ -163,7 +161,7 @@ public final class TaskPublisher implements AutoCloseable {
             redeclare = true;
         }
         long now = System.currentTimeMillis();
-        confirmed.forEach((shard, entries) -> {
+        OutboxEntry.byShard(confirmed).forEach((shard, entries) -> {
             redis.xdel(keys.outbox(shard), entries.stream().map(OutboxEntry::id).toArray(String[]::new))
                     .exceptionally(e -> {
                         LOG.warn("cannot delete {} confirmed outbox entries of shard {} ({}); the relay will find them still wanted or not",

@@ -102,7 +102,7 @@ public final class JobControl {
         switch (reply.status()) {
             case "gone" -> throw ApiException.notFound("no job '" + id + "'");
             case "started" -> {
-                submitter.publish(shard, id, reply.dispatched());
+                publishers.publishQuietly(reply.dispatched());
                 return new Started(redis.hget(keys.job(id), "status").get(10, TimeUnit.SECONDS), true);
             }
             case "RUNNING", "PENDING", "SUCCESS", "FAILED" -> {

@@ -302,7 +302,7 @@ public final class JobSubmitter {
         }
         metrics.jobSubmitted();
         metrics.ended(reply.ends()); // a re-run that reuses every output ends at once
-        publish(shard, id, reply.dispatched());
+        publishers.publishQuietly(reply.dispatched());
         for (int i = 1; i < chunks.size(); i++) {
             // the first tasks run meanwhile; a crash here leaves the job building, and its build timer fails it
             OutboxEntry.Reply written = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.SUBMIT_CHUNK, ScriptOutputType.MULTI,
@@ -310,7 +310,7 @@ public final class JobSubmitter {
                     bytes(taskTable.apply(chunks.get(i))), bytes(i == chunks.size() - 1 ? "1" : "0"),
                     bytes(Long.toString(BUILD_PATIENCE.toMillis()))).toCompletableFuture().get(30, TimeUnit.SECONDS));
             metrics.ended(written.ends());
-            publish(shard, id, written.dispatched());
+            publishers.publishQuietly(written.dispatched());
             if (!"written".equals(written.status())) {
                 break; // no longer being built: its build timer ran out (it failed)
             }
@@ -344,11 +344,6 @@ public final class JobSubmitter {
         } catch (Exception e) {
             // the record is dropped as abandoned later (PipelineStore.RESERVATION_GRACE_MS)
         }
-    }
-
-    /** Publishes what a script put in the outbox (confirms are not waited for); the outbox relay covers a failure. */
-    void publish(int shard, JobId id, List<OutboxEntry> dispatched) {
-        publishers.publishQuietly(dispatched);
     }
 
     /**
