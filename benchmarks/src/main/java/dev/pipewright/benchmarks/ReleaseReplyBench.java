@@ -1,6 +1,6 @@
 package dev.pipewright.benchmarks;
 
-import dev.pipewright.overseer.dispatch.OutboxEntry;
+import dev.pipewright.infra.state.OutboxEntry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;

@@ -1,7 +1,7 @@
 package dev.pipewright.benchmarks;
 
 import dev.pipewright.infra.state.ClaimReply;
-import dev.pipewright.overseer.dispatch.OutboxEntry;
+import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.protocol.job.Infra;
 import dev.pipewright.protocol.message.ContentTypes;
 import dev.pipewright.worker.store.Claim;

@@ -10,6 +10,7 @@ import dev.pipewright.infra.rabbit.RabbitConnector;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.infra.redis.RedisConnector;
 import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.admin.AdminApi;
 import dev.pipewright.overseer.admin.DeadLetters;
 import dev.pipewright.overseer.admin.PoolAdmin;
@@ -30,18 +31,18 @@ import dev.pipewright.overseer.jobs.Idempotency;
 import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
+import dev.pipewright.overseer.limits.Limits;
 import dev.pipewright.overseer.metrics.MetricsServer;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.metrics.OverseerProbes;
 import dev.pipewright.overseer.pipelines.PipelineStore;
+import dev.pipewright.overseer.release.EventProcessor;
 import dev.pipewright.overseer.runs.RunStore;
 import dev.pipewright.overseer.schedule.CronSchedule;
 import dev.pipewright.overseer.schedule.RedisClock;
 import dev.pipewright.overseer.schedule.ScheduleApi;
 import dev.pipewright.overseer.schedule.ScheduleStore;
 import dev.pipewright.overseer.schedule.Scheduler;
-import dev.pipewright.overseer.release.EventProcessor;
-import dev.pipewright.overseer.limits.Limits;
 import dev.pipewright.overseer.sweep.StuckTasks;
 import dev.pipewright.overseer.sweep.Sweeper;
 import dev.pipewright.overseer.workers.WorkerDirectory;
@@ -53,9 +54,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.core.http.HttpServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -143,6 +144,7 @@ public final class OverseerMain {
         StatefulRedisConnection<byte[], byte[]> sharedBytes = redis.connectBytes();
         Scripts scripts = new Scripts(sharedBytes);
         scripts.loadAll();
+        StateGateway state = new StateGateway(keys, sharedBytes, Duration.ofSeconds(30));
         Topology topology = new Topology(keys, config.common().queueType());
         RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri(), meters);
         Connection rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbitUri(),
@@ -160,10 +162,10 @@ public final class OverseerMain {
         pipelines.listen(schedules);
         WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
-        JobSubmitter submitter = new JobSubmitter(keys, scripts, dataStore, workers, publishers, shared.async(), pipelines, metrics);
+        JobSubmitter submitter = new JobSubmitter(keys, state, dataStore, workers, publishers, shared.async(), pipelines, metrics);
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
         ControlPublisher control = new ControlPublisher(keys, rabbit, topology);
-        JobControl jobControl = new JobControl(keys, scripts, shared.async(), sharedBytes.async(), control, pipelines, submitter, publishers,
+        JobControl jobControl = new JobControl(keys, state, shared.async(), sharedBytes.async(), control, pipelines, submitter, publishers,
                 metrics);
 
         List<Runnable> stoppers = new ArrayList<>();
@@ -181,15 +183,15 @@ public final class OverseerMain {
                 config.outboxGrace(), Duration.ofMillis(500));
         stoppers.add(relay::stop);
         loops.add(Thread.ofVirtual().name("outbox-relay").start(relay));
-        new DeadLetterConsumer(keys, scripts, shared.async(), topology, metrics).start(rabbit);
-        Sweeper sweeper = new Sweeper(keys, shared.async(), scripts, config.sweepInterval(), config.maxLostLeases(), metrics, publishers, control);
+        new DeadLetterConsumer(keys, state, shared.async(), topology, metrics).start(rabbit);
+        Sweeper sweeper = new Sweeper(keys, shared.async(), state, config.sweepInterval(), config.maxLostLeases(), metrics, publishers, control);
         stoppers.add(sweeper::stop);
         loops.add(Thread.ofVirtual().name("sweeper").start(sweeper));
         Scheduler scheduler = new Scheduler(schedules, pipelines, submitter, metrics, new RedisClock(shared.async()), config.scheduleInterval());
         stoppers.add(scheduler::stop);
         loops.add(Thread.ofVirtual().name("scheduler").start(scheduler));
         if (!config.stuckReadyAfter().isZero()) {
-            StuckTasks stuck = new StuckTasks(keys, shared.async(), scripts, rabbit, publishers, metrics, config.stuckReadyAfter());
+            StuckTasks stuck = new StuckTasks(keys, shared.async(), state, rabbit, publishers, metrics, config.stuckReadyAfter());
             stoppers.add(stuck::stop);
             loops.add(Thread.ofVirtual().name("stuck-tasks").start(stuck));
         }
@@ -211,7 +213,7 @@ public final class OverseerMain {
         }
         HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, new RunStore(keys, shared.async()),
                 new Idempotency(keys, shared.async()), workers, admin,
-                new Limits(keys, shared.async(), scripts, publishers, metrics), config.ownMetricsPort() ? null : meters, () -> {
+                new Limits(keys, shared.async(), state, publishers, metrics), config.ownMetricsPort() ? null : meters, () -> {
             try {
                 return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));
             } catch (Exception e) {

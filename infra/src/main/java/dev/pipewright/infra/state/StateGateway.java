@@ -2,6 +2,7 @@ package dev.pipewright.infra.state;
 
 import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -178,6 +179,131 @@ public final class StateGateway {
         }
         return scripts.<List<Object>>run(Script.RELEASE, ScriptOutputType.MULTI,
                 Scripts.keys(keys.events(shard), keys.outbox(shard)), args.toArray(new byte[0][])).toCompletableFuture();
+    }
+
+    /** What a new job's first call writes: see {@link #submit}. */
+    public record Submission(JobId job, byte[] fields, byte[] firstTasks, boolean start, int totalTasks, boolean more,
+                             Duration buildPatience, Map<String, Output> inputs) {
+    }
+
+    /**
+     * Creates a job with its first chunk of tasks ({@code submit.lua}); its status is
+     * {@code exists}, {@code READY} (built), {@code RUNNING} or {@code PENDING} (its pipeline's limit).
+     */
+    public OutboxEntry.Reply submit(Submission s) throws Exception {
+        int shard = s.job().shard(keys.shards());
+        byte[][] args = new byte[8 + 3 * s.inputs().size()][];
+        args[0] = s.fields();
+        args[1] = s.firstTasks();
+        args[2] = flag(s.start());
+        args[3] = bytes(s.job().value());
+        args[4] = bytes(Integer.toString(shard));
+        args[5] = bytes(Integer.toString(s.totalTasks()));
+        args[6] = flag(s.more());
+        args[7] = bytes(Long.toString(s.buildPatience().toMillis()));
+        int i = 8;
+        for (Map.Entry<String, Output> e : s.inputs().entrySet()) {
+            args[i++] = bytes(e.getKey());
+            args[i++] = e.getValue().value();
+            args[i++] = bytes(e.getValue().contentType());
+        }
+        return dispatching(Script.SUBMIT, Scripts.keys(keys.job(s.job()), keys.outbox(shard), keys.jobIndex(shard), keys.nodes(s.job()),
+                keys.data(s.job()), keys.contentTypes(s.job())), args);
+    }
+
+    /** Writes a later chunk of a job's tasks ({@code submit_chunk.lua}): status {@code written}, or {@code gone} when the job is no longer being built. */
+    public OutboxEntry.Reply submitChunk(JobId job, byte[] tasks, boolean last, Duration buildPatience) throws Exception {
+        int shard = job.shard(keys.shards());
+        return dispatching(Script.SUBMIT_CHUNK, Scripts.keys(keys.job(job), keys.outbox(shard)), bytes(job.value()),
+                bytes(Integer.toString(shard)), tasks, flag(last), bytes(Long.toString(buildPatience.toMillis())));
+    }
+
+    /** Starts a built job ({@code start.lua}): status {@code started}, {@code gone}, or the status of a job that was not READY. */
+    public OutboxEntry.Reply start(JobId job) throws Exception {
+        int shard = job.shard(keys.shards());
+        return dispatching(Script.START, Scripts.keys(keys.job(job), keys.outbox(shard)), bytes(job.value()), bytes(Integer.toString(shard)));
+    }
+
+    /**
+     * What cancelling did: {@code status} is {@code stopping} (then {@code running} attempts must be
+     * told to stop), {@code gone}, or the status of a job that was ending or had ended; {@code reply}
+     * carries held tasks of other jobs that the freed slots dispatched.
+     */
+    public record Stopped(String status, int running, OutboxEntry.Reply reply) {
+    }
+
+    /** Cancels a job ({@code stop.lua}). */
+    public Stopped stop(JobId job, String reason) throws Exception {
+        OutboxEntry.Reply r = dispatching(Script.STOP, Scripts.keys(keys.job(job)), bytes(job.value()), bytes(reason));
+        int colon = r.status().lastIndexOf(':');
+        return new Stopped(r.status().substring(0, colon), Integer.parseInt(r.status().substring(colon + 1)), r);
+    }
+
+    /**
+     * A due timer of a shard ({@code timer.lua}); the member is {@code <kind>|<job>[|<node>[|<token>]]}.
+     * Status {@code dispatched}, {@code timedout}, {@code stopping}, {@code stale}, {@code gone} or {@code unknown}.
+     */
+    public OutboxEntry.Reply fireTimer(int shard, String member, JobId job, String kind, String node, String token) throws Exception {
+        return dispatching(Script.TIMER, Scripts.keys(keys.job(job), keys.timers(shard), keys.outbox(shard), keys.events(shard), keys.leases(shard)),
+                bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(kind), bytes(node), bytes(token));
+    }
+
+    /**
+     * A lease that ran out ({@code expire.lua}; member {@code <job>|<node>}): status {@code redispatched},
+     * {@code ended}, {@code timedout}, {@code alive} or {@code stale}.
+     */
+    public OutboxEntry.Reply expire(int shard, JobId job, String node, int maxLostLeases) throws Exception {
+        return dispatching(Script.EXPIRE, Scripts.keys(keys.task(job, node), keys.job(job), keys.leases(shard), keys.events(shard), keys.outbox(shard)),
+                bytes(Keys.member(job, node)), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node),
+                bytes(Integer.toString(maxLostLeases)));
+    }
+
+    /**
+     * Publishes a READY task's message again when it waited unclaimed since before {@code cutoffMs}
+     * ({@code requeue.lua}): status {@code requeued}, {@code fresh} or {@code stale}.
+     */
+    public OutboxEntry.Reply requeue(int shard, String pool, JobId job, String node, long cutoffMs) throws Exception {
+        return dispatching(Script.REQUEUE, Scripts.keys(keys.task(job, node), keys.queued(shard, pool), keys.outbox(shard), keys.job(job)),
+                bytes(Keys.member(job, node)), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node), bytes(Long.toString(cutoffMs)));
+    }
+
+    /**
+     * Sets ({@code max} a number) or removes ({@code max} empty) a concurrency limit of a
+     * {@code processor} or {@code pipeline} ({@code limits.lua}), dispatching what it lets through.
+     */
+    public OutboxEntry.Reply limit(String kind, String name, String max) throws Exception {
+        return dispatching(Script.LIMITS, Scripts.keys(keys.limits()), bytes(kind), bytes(name), bytes(max));
+    }
+
+    /** What a dead-lettered task message did to its task. */
+    public enum Poisoned {
+        /** The message was the task's current dispatch: the task failed with the reason. */
+        FAILED,
+        /** The task had moved on (claimed again, ended, gone): nothing changed. */
+        STALE
+    }
+
+    /** Fails the task of a dead-lettered message if that message is still its current dispatch ({@code poison.lua}). */
+    public Poisoned poison(JobId job, String node, long dispatch, String reason) throws Exception {
+        Object r = await(scripts.run(Script.POISON, ScriptOutputType.STATUS,
+                Scripts.keys(keys.task(job, node), keys.job(job), keys.events(job.shard(keys.shards()))),
+                bytes(Long.toString(dispatch)), bytes(reason), bytes(job.value()), bytes(node)));
+        return "failed".equals(Scripts.text(r)) ? Poisoned.FAILED : Poisoned.STALE;
+    }
+
+    /** Extends an attempt's lease ({@code renew.lua}); false when the attempt must stop (lost its task, or its job is stopping). */
+    public CompletableFuture<Boolean> renew(int shard, JobId job, String node, String attemptId, Duration lease) {
+        return scripts.<Long>run(Script.RENEW, ScriptOutputType.INTEGER, Scripts.keys(keys.task(job, node), keys.leases(shard), keys.job(job)),
+                bytes(attemptId), bytes(Keys.member(job, node)), bytes(Long.toString(lease.toMillis())))
+                .toCompletableFuture().thenApply(r -> r != null && r == 1L);
+    }
+
+    private OutboxEntry.Reply dispatching(Script script, byte[][] keyBytes, byte[]... args) throws Exception {
+        return OutboxEntry.Reply.of(await(scripts.<List<Object>>run(script, ScriptOutputType.MULTI, keyBytes, args)));
+    }
+
+    private static byte[] flag(boolean on) {
+        return bytes(on ? "1" : "0");
     }
 
     /** Waits for a call within the configured timeout; a Redis error is thrown as it is. */

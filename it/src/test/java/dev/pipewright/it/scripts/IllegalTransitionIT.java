@@ -3,8 +3,8 @@ package dev.pipewright.it.scripts;
 import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.state.ClaimReply;
 import dev.pipewright.infra.state.CommitReply;
-import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.infra.state.StateGateway.Outcome;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.it.scripts.ScriptBench.Plan;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
@@ -30,6 +30,7 @@ import static dev.pipewright.it.scripts.ScriptBench.LEASE;
 import static dev.pipewright.it.scripts.ScriptBench.failed;
 import static dev.pipewright.it.scripts.ScriptBench.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -153,12 +154,12 @@ class IllegalTransitionIT {
 
         assertEquals(List.of(new ClaimReply.Stale("SKIPPED")), bench.claim(shard, LEASE,
                 List.of(new StateGateway.AttemptRef(p.id.value(), "ready", dispatch, "x"))));
-        assertEquals("stale", bench.poison(p.id, "ready", dispatch));
+        assertEquals(StateGateway.Poisoned.STALE, bench.poison(p.id, "ready", dispatch));
         assertEquals("stale", bench.requeue(p.id, "ready", "default", Long.MAX_VALUE / 2).status());
         assertEquals("stale", bench.timer(shard, "q|" + p.id + "|ready|" + dispatch).status());
         assertEquals(List.of("fenced", "fenced"), bench.commit(shard, List.of(ok(p.id, "running", attempt),
                 failed(p.id, "running", attempt, Outcome.FAIL, true))).stream().map(CommitReply::wire).toList());
-        assertEquals(0L, bench.renew(p.id, "running", attempt, LEASE));
+        assertFalse(bench.renew(p.id, "running", attempt, LEASE));
         assertEquals("stale", bench.timer(shard, "a|" + p.id + "|running|" + attempt).status());
         bench.redis.zadd(bench.keys.leases(shard), 0, Keys.member(p.id, "running"));
         assertEquals("stale", bench.expire(p.id, "running", 3).status());
@@ -183,7 +184,7 @@ class IllegalTransitionIT {
         p.task("a");
         p.submit();
         String attempt = bench.claimOne(p.id, "a");
-        assertEquals("stopping:1", bench.stop(p.id).status());
+        assertEquals("stopping:1", ScriptBench.said(bench.stop(p.id)));
         bench.redis.hset(bench.keys.job(p.id), "stopAs", "PENDING");
 
         RedisCommandExecutionException e = assertThrows(RedisCommandExecutionException.class,
@@ -212,7 +213,7 @@ class IllegalTransitionIT {
         p.submit();
         String a = bench.claimOne(p.id, "a");
         String b = bench.claimOne(p.id, "b");
-        assertEquals("stopping:2", bench.stop(p.id).status());
+        assertEquals("stopping:2", ScriptBench.said(bench.stop(p.id)));
         bench.redis.hset(bench.keys.job(p.id), "stopAs", "PENDING");
 
         RedisCommandExecutionException e = assertThrows(RedisCommandExecutionException.class,

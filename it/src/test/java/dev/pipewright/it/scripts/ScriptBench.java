@@ -7,10 +7,10 @@ import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.infra.state.ClaimReply;
 import dev.pipewright.infra.state.CommitReply;
+import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.infra.testing.TestServices;
 import dev.pipewright.it.support.NamespaceCleaner;
-import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.dispatch.StreamGroups;
 import dev.pipewright.overseer.release.EventProcessor;
 import dev.pipewright.protocol.keys.JobId;
@@ -236,8 +236,7 @@ final class ScriptBench implements AutoCloseable {
         /** Writes a later chunk of the job (submit_chunk.lua), as JobSubmitter does; checked and replayed. */
         Checked<OutboxEntry.Reply> chunk(List<Task> chunk, boolean last) throws Exception {
             String json = table(chunk);
-            return check("submit_chunk " + id, () -> reply(Script.SUBMIT_CHUNK, Scripts.keys(keys.job(id), keys.outbox(shard)),
-                    bytes(id.value()), bytes(Integer.toString(shard)), bytes(json), bytes(last ? "1" : "0"), bytes("60000")));
+            return check("submit_chunk " + id, () -> gateway.submitChunk(id, bytes(json), last, Duration.ofSeconds(60)));
         }
 
         private ObjectNode taskJson(Task t) {
@@ -249,15 +248,15 @@ final class ScriptBench implements AutoCloseable {
         /** Tasks of the plan that the first submission leaves to a later chunk ({@link #chunk}). */
         final java.util.Set<String> later = new java.util.HashSet<>();
 
-        /** The submit script's arguments, as JobSubmitter builds them (its first chunk: the tasks not {@link #later}). */
-        byte[][] argv() throws Exception {
+        /** The submission, as JobSubmitter builds it (its first chunk: the tasks not {@link #later}). */
+        StateGateway.Submission submission() throws Exception {
             ArrayNode list = JSON.createArrayNode();
             for (Task t : tasks.values()) {
                 if (!later.contains(t.node)) {
                     fill(list.addObject(), t);
                 }
             }
-            return argvOf(list);
+            return submissionOf(list);
         }
 
         private void fill(ObjectNode o, Task t) {
@@ -292,7 +291,7 @@ final class ScriptBench implements AutoCloseable {
             }
         }
 
-        private byte[][] argvOf(ArrayNode list) throws Exception {
+        private StateGateway.Submission submissionOf(ArrayNode list) throws Exception {
             ObjectNode job = JSON.createObjectNode();
             job.put("id", id.value());
             job.put("pipeline", pipeline);
@@ -303,34 +302,21 @@ final class ScriptBench implements AutoCloseable {
             job.put("deadline", deadline);
             job.put("name", "bench " + id.value());
             job.put("priority", priority);
-            List<byte[]> args = new ArrayList<>();
-            args.add(bytes(JSON.writeValueAsString(job)));
-            args.add(bytes(JSON.writeValueAsString(list)));
-            args.add(bytes(start ? "1" : "0"));
-            args.add(bytes(id.value()));
-            args.add(bytes(Integer.toString(shard)));
-            args.add(bytes(Integer.toString(tasks.size() + unwritten)));
-            args.add(bytes(more ? "1" : "0"));
-            args.add(bytes(Long.toString(buildPatienceMs)));
-            args.add(bytes("seed"));
-            args.add(bytes("s"));
-            args.add(bytes("text/plain"));
+            Map<String, StateGateway.Output> inputs = new LinkedHashMap<>();
+            inputs.put("seed", new StateGateway.Output(bytes("s"), "text/plain"));
             for (Task t : tasks.values()) {
                 if (t.done != null) {
                     // a reused task's outputs are copied in with the job inputs
-                    args.add(bytes(output(t.node)));
-                    args.add(bytes("reused " + t.node));
-                    args.add(bytes("text/plain"));
+                    inputs.put(output(t.node), new StateGateway.Output(bytes("reused " + t.node), "text/plain"));
                 }
             }
-            return args.toArray(new byte[0][]);
+            return new StateGateway.Submission(id, bytes(JSON.writeValueAsString(job)), bytes(JSON.writeValueAsString(list)), start,
+                    tasks.size() + unwritten, more, Duration.ofMillis(buildPatienceMs), inputs);
         }
 
         OutboxEntry.Reply submit() throws Exception {
-            byte[][] argv = argv();
-            Checked<OutboxEntry.Reply> r = check("submit " + id, () -> reply(Script.SUBMIT,
-                    Scripts.keys(keys.job(id), keys.outbox(shard), keys.jobIndex(shard), keys.nodes(id), keys.data(id), keys.contentTypes(id)),
-                    argv));
+            StateGateway.Submission submission = submission();
+            Checked<OutboxEntry.Reply> r = check("submit " + id, () -> gateway.submit(submission));
             assertEquals("exists", r.replay().status(), "a second submission of the job creates nothing");
             return r.first();
         }
@@ -460,53 +446,47 @@ final class ScriptBench implements AutoCloseable {
     OutboxEntry.Reply timer(int shard, String member) throws Exception {
         String[] parts = member.split("\\|");
         JobId job = new JobId(parts[1]);
-        return reply(Script.TIMER, Scripts.keys(keys.job(job), keys.timers(shard), keys.outbox(shard), keys.events(shard), keys.leases(shard)),
-                args(member, job.value(), Integer.toString(shard), parts[0], parts.length > 2 ? parts[2] : "", parts.length > 3 ? parts[3] : ""));
+        return gateway.fireTimer(shard, member, job, parts[0], parts.length > 2 ? parts[2] : "", parts.length > 3 ? parts[3] : "");
     }
 
     /** The sweeper's call for a lease member. */
     OutboxEntry.Reply expire(JobId job, String node, int maxLostLeases) throws Exception {
-        int shard = job.shard(SHARDS);
-        return reply(Script.EXPIRE, Scripts.keys(keys.task(job, node), keys.job(job), keys.leases(shard), keys.events(shard), keys.outbox(shard)),
-                args(Keys.member(job, node), job.value(), Integer.toString(shard), node, Integer.toString(maxLostLeases)));
+        return gateway.expire(job.shard(SHARDS), job, node, maxLostLeases);
+    }
+
+    /** A stop's answer as {@code stop.lua} words it: {@code <status>:<running attempts>}. */
+    static String said(StateGateway.Stopped s) {
+        return s.status() + ":" + s.running();
     }
 
     /** JobControl's cancel. */
-    OutboxEntry.Reply stop(JobId job) throws Exception {
-        return reply(Script.STOP, Scripts.keys(keys.job(job)), args(job.value(), "cancelled by request"));
+    StateGateway.Stopped stop(JobId job) throws Exception {
+        return gateway.stop(job, "cancelled by request");
     }
 
     /** JobControl's start. */
     OutboxEntry.Reply start(JobId job) throws Exception {
-        int shard = job.shard(SHARDS);
-        return reply(Script.START, Scripts.keys(keys.job(job), keys.outbox(shard)), args(job.value(), Integer.toString(shard)));
+        return gateway.start(job);
     }
 
     /** The dead-letter consumer's call. */
-    String poison(JobId job, String node, long dispatch) throws Exception {
-        return Scripts.text(scripts.run(Script.POISON, ScriptOutputType.STATUS,
-                Scripts.keys(keys.task(job, node), keys.job(job), keys.events(job.shard(SHARDS))),
-                args(Long.toString(dispatch), "task message dead-lettered: bench", job.value(), node)).toCompletableFuture().get(10, TimeUnit.SECONDS));
+    StateGateway.Poisoned poison(JobId job, String node, long dispatch) throws Exception {
+        return gateway.poison(job, node, dispatch, "task message dead-lettered: bench");
     }
 
     /** The stuck-task loop's call. */
     OutboxEntry.Reply requeue(JobId job, String node, String pool, long cutoffMs) throws Exception {
-        int shard = job.shard(SHARDS);
-        return reply(Script.REQUEUE, Scripts.keys(keys.task(job, node), keys.queued(shard, pool), keys.outbox(shard), keys.job(job)),
-                args(Keys.member(job, node), job.value(), Integer.toString(shard), node, Long.toString(cutoffMs)));
+        return gateway.requeue(job.shard(SHARDS), pool, job, node, cutoffMs);
     }
 
     /** The limits API's call ({@code max} empty removes the limit). */
     OutboxEntry.Reply limit(String kind, String name, String max) throws Exception {
-        return reply(Script.LIMITS, Scripts.keys(keys.limits()), args(kind, name, max));
+        return gateway.limit(kind, name, max);
     }
 
     /** The worker's heartbeat. */
-    long renew(JobId job, String node, String attempt, Duration lease) throws Exception {
-        Long r = scripts.<Long>run(Script.RENEW, ScriptOutputType.INTEGER,
-                Scripts.keys(keys.task(job, node), keys.leases(job.shard(SHARDS)), keys.job(job)),
-                args(attempt, Keys.member(job, node), Long.toString(lease.toMillis()))).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        return r;
+    boolean renew(JobId job, String node, String attempt, Duration lease) throws Exception {
+        return gateway.await(gateway.renew(job.shard(SHARDS), job, node, attempt, lease));
     }
 
     // ---------------------------------------------------------------- the checks

@@ -1,16 +1,14 @@
 package dev.pipewright.it.scripts;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pipewright.infra.redis.Script;
-import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.infra.state.ClaimReply;
 import dev.pipewright.infra.state.CommitReply;
-import dev.pipewright.infra.state.StateGateway;
+import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway.AttemptRef;
 import dev.pipewright.infra.state.StateGateway.Outcome;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.it.scripts.ScriptBench.Checked;
 import dev.pipewright.it.scripts.ScriptBench.Plan;
-import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Range;
@@ -311,18 +309,18 @@ class StateScriptsIT {
         double before = bench.zset(leases).get(Keys.member(p.id, "a"));
 
         // a heartbeat is not idempotent by nature (each moves the lease on), so its replay may move the lease
-        Checked<Long> renewed = bench.check("renew a", () -> bench.renew(p.id, "a", a, Duration.ofMinutes(5)), Set.of(leases));
-        assertEquals(1L, renewed.first());
-        assertEquals(1L, renewed.replay());
+        Checked<Boolean> renewed = bench.check("renew a", () -> bench.renew(p.id, "a", a, Duration.ofMinutes(5)), Set.of(leases));
+        assertTrue(renewed.first());
+        assertTrue(renewed.replay());
         double after = bench.zset(leases).get(Keys.member(p.id, "a"));
         assertTrue(after >= before + Duration.ofMinutes(4).toMillis(), before + " -> " + after);
 
-        assertEquals(0L, bench.check("renew by another attempt", () -> bench.renew(p.id, "a", "someone-else", LEASE)).first());
+        assertFalse(bench.check("renew by another attempt", () -> bench.renew(p.id, "a", "someone-else", LEASE)).first());
         assertEquals("ok", bench.commitOne(p.id, ok(p.id, "b", b)).wire());
-        assertEquals(0L, bench.check("renew after the commit", () -> bench.renew(p.id, "b", b, LEASE)).first());
+        assertFalse(bench.check("renew after the commit", () -> bench.renew(p.id, "b", b, LEASE)).first());
         assertNull(bench.zset(leases).get(Keys.member(p.id, "b")), "a committed attempt's lease is not brought back");
-        assertEquals("stopping:1", bench.check("stop", () -> bench.stop(p.id)).first().status());
-        assertEquals(0L, bench.check("renew while the job stops", () -> bench.renew(p.id, "a", a, LEASE)).first());
+        assertEquals("stopping:1", ScriptBench.said(bench.check("stop", () -> bench.stop(p.id)).first()));
+        assertFalse(bench.check("renew while the job stops", () -> bench.renew(p.id, "a", a, LEASE)).first());
         assertEquals(after, bench.zset(leases).get(Keys.member(p.id, "a")));
         assertEquals("RUNNING", p.state("a"));
     }
@@ -533,7 +531,7 @@ class StateScriptsIT {
         p.later.add("b");
         p.more = true;
         p.submit();
-        bench.check("cancel", () -> bench.reply(Script.STOP, Scripts.keys(bench.keys.job(p.id)), bytes(p.id.value()), bytes("cancelled by request")));
+        bench.check("cancel", () -> bench.stop(p.id));
         assertEquals("CANCELLING", bench.status(p.id), "a job being built ends only when its tasks are all written");
         Checked<OutboxEntry.Reply> r = p.chunk(List.of(b), true);
         assertEquals("written", r.first().status());
@@ -699,7 +697,7 @@ class StateScriptsIT {
         p.task("b", "a");
         p.submit();
         bench.claimOne(p.id, "a", Duration.ofMillis(1));
-        assertEquals("stopping:1", bench.check("stop", () -> bench.stop(p.id)).first().status());
+        assertEquals("stopping:1", ScriptBench.said(bench.check("stop", () -> bench.stop(p.id)).first()));
         Thread.sleep(10);
         Checked<OutboxEntry.Reply> r = bench.check("expire while stopping", () -> bench.expire(p.id, "a", 3));
         assertEquals("ended", r.first().status());
@@ -736,12 +734,12 @@ class StateScriptsIT {
         bench.succeed(p.id, "s1");
         bench.releaseAll(0);
 
-        Checked<OutboxEntry.Reply> r = bench.check("stop", () -> bench.stop(p.id));
-        assertEquals("stopping:1", r.first().status());
-        assertEquals("CANCELLING:0", r.replay().status());
-        assertEquals(List.of(new OutboxEntry.TaskEnd("default", "CANCELLED", "cancelled", 5)), r.first().ends().tasks());
-        assertEquals(1, r.first().dispatched().size(), "the freed slot went to the held task of another job");
-        OutboxEntry k1 = r.first().dispatched().get(0);
+        Checked<StateGateway.Stopped> r = bench.check("stop", () -> bench.stop(p.id));
+        assertEquals("stopping:1", ScriptBench.said(r.first()));
+        assertEquals("CANCELLING:0", ScriptBench.said(r.replay()));
+        assertEquals(List.of(new OutboxEntry.TaskEnd("default", "CANCELLED", "cancelled", 5)), r.first().reply().ends().tasks());
+        assertEquals(1, r.first().reply().dispatched().size(), "the freed slot went to the held task of another job");
+        OutboxEntry k1 = r.first().reply().dispatched().get(0);
         assertEquals(1, k1.shard());
         assertEquals("k1", node(k1));
         assertEquals(List.of("RUNNING", "CANCELLED", "CANCELLED", "CANCELLED", "SUCCESS", "CANCELLED", "CANCELLED"),
@@ -767,10 +765,10 @@ class StateScriptsIT {
         built.task("a");
         built.task("b", "a");
         built.submit();
-        Checked<OutboxEntry.Reply> r = bench.check("stop built", () -> bench.stop(built.id));
-        assertEquals("stopping:0", r.first().status());
-        assertEquals("CANCELLED:0", r.replay().status());
-        assertEquals(Map.of("CANCELLED", 1), r.first().ends().jobs());
+        Checked<StateGateway.Stopped> r = bench.check("stop built", () -> bench.stop(built.id));
+        assertEquals("stopping:0", ScriptBench.said(r.first()));
+        assertEquals("CANCELLED:0", ScriptBench.said(r.replay()));
+        assertEquals(Map.of("CANCELLED", 1), r.first().reply().ends().jobs());
         assertEquals(List.of("CANCELLED", "CANCELLED"), List.of(built.state("a"), built.state("b")));
 
         Plan done = bench.plan(1);
@@ -778,8 +776,8 @@ class StateScriptsIT {
         done.submit();
         bench.succeed(done.id, "a");
         bench.releaseAll(1);
-        assertEquals("SUCCESS:0", bench.check("stop ended", () -> bench.stop(done.id)).first().status());
-        assertEquals("gone:0", bench.check("stop gone", () -> bench.stop(ScriptBench.jobIn(1))).first().status());
+        assertEquals("SUCCESS:0", ScriptBench.said(bench.check("stop ended", () -> bench.stop(done.id)).first()));
+        assertEquals("gone:0", ScriptBench.said(bench.check("stop gone", () -> bench.stop(ScriptBench.jobIn(1))).first()));
     }
 
     @Test
@@ -794,11 +792,11 @@ class StateScriptsIT {
         assertEquals("PENDING", waiting.submit().status());
         assertEquals(1L, bench.redis.zcard(bench.keys.held("pipeline", pipeline)));
 
-        Checked<OutboxEntry.Reply> r = bench.check("stop pending", () -> bench.stop(waiting.id));
-        assertEquals("stopping:0", r.first().status());
+        Checked<StateGateway.Stopped> r = bench.check("stop pending", () -> bench.stop(waiting.id));
+        assertEquals("stopping:0", ScriptBench.said(r.first()));
         assertEquals("CANCELLED", bench.status(waiting.id));
         assertEquals(0L, bench.redis.zcard(bench.keys.held("pipeline", pipeline)));
-        assertEquals("stopping:0", bench.check("stop first", () -> bench.stop(first.id)).first().status());
+        assertEquals("stopping:0", ScriptBench.said(bench.check("stop first", () -> bench.stop(first.id)).first()));
         assertEquals(0L, bench.redis.scard(bench.keys.slots("pipeline", pipeline)));
         bench.check("no limit", () -> bench.limit("pipeline", pipeline, ""));
     }
@@ -814,18 +812,18 @@ class StateScriptsIT {
         p.task("c");
         p.submit();
         long da = bench.dispatchOf(p.id, "a");
-        Checked<String> r = bench.check("poison", () -> bench.poison(p.id, "a", da));
-        assertEquals("failed", r.first());
-        assertEquals("stale", r.replay());
+        Checked<StateGateway.Poisoned> r = bench.check("poison", () -> bench.poison(p.id, "a", da));
+        assertEquals(StateGateway.Poisoned.FAILED, r.first());
+        assertEquals(StateGateway.Poisoned.STALE, r.replay());
         assertEquals("FAILED", p.state("a"));
         assertEquals("task message dead-lettered: bench", task(p.id, "a").get("error"));
         assertEquals("fail", events(shard).get(0).getBody().get("o"));
 
         long db = bench.dispatchOf(p.id, "b");
-        assertEquals("stale", bench.check("poison old dispatch", () -> bench.poison(p.id, "b", db - 1)).first());
+        assertEquals(StateGateway.Poisoned.STALE, bench.check("poison old dispatch", () -> bench.poison(p.id, "b", db - 1)).first());
         long dc = bench.dispatchOf(p.id, "c");
         bench.claimOne(p.id, "c");
-        assertEquals("stale", bench.check("poison claimed", () -> bench.poison(p.id, "c", dc)).first());
+        assertEquals(StateGateway.Poisoned.STALE, bench.check("poison claimed", () -> bench.poison(p.id, "c", dc)).first());
         assertEquals(List.of("READY", "RUNNING"), List.of(p.state("b"), p.state("c")));
     }
 
@@ -951,7 +949,7 @@ class StateScriptsIT {
         Checked<List<ClaimReply>> late = bench.check("claim with the earlier message",
                 () -> bench.claim(shard, LEASE, List.of(ref(p.id, "a", first, "late"))));
         assertEquals(List.of(new ClaimReply.Stale("READY")), late.first());
-        assertEquals("stale", bench.check("dead letter of the earlier message", () -> bench.poison(p.id, "a", first)).first());
+        assertEquals(StateGateway.Poisoned.STALE, bench.check("dead letter of the earlier message", () -> bench.poison(p.id, "a", first)).first());
         assertEquals("READY", p.state("a"));
 
         // b's end frees the slot: a is dispatched afresh and claimed with its new message

@@ -8,14 +8,12 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import dev.pipewright.infra.rabbit.Topology;
-import dev.pipewright.infra.redis.Script;
-import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.BusMessage;
 import dev.pipewright.protocol.message.TaskMessage;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static dev.pipewright.infra.redis.Scripts.bytes;
 
 /**
  * Takes messages off the dead-letter queue: a task message that workers could not handle
@@ -42,16 +39,16 @@ public final class DeadLetterConsumer {
     private static final java.security.SecureRandom ID_RANDOM = new java.security.SecureRandom();
 
     private final Keys keys;
-    private final Scripts scripts;
+    private final StateGateway state;
     private final RedisAsyncCommands<String, String> redis;
     private final Topology topology;
     private final OverseerMetrics metrics;
 
-    public DeadLetterConsumer(Keys keys, Scripts scripts, RedisAsyncCommands<String, String> redis, Topology topology,
+    public DeadLetterConsumer(Keys keys, StateGateway state, RedisAsyncCommands<String, String> redis, Topology topology,
                               OverseerMetrics metrics) {
         this.metrics = metrics;
         this.keys = keys;
-        this.scripts = scripts;
+        this.state = state;
         this.redis = redis;
         this.topology = topology;
     }
@@ -117,12 +114,9 @@ public final class DeadLetterConsumer {
                 record.put("pool", t.get(1));
                 pool = t.get(1);
             }
-            String result = Scripts.text(scripts.run(Script.POISON, ScriptOutputType.STATUS,
-                    Scripts.keys(keys.task(job, task.node()), keys.job(job), keys.events(job.shard(keys.shards()))),
-                    bytes(Long.toString(task.dispatch())), bytes("task message dead-lettered: " + reason), bytes(task.job()), bytes(task.node()))
-                    .toCompletableFuture().get(30, TimeUnit.SECONDS));
-            record.put("task", result);
-            if ("failed".equals(result)) {
+            StateGateway.Poisoned result = state.poison(job, task.node(), task.dispatch(), "task message dead-lettered: " + reason);
+            record.put("task", result.name().toLowerCase(java.util.Locale.ROOT));
+            if (result == StateGateway.Poisoned.FAILED) {
                 metrics.taskEnded(pool == null ? "unknown" : pool, "FAILED", "dead_letter", 1);
             }
             LOG.warn("dead letter for {}/{} ({}): task {}", task.job(), task.node(), reason, result);

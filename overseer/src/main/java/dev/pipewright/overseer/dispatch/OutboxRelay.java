@@ -1,6 +1,8 @@
 package dev.pipewright.overseer.dispatch;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.infra.state.OutboxEntry;
+import dev.pipewright.overseer.loop.PeriodicLoop;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.BusMessage;
@@ -10,7 +12,6 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import dev.pipewright.overseer.loop.PeriodicLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,7 @@
 package dev.pipewright.overseer.dispatch;
 
+import dev.pipewright.infra.state.OutboxEntry;
+
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;

@@ -5,6 +5,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.Connection;
 import dev.pipewright.infra.rabbit.Topology;
+import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.api.async.RedisAsyncCommands;

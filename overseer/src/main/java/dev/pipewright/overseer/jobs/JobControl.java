@@ -1,23 +1,19 @@
 package dev.pipewright.overseer.jobs;
 
-import dev.pipewright.infra.redis.Script;
-import dev.pipewright.infra.redis.Scripts;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.infra.state.OutboxEntry;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.dispatch.ControlPublisher;
-import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.JobId;
-import dev.pipewright.protocol.pipeline.Priority;
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -35,7 +31,7 @@ public final class JobControl {
     private static final Set<String> ENDED = Set.of("SUCCESS", "FAILED", "CANCELLED");
 
     private final Keys keys;
-    private final Scripts scripts;
+    private final StateGateway state;
     private final RedisAsyncCommands<String, String> redis;
     private final RedisAsyncCommands<byte[], byte[]> bytesRedis;
     private final ControlPublisher control;
@@ -44,12 +40,12 @@ public final class JobControl {
     private final PublisherPool publishers;
     private final OverseerMetrics metrics;
 
-    public JobControl(Keys keys, Scripts scripts, RedisAsyncCommands<String, String> redis, RedisAsyncCommands<byte[], byte[]> bytesRedis,
+    public JobControl(Keys keys, StateGateway state, RedisAsyncCommands<String, String> redis, RedisAsyncCommands<byte[], byte[]> bytesRedis,
                       ControlPublisher control, PipelineStore pipelines, JobSubmitter submitter, PublisherPool publishers,
                       OverseerMetrics metrics) {
         this.metrics = metrics;
         this.keys = keys;
-        this.scripts = scripts;
+        this.state = state;
         this.redis = redis;
         this.bytesRedis = bytesRedis;
         this.control = control;
@@ -63,12 +59,11 @@ public final class JobControl {
      * the job's status afterwards: CANCELLING while attempts stop, CANCELLED once none runs.
      */
     public String cancel(JobId id) throws Exception {
-        OutboxEntry.Reply r = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.STOP, ScriptOutputType.MULTI,
-                Scripts.keys(keys.job(id)), bytes(id.value()), bytes("cancelled by request")).toCompletableFuture().get(30, TimeUnit.SECONDS));
-        publishers.publishQuietly(r.dispatched()); // held tasks of other jobs that took the freed slots
-        metrics.ended(r.ends());
-        String status = r.status().substring(0, r.status().indexOf(':'));
-        int running = Integer.parseInt(r.status().substring(r.status().indexOf(':') + 1));
+        StateGateway.Stopped stopped = state.stop(id, "cancelled by request");
+        publishers.publishQuietly(stopped.reply().dispatched()); // held tasks of other jobs that took the freed slots
+        metrics.ended(stopped.reply().ends());
+        String status = stopped.status();
+        int running = stopped.running();
         switch (status) {
             case "gone" -> throw ApiException.notFound("no job '" + id + "'");
             case "stopping" -> {
@@ -94,10 +89,7 @@ public final class JobControl {
      * says so; a cancelled job is a conflict.
      */
     public Started start(JobId id) throws Exception {
-        int shard = id.shard(keys.shards());
-        OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.START, ScriptOutputType.MULTI,
-                Scripts.keys(keys.job(id), keys.outbox(shard)), bytes(id.value()), bytes(Integer.toString(shard)))
-                .toCompletableFuture().get(30, TimeUnit.SECONDS));
+        OutboxEntry.Reply reply = state.start(id);
         metrics.ended(reply.ends());
         switch (reply.status()) {
             case "gone" -> throw ApiException.notFound("no job '" + id + "'");

@@ -3,20 +3,19 @@ package dev.pipewright.overseer.jobs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pipewright.infra.redis.Script;
-import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.infra.state.OutboxEntry;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.datastore.DataStore;
-import dev.pipewright.overseer.dispatch.OutboxEntry;
-import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.dispatch.PublisherPool;
+import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.workers.WorkerDirectory;
-import dev.pipewright.protocol.job.Capacity;
-import dev.pipewright.protocol.job.Infra;
 import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
+import dev.pipewright.protocol.job.Capacity;
+import dev.pipewright.protocol.job.Infra;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.ContentTypes;
@@ -26,7 +25,6 @@ import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.pipeline.ProcessNode;
 import dev.pipewright.protocol.pipeline.RetryPolicy;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.time.Duration;
@@ -51,7 +49,7 @@ public final class JobSubmitter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Keys keys;
-    private final Scripts scripts;
+    private final StateGateway state;
     private final DataStore dataStore;
     private final WorkerDirectory workers;
     private final PublisherPool publishers;
@@ -59,14 +57,14 @@ public final class JobSubmitter {
     private final PipelineStore pipelines;
     private final OverseerMetrics metrics;
 
-    public JobSubmitter(Keys keys, Scripts scripts, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
+    public JobSubmitter(Keys keys, StateGateway state, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
                         RedisAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics) {
         this.pipelines = pipelines;
         this.metrics = metrics;
         this.publishers = publishers;
         this.redis = redis;
         this.keys = keys;
-        this.scripts = scripts;
+        this.state = state;
         this.dataStore = dataStore;
         this.workers = workers;
     }
@@ -268,21 +266,10 @@ public final class JobSubmitter {
             job.put("scheduled_for", meta.scheduledFor().format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         }
 
-        int shard = id.shard(keys.shards());
-        List<byte[]> args = new ArrayList<>();
-        args.add(bytes(JSON.writeValueAsString(job)));
-        args.add(bytes(taskTable.apply(chunks.get(0))));
-        args.add(bytes(request.start() ? "1" : "0"));
-        args.add(bytes(id.value()));
-        args.add(bytes(Integer.toString(shard)));
-        args.add(bytes(Integer.toString(plan.run().size())));
-        args.add(bytes(chunks.size() > 1 ? "1" : "0"));
-        args.add(bytes(Long.toString(BUILD_PATIENCE.toMillis())));
-        for (Map.Entry<String, byte[]> e : inputs.entrySet()) {
-            args.add(bytes(e.getKey()));
-            args.add(e.getValue());
-            args.add(bytes(ContentTypes.sniff(e.getValue())));
-        }
+        Map<String, StateGateway.Output> values = new LinkedHashMap<>();
+        inputs.forEach((node, value) -> values.put(node, new StateGateway.Output(value, ContentTypes.sniff(value))));
+        StateGateway.Submission submission = new StateGateway.Submission(id, bytes(JSON.writeValueAsString(job)),
+                bytes(taskTable.apply(chunks.get(0))), request.start(), plan.run().size(), chunks.size() > 1, BUILD_PATIENCE, values);
         // recorded in the pipeline's hash first, atomically with the check that it was not deleted
         // (a delete refuses while the job is recorded), then in the pipeline's job index (listing by
         // pipeline): an entry whose job was never created reads as no job
@@ -290,9 +277,7 @@ public final class JobSubmitter {
         OutboxEntry.Reply reply;
         try {
             redis.zadd(keys.pipelineJobs(stored.id()), System.currentTimeMillis(), id.value()).get(10, TimeUnit.SECONDS);
-            reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.SUBMIT, ScriptOutputType.MULTI,
-                    Scripts.keys(keys.job(id), keys.outbox(shard), keys.jobIndex(shard), keys.nodes(id), keys.data(id), keys.contentTypes(id)),
-                    args.toArray(new byte[0][])).toCompletableFuture().get(30, TimeUnit.SECONDS));
+            reply = state.submit(submission);
         } catch (Exception e) {
             unreserveQuietly(stored, id);
             throw e;
@@ -305,10 +290,7 @@ public final class JobSubmitter {
         publishers.publishQuietly(reply.dispatched());
         for (int i = 1; i < chunks.size(); i++) {
             // the first tasks run meanwhile; a crash here leaves the job building, and its build timer fails it
-            OutboxEntry.Reply written = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.SUBMIT_CHUNK, ScriptOutputType.MULTI,
-                    Scripts.keys(keys.job(id), keys.outbox(shard)), bytes(id.value()), bytes(Integer.toString(shard)),
-                    bytes(taskTable.apply(chunks.get(i))), bytes(i == chunks.size() - 1 ? "1" : "0"),
-                    bytes(Long.toString(BUILD_PATIENCE.toMillis()))).toCompletableFuture().get(30, TimeUnit.SECONDS));
+            OutboxEntry.Reply written = state.submitChunk(id, bytes(taskTable.apply(chunks.get(i))), i == chunks.size() - 1, BUILD_PATIENCE);
             metrics.ended(written.ends());
             publishers.publishQuietly(written.dispatched());
             if (!"written".equals(written.status())) {

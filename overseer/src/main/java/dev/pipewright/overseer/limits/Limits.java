@@ -1,15 +1,13 @@
 package dev.pipewright.overseer.limits;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pipewright.infra.redis.Script;
-import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.infra.state.OutboxEntry;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.api.ApiException;
-import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.parse.PipelineParser;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.util.ArrayList;
@@ -20,7 +18,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-import static dev.pipewright.infra.redis.Scripts.bytes;
 
 /**
  * Cluster-wide concurrency limits, enforced by the dispatching scripts: a processor's running
@@ -34,16 +31,16 @@ public final class Limits {
 
     private final Keys keys;
     private final RedisAsyncCommands<String, String> redis;
-    private final Scripts scripts;
+    private final StateGateway state;
     private final PublisherPool publishers;
     private final OverseerMetrics metrics;
 
-    public Limits(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, PublisherPool publishers,
+    public Limits(Keys keys, RedisAsyncCommands<String, String> redis, StateGateway state, PublisherPool publishers,
                   OverseerMetrics metrics) {
         this.metrics = metrics;
         this.keys = keys;
         this.redis = redis;
-        this.scripts = scripts;
+        this.state = state;
         this.publishers = publishers;
     }
 
@@ -90,8 +87,7 @@ public final class Limits {
     }
 
     private int apply(String kind, String name, String max) throws Exception {
-        OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.LIMITS, ScriptOutputType.MULTI,
-                Scripts.keys(keys.limits()), bytes(kind), bytes(name), bytes(max)).toCompletableFuture().get(30, TimeUnit.SECONDS));
+        OutboxEntry.Reply reply = state.limit(kind, name, max);
         publishers.publishQuietly(reply.dispatched());
         metrics.ended(reply.ends()); // jobs the freed pipeline slots started may end at once
         return reply.dispatched().size();

@@ -1,7 +1,7 @@
 package dev.pipewright.overseer.metrics;
 
 import dev.pipewright.infra.metrics.JvmMeters;
-import dev.pipewright.overseer.dispatch.OutboxEntry;
+import dev.pipewright.infra.state.OutboxEntry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,9 +2,9 @@ package dev.pipewright.overseer.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.datastore.DataStore;
-import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.dispatch.StreamGroups;
 import dev.pipewright.overseer.dispatch.TaskPublisher;
 import dev.pipewright.overseer.metrics.OverseerMetrics;

@@ -2,9 +2,8 @@ package dev.pipewright.overseer.sweep;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import dev.pipewright.infra.redis.Script;
-import dev.pipewright.infra.redis.Scripts;
-import dev.pipewright.overseer.dispatch.OutboxEntry;
+import dev.pipewright.infra.state.OutboxEntry;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.loop.PeriodicLoop;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
@@ -12,7 +11,6 @@ import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +22,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
-import static dev.pipewright.infra.redis.Scripts.bytes;
 
 /**
  * Tasks READY for longer than {@code stuckAfter} whose pool queue holds fewer messages than the
@@ -38,19 +35,19 @@ public final class StuckTasks extends PeriodicLoop {
 
     private final Keys keys;
     private final RedisAsyncCommands<String, String> redis;
-    private final Scripts scripts;
+    private final StateGateway state;
     private final Connection rabbit;
     private final PublisherPool publishers;
     private final OverseerMetrics metrics;
     private final Duration stuckAfter;
     private Channel channel;
 
-    public StuckTasks(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, Connection rabbit,
+    public StuckTasks(Keys keys, RedisAsyncCommands<String, String> redis, StateGateway state, Connection rabbit,
                       PublisherPool publishers, OverseerMetrics metrics, Duration stuckAfter) {
         super(Duration.ofMillis(Math.max(250, Math.min(5000, stuckAfter.toMillis() / 4))));
         this.keys = keys;
         this.redis = redis;
-        this.scripts = scripts;
+        this.state = state;
         this.rabbit = rabbit;
         this.publishers = publishers;
         this.metrics = metrics;
@@ -100,10 +97,7 @@ public final class StuckTasks extends PeriodicLoop {
                 }
                 String job = parts[0];
                 String node = parts[1];
-                OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.REQUEUE, ScriptOutputType.MULTI,
-                        Scripts.keys(keys.task(new JobId(job), node), keys.queued(shard, pool), keys.outbox(shard), keys.job(new JobId(job))),
-                        bytes(member), bytes(job), bytes(Integer.toString(shard)), bytes(node), bytes(Long.toString(cutoff)))
-                        .toCompletableFuture().get(10, TimeUnit.SECONDS));
+                OutboxEntry.Reply reply = state.requeue(shard, pool, new JobId(job), node, cutoff);
                 if ("requeued".equals(reply.status())) {
                     publishers.publishQuietly(reply.dispatched());
                     metrics.redispatched();

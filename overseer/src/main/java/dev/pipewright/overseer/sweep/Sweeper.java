@@ -1,18 +1,16 @@
 package dev.pipewright.overseer.sweep;
 
-import dev.pipewright.infra.redis.Script;
-import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.infra.state.OutboxEntry;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.dispatch.ControlPublisher;
-import dev.pipewright.overseer.dispatch.OutboxEntry;
 import dev.pipewright.overseer.dispatch.PublisherPool;
+import dev.pipewright.overseer.loop.PeriodicLoop;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import dev.pipewright.overseer.loop.PeriodicLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static dev.pipewright.infra.redis.Scripts.bytes;
 
 /**
  * The durable timers: every interval, per shard, expired leases (a worker died or was cut off:
@@ -34,20 +31,20 @@ public final class Sweeper extends PeriodicLoop {
 
     private final Keys keys;
     private final RedisAsyncCommands<String, String> redis;
-    private final Scripts scripts;
+    private final StateGateway state;
     private final int maxLostLeases;
     private final OverseerMetrics metrics;
     private final PublisherPool publishers;
     private final ControlPublisher control;
 
-    public Sweeper(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, Duration interval, int maxLostLeases,
+    public Sweeper(Keys keys, RedisAsyncCommands<String, String> redis, StateGateway state, Duration interval, int maxLostLeases,
                    OverseerMetrics metrics, PublisherPool publishers, ControlPublisher control) {
         super(interval);
         this.publishers = publishers;
         this.control = control;
         this.keys = keys;
         this.redis = redis;
-        this.scripts = scripts;
+        this.state = state;
         this.maxLostLeases = maxLostLeases;
         this.metrics = metrics;
     }
@@ -72,10 +69,7 @@ public final class Sweeper extends PeriodicLoop {
             String[] parts = member.split("\\|", 2);
             JobId job = new JobId(parts[0]);
             String node = parts[1];
-            OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.EXPIRE, ScriptOutputType.MULTI,
-                    Scripts.keys(keys.task(job, node), keys.job(job), keys.leases(shard), keys.events(shard), keys.outbox(shard)),
-                    bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node), bytes(Integer.toString(maxLostLeases)))
-                    .toCompletableFuture().get(10, TimeUnit.SECONDS));
+            OutboxEntry.Reply reply = state.expire(shard, job, node, maxLostLeases);
             publishers.publishQuietly(reply.dispatched());
             metrics.ended(reply.ends());
             String r = reply.status();
@@ -100,10 +94,7 @@ public final class Sweeper extends PeriodicLoop {
             JobId job = new JobId(parts[1]);
             String node = parts.length > 2 ? parts[2] : "";
             String token = parts.length > 3 ? parts[3] : "";
-            OutboxEntry.Reply reply = OutboxEntry.Reply.of(scripts.<List<Object>>run(Script.TIMER, ScriptOutputType.MULTI,
-                    Scripts.keys(keys.job(job), keys.timers(shard), keys.outbox(shard), keys.events(shard), keys.leases(shard)),
-                    bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(kind), bytes(node), bytes(token))
-                    .toCompletableFuture().get(10, TimeUnit.SECONDS));
+            OutboxEntry.Reply reply = state.fireTimer(shard, member, job, kind, node, token);
             publishers.publishQuietly(reply.dispatched());
             metrics.ended(reply.ends());
             switch (reply.status()) {

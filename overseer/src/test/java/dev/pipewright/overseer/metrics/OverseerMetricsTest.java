@@ -1,6 +1,6 @@
 package dev.pipewright.overseer.metrics;
 
-import dev.pipewright.overseer.dispatch.OutboxEntry;
+import dev.pipewright.infra.state.OutboxEntry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;

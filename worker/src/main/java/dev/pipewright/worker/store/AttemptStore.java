@@ -2,8 +2,6 @@ package dev.pipewright.worker.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pipewright.infra.redis.Script;
-import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.infra.state.ClaimReply;
 import dev.pipewright.infra.state.CommitReply;
 import dev.pipewright.infra.state.StateGateway;
@@ -12,7 +10,6 @@ import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.ContentTypes;
 import dev.pipewright.protocol.message.TaskMessage;
 import dev.pipewright.protocol.message.TaskSpec;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
@@ -23,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
 
@@ -39,13 +35,11 @@ public final class AttemptStore {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
     private final Keys keys;
-    private final Scripts scripts;
     private final StateGateway state;
     private final RedisAsyncCommands<byte[], byte[]> redis;
 
     public AttemptStore(Keys keys, StatefulRedisConnection<byte[], byte[]> connection) {
         this.keys = keys;
-        this.scripts = new Scripts(connection);
         this.state = new StateGateway(keys, connection, CALL_TIMEOUT);
         this.redis = connection.async();
     }
@@ -134,17 +128,14 @@ public final class AttemptStore {
     /** Renews leases; returns the attempts that no longer hold their task (to be stopped). */
     public List<String> renew(List<Renewal> renewals) {
         List<String> lost = new ArrayList<>();
-        Map<String, CompletableFuture<Long>> pending = new LinkedHashMap<>();
+        Map<String, CompletableFuture<Boolean>> pending = new LinkedHashMap<>();
         for (Renewal r : renewals) {
             TaskMessage m = r.message();
-            JobId job = new JobId(m.job());
-            pending.put(r.attemptId(), scripts.<Long>run(Script.RENEW, ScriptOutputType.INTEGER,
-                    Scripts.keys(keys.task(job, m.node()), keys.leases(m.shard()), keys.job(job)),
-                    bytes(r.attemptId()), bytes(Keys.member(job, m.node())), bytes(Long.toString(r.lease().toMillis()))).toCompletableFuture());
+            pending.put(r.attemptId(), state.renew(m.shard(), new JobId(m.job()), m.node(), r.attemptId(), r.lease()));
         }
         pending.forEach((attemptId, f) -> {
             try {
-                if (f.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) == 0L) {
+                if (!state.await(f)) {
                     lost.add(attemptId);
                 }
             } catch (Exception e) {

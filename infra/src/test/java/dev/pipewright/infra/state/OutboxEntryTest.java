@@ -1,4 +1,4 @@
-package dev.pipewright.overseer.dispatch;
+package dev.pipewright.infra.state;
 
 import org.junit.jupiter.api.Test;
 

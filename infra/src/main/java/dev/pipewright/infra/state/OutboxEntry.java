@@ -1,4 +1,4 @@
-package dev.pipewright.overseer.dispatch;
+package dev.pipewright.infra.state;
 
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.protocol.pipeline.Priority;
