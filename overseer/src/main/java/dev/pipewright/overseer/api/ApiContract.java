@@ -60,10 +60,13 @@ public final class ApiContract {
         }
     }
 
-    /** The parsed and checked contract (it fails when the document is not valid OpenAPI 3.1). */
+    /**
+     * The parsed and checked contract (it fails when the document is not valid OpenAPI 3.1), each of
+     * its schemas' validators built once ({@link ReusedValidators}).
+     */
     public static Future<OpenAPIContract> load(Vertx vertx) {
         MediaTypeRegistry media = MediaTypeRegistry.createDefault().register(new TextMediaTypes());
-        return OpenAPIContract.builder(vertx).setContract(json()).mediaTypeRegistry(media).build();
+        return OpenAPIContract.builder(vertx).setContract(json()).mediaTypeRegistry(media).build().map(ReusedValidators::new);
     }
 
     /** The role an operation needs: {@code public}, {@code read}, {@code submit} or {@code admin}. */

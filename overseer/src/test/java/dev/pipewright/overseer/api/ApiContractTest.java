@@ -7,7 +7,10 @@ import dev.pipewright.overseer.auth.AuthConfig;
 import dev.pipewright.overseer.auth.AuthHandler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.Validator;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.contract.Path;
@@ -28,6 +31,8 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -84,6 +89,15 @@ class ApiContractTest {
             }
         }
         assertTrue(wrong.isEmpty(), String.join("\n", wrong));
+    }
+
+    @Test
+    void eachSchemasValidatorIsBuiltOnceAndStillRefusesWhatTheSchemaRefuses() {
+        JsonSchema body = contract.operation("submitJob").getRequestBody().getContent().get("application/json").getSchema();
+        Validator first = contract.getSchemaRepository().validator(body);
+        assertSame(first, contract.getSchemaRepository().validator(body));
+        assertFalse(first.validate(new JsonObject().put("parameters", "not an object")).getValid());
+        assertTrue(first.validate(new JsonObject().put("parameters", new JsonObject().put("n", 1))).getValid());
     }
 
     @Test
