@@ -3,6 +3,7 @@ package dev.pipewright.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipewright.it.support.Cli;
 import dev.pipewright.it.support.Cluster;
+import dev.pipewright.protocol.keys.RunId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -166,6 +168,174 @@ class RunsIT {
         assertEquals(Set.of(aliceJob, adminJob), ids(cluster.get("/api/v1/runs/" + runId + "/jobs").json().path("jobs")));
         assertEquals(2, run(runId).path("num_jobs").asInt(), "the counters count every job of the run");
         assertEquals(Set.of(runId), ids(cluster.get("/api/v1/runs?owner=alice-r").json().path("runs")), "an admin filters by any owner");
+    }
+
+    @Test
+    void theCountersAreExactForJobsEndingInEveryWay() throws Exception {
+        String runId = createRun("{\"pipeline_id\": \"toy\", \"tags\": {\"counting\": \"mixed\"}}");
+        List<String> ended = new ArrayList<>();
+        for (int x : new int[] {1, 2, 3, -1, -2}) {
+            ended.add(submitToRun(runId, "{\"parameters\": {\"x\": " + x + "}}"));
+        }
+        String cancelled = submitToRun(runId, "{\"parameters\": {\"x\": 4}, \"start\": false}");
+        assertEquals(202, postJson("/api/v1/jobs/" + cancelled + "/cancel", "").status());
+        ended.add(cancelled);
+        String waiting = submitToRun(runId, "{\"parameters\": {\"x\": 5}, \"start\": false}");
+        long lastFinished = 0;
+        for (String j : ended) {
+            lastFinished = Math.max(lastFinished, cluster.awaitJob(j, JOB_TIMEOUT).path("finished_us").asLong());
+        }
+
+        JsonNode run = run(runId);
+        assertCounters(run, 7, 3, 2, 1, 0, "RUNNING"); // one job built and not started
+        RunId id = new RunId(runId);
+        long touched = Long.parseLong(cluster.redis().hget(cluster.keys().run(id), "updated")) * 1000;
+        assertEquals(Math.max(Math.max(lastFinished, cluster.job(waiting).path("created_us").asLong()), touched),
+                micros(run.path("last_updated_at").asText()), "the latest end, creation or job submission");
+        assertEquals(Set.of(waiting), cluster.redis().smembers(cluster.keys().runOpen(id)), "only the job that has not ended is read again");
+        assertEquals("3", cluster.redis().hget(cluster.keys().runEnded(id), "SUCCESS"));
+        assertCounters(run(runId), 7, 3, 2, 1, 0, "RUNNING"); // read again: nothing counted twice
+
+        assertEquals(202, postJson("/api/v1/jobs/" + waiting + "/cancel", "").status());
+        awaitRunStatus(runId, "PARTIALLY_COMPLETED");
+        run = run(runId);
+        assertCounters(run, 7, 3, 2, 2, 0, "PARTIALLY_COMPLETED");
+        assertEquals(cluster.job(waiting).path("finished_us").asLong(), micros(run.path("last_updated_at").asText()));
+        assertEquals(0, cluster.redis().scard(cluster.keys().runOpen(id)));
+        JsonNode listed = cluster.get("/api/v1/runs?tag=counting:mixed").json().path("runs");
+        assertEquals(1, listed.size());
+        assertCounters(listed.get(0), 7, 3, 2, 2, 0, "PARTIALLY_COMPLETED");
+    }
+
+    @Test
+    void aRunOfMoreThanTenThousandJobsIsCountedExactlyThroughConcurrentReads() throws Exception {
+        String runId = createRun("{\"pipeline_id\": \"toy\", \"tags\": {\"counting\": \"big\"}}");
+        RunId id = new RunId(runId);
+        long finished = cluster.redisTimeMicros();
+        Map<String, List<String>> jobs = storeJobs(id, true, Map.of("SUCCESS", 6_000, "FAILED", 3_000, "CANCELLED", 1_200, "RUNNING", 250,
+                "READY", 50), finished);
+
+        // several readers settle the same 10,200 ended jobs at once: each answer is exact, each job counted once
+        for (JsonNode r : concurrentReads(runId, 4)) {
+            assertCounters(r, 10_500, 6_000, 3_000, 1_200, 250, "RUNNING");
+        }
+        Map<String, String> tallies = cluster.redis().hgetall(cluster.keys().runEnded(id));
+        assertEquals(List.of("6000", "3000", "1200"), List.of(tallies.get("SUCCESS"), tallies.get("FAILED"), tallies.get("CANCELLED")));
+        assertEquals(300 + MISSING_JOBS, cluster.redis().scard(cluster.keys().runOpen(id)), "the running and waiting jobs, and the ids of no job");
+        assertCounters(run(runId), 10_500, 6_000, 3_000, 1_200, 250, "RUNNING");
+
+        // the rest end; the readers racing again still count each once
+        long later = finished + 10_000_000;
+        for (String j : jobs.get("RUNNING")) {
+            cluster.redis().hset(cluster.jobKey(j), Map.of("status", "SUCCESS", "finished", Long.toString(later)));
+        }
+        for (String j : jobs.get("READY")) {
+            cluster.redis().hset(cluster.jobKey(j), Map.of("status", "CANCELLED", "finished", Long.toString(later - 5)));
+        }
+        for (JsonNode r : concurrentReads(runId, 2)) {
+            assertCounters(r, 10_500, 6_250, 3_000, 1_250, 0, "PARTIALLY_COMPLETED");
+            assertEquals(later, micros(r.path("last_updated_at").asText()));
+        }
+        JsonNode listed = cluster.get("/api/v1/runs?tag=counting:big").json().path("runs");
+        assertCounters(listed.get(0), 10_500, 6_250, 3_000, 1_250, 0, "PARTIALLY_COMPLETED");
+        assertEquals(MISSING_JOBS, cluster.redis().scard(cluster.keys().runOpen(id)));
+    }
+
+    @Test
+    void aRunStoredBeforeItsOpenSetWasKeptIsCountedFromItsJobIndex() throws Exception {
+        String runId = createRun("{\"pipeline_id\": \"toy\", \"tags\": {\"counting\": \"old\"}}");
+        RunId id = new RunId(runId);
+        cluster.redis().del(cluster.keys().runEnded(id)); // as a run was stored before: its job index only
+        long finished = cluster.redisTimeMicros();
+        storeJobs(id, false, Map.of("SUCCESS", 7_000, "FAILED", 4_000, "RUNNING", 20, "PENDING", 10), finished);
+        assertEquals(0, cluster.redis().exists(cluster.keys().runOpen(id)));
+
+        for (JsonNode r : concurrentReads(runId, 2)) {
+            assertCounters(r, 11_030, 7_000, 4_000, 0, 20, "RUNNING");
+        }
+        assertEquals(30 + MISSING_JOBS, cluster.redis().scard(cluster.keys().runOpen(id)));
+        assertTrue(cluster.redis().hexists(cluster.keys().runEnded(id), "since"));
+        assertCounters(run(runId), 11_030, 7_000, 4_000, 0, 20, "RUNNING");
+    }
+
+    /** Ids in a run's index and open set that are no job (recorded, then refused or never created): counted as nothing. */
+    private static final int MISSING_JOBS = 7;
+
+    /**
+     * Jobs written straight into Redis, as cheap as a test of counting needs: in the run's job index
+     * (and its open set, as the API records them now, when {@code open}), each a job hash with only
+     * its status and times; plus {@link #MISSING_JOBS} ids of no job. The latest end is {@code finishedUs}.
+     */
+    private static Map<String, List<String>> storeJobs(RunId run, boolean open, Map<String, Integer> byState, long finishedUs) {
+        var redis = cluster.redis();
+        Map<String, List<String>> out = new java.util.TreeMap<>();
+        List<String> all = new ArrayList<>();
+        int n = 0;
+        for (Map.Entry<String, Integer> e : new java.util.TreeMap<>(byState).entrySet()) {
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < e.getValue(); i++) {
+                String job = dev.pipewright.protocol.keys.JobId.random().value() + String.format("%05d", n++);
+                Map<String, String> h = new java.util.HashMap<>(Map.of("status", e.getKey(), "created", Long.toString(finishedUs - 2_000_000),
+                        "run", run.value()));
+                if (!e.getKey().equals("READY") && !e.getKey().equals("PENDING")) {
+                    h.put("started", Long.toString(finishedUs - 1_000_000));
+                }
+                if (Set.of("SUCCESS", "FAILED", "CANCELLED").contains(e.getKey())) {
+                    h.put("finished", Long.toString(finishedUs - i % 1000));
+                }
+                redis.hset(cluster.jobKey(job), h);
+                ids.add(job);
+            }
+            out.put(e.getKey(), ids);
+            all.addAll(ids);
+        }
+        for (int i = 0; i < MISSING_JOBS; i++) {
+            all.add(dev.pipewright.protocol.keys.JobId.random().value() + "x" + i);
+        }
+        long now = System.currentTimeMillis();
+        for (int from = 0; from < all.size(); from += 1000) {
+            List<String> slice = all.subList(from, Math.min(all.size(), from + 1000));
+            if (open) {
+                redis.sadd(cluster.keys().runOpen(run), slice.toArray(String[]::new));
+            }
+            redis.zadd(cluster.keys().runJobs(run), slice.stream().map(j -> io.lettuce.core.ScoredValue.just(now, j))
+                    .toArray(io.lettuce.core.ScoredValue[]::new));
+        }
+        return out;
+    }
+
+    /** The run as that many readers read it at the same moment. */
+    private static List<JsonNode> concurrentReads(String runId, int readers) throws Exception {
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<JsonNode>> reads = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < readers; i++) {
+                reads.add(pool.submit(() -> {
+                    go.await();
+                    Cluster.Response r = cluster.get("/api/v1/runs/" + runId);
+                    assertEquals(200, r.status(), r::toString);
+                    return r.json();
+                }));
+            }
+            go.countDown();
+            List<JsonNode> out = new ArrayList<>();
+            for (var f : reads) {
+                out.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            return out;
+        }
+    }
+
+    private static void assertCounters(JsonNode run, int jobs, int succeeded, int failed, int cancelled, int running, String status) {
+        assertEquals(List.of(jobs, succeeded, failed, cancelled, running, status),
+                List.of(run.path("num_jobs").asInt(), run.path("num_successful_jobs").asInt(), run.path("num_failed_jobs").asInt(),
+                        run.path("num_cancelled_jobs").asInt(), run.path("num_running_jobs").asInt(), run.path("status").asText()),
+                "jobs, succeeded, failed, cancelled, running, status of " + run);
+    }
+
+    private static long micros(String instant) {
+        java.time.Instant t = java.time.Instant.parse(instant);
+        return t.getEpochSecond() * 1_000_000 + t.getNano() / 1000;
     }
 
     @AfterAll

@@ -211,7 +211,7 @@ public final class OverseerMain {
         } else if (!tokens.hasEnvAdmin() && tokens.count() == 0) {
             LOG.warn("no API token exists yet: set PW_ADMIN_TOKEN to a random secret, then make tokens with 'pipewright token create'");
         }
-        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, new RunStore(keys, shared.async()),
+        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, new RunStore(keys, shared.async(), scripts),
                 new Idempotency(keys, shared.async()), workers, admin,
                 new Limits(keys, shared.async(), state, publishers, metrics), config.ownMetricsPort() ? null : meters, () -> {
             try {

@@ -152,7 +152,8 @@ class StateTableTest {
             "commit|job_key .. ':data'", "commit|job_key .. ':ctype'", // outputs and their content types
             "limits|KEYS[1]", // '<kind>:<name>' of the limits hash
             "schedule|hash", // a schedule's optional fields
-            "pipeline|h"); // 'live:<job>' and 'v:<n>' of a pipeline's hash
+            "pipeline|h", // 'live:<job>' and 'v:<n>' of a pipeline's hash
+            "run|ended"); // a run's tally of the final job state (checked to be SUCCESS, FAILED or CANCELLED)
 
     @Test
     void onlySetStateWritesATasksState() {

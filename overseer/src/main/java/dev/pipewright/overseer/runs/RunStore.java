@@ -2,13 +2,15 @@ package dev.pipewright.overseer.runs;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.infra.redis.Script;
+import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.keys.RunId;
 import dev.pipewright.protocol.state.JobState;
-import dev.pipewright.protocol.state.RunStatus;
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.time.Instant;
@@ -16,26 +18,34 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs in Redis: {@code <ns>:run:<id>} (hash: name, pipeline, pipeline version, priority, tags,
  * domain context, owner, created/updated ms), {@code <ns>:runs} (ids by creation time) and
- * {@code <ns>:run:<id>:jobs} (job ids by the time they were added). Counters and status are
- * derived from the jobs' states on every read ({@link RunStatus#derive}), so they can never drift.
+ * {@code <ns>:run:<id>:jobs} (job ids by the time they were added, for listing).
+ *
+ * <p>Counters and status come from the jobs' own states, so they cannot drift, but a read looks
+ * only at the jobs not yet known to have ended: {@code <ns>:{run:<id>}:open}. Each job enters it
+ * when it is added to the run; a read that finds one ended settles it ({@code run.lua}): out of the
+ * open set and into the tally of its final state in {@code <ns>:{run:<id>}:ended}, in one step
+ * that counts a job once however many readers settle it at the same time. Ended states are final,
+ * so a tally never has to be taken back, and a read costs the run's open jobs, not all of them.
  */
 public final class RunStore {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** A run lists at most this many jobs in its counters (a run is a human-sized batch). */
-    public static final int MAX_JOBS_COUNTED = 10_000;
+    private static final String[] JOB_FIELDS = {"status", "created", "started", "finished"};
 
     private final Keys keys;
     private final RedisAsyncCommands<String, String> redis;
+    private final Scripts scripts;
 
-    public RunStore(Keys keys, RedisAsyncCommands<String, String> redis) {
+    public RunStore(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts) {
         this.keys = keys;
         this.redis = redis;
+        this.scripts = scripts;
     }
 
     public record NewRun(String name, String pipelineId, int pipelineVersion, String priority, Map<String, String> tags,
@@ -61,6 +71,8 @@ public final class RunStore {
         h.put("owner", r.owner());
         h.put("created", Long.toString(now));
         h.put("updated", Long.toString(now));
+        // before the run is visible: a run without 'since' reads as one stored before the open set was kept
+        redis.hset(keys.runEnded(id), "since", Long.toString(now)).get(10, TimeUnit.SECONDS);
         redis.hset(keys.run(id), h).get(10, TimeUnit.SECONDS);
         redis.zadd(keys.runIndex(), now, id.value()).get(10, TimeUnit.SECONDS);
         return id;
@@ -80,8 +92,12 @@ public final class RunStore {
                 h.get("owner"), Long.parseLong(h.getOrDefault("created", "0")), Long.parseLong(h.getOrDefault("updated", "0")));
     }
 
-    /** Records a job as the run's, before the job is created (a crash in between leaves an id that reads as no job). */
+    /**
+     * Records a job as the run's, before the job is created (a crash in between leaves an id that
+     * reads as no job). Open first: a job in the index but not open would never be counted.
+     */
     public void addJob(RunId run, JobId job) throws Exception {
+        redis.sadd(keys.runOpen(run), job.value()).get(10, TimeUnit.SECONDS);
         redis.zadd(keys.runJobs(run), System.currentTimeMillis(), job.value()).get(10, TimeUnit.SECONDS);
     }
 
@@ -93,6 +109,7 @@ public final class RunStore {
     /** Takes back {@link #addJob} when the job was refused. */
     public void removeJob(RunId run, JobId job) throws Exception {
         redis.zrem(keys.runJobs(run), job.value()).get(10, TimeUnit.SECONDS);
+        redis.srem(keys.runOpen(run), job.value()).get(10, TimeUnit.SECONDS);
     }
 
     public IndexScan.Source jobIndex(RunId run) {
@@ -113,37 +130,8 @@ public final class RunStore {
 
     /** The run as the API shows it: stored fields plus counters and the status derived from its jobs. */
     public Map<String, Object> view(Run run) throws Exception {
-        List<String> ids = redis.zrange(keys.runJobs(run.id()), 0, MAX_JOBS_COUNTED - 1).get(10, TimeUnit.SECONDS);
-        List<CompletableFuture<List<KeyValue<String, String>>>> futures = new ArrayList<>(ids.size());
-        for (String j : ids) {
-            futures.add(redis.hmget(keys.job(new JobId(j)), "status", "created", "started", "finished").toCompletableFuture());
-        }
-        List<JobState> states = new ArrayList<>(ids.size());
-        int succeeded = 0;
-        int failed = 0;
-        int cancelled = 0;
-        int running = 0;
-        long lastUpdatedUs = run.updatedMs() * 1000;
-        for (CompletableFuture<List<KeyValue<String, String>>> f : futures) {
-            List<KeyValue<String, String>> v = f.get(10, TimeUnit.SECONDS);
-            if (!v.get(0).hasValue()) {
-                continue; // recorded, then refused or never created
-            }
-            JobState s = JobState.valueOf(v.get(0).getValue());
-            states.add(s);
-            switch (s) {
-                case SUCCESS -> succeeded++;
-                case FAILED -> failed++;
-                case CANCELLED -> cancelled++;
-                case RUNNING, CANCELLING -> running++;
-                default -> { }
-            }
-            for (int i = 1; i < 4; i++) {
-                if (v.get(i).hasValue()) {
-                    lastUpdatedUs = Math.max(lastUpdatedUs, Long.parseLong(v.get(i).getValue()));
-                }
-            }
-        }
+        RunCounts c = counts(run.id());
+        long lastUpdatedUs = Math.max(run.updatedMs() * 1000, c.lastUs());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", run.id().value());
         out.put("name", run.name());
@@ -153,15 +141,107 @@ public final class RunStore {
         out.put("tags", run.tags());
         out.put("domain_context", run.domainContext());
         out.put("owner", run.owner());
-        out.put("status", RunStatus.derive(states).name());
-        out.put("num_jobs", states.size());
-        out.put("num_successful_jobs", succeeded);
-        out.put("num_failed_jobs", failed);
-        out.put("num_cancelled_jobs", cancelled);
-        out.put("num_running_jobs", running);
+        out.put("status", c.status().name());
+        out.put("num_jobs", c.jobs());
+        out.put("num_successful_jobs", c.succeeded());
+        out.put("num_failed_jobs", c.failed());
+        out.put("num_cancelled_jobs", c.cancelled());
+        out.put("num_running_jobs", c.active());
         out.put("created_at", Instant.ofEpochMilli(run.createdMs()).toString());
         out.put("last_updated_at", Instant.ofEpochSecond(lastUpdatedUs / 1_000_000, (lastUpdatedUs % 1_000_000) * 1000).toString());
         return out;
+    }
+
+    /**
+     * The run's counters: the tallies of its settled jobs plus its open jobs' states, read now (one
+     * {@code HMGET} per open job, pipelined), settling those that ended. A job id whose hash is gone
+     * (recorded, then refused or never created) counts as no job and stays open.
+     */
+    public RunCounts counts(RunId run) throws Exception {
+        // the open set before the tallies: a job settled in between is in both, and since it has
+        // ended, its state read below sends it to the settle call, which counts it once; read the
+        // other way round, it would be in neither
+        CompletableFuture<Set<String>> openRead = redis.smembers(keys.runOpen(run)).toCompletableFuture();
+        CompletableFuture<Map<String, String>> endedRead = redis.hgetall(keys.runEnded(run)).toCompletableFuture();
+        Set<String> open = openRead.get(10, TimeUnit.SECONDS);
+        Map<String, String> ended = endedRead.get(10, TimeUnit.SECONDS);
+        if (!ended.containsKey("since")) {
+            startOpenSet(run);
+            open = redis.smembers(keys.runOpen(run)).get(10, TimeUnit.SECONDS);
+            ended = redis.hgetall(keys.runEnded(run)).get(10, TimeUnit.SECONDS);
+        }
+        if (open.isEmpty()) {
+            return RunCounts.of(ended, List.of());
+        }
+        List<String> ids = new ArrayList<>(open);
+        List<CompletableFuture<List<KeyValue<String, String>>>> reads = new ArrayList<>(ids.size());
+        for (String j : ids) {
+            reads.add(redis.hmget(keys.job(new JobId(j)), JOB_FIELDS).toCompletableFuture());
+        }
+        List<String> settle = new ArrayList<>();
+        List<RunCounts.OpenJob> stillOpen = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            RunCounts.OpenJob j = openJob(ids.get(i), reads.get(i).get(10, TimeUnit.SECONDS));
+            if (j == null) {
+                continue;
+            }
+            if (j.state().isTerminal()) {
+                settle.add(j.id());
+                settle.add(j.state().name());
+                settle.add(Long.toString(j.lastUs()));
+            } else {
+                stillOpen.add(j);
+            }
+        }
+        if (settle.isEmpty()) {
+            return RunCounts.of(ended, stillOpen);
+        }
+        // the ids still open go along: one another reader settles after our read must not count twice
+        List<String> args = new ArrayList<>(2 + settle.size() + stillOpen.size());
+        args.add("settle");
+        args.add(Integer.toString(settle.size() / 3));
+        args.addAll(settle);
+        stillOpen.forEach(j -> args.add(j.id()));
+        List<Object> reply = runScript(run, args);
+        List<Long> numbers = new ArrayList<>(reply.size());
+        reply.forEach(o -> numbers.add((Long) o));
+        return RunCounts.ofSettled(numbers, stillOpen);
+    }
+
+    /** A job of the open set as read: null when its hash is gone. */
+    static RunCounts.OpenJob openJob(String id, List<KeyValue<String, String>> fields) {
+        if (!fields.get(0).hasValue()) {
+            return null;
+        }
+        long last = 0;
+        for (int i = 1; i < fields.size(); i++) {
+            if (fields.get(i).hasValue()) {
+                last = Math.max(last, Long.parseLong(fields.get(i).getValue()));
+            }
+        }
+        return new RunCounts.OpenJob(id, JobState.valueOf(fields.get(0).getValue()), last);
+    }
+
+    /**
+     * A run stored before the open set was kept has all its jobs in its index and no tallies: they
+     * become its open set, once (the script refuses a second start), and the reads settle them.
+     */
+    private void startOpenSet(RunId run) throws Exception {
+        List<String> ids = redis.zrange(keys.runJobs(run), 0, -1).get(10, TimeUnit.SECONDS);
+        List<String> args = new ArrayList<>(ids.size() + 2);
+        args.add("init");
+        args.add(Long.toString(System.currentTimeMillis()));
+        args.addAll(ids);
+        runScript(run, args);
+    }
+
+    private List<Object> runScript(RunId run, List<String> args) throws Exception {
+        byte[][] argv = new byte[args.size()][];
+        for (int i = 0; i < argv.length; i++) {
+            argv[i] = Scripts.bytes(args.get(i));
+        }
+        return scripts.<List<Object>>run(Script.RUN, ScriptOutputType.MULTI, Scripts.keys(keys.runOpen(run), keys.runEnded(run)), argv)
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     /** Runs of a page, in order, null for one that is gone. */

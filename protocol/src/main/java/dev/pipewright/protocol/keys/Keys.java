@@ -139,6 +139,23 @@ public record Keys(String namespace, int shards) {
         return run(id) + ":jobs";
     }
 
+    /**
+     * The run's jobs not yet known to have ended (ids): all that reading its counters looks at. It and
+     * {@link #runEnded} carry the hash tag {@code {run:<id>}}, so the script that settles an ended job
+     * moves it from one to the other in one Redis Cluster slot.
+     */
+    public String runOpen(RunId id) {
+        return namespace + ":{run:" + id.value() + "}:open";
+    }
+
+    /**
+     * The run's ended jobs counted by final state ({@code SUCCESS}, {@code FAILED}, {@code CANCELLED}),
+     * the latest of their times ({@code last}, µs) and since when {@link #runOpen} is kept ({@code since}, ms).
+     */
+    public String runEnded(RunId id) {
+        return namespace + ":{run:" + id.value() + "}:ended";
+    }
+
     /** Every run id, scored by creation time (ms). */
     public String runIndex() {
         return namespace + ":runs";

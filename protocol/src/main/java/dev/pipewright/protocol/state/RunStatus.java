@@ -16,11 +16,11 @@ public enum RunStatus {
     PENDING, RUNNING, COMPLETED, PARTIALLY_COMPLETED, ERRORED, CANCELLED;
 
     public static RunStatus derive(Collection<JobState> jobs) {
-        int waiting = 0;
-        int active = 0;
-        int succeeded = 0;
-        int failed = 0;
-        int cancelled = 0;
+        long waiting = 0;
+        long active = 0;
+        long succeeded = 0;
+        long failed = 0;
+        long cancelled = 0;
         for (JobState s : jobs) {
             switch (s) {
                 case READY, PENDING -> waiting++;
@@ -30,7 +30,20 @@ public enum RunStatus {
                 case CANCELLED -> cancelled++;
             }
         }
-        int ended = succeeded + failed + cancelled;
+        return derive(waiting, active, succeeded, failed, cancelled);
+    }
+
+    /**
+     * The same rules from the number of jobs in each kind of state, so a run of many jobs is judged
+     * from its counters without a list of their states: {@code waiting} READY or PENDING,
+     * {@code active} RUNNING or CANCELLING, and the three final states.
+     */
+    public static RunStatus derive(long waiting, long active, long succeeded, long failed, long cancelled) {
+        if (waiting < 0 || active < 0 || succeeded < 0 || failed < 0 || cancelled < 0) {
+            throw new IllegalArgumentException("negative job count: waiting " + waiting + ", active " + active + ", succeeded "
+                    + succeeded + ", failed " + failed + ", cancelled " + cancelled);
+        }
+        long ended = succeeded + failed + cancelled;
         if (active > 0) {
             return RUNNING;
         }

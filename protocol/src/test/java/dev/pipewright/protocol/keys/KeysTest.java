@@ -61,6 +61,15 @@ class KeysTest {
     }
 
     @Test
+    void theCountingKeysOfARunShareItsTag() {
+        RunId run = new RunId("rmiv3k2abcdefghijkl");
+        assertEquals("pw:{run:rmiv3k2abcdefghijkl}:open", keys.runOpen(run));
+        assertEquals("pw:{run:rmiv3k2abcdefghijkl}:ended", keys.runEnded(run));
+        assertEquals(hashTag(keys.runOpen(run)), hashTag(keys.runEnded(run)));
+        assertEquals("pw:run:rmiv3k2abcdefghijkl:jobs", keys.runJobs(run));
+    }
+
+    @Test
     void keyLayout() {
         JobId id = new JobId("lz9k3abcdefghijk");
         String prefix = "pw:{s" + id.shard(16) + "}:";
