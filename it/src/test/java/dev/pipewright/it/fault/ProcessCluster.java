@@ -70,6 +70,8 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         private URI directRabbit = TestServices.rabbitUri();
         private URI directRedis = TestServices.redisUri();
         private RabbitQueues rabbitQueues;
+        private URI[] overseerServices;
+        private final Map<Integer, URI[]> workerServices = new LinkedHashMap<>();
         private List<String> pools = List.of("default");
         private final Map<String, String> extra = new LinkedHashMap<>();
 
@@ -92,6 +94,24 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         Builder systemServices(URI rabbit, URI redis) {
             systemRabbit = rabbit;
             systemRedis = redis;
+            return this;
+        }
+
+        /** Where the overseer alone connects, in place of {@link #systemServices} (a proxy of its own). */
+        Builder overseerServices(URI rabbit, URI redis) {
+            overseerServices = new URI[] {rabbit, redis};
+            return this;
+        }
+
+        /** Where worker {@code index} alone connects, every generation of it, in place of {@link #systemServices}. */
+        Builder workerServices(int index, URI rabbit, URI redis) {
+            workerServices.put(index, new URI[] {rabbit, redis});
+            return this;
+        }
+
+        /** Shards of the namespace (PW_SHARDS; default 4). */
+        Builder shards(int n) {
+            shards = n;
             return this;
         }
 
@@ -190,12 +210,13 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         return options.shards;
     }
 
-    private Map<String, String> common() {
+    /** The settings every process gets; {@code services} (RabbitMQ, Redis) in place of the system services when given. */
+    private Map<String, String> common(URI[] services) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PW_NAMESPACE", namespace);
         env.put("PW_SHARDS", Integer.toString(options.shards));
-        env.put("PW_RABBITMQ_URI", options.systemRabbit.toString());
-        env.put("PW_REDIS_URI", options.systemRedis.toString());
+        env.put("PW_RABBITMQ_URI", (services != null ? services[0] : options.systemRabbit).toString());
+        env.put("PW_REDIS_URI", (services != null ? services[1] : options.systemRedis).toString());
         env.put("PW_CONNECT_TIMEOUT", "60s");
         env.putAll(options.extra);
         return env;
@@ -208,7 +229,7 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         if (overseer != null && overseer.isAlive()) {
             throw new IllegalStateException("the overseer is running");
         }
-        Map<String, String> env = common();
+        Map<String, String> env = common(options.overseerServices);
         env.put("PW_HTTP_HOST", "127.0.0.1");
         env.put("PW_HTTP_PORT", Integer.toString(httpPort));
         env.put("PW_DATA_DIR", dataDir.toString());
@@ -266,7 +287,7 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         generations.set(index, generation);
         String id = "fw" + index + "-g" + generation;
         int metricsPort = Cluster.freePort();
-        Map<String, String> env = common();
+        Map<String, String> env = common(options.workerServices.get(index));
         env.put("PW_WORKER_ID", id);
         env.put("PW_POOLS", String.join(",", options.pools));
         env.put("PW_CONCURRENCY", Integer.toString(options.concurrency));

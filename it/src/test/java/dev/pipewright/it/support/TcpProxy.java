@@ -7,16 +7,23 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 /**
  * An in-JVM TCP proxy for network faults between Pipewright and a service: {@link #cut()} closes
  * every connection (FIN), {@link #reset()} aborts them (RST), {@link #stall(boolean)} stops
  * forwarding bytes while keeping connections open, {@link #refuse(boolean)} drops new connections,
- * and {@link #stallOn(String)} stalls them the moment a client sends a given command.
+ * {@link #stallOn(String)} stalls them the moment a client sends a given command,
+ * {@link #stallAfter(Predicate)} the moment a given command has reached the service (its reply held
+ * back), and {@link #holdUpstream(boolean)} / {@link #holdDownstream(boolean)} hold back only what
+ * clients send / only what the service sends.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
@@ -28,6 +35,10 @@ public final class TcpProxy implements AutoCloseable {
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong trips = new AtomicLong();
     private volatile byte[] tripwire;
+    private final AtomicReference<Predicate<List<byte[]>>> afterwire = new AtomicReference<>();
+    private final List<List<byte[]>> tripped = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean upstreamHeld;
+    private volatile boolean downstreamHeld;
     private volatile boolean closed;
 
     private record Link(Socket client, Socket upstream) {
@@ -96,6 +107,7 @@ public final class TcpProxy implements AutoCloseable {
     private void pump(Link link, Socket from, Socket to, boolean fromClient) {
         byte[] buffer = new byte[16384];
         byte[] carry = new byte[0];
+        Resp commands = fromClient ? new Resp() : null;
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
@@ -110,11 +122,23 @@ public final class TcpProxy implements AutoCloseable {
                     }
                     carry = java.util.Arrays.copyOfRange(seen, Math.max(0, seen.length - wire.length + 1), seen.length);
                 }
-                while (stalled.get() && !closed && links.contains(link)) {
+                while ((stalled.get() || (fromClient ? upstreamHeld : downstreamHeld)) && !closed && links.contains(link)) {
                     Thread.sleep(10);
                 }
                 if (closed || !links.contains(link)) {
                     break; // cut while these bytes were held: they are lost with the connection
+                }
+                if (commands != null) {
+                    // parsed from the connection's first byte, so command boundaries are known whenever a
+                    // trigger is armed; bytes held by a stall are judged when they are let through
+                    for (List<byte[]> command : commands.feed(buffer, n)) {
+                        Predicate<List<byte[]>> after = afterwire.get();
+                        if (after != null && after.test(command) && afterwire.compareAndSet(after, null)) {
+                            stalled.set(true); // these bytes go on; nothing crosses after them, the reply included
+                            tripped.add(command);
+                            trips.incrementAndGet();
+                        }
+                    }
                 }
                 out.write(buffer, 0, n);
                 out.flush();
@@ -147,6 +171,38 @@ public final class TcpProxy implements AutoCloseable {
      */
     public void stallOn(String text) {
         tripwire = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Arms a one-shot trigger: the first complete command a client sends that {@code command}
+     * accepts (its RESP array's elements: name, then arguments) is forwarded, and at once every
+     * connection stalls, so the service runs it but its reply, and everything after it, is held
+     * back. {@link #tripped()} returns the command. Bytes a stall held are judged when they go on.
+     * Only for RESP (Redis) connections.
+     */
+    public void stallAfter(Predicate<List<byte[]>> command) {
+        afterwire.set(command);
+    }
+
+    /** Disarms both triggers (a stall already under way stays: {@link #stall(boolean)} ends it). */
+    public void disarm() {
+        tripwire = null;
+        afterwire.set(null);
+    }
+
+    /** The commands {@link #stallAfter} tripped on, in order. */
+    public List<List<byte[]>> tripped() {
+        return List.copyOf(tripped);
+    }
+
+    /** While held, nothing a client sends is forwarded; what the service sends still is. */
+    public void holdUpstream(boolean on) {
+        upstreamHeld = on;
+    }
+
+    /** While held, nothing the service sends is forwarded (replies, acknowledgements); what clients send still is. */
+    public void holdDownstream(boolean on) {
+        downstreamHeld = on;
     }
 
     public long trips() {
@@ -188,5 +244,84 @@ public final class TcpProxy implements AutoCloseable {
             // closing anyway
         }
         reset();
+    }
+
+    /** An incremental parser of RESP arrays of bulk strings (what a Redis client sends). */
+    private static final class Resp {
+        private byte[] pending = new byte[0];
+        private boolean broken;
+
+        List<List<byte[]>> feed(byte[] bytes, int n) {
+            List<List<byte[]>> out = new ArrayList<>();
+            if (broken) {
+                return out;
+            }
+            byte[] all = new byte[pending.length + n];
+            System.arraycopy(pending, 0, all, 0, pending.length);
+            System.arraycopy(bytes, 0, all, pending.length, n);
+            int pos = 0;
+            while (pos < all.length) {
+                int[] cursor = {pos};
+                List<byte[]> command;
+                try {
+                    command = parse(all, cursor);
+                } catch (IllegalArgumentException e) {
+                    broken = true; // not RESP: this connection is not judged
+                    pending = new byte[0];
+                    return out;
+                }
+                if (command == null) {
+                    break;
+                }
+                out.add(command);
+                pos = cursor[0];
+            }
+            pending = java.util.Arrays.copyOfRange(all, pos, all.length);
+            return out;
+        }
+
+        /** One array at {@code at[0]}, advancing it; null when incomplete. */
+        private static List<byte[]> parse(byte[] b, int[] at) {
+            long count = number(b, at, (byte) '*');
+            if (count < 0) {
+                return null;
+            }
+            List<byte[]> items = new ArrayList<>((int) Math.min(count, 1024));
+            for (long i = 0; i < count; i++) {
+                long len = number(b, at, (byte) '$');
+                if (len < 0 || at[0] + len + 2 > b.length) {
+                    return null;
+                }
+                items.add(java.util.Arrays.copyOfRange(b, at[0], at[0] + (int) len));
+                at[0] += (int) len + 2;
+            }
+            return items;
+        }
+
+        /** {@code <type><digits>\r\n} at {@code at[0]}: the number, advancing past it; -1 when incomplete. */
+        private static long number(byte[] b, int[] at, byte type) {
+            int i = at[0];
+            if (i >= b.length) {
+                return -1;
+            }
+            if (b[i] != type) {
+                throw new IllegalArgumentException("expected " + (char) type);
+            }
+            long v = 0;
+            for (i++; i < b.length; i++) {
+                if (b[i] == '\r') {
+                    if (i + 1 >= b.length) {
+                        return -1;
+                    }
+                    at[0] = i + 2;
+                    return v;
+                }
+                if (b[i] < '0' || b[i] > '9') {
+                    throw new IllegalArgumentException("not a length");
+                }
+                v = v * 10 + (b[i] - '0');
+            }
+            return -1;
+        }
     }
 }
