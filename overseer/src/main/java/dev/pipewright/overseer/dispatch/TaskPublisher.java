@@ -8,6 +8,7 @@ import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.message.TaskMessage;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,12 +82,15 @@ public final class TaskPublisher implements AutoCloseable {
             if (declaredPools.add(e.pool())) {
                 topology.declarePool(ch, e.pool());
             }
-            AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-                    .deliveryMode(2).contentType("application/json").messageId(e.id()).build();
+            AMQP.BasicProperties.Builder props = new AMQP.BasicProperties.Builder()
+                    .deliveryMode(2).contentType("application/json").messageId(e.id());
+            if (e.processor() != null && !e.processor().isEmpty()) {
+                props.headers(Map.of(TaskMessage.PROCESSOR_HEADER, e.processor()));
+            }
             Pending p = new Pending(e, new CompletableFuture<>());
             unconfirmed.put(ch.getNextPublishSeqNo(), p);
             out.add(p.done());
-            ch.basicPublish(keys.taskExchange(), e.pool(), true, props, e.message().getBytes(StandardCharsets.UTF_8));
+            ch.basicPublish(keys.taskExchange(), e.pool(), true, props.build(), e.message().getBytes(StandardCharsets.UTF_8));
         }
         return out;
     }

@@ -43,7 +43,6 @@ final class AttemptRunner implements AttemptScheduler.Runner {
     private final CommitBatcher commits;
     private final WorkerMetrics metrics;
     private final ScheduledExecutorService timers;
-    private final Runnable releaseSlot;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     /** Set when the grace period is over: every attempt, including one that registers from now on, is handed back. */
@@ -62,6 +61,8 @@ final class AttemptRunner implements AttemptScheduler.Runner {
         volatile StopReason stopReason;
         volatile String stopDetail;
         volatile ScheduledFuture<?> timeout;
+        /** Frees what the delivery holds (its slot) once the processor has run. */
+        Runnable done = () -> { };
 
         Running(String attemptId, String pool, TaskMessage message, Duration lease) {
             this.attemptId = attemptId;
@@ -73,14 +74,13 @@ final class AttemptRunner implements AttemptScheduler.Runner {
     }
 
     AttemptRunner(WorkerConfig config, ProcessorRegistry processors, AttemptStore store, CommitBatcher commits,
-                  WorkerMetrics metrics, ScheduledExecutorService timers, Runnable releaseSlot) {
+                  WorkerMetrics metrics, ScheduledExecutorService timers) {
         this.config = config;
         this.processors = processors;
         this.store = store;
         this.commits = commits;
         this.metrics = metrics;
         this.timers = timers;
-        this.releaseSlot = releaseSlot;
     }
 
     int inFlight() {
@@ -104,20 +104,20 @@ final class AttemptRunner implements AttemptScheduler.Runner {
      * fails it for good.
      */
     @Override
-    public void failMissing(String pool, TaskMessage message, String attemptId, Claim.MissingInput missing) {
-        releaseSlot.run();
+    public void failMissing(String pool, TaskMessage message, String attemptId, Claim.MissingInput missing, Runnable done) {
+        done.run();
         commit(message, attemptId, StateGateway.Outcome.FAIL, "input '" + missing.dataNode() + "' has no value", false)
                 .thenAccept(reply -> metrics.ended(pool, missing.processor(), reply));
     }
 
     /** Starts a claimed attempt: at once for a quick processor, else on a virtual thread of its own. */
     @Override
-    public void start(PoolChannel pc, TaskMessage message, String attemptId, Claim.Claimed claimed) {
+    public void start(PoolChannel pc, TaskMessage message, String attemptId, Claim.Claimed claimed, Runnable done) {
         String pool = pc.pool;
         TaskSpec spec = claimed.spec();
         Processor processor = processors.find(spec.processor());
         if (processor == null) {
-            releaseSlot.run();
+            done.run();
             commit(message, attemptId, StateGateway.Outcome.FAIL,
                     "worker " + config.workerId() + " does not serve processor '" + spec.processor() + "'", true)
                     .thenAccept(reply -> metrics.ended(pool, spec.processor(), reply));
@@ -129,7 +129,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             String why = "worker " + config.workerId() + " offers " + config.resources().describe() + ", the job asks for "
                     + claimed.infra().toMap();
             LOG.info("refusing {}/{}: {}", message.job(), message.node(), why);
-            releaseSlot.run();
+            done.run();
             commit(message, attemptId, StateGateway.Outcome.REFUSE, why, true)
                     .thenAccept(reply -> metrics.ended(pool, spec.processor(), reply));
             return;
@@ -138,6 +138,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
         metrics.inFlight().incrementAndGet();
         pc.inFlight.incrementAndGet();
         Running r = new Running(attemptId, pool, message, claimed.lease());
+        r.done = done;
         running.put(attemptId, r);
         if (handingBack) {
             // claimed just as the grace period ended, after stop() looked at the running attempts
@@ -216,7 +217,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             outcome = StateGateway.Outcome.OK;
         }
         Map<String, StateGateway.Output> outputs = outcome == StateGateway.Outcome.OK ? AttemptStore.outputs(result.outputs()) : Map.of();
-        releaseSlot.run();
+        r.done.run();
         int shard = message.shard();
         commits.submit(shard, new StateGateway.Commit(message.job(), message.node(), r.attemptId, outcome, error, retryable, outputs))
                 .whenComplete((reply, e) -> {

@@ -28,6 +28,11 @@ import java.util.concurrent.TimeUnit;
  * acknowledged (with {@code multiple}) and handed to the {@link AttemptRunner}. While a claim call is
  * under way freed slots accumulate, so the next call takes them all: batches grow with the load and
  * a lone message waits for nothing but its own call.
+ *
+ * <p>A delivery whose task runs a quick processor (its message says which, in a header; see
+ * {@link dev.pipewright.protocol.message.TaskMessage#PROCESSOR_HEADER}) takes no slot: it runs on this
+ * thread right after its claim, for microseconds, so a slot would only cap how many such tasks one
+ * claim call can take. Up to {@link #QUICK_BATCH} of them join each claim besides the slotted ones.
  */
 final class AttemptScheduler implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(AttemptScheduler.class);
@@ -43,9 +48,10 @@ final class AttemptScheduler implements Runnable {
 
     /** Where claimed attempts go (the {@link AttemptRunner}). */
     interface Runner {
-        void start(PoolChannel pc, TaskMessage message, String attemptId, Claim.Claimed claimed);
+        /** Starts the attempt; {@code done} frees what the delivery holds once the processor has run (or will not). */
+        void start(PoolChannel pc, TaskMessage message, String attemptId, Claim.Claimed claimed, Runnable done);
 
-        void failMissing(String pool, TaskMessage message, String attemptId, Claim.MissingInput missing);
+        void failMissing(String pool, TaskMessage message, String attemptId, Claim.MissingInput missing, Runnable done);
     }
 
     /** What the scheduler asks of the rest of the worker. */
@@ -62,7 +68,15 @@ final class AttemptScheduler implements Runnable {
 
         /** Commits waiting or under way, so claiming stops while the store falls behind. */
         int commitBacklog();
+
+        /** Whether this worker runs the processor quickly, on the scheduler's thread (false when unknown). */
+        default boolean quick(String processor) {
+            return false;
+        }
     }
+
+    /** Quick deliveries one claim call takes at most, besides those that take a slot. */
+    static final int QUICK_BATCH = 256;
 
     private final Claims store;
     private final Runner runner;
@@ -75,6 +89,9 @@ final class AttemptScheduler implements Runnable {
     private final PriorityQueue<Delivery> waiting = new PriorityQueue<>(ORDER);
     private final Object lock = new Object();
     private int free;
+    /** Quick deliveries waiting, and quick ones taken and not yet run (they hold no slot). */
+    private int quickWaiting;
+    private int quickHeld;
     private long seq;
     private volatile boolean stopping;
 
@@ -97,25 +114,35 @@ final class AttemptScheduler implements Runnable {
             d.handBack();
             return;
         }
+        d.quick = d.processor != null && hooks.quick(d.processor);
         synchronized (lock) {
             d.seq = ++seq;
             waiting.add(d);
+            if (d.quick) {
+                quickWaiting++;
+            }
             lock.notifyAll();
         }
     }
 
-    /** A slot is free again. */
-    void release() {
+    /** The delivery's attempt ran (or never will): its slot, if it took one, is free again. */
+    void release(Delivery d) {
         synchronized (lock) {
-            free++;
-            lock.notifyAll();
+            if (d.slotted) {
+                d.slotted = false;
+                free++;
+                lock.notifyAll();
+            } else if (d.held) {
+                d.held = false;
+                quickHeld--;
+            }
         }
     }
 
-    /** Slots taken: deliveries being claimed and attempts whose processor runs. */
+    /** Deliveries being claimed and attempts whose processor runs. */
     int busy() {
         synchronized (lock) {
-            return concurrency - free;
+            return concurrency - free + quickHeld;
         }
     }
 
@@ -126,6 +153,7 @@ final class AttemptScheduler implements Runnable {
         synchronized (lock) {
             left = new ArrayList<>(waiting);
             waiting.clear();
+            quickWaiting = 0;
             lock.notifyAll();
         }
         left.forEach(Delivery::handBack); // received, never started: back to its queue
@@ -136,9 +164,9 @@ final class AttemptScheduler implements Runnable {
         while (!stopping) {
             List<Delivery> batch;
             synchronized (lock) {
-                while (!stopping && (waiting.isEmpty() || free == 0 || hooks.commitBacklog() >= maxBacklog)) {
+                while (!stopping && (!startable() || hooks.commitBacklog() >= maxBacklog)) {
                     try {
-                        lock.wait(waiting.isEmpty() || free == 0 ? 200 : 1);
+                        lock.wait(!startable() ? 200 : 1);
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -158,14 +186,40 @@ final class AttemptScheduler implements Runnable {
         }
     }
 
-    /** Takes the best waiting deliveries, one per free slot (each taking its slot). */
+    /** Whether something waiting can start: a free slot, or a quick delivery. */
+    private boolean startable() {
+        return !waiting.isEmpty() && (free > 0 || quickWaiting > 0);
+    }
+
+    /**
+     * Takes the best waiting deliveries: one per free slot (each taking its slot) and quick ones
+     * without a slot, up to {@link #QUICK_BATCH}; a slow one that finds no slot keeps its place.
+     */
     List<Delivery> take() {
         synchronized (lock) {
             List<Delivery> batch = new ArrayList<>();
-            while (free > 0 && !waiting.isEmpty()) {
-                batch.add(waiting.poll());
-                free--;
+            List<Delivery> kept = new ArrayList<>();
+            int quick = 0;
+            while (!waiting.isEmpty() && (free > 0 || (quickWaiting > 0 && quick < QUICK_BATCH))) {
+                Delivery d = waiting.poll();
+                if (d.quick && quick < QUICK_BATCH) {
+                    quickWaiting--;
+                    quick++;
+                    quickHeld++;
+                    d.held = true;
+                    batch.add(d);
+                } else if (free > 0) {
+                    if (d.quick) {
+                        quickWaiting--;
+                    }
+                    free--;
+                    d.slotted = true;
+                    batch.add(d);
+                } else {
+                    kept.add(d);
+                }
             }
+            waiting.addAll(kept);
             return batch;
         }
     }
@@ -177,16 +231,16 @@ final class AttemptScheduler implements Runnable {
             if (stopping || d.pool.paused) {
                 // received before the pause (or the shutdown) took effect and not started: back to the queue
                 d.handBack();
-                release();
+                release(d);
                 continue;
             }
             if (d.redelivered && hooks.overDeliveryLimit(d)) {
-                release();
+                release(d);
                 continue;
             }
             TaskMessage message = parse(d);
             if (message == null) {
-                release();
+                release(d);
                 continue;
             }
             d.message = message;
@@ -228,7 +282,7 @@ final class AttemptScheduler implements Runnable {
                 failed = true;
                 for (Delivery d : ds) {
                     d.handBack();
-                    release();
+                    release(d);
                 }
                 continue;
             }
@@ -255,10 +309,10 @@ final class AttemptScheduler implements Runnable {
             case Claim.Stale stale -> {
                 hooks.duplicate(pool);
                 LOG.debug("dropped stale message for {}/{} (task is {})", d.message.job(), d.message.node(), stale.state());
-                release();
+                release(d);
             }
-            case Claim.MissingInput missing -> runner.failMissing(pool, d.message, attemptId, missing);
-            case Claim.Claimed claimed -> runner.start(d.pool, d.message, attemptId, claimed);
+            case Claim.MissingInput missing -> runner.failMissing(pool, d.message, attemptId, missing, () -> release(d));
+            case Claim.Claimed claimed -> runner.start(d.pool, d.message, attemptId, claimed, () -> release(d));
         }
     }
 

@@ -11,6 +11,13 @@ final class Delivery {
     final long tag;
     final boolean redelivered;
     final byte[] body;
+    /** The processor its task runs, from the message's header (null when the publisher did not say). */
+    final String processor;
+    /** Whether its processor runs quickly, on the scheduler's thread (it then takes no slot). */
+    boolean quick;
+    /** Taken by the scheduler holding a slot, or (quick) holding none; guarded by the scheduler's lock. */
+    boolean slotted;
+    boolean held;
     /** Arrival order, for the oldest-first rule among deliveries of one priority. */
     long seq;
     /** The parsed message, once the scheduler has read it. */
@@ -20,10 +27,15 @@ final class Delivery {
     volatile Runnable uncount;
 
     Delivery(PoolChannel pool, long tag, boolean redelivered, byte[] body) {
+        this(pool, tag, redelivered, body, null);
+    }
+
+    Delivery(PoolChannel pool, long tag, boolean redelivered, byte[] body, String processor) {
         this.pool = pool;
         this.tag = tag;
         this.redelivered = redelivered;
         this.body = body;
+        this.processor = processor;
     }
 
     private synchronized boolean settle() {

@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
+import dev.pipewright.protocol.message.TaskMessage;
 import dev.pipewright.protocol.pipeline.Priority;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,7 +90,8 @@ final class PoolChannel {
                 @Override
                 public void handleDelivery(String t, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
                     acks.delivered(envelope.getDeliveryTag());
-                    onDelivery.accept(new Delivery(PoolChannel.this, envelope.getDeliveryTag(), envelope.isRedeliver(), body));
+                    onDelivery.accept(new Delivery(PoolChannel.this, envelope.getDeliveryTag(), envelope.isRedeliver(), body,
+                            TaskMessage.processorOf(props.getHeaders())));
                 }
             });
         }

@@ -13,6 +13,7 @@ import dev.pipewright.protocol.message.PoolControl;
 import dev.pipewright.protocol.message.StopAttempts;
 import dev.pipewright.protocol.pipeline.Priority;
 import dev.pipewright.worker.config.WorkerConfig;
+import dev.pipewright.worker.processor.Processor;
 import dev.pipewright.worker.processor.ProcessorRegistry;
 import dev.pipewright.worker.store.AttemptStore;
 import org.slf4j.Logger;
@@ -82,8 +83,7 @@ public final class TaskConsumer {
                 store.uncountRedelivery(body);
             }
         }, topology, () -> connection, metrics);
-        AttemptScheduler[] holder = new AttemptScheduler[1];
-        this.runner = new AttemptRunner(config, processors, store, commits, metrics, timers, () -> holder[0].release());
+        this.runner = new AttemptRunner(config, processors, store, commits, metrics, timers);
         this.scheduler = new AttemptScheduler(store::claim, runner, new AttemptScheduler.Hooks() {
             @Override
             public boolean overDeliveryLimit(Delivery d) throws InterruptedException {
@@ -110,8 +110,13 @@ public final class TaskConsumer {
             public int commitBacklog() {
                 return commits.backlog();
             }
+
+            @Override
+            public boolean quick(String processor) {
+                Processor p = processors.find(processor);
+                return p != null && p.quick();
+            }
         }, config.workerId(), config.lease(), config.concurrency(), CALL_TIMEOUT);
-        holder[0] = scheduler;
     }
 
     /** Starts consuming every pool of the configuration except the paused ones. */

@@ -82,7 +82,7 @@ class AttemptRunnerTest {
     private final AtomicInteger slotsFreed = new AtomicInteger();
     private final WorkerConfig config = WorkerConfig.from(new Settings(Map.of("PW_WORKER_ID", "w1", "PW_RESOURCES", "cpu=1")));
     private final AttemptRunner runner = new AttemptRunner(config, new ProcessorRegistry(List.of(new Echo(), new Block())), null, commits,
-            new WorkerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), timers, slotsFreed::incrementAndGet);
+            new WorkerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), timers);
     private final PoolChannel pc = new PoolChannel("default", Priority.MEDIUM, new FakeChannel().channel, "q", "t", d -> { });
 
     @AfterEach
@@ -110,7 +110,7 @@ class AttemptRunnerTest {
 
     @Test
     void aQuickProcessorRunsOnTheCallersThreadAndItsOutputsAreCommitted() throws Exception {
-        runner.start(pc, message("n1"), "a1", claimed("echo", List.of("x", "y"), Map.of("value", "{\"k\":1}"), null));
+        runner.start(pc, message("n1"), "a1", claimed("echo", List.of("x", "y"), Map.of("value", "{\"k\":1}"), null), slotsFreed::incrementAndGet);
         assertEquals(1, slotsFreed.get(), "the slot is free once the processor returned, before the commit is answered");
         StateGateway.Commit c = next();
         assertEquals(StateGateway.Outcome.OK, c.outcome());
@@ -122,7 +122,7 @@ class AttemptRunnerTest {
 
     @Test
     void anOutputLeftWithoutAValueFailsTheAttemptForGood() throws Exception {
-        runner.start(pc, message("n2"), "a2", claimed("echo", List.of(), Map.of(), null)); // writes nothing: fine
+        runner.start(pc, message("n2"), "a2", claimed("echo", List.of(), Map.of(), null), slotsFreed::incrementAndGet); // writes nothing: fine
         assertEquals(StateGateway.Outcome.OK, next().outcome());
         Processor none = new Processor() {
             public String name() {
@@ -134,8 +134,8 @@ class AttemptRunnerTest {
             }
         };
         AttemptRunner r = new AttemptRunner(config, new ProcessorRegistry(List.of(none)), null, commits,
-                new WorkerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), timers, slotsFreed::incrementAndGet);
-        r.start(pc, message("n3"), "a3", claimed("none", List.of("x"), Map.of(), null));
+                new WorkerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), timers);
+        r.start(pc, message("n3"), "a3", claimed("none", List.of("x"), Map.of(), null), slotsFreed::incrementAndGet);
         StateGateway.Commit c = next();
         assertEquals(StateGateway.Outcome.FAIL, c.outcome());
         assertFalse(c.retryable());
@@ -145,13 +145,13 @@ class AttemptRunnerTest {
 
     @Test
     void aProcessorThisWorkerDoesNotServeFailsAndAJobTooBigForItIsRefused() throws Exception {
-        runner.start(pc, message("n4"), "a4", claimed("nope", List.of("x"), Map.of(), null));
+        runner.start(pc, message("n4"), "a4", claimed("nope", List.of("x"), Map.of(), null), slotsFreed::incrementAndGet);
         StateGateway.Commit c = next();
         assertEquals(StateGateway.Outcome.FAIL, c.outcome());
         assertTrue(c.retryable());
         assertTrue(c.error().contains("does not serve processor 'nope'"), c.error());
 
-        runner.start(pc, message("n5"), "a5", claimed("echo", List.of("x"), Map.of(), new Infra(new BigDecimal(4), null, null)));
+        runner.start(pc, message("n5"), "a5", claimed("echo", List.of("x"), Map.of(), new Infra(new BigDecimal(4), null, null)), slotsFreed::incrementAndGet);
         StateGateway.Commit refused = next();
         assertEquals(StateGateway.Outcome.REFUSE, refused.outcome());
         assertTrue(refused.error().contains("the job asks for"), refused.error());
@@ -160,7 +160,7 @@ class AttemptRunnerTest {
 
     @Test
     void aStoppedAttemptIsInterruptedAndEndsAsTheStopSays() throws Exception {
-        runner.start(pc, message("n6"), "a6", claimed("block", List.of("x"), Map.of(), null));
+        runner.start(pc, message("n6"), "a6", claimed("block", List.of("x"), Map.of(), null), slotsFreed::incrementAndGet);
         assertTrue(BLOCKED.await(10, TimeUnit.SECONDS));
         assertEquals(1, runner.inFlight());
         runner.stopMatching(new StopAttempts(StopAttempts.VERSION, JOB, "n6", null, "cancelled by request"));

@@ -31,22 +31,29 @@ class AttemptSchedulerTest {
     private AttemptScheduler scheduler;
 
     private Delivery delivery(PoolChannel pc, long tag, int shard, String node) {
+        return delivery(pc, tag, shard, node, null);
+    }
+
+    private Delivery delivery(PoolChannel pc, long tag, int shard, String node, String processor) {
         pc.acks.delivered(tag);
         String body = "{\"type\":\"task\",\"v\":1,\"job\":\"" + JOB + "\",\"shard\":" + shard + ",\"node\":\"" + node + "\",\"dispatch\":1}";
-        return new Delivery(pc, tag, false, body.getBytes());
+        return new Delivery(pc, tag, false, body.getBytes(), processor);
     }
 
     private AttemptScheduler scheduler(int slots, AttemptScheduler.Claims claims) {
         scheduler = new AttemptScheduler(claims, new AttemptScheduler.Runner() {
             @Override
-            public void start(PoolChannel pc, TaskMessage message, String attemptId, Claim.Claimed c) {
+            public void start(PoolChannel pc, TaskMessage message, String attemptId, Claim.Claimed c, Runnable done) {
                 started.add(message.node());
+                if (message.node().startsWith("q")) {
+                    done.run(); // a quick processor returns at once
+                }
             }
 
             @Override
-            public void failMissing(String pool, TaskMessage message, String attemptId, Claim.MissingInput missing) {
+            public void failMissing(String pool, TaskMessage message, String attemptId, Claim.MissingInput missing, Runnable done) {
                 started.add("missing:" + message.node());
-                scheduler.release();
+                done.run();
             }
         }, new AttemptScheduler.Hooks() {
             @Override
@@ -72,6 +79,11 @@ class AttemptSchedulerTest {
             @Override
             public int commitBacklog() {
                 return 0;
+            }
+
+            @Override
+            public boolean quick(String processor) {
+                return processor.equals("noop");
             }
         }, "w1", Duration.ofSeconds(10), slots, Duration.ofSeconds(5));
         return scheduler;
@@ -106,6 +118,31 @@ class AttemptSchedulerTest {
         assertTrue(fake.calls.contains("ack 5 multiple"), "medium's five acked with one multiple ack: " + fake.calls);
         assertEquals(List.of("h4", "m1", "duplicate", "missing:missing5", "m2"), started);
         assertEquals(3, s.busy(), "the slots of h4, m1 and m2 stay taken until their processors return");
+    }
+
+    @Test
+    void quickDeliveriesTakeNoSlotSoOneClaimTakesThemAllWhileSlowOnesWaitForSlots() throws Exception {
+        AttemptScheduler s = scheduler(2, (shard, worker, lease, requests) -> answer(shard, requests));
+        s.submit(delivery(medium, 1, 0, "slow1", "exec"));
+        s.submit(delivery(medium, 2, 0, "slow2", null)); // no header: a slow task
+        s.submit(delivery(medium, 3, 0, "slow3", "exec"));
+        for (int i = 4; i < 10; i++) {
+            s.submit(delivery(medium, i, 0, "q" + i, "noop"));
+        }
+        List<Delivery> first = s.take();
+        assertEquals(8, first.size(), "two slots for the oldest slow ones, no slot needed for the six quick ones");
+        s.start(first);
+        assertEquals(List.of("slow1", "slow2", "q4", "q5", "q6", "q7", "q8", "q9"), started);
+        assertEquals(2, s.busy(), "the quick ones ran and hold nothing; the slow ones hold their slots");
+        assertEquals(List.of(), s.take(), "slow3 waits for a slot");
+        s.submit(delivery(medium, 10, 0, "q10", "noop"));
+        List<Delivery> second = s.take();
+        assertEquals(1, second.size(), "a quick one still passes the waiting slow one");
+        s.start(second);
+        assertEquals("q10", started.get(started.size() - 1));
+        assertTrue(fake.calls.contains("ack 10"), fake.calls.toString());
+        assertTrue(fake.calls.stream().noneMatch(c -> c.startsWith("ack 3") || c.matches("ack (\\d+) multiple") && Integer.parseInt(c.split(" ")[1]) > 3),
+                "slow3 is not acked before its claim: " + fake.calls);
     }
 
     @Test
