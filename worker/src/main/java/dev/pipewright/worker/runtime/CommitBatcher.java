@@ -20,6 +20,11 @@ import java.util.concurrent.TimeUnit;
  * longer than one call for a free slot. A call that fails (Redis unreachable) is tried again with a
  * growing back-off until an attempt's lease would have run out; then the sweeper decides
  * ("uncommitted").
+ *
+ * <p>When nothing is queued or under way, a commit is sent at once from the caller's thread instead
+ * of waking the batching thread: a lone task (each hop of a chain) saves a thread hand-off. What
+ * arrives while that call is under way queues for the batching thread's next call, and a failed call's
+ * commit goes back to the queue, where the batching thread retries it.
  */
 final class CommitBatcher implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(CommitBatcher.class);
@@ -51,11 +56,43 @@ final class CommitBatcher implements Runnable {
     /** Queues a commit; the future completes with the script's reply word, or {@code uncommitted}. */
     CompletableFuture<String> submit(int shard, StateGateway.Commit commit) {
         Item item = new Item(shard, commit, System.nanoTime() + patience.toNanos(), new CompletableFuture<>());
+        boolean direct;
         synchronized (queue) {
-            queue.add(item);
-            queue.notifyAll();
+            direct = inCall == 0 && queue.isEmpty() && !stopped;
+            if (direct) {
+                inCall++;
+            } else {
+                queue.add(item);
+                queue.notifyAll();
+            }
+        }
+        if (direct) {
+            sendAtOnce(item);
         }
         return item.reply();
+    }
+
+    private void sendAtOnce(Item item) {
+        CompletableFuture<List<CommitReply>> call;
+        try {
+            call = store.commit(item.shard(), List.of(item.commit()));
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
+        call.orTimeout(callTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((replies, error) -> {
+            synchronized (queue) {
+                inCall--;
+                if (error != null) {
+                    queue.addFirst(item); // the batching thread retries it, with its back-off
+                }
+                queue.notifyAll();
+            }
+            if (error == null) {
+                item.reply().complete(replies.get(0).wire());
+            } else {
+                LOG.warn("commit of {}/{} failed ({}); retrying", item.commit().job(), item.commit().node(), error.toString());
+            }
+        });
     }
 
     /** Commits queued or in a call. */
@@ -78,7 +115,8 @@ final class CommitBatcher implements Runnable {
         while (true) {
             List<Item> batch = new ArrayList<>();
             synchronized (queue) {
-                while (queue.isEmpty() && !stopped) {
+                // one call at a time: what arrives during a call (a caller's own included) goes in the next
+                while ((queue.isEmpty() || inCall > 0) && !stopped) {
                     try {
                         queue.wait();
                     } catch (InterruptedException e) {
@@ -91,11 +129,11 @@ final class CommitBatcher implements Runnable {
                 while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
                     batch.add(queue.poll());
                 }
-                inCall = batch.size();
+                inCall += batch.size();
             }
             List<Item> failed = call(batch);
             synchronized (queue) {
-                inCall = 0;
+                inCall -= batch.size();
             }
             if (failed.isEmpty()) {
                 backoff = 100;

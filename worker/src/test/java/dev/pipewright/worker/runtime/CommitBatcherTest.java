@@ -52,6 +52,20 @@ class CommitBatcherTest {
     }
 
     @Test
+    void aLoneCommitIsSentFromTheCallersThreadWithoutWakingTheBatcher() throws Exception {
+        List<Thread> callers = Collections.synchronizedList(new ArrayList<>());
+        CommitBatcher batcher = new CommitBatcher((shard, commits) -> {
+            callers.add(Thread.currentThread());
+            return CompletableFuture.completedFuture(commits.stream().<CommitReply>map(c -> new CommitReply.Ok()).toList());
+        }, Duration.ofSeconds(10), Duration.ofSeconds(5));
+        // no batching thread runs: the idle path needs none
+        assertEquals("ok", batcher.submit(0, ok("a")).get(5, TimeUnit.SECONDS));
+        assertEquals("ok", batcher.submit(2, ok("b")).get(5, TimeUnit.SECONDS));
+        assertEquals(List.of(Thread.currentThread(), Thread.currentThread()), callers);
+        assertEquals(0, batcher.backlog());
+    }
+
+    @Test
     void aFailedCallIsTriedAgainAndACommitPastItsPatienceIsUncommitted() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         CommitBatcher retrying = new CommitBatcher((shard, commits) -> calls.incrementAndGet() < 3
