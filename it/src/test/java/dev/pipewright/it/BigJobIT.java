@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Jobs of more than one chunk (500 tasks) are written a chunk at a time while their first tasks
+ * Jobs of more than one chunk (250 tasks) are written a chunk at a time while their first tasks
  * run: a task of a later chunk whose parents already ended is dispatched as it is written, one below
  * a parent that already failed is skipped, and the job ends once, with every task counted.
  */
