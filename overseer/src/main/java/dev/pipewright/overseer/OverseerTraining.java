@@ -2,8 +2,8 @@ package dev.pipewright.overseer;
 
 import dev.pipewright.infra.config.Settings;
 import dev.pipewright.infra.config.TrainingRun;
+import dev.pipewright.overseer.api.AuthHandler;
 import dev.pipewright.overseer.api.HttpApi;
-import dev.pipewright.overseer.auth.AuthHandler;
 import dev.pipewright.overseer.auth.Tokens;
 import dev.pipewright.overseer.config.OverseerConfig;
 import dev.pipewright.overseer.metrics.OverseerMetrics;

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.jobs.JobControl;
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -76,7 +76,7 @@ public final class DeadLetters {
     public JsonNode show(String id) throws Exception {
         List<Stored> found = matching(new DeadLetterSelector(id, null, null, null));
         if (found.isEmpty()) {
-            throw ApiException.notFound("no dead letter '" + id + "'");
+            throw Refusal.notFound("no dead letter '" + id + "'");
         }
         return found.get(0).record();
     }
@@ -110,12 +110,12 @@ public final class DeadLetters {
                 if (rerun == null) {
                     try {
                         rerun = jobs.rerun(new JobId(job)).value();
-                    } catch (ApiException e) {
+                    } catch (Refusal e) {
                         rerun = e;
                     }
                     reruns.put(job, rerun);
                 }
-                if (rerun instanceof ApiException e) {
+                if (rerun instanceof Refusal e) {
                     res.put("action", "error");
                     res.put("detail", e.getMessage());
                 } else {

@@ -1,7 +1,7 @@
 package dev.pipewright.overseer.admin;
 
-import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.dispatch.ControlPublisher;
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.PoolControl;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -121,7 +121,7 @@ public final class PoolAdmin {
         }
     }
 
-    static Duration drainTimeout(String seconds) {
+    public static Duration drainTimeout(String seconds) {
         if (seconds == null) {
             return Duration.ofSeconds(60);
         }
@@ -132,7 +132,7 @@ public final class PoolAdmin {
             }
             return Duration.ofSeconds(s);
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest("timeout must be whole seconds from 0 to 3600", "timeout");
+            throw Refusal.invalid("timeout must be whole seconds from 0 to 3600", "timeout");
         }
     }
 }

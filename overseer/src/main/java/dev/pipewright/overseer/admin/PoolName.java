@@ -1,16 +1,16 @@
 package dev.pipewright.overseer.admin;
 
-import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.parse.PipelineParser;
 
 /** Pool names as the pipeline parser accepts them. */
-final class PoolName {
+public final class PoolName {
     private PoolName() {
     }
 
-    static String check(String pool) {
+    public static String check(String pool) {
         if (pool == null || !PipelineParser.NAME.matcher(pool).matches()) {
-            throw ApiException.badRequest("bad pool name '" + pool + "'", "pool");
+            throw Refusal.invalid("bad pool name '" + pool + "'", "pool");
         }
         return pool;
     }

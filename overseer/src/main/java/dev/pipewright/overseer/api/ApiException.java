@@ -1,5 +1,6 @@
 package dev.pipewright.overseer.api;
 
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.pipeline.Problem;
 
 import java.util.List;
@@ -15,6 +16,20 @@ public final class ApiException extends RuntimeException {
         this.status = status;
         this.code = code;
         this.problems = List.copyOf(problems);
+    }
+
+    /** The HTTP answer to a domain refusal: the one place a refusal gets its status. */
+    public static ApiException of(Refusal r) {
+        int status = switch (r) {
+            case Refusal.Invalid i -> 400;
+            case Refusal.Forbidden f -> 403;
+            case Refusal.NotFound n -> 404;
+            case Refusal.Conflict c -> 409;
+            case Refusal.Unavailable u -> 503;
+        };
+        ApiException e = new ApiException(status, r.code(), r.getMessage(), r.problems());
+        e.initCause(r);
+        return e;
     }
 
     public static ApiException badRequest(String code, String message, List<Problem> problems) {

@@ -1,5 +1,6 @@
 package dev.pipewright.overseer.api;
 
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.pipeline.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -83,13 +84,16 @@ final class ContractRequests {
     /** Whether a routing failure is a refusal: one of ours, or the contract's validation. */
     static boolean isRefusal(Throwable failure) {
         Throwable cause = failure instanceof HttpException && failure.getCause() != null ? failure.getCause() : failure;
-        return failure instanceof ApiException || cause instanceof ValidatorException;
+        return failure instanceof ApiException || failure instanceof Refusal || cause instanceof ValidatorException;
     }
 
     /** The refusal a routing failure stands for, or null when it is not one of the contract's. */
     static ApiException refusal(Throwable failure, RoutingContext ctx, String bodyKey) {
         if (failure instanceof ApiException api) {
             return api;
+        }
+        if (failure instanceof Refusal r) {
+            return ApiException.of(r);
         }
         Throwable cause = failure instanceof HttpException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof ValidatorException invalid) {

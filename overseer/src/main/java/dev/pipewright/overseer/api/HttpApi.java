@@ -2,47 +2,44 @@ package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.pipewright.overseer.admin.AdminApi;
-import dev.pipewright.overseer.limits.Limits;
-import dev.pipewright.overseer.auth.AuthHandler;
 import dev.pipewright.overseer.auth.Principal;
-import dev.pipewright.overseer.auth.TokenApi;
+import dev.pipewright.overseer.graph.Graphs;
 import dev.pipewright.overseer.jobs.Idempotency;
 import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobMeta;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.jobs.SubmitRequest;
+import dev.pipewright.overseer.limits.Limits;
 import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.overseer.pipelines.PipelineStore;
-import dev.pipewright.protocol.pipeline.Priority;
-import dev.pipewright.overseer.runs.RunStore;
-import dev.pipewright.overseer.schedule.ScheduleApi;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
+import dev.pipewright.overseer.refusal.Refusal;
+import dev.pipewright.overseer.runs.RunStore;
 import dev.pipewright.overseer.workers.WorkerDirectory;
-import dev.pipewright.overseer.graph.Graphs;
+import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.graph.PlanView;
+import dev.pipewright.protocol.job.Infra;
+import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.keys.RunId;
+import dev.pipewright.protocol.parse.PipelineParser;
+import dev.pipewright.protocol.pipeline.Priority;
+import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.render.GraphFormat;
 import dev.pipewright.protocol.render.GraphView;
-import dev.pipewright.render.GraphRenderer;
-import dev.pipewright.render.GraphTooLargeException;
-import dev.pipewright.protocol.keys.JobId;
-import dev.pipewright.protocol.graph.ExecutionPlan;
-import dev.pipewright.protocol.job.Infra;
-import dev.pipewright.protocol.keys.RunId;
 import dev.pipewright.protocol.state.JobState;
 import dev.pipewright.protocol.state.RunStatus;
-import dev.pipewright.protocol.parse.PipelineParser;
-import dev.pipewright.protocol.pipeline.Problem;
+import dev.pipewright.render.GraphRenderer;
+import dev.pipewright.render.GraphTooLargeException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Vertx;
 import io.vertx.core.Future;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.openapi.router.OpenAPIRoute;
-import io.vertx.ext.web.openapi.router.RouterBuilder;
-import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.OpenAPIRoute;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -195,7 +192,7 @@ public final class HttpApi {
         ops.put("setLimit", ctx -> json(ctx, 200, limits.set(ctx.pathParam("kind"), ctx.pathParam("name"), jsonBody(ctx))));
         ops.put("removeLimit", ctx -> json(ctx, 200, limits.remove(ctx.pathParam("kind"), ctx.pathParam("name"))));
         // token management
-        ops.put("createToken", ctx -> json(ctx, 201, tokens.create(jsonBody(ctx), Principal.of(ctx))));
+        ops.put("createToken", ctx -> json(ctx, 201, tokens.create(jsonBody(ctx), AuthHandler.principal(ctx))));
         ops.put("listTokens", ctx -> json(ctx, 200, tokens.list()));
         ops.put("revokeToken", ctx -> json(ctx, 200, tokens.revoke(ctx.pathParam("id"))));
         return ops;
@@ -271,6 +268,8 @@ public final class HttpApi {
                 handler.handle(ctx);
             } catch (ApiException e) {
                 error(ctx, e);
+            } catch (Refusal r) {
+                error(ctx, ApiException.of(r));
             } catch (Exception e) {
                 if (storeUnavailable(e)) {
                     error(ctx, ApiException.unavailable("the job store (Redis) is unavailable; try again: " + e.getMessage()));
@@ -375,7 +374,7 @@ public final class HttpApi {
      */
     /** Who the request acts for (its token's owner). */
     static String owner(RoutingContext ctx) {
-        return Principal.of(ctx).owner();
+        return AuthHandler.principal(ctx).owner();
     }
 
     private void ready(RoutingContext ctx) {
@@ -399,7 +398,7 @@ public final class HttpApi {
             throw ApiException.badRequest("bad pipeline name '" + name + "'", "name");
         }
         String id = PipelineStore.idFor(name != null ? name : r.pipeline().name(), source);
-        StoredPipeline stored = pipelines.save(id, r, source, owner(ctx), Principal.of(ctx).isAdmin());
+        StoredPipeline stored = pipelines.save(id, r, source, owner(ctx), AuthHandler.principal(ctx).isAdmin());
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("id", stored.id());
         out.put("version", stored.version());
@@ -451,7 +450,7 @@ public final class HttpApi {
 
     private void deletePipeline(RoutingContext ctx) throws Exception {
         StoredPipeline latest = pipeline(ctx, null);
-        PipelineStore.Deleted d = pipelines.delete(latest.id(), owner(ctx), Principal.of(ctx).isAdmin());
+        PipelineStore.Deleted d = pipelines.delete(latest.id(), owner(ctx), AuthHandler.principal(ctx).isAdmin());
         if (d == null) {
             throw ApiException.notFound("no pipeline '" + latest.id() + "'");
         }
@@ -721,7 +720,7 @@ public final class HttpApi {
     private RunStore.Run run(RoutingContext ctx) throws Exception {
         String id = ctx.pathParam("id");
         RunStore.Run run = RunId.isValid(id) ? runs.find(new RunId(id)) : null;
-        if (run == null || !Principal.of(ctx).canSee(run.owner())) {
+        if (run == null || !AuthHandler.principal(ctx).canSee(run.owner())) {
             // someone else's run looks like no run at all (below admin)
             throw ApiException.notFound("no run '" + id + "'");
         }
@@ -842,7 +841,7 @@ public final class HttpApi {
      */
     private static Set<String> ownerFilter(RoutingContext ctx) {
         Set<String> asked = filterValues(ctx, "owner", null);
-        Principal who = Principal.of(ctx);
+        Principal who = AuthHandler.principal(ctx);
         if (who.isAdmin()) {
             return asked;
         }
@@ -888,7 +887,7 @@ public final class HttpApi {
     private JobId visibleJob(RoutingContext ctx) throws Exception {
         JobId id = jobId(ctx);
         JobReader.Ownership o = jobs.ownership(id);
-        if (!o.exists() || !Principal.of(ctx).canSee(o.owner())) {
+        if (!o.exists() || !AuthHandler.principal(ctx).canSee(o.owner())) {
             throw ApiException.notFound("no job '" + id + "'");
         }
         return id;
@@ -941,7 +940,7 @@ public final class HttpApi {
 
     private void retry(RoutingContext ctx) throws Exception {
         JobId id = visibleJob(ctx);
-        JobSubmitter.Submitted rerun = control.rerunJob(id, Principal.of(ctx).owner());
+        JobSubmitter.Submitted rerun = control.rerunJob(id, AuthHandler.principal(ctx).owner());
         // the status the new job really has: RUNNING, or PENDING at its pipeline's running-jobs limit
         json(ctx, 202, Map.of("id", rerun.id().value(), "status", rerun.status(), "retry_of", id.value()));
     }

@@ -17,7 +17,7 @@ public final class TokenSecrets {
     /** {@code pw_} + 43 base64url characters. */
     public static final int LENGTH = PREFIX.length() + 43;
     /** A longer Authorization header is refused before anything is hashed. */
-    static final int MAX_PRESENTED_LENGTH = 512;
+    public static final int MAX_PRESENTED_LENGTH = 512;
 
     private static final SecureRandom RANDOM = new SecureRandom();
 

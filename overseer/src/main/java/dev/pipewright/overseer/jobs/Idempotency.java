@@ -2,7 +2,7 @@ package dev.pipewright.overseer.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.SetArgs;
@@ -35,7 +35,7 @@ public final class Idempotency {
 
     public static void validate(String key) {
         if (!KEY.matcher(key).matches()) {
-            throw ApiException.badRequest("header " + HEADER + " must be 1 to 255 letters, digits, '.', '_', ':' or '-'", HEADER);
+            throw Refusal.invalid("header " + HEADER + " must be 1 to 255 letters, digits, '.', '_', ':' or '-'", HEADER);
         }
     }
 
@@ -114,7 +114,7 @@ public final class Idempotency {
         }
         int space = value.indexOf(' ');
         if (!value.substring(space + 1).equals(digest)) {
-            throw ApiException.conflict("the " + HEADER + " '" + key + "' was used with a different request; use a new key");
+            throw Refusal.conflict("the " + HEADER + " '" + key + "' was used with a different request; use a new key");
         }
         return new JobId(value.substring(0, space));
     }

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway;
-import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.dispatch.ControlPublisher;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
@@ -65,7 +65,7 @@ public final class JobControl {
         String status = stopped.status();
         int running = stopped.running();
         switch (status) {
-            case "gone" -> throw ApiException.notFound("no job '" + id + "'");
+            case "gone" -> throw Refusal.notFound("no job '" + id + "'");
             case "stopping" -> {
                 if (running > 0) {
                     control.stop(id.value(), null, null, "job cancelled");
@@ -75,7 +75,7 @@ public final class JobControl {
             case "CANCELLING" -> {
                 return status;
             }
-            default -> throw ApiException.conflict("job " + id + " has already ended: " + status);
+            default -> throw Refusal.conflict("job " + id + " has already ended: " + status);
         }
     }
 
@@ -92,7 +92,7 @@ public final class JobControl {
         OutboxEntry.Reply reply = state.start(id);
         metrics.ended(reply.ends());
         switch (reply.status()) {
-            case "gone" -> throw ApiException.notFound("no job '" + id + "'");
+            case "gone" -> throw Refusal.notFound("no job '" + id + "'");
             case "started" -> {
                 publishers.publishQuietly(reply.dispatched());
                 return new Started(redis.hget(keys.job(id), "status").get(10, TimeUnit.SECONDS), true);
@@ -101,7 +101,7 @@ public final class JobControl {
                 // PENDING: started already, waiting for a slot of its pipeline's running-jobs limit
                 return new Started(reply.status(), false);
             }
-            default -> throw ApiException.conflict("job " + id + " is " + reply.status() + "; it cannot start");
+            default -> throw Refusal.conflict("job " + id + " is " + reply.status() + "; it cannot start");
         }
     }
 
@@ -125,14 +125,14 @@ public final class JobControl {
     public JobSubmitter.Submitted rerunJob(JobId old, String owner) throws Exception {
         Map<String, String> job = redis.hgetall(keys.job(old)).get(10, TimeUnit.SECONDS);
         if (job.isEmpty()) {
-            throw ApiException.notFound("no job '" + old + "'");
+            throw Refusal.notFound("no job '" + old + "'");
         }
         if (!ENDED.contains(job.get("status"))) {
-            throw ApiException.conflict("job " + old + " is " + job.get("status") + "; only an ended job can be re-run");
+            throw Refusal.conflict("job " + old + " is " + job.get("status") + "; only an ended job can be re-run");
         }
         StoredPipeline stored = pipelines.find(job.get("pipeline"), Integer.parseInt(job.get("version")));
         if (stored == null) {
-            throw ApiException.conflict("pipeline '" + job.get("pipeline") + "' v" + job.get("version")
+            throw Refusal.conflict("pipeline '" + job.get("pipeline") + "' v" + job.get("version")
                     + " was deleted; a re-run needs its pipeline version");
         }
         PipelineGraph graph = stored.graph();

@@ -197,7 +197,7 @@ public final class JobReader {
         if (after != null) {
             String position = JobCursor.decode(JobCursor.TASKS, id, after);
             if (position == null) {
-                throw dev.pipewright.overseer.api.ApiException.badRequest("page_after: '" + after
+                throw dev.pipewright.overseer.refusal.Refusal.invalid("page_after: '" + after
                         + "' is not a cursor of this job's task listing (use next_page_after of the page before)", "page_after");
             }
             start = position.length() > 12 ? Long.MAX_VALUE : Long.parseLong(position);
@@ -272,7 +272,7 @@ public final class JobReader {
         if (after != null) {
             cursor = JobCursor.decode(JobCursor.CONSUMABLES, id, after);
             if (cursor == null) {
-                throw dev.pipewright.overseer.api.ApiException.badRequest("page_after: '" + after
+                throw dev.pipewright.overseer.refusal.Refusal.invalid("page_after: '" + after
                         + "' is not a cursor of this job's consumables listing (use next_page_after of the page before)", "page_after");
             }
         }
@@ -504,7 +504,7 @@ public final class JobReader {
         if (after != null) {
             Double score = JobId.isValid(after) ? redis.zscore(indexOf.apply(after), after).get(10, TimeUnit.SECONDS) : null;
             if (score == null) {
-                throw dev.pipewright.overseer.api.ApiException.badRequest("page_after: '" + after
+                throw dev.pipewright.overseer.refusal.Refusal.invalid("page_after: '" + after
                         + "' is not a cursor of this listing (use next_page_after of the page before)", "page_after");
             }
             from = new IndexScan.Entry(after, score);

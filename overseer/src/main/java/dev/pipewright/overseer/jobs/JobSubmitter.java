@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway;
-import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.datastore.DataStore;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
@@ -106,7 +106,7 @@ public final class JobSubmitter {
             }
         }
         if (!problems.isEmpty()) {
-            throw ApiException.badRequest("invalid_request", "the job request has " + problems.size() + " problem(s)", problems);
+            throw Refusal.invalid("invalid_request", "the job request has " + problems.size() + " problem(s)", problems);
         }
 
         Set<String> available = new HashSet<>(inputs.keySet());
@@ -178,7 +178,7 @@ public final class JobSubmitter {
             }
         }
         if (!problems.isEmpty()) {
-            throw ApiException.badRequest("invalid_request", "the job cannot run: " + problems.size() + " problem(s)", problems);
+            throw Refusal.invalid("invalid_request", "the job cannot run: " + problems.size() + " problem(s)", problems);
         }
 
         Set<String> runSet = new HashSet<>(plan.run());
@@ -283,7 +283,7 @@ public final class JobSubmitter {
             throw e;
         }
         if ("exists".equals(reply.status())) {
-            throw new ApiException(409, JOB_EXISTS, "job " + id + " already exists", List.of());
+            throw Refusal.conflict(JOB_EXISTS, "job " + id + " already exists");
         }
         metrics.jobSubmitted();
         metrics.ended(reply.ends()); // a re-run that reuses every output ends at once

@@ -3,9 +3,9 @@ package dev.pipewright.overseer.limits;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway;
-import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.parse.PipelineParser;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -68,10 +68,10 @@ public final class Limits {
         check(kind, name);
         JsonNode max = body == null ? null : body.get("max");
         if (max == null || !max.isIntegralNumber() || max.asLong() < 1 || max.asLong() > MAX) {
-            throw ApiException.badRequest("expected {\"max\": N} with N a whole number from 1 to " + MAX, "max");
+            throw Refusal.invalid("expected {\"max\": N} with N a whole number from 1 to " + MAX, "max");
         }
         if (body.size() != 1) {
-            throw ApiException.badRequest("unknown field; a limit has only 'max'", "body");
+            throw Refusal.invalid("unknown field; a limit has only 'max'", "body");
         }
         int dispatched = apply(kind, name, Integer.toString(max.asInt()));
         return Map.of("kind", kind, "name", name, "max", max.asInt(), "dispatched", dispatched);
@@ -80,7 +80,7 @@ public final class Limits {
     public Map<String, Object> remove(String kind, String name) throws Exception {
         check(kind, name);
         if (redis.hget(keys.limits(), kind + ":" + name).get(10, TimeUnit.SECONDS) == null) {
-            throw ApiException.notFound("no " + kind + " limit for '" + name + "'");
+            throw Refusal.notFound("no " + kind + " limit for '" + name + "'");
         }
         int dispatched = apply(kind, name, "");
         return Map.of("kind", kind, "name", name, "removed", true, "dispatched", dispatched);
@@ -95,10 +95,10 @@ public final class Limits {
 
     private static void check(String kind, String name) {
         if (!KINDS.contains(kind)) {
-            throw ApiException.badRequest("limit kind must be 'processor' or 'pipeline', not '" + kind + "'", "kind");
+            throw Refusal.invalid("limit kind must be 'processor' or 'pipeline', not '" + kind + "'", "kind");
         }
         if (!PipelineParser.NAME.matcher(name).matches()) {
-            throw ApiException.badRequest("'" + name + "' is not a valid " + kind + " name", "name");
+            throw Refusal.invalid("'" + name + "' is not a valid " + kind + " name", "name");
         }
     }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
-import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.paging.IndexScan;
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
@@ -109,8 +109,8 @@ public final class PipelineStore {
         return out;
     }
 
-    private static ApiException notYours(String id, String owner, String what) {
-        return ApiException.forbidden("pipeline '" + id + "' belongs to owner '" + owner + "'; only its owner or an admin may " + what,
+    private static Refusal notYours(String id, String owner, String what) {
+        return Refusal.forbidden("pipeline '" + id + "' belongs to owner '" + owner + "'; only its owner or an admin may " + what,
                 null);
     }
 
@@ -251,8 +251,8 @@ public final class PipelineStore {
     public void reserve(StoredPipeline p, JobId job) throws Exception {
         List<String> r = run(p.id(), "reserve", job.value(), Integer.toString(p.version()), Long.toString(System.currentTimeMillis()));
         switch (r.get(0)) {
-            case "deleted" -> throw ApiException.conflict("pipeline '" + p.id() + "' was deleted; it takes no new jobs");
-            case "gone" -> throw ApiException.conflict("version " + p.version() + " of pipeline '" + p.id() + "' was deleted; it takes no new jobs");
+            case "deleted" -> throw Refusal.conflict("pipeline '" + p.id() + "' was deleted; it takes no new jobs");
+            case "gone" -> throw Refusal.conflict("version " + p.version() + " of pipeline '" + p.id() + "' was deleted; it takes no new jobs");
             default -> {
                 String id = p.id();
                 // one pruning at a time per pipeline, however fast jobs are submitted
@@ -353,7 +353,7 @@ public final class PipelineStore {
         // jobs submitted before submissions were recorded in the pipeline's hash: read the job index
         List<String> running = activeJobs(id, 10);
         if (!running.isEmpty()) {
-            throw ApiException.conflict("pipeline '" + id + "' has jobs that have not ended: " + String.join(", ", running)
+            throw Refusal.conflict("pipeline '" + id + "' has jobs that have not ended: " + String.join(", ", running)
                     + (running.size() == 10 ? ", ..." : "") + "; cancel them or wait for them to end");
         }
         for (int round = 0; round < 5; round++) {
@@ -367,7 +367,7 @@ public final class PipelineStore {
                     List<String> active = prune(id, r.subList(1, r.size()));
                     if (!active.isEmpty()) {
                         List<String> named = active.subList(0, Math.min(10, active.size()));
-                        throw ApiException.conflict("pipeline '" + id + "' has jobs that have not ended: " + String.join(", ", named)
+                        throw Refusal.conflict("pipeline '" + id + "' has jobs that have not ended: " + String.join(", ", named)
                                 + (active.size() > named.size() ? ", ..." : "") + "; cancel them or wait for them to end");
                     }
                     // every job recorded had ended: try again (a new submit may have come in meanwhile)
@@ -382,7 +382,7 @@ public final class PipelineStore {
                 }
             }
         }
-        throw ApiException.conflict("pipeline '" + id + "' keeps taking new jobs; try the delete again");
+        throw Refusal.conflict("pipeline '" + id + "' keeps taking new jobs; try the delete again");
     }
 
     /** Removes the deleted versions {@code first..latest} that none of the pipeline's jobs ran. */

@@ -1,6 +1,5 @@
 package dev.pipewright.overseer.schedule;
 
-import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.jobs.JobMeta;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.jobs.SubmitRequest;
@@ -8,6 +7,7 @@ import dev.pipewright.overseer.loop.PeriodicLoop;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.pipeline.Problem;
 import org.slf4j.Logger;
@@ -103,11 +103,11 @@ public final class Scheduler extends PeriodicLoop {
             outcome = "submitted";
             metrics.scheduleFired(true); // the job itself is counted by the submitter
             LOG.info("schedule of pipeline {}: job {} ({}) for {}, {}", latest.id(), claim.jobId(), meta.name(), cron.local(at), created.status());
-        } catch (ApiException e) {
-            if (e.status() == 409 && JobSubmitter.JOB_EXISTS.equals(e.code())) {
+        } catch (Refusal e) {
+            if (e instanceof Refusal.Conflict && JobSubmitter.JOB_EXISTS.equals(e.code())) {
                 outcome = "submitted"; // created by an earlier try of this same claim
                 LOG.info("schedule of pipeline {}: job {} for {} was already submitted", latest.id(), claim.jobId(), cron.local(at));
-            } else if (e.status() >= 400 && e.status() < 500) {
+            } else if (!(e instanceof Refusal.Unavailable)) {
                 outcome = "refused";
                 error = e.getMessage() + (e.problems().isEmpty() ? ""
                         : ": " + e.problems().stream().map(Problem::toString).collect(Collectors.joining("; ")));

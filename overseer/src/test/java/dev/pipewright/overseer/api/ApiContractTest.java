@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.overseer.auth.AccessPolicy;
 import dev.pipewright.overseer.auth.AuthConfig;
-import dev.pipewright.overseer.auth.AuthHandler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -104,7 +103,7 @@ class ApiContractTest {
     void namePatternsAreTheOnesTheCodeChecks() {
         var schemas = ApiContract.json().getJsonObject("components").getJsonObject("schemas");
         assertEquals("^" + dev.pipewright.protocol.parse.PipelineParser.NAME.pattern() + "$", schemas.getJsonObject("Name").getString("pattern"));
-        assertEquals("^" + dev.pipewright.overseer.auth.TokenApi.NAME.pattern() + "$", schemas.getJsonObject("TokenName").getString("pattern"));
+        assertEquals("^" + dev.pipewright.overseer.api.TokenApi.NAME.pattern() + "$", schemas.getJsonObject("TokenName").getString("pattern"));
     }
 
     @Test

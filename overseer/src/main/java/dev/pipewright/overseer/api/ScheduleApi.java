@@ -1,8 +1,9 @@
-package dev.pipewright.overseer.schedule;
+package dev.pipewright.overseer.api;
 
-import dev.pipewright.overseer.api.ApiException;
 import dev.pipewright.overseer.auth.Principal;
 import dev.pipewright.overseer.pipelines.PipelineStore;
+import dev.pipewright.overseer.schedule.CronSchedule;
+import dev.pipewright.overseer.schedule.ScheduleStore;
 import dev.pipewright.protocol.parse.PipelineParser;
 import io.vertx.ext.web.RoutingContext;
 
@@ -83,7 +84,7 @@ public final class ScheduleApi {
             throw ApiException.notFound("no pipeline '" + id + "'");
         }
         ScheduleStore.Active active = schedules.find(id);
-        Principal who = Principal.of(ctx);
+        Principal who = AuthHandler.principal(ctx);
         if (!who.canSee(pipeline.owner()) && (active == null || !who.canSee(active.owner()))) {
             throw new ApiException(403, "forbidden", "only the pipeline's owner ('" + pipeline.owner() + "') or an admin may "
                     + what + " its schedule", List.of());

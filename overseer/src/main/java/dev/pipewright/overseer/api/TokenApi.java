@@ -1,7 +1,11 @@
-package dev.pipewright.overseer.auth;
+package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.overseer.auth.AccessPolicy;
+import dev.pipewright.overseer.auth.Principal;
+import dev.pipewright.overseer.auth.Role;
+import dev.pipewright.overseer.auth.TokenInfo;
+import dev.pipewright.overseer.auth.Tokens;
 import dev.pipewright.protocol.pipeline.Problem;
 
 import java.time.Instant;

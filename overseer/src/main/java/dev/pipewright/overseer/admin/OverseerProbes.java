@@ -1,12 +1,12 @@
-package dev.pipewright.overseer.metrics;
+package dev.pipewright.overseer.admin;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import dev.pipewright.overseer.admin.QueueInspector;
+import dev.pipewright.overseer.loop.PeriodicLoop;
+import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import dev.pipewright.overseer.loop.PeriodicLoop;
 
 import java.time.Duration;
 import java.util.Map;

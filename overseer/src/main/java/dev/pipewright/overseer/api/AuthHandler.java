@@ -1,6 +1,13 @@
-package dev.pipewright.overseer.auth;
+package dev.pipewright.overseer.api;
 
-import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.overseer.auth.AccessPolicy;
+import dev.pipewright.overseer.auth.AuthConfig;
+import dev.pipewright.overseer.auth.Principal;
+import dev.pipewright.overseer.auth.RateLimiter;
+import dev.pipewright.overseer.auth.Role;
+import dev.pipewright.overseer.auth.TokenInfo;
+import dev.pipewright.overseer.auth.TokenSecrets;
+import dev.pipewright.overseer.auth.Tokens;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
@@ -21,6 +28,21 @@ import java.util.function.BiConsumer;
  * The request body is not read before the caller is known.
  */
 public final class AuthHandler implements Handler<RoutingContext> {
+    private static final String PRINCIPAL = "pw.principal";
+
+    /**
+     * The principal this handler put on the request. Fails closed: a route that needs none (a probe)
+     * has none, and asking for it there is a bug, not an anonymous admin.
+     */
+    public static Principal principal(RoutingContext ctx) {
+        Principal p = ctx.get(PRINCIPAL);
+        if (p == null) {
+            throw new IllegalStateException("no principal on " + ctx.request().method() + " " + ctx.normalizedPath()
+                    + ": the route is public or the auth handler did not run");
+        }
+        return p;
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(AuthHandler.class);
     private static final String CHALLENGE = "Bearer realm=\"pipewright\"";
 
@@ -48,7 +70,7 @@ public final class AuthHandler implements Handler<RoutingContext> {
             return;
         }
         if (!config.enabled()) {
-            ctx.put(Principal.KEY, Principal.ANONYMOUS);
+            ctx.put(PRINCIPAL, Principal.ANONYMOUS);
             ctx.next();
             return;
         }
@@ -94,7 +116,7 @@ public final class AuthHandler implements Handler<RoutingContext> {
                 }
             }
             tokens.touch(token);
-            ctx.put(Principal.KEY, token.principal());
+            ctx.put(PRINCIPAL, token.principal());
             ctx.next();
         });
     }

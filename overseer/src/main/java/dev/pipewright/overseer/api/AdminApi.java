@@ -1,7 +1,13 @@
-package dev.pipewright.overseer.admin;
+package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pipewright.overseer.api.ApiException;
+import dev.pipewright.overseer.admin.DeadLetterSelector;
+import dev.pipewright.overseer.admin.DeadLetters;
+import dev.pipewright.overseer.admin.PoolAdmin;
+import dev.pipewright.overseer.admin.PoolName;
+import dev.pipewright.overseer.admin.QueueInspector;
+import dev.pipewright.overseer.admin.WorkerView;
+import dev.pipewright.overseer.admin.Workers;
 import dev.pipewright.protocol.pipeline.Problem;
 import io.vertx.ext.web.RoutingContext;
 
