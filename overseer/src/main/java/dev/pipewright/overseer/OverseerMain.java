@@ -16,11 +16,12 @@ import dev.pipewright.overseer.admin.OverseerProbes;
 import dev.pipewright.overseer.admin.PoolAdmin;
 import dev.pipewright.overseer.admin.QueueInspector;
 import dev.pipewright.overseer.admin.Workers;
-import dev.pipewright.overseer.api.AdminApi;
+import dev.pipewright.overseer.api.AdminRoutes;
 import dev.pipewright.overseer.api.AuthHandler;
 import dev.pipewright.overseer.api.HttpApi;
-import dev.pipewright.overseer.api.ScheduleApi;
-import dev.pipewright.overseer.api.TokenApi;
+import dev.pipewright.overseer.api.Routes;
+import dev.pipewright.overseer.api.ScheduleRoutes;
+import dev.pipewright.overseer.api.TokenRoutes;
 import dev.pipewright.overseer.auth.Tokens;
 import dev.pipewright.overseer.config.OverseerConfig;
 import dev.pipewright.overseer.datastore.FileDataStore;
@@ -200,7 +201,8 @@ public final class OverseerMain {
         Workers heartbeats = new Workers(keys, shared.async(), config.workerTtl());
         PoolAdmin pools = new PoolAdmin(keys, shared.async(), control, heartbeats);
         QueueInspector queueInspector = new QueueInspector(keys, shared.async(), rabbit, heartbeats, pools);
-        AdminApi admin = new AdminApi(queueInspector, new DeadLetters(keys, shared.async(), rabbit, jobControl), pools, heartbeats);
+        AdminRoutes admin = new AdminRoutes(queueInspector, new DeadLetters(keys, shared.async(), rabbit, jobControl), pools, heartbeats,
+                new Limits(keys, shared.async(), state, publishers, metrics), workers);
         OverseerProbes probes = new OverseerProbes(keys, shared.async(), rabbit, queueInspector, metrics, config.probeInterval());
         stoppers.add(probes::stop);
         loops.add(Thread.ofVirtual().name("probes").start(probes));
@@ -211,15 +213,15 @@ public final class OverseerMain {
         } else if (!tokens.hasEnvAdmin() && tokens.count() == 0) {
             LOG.warn("no API token exists yet: set PW_ADMIN_TOKEN to a random secret, then make tokens with 'pipewright token create'");
         }
-        HttpApi api = new HttpApi(parser, pipelines, submitter, reader, jobControl, new RunStore(keys, shared.async(), scripts),
-                new Idempotency(keys, shared.async()), workers, admin,
-                new Limits(keys, shared.async(), state, publishers, metrics), config.ownMetricsPort() ? null : meters, () -> {
+        List<Routes> routes = HttpApi.routes(parser, pipelines, submitter, reader, jobControl, new RunStore(keys, shared.async(), scripts),
+                new Idempotency(keys, shared.async()), admin, new TokenRoutes(tokens, auth::revoked), new ScheduleRoutes(schedules, pipelines));
+        HttpApi api = new HttpApi(routes, config.ownMetricsPort() ? null : meters, () -> {
             try {
                 return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));
             } catch (Exception e) {
                 return false;
             }
-        }, config.maxBodyBytes(), auth, new TokenApi(tokens, auth::revoked), new ScheduleApi(schedules, pipelines));
+        }, config.maxBodyBytes(), auth);
         // what a failed start-up stops too: no loop, consumer or connection of a half-started overseer stays up
         Runnable shutdown = () -> {
             stoppers.forEach(Runnable::run);

@@ -3,7 +3,10 @@ package dev.pipewright.overseer;
 import dev.pipewright.infra.config.Settings;
 import dev.pipewright.infra.config.TrainingRun;
 import dev.pipewright.overseer.api.AuthHandler;
+import dev.pipewright.overseer.api.AdminRoutes;
 import dev.pipewright.overseer.api.HttpApi;
+import dev.pipewright.overseer.api.ScheduleRoutes;
+import dev.pipewright.overseer.api.TokenRoutes;
 import dev.pipewright.overseer.auth.Tokens;
 import dev.pipewright.overseer.config.OverseerConfig;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
@@ -69,8 +72,10 @@ final class OverseerTraining {
             try {
                 Tokens tokens = new Tokens(config.common().keys(), null, config.auth().adminDigest());
                 AuthHandler auth = new AuthHandler(config.auth(), tokens, HttpApi::refuse);
-                HttpApi api = new HttpApi(parser, null, null, null, null, null, null, null, null, null, meters, () -> false,
-                        config.maxBodyBytes(), auth, null, null);
+                // no stores behind the routes: the training requests touch none
+                HttpApi api = new HttpApi(HttpApi.routes(parser, null, null, null, null, null, null,
+                        new AdminRoutes(null, null, null, null, null, null), new TokenRoutes(null, null), new ScheduleRoutes(null, null)),
+                        meters, () -> false, config.maxBodyBytes(), auth);
                 Router router = api.router(vertx).await();
                 HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
                 int port = server.actualPort();

@@ -476,7 +476,7 @@ public final class JobReader {
     }
 
     /** The most ids one listing request examines (filters that match little answer a short page with a cursor). */
-    public static final int SCAN_BUDGET = 5_000;
+    public static final int SCAN_BUDGET = IndexScan.BUDGET;
 
     /**
      * A page of job summaries, newest first, after the job {@code after} (null: from the newest).

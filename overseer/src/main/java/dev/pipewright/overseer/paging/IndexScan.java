@@ -23,6 +23,9 @@ import java.util.concurrent.TimeUnit;
  * scanning the whole index in one request.
  */
 public final class IndexScan {
+    /** Index entries one listing page examines at most (its filters may match little). */
+    public static final int BUDGET = 5_000;
+
     private static final Comparator<Entry> NEWEST_FIRST =
             Comparator.comparingDouble(Entry::score).thenComparing(Entry::id).reversed();
 

@@ -244,6 +244,42 @@ public final class RunStore {
                 .toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * What a run listing keeps: runs of these statuses, priorities, pipelines and owners (an empty
+     * set: any) that carry every tag given ({@code null} value: any value).
+     */
+    public record Filter(Set<String> statuses, Set<String> priorities, Set<String> pipelineIds, Set<String> owners,
+                         Map<String, String> tags) {
+        boolean keeps(Run r) {
+            if (!(priorities.isEmpty() || priorities.contains(r.priority()))
+                    || !(pipelineIds.isEmpty() || pipelineIds.contains(r.pipelineId()))
+                    || !(owners.isEmpty() || owners.contains(r.owner()))) {
+                return false;
+            }
+            for (Map.Entry<String, String> t : tags.entrySet()) {
+                if (!r.tags().containsKey(t.getKey()) || t.getValue() != null && !t.getValue().equals(r.tags().get(t.getKey()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /**
+     * A page of runs as the API shows them, newest first, from {@code from} on (null: the newest);
+     * the status filter applies to the derived status, so it is checked on the view.
+     */
+    public IndexScan.Page<Map<String, Object>> page(Filter f, IndexScan.Entry from, int size) throws Exception {
+        return IndexScan.page(List.of(index()), from, size, IndexScan.BUDGET, ids -> {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (Run r : findAll(ids)) {
+                Map<String, Object> view = r != null && f.keeps(r) ? view(r) : null;
+                out.add(view != null && (f.statuses().isEmpty() || f.statuses().contains((String) view.get("status"))) ? view : null);
+            }
+            return out;
+        });
+    }
+
     /** Runs of a page, in order, null for one that is gone. */
     public List<Run> findAll(List<String> ids) throws Exception {
         List<CompletableFuture<Map<String, String>>> futures = new ArrayList<>();

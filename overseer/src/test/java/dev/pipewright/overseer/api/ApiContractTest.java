@@ -63,7 +63,8 @@ class ApiContractTest {
 
     private static HttpApi api() {
         AuthHandler auth = new AuthHandler(new AuthConfig(false, null, true, 0, 0), null, HttpApi::refuse);
-        return new HttpApi(null, null, null, null, null, null, null, null, null, null, null, () -> true, 1024, auth, null, null);
+        return new HttpApi(HttpApi.routes(null, null, null, null, null, null, null, new AdminRoutes(null, null, null, null, null, null),
+                new TokenRoutes(null, null), new ScheduleRoutes(null, null)), null, () -> true, 1024, auth);
     }
 
     @Test
@@ -103,7 +104,7 @@ class ApiContractTest {
     void namePatternsAreTheOnesTheCodeChecks() {
         var schemas = ApiContract.json().getJsonObject("components").getJsonObject("schemas");
         assertEquals("^" + dev.pipewright.protocol.parse.PipelineParser.NAME.pattern() + "$", schemas.getJsonObject("Name").getString("pattern"));
-        assertEquals("^" + dev.pipewright.overseer.api.TokenApi.NAME.pattern() + "$", schemas.getJsonObject("TokenName").getString("pattern"));
+        assertEquals("^" + dev.pipewright.overseer.api.TokenRoutes.NAME.pattern() + "$", schemas.getJsonObject("TokenName").getString("pattern"));
     }
 
     @Test

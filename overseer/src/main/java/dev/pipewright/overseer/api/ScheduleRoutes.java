@@ -12,18 +12,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static dev.pipewright.overseer.api.Requests.json;
+
 /**
  * The schedule as the API shows it ({@code schedule} of a pipeline) and the pause and resume
  * operations. Pausing or resuming needs the pipeline's owner (its first version's, or the one
  * whose version set the schedule) or an admin.
  */
-public final class ScheduleApi {
+public final class ScheduleRoutes implements Routes {
     private final ScheduleStore schedules;
     private final PipelineStore pipelines;
 
-    public ScheduleApi(ScheduleStore schedules, PipelineStore pipelines) {
+    public ScheduleRoutes(ScheduleStore schedules, PipelineStore pipelines) {
         this.schedules = schedules;
         this.pipelines = pipelines;
+    }
+
+    @Override
+    public Map<String, HttpApi.Handler> operations() {
+        Map<String, HttpApi.Handler> ops = new LinkedHashMap<>();
+        ops.put("pauseSchedule", ctx -> json(ctx, 200, pause(ctx)));
+        ops.put("resumeSchedule", ctx -> json(ctx, 200, resume(ctx)));
+        return ops;
     }
 
     /**

@@ -8,6 +8,8 @@ import dev.pipewright.overseer.admin.PoolName;
 import dev.pipewright.overseer.admin.QueueInspector;
 import dev.pipewright.overseer.admin.WorkerView;
 import dev.pipewright.overseer.admin.Workers;
+import dev.pipewright.overseer.limits.Limits;
+import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.pipeline.Problem;
 import io.vertx.ext.web.RoutingContext;
 
@@ -19,25 +21,51 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static dev.pipewright.overseer.api.Requests.json;
+
 /**
  * The operator endpoints under {@code /api/v1/admin} (docs/api.md): queues, workers, pools (pause,
  * resume, drain) and dead letters (list, show, replay, purge). Each method reads its request and
- * answers the JSON body; {@code HttpApi} routes to them. They will need the admin role once the API
- * has authentication.
+ * answers the JSON body. Also concurrency limits and the list of live workers.
  */
-public final class AdminApi {
+public final class AdminRoutes implements Routes {
     private static final Set<String> SELECTOR_FIELDS = Set.of("id", "job", "processor", "reason", "all", "dry_run");
 
     private final QueueInspector queues;
     private final DeadLetters deadLetters;
     private final PoolAdmin pools;
     private final Workers workers;
+    private final Limits limits;
+    private final WorkerDirectory directory;
 
-    public AdminApi(QueueInspector queues, DeadLetters deadLetters, PoolAdmin pools, Workers workers) {
+    public AdminRoutes(QueueInspector queues, DeadLetters deadLetters, PoolAdmin pools, Workers workers, Limits limits,
+                       WorkerDirectory directory) {
+        this.limits = limits;
+        this.directory = directory;
         this.queues = queues;
         this.deadLetters = deadLetters;
         this.pools = pools;
         this.workers = workers;
+    }
+
+    @Override
+    public Map<String, HttpApi.Handler> operations() {
+        Map<String, HttpApi.Handler> ops = new LinkedHashMap<>();
+        ops.put("listWorkers", ctx -> json(ctx, 200, Map.of("workers", directory.alive())));
+        ops.put("listQueues", ctx -> json(ctx, 200, queues(ctx)));
+        ops.put("listWorkerViews", ctx -> json(ctx, 200, workers(ctx)));
+        ops.put("listPools", ctx -> json(ctx, 200, pools(ctx)));
+        ops.put("pausePool", ctx -> json(ctx, 200, pause(ctx)));
+        ops.put("resumePool", ctx -> json(ctx, 200, resume(ctx)));
+        ops.put("drainPool", ctx -> json(ctx, 200, drain(ctx)));
+        ops.put("listDeadLetters", ctx -> json(ctx, 200, deadLetters(ctx)));
+        ops.put("replayDeadLetters", ctx -> json(ctx, 200, replay(Requests.jsonBody(ctx))));
+        ops.put("purgeDeadLetters", ctx -> json(ctx, 200, purge(Requests.jsonBody(ctx))));
+        ops.put("getDeadLetter", ctx -> json(ctx, 200, deadLetter(ctx)));
+        ops.put("listLimits", ctx -> json(ctx, 200, Map.of("limits", limits.list())));
+        ops.put("setLimit", ctx -> json(ctx, 200, limits.set(ctx.pathParam("kind"), ctx.pathParam("name"), Requests.jsonBody(ctx))));
+        ops.put("removeLimit", ctx -> json(ctx, 200, limits.remove(ctx.pathParam("kind"), ctx.pathParam("name"))));
+        return ops;
     }
 
     public Object queues(RoutingContext ctx) throws Exception {

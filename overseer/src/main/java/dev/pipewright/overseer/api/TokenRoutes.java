@@ -18,20 +18,31 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
+import static dev.pipewright.overseer.api.Requests.json;
+
 /**
  * The token endpoints (admin only, see {@link AccessPolicy}): {@code POST /api/v1/tokens} makes one
  * and shows its secret once, {@code GET} lists them without secrets, {@code DELETE /{id}} revokes.
  */
-public final class TokenApi {
+public final class TokenRoutes implements Routes {
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}");
     private static final Set<String> FIELDS = Set.of("name", "role", "owner");
 
     private final Tokens tokens;
     private final Consumer<String> onRevoke;
 
-    public TokenApi(Tokens tokens, Consumer<String> onRevoke) {
+    public TokenRoutes(Tokens tokens, Consumer<String> onRevoke) {
         this.tokens = tokens;
         this.onRevoke = onRevoke;
+    }
+
+    @Override
+    public Map<String, HttpApi.Handler> operations() {
+        Map<String, HttpApi.Handler> ops = new LinkedHashMap<>();
+        ops.put("createToken", ctx -> json(ctx, 201, create(Requests.jsonBody(ctx), AuthHandler.principal(ctx))));
+        ops.put("listTokens", ctx -> json(ctx, 200, list()));
+        ops.put("revokeToken", ctx -> json(ctx, 200, revoke(ctx.pathParam("id"))));
+        return ops;
     }
 
     /** Body {@code {name, role, owner}}; owner defaults to name. Answers the record with {@code token}, the secret. */

@@ -1,0 +1,362 @@
+package dev.pipewright.overseer.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.overseer.graph.Graphs;
+import dev.pipewright.overseer.jobs.Idempotency;
+import dev.pipewright.overseer.jobs.JobControl;
+import dev.pipewright.overseer.jobs.JobMeta;
+import dev.pipewright.overseer.jobs.JobReader;
+import dev.pipewright.overseer.jobs.JobSubmitter;
+import dev.pipewright.overseer.jobs.SubmitRequest;
+import dev.pipewright.overseer.pipelines.StoredPipeline;
+import dev.pipewright.overseer.runs.RunStore;
+import dev.pipewright.protocol.job.Infra;
+import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.keys.RunId;
+import dev.pipewright.protocol.pipeline.Priority;
+import dev.pipewright.protocol.render.GraphFormat;
+import dev.pipewright.protocol.render.GraphView;
+import dev.pipewright.protocol.state.JobState;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.pipewright.overseer.api.Requests.drawing;
+import static dev.pipewright.overseer.api.Requests.filterValues;
+import static dev.pipewright.overseer.api.Requests.graphFormat;
+import static dev.pipewright.overseer.api.Requests.intParam;
+import static dev.pipewright.overseer.api.Requests.json;
+import static dev.pipewright.overseer.api.Requests.jsonBody;
+import static dev.pipewright.overseer.api.Requests.owner;
+import static dev.pipewright.overseer.api.Requests.ownerFilter;
+import static dev.pipewright.overseer.api.Requests.pageAfter;
+import static dev.pipewright.overseer.api.Requests.pageSize;
+import static dev.pipewright.overseer.api.Requests.paged;
+
+/** Jobs: submit (also into a run), list, show, tasks, consumables, logs, start, cancel, retry and draw. */
+final class JobRoutes implements Routes {
+    private static final Set<String> SUBMIT_FIELDS = Set.of("parameters", "inputs", "outputs", "version", "start", "config",
+            "job_name", "priority");
+    private static final Set<String> CONFIG_FIELDS = Set.of("infra");
+    private static final List<String> JOB_STATUSES = java.util.Arrays.stream(JobState.values()).map(Enum::name).toList();
+    private static final List<String> TASK_STATUSES = java.util.Arrays.stream(dev.pipewright.protocol.state.TaskState.values())
+            .map(Enum::name).toList();
+    private static final List<String> TRIGGERS = List.of("manual", "schedule");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final PipelineRoutes pipelines;
+    private final JobSubmitter submitter;
+    private final JobReader jobs;
+    private final JobControl control;
+    private final RunStore runs;
+    private final Idempotency idempotency;
+    private final Graphs graphs;
+
+    JobRoutes(PipelineRoutes pipelines, JobSubmitter submitter, JobReader jobs, JobControl control, RunStore runs,
+              Idempotency idempotency, Graphs graphs) {
+        this.pipelines = pipelines;
+        this.submitter = submitter;
+        this.jobs = jobs;
+        this.control = control;
+        this.runs = runs;
+        this.idempotency = idempotency;
+        this.graphs = graphs;
+    }
+
+    @Override
+    public Map<String, HttpApi.Handler> operations() {
+        Map<String, HttpApi.Handler> ops = new LinkedHashMap<>();
+        ops.put("submitJob", this::submit);
+        ops.put("listJobs", this::listJobs);
+        ops.put("runJob", this::startJob);
+        ops.put("startJob", this::startJob);
+        ops.put("getJob", this::getJob);
+        ops.put("listJobTasks", this::jobTasks);
+        ops.put("listJobConsumables", this::jobConsumables);
+        ops.put("getConsumable", this::consumable);
+        ops.put("cancelJob", this::cancel);
+        ops.put("retryJob", this::retry);
+        ops.put("getJobLogs", this::logs);
+        ops.put("drawJob", this::jobGraph);
+        return ops;
+    }
+
+    /** A parsed job request: what to submit, the pipeline version asked for (null: latest), name, priority and infra. */
+    record JobRequest(SubmitRequest request, Integer version, String name, String priority, Infra infra) {
+    }
+
+    static JobRequest parseJobRequest(JsonNode body, Set<String> allowed) {
+        RequestBody b = new RequestBody(body, allowed);
+        Map<String, Object> params = b.object("parameters");
+        Map<String, byte[]> inputs = new LinkedHashMap<>();
+        JsonNode in = body.get("inputs");
+        if (in != null && !in.isNull()) {
+            if (!in.isObject()) {
+                b.problem("inputs", "expected an object of data node values");
+            } else {
+                for (Iterator<Map.Entry<String, JsonNode>> it = in.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    JsonNode v = e.getValue();
+                    if (v.isTextual()) {
+                        inputs.put(e.getKey(), v.asText().getBytes(StandardCharsets.UTF_8));
+                    } else if (v.isObject() && v.size() == 1 && v.has("base64") && v.get("base64").isTextual()) {
+                        try {
+                            inputs.put(e.getKey(), Base64.getDecoder().decode(v.get("base64").asText()));
+                        } catch (IllegalArgumentException ex) {
+                            b.problem("inputs." + e.getKey() + ".base64", "not valid base64");
+                        }
+                    } else if (v.isNull()) {
+                        b.problem("inputs." + e.getKey(), "expected text, {\"base64\": ...} or a JSON value, got null");
+                    } else {
+                        try {
+                            inputs.put(e.getKey(), JSON.writeValueAsBytes(v));
+                        } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                            b.problem("inputs." + e.getKey(), "cannot be written as JSON");
+                        }
+                    }
+                }
+            }
+        }
+        List<String> outputs = new ArrayList<>();
+        JsonNode o = body.get("outputs");
+        if (o != null && !o.isNull()) {
+            if (!o.isArray()) {
+                b.problem("outputs", "expected a list of data node names");
+            } else {
+                for (int i = 0; i < o.size(); i++) {
+                    if (!o.get(i).isTextual()) {
+                        b.problem("outputs[" + i + "]", "expected a data node name");
+                    } else {
+                        outputs.add(o.get(i).asText());
+                    }
+                }
+            }
+        }
+        Integer version = null;
+        JsonNode v = body.get("version");
+        if (v != null && !v.isNull() && allowed.contains("version")) {
+            if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
+                b.problem("version", "expected a version number (1 or more)");
+            } else {
+                version = v.asInt();
+            }
+        }
+        Boolean start = b.bool("start");
+        RequestBody config = b.nested("config", CONFIG_FIELDS);
+        Infra infra = config == null ? null : config.infra("infra");
+        String name = b.text("job_name", false);
+        String priority = allowed.contains("priority") ? b.oneOf("priority", Priority.NAMES, Priority.JOB_DEFAULT) : null;
+        b.check("the job request");
+        return new JobRequest(new SubmitRequest(params, inputs, outputs, start == null || start), version, name, priority, infra);
+    }
+
+    private void submit(RoutingContext ctx) throws Exception {
+        JobRequest r = parseJobRequest(jsonBody(ctx), SUBMIT_FIELDS);
+        StoredPipeline stored = pipelines.pipeline(ctx, r.version());
+        createJob(ctx, stored, r.request().withMeta(new JobMeta(r.name(), null, r.priority(), owner(ctx), r.infra())), null);
+    }
+
+    /**
+     * Creates the job, honouring an {@code Idempotency-Key} header: the same key and request answer
+     * the job created the first time (with {@code Idempotent-Replayed: true}).
+     */
+    void createJob(RoutingContext ctx, StoredPipeline stored, SubmitRequest request, RunId run) throws Exception {
+        String key = ctx.request().getHeader(Idempotency.HEADER);
+        String owner = owner(ctx);
+        JobId fresh = JobId.random();
+        if (key != null) {
+            Idempotency.validate(key);
+            // the same request however its JSON is spaced or its keys ordered
+            JobId earlier = idempotency.claim(owner, key, Idempotency.digest(ctx.request().method().name(), ctx.request().path(),
+                    Idempotency.canonical(jsonBody(ctx))), fresh);
+            if (earlier != null) {
+                Map<String, String> job = jobs.status(earlier);
+                if (job == null) {
+                    throw ApiException.conflict("a request with " + Idempotency.HEADER + " '" + key + "' is still in progress; retry shortly");
+                }
+                ctx.response().putHeader("Idempotent-Replayed", "true");
+                json(ctx, 202, jobAccepted(earlier, job.get("status"), job.get("run")));
+                return;
+            }
+        }
+        JobSubmitter.Submitted created;
+        try {
+            if (run != null) {
+                runs.addJob(run, fresh);
+            }
+            created = submitter.submitJob(stored, request, fresh, null);
+            if (run != null) {
+                runs.touch(run);
+            }
+        } catch (Exception e) {
+            if (run != null) {
+                runs.removeJob(run, fresh);
+            }
+            if (key != null) {
+                idempotency.release(owner, key, fresh);
+            }
+            throw e;
+        }
+        json(ctx, 202, jobAccepted(fresh, created.status(), run == null ? null : run.value()));
+    }
+
+    private static Map<String, Object> jobAccepted(JobId id, String status, String run) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id.value());
+        out.put("status", status);
+        if (run != null) {
+            out.put("run_id", run);
+        }
+        return out;
+    }
+
+    static JobReader.Filter jobFilter(RoutingContext ctx) {
+        Set<String> pipelineIds = filterValues(ctx, "pipeline", null);
+        pipelineIds.addAll(filterValues(ctx, "pipeline_id", null));
+        Set<String> runIds = filterValues(ctx, "run", null);
+        runIds.addAll(filterValues(ctx, "run_id", null));
+        for (String r : runIds) {
+            if (!RunId.isValid(r)) {
+                throw ApiException.badRequest("query parameter run: '" + r + "' is not a run id", "run");
+            }
+        }
+        return new JobReader.Filter(filterValues(ctx, "status", JOB_STATUSES), pipelineIds, runIds,
+                filterValues(ctx, "owner", null), filterValues(ctx, "priority", Priority.NAMES), filterValues(ctx, "trigger", TRIGGERS));
+    }
+
+    private JobId jobId(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        if (!JobId.isValid(id)) {
+            throw ApiException.notFound("no job '" + id + "'");
+        }
+        return new JobId(id);
+    }
+
+    /** The job of the path, when it exists and the caller may see it; else the same 404 either way. */
+    private JobId visibleJob(RoutingContext ctx) throws Exception {
+        JobId id = jobId(ctx);
+        JobReader.Ownership o = jobs.ownership(id);
+        if (!o.exists() || !AuthHandler.principal(ctx).canSee(o.owner())) {
+            throw ApiException.notFound("no job '" + id + "'");
+        }
+        return id;
+    }
+
+    private void getJob(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        Map<String, Object> view = jobs.get(id, !"false".equals(ctx.queryParams().get("tasks")));
+        if (view == null) {
+            throw ApiException.notFound("no job '" + id + "'");
+        }
+        json(ctx, 200, view);
+    }
+
+    /** A page of the job's tasks in execution order, optionally of some states only. */
+    private void jobTasks(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        Set<String> statuses = filterValues(ctx, "status", TASK_STATUSES);
+        int size = intParam(ctx, "page_size", JobReader.TASK_PAGE_DEFAULT, 1, JobReader.TASK_PAGE_MAX);
+        json(ctx, 200, paged("tasks", jobs.tasksPage(id, statuses, pageAfter(ctx), size)));
+    }
+
+    /** A page of the job's consumables, small values inline. */
+    private void jobConsumables(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        int size = intParam(ctx, "page_size", JobReader.CONSUMABLE_PAGE_DEFAULT, 1, JobReader.CONSUMABLE_PAGE_MAX);
+        json(ctx, 200, paged("consumables", jobs.consumablesPage(id, pageAfter(ctx), size)));
+    }
+
+    private void listJobs(RoutingContext ctx) throws Exception {
+        JobReader.Filter f = jobFilter(ctx);
+        f = f.withOwners(ownerFilter(ctx));
+        json(ctx, 200, paged("jobs", jobs.page(f, pageAfter(ctx), pageSize(ctx))));
+    }
+
+    private void startJob(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        JobControl.Started s = control.start(id);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id.value());
+        out.put("status", s.status());
+        out.put("started", s.started());
+        json(ctx, s.started() ? 202 : 200, out);
+    }
+
+    private void cancel(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        json(ctx, 202, Map.of("id", id.value(), "status", control.cancel(id)));
+    }
+
+    private void retry(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        JobSubmitter.Submitted rerun = control.rerunJob(id, AuthHandler.principal(ctx).owner());
+        // the status the new job really has: RUNNING, or PENDING at its pipeline's running-jobs limit
+        json(ctx, 202, Map.of("id", rerun.id().value(), "status", rerun.status(), "retry_of", id.value()));
+    }
+
+    private void consumable(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        String node = ctx.pathParam("node");
+        JobReader.Consumable c = jobs.consumable(id, node);
+        if (c == null) {
+            if (!jobs.exists(id)) {
+                throw ApiException.notFound("no job '" + id + "'");
+            }
+            throw ApiException.notFound("job " + id + " has no value for data node '" + node + "' (yet)");
+        }
+        ctx.response().setStatusCode(200).putHeader("Content-Type", c.contentType())
+                .end(io.vertx.core.buffer.Buffer.buffer(c.bytes()));
+    }
+
+    private void logs(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        String follow = ctx.queryParams().get("follow");
+        if (follow != null && !follow.equals("true") && !follow.equals("false")) {
+            throw ApiException.badRequest("query parameter follow must be true or false", "follow");
+        }
+        String node = ctx.queryParams().get("node");
+        if (node != null && (node.isBlank() || !jobs.hasTask(id, node))) {
+            throw ApiException.badRequest("query parameter node: job " + id + " has no task '" + node + "'"
+                    + " (a node pruned from the job, or not in its pipeline)", "node");
+        }
+        Integer attempt = ctx.queryParams().contains("attempt") ? intParam(ctx, "attempt", 1, 1, Integer.MAX_VALUE) : null;
+        if ("true".equals(follow)) {
+            LogFollower.follow(ctx, jobs, id, node, attempt);
+            return;
+        }
+        Map<String, List<Map<String, Object>>> logs = new LinkedHashMap<>();
+        jobs.logs(id, node, attempt).forEach((n, lines) -> {
+            List<Map<String, Object>> out = new ArrayList<>(lines.size());
+            for (JobReader.LogLine l : lines) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("attempt", l.attempt());
+                m.put("line", l.line());
+                if (l.at() != null) {
+                    m.put("at", java.time.Instant.ofEpochMilli(l.at()).toString());
+                }
+                out.add(m);
+            }
+            logs.put(n, out);
+        });
+        json(ctx, 200, Map.of("logs", logs));
+    }
+
+    private void jobGraph(RoutingContext ctx) throws Exception {
+        GraphFormat format = graphFormat(ctx);
+        JobId id = visibleJob(ctx);
+        GraphView view = graphs.job(id);
+        if (view == null) {
+            throw ApiException.notFound("no job '" + id + "'");
+        }
+        drawing(ctx, format, view);
+    }
+}

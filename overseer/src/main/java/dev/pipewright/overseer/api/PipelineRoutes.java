@@ -1,0 +1,194 @@
+package dev.pipewright.overseer.api;
+
+import dev.pipewright.overseer.graph.Graphs;
+import dev.pipewright.overseer.paging.IndexScan;
+import dev.pipewright.overseer.pipelines.PipelineStore;
+import dev.pipewright.overseer.pipelines.StoredPipeline;
+import dev.pipewright.protocol.graph.PlanView;
+import dev.pipewright.protocol.parse.PipelineParser;
+import dev.pipewright.protocol.pipeline.Problem;
+import dev.pipewright.protocol.render.GraphFormat;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.pipewright.overseer.api.Requests.bodyText;
+import static dev.pipewright.overseer.api.Requests.cursor;
+import static dev.pipewright.overseer.api.Requests.drawing;
+import static dev.pipewright.overseer.api.Requests.filterValues;
+import static dev.pipewright.overseer.api.Requests.graphFormat;
+import static dev.pipewright.overseer.api.Requests.intParam;
+import static dev.pipewright.overseer.api.Requests.json;
+import static dev.pipewright.overseer.api.Requests.listParam;
+import static dev.pipewright.overseer.api.Requests.owner;
+import static dev.pipewright.overseer.api.Requests.pageAfter;
+import static dev.pipewright.overseer.api.Requests.pageSize;
+import static dev.pipewright.overseer.api.Requests.paged;
+import static dev.pipewright.overseer.api.Requests.versionParam;
+
+/** Pipelines: validate, store, list, show (with its schedule), version, delete, plan and draw. */
+final class PipelineRoutes implements Routes {
+    private final PipelineParser parser;
+    private final PipelineStore pipelines;
+    private final ScheduleRoutes schedules;
+
+    PipelineRoutes(PipelineParser parser, PipelineStore pipelines, ScheduleRoutes schedules) {
+        this.parser = parser;
+        this.pipelines = pipelines;
+        this.schedules = schedules;
+    }
+
+    @Override
+    public Map<String, HttpApi.Handler> operations() {
+        Map<String, HttpApi.Handler> ops = new LinkedHashMap<>();
+        ops.put("validatePipeline", this::validate);
+        ops.put("createPipeline", this::createPipeline);
+        ops.put("listPipelines", this::listPipelines);
+        ops.put("getPipeline", this::getPipeline);
+        ops.put("deletePipeline", this::deletePipeline);
+        ops.put("listPipelineVersions", this::pipelineVersions);
+        ops.put("planPipeline", this::plan);
+        ops.put("drawPipeline", this::pipelineGraph);
+        return ops;
+    }
+
+    private void validate(RoutingContext ctx) {
+        PipelineParser.Result r = parser.parse(bodyText(ctx));
+        json(ctx, 200, Map.of("valid", r.valid(), "problems", r.problems()));
+    }
+
+    private void createPipeline(RoutingContext ctx) throws Exception {
+        String source = bodyText(ctx);
+        PipelineParser.Result r = parser.parse(source);
+        if (!r.valid()) {
+            throw ApiException.badRequest("invalid_pipeline", "the pipeline has " + r.problems().size() + " problem(s)", r.problems());
+        }
+        String name = ctx.queryParams().get("name");
+        if (name != null && !PipelineParser.NAME.matcher(name).matches()) {
+            throw ApiException.badRequest("bad pipeline name '" + name + "'", "name");
+        }
+        String id = PipelineStore.idFor(name != null ? name : r.pipeline().name(), source);
+        StoredPipeline stored = pipelines.save(id, r, source, owner(ctx), AuthHandler.principal(ctx).isAdmin());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", stored.id());
+        out.put("version", stored.version());
+        out.put("name", r.pipeline().name() != null ? r.pipeline().name() : id); // as GET shows it; ?name= sets the id
+        json(ctx, 201, out);
+    }
+
+    private void listPipelines(RoutingContext ctx) throws Exception {
+        int size = pageSize(ctx);
+        String after = pageAfter(ctx);
+        Set<String> owners = filterValues(ctx, "owner", null);
+        IndexScan.Entry from = null;
+        if (after != null) {
+            Double score = PipelineParser.NAME.matcher(after).matches() ? pipelines.score(after) : null;
+            from = cursor(after, score);
+        }
+        IndexScan.Page<Map<String, Object>> page = IndexScan.page(List.of(pipelines.index()), from, size, IndexScan.BUDGET, ids -> {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (PipelineStore.Summary s : pipelines.summaries(ids)) {
+                out.add(s == null || !(owners.isEmpty() || owners.contains(s.owner())) ? null : pipelineSummary(s));
+            }
+            return out;
+        });
+        json(ctx, 200, paged("pipelines", page));
+    }
+
+    private static Map<String, Object> pipelineSummary(PipelineStore.Summary s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("latest_version", s.latestVersion());
+        m.put("owner", s.owner());
+        m.put("created_at", java.time.Instant.ofEpochMilli(s.createdAt()).toString());
+        m.put("updated_at", java.time.Instant.ofEpochMilli(s.updatedAt()).toString());
+        return m;
+    }
+
+    private void pipelineVersions(RoutingContext ctx) throws Exception {
+        StoredPipeline latest = pipeline(ctx, null);
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (PipelineStore.Version v : pipelines.versions(latest.id())) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("version", v.version());
+            m.put("owner", v.owner());
+            m.put("created_at", java.time.Instant.ofEpochMilli(v.createdAt()).toString());
+            out.add(m);
+        }
+        json(ctx, 200, Map.of("id", latest.id(), "latest_version", latest.version(), "versions", out));
+    }
+
+    private void deletePipeline(RoutingContext ctx) throws Exception {
+        StoredPipeline latest = pipeline(ctx, null);
+        PipelineStore.Deleted d = pipelines.delete(latest.id(), owner(ctx), AuthHandler.principal(ctx).isAdmin());
+        if (d == null) {
+            throw ApiException.notFound("no pipeline '" + latest.id() + "'");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", latest.id());
+        out.put("deleted", true);
+        out.put("versions", d.versions());
+        out.put("latest_version", d.latestVersion());
+        json(ctx, 200, out);
+    }
+
+    StoredPipeline pipeline(RoutingContext ctx, Integer version) throws Exception {
+        String id = ctx.pathParam("id");
+        if (!PipelineParser.NAME.matcher(id).matches()) {
+            throw ApiException.notFound("no pipeline '" + id + "'");
+        }
+        StoredPipeline p = pipelines.find(id, version);
+        if (p == null) {
+            throw ApiException.notFound(version == null ? "no pipeline '" + id + "'" : "pipeline '" + id + "' has no version " + version);
+        }
+        return p;
+    }
+
+    private void getPipeline(RoutingContext ctx) throws Exception {
+        StoredPipeline p = pipeline(ctx, ctx.queryParams().contains("version") ? intParam(ctx, "version", 1, 1, Integer.MAX_VALUE) : null);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", p.id());
+        out.put("version", p.version());
+        out.put("name", p.pipeline().name() != null ? p.pipeline().name() : p.id());
+        out.put("description", p.pipeline().description());
+        out.put("created_at", java.time.Instant.ofEpochMilli(p.createdAt()).toString());
+        PipelineStore.Summary summary = pipelines.summary(p.id());
+        out.put("latest_version", summary == null ? p.version() : summary.latestVersion());
+        out.put("owner", summary == null ? null : summary.owner());
+        out.put("updated_at", summary == null ? null : java.time.Instant.ofEpochMilli(summary.updatedAt()).toString());
+        out.put("data_nodes", p.pipeline().dataNodes().keySet());
+        out.put("process_nodes", p.pipeline().processNodes().keySet());
+        out.put("parameters", p.pipeline().parameters().keySet());
+        out.put("source", p.source());
+        out.put("schedule", schedules.view(p.id()));
+        json(ctx, 200, out);
+    }
+
+    private void plan(RoutingContext ctx) throws Exception {
+        StoredPipeline p = pipeline(ctx, versionParam(ctx));
+        List<String> outputs = listParam(ctx, "outputs");
+        List<String> available = listParam(ctx, "available");
+        checkPlan(p, outputs, available);
+        json(ctx, 200, PlanView.of(p.graph(), outputs, available));
+    }
+
+    private void pipelineGraph(RoutingContext ctx) throws Exception {
+        GraphFormat format = graphFormat(ctx);
+        StoredPipeline p = pipeline(ctx, versionParam(ctx));
+        List<String> outputs = listParam(ctx, "outputs");
+        List<String> available = listParam(ctx, "available");
+        checkPlan(p, outputs, available);
+        drawing(ctx, format, Graphs.pipeline(p, outputs, available));
+    }
+
+    private static void checkPlan(StoredPipeline p, List<String> outputs, List<String> available) {
+        List<Problem> problems = PlanView.check(p.graph(), outputs, available);
+        if (!problems.isEmpty()) {
+            throw ApiException.badRequest("invalid_plan_request", "the plan request has " + problems.size() + " problem(s)", problems);
+        }
+    }
+}
