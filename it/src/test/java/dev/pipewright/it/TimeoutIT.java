@@ -133,7 +133,7 @@ class TimeoutIT {
                 name: queue-timeout
                 dataNodes: {seed: {}, x: {}}
                 processNodes:
-                  waits: {input: [seed], output: [x], processor: identity, pool: solo, queueTimeout: 1s}
+                  waits: {input: [seed], output: [x], processor: sleep, config: {ms: 1}, pool: solo, queueTimeout: 1s}
                 """);
         String blocker = cluster.submit("queue-blocker", """
                 {"inputs": {"seed": "s"}}""");

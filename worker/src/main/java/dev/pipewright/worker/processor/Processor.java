@@ -16,8 +16,9 @@ public interface Processor {
     /**
      * Whether this processor always returns within microseconds and never blocks (no I/O, no
      * sleeping): the worker then runs it on its scheduling thread, without a thread of its own.
-     * Such a run is not interrupted (it has ended before a stop could matter) and has no timer for
-     * its timeout.
+     * Such a run is not interrupted (it has ended before a stop could matter), has no timer for
+     * its timeout, and takes none of the worker's {@code PW_CONCURRENCY} slots: a quick task starts
+     * even while slow ones fill every slot.
      */
     default boolean quick() {
         return false;
