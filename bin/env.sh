@@ -1,5 +1,8 @@
-# Shared by bin/* and .ci/run: pick a JDK >= 21 and make sure RabbitMQ and Redis answer.
-# Source it; it defines pw_select_jdk and pw_services_up.
+# Shared by bin/*, benchmarks/run.sh and .ci/run: pick a JDK >= 21, run Maven, make sure RabbitMQ and
+# Redis answer. Source it (bash); it defines pw_select_jdk, pw_mvn and pw_services_up.
+
+# The checkout this file belongs to.
+PW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 pw_java_major() {
   "$1/bin/java" -version 2>&1 | awk -F'"' '/version/ {split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); exit}'
@@ -41,6 +44,30 @@ pw_quiet_maven() {
       *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;;
     esac
   fi
+}
+
+# The Maven that builds the checkout: its wrapper, mvnw (it downloads the Maven version named in
+# .mvn/wrapper/maven-wrapper.properties into ~/.m2/wrapper on its first run, so a JDK is all a machine
+# needs), else mvn on PATH. pw_mvn_bin prints its path, pw_mvn_name what to tell people, pw_mvn runs it.
+pw_mvn_bin() {
+  if [ -x "$PW_ROOT/mvnw" ]; then
+    echo "$PW_ROOT/mvnw"
+  elif command -v mvn >/dev/null 2>&1; then
+    echo mvn
+  else
+    echo "pipewright: no Maven: $PW_ROOT/mvnw is missing and mvn is not on PATH" >&2
+    return 127
+  fi
+}
+
+pw_mvn_name() {
+  if [ -x "$PW_ROOT/mvnw" ]; then echo ./mvnw; else echo mvn; fi
+}
+
+pw_mvn() {
+  local mvn
+  mvn=$(pw_mvn_bin) || return
+  "$mvn" "$@"
 }
 
 pw_port_open() {
