@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bin/env.sh
 pw_select_jdk
-mvn -B -q -pl benchmarks -am -Pjmh package -DskipTests
+pw_mvn -B -q -pl benchmarks -am -Pjmh package -DskipTests
 exec java -jar benchmarks/target/benchmarks.jar "$@"
