@@ -91,7 +91,7 @@ final class JobRoutes implements Routes {
     }
 
     /** A parsed job request: what to submit, the pipeline version asked for (null: latest), name, priority and infra. */
-    record JobRequest(SubmitRequest request, Integer version, String name, String priority, Infra infra) {
+    record JobRequest(SubmitRequest request, Integer version, String name, Priority priority, Infra infra) {
     }
 
     static JobRequest parseJobRequest(JsonNode body, Set<String> allowed) {
@@ -154,7 +154,7 @@ final class JobRoutes implements Routes {
         RequestBody config = b.nested("config", CONFIG_FIELDS);
         Infra infra = config == null ? null : config.infra("infra");
         String name = b.text("job_name", false);
-        String priority = allowed.contains("priority") ? b.oneOf("priority", Priority.NAMES, Priority.JOB_DEFAULT) : null;
+        Priority priority = allowed.contains("priority") ? Priority.parse(b.oneOf("priority", Priority.NAMES, Priority.JOB_DEFAULT)) : null;
         b.check("the job request");
         return new JobRequest(new SubmitRequest(params, inputs, outputs, start == null || start), version, name, priority, infra);
     }
@@ -162,7 +162,8 @@ final class JobRoutes implements Routes {
     private void submit(RoutingContext ctx) throws Exception {
         JobRequest r = parseJobRequest(jsonBody(ctx), SUBMIT_FIELDS);
         StoredPipeline stored = pipelines.pipeline(ctx, r.version());
-        createJob(ctx, stored, r.request().withMeta(new JobMeta(r.name(), null, r.priority(), owner(ctx), r.infra())), null);
+        createJob(ctx, stored, r.request().withMeta(JobMeta.NONE.withName(r.name()).withPriority(r.priority()).withOwner(owner(ctx))
+                .withInfra(r.infra())), null);
     }
 
     /**

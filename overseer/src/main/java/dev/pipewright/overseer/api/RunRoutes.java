@@ -64,7 +64,7 @@ final class RunRoutes implements Routes {
         RequestBody b = new RequestBody(jsonBody(ctx), RUN_FIELDS);
         String pipelineId = b.text("pipeline_id", true);
         String name = b.text("name", false);
-        String priority = b.oneOf("priority", Priority.NAMES, Priority.RUN_DEFAULT);
+        Priority priority = Priority.parse(b.oneOf("priority", Priority.NAMES, Priority.RUN_DEFAULT));
         Map<String, String> tags = b.textMap("tags");
         Map<String, Object> domain = b.object("domain_context");
         Integer version = null;
@@ -110,7 +110,8 @@ final class RunRoutes implements Routes {
         if (stored == null) {
             throw ApiException.conflict("the run's pipeline '" + run.pipelineId() + "' v" + run.pipelineVersion() + " no longer exists");
         }
-        jobRoutes.createJob(ctx, stored, r.request().withMeta(new JobMeta(r.name(), run.id().value(), run.priority(), owner(ctx), r.infra())), run.id());
+        jobRoutes.createJob(ctx, stored, r.request().withMeta(JobMeta.NONE.withName(r.name()).withRun(run.id().value())
+                .withPriority(run.priority()).withOwner(owner(ctx)).withInfra(r.infra())), run.id());
     }
 
     private void listRuns(RoutingContext ctx) throws Exception {

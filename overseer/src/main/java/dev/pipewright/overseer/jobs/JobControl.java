@@ -13,6 +13,7 @@ import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.pipeline.Priority;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
@@ -164,7 +165,8 @@ public final class JobControl {
                     (String) i.get("memory"), (String) i.get("storage"));
         }
         // a re-run keeps the name, priority, owner and resources, but is not counted in the old job's run
-        JobMeta meta = new JobMeta(job.get("name"), null, job.get("priority"), job.get("owner"), infra);
+        JobMeta meta = JobMeta.NONE.withName(job.get("name")).withPriority(Priority.parse(job.get("priority"))).withOwner(job.get("owner"))
+                .withInfra(infra);
         // inputs read from a source were stored with the old job; pass them as given values
         return submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, meta), JobId.random(), owner);
     }

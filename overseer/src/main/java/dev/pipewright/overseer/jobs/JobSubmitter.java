@@ -1,7 +1,6 @@
 package dev.pipewright.overseer.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway;
@@ -19,12 +18,9 @@ import dev.pipewright.protocol.job.Infra;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.ContentTypes;
-import dev.pipewright.protocol.message.TaskSpec;
-import dev.pipewright.protocol.pipeline.Parameter;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.pipeline.ProcessNode;
-import dev.pipewright.protocol.pipeline.RetryPolicy;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.time.Duration;
@@ -82,194 +78,39 @@ public final class JobSubmitter {
         return submitJob(stored, request, id, owner).id();
     }
 
+    /**
+     * Checks the request (parameters, inputs, plan, sources), routes its tasks to pools, encodes the
+     * job and writes it: the first chunk with the job itself, the rest chunk by chunk while the first
+     * tasks already run. Refuses an invalid request with every problem found, before writing anything.
+     */
     public Submitted submitJob(StoredPipeline stored, SubmitRequest request, JobId id, String owner) throws Exception {
         Pipeline pipeline = stored.pipeline();
         PipelineGraph graph = stored.graph();
-        List<Problem> problems = new ArrayList<>();
-        Map<String, Object> params = parameters(pipeline, request.parameters(), problems);
-
-        for (int i = 0; i < request.outputs().size(); i++) {
-            String out = request.outputs().get(i);
-            if (!pipeline.dataNodes().containsKey(out)) {
-                problems.add(new Problem("outputs[" + i + "]", "unknown data node '" + out + "'"));
-            }
+        JobChecks.Checked checked = JobChecks.request(pipeline, graph, request);
+        if (!checked.problems().isEmpty()) {
+            throw Refusal.invalid("invalid_request", "the job request has " + checked.problems().size() + " problem(s)", checked.problems());
         }
-        Map<String, byte[]> inputs = new LinkedHashMap<>();
-        for (Map.Entry<String, byte[]> e : request.inputs().entrySet()) {
-            if (!pipeline.dataNodes().containsKey(e.getKey())) {
-                problems.add(new Problem("inputs." + e.getKey(), "unknown data node '" + e.getKey() + "'"));
-            } else if (graph.isProduced(e.getKey()) && !request.reuse().contains(graph.producerOf(e.getKey()))) {
-                problems.add(new Problem("inputs." + e.getKey(), "data node '" + e.getKey() + "' is written by process node '"
-                        + graph.producerOf(e.getKey()) + "'; only job inputs can be given"));
-            } else {
-                inputs.put(e.getKey(), e.getValue());
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw Refusal.invalid("invalid_request", "the job request has " + problems.size() + " problem(s)", problems);
-        }
-
+        Map<String, Object> params = checked.params();
+        Map<String, byte[]> inputs = checked.inputs();
         Set<String> available = new HashSet<>(inputs.keySet());
         available.addAll(graph.inputsWithSource());
         ExecutionPlan plan = graph.plan(Set.copyOf(request.outputs()), available);
-        plan.missing().forEach((node, missing) -> {
-            for (String in : missing) {
-                problems.add(new Problem("processNodes." + node + ".input",
-                        "process node '" + node + "' lacks input '" + in + "': no process node writes it, it has no source, and the request gave no value in inputs"));
-            }
-        });
-        if (plan.run().isEmpty()) {
-            problems.add(new Problem("outputs", "nothing to run: no process node writes the wanted outputs " + request.outputs()));
-        }
-        for (String in : plan.jobInputs()) {
-            if (!inputs.containsKey(in) && pipeline.dataNodes().get(in).source() != null) {
-                String path;
-                try {
-                    path = Templates.resolve(pipeline.dataNodes().get(in).source(), params);
-                } catch (IllegalArgumentException e) {
-                    problems.add(new Problem("dataNodes." + in + ".source", e.getMessage()));
-                    continue;
-                }
-                byte[] bytes;
-                try {
-                    bytes = dataStore.read(path);
-                } catch (java.io.IOException e) {
-                    problems.add(new Problem("dataNodes." + in + ".source", "cannot read '" + path + "': " + e.getMessage()));
-                    continue;
-                }
-                if (bytes == null) {
-                    problems.add(new Problem("dataNodes." + in + ".source", "'" + path + "' does not exist in the data store"));
-                } else {
-                    inputs.put(in, bytes);
-                }
-            }
-        }
-        for (String node : plan.run()) {
-            // outputs with a source are written to the data store: their placeholders must resolve too
-            for (String out : pipeline.processNodes().get(node).output()) {
-                String source = pipeline.dataNodes().get(out).source();
-                if (source != null) {
-                    try {
-                        Templates.resolve(source, params);
-                    } catch (IllegalArgumentException e) {
-                        problems.add(new Problem("dataNodes." + out + ".source", e.getMessage()));
-                    }
-                }
-            }
-        }
-        Map<String, Set<String>> served = workers.served();
-        Map<String, Set<String>> known = new java.util.HashMap<>();
-        java.util.function.BiPredicate<String, String> serves = (pool, processor) ->
-                served.getOrDefault(pool, Set.of()).contains(processor) || known.computeIfAbsent(pool, this::knownProcessors).contains(processor);
-        Map<String, String> poolOf = route(pipeline, plan.run(), request, served.keySet(), serves, problems);
-        for (String node : plan.run()) {
-            ProcessNode p = pipeline.processNodes().get(node);
-            String pool = poolOf.getOrDefault(node, p.pool());
-            if (request.reuse().contains(node)) {
-                continue;
-            }
-            // a processor some worker announced for the pool is accepted while none is up: its
-            // tasks wait in the queue (and an autoscaler sees them); one never announced is a mistake
-            if (!serves.test(pool, p.processor()) && !problems.stream().anyMatch(pr -> pr.path().equals("processNodes." + node + ".pool"))) {
-                problems.add(new Problem("processNodes." + node + ".processor", "no worker serves processor '"
-                        + p.processor() + "' in pool '" + pool + "'"
-                        + (served.containsKey(pool) || !known.get(pool).isEmpty() ? ""
-                        : " (no worker consumes that pool)")));
-            }
-        }
+        List<Problem> problems = JobChecks.plan(plan, request.outputs());
+        readSources(pipeline, plan, params, inputs, problems);
+        problems.addAll(JobChecks.outputSources(pipeline, plan.run(), params));
+        Map<String, String> poolOf = routeAndCheck(pipeline, plan.run(), request, problems);
         if (!problems.isEmpty()) {
             throw Refusal.invalid("invalid_request", "the job cannot run: " + problems.size() + " problem(s)", problems);
         }
 
-        Set<String> runSet = new HashSet<>(plan.run());
-        Set<String> reuse = new HashSet<>(request.reuse());
-        reuse.retainAll(runSet);
-        boolean chunked = plan.run().size() > CHUNK;
-        // one chunk's task table at a time: a job of 100,000 tasks never holds them all as JSON trees
-        java.util.function.Function<List<String>, String> taskTable = nodes -> {
-            ArrayNode tasks = JSON.createArrayNode();
-            for (String node : nodes) {
-                ProcessNode p = pipeline.processNodes().get(node);
-                RetryPolicy r = p.retries();
-                TaskSpec spec = new TaskSpec(p.processor(), p.config(), p.input(), p.output(),
-                        p.timeout() == null ? 0 : p.timeout().toMillis());
-                ObjectNode t = tasks.addObject();
-                t.put("node", node);
-                t.put("processor", p.processor());
-                t.put("pool", poolOf.getOrDefault(node, p.pool()));
-                try {
-                    t.put("spec", JSON.writeValueAsString(spec));
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IllegalStateException(e);
-                }
-                ArrayNode in = t.putArray("in");
-                p.input().forEach(in::add);
-                t.put("np", graph.parentsOf(node).size());
-                ArrayNode ch = t.putArray("ch");
-                graph.childrenOf(node).stream().filter(runSet::contains).forEach(ch::add);
-                if (chunked) {
-                    // a later chunk checks whether a parent already ended without success
-                    ArrayNode pa = t.putArray("pa");
-                    graph.parentsOf(node).stream().filter(runSet::contains).forEach(pa::add);
-                }
-                t.put("max", r.max());
-                t.put("qt", p.queueTimeout() == null ? 0 : p.queueTimeout().toMillis());
-                t.put("to", p.timeout() == null ? 0 : p.timeout().toMillis());
-                t.put("hb", p.heartbeat() == null ? 0 : p.heartbeat().toMillis());
-                t.put("bk", r.backoff().name());
-                t.put("bi", r.initial().toMillis());
-                t.put("bm", r.maxDelay().toMillis());
-                t.put("bj", r.jitter());
-                if (reuse.contains(node)) {
-                    t.put("done", request.reuseFrom());
-                }
-                ObjectNode sink = JSON.createObjectNode();
-                for (String out : p.output()) {
-                    String source = pipeline.dataNodes().get(out).source();
-                    if (source != null) {
-                        sink.put(out, Templates.resolve(source, params));
-                    }
-                }
-                if (!sink.isEmpty()) {
-                    t.put("sink", sink.toString());
-                }
-            }
-            return tasks.toString();
-        };
         List<List<String>> chunks = chunks(plan.run());
-        ObjectNode job = JSON.createObjectNode();
-        job.put("id", id.value());
-        job.put("pipeline", stored.id());
-        job.put("version", stored.version());
-        job.put("params", JSON.writeValueAsString(params));
-        job.put("outputs", JSON.writeValueAsString(request.outputs()));
-        job.put("pruned", JSON.writeValueAsString(plan.pruned()));
-        job.put("deadline", pipeline.deadline() == null ? 0 : pipeline.deadline().toMillis());
-        if (request.reuseFrom() != null) {
-            job.put("retryOf", request.reuseFrom());
-        }
-        JobMeta meta = request.meta();
-        job.put("name", meta.name() != null ? meta.name() : id.value());
-        job.put("priority", meta.priority() != null ? meta.priority() : dev.pipewright.protocol.pipeline.Priority.JOB_DEFAULT);
-        if (meta.runId() != null) {
-            job.put("run", meta.runId());
-        }
-        String jobOwner = owner != null ? owner : meta.owner();
-        if (jobOwner != null) {
-            job.put("owner", jobOwner);
-        }
-        if (meta.infra() != null) {
-            job.put("infra", JSON.writeValueAsString(meta.infra().toMap()));
-        }
-        if (meta.scheduledFor() != null) {
-            job.put("trigger", meta.trigger());
-            job.put("scheduled_for", meta.scheduledFor().format(java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME));
-        }
-
+        JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), request.reuse(), poolOf, params, request.reuseFrom(),
+                chunks.size() > 1);
+        ObjectNode job = JobEncoding.jobFields(id, stored.id(), stored.version(), pipeline, params, request, plan, owner);
         Map<String, StateGateway.Output> values = new LinkedHashMap<>();
         inputs.forEach((node, value) -> values.put(node, new StateGateway.Output(value, ContentTypes.sniff(value))));
         StateGateway.Submission submission = new StateGateway.Submission(id, bytes(JSON.writeValueAsString(job)),
-                bytes(taskTable.apply(chunks.get(0))), request.start(), plan.run().size(), chunks.size() > 1, BUILD_PATIENCE, values);
+                bytes(encoding.taskTable(chunks.get(0))), request.start(), plan.run().size(), chunks.size() > 1, BUILD_PATIENCE, values);
         // recorded in the pipeline's hash first, atomically with the check that it was not deleted
         // (a delete refuses while the job is recorded), then in the pipeline's job index (listing by
         // pipeline): an entry whose job was never created reads as no job
@@ -290,7 +131,7 @@ public final class JobSubmitter {
         publishers.publishQuietly(reply.dispatched());
         for (int i = 1; i < chunks.size(); i++) {
             // the first tasks run meanwhile; a crash here leaves the job building, and its build timer fails it
-            OutboxEntry.Reply written = state.submitChunk(id, bytes(taskTable.apply(chunks.get(i))), i == chunks.size() - 1, BUILD_PATIENCE);
+            OutboxEntry.Reply written = state.submitChunk(id, bytes(encoding.taskTable(chunks.get(i))), i == chunks.size() - 1, BUILD_PATIENCE);
             metrics.ended(written.ends());
             publishers.publishQuietly(written.dispatched());
             if (!"written".equals(written.status())) {
@@ -329,53 +170,53 @@ public final class JobSubmitter {
         }
     }
 
-    /**
-     * Where each node's tasks go when the job asks for resources ({@code config.infra}): a node with
-     * a pool of its own stays there if that pool offers them (else a problem); a node in the default
-     * pool goes to the smallest pool that offers them and serves its processor (best fit, then by
-     * name). Without infra every node keeps its pool (an empty map).
-     */
-    private Map<String, String> route(Pipeline pipeline, List<String> nodes, SubmitRequest request, Set<String> alivePools,
-                                      java.util.function.BiPredicate<String, String> serves, List<Problem> problems) throws Exception {
-        Infra infra = request.meta().infra();
-        Map<String, String> out = new java.util.HashMap<>();
-        if (infra == null || infra.toMap().isEmpty()) {
-            return out;
-        }
-        Set<String> candidates = new java.util.TreeSet<>(alivePools);
-        candidates.addAll(workers.namedPools());
-        candidates.add(ProcessNode.DEFAULT_POOL);
-        Map<String, Capacity> capacities = workers.capacities(candidates);
-        String offered = capacities.isEmpty() ? "no pool has announced any capacity"
-                : "pools offer: " + new java.util.TreeMap<>(capacities).entrySet().stream()
-                .map(e -> e.getKey() + " (" + e.getValue().describe() + ")").collect(java.util.stream.Collectors.joining("; "));
-        for (String node : nodes) {
-            if (request.reuse().contains(node)) {
-                continue;
-            }
-            ProcessNode p = pipeline.processNodes().get(node);
-            if (!p.pool().equals(ProcessNode.DEFAULT_POOL)) {
-                if (!capacities.getOrDefault(p.pool(), Capacity.NONE).fits(infra)) {
-                    problems.add(new Problem("processNodes." + node + ".pool", "pool '" + p.pool() + "' does not offer what the job asks for ("
-                            + infra.toMap() + "); " + offered));
+    /** Job inputs with a source that the request did not give are read from the data store now. */
+    private void readSources(Pipeline pipeline, ExecutionPlan plan, Map<String, Object> params, Map<String, byte[]> inputs,
+                             List<Problem> problems) {
+        for (String in : plan.jobInputs()) {
+            if (!inputs.containsKey(in) && pipeline.dataNodes().get(in).source() != null) {
+                String path;
+                try {
+                    path = Templates.resolve(pipeline.dataNodes().get(in).source(), params);
+                } catch (IllegalArgumentException e) {
+                    problems.add(new Problem("dataNodes." + in + ".source", e.getMessage()));
+                    continue;
                 }
-                out.put(node, p.pool());
-                continue;
-            }
-            String best = capacities.entrySet().stream()
-                    .filter(e -> e.getValue().fits(infra) && serves.test(e.getKey(), p.processor()))
-                    .min(java.util.Comparator.<Map.Entry<String, Capacity>, Capacity>comparing(Map.Entry::getValue, Capacity::compareSize)
-                            .thenComparing(Map.Entry::getKey))
-                    .map(Map.Entry::getKey).orElse(null);
-            if (best == null) {
-                problems.add(new Problem("processNodes." + node + ".pool", "no pool whose workers serve processor '" + p.processor()
-                        + "' offers what the job asks for (" + infra.toMap() + "); " + offered));
-                out.put(node, p.pool());
-            } else {
-                out.put(node, best);
+                byte[] bytes;
+                try {
+                    bytes = dataStore.read(path);
+                } catch (java.io.IOException e) {
+                    problems.add(new Problem("dataNodes." + in + ".source", "cannot read '" + path + "': " + e.getMessage()));
+                    continue;
+                }
+                if (bytes == null) {
+                    problems.add(new Problem("dataNodes." + in + ".source", "'" + path + "' does not exist in the data store"));
+                } else {
+                    inputs.put(in, bytes);
+                }
             }
         }
-        return out;
+    }
+
+    /** Routes the tasks by what the live workers offer and checks that each pool serves its processor. */
+    private Map<String, String> routeAndCheck(Pipeline pipeline, List<String> run, SubmitRequest request, List<Problem> problems)
+            throws Exception {
+        Map<String, Set<String>> served = workers.served();
+        Map<String, Set<String>> known = new java.util.HashMap<>();
+        java.util.function.BiPredicate<String, String> serves = (pool, processor) ->
+                served.getOrDefault(pool, Set.of()).contains(processor) || known.computeIfAbsent(pool, this::knownProcessors).contains(processor);
+        Infra infra = request.meta().infra();
+        Map<String, Capacity> capacities = Map.of();
+        if (infra != null && !infra.toMap().isEmpty()) {
+            Set<String> candidates = new java.util.TreeSet<>(served.keySet());
+            candidates.addAll(workers.namedPools());
+            candidates.add(ProcessNode.DEFAULT_POOL);
+            capacities = workers.capacities(candidates);
+        }
+        Map<String, String> poolOf = PoolRouting.route(pipeline, run, request.reuse(), infra, capacities, serves, problems);
+        PoolRouting.checkServed(pipeline, run, request.reuse(), poolOf, serves,
+                pool -> served.containsKey(pool) || !known.computeIfAbsent(pool, this::knownProcessors).isEmpty(), problems);
+        return poolOf;
     }
 
     private Set<String> knownProcessors(String pool) {
@@ -384,45 +225,5 @@ public final class JobSubmitter {
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the processors of pool " + pool + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Map<String, Object> parameters(Pipeline pipeline, Map<String, Object> given, List<Problem> problems) {
-        Map<String, Object> params = new LinkedHashMap<>();
-        for (Map.Entry<String, Object> e : given.entrySet()) {
-            Parameter p = pipeline.parameters().get(e.getKey());
-            if (p == null) {
-                problems.add(new Problem("parameters." + e.getKey(), "unknown parameter; the pipeline declares "
-                        + pipeline.parameters().keySet()));
-            } else if (e.getValue() == null) {
-                problems.add(new Problem("parameters." + e.getKey(), "expected a value of type "
-                        + (p.type() == null ? "string" : p.type().wireName()) + ", got null (leave the field out to use the default)"));
-            } else if (p.type() != null && !p.type().accepts(e.getValue())) {
-                problems.add(new Problem("parameters." + e.getKey(), "expected a value of type " + p.type().wireName()
-                        + ", got " + describe(e.getValue())));
-            } else {
-                params.put(e.getKey(), p.type() == null ? e.getValue() : p.type().normalize(e.getValue()));
-            }
-        }
-        for (Parameter p : pipeline.parameters().values()) {
-            if (!given.containsKey(p.name())) {
-                if (p.defaultValue() != null) {
-                    params.put(p.name(), p.defaultValue());
-                } else if (p.required()) {
-                    problems.add(new Problem("parameters." + p.name(), "missing: required parameter of type "
-                            + (p.type() == null ? "string" : p.type().wireName())));
-                }
-            }
-        }
-        return params;
-    }
-
-    private static String describe(Object v) {
-        if (v instanceof String s) return "text '" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "'";
-        if (v instanceof Number n && !Double.isFinite(n.doubleValue())) return "a number out of range (" + v + ")";
-        if (v instanceof Number) return "the number " + v;
-        if (v instanceof Boolean) return "a boolean";
-        if (v instanceof Map) return "a mapping";
-        if (v instanceof List) return "a list";
-        return v.getClass().getSimpleName();
     }
 }

@@ -8,6 +8,7 @@ import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.keys.RunId;
+import dev.pipewright.protocol.pipeline.Priority;
 import dev.pipewright.protocol.state.JobState;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScriptOutputType;
@@ -48,12 +49,12 @@ public final class RunStore {
         this.scripts = scripts;
     }
 
-    public record NewRun(String name, String pipelineId, int pipelineVersion, String priority, Map<String, String> tags,
+    public record NewRun(String name, String pipelineId, int pipelineVersion, Priority priority, Map<String, String> tags,
                          Map<String, Object> domainContext, String owner) {
     }
 
     /** A run as stored (without its derived counters). */
-    public record Run(RunId id, String name, String pipelineId, int pipelineVersion, String priority, Map<String, String> tags,
+    public record Run(RunId id, String name, String pipelineId, int pipelineVersion, Priority priority, Map<String, String> tags,
                       Map<String, Object> domainContext, String owner, long createdMs, long updatedMs) {
     }
 
@@ -65,7 +66,7 @@ public final class RunStore {
         h.put("name", r.name() != null ? r.name() : id.value());
         h.put("pipeline", r.pipelineId());
         h.put("version", Integer.toString(r.pipelineVersion()));
-        h.put("priority", r.priority());
+        h.put("priority", r.priority().wireName());
         h.put("tags", JSON.writeValueAsString(r.tags()));
         h.put("domain", JSON.writeValueAsString(r.domainContext()));
         h.put("owner", r.owner());
@@ -87,7 +88,7 @@ public final class RunStore {
             return null;
         }
         return new Run(new RunId(h.get("id")), h.get("name"), h.get("pipeline"), Integer.parseInt(h.getOrDefault("version", "0")),
-                h.get("priority"), JSON.readValue(h.getOrDefault("tags", "{}"), new TypeReference<LinkedHashMap<String, String>>() { }),
+                Priority.parse(h.getOrDefault("priority", Priority.RUN_DEFAULT)), JSON.readValue(h.getOrDefault("tags", "{}"), new TypeReference<LinkedHashMap<String, String>>() { }),
                 JSON.readValue(h.getOrDefault("domain", "{}"), new TypeReference<LinkedHashMap<String, Object>>() { }),
                 h.get("owner"), Long.parseLong(h.getOrDefault("created", "0")), Long.parseLong(h.getOrDefault("updated", "0")));
     }
@@ -137,7 +138,7 @@ public final class RunStore {
         out.put("name", run.name());
         out.put("pipeline_id", run.pipelineId());
         out.put("pipeline_version", run.pipelineVersion());
-        out.put("priority", run.priority());
+        out.put("priority", run.priority().wireName());
         out.put("tags", run.tags());
         out.put("domain_context", run.domainContext());
         out.put("owner", run.owner());
@@ -251,7 +252,7 @@ public final class RunStore {
     public record Filter(Set<String> statuses, Set<String> priorities, Set<String> pipelineIds, Set<String> owners,
                          Map<String, String> tags) {
         boolean keeps(Run r) {
-            if (!(priorities.isEmpty() || priorities.contains(r.priority()))
+            if (!(priorities.isEmpty() || priorities.contains(r.priority().wireName()))
                     || !(pipelineIds.isEmpty() || pipelineIds.contains(r.pipelineId()))
                     || !(owners.isEmpty() || owners.contains(r.owner()))) {
                 return false;

@@ -95,8 +95,8 @@ public final class Scheduler extends PeriodicLoop {
             schedules.deleted(due.pipelineId());
             return null;
         }
-        JobMeta meta = new JobMeta(cron.jobName(latest.id(), at), null, null, active.owner(), null,
-                at.atZone(cron.zone()).toOffsetDateTime());
+        JobMeta meta = JobMeta.NONE.withName(cron.jobName(latest.id(), at)).withOwner(active.owner())
+                .withScheduledFor(at.atZone(cron.zone()).toOffsetDateTime());
         try {
             JobSubmitter.Submitted created = submitter.submitJob(latest, new SubmitRequest(Map.of(), Map.of(), List.of(), true).withMeta(meta),
                     claim.jobId(), active.owner());

@@ -1,0 +1,123 @@
+package dev.pipewright.overseer.jobs;
+
+import dev.pipewright.protocol.graph.ExecutionPlan;
+import dev.pipewright.protocol.graph.PipelineGraph;
+import dev.pipewright.protocol.pipeline.Parameter;
+import dev.pipewright.protocol.pipeline.Pipeline;
+import dev.pipewright.protocol.pipeline.Problem;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a job request must satisfy before anything is written, as problems (never thrown): its
+ * parameters against the pipeline's declarations, its wanted outputs and given inputs against the
+ * graph, the plan it yields, and the placeholders of the sources its outputs are written to. Pure:
+ * no store is read here (reading sources from the data store is the submitter's).
+ */
+final class JobChecks {
+    private JobChecks() {
+    }
+
+    /** The request's parameters (with defaults, normalised), its job inputs, and what is wrong with it. */
+    record Checked(Map<String, Object> params, Map<String, byte[]> inputs, List<Problem> problems) {
+    }
+
+    static Checked request(Pipeline pipeline, PipelineGraph graph, SubmitRequest request) {
+        List<Problem> problems = new ArrayList<>();
+        Map<String, Object> params = parameters(pipeline, request.parameters(), problems);
+        for (int i = 0; i < request.outputs().size(); i++) {
+            String out = request.outputs().get(i);
+            if (!pipeline.dataNodes().containsKey(out)) {
+                problems.add(new Problem("outputs[" + i + "]", "unknown data node '" + out + "'"));
+            }
+        }
+        Map<String, byte[]> inputs = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> e : request.inputs().entrySet()) {
+            if (!pipeline.dataNodes().containsKey(e.getKey())) {
+                problems.add(new Problem("inputs." + e.getKey(), "unknown data node '" + e.getKey() + "'"));
+            } else if (graph.isProduced(e.getKey()) && !request.reuse().contains(graph.producerOf(e.getKey()))) {
+                problems.add(new Problem("inputs." + e.getKey(), "data node '" + e.getKey() + "' is written by process node '"
+                        + graph.producerOf(e.getKey()) + "'; only job inputs can be given"));
+            } else {
+                inputs.put(e.getKey(), e.getValue());
+            }
+        }
+        return new Checked(params, inputs, problems);
+    }
+
+    /** What is wrong with the plan: inputs nothing provides, or nothing to run for the wanted outputs. */
+    static List<Problem> plan(ExecutionPlan plan, List<String> wanted) {
+        List<Problem> problems = new ArrayList<>();
+        plan.missing().forEach((node, missing) -> {
+            for (String in : missing) {
+                problems.add(new Problem("processNodes." + node + ".input",
+                        "process node '" + node + "' lacks input '" + in + "': no process node writes it, it has no source, and the request gave no value in inputs"));
+            }
+        });
+        if (plan.run().isEmpty()) {
+            problems.add(new Problem("outputs", "nothing to run: no process node writes the wanted outputs " + wanted));
+        }
+        return problems;
+    }
+
+    /** Outputs with a source are written to the data store: their placeholders must resolve with the job's parameters. */
+    static List<Problem> outputSources(Pipeline pipeline, List<String> run, Map<String, Object> params) {
+        List<Problem> problems = new ArrayList<>();
+        for (String node : run) {
+            for (String out : pipeline.processNodes().get(node).output()) {
+                String source = pipeline.dataNodes().get(out).source();
+                if (source != null) {
+                    try {
+                        Templates.resolve(source, params);
+                    } catch (IllegalArgumentException e) {
+                        problems.add(new Problem("dataNodes." + out + ".source", e.getMessage()));
+                    }
+                }
+            }
+        }
+        return problems;
+    }
+
+    static Map<String, Object> parameters(Pipeline pipeline, Map<String, Object> given, List<Problem> problems) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : given.entrySet()) {
+            Parameter p = pipeline.parameters().get(e.getKey());
+            if (p == null) {
+                problems.add(new Problem("parameters." + e.getKey(), "unknown parameter; the pipeline declares "
+                        + pipeline.parameters().keySet()));
+            } else if (e.getValue() == null) {
+                problems.add(new Problem("parameters." + e.getKey(), "expected a value of type "
+                        + (p.type() == null ? "string" : p.type().wireName()) + ", got null (leave the field out to use the default)"));
+            } else if (p.type() != null && !p.type().accepts(e.getValue())) {
+                problems.add(new Problem("parameters." + e.getKey(), "expected a value of type " + p.type().wireName()
+                        + ", got " + describe(e.getValue())));
+            } else {
+                params.put(e.getKey(), p.type() == null ? e.getValue() : p.type().normalize(e.getValue()));
+            }
+        }
+        for (Parameter p : pipeline.parameters().values()) {
+            if (!given.containsKey(p.name())) {
+                if (p.defaultValue() != null) {
+                    params.put(p.name(), p.defaultValue());
+                } else if (p.required()) {
+                    problems.add(new Problem("parameters." + p.name(), "missing: required parameter of type "
+                            + (p.type() == null ? "string" : p.type().wireName())));
+                }
+            }
+        }
+        return params;
+    }
+
+    private static String describe(Object v) {
+        if (v instanceof String s) return "text '" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "'";
+        if (v instanceof Number n && !Double.isFinite(n.doubleValue())) return "a number out of range (" + v + ")";
+        if (v instanceof Number) return "the number " + v;
+        if (v instanceof Boolean) return "a boolean";
+        if (v instanceof Map) return "a mapping";
+        if (v instanceof List) return "a list";
+        return v.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,141 @@
+package dev.pipewright.overseer.jobs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pipewright.protocol.graph.ExecutionPlan;
+import dev.pipewright.protocol.graph.PipelineGraph;
+import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.message.TaskSpec;
+import dev.pipewright.protocol.pipeline.Pipeline;
+import dev.pipewright.protocol.pipeline.ProcessNode;
+import dev.pipewright.protocol.pipeline.RetryPolicy;
+
+import java.time.format.DateTimeFormatter;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A checked job as the submit scripts take it: the job's fields (one JSON object) and its task
+ * table, one chunk at a time (a job of 100,000 tasks never holds them all as JSON trees). Pure.
+ */
+final class JobEncoding {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Pipeline pipeline;
+    private final PipelineGraph graph;
+    private final Set<String> runSet;
+    private final Set<String> reuse;
+    private final Map<String, String> poolOf;
+    private final Map<String, Object> params;
+    private final String reuseFrom;
+    private final boolean chunked;
+
+    /**
+     * @param run the nodes to run, in execution order
+     * @param reuse nodes whose outputs an earlier job gave (created done)
+     * @param poolOf pools the routing chose (a node not named keeps its own)
+     * @param chunked whether the table comes in more than one chunk (then each task lists its parents)
+     */
+    JobEncoding(Pipeline pipeline, PipelineGraph graph, List<String> run, Set<String> reuse, Map<String, String> poolOf,
+                Map<String, Object> params, String reuseFrom, boolean chunked) {
+        this.pipeline = pipeline;
+        this.graph = graph;
+        this.runSet = new HashSet<>(run);
+        this.reuse = new HashSet<>(reuse);
+        this.reuse.retainAll(runSet);
+        this.poolOf = poolOf;
+        this.params = params;
+        this.reuseFrom = reuseFrom;
+        this.chunked = chunked;
+    }
+
+    /** The job's fields: identity, pipeline version, parameters, wanted outputs, pruned nodes, deadline and its meta. */
+    static ObjectNode jobFields(JobId id, String pipelineId, int version, Pipeline pipeline, Map<String, Object> params,
+                                SubmitRequest request, ExecutionPlan plan, String owner) throws JsonProcessingException {
+        ObjectNode job = JSON.createObjectNode();
+        job.put("id", id.value());
+        job.put("pipeline", pipelineId);
+        job.put("version", version);
+        job.put("params", JSON.writeValueAsString(params));
+        job.put("outputs", JSON.writeValueAsString(request.outputs()));
+        job.put("pruned", JSON.writeValueAsString(plan.pruned()));
+        job.put("deadline", pipeline.deadline() == null ? 0 : pipeline.deadline().toMillis());
+        if (request.reuseFrom() != null) {
+            job.put("retryOf", request.reuseFrom());
+        }
+        JobMeta meta = request.meta();
+        job.put("name", meta.name() != null ? meta.name() : id.value());
+        job.put("priority", meta.priorityOrDefault().wireName());
+        if (meta.runId() != null) {
+            job.put("run", meta.runId());
+        }
+        String jobOwner = owner != null ? owner : meta.owner();
+        if (jobOwner != null) {
+            job.put("owner", jobOwner);
+        }
+        if (meta.infra() != null) {
+            job.put("infra", JSON.writeValueAsString(meta.infra().toMap()));
+        }
+        if (meta.scheduledFor() != null) {
+            job.put("trigger", meta.trigger());
+            job.put("scheduled_for", meta.scheduledFor().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        }
+        return job;
+    }
+
+    /** One chunk of the task table: per node its spec, pool, parents and children to run, limits, retry policy and sinks. */
+    String taskTable(List<String> nodes) {
+        ArrayNode tasks = JSON.createArrayNode();
+        for (String node : nodes) {
+            ProcessNode p = pipeline.processNodes().get(node);
+            RetryPolicy r = p.retries();
+            TaskSpec spec = new TaskSpec(p.processor(), p.config(), p.input(), p.output(),
+                    p.timeout() == null ? 0 : p.timeout().toMillis());
+            ObjectNode t = tasks.addObject();
+            t.put("node", node);
+            t.put("processor", p.processor());
+            t.put("pool", poolOf.getOrDefault(node, p.pool()));
+            try {
+                t.put("spec", JSON.writeValueAsString(spec));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+            ArrayNode in = t.putArray("in");
+            p.input().forEach(in::add);
+            t.put("np", graph.parentsOf(node).size());
+            ArrayNode ch = t.putArray("ch");
+            graph.childrenOf(node).stream().filter(runSet::contains).forEach(ch::add);
+            if (chunked) {
+                // a later chunk checks whether a parent already ended without success
+                ArrayNode pa = t.putArray("pa");
+                graph.parentsOf(node).stream().filter(runSet::contains).forEach(pa::add);
+            }
+            t.put("max", r.max());
+            t.put("qt", p.queueTimeout() == null ? 0 : p.queueTimeout().toMillis());
+            t.put("to", p.timeout() == null ? 0 : p.timeout().toMillis());
+            t.put("hb", p.heartbeat() == null ? 0 : p.heartbeat().toMillis());
+            t.put("bk", r.backoff().name());
+            t.put("bi", r.initial().toMillis());
+            t.put("bm", r.maxDelay().toMillis());
+            t.put("bj", r.jitter());
+            if (reuse.contains(node)) {
+                t.put("done", reuseFrom);
+            }
+            ObjectNode sink = JSON.createObjectNode();
+            for (String out : p.output()) {
+                String source = pipeline.dataNodes().get(out).source();
+                if (source != null) {
+                    sink.put(out, Templates.resolve(source, params));
+                }
+            }
+            if (!sink.isEmpty()) {
+                t.put("sink", sink.toString());
+            }
+        }
+        return tasks.toString();
+    }
+}
