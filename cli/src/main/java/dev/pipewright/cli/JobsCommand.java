@@ -83,24 +83,16 @@ public final class JobsCommand implements Callable<Integer> {
     static final class Start extends ServerCommand {
         @Parameters(index = "0", paramLabel = "JOB")
         String job;
-        @Option(names = "--wait", description = "Wait until the job ends, showing its progress on stderr.")
-        boolean await;
-        @Option(names = "--timeout", paramLabel = "DURATION", description = "With --wait: stop waiting after this long.")
-        String timeout;
-        @Option(names = "--json", description = "Print the server's answer (with --wait: the ended job's view) as JSON.")
-        boolean json;
+        @Mixin
+        WaitOptions wait = new WaitOptions();
 
         @Override
         public Integer call() {
-            Duration limit = Jobs.duration("--timeout", timeout);
+            Duration limit = wait.limit();
             ApiClient client = client();
             JsonNode r = ApiClient.expect(client.postJson(Jobs.path(job) + "/run", Map.of()), "cannot start job " + job);
-            if (await) {
-                return Jobs.awaitAndPrint(client, job, limit, json, out(), err());
-            }
-            Output.showPrinted(out(), json, r, a -> out().println("job " + job + ": " + a.path("status").asText()
-                    + (a.path("started").asBoolean() ? "" : " (already started)")));
-            return 0;
+            return wait.printOrAwait(client, job, limit, r, out(), err(), a -> out().println("job " + job + ": "
+                    + a.path("status").asText() + (a.path("started").asBoolean() ? "" : " (already started)")));
         }
     }
 }

@@ -69,6 +69,14 @@ public final class PipelinesCommand implements Callable<Integer> {
         }
     }
 
+    /** What the commands about one stored pipeline take: its id and --json. */
+    abstract static class OnePipeline extends ServerCommand {
+        @Parameters(index = "0", paramLabel = "PIPELINE")
+        String id;
+        @Option(names = "--json", description = "Print the server's answer as JSON.")
+        boolean json;
+    }
+
     static final Table<JsonNode> TABLE = new Table<JsonNode>()
             .column("ID", p -> p.path("id").asText())
             .column("LATEST", p -> "v" + p.path("latest_version").asText())
@@ -94,16 +102,12 @@ public final class PipelinesCommand implements Callable<Integer> {
     }
 
     @Command(name = "get", description = "Show a pipeline (latest version, or --version).")
-    static final class Get extends ServerCommand {
+    static final class Get extends OnePipeline {
         @Mixin
         HelpOption help = new HelpOption();
 
-        @Parameters(index = "0", paramLabel = "PIPELINE")
-        String id;
         @Option(names = "--version", paramLabel = "V")
         Integer version;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
         @Option(names = "--source", description = "Print only the pipeline's source text.")
         boolean source;
 
@@ -167,11 +171,7 @@ public final class PipelinesCommand implements Callable<Integer> {
     }
 
     @Command(name = "versions", mixinStandardHelpOptions = true, description = "List a pipeline's versions.")
-    static final class Versions extends ServerCommand {
-        @Parameters(index = "0", paramLabel = "PIPELINE")
-        String id;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
+    static final class Versions extends OnePipeline {
 
         @Override
         public Integer call() {
@@ -184,11 +184,7 @@ public final class PipelinesCommand implements Callable<Integer> {
     @Command(name = "delete", mixinStandardHelpOptions = true,
             description = {"Delete a pipeline (its owner or an admin; refused while any of its jobs has not ended).",
                     "Its ended jobs stay readable; posting the same id again starts a new pipeline whose versions number on."})
-    static final class Delete extends ServerCommand {
-        @Parameters(index = "0", paramLabel = "PIPELINE")
-        String id;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
+    static final class Delete extends OnePipeline {
 
         @Override
         public Integer call() {
@@ -211,11 +207,7 @@ public final class PipelinesCommand implements Callable<Integer> {
     }
 
     /** What pause and resume share: the call and what is printed. */
-    abstract static class ScheduleChange extends ServerCommand {
-        @Parameters(index = "0", paramLabel = "PIPELINE")
-        String id;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
+    abstract static class ScheduleChange extends OnePipeline {
 
         abstract String action();
 

@@ -65,14 +65,8 @@ public final class SubmitCommand extends ServerCommand {
     @Option(names = "--idempotency-key", paramLabel = "KEY", description = "Send Idempotency-Key: the same key returns the same job.")
     String idempotencyKey;
 
-    @Option(names = "--wait", description = "Wait until the job ends, showing its progress on stderr.")
-    boolean await;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "With --wait: stop waiting after this long.")
-    String timeout;
-
-    @Option(names = "--json", description = "Print the server's answer (with --wait: the ended job's view) as JSON.")
-    boolean json;
+    @Mixin
+    WaitOptions wait = new WaitOptions();
 
     @Override
     public Integer call() {
@@ -84,7 +78,7 @@ public final class SubmitCommand extends ServerCommand {
         if (run != null && (version != null || priority != null)) {
             throw CliException.usage("--version and --priority come from the run; leave them out with --run");
         }
-        Duration limit = Jobs.duration("--timeout", timeout);
+        Duration limit = wait.limit();
         ApiClient client = client();
         String path;
         Map<String, Parameter> declared;
@@ -123,13 +117,11 @@ public final class SubmitCommand extends ServerCommand {
         ApiClient.Response r = client.postJson(path, body, idempotencyKey == null ? Map.of() : Map.of("Idempotency-Key", idempotencyKey));
         JsonNode accepted = ApiClient.expect(r, "job refused");
         String jobId = accepted.path("id").asText();
-        if (!await) {
-            Output.showPrinted(out, json, accepted, a -> out.println(jobId));
-            return 0;
+        if (wait.await) {
+            err.println("job " + jobId + " " + accepted.path("status").asText());
+            err.flush();
         }
-        err.println("job " + jobId + " " + accepted.path("status").asText());
-        err.flush();
-        return Jobs.awaitAndPrint(client, jobId, limit, json, out, err);
+        return wait.printOrAwait(client, jobId, limit, accepted, out, err, a -> out.println(jobId));
     }
 
     /** The parameters a pipeline version declares, so that --param values get their declared types. */
