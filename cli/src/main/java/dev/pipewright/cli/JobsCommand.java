@@ -39,26 +39,20 @@ public final class JobsCommand implements Callable<Integer> {
             .column("CREATED", j -> Cells.text(j.get("created_at")));
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List jobs, newest first.")
-    static final class ListJobs extends ServerCommand {
-        @Mixin
-        Listing listing = new Listing();
+    static final class ListJobs extends ListCommand {
         @Option(names = "--status", paramLabel = "STATUS", description = "READY, PENDING, RUNNING, CANCELLING, SUCCESS, FAILED or CANCELLED (comma-separated).")
         String status;
-        @Option(names = "--priority", paramLabel = "PRIORITY", description = "low, medium or high (comma-separated).")
-        String priority;
-        @Option(names = "--pipeline", paramLabel = "PIPELINE")
-        String pipeline;
+        @Mixin
+        PriorityPipelineOwner by = new PriorityPipelineOwner();
         @Option(names = "--run", paramLabel = "RUN")
         String run;
-        @Option(names = "--owner", paramLabel = "OWNER")
-        String owner;
         @Option(names = "--trigger", paramLabel = "TRIGGER", description = "manual or schedule (jobs a pipeline's schedule fired).")
         String trigger;
 
         @Override
         public Integer call() {
-            return listing.print(this, "/api/v1/jobs", Listing.filters("status", status, "priority", priority, "pipeline", pipeline,
-                    "run", run, "owner", owner, "trigger", trigger), "jobs", "listing jobs", TABLE);
+            return listing.print(this, "/api/v1/jobs", Listing.filters("status", status, "priority", by.priority, "pipeline", by.pipeline,
+                    "run", run, "owner", by.owner, "trigger", trigger), "jobs", "listing jobs", TABLE);
         }
     }
 

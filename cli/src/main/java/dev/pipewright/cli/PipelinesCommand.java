@@ -89,9 +89,7 @@ public final class PipelinesCommand implements Callable<Integer> {
             .column("CREATED", v -> Cells.text(v.get("created_at")));
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List pipelines, most recently updated first.")
-    static final class ListPipelines extends ServerCommand {
-        @Mixin
-        Listing listing = new Listing();
+    static final class ListPipelines extends ListCommand {
         @Option(names = "--owner", description = "Only this owner's pipelines.")
         String owner;
 

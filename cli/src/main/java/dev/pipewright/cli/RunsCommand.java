@@ -79,24 +79,18 @@ public final class RunsCommand implements Callable<Integer> {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List runs, newest first.")
-    static final class ListRuns extends ServerCommand {
-        @Mixin
-        Listing listing = new Listing();
+    static final class ListRuns extends ListCommand {
         @Option(names = "--status", paramLabel = "STATUS", description = "PENDING, RUNNING, COMPLETED, PARTIALLY_COMPLETED, ERRORED or CANCELLED (comma-separated).")
         String status;
-        @Option(names = "--priority", paramLabel = "PRIORITY", description = "low, medium or high (comma-separated).")
-        String priority;
-        @Option(names = "--pipeline", paramLabel = "PIPELINE")
-        String pipeline;
-        @Option(names = "--owner", paramLabel = "OWNER")
-        String owner;
+        @Mixin
+        PriorityPipelineOwner by = new PriorityPipelineOwner();
         @Option(names = "--tag", paramLabel = "NAME[:VALUE]", description = "Only runs with this tag (and value).")
         String tag;
 
         @Override
         public Integer call() {
-            return listing.print(this, "/api/v1/runs", Listing.filters("status", status, "priority", priority, "pipeline", pipeline,
-                    "owner", owner, "tag", tag), "runs", "listing runs", TABLE);
+            return listing.print(this, "/api/v1/runs", Listing.filters("status", status, "priority", by.priority, "pipeline", by.pipeline,
+                    "owner", by.owner, "tag", tag), "runs", "listing runs", TABLE);
         }
     }
 
@@ -129,9 +123,7 @@ public final class RunsCommand implements Callable<Integer> {
     }
 
     @Command(name = "jobs", mixinStandardHelpOptions = true, description = "List a run's jobs, newest first.")
-    static final class RunJobs extends ServerCommand {
-        @Mixin
-        Listing listing = new Listing();
+    static final class RunJobs extends ListCommand {
         @Parameters(index = "0", paramLabel = "RUN")
         String id;
         @Option(names = "--status", paramLabel = "STATUS", description = "Job status filter (comma-separated).")
