@@ -96,6 +96,11 @@ public final class ApiClient {
             return t.isEmpty() ? "HTTP " + status : abbreviate(t);
         }
 
+        /** How a refused call is reported: {@code what: message (HTTP status)}. */
+        public String refusal(String what) {
+            return what + ": " + errorMessage() + " (HTTP " + status + ")";
+        }
+
         /** The problems of an error answer as {@code path: message} lines. */
         public List<String> problems() {
             List<String> out = new ArrayList<>();
@@ -155,12 +160,37 @@ public final class ApiClient {
         }
     }
 
-    /** JSON of a 2xx answer; otherwise a one-line failure naming what was asked (exit 1). */
+    /**
+     * JSON of a 2xx answer; otherwise a failure naming what was asked (exit 1), with the answer's
+     * problems under it when there are several.
+     */
     public static JsonNode expect(Response r, String what) {
         if (!r.ok()) {
             List<String> problems = r.problems();
-            throw CliException.failure(what + ": " + r.errorMessage() + " (HTTP " + r.status() + ")"
-                    + (problems.size() > 1 ? "\n  " + String.join("\n  ", problems) : ""));
+            throw CliException.failure(r.refusal(what) + (problems.size() > 1 ? "\n  " + String.join("\n  ", problems) : ""));
+        }
+        return r.json();
+    }
+
+    /** JSON of a 2xx answer; otherwise a failure naming what was asked with every problem of the answer under it. */
+    static JsonNode expectAllProblems(Response r, String what) {
+        if (!r.ok()) {
+            throw refusedWithProblems(r, what);
+        }
+        return r.json();
+    }
+
+    /** The failure of a refused call: what was asked, the server's message, and every problem of the answer under it. */
+    static CliException refusedWithProblems(Response r, String what) {
+        StringBuilder msg = new StringBuilder(r.refusal(what));
+        r.problems().forEach(p -> msg.append("\n  ").append(p));
+        return CliException.failure(msg.toString());
+    }
+
+    /** JSON of a 2xx answer; otherwise a one-line failure naming what was asked. */
+    static JsonNode expectOneLine(Response r, String what) {
+        if (!r.ok()) {
+            throw CliException.failure(r.refusal(what));
         }
         return r.json();
     }
@@ -188,8 +218,7 @@ public final class ApiClient {
         try (java.util.stream.Stream<String> lines = r.body()) {
             if (r.statusCode() / 100 != 2) {
                 String body = String.join("\n", lines.toList());
-                throw CliException.failure(what + ": " + new Response(r.statusCode(), body.getBytes(StandardCharsets.UTF_8), "").errorMessage()
-                        + " (HTTP " + r.statusCode() + ")");
+                throw CliException.failure(new Response(r.statusCode(), body.getBytes(StandardCharsets.UTF_8), "").refusal(what));
             }
             String event = "message";
             StringBuilder data = new StringBuilder();
@@ -215,11 +244,7 @@ public final class ApiClient {
 
     /** GET that must answer 2xx with JSON; otherwise a one-line failure naming what was asked. */
     public JsonNode getJson(String path, String what) {
-        Response r = get(path);
-        if (!r.ok()) {
-            throw CliException.failure(what + ": " + r.errorMessage() + " (HTTP " + r.status() + ")");
-        }
-        return r.json();
+        return expectOneLine(get(path), what);
     }
 
     private HttpRequest.Builder request(String path) {

@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipewright.protocol.parse.PipelineParser;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -23,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -47,15 +43,9 @@ import java.util.concurrent.Future;
                 "Run it with an admin token: read and submit tokens are rate limited."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:all shapes correct", "1:a shape was incorrect or refused", "2:usage error or server unreachable"})
-public final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand extends ServerCommand {
     /** How often a job summary is polled by default; wall time does not depend on it. */
     static final String DEFAULT_POLL = "50ms";
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ServerOptions server = new ServerOptions();
 
     @Option(names = "--shape", required = true, paramLabel = "W1|W2|W3|W4|W5|W1x10|all", split = ",",
             description = "The workload(s) to run.")
@@ -159,8 +149,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter err = err();
         Duration limit = Jobs.duration("--timeout", timeout);
         pollMs = Math.max(1, Jobs.duration("--poll", poll).toMillis());
         List<String> selected = new ArrayList<>();
@@ -179,7 +169,7 @@ public final class BenchCommand implements Callable<Integer> {
                 selected.add(n);
             }
         }
-        ApiClient client = server.client();
+        ApiClient client = client();
         Processes local = Processes.find(client);
         boolean allCorrect = true;
         for (String shape : selected) {

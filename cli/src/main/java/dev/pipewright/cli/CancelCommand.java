@@ -2,30 +2,20 @@ package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright cancel JOB}: cancel a job and, unless told not to, wait until it has stopped. */
 @Command(name = "cancel", mixinStandardHelpOptions = true,
         description = "Cancel a job: queued tasks never start, running attempts are interrupted.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:cancelled", "1:no such job, or it had already ended", "2:usage error or server unreachable"})
-public final class CancelCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ServerOptions server = new ServerOptions();
-
-    @picocli.CommandLine.Option(names = "--json", description = "Print the server's answer as JSON.")
+public final class CancelCommand extends ServerCommand {
+    @Option(names = "--json", description = "Print the server's answer as JSON.")
     boolean json;
 
     @Parameters(index = "0", paramLabel = "JOB", description = "The job id.")
@@ -36,13 +26,10 @@ public final class CancelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        ApiClient client = server.client();
-        ApiClient.Response r = client.postJson(Jobs.path(job) + "/cancel", Map.of());
-        if (!r.ok()) {
-            throw CliException.failure("cannot cancel job " + job + ": " + r.errorMessage() + " (HTTP " + r.status() + ")");
-        }
-        String status = r.json().path("status").asText();
+        PrintWriter out = out();
+        ApiClient client = client();
+        String status = ApiClient.expectOneLine(client.postJson(Jobs.path(job) + "/cancel", Map.of()), "cannot cancel job " + job)
+                .path("status").asText();
         if (!noWait && !"CANCELLED".equals(status)) {
             JsonNode done = Jobs.await(client, job, Duration.ofMinutes(2), 20, 500, null);
             status = done.path("status").asText();

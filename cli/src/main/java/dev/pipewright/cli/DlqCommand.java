@@ -11,9 +11,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -56,22 +54,30 @@ public final class DlqCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List dead letters, newest first.")
-    static final class ListDeadLetters implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final Table<JsonNode> DEAD_LETTERS = new Table<JsonNode>()
+            .column("ID", d -> d.path("id").asText())
+            .column("AT", d -> Instant.ofEpochMilli(d.path("at").asLong()).toString())
+            .column("JOB", d -> Cells.text(d.get("job")))
+            .column("NODE", d -> Cells.text(d.get("node")))
+            .column("PROCESSOR", d -> Cells.text(d.get("processor")))
+            .column("POOL", d -> Cells.text(d.get("pool")))
+            .column("REASON", d -> Cells.text(d.get("reason_code")))
+            .column("TASK", d -> Cells.text(d.get("task")))
+            .ifEmpty("no dead letters\n");
 
-        @Mixin
-        ServerOptions server = new ServerOptions();
-
+    /** What every dlq command but show takes: the server, the selector and --json. */
+    abstract static class Selecting extends ServerCommand {
         @Mixin
         Selector selector = new Selector();
 
-        @Option(names = "--limit", defaultValue = "100", description = "At most this many (default: ${DEFAULT-VALUE}).")
-        int limit;
-
         @Option(names = "--json", description = "Print the server's answer as JSON.")
         boolean json;
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List dead letters, newest first.")
+    static final class ListDeadLetters extends Selecting {
+        @Option(names = "--limit", defaultValue = "100", description = "At most this many (default: ${DEFAULT-VALUE}).")
+        int limit;
 
         @Override
         public Integer call() {
@@ -81,63 +87,33 @@ public final class DlqCommand implements Callable<Integer> {
                     q.append('&').append(k).append('=').append(ApiClient.encode(v.toString()));
                 }
             });
-            JsonNode r = server.client().getJson(q.toString(), "dead letters");
-            PrintWriter out = spec.commandLine().getOut();
-            if (json) {
-                AdminOutput.printJson(out, r);
-                return 0;
-            }
-            out.print(render(r));
-            out.flush();
+            Output.show(out(), json, client().getJson(q.toString(), "dead letters"), ListDeadLetters::render);
             return 0;
         }
 
+        /** The table, and how many of all that match it shows when the limit cut it. */
         static String render(JsonNode r) {
-            if (r.path("dead_letters").isEmpty()) {
-                return "no dead letters\n";
-            }
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"ID", "AT", "JOB", "NODE", "PROCESSOR", "POOL", "REASON", "TASK"});
-            for (JsonNode d : r.path("dead_letters")) {
-                rows.add(new String[] {d.path("id").asText(), Instant.ofEpochMilli(d.path("at").asLong()).toString(),
-                        AdminOutput.text(d.get("job")), AdminOutput.text(d.get("node")), AdminOutput.text(d.get("processor")),
-                        AdminOutput.text(d.get("pool")), AdminOutput.text(d.get("reason_code")), AdminOutput.text(d.get("task"))});
-            }
-            String table = AdminOutput.table(rows);
+            JsonNode shown = r.path("dead_letters");
+            String table = DEAD_LETTERS.render(shown);
             int total = r.path("total").asInt();
-            return total > r.path("dead_letters").size() ? table + "(" + r.path("dead_letters").size() + " of " + total + " shown)\n" : table;
+            return !shown.isEmpty() && total > shown.size() ? table + "(" + shown.size() + " of " + total + " shown)\n" : table;
         }
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one dead letter with its message body.")
-    static final class Show implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ServerOptions server = new ServerOptions();
-
+    static final class Show extends ServerCommand {
         @Parameters(index = "0", paramLabel = "ID", description = "The dead letter's id (from dlq list).")
         String id;
 
         @Override
         public Integer call() {
-            JsonNode r = server.client().getJson("/api/v1/admin/dlq/" + ApiClient.encode(id), "dead letter " + id);
-            AdminOutput.printJson(spec.commandLine().getOut(), r);
+            Output.json(out(), client().getJson("/api/v1/admin/dlq/" + ApiClient.encode(id), "dead letter " + id));
             return 0;
         }
     }
 
-    abstract static class Change implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ServerOptions server = new ServerOptions();
-
-        @Mixin
-        Selector selector = new Selector();
-
+    /** What replay and purge share: which dead letters, --dry-run, and the call. */
+    abstract static class Change extends Selecting {
         @Option(names = "--id", paramLabel = "ID", description = "Only this dead letter.")
         String id;
 
@@ -146,9 +122,6 @@ public final class DlqCommand implements Callable<Integer> {
 
         @Option(names = "--dry-run", description = "Show what would be done, change nothing.")
         boolean dryRun;
-
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
 
         abstract String action();
 
@@ -165,17 +138,25 @@ public final class DlqCommand implements Callable<Integer> {
                 body.put("all", true);
             }
             body.put("dry_run", dryRun);
-            JsonNode r = AdminOutput.post(server.client(), "/api/v1/admin/dlq/" + action(), body, "cannot " + action() + " dead letters");
-            PrintWriter out = spec.commandLine().getOut();
+            JsonNode r = ApiClient.expectAllProblems(client().postJson("/api/v1/admin/dlq/" + action(), body), "cannot " + action() + " dead letters");
             if (json) {
-                AdminOutput.printJson(out, r);
+                Output.json(out(), r);
                 return 0;
             }
-            int exit = render(r, out);
-            out.flush();
+            int exit = render(r, out());
+            out().flush();
             return exit;
         }
     }
+
+    static final Table<JsonNode> RESULTS = new Table<JsonNode>()
+            .column("ID", x -> x.path("id").asText())
+            .column("JOB", x -> Cells.text(x.get("job")))
+            .column("NODE", x -> Cells.text(x.get("node")))
+            .column("ACTION", x -> x.path("action").asText())
+            .column("NEW JOB", x -> Cells.text(x.get("new_job")))
+            .column("DETAIL", x -> Cells.text(x.get("detail")))
+            .ifEmpty("");
 
     @Command(name = "replay", mixinStandardHelpOptions = true,
             description = {"Re-run what matching dead letters stopped: once a job has ended FAILED or CANCELLED because of one,",
@@ -190,17 +171,11 @@ public final class DlqCommand implements Callable<Integer> {
 
         @Override
         int render(JsonNode r, PrintWriter out) {
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"ID", "JOB", "NODE", "ACTION", "NEW JOB", "DETAIL"});
             boolean error = false;
             for (JsonNode x : r.path("results")) {
                 error |= "error".equals(x.path("action").asText());
-                rows.add(new String[] {x.path("id").asText(), AdminOutput.text(x.get("job")), AdminOutput.text(x.get("node")),
-                        x.path("action").asText(), AdminOutput.text(x.get("new_job")), AdminOutput.text(x.get("detail"))});
             }
-            if (rows.size() > 1) {
-                out.print(AdminOutput.table(rows));
-            }
+            out.print(RESULTS.render(r.path("results")));
             out.println((r.path("dry_run").asBoolean() ? "dry run: " : "") + r.path("matched").asInt() + " matched, "
                     + r.path("replayed").asInt() + " replayed");
             return error ? CliException.FAILURE : 0;
@@ -218,7 +193,7 @@ public final class DlqCommand implements Callable<Integer> {
         @Override
         int render(JsonNode r, PrintWriter out) {
             if (r.path("dry_run").asBoolean()) {
-                out.println("dry run: would purge " + r.path("matched").asInt() + " dead letter(s): " + AdminOutput.text(r.get("ids")));
+                out.println("dry run: would purge " + r.path("matched").asInt() + " dead letter(s): " + Cells.text(r.get("ids")));
             } else {
                 out.println("purged " + r.path("purged").asInt() + " dead letter(s)"
                         + (r.path("queue_messages_purged").asLong() > 0 ? " and " + r.path("queue_messages_purged").asLong()

@@ -10,11 +10,8 @@ import dev.pipewright.render.GraphRenderer;
 import dev.pipewright.render.GraphTooLargeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright graph FILE}: draws a pipeline (or a stored pipeline, or a job coloured by task state). */
 @Command(name = "graph", mixinStandardHelpOptions = true,
@@ -35,13 +31,7 @@ import java.util.concurrent.Callable;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:drawn", "1:invalid pipeline, unknown nodes, graph too large for SVG, or the server refused",
                 "2:usage error, unreadable file or server unreachable"})
-public final class GraphCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ServerOptions server = new ServerOptions();
-
+public final class GraphCommand extends ServerCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The pipeline file (YAML or JSON).")
     String file;
 
@@ -98,12 +88,9 @@ public final class GraphCommand implements Callable<Integer> {
             path.append("/graph?format=").append(fmt.id());
             PlanCommand.query(path, "outputs", outputs);
             PlanCommand.query(path, "available", available);
-            ApiClient.Response r = server.client().get(path.toString());
+            ApiClient.Response r = client().get(path.toString());
             if (!r.ok()) {
-                StringBuilder msg = new StringBuilder(job != null ? "job " + job : "pipeline " + pipeline)
-                        .append(": ").append(r.errorMessage()).append(" (HTTP ").append(r.status()).append(')');
-                r.problems().forEach(p -> msg.append("\n  ").append(p));
-                throw CliException.failure(msg.toString());
+                throw ApiClient.refusedWithProblems(r, job != null ? "job " + job : "pipeline " + pipeline);
             }
             text = r.text();
         }
@@ -113,11 +100,11 @@ public final class GraphCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw CliException.usage(output + ": cannot write: " + e.getMessage());
             }
-            PrintWriter err = spec.commandLine().getErr();
+            PrintWriter err = err();
             err.println("wrote " + output + " (" + fmt.id() + ")");
             err.flush();
         } else {
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             out.print(text);
             out.flush();
         }

@@ -105,6 +105,23 @@ public final class JobArgs {
         return out;
     }
 
+    /** {@code --tag k=v} or {@code --context k=v} options as a map, in the order given. */
+    static Map<String, String> texts(String option, List<String> specs) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String spec : specs) {
+            KeyValue kv = split(option, spec);
+            out.put(kv.key(), kv.value());
+        }
+        return out;
+    }
+
+    /** Puts an optional request field: one not given (null) is left out, so the server's default holds. */
+    static void putGiven(Map<String, Object> body, String key, Object value) {
+        if (value != null) {
+            body.put(key, value);
+        }
+    }
+
     private static String abbreviate(String s) {
         return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }

@@ -2,6 +2,7 @@ package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -60,6 +61,19 @@ final class Jobs {
             }
             delay = Math.min(maxDelayMs, delay * 1.5);
         }
+    }
+
+    /**
+     * What {@code --wait} does: waits for the job, its progress on {@code err}, then prints the
+     * ended job's view ({@code json}) or {@code <job> <STATUS>}; exit 0 only when it succeeded.
+     */
+    static int awaitAndPrint(ApiClient client, String jobId, Duration limit, boolean json, PrintWriter out, PrintWriter err) {
+        JsonNode done = await(client, jobId, limit, 50, 1000, line -> {
+            err.println(line);
+            err.flush();
+        });
+        Output.showPrinted(out, json, done, d -> out.println(jobId + " " + d.path("status").asText()));
+        return "SUCCESS".equals(done.path("status").asText()) ? 0 : CliException.FAILURE;
     }
 
     /** A duration option such as 500ms, 30s, 10m, 1h; bad text is a usage error. */

@@ -9,9 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -28,122 +26,67 @@ public final class JobsCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, get or start");
     }
 
-    static final String[] HEADER = {"ID", "NAME", "STATUS", "PROGRESS", "STAGE", "PRIORITY", "RUN", "PIPELINE", "CREATED"};
-
-    static String[] row(JsonNode j) {
-        List<String> stage = new java.util.ArrayList<>();
-        j.path("stage").forEach(n -> stage.add(n.asText()));
-        return new String[] {j.path("id").asText(), Listing.dash(j.get("name")), Listing.dash(j.get("status")),
-                Listing.dash(j.get("progress")), stage.isEmpty() ? "-" : String.join(",", stage), Listing.dash(j.get("priority")),
-                Listing.dash(j.get("run_id")), j.path("pipeline_id").asText() + " v" + j.path("pipeline_version").asText(),
-                Listing.dash(j.get("created_at"))};
-    }
+    /** The jobs table of {@code jobs list} and {@code runs jobs}. */
+    static final Table<JsonNode> TABLE = new Table<JsonNode>()
+            .column("ID", j -> j.path("id").asText())
+            .column("NAME", j -> Cells.text(j.get("name")))
+            .column("STATUS", j -> Cells.text(j.get("status")))
+            .column("PROGRESS", j -> Cells.text(j.get("progress")))
+            .column("STAGE", j -> Cells.text(j.get("stage")))
+            .column("PRIORITY", j -> Cells.text(j.get("priority")))
+            .column("RUN", j -> Cells.text(j.get("run_id")))
+            .column("PIPELINE", Cells::pipelineVersion)
+            .column("CREATED", j -> Cells.text(j.get("created_at")));
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List jobs, newest first.")
-    static final class ListJobs implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
-        @Mixin
-        Listing listing = new Listing();
+    static final class ListJobs extends ListCommand {
         @Option(names = "--status", paramLabel = "STATUS", description = "READY, PENDING, RUNNING, CANCELLING, SUCCESS, FAILED or CANCELLED (comma-separated).")
         String status;
-        @Option(names = "--priority", paramLabel = "PRIORITY", description = "low, medium or high (comma-separated).")
-        String priority;
-        @Option(names = "--pipeline", paramLabel = "PIPELINE")
-        String pipeline;
+        @Mixin
+        PriorityPipelineOwner by = new PriorityPipelineOwner();
         @Option(names = "--run", paramLabel = "RUN")
         String run;
-        @Option(names = "--owner", paramLabel = "OWNER")
-        String owner;
         @Option(names = "--trigger", paramLabel = "TRIGGER", description = "manual or schedule (jobs a pipeline's schedule fired).")
         String trigger;
 
         @Override
-        public Integer call() throws Exception {
-            Map<String, String> f = new LinkedHashMap<>();
-            f.put("status", status);
-            f.put("priority", priority);
-            f.put("pipeline", pipeline);
-            f.put("run", run);
-            f.put("owner", owner);
-            f.put("trigger", trigger);
-            listing.print(server.client(), "/api/v1/jobs", f, "jobs", "listing jobs", spec.commandLine().getOut(),
-                    spec.commandLine().getErr(), HEADER, JobsCommand::row);
-            return 0;
+        public Integer call() {
+            return listing.print(this, "/api/v1/jobs", Listing.filters("status", status, "priority", by.priority, "pipeline", by.pipeline,
+                    "run", run, "owner", by.owner, "trigger", trigger), "jobs", "listing jobs", TABLE);
         }
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true,
             description = "Show a job and up to its first " + StatusCommand.DEFAULT_MAX_TASKS + " tasks (as 'pipewright status JOB'; it has options for more).")
-    static final class Get implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
+    static final class Get extends ServerCommand {
         @Parameters(index = "0", paramLabel = "JOB")
         String job;
         @Option(names = "--json", description = "Print the server's job view as JSON.")
         boolean json;
 
         @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode view = StatusCommand.view(server.client(), job, List.of(), StatusCommand.DEFAULT_MAX_TASKS);
-            if (json) {
-                Listing.printJson(out, view);
-            } else {
-                out.print(StatusCommand.render(view));
-                out.flush();
-            }
+        public Integer call() {
+            JsonNode view = StatusCommand.view(client(), job, List.of(), StatusCommand.DEFAULT_MAX_TASKS);
+            Output.show(out(), json, view, StatusCommand::render);
             return 0;
         }
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = "Start a built job (submitted with --no-start); starting it again changes nothing.")
-    static final class Start implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
+    static final class Start extends ServerCommand {
         @Parameters(index = "0", paramLabel = "JOB")
         String job;
-        @Option(names = "--wait", description = "Wait until the job ends, showing its progress on stderr.")
-        boolean await;
-        @Option(names = "--timeout", paramLabel = "DURATION", description = "With --wait: stop waiting after this long.")
-        String timeout;
-        @Option(names = "--json", description = "Print the server's answer (with --wait: the ended job's view) as JSON.")
-        boolean json;
+        @Mixin
+        WaitOptions wait = new WaitOptions();
 
         @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
-            Duration limit = Jobs.duration("--timeout", timeout);
-            ApiClient client = server.client();
+        public Integer call() {
+            Duration limit = wait.limit();
+            ApiClient client = client();
             JsonNode r = ApiClient.expect(client.postJson(Jobs.path(job) + "/run", Map.of()), "cannot start job " + job);
-            if (!await) {
-                if (json) {
-                    Listing.printJson(out, r);
-                } else {
-                    out.println("job " + job + ": " + r.path("status").asText() + (r.path("started").asBoolean() ? "" : " (already started)"));
-                    out.flush();
-                }
-                return 0;
-            }
-            JsonNode done = Jobs.await(client, job, limit, 50, 1000, line -> {
-                err.println(line);
-                err.flush();
-            });
-            if (json) {
-                Listing.printJson(out, done);
-            } else {
-                out.println(job + " " + done.path("status").asText());
-                out.flush();
-            }
-            return "SUCCESS".equals(done.path("status").asText()) ? 0 : CliException.FAILURE;
+            return wait.printOrAwait(client, job, limit, r, out(), err(), a -> out().println("job " + job + ": "
+                    + a.path("status").asText() + (a.path("started").asBoolean() ? "" : " (already started)")));
         }
     }
 }

@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
-/** Paging options and the printing shared by the list commands ({@code --json}, tables). */
+/**
+ * The paging options of the list commands and their printing: one page (or every page with
+ * {@code --all}) as a table, or as the server's JSON document ({@code {items..., next_page_after}}).
+ */
 public class Listing {
     @Option(names = "--page-size", paramLabel = "N", description = "Items per page (1-500, default 50).")
     Integer pageSize;
@@ -25,6 +25,15 @@ public class Listing {
 
     @Option(names = "--json", description = "Print the server's answer as JSON ({items..., next_page_after}).")
     boolean json;
+
+    /** Query filters from name, value pairs, in order; a filter not given (null or blank) is left out of the query. */
+    static Map<String, String> filters(String... namesAndValues) {
+        Map<String, String> filters = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            filters.put(namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return filters;
+    }
 
     /** Query text: the given filters (null values left out) plus the paging options. */
     String query(Map<String, String> filters, String cursor) {
@@ -44,9 +53,15 @@ public class Listing {
         return sb.toString();
     }
 
-    /** Reads one page, or every page with {@code --all}, and prints them. */
-    void print(ApiClient client, String path, Map<String, String> filters, String field, String what, PrintWriter out, PrintWriter err,
-               String[] header, Function<JsonNode, String[]> row) throws Exception {
+    /**
+     * Reads one page of {@code path}, or every page with {@code --all}, and prints the items of
+     * {@code field} as JSON or as {@code table}; in a table, the cursor of the next page goes to
+     * stderr. A refused call fails naming {@code what}.
+     */
+    int print(ServerCommand command, String path, Map<String, String> filters, String field, String what, Table<JsonNode> table) {
+        ApiClient client = command.client();
+        PrintWriter out = command.out();
+        PrintWriter err = command.err();
         ArrayNode items = ApiClient.JSON.createArrayNode();
         String cursor = pageAfter;
         String next;
@@ -60,27 +75,15 @@ public class Listing {
             ObjectNode doc = ApiClient.JSON.createObjectNode();
             doc.set(field, items);
             doc.put("next_page_after", next);
-            out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+            Output.json(out, doc);
         } else {
-            List<String[]> rows = new ArrayList<>();
-            rows.add(header);
-            items.forEach(i -> rows.add(row.apply(i)));
-            out.print(StatusCommand.table(rows));
+            out.print(table.render(items));
             if (next != null) {
                 err.println("more: --page-after " + next);
             }
         }
         out.flush();
         err.flush();
-    }
-
-    static String dash(JsonNode n) {
-        String s = Jobs.text(n);
-        return s == null || s.isBlank() ? "-" : s;
-    }
-
-    static void printJson(PrintWriter out, JsonNode n) throws Exception {
-        out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n));
-        out.flush();
+        return 0;
     }
 }

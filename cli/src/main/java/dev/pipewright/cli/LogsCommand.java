@@ -2,16 +2,12 @@ package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright logs JOB [-f]}: a job's task logs; {@code -f} follows them live until the job ends. */
 @Command(name = "logs", mixinStandardHelpOptions = true,
@@ -19,13 +15,7 @@ import java.util.concurrent.Callable;
                 "-f follows them live (Server-Sent Events) until the job ends, showing status changes on stderr."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:printed (with -f: the job succeeded)", "1:no such job, or it did not succeed", "2:usage error or server unreachable"})
-public final class LogsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ServerOptions server = new ServerOptions();
-
+public final class LogsCommand extends ServerCommand {
     @Parameters(index = "0", paramLabel = "JOB")
     String job;
 
@@ -42,10 +32,10 @@ public final class LogsCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        ApiClient client = server.client();
+    public Integer call() {
+        PrintWriter out = out();
+        PrintWriter err = err();
+        ApiClient client = client();
         if (attempt != null && attempt < 1) {
             throw CliException.usage("--attempt " + attempt + ": attempts are numbered from 1");
         }
@@ -59,17 +49,14 @@ public final class LogsCommand implements Callable<Integer> {
         String nodeQuery = String.join("&", query);
         if (!follow) {
             JsonNode logs = ApiClient.expect(client.get(Jobs.path(job) + "/logs" + (nodeQuery.isEmpty() ? "" : "?" + nodeQuery)), "logs of job " + job);
-            if (json) {
-                Listing.printJson(out, logs);
-                return 0;
-            }
-            for (Iterator<Map.Entry<String, JsonNode>> it = logs.path("logs").fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                for (JsonNode line : e.getValue()) {
-                    out.println(e.getKey() + " #" + line.path("attempt").asText() + " " + line.path("line").asText());
+            Output.showPrinted(out, json, logs, l -> {
+                for (Iterator<Map.Entry<String, JsonNode>> it = l.path("logs").fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    for (JsonNode line : e.getValue()) {
+                        out.println(e.getKey() + " #" + line.path("attempt").asText() + " " + line.path("line").asText());
+                    }
                 }
-            }
-            out.flush();
+            });
             return 0;
         }
         String[] end = {null};

@@ -11,9 +11,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code pipewright pipelines create|list|get|versions|delete|schedule}. */
@@ -39,11 +37,7 @@ public final class PipelinesCommand implements Callable<Integer> {
                     "Prints the pipeline id and version. Refused when the file has problems (each printed with its location)."},
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:registered", "1:invalid, or refused by the server", "2:usage error, unreadable file or server unreachable"})
-    static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
+    static final class Create extends ServerCommand {
         @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline file.")
         String file;
         @Option(names = "--name", paramLabel = "NAME",
@@ -53,9 +47,8 @@ public final class PipelinesCommand implements Callable<Integer> {
         boolean json;
 
         @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
+        public Integer call() {
+            PrintWriter err = err();
             String text = PipelineFiles.read(java.nio.file.Path.of(file), file);
             dev.pipewright.protocol.parse.PipelineParser.Result parsed = PipelineFiles.parse(text);
             if (!parsed.valid()) {
@@ -68,91 +61,81 @@ public final class PipelinesCommand implements Callable<Integer> {
             }
             String id = PipelineNames.derive(name, parsed.pipeline().name(), java.nio.file.Path.of(file));
             boolean jsonText = file.toLowerCase(java.util.Locale.ROOT).endsWith(".json") || text.stripLeading().startsWith("{");
-            JsonNode r = ApiClient.expect(server.client().post("/api/v1/pipelines?name=" + ApiClient.encode(id),
+            JsonNode r = ApiClient.expect(client().post("/api/v1/pipelines?name=" + ApiClient.encode(id),
                     jsonText ? "application/json" : "application/yaml", text.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                     "cannot register pipeline '" + id + "'");
-            if (json) {
-                Listing.printJson(out, r);
-            } else {
-                out.println(r.path("id").asText() + " v" + r.path("version").asText());
-                out.flush();
-            }
+            Output.showPrinted(out(), json, r, a -> out().println(a.path("id").asText() + " v" + a.path("version").asText()));
             return 0;
         }
     }
 
+    /** What the commands about one stored pipeline take: its id and --json. */
+    abstract static class OnePipeline extends ServerCommand {
+        @Parameters(index = "0", paramLabel = "PIPELINE")
+        String id;
+        @Option(names = "--json", description = "Print the server's answer as JSON.")
+        boolean json;
+    }
+
+    static final Table<JsonNode> TABLE = new Table<JsonNode>()
+            .column("ID", p -> p.path("id").asText())
+            .column("LATEST", p -> "v" + p.path("latest_version").asText())
+            .column("OWNER", p -> Cells.text(p.get("owner")))
+            .column("UPDATED", p -> Cells.text(p.get("updated_at")));
+
+    static final Table<JsonNode> VERSIONS = new Table<JsonNode>()
+            .column("VERSION", v -> "v" + v.path("version").asText())
+            .column("OWNER", v -> Cells.text(v.get("owner")))
+            .column("CREATED", v -> Cells.text(v.get("created_at")));
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List pipelines, most recently updated first.")
-    static final class ListPipelines implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
-        @Mixin
-        Listing listing = new Listing();
+    static final class ListPipelines extends ListCommand {
         @Option(names = "--owner", description = "Only this owner's pipelines.")
         String owner;
 
         @Override
-        public Integer call() throws Exception {
-            Map<String, String> f = new LinkedHashMap<>();
-            f.put("owner", owner);
-            listing.print(server.client(), "/api/v1/pipelines", f, "pipelines", "listing pipelines", spec.commandLine().getOut(),
-                    spec.commandLine().getErr(), new String[] {"ID", "LATEST", "OWNER", "UPDATED"},
-                    p -> new String[] {p.path("id").asText(), "v" + p.path("latest_version").asText(), Listing.dash(p.get("owner")),
-                            Listing.dash(p.get("updated_at"))});
-            return 0;
+        public Integer call() {
+            return listing.print(this, "/api/v1/pipelines", Listing.filters("owner", owner), "pipelines", "listing pipelines", TABLE);
         }
     }
 
     @Command(name = "get", description = "Show a pipeline (latest version, or --version).")
-    static final class Get implements Callable<Integer> {
+    static final class Get extends OnePipeline {
         @Mixin
         HelpOption help = new HelpOption();
 
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
-        @Parameters(index = "0", paramLabel = "PIPELINE")
-        String id;
         @Option(names = "--version", paramLabel = "V")
         Integer version;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
         @Option(names = "--source", description = "Print only the pipeline's source text.")
         boolean source;
 
         @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode p = ApiClient.expect(server.client().get(path(id) + (version == null ? "" : "?version=" + version)), "pipeline " + id);
-            if (json) {
-                Listing.printJson(out, p);
-                return 0;
-            }
-            if (source) {
-                out.print(p.path("source").asText());
-                out.flush();
-                return 0;
-            }
-            out.printf("%-11s %s%n", "pipeline:", p.path("id").asText() + " v" + p.path("version").asText()
-                    + " (latest v" + p.path("latest_version").asText() + ")");
-            out.printf("%-11s %s%n", "owner:", Listing.dash(p.get("owner")));
-            out.printf("%-11s %s%n", "created:", Listing.dash(p.get("created_at")));
-            out.printf("%-11s %s%n", "updated:", Listing.dash(p.get("updated_at")));
-            out.printf("%-11s %s%n", "process:", join(p.path("process_nodes")));
-            out.printf("%-11s %s%n", "data:", join(p.path("data_nodes")));
-            out.printf("%-11s %s%n", "parameters:", join(p.path("parameters")));
-            out.printf("%-11s %s%n", "schedule:", schedule(p.path("schedule")));
-            if (p.path("schedule").isObject()) {
-                out.printf("%-11s %s%n", "next run:", nextRun(p.path("schedule")));
-                JsonNode s = p.path("schedule");
-                if (s.hasNonNull("last_run_at")) {
-                    out.printf("%-11s %s%n", "last run:", s.path("last_run_at").asText() + " job " + Listing.dash(s.get("last_job_id"))
-                            + (s.hasNonNull("last_error") ? " refused: " + s.path("last_error").asText() : ""));
+        public Integer call() {
+            PrintWriter out = out();
+            JsonNode pipeline = ApiClient.expect(client().get(path(id) + (version == null ? "" : "?version=" + version)), "pipeline " + id);
+            Output.showPrinted(out, json, pipeline, p -> {
+                if (source) {
+                    out.print(p.path("source").asText());
+                    return;
                 }
-            }
-            out.flush();
+                Output.line(out, "pipeline", p.path("id").asText() + " v" + p.path("version").asText()
+                        + " (latest v" + p.path("latest_version").asText() + ")");
+                Output.line(out, "owner", Cells.text(p.get("owner")));
+                Output.line(out, "created", Cells.text(p.get("created_at")));
+                Output.line(out, "updated", Cells.text(p.get("updated_at")));
+                Output.line(out, "process", join(p.path("process_nodes")));
+                Output.line(out, "data", join(p.path("data_nodes")));
+                Output.line(out, "parameters", join(p.path("parameters")));
+                Output.line(out, "schedule", schedule(p.path("schedule")));
+                JsonNode s = p.path("schedule");
+                if (s.isObject()) {
+                    Output.line(out, "next run", nextRun(s));
+                    if (s.hasNonNull("last_run_at")) {
+                        Output.line(out, "last run", s.path("last_run_at").asText() + " job " + Cells.text(s.get("last_job_id"))
+                                + (s.hasNonNull("last_error") ? " refused: " + s.path("last_error").asText() : ""));
+                    }
+                }
+            });
             return 0;
         }
 
@@ -186,30 +169,12 @@ public final class PipelinesCommand implements Callable<Integer> {
     }
 
     @Command(name = "versions", mixinStandardHelpOptions = true, description = "List a pipeline's versions.")
-    static final class Versions implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
-        @Parameters(index = "0", paramLabel = "PIPELINE")
-        String id;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
+    static final class Versions extends OnePipeline {
 
         @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode v = ApiClient.expect(server.client().get(path(id) + "/versions"), "versions of pipeline " + id);
-            if (json) {
-                Listing.printJson(out, v);
-                return 0;
-            }
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"VERSION", "OWNER", "CREATED"});
-            v.path("versions").forEach(x -> rows.add(new String[] {"v" + x.path("version").asText(), Listing.dash(x.get("owner")),
-                    Listing.dash(x.get("created_at"))}));
-            out.print(StatusCommand.table(rows));
-            out.flush();
+        public Integer call() {
+            JsonNode v = ApiClient.expect(client().get(path(id) + "/versions"), "versions of pipeline " + id);
+            Output.show(out(), json, v, a -> VERSIONS.render(a.path("versions")));
             return 0;
         }
     }
@@ -217,26 +182,12 @@ public final class PipelinesCommand implements Callable<Integer> {
     @Command(name = "delete", mixinStandardHelpOptions = true,
             description = {"Delete a pipeline (its owner or an admin; refused while any of its jobs has not ended).",
                     "Its ended jobs stay readable; posting the same id again starts a new pipeline whose versions number on."})
-    static final class Delete implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
-        @Parameters(index = "0", paramLabel = "PIPELINE")
-        String id;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
+    static final class Delete extends OnePipeline {
 
         @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode r = ApiClient.expect(server.client().delete(path(id)), "cannot delete pipeline " + id);
-            if (json) {
-                Listing.printJson(out, r);
-            } else {
-                out.println("pipeline " + id + " deleted (" + r.path("versions").asText() + " version(s))");
-                out.flush();
-            }
+        public Integer call() {
+            JsonNode r = ApiClient.expect(client().delete(path(id)), "cannot delete pipeline " + id);
+            Output.showPrinted(out(), json, r, a -> out().println("pipeline " + id + " deleted (" + a.path("versions").asText() + " version(s))"));
             return 0;
         }
     }
@@ -254,31 +205,19 @@ public final class PipelinesCommand implements Callable<Integer> {
     }
 
     /** What pause and resume share: the call and what is printed. */
-    abstract static class ScheduleChange implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
-        @Parameters(index = "0", paramLabel = "PIPELINE")
-        String id;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
+    abstract static class ScheduleChange extends OnePipeline {
 
         abstract String action();
 
         @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode r = ApiClient.expect(server.client().post(path(id) + "/schedule/" + action(), "application/json", new byte[0]),
+        public Integer call() {
+            JsonNode r = ApiClient.expect(client().post(path(id) + "/schedule/" + action(), "application/json", new byte[0]),
                     "cannot " + action() + " the schedule of pipeline " + id);
-            if (json) {
-                Listing.printJson(out, r);
-                return 0;
-            }
-            JsonNode s = r.path("schedule");
-            out.println("pipeline " + id + ": schedule " + Get.schedule(s) + (s.path("paused").asBoolean() ? " paused" : " running")
-                    + "; next run " + Get.nextRun(s));
-            out.flush();
+            Output.showPrinted(out(), json, r, a -> {
+                JsonNode s = a.path("schedule");
+                out().println("pipeline " + id + ": schedule " + Get.schedule(s) + (s.path("paused").asBoolean() ? " paused" : " running")
+                        + "; next run " + Get.nextRun(s));
+            });
             return 0;
         }
     }

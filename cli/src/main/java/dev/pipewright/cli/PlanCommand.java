@@ -7,17 +7,12 @@ import dev.pipewright.protocol.parse.PipelineParser;
 import dev.pipewright.protocol.pipeline.Problem;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright plan FILE}: what a job would run, in order, what is pruned and which inputs are missing. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
@@ -27,13 +22,7 @@ import java.util.concurrent.Callable;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:plan shown (missing inputs are reported, not an error)", "1:invalid pipeline, unknown outputs or inputs, or the server refused",
                 "2:usage error, unreadable file or server unreachable"})
-public final class PlanCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ServerOptions server = new ServerOptions();
-
+public final class PlanCommand extends ServerCommand {
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The pipeline file (YAML or JSON).")
     String file;
 
@@ -52,7 +41,6 @@ public final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
         JsonNode plan;
         String name;
         if ((file == null) == (pipeline == null)) {
@@ -71,15 +59,10 @@ public final class PlanCommand implements Callable<Integer> {
             plan = ApiClient.JSON.valueToTree(PlanView.of(graph, outputs, available));
             name = r.pipeline().name() != null ? r.pipeline().name() : file;
         } else {
-            plan = server.client().getJson(planPath(pipeline, outputs, available), "plan of pipeline " + pipeline);
+            plan = client().getJson(planPath(pipeline, outputs, available), "plan of pipeline " + pipeline);
             name = pipeline;
         }
-        if (json) {
-            out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(plan));
-        } else {
-            out.print(render(name, plan));
-        }
-        out.flush();
+        Output.show(out(), json, plan, p -> render(name, p));
         return 0;
     }
 
@@ -104,6 +87,20 @@ public final class PlanCommand implements Callable<Integer> {
         }
     }
 
+    /** A node of the plan and its place in the order of those that run ("-" when pruned). */
+    private record Step(String number, JsonNode node) {
+    }
+
+    private static final Table<Step> STEPS = new Table<Step>()
+            .column("#", Step::number)
+            .column("NODE", s -> s.node().path("node").asText())
+            .column("STATUS", s -> s.node().path("status").asText())
+            .column("PROCESSOR", s -> s.node().path("processor").asText(""))
+            .column("POOL", s -> s.node().path("pool").asText(""))
+            .column("READS", s -> String.join(",", texts(s.node().path("inputs"))))
+            .column("WRITES", s -> String.join(",", texts(s.node().path("outputs"))))
+            .column("MISSING", s -> String.join(",", texts(s.node().path("missing"))));
+
     /** The plan as a table in execution order, then the job inputs and what is missing. */
     static String render(String name, JsonNode plan) {
         StringBuilder sb = new StringBuilder();
@@ -119,16 +116,13 @@ public final class PlanCommand implements Callable<Integer> {
             sb.append(", ").append(missingCount).append(" missing input").append(missingCount == 1 ? "" : "s");
         }
         sb.append("\n\n");
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"#", "NODE", "STATUS", "PROCESSOR", "POOL", "READS", "WRITES", "MISSING"});
+        List<Step> steps = new ArrayList<>();
         int n = 0;
         for (JsonNode step : plan.path("nodes")) {
             boolean runs = PlanView.RUN.equals(step.path("status").asText());
-            rows.add(new String[] {runs ? Integer.toString(++n) : "-", step.path("node").asText(), step.path("status").asText(),
-                    step.path("processor").asText(""), step.path("pool").asText(""), String.join(",", texts(step.path("inputs"))),
-                    String.join(",", texts(step.path("outputs"))), String.join(",", texts(step.path("missing")))});
+            steps.add(new Step(runs ? Integer.toString(++n) : "-", step));
         }
-        sb.append(StatusCommand.table(rows));
+        sb.append(STEPS.render(steps));
         List<String> inputs = texts(plan.path("jobInputs"));
         if (!inputs.isEmpty()) {
             List<String> have = texts(plan.path("available"));

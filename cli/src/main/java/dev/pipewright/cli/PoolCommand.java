@@ -3,7 +3,6 @@ package dev.pipewright.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -11,6 +10,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -28,33 +28,29 @@ public final class PoolCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing command: pause, resume or drain");
     }
 
-    abstract static class Change implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ServerOptions server = new ServerOptions();
-
+    /** What every pool command takes: the pool and --json. */
+    abstract static class OnePool extends ServerCommand {
         @Parameters(index = "0", paramLabel = "POOL", description = "The pool.")
         String pool;
 
         @Option(names = "--json", description = "Print the server's answer as JSON.")
         boolean json;
 
+        JsonNode post(ApiClient client, String action, String query) {
+            return ApiClient.expectAllProblems(client.postJson("/api/v1/admin/pools/" + ApiClient.encode(pool) + "/" + action + query, Map.of()),
+                    "cannot " + action + " pool " + pool);
+        }
+    }
+
+    /** What pause and resume share: the call and the line that reports it. */
+    abstract static class Change extends OnePool {
         abstract String action();
 
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode r = AdminOutput.post(server.client(), "/api/v1/admin/pools/" + ApiClient.encode(pool) + "/" + action(), Map.of(),
-                    "cannot " + action() + " pool " + pool);
-            if (json) {
-                AdminOutput.printJson(out, r);
-            } else {
-                out.println("pool " + pool + ": " + (r.path("paused").asBoolean() ? "paused" : "consuming")
-                        + (r.path("broadcast").asBoolean(true) ? "" : " (workers apply it at their next heartbeat)"));
-                out.flush();
-            }
+            JsonNode r = post(client(), action(), "");
+            Output.showPrinted(out(), json, r, a -> out().println("pool " + pool + ": " + (a.path("paused").asBoolean() ? "paused" : "consuming")
+                    + (a.path("broadcast").asBoolean(true) ? "" : " (workers apply it at their next heartbeat)")));
             return 0;
         }
     }
@@ -80,37 +76,25 @@ public final class PoolCommand implements Callable<Integer> {
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:drained", "1:attempts still in flight at the timeout (listed), or the server refused",
                     "2:usage error or server unreachable"})
-    static final class Drain implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ServerOptions server = new ServerOptions();
-
-        @Parameters(index = "0", paramLabel = "POOL", description = "The pool.")
-        String pool;
-
+    static final class Drain extends OnePool {
         @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "60s",
                 description = "How long to wait, e.g. 90s, 5m (default: ${DEFAULT-VALUE}, at most 1h).")
         String timeout;
 
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
-
         @Override
         public Integer call() {
-            long seconds = AdminOutput.seconds(timeout);
-            PrintWriter out = spec.commandLine().getOut();
+            long seconds = seconds(timeout);
+            PrintWriter out = out();
+            // the server waits up to the timeout before it answers
             ApiClient client = new ApiClient(server.url(), server.token(), Duration.ofSeconds(seconds + 60));
-            JsonNode r = AdminOutput.post(client, "/api/v1/admin/pools/" + ApiClient.encode(pool) + "/drain?timeout=" + seconds,
-                    Map.of(), "cannot drain pool " + pool);
+            JsonNode r = post(client, "drain", "?timeout=" + seconds);
             boolean drained = r.path("drained").asBoolean();
             if (json) {
-                AdminOutput.printJson(out, r);
+                Output.json(out, r);
             } else if (drained) {
-                out.println("pool " + pool + ": paused and drained (waited " + AdminOutput.age(r.get("waited_ms")) + ")");
+                out.println("pool " + pool + ": paused and drained (waited " + Cells.age(r.get("waited_ms")) + ")");
             } else {
-                out.println("pool " + pool + ": paused, NOT drained after " + AdminOutput.age(r.get("waited_ms")) + ": "
+                out.println("pool " + pool + ": paused, NOT drained after " + Cells.age(r.get("waited_ms")) + ": "
                         + r.path("in_flight").asInt() + " attempt(s) in flight, " + r.path("unacked").asInt() + " delivery(ies) unacked");
                 for (JsonNode w : r.path("remaining_workers")) {
                     out.println("  worker " + w.path("id").asText() + ": in flight " + w.path("in_flight").asInt() + ", unacked "
@@ -119,6 +103,32 @@ public final class PoolCommand implements Callable<Integer> {
             }
             out.flush();
             return drained ? 0 : CliException.FAILURE;
+        }
+    }
+
+    /** --timeout in seconds, from "90", "90s", "2m" or "1h": whole seconds up to an hour. */
+    static long seconds(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        long unit = 1;
+        if (t.endsWith("ms")) {
+            throw CliException.usage("--timeout: give whole seconds, minutes or hours (e.g. 90s, 2m), not '" + s + "'");
+        } else if (t.endsWith("s")) {
+            t = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("m")) {
+            unit = 60;
+            t = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("h")) {
+            unit = 3600;
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            long v = Long.parseLong(t) * unit;
+            if (v < 0 || v > 3600) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw CliException.usage("--timeout: expected a duration from 0s to 1h such as 90s or 2m, got '" + s + "'");
         }
     }
 }

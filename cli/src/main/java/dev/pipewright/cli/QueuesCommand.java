@@ -2,15 +2,7 @@ package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
-import java.io.PrintWriter;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright queues}: per pool, ready and unacked messages, consumers, oldest message age. */
 @Command(name = "queues", mixinStandardHelpOptions = true,
@@ -18,37 +10,28 @@ import java.util.concurrent.Callable;
                 "consumers, live workers, the oldest dispatched-but-unclaimed task's age, and whether the pool is paused."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:shown", "1:the server refused", "2:usage error or server unreachable"})
-public final class QueuesCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ServerOptions server = new ServerOptions();
-
+public final class QueuesCommand extends ServerCommand {
     @Option(names = "--json", description = "Print the server's answer as JSON.")
     boolean json;
 
+    static final Table<JsonNode> TABLE = new Table<JsonNode>()
+            .column("POOL", q -> q.path("pool").asText())
+            .column("READY", q -> Cells.text(q.get("ready")))
+            .column("UNACKED", q -> Cells.text(q.get("unacked")))
+            .column("IN-FLIGHT", q -> Cells.text(q.get("in_flight")))
+            .column("CONSUMERS", q -> Cells.text(q.get("consumers")))
+            .column("WORKERS", q -> Cells.text(q.get("workers")))
+            .column("OLDEST", q -> Cells.age(q.get("oldest_age_ms")))
+            .column("PAUSED", q -> Cells.yesNo(q.get("paused")));
+
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        JsonNode answer = server.client().getJson("/api/v1/admin/queues", "queues");
-        if (json) {
-            AdminOutput.printJson(out, answer);
-            return 0;
-        }
-        out.print(render(answer));
-        out.flush();
+        JsonNode answer = client().getJson("/api/v1/admin/queues", "queues");
+        Output.show(out(), json, answer, QueuesCommand::render);
         return 0;
     }
 
     static String render(JsonNode answer) {
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"POOL", "READY", "UNACKED", "IN-FLIGHT", "CONSUMERS", "WORKERS", "OLDEST", "PAUSED"});
-        for (JsonNode q : answer.path("queues")) {
-            rows.add(new String[] {q.path("pool").asText(), AdminOutput.text(q.get("ready")), AdminOutput.text(q.get("unacked")),
-                    AdminOutput.text(q.get("in_flight")), AdminOutput.text(q.get("consumers")), AdminOutput.text(q.get("workers")),
-                    AdminOutput.age(q.get("oldest_age_ms")), q.path("paused").asBoolean() ? "yes" : "no"});
-        }
-        return AdminOutput.table(rows);
+        return TABLE.render(answer.path("queues"));
     }
 }

@@ -6,11 +6,8 @@ import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.pipeline.ProcessNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -25,7 +22,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright run FILE}: register a pipeline, submit a job, wait for it and print its outputs. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -34,13 +30,7 @@ import java.util.concurrent.Callable;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:the job succeeded", "1:invalid pipeline or request, job failed or timed out",
                 "2:usage error, unreadable file or server unreachable"})
-public final class RunCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ServerOptions server = new ServerOptions();
-
+public final class RunCommand extends ServerCommand {
     @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline file (YAML or JSON).")
     String file;
 
@@ -78,8 +68,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter err = err();
         Duration limit = Jobs.duration("--timeout", timeout);
         String text = PipelineFiles.read(Path.of(file), file);
         PipelineParser.Result parsed = PipelineFiles.parse(text);
@@ -96,7 +86,7 @@ public final class RunCommand implements Callable<Integer> {
         List<String> wantedOutputs = outputs.stream().map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
         String pipelineName = PipelineNames.derive(name, pipeline.name(), Path.of(file));
 
-        ApiClient client = server.client();
+        ApiClient client = client();
         boolean jsonText = file.toLowerCase(java.util.Locale.ROOT).endsWith(".json") || text.stripLeading().startsWith("{");
         ApiClient.Response reg = client.post("/api/v1/pipelines?name=" + ApiClient.encode(pipelineName),
                 jsonText ? "application/json" : "application/yaml", text.getBytes(StandardCharsets.UTF_8));

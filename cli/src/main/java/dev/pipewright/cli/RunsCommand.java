@@ -32,24 +32,22 @@ public final class RunsCommand implements Callable<Integer> {
         return "/api/v1/runs/" + ApiClient.encode(id);
     }
 
-    static final String[] HEADER = {"ID", "NAME", "STATUS", "PRIORITY", "JOBS", "OK", "FAILED", "PIPELINE", "CREATED"};
-
-    static String[] row(JsonNode r) {
-        return new String[] {r.path("id").asText(), Listing.dash(r.get("name")), Listing.dash(r.get("status")),
-                Listing.dash(r.get("priority")), r.path("num_jobs").asText(), r.path("num_successful_jobs").asText(),
-                r.path("num_failed_jobs").asText(), r.path("pipeline_id").asText() + " v" + r.path("pipeline_version").asText(),
-                Listing.dash(r.get("created_at"))};
-    }
+    static final Table<JsonNode> TABLE = new Table<JsonNode>()
+            .column("ID", r -> r.path("id").asText())
+            .column("NAME", r -> Cells.text(r.get("name")))
+            .column("STATUS", r -> Cells.text(r.get("status")))
+            .column("PRIORITY", r -> Cells.text(r.get("priority")))
+            .column("JOBS", r -> r.path("num_jobs").asText())
+            .column("OK", r -> r.path("num_successful_jobs").asText())
+            .column("FAILED", r -> r.path("num_failed_jobs").asText())
+            .column("PIPELINE", Cells::pipelineVersion)
+            .column("CREATED", r -> Cells.text(r.get("created_at")));
 
     @Command(name = "create", description = "Create an empty run of a pipeline; prints its id.")
-    static final class Create implements Callable<Integer> {
+    static final class Create extends ServerCommand {
         @Mixin
         HelpOption help = new HelpOption();
 
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
         @Parameters(index = "0", paramLabel = "PIPELINE")
         String pipeline;
         @Option(names = "--name", paramLabel = "NAME")
@@ -66,130 +64,74 @@ public final class RunsCommand implements Callable<Integer> {
         boolean json;
 
         @Override
-        public Integer call() throws Exception {
+        public Integer call() {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("pipeline_id", pipeline);
-            if (name != null) {
-                body.put("name", name);
-            }
-            if (priority != null) {
-                body.put("priority", priority);
-            }
-            if (version != null) {
-                body.put("version", version);
-            }
-            Map<String, String> t = new LinkedHashMap<>();
-            tags.forEach(s -> {
-                JobArgs.KeyValue kv = JobArgs.split("--tag", s);
-                t.put(kv.key(), kv.value());
-            });
-            body.put("tags", t);
-            Map<String, String> c = new LinkedHashMap<>();
-            context.forEach(s -> {
-                JobArgs.KeyValue kv = JobArgs.split("--context", s);
-                c.put(kv.key(), kv.value());
-            });
-            body.put("domain_context", c);
-            JsonNode run = ApiClient.expect(server.client().postJson("/api/v1/runs", body), "run refused");
-            PrintWriter out = spec.commandLine().getOut();
-            if (json) {
-                Listing.printJson(out, run);
-            } else {
-                out.println(run.path("id").asText());
-                out.flush();
-            }
+            JobArgs.putGiven(body, "name", name);
+            JobArgs.putGiven(body, "priority", priority);
+            JobArgs.putGiven(body, "version", version);
+            body.put("tags", JobArgs.texts("--tag", tags));
+            body.put("domain_context", JobArgs.texts("--context", context));
+            JsonNode run = ApiClient.expect(client().postJson("/api/v1/runs", body), "run refused");
+            Output.showPrinted(out(), json, run, r -> out().println(r.path("id").asText()));
             return 0;
         }
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List runs, newest first.")
-    static final class ListRuns implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
-        @Mixin
-        Listing listing = new Listing();
+    static final class ListRuns extends ListCommand {
         @Option(names = "--status", paramLabel = "STATUS", description = "PENDING, RUNNING, COMPLETED, PARTIALLY_COMPLETED, ERRORED or CANCELLED (comma-separated).")
         String status;
-        @Option(names = "--priority", paramLabel = "PRIORITY", description = "low, medium or high (comma-separated).")
-        String priority;
-        @Option(names = "--pipeline", paramLabel = "PIPELINE")
-        String pipeline;
-        @Option(names = "--owner", paramLabel = "OWNER")
-        String owner;
+        @Mixin
+        PriorityPipelineOwner by = new PriorityPipelineOwner();
         @Option(names = "--tag", paramLabel = "NAME[:VALUE]", description = "Only runs with this tag (and value).")
         String tag;
 
         @Override
-        public Integer call() throws Exception {
-            Map<String, String> f = new LinkedHashMap<>();
-            f.put("status", status);
-            f.put("priority", priority);
-            f.put("pipeline", pipeline);
-            f.put("owner", owner);
-            f.put("tag", tag);
-            listing.print(server.client(), "/api/v1/runs", f, "runs", "listing runs", spec.commandLine().getOut(),
-                    spec.commandLine().getErr(), HEADER, RunsCommand::row);
-            return 0;
+        public Integer call() {
+            return listing.print(this, "/api/v1/runs", Listing.filters("status", status, "priority", by.priority, "pipeline", by.pipeline,
+                    "owner", by.owner, "tag", tag), "runs", "listing runs", TABLE);
         }
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a run with its job counters and status.")
-    static final class Get implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
+    static final class Get extends ServerCommand {
         @Parameters(index = "0", paramLabel = "RUN")
         String id;
         @Option(names = "--json", description = "Print the server's answer as JSON.")
         boolean json;
 
         @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            JsonNode r = ApiClient.expect(server.client().get(path(id)), "run " + id);
-            if (json) {
-                Listing.printJson(out, r);
-                return 0;
-            }
-            out.printf("%-11s %s%n", "run:", r.path("id").asText() + " (" + r.path("name").asText() + ")");
-            out.printf("%-11s %s%n", "pipeline:", r.path("pipeline_id").asText() + " v" + r.path("pipeline_version").asText());
-            out.printf("%-11s %s%n", "status:", r.path("status").asText());
-            out.printf("%-11s %s%n", "priority:", r.path("priority").asText());
-            out.printf("%-11s %s total, %s succeeded, %s failed, %s running%n", "jobs:", r.path("num_jobs").asText(),
-                    r.path("num_successful_jobs").asText(), r.path("num_failed_jobs").asText(), r.path("num_running_jobs").asText());
-            out.printf("%-11s %s%n", "tags:", r.path("tags").toString());
-            out.printf("%-11s %s%n", "context:", r.path("domain_context").toString());
-            out.printf("%-11s %s%n", "owner:", Listing.dash(r.get("owner")));
-            out.printf("%-11s %s%n", "created:", Listing.dash(r.get("created_at")));
-            out.printf("%-11s %s%n", "updated:", Listing.dash(r.get("last_updated_at")));
-            out.flush();
+        public Integer call() {
+            PrintWriter out = out();
+            JsonNode run = ApiClient.expect(client().get(path(id)), "run " + id);
+            Output.showPrinted(out, json, run, r -> {
+                Output.line(out, "run", r.path("id").asText() + " (" + r.path("name").asText() + ")");
+                Output.line(out, "pipeline", Cells.pipelineVersion(r));
+                Output.line(out, "status", r.path("status").asText());
+                Output.line(out, "priority", r.path("priority").asText());
+                Output.line(out, "jobs", r.path("num_jobs").asText() + " total, " + r.path("num_successful_jobs").asText() + " succeeded, "
+                        + r.path("num_failed_jobs").asText() + " failed, " + r.path("num_running_jobs").asText() + " running");
+                Output.line(out, "tags", r.path("tags").toString());
+                Output.line(out, "context", r.path("domain_context").toString());
+                Output.line(out, "owner", Cells.text(r.get("owner")));
+                Output.line(out, "created", Cells.text(r.get("created_at")));
+                Output.line(out, "updated", Cells.text(r.get("last_updated_at")));
+            });
             return 0;
         }
     }
 
     @Command(name = "jobs", mixinStandardHelpOptions = true, description = "List a run's jobs, newest first.")
-    static final class RunJobs implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServerOptions server = new ServerOptions();
-        @Mixin
-        Listing listing = new Listing();
+    static final class RunJobs extends ListCommand {
         @Parameters(index = "0", paramLabel = "RUN")
         String id;
         @Option(names = "--status", paramLabel = "STATUS", description = "Job status filter (comma-separated).")
         String status;
 
         @Override
-        public Integer call() throws Exception {
-            Map<String, String> f = new LinkedHashMap<>();
-            f.put("status", status);
-            listing.print(server.client(), path(id) + "/jobs", f, "jobs", "jobs of run " + id, spec.commandLine().getOut(),
-                    spec.commandLine().getErr(), JobsCommand.HEADER, JobsCommand::row);
-            return 0;
+        public Integer call() {
+            return listing.print(this, path(id) + "/jobs", Listing.filters("status", status), "jobs", "jobs of run " + id, JobsCommand.TABLE);
         }
     }
 }

@@ -4,16 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
-import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /**
  * {@code pipewright status JOB}: a job's status, progress, timings and tasks. The summary and the
@@ -24,13 +19,7 @@ import java.util.concurrent.Callable;
                 "read a page at a time)."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:shown", "1:no such job or the server refused", "2:usage error or server unreachable"})
-public final class StatusCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    ServerOptions server = new ServerOptions();
-
+public final class StatusCommand extends ServerCommand {
     @Parameters(index = "0", paramLabel = "JOB", description = "The job id.")
     String job;
 
@@ -53,19 +42,12 @@ public final class StatusCommand implements Callable<Integer> {
     static final int DEFAULT_MAX_TASKS = 1000;
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+    public Integer call() {
         if (maxTasks < 0) {
             throw CliException.usage("--max-tasks " + maxTasks + ": expected 0 or more");
         }
-        JsonNode view = view(server.client(), job, taskStatuses, allTasks ? Integer.MAX_VALUE : maxTasks);
-        if (json) {
-            out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(view));
-            out.flush();
-            return 0;
-        }
-        out.print(render(view));
-        out.flush();
+        JsonNode view = view(client(), job, taskStatuses, allTasks ? Integer.MAX_VALUE : maxTasks);
+        Output.show(out(), json, view, StatusCommand::render);
         return 0;
     }
 
@@ -74,6 +56,15 @@ public final class StatusCommand implements Callable<Integer> {
      * states asked for (none: all), read from {@code /tasks} a page at a time, as {@code tasks}; when
      * more remain, their cursor as {@code tasks_next_page_after}.
      */
+    static final Table<JsonNode> TASKS = new Table<JsonNode>()
+            .column("NODE", t -> t.path("node").asText())
+            .column("PROCESSOR", t -> Cells.text(t.get("processor")))
+            .column("STATUS", t -> Cells.text(t.get("status")))
+            .column("ATTEMPTS", t -> Cells.text(t.get("attempts")))
+            .column("TIME", StatusCommand::taskTime)
+            .column("WORKER", t -> Cells.text(t.get("worker")))
+            .column("ERROR", t -> firstLine(t.get("error")));
+
     static ObjectNode view(ApiClient client, String job, List<String> statuses, int maxTasks) {
         JsonNode summary = client.getJson(Jobs.path(job) + "?tasks=false", "job " + job);
         if (!(summary instanceof ObjectNode view)) {
@@ -102,9 +93,9 @@ public final class StatusCommand implements Callable<Integer> {
         if ("schedule".equals(v.path("trigger").asText())) {
             line(sb, "trigger", "schedule, for " + v.path("scheduled_for").asText());
         }
-        line(sb, "created", orDash(v.get("created_at")));
-        line(sb, "started", orDash(v.get("started_at")));
-        line(sb, "finished", orDash(v.get("finished_at")));
+        line(sb, "created", Cells.text(v.get("created_at")));
+        line(sb, "started", Cells.text(v.get("started_at")));
+        line(sb, "finished", Cells.text(v.get("finished_at")));
         JsonNode d = v.get("duration_ms");
         line(sb, "duration", d == null || d.isNull() ? "-" : String.format(java.util.Locale.ROOT, "%.1f ms", d.asDouble()));
         if (v.path("parameters").size() > 0) {
@@ -122,14 +113,7 @@ public final class StatusCommand implements Callable<Integer> {
         JsonNode tasks = v.path("tasks");
         if (tasks.isArray() && !tasks.isEmpty()) {
             sb.append('\n');
-            List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"NODE", "PROCESSOR", "STATUS", "ATTEMPTS", "TIME", "WORKER", "ERROR"});
-            for (JsonNode t : tasks) {
-                rows.add(new String[] {
-                        t.path("node").asText(), orDash(t.get("processor")), orDash(t.get("status")),
-                        orDash(t.get("attempts")), taskTime(t), orDash(t.get("worker")), firstLine(t.get("error"))});
-            }
-            sb.append(table(rows));
+            sb.append(TASKS.render(tasks));
         }
         if (v.hasNonNull("tasks_next_page_after")) {
             int total = counts.path("total").asInt();
@@ -149,28 +133,6 @@ public final class StatusCommand implements Callable<Integer> {
         return String.format(java.util.Locale.ROOT, "%.1f ms", (e.asLong() - s.asLong()) / 1000.0);
     }
 
-    static String table(List<String[]> rows) {
-        int cols = rows.get(0).length;
-        int[] width = new int[cols];
-        for (String[] r : rows) {
-            for (int i = 0; i < cols; i++) {
-                width[i] = Math.max(width[i], r[i].length());
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (String[] r : rows) {
-            StringBuilder l = new StringBuilder();
-            for (int i = 0; i < cols; i++) {
-                l.append(r[i]);
-                if (i < cols - 1) {
-                    l.append(" ".repeat(width[i] - r[i].length() + 2));
-                }
-            }
-            sb.append(l.toString().stripTrailing()).append('\n');
-        }
-        return sb.toString();
-    }
-
     private static void line(StringBuilder sb, String label, String value) {
         sb.append(String.format("%-11s %s%n", label + ":", value));
     }
@@ -179,11 +141,6 @@ public final class StatusCommand implements Callable<Integer> {
         List<String> items = new ArrayList<>();
         array.forEach(n -> items.add(n.asText()));
         return String.join(", ", items);
-    }
-
-    private static String orDash(JsonNode n) {
-        String s = Jobs.text(n);
-        return s == null || s.isBlank() ? "-" : s;
     }
 
     private static String firstLine(JsonNode n) {

@@ -5,10 +5,8 @@ import dev.pipewright.protocol.parse.PipelineParser;
 import dev.pipewright.protocol.pipeline.Parameter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -17,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright submit PIPELINE | --run RUN}: submit a job of a stored pipeline, or into a run. */
 @Command(name = "submit",
@@ -25,15 +22,9 @@ import java.util.concurrent.Callable;
                 "--no-start only builds it (READY; start it with 'pipewright jobs start JOB'); --wait shows progress until it ends."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:submitted (with --wait: the job succeeded)", "1:refused, or the job failed", "2:usage error or server unreachable"})
-public final class SubmitCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+public final class SubmitCommand extends ServerCommand {
     @Mixin
     HelpOption help = new HelpOption();
-
-    @Mixin
-    ServerOptions server = new ServerOptions();
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PIPELINE", description = "The stored pipeline's id (not with --run).")
     String pipeline;
@@ -74,27 +65,21 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--idempotency-key", paramLabel = "KEY", description = "Send Idempotency-Key: the same key returns the same job.")
     String idempotencyKey;
 
-    @Option(names = "--wait", description = "Wait until the job ends, showing its progress on stderr.")
-    boolean await;
-
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "With --wait: stop waiting after this long.")
-    String timeout;
-
-    @Option(names = "--json", description = "Print the server's answer (with --wait: the ended job's view) as JSON.")
-    boolean json;
+    @Mixin
+    WaitOptions wait = new WaitOptions();
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+    public Integer call() {
+        PrintWriter out = out();
+        PrintWriter err = err();
         if ((pipeline == null) == (run == null)) {
             throw CliException.usage("give either PIPELINE or --run RUN");
         }
         if (run != null && (version != null || priority != null)) {
             throw CliException.usage("--version and --priority come from the run; leave them out with --run");
         }
-        Duration limit = Jobs.duration("--timeout", timeout);
-        ApiClient client = server.client();
+        Duration limit = wait.limit();
+        ApiClient client = client();
         String path;
         Map<String, Parameter> declared;
         if (run != null) {
@@ -116,26 +101,14 @@ public final class SubmitCommand implements Callable<Integer> {
         if (!wanted.isEmpty()) {
             body.put("outputs", wanted);
         }
-        if (name != null) {
-            body.put("job_name", name);
-        }
-        if (priority != null) {
-            body.put("priority", priority);
-        }
-        if (version != null) {
-            body.put("version", version);
-        }
+        JobArgs.putGiven(body, "job_name", name);
+        JobArgs.putGiven(body, "priority", priority);
+        JobArgs.putGiven(body, "version", version);
         if (cpu != null || memory != null || storage != null) {
             Map<String, Object> infra = new LinkedHashMap<>();
-            if (cpu != null) {
-                infra.put("cpu", cpu);
-            }
-            if (memory != null) {
-                infra.put("memory", memory);
-            }
-            if (storage != null) {
-                infra.put("storage", storage);
-            }
+            JobArgs.putGiven(infra, "cpu", cpu);
+            JobArgs.putGiven(infra, "memory", memory);
+            JobArgs.putGiven(infra, "storage", storage);
             body.put("config", Map.of("infra", infra));
         }
         if (noStart) {
@@ -144,28 +117,11 @@ public final class SubmitCommand implements Callable<Integer> {
         ApiClient.Response r = client.postJson(path, body, idempotencyKey == null ? Map.of() : Map.of("Idempotency-Key", idempotencyKey));
         JsonNode accepted = ApiClient.expect(r, "job refused");
         String jobId = accepted.path("id").asText();
-        if (!await) {
-            if (json) {
-                Listing.printJson(out, accepted);
-            } else {
-                out.println(jobId);
-                out.flush();
-            }
-            return 0;
-        }
-        err.println("job " + jobId + " " + accepted.path("status").asText());
-        err.flush();
-        JsonNode job = Jobs.await(client, jobId, limit, 50, 1000, line -> {
-            err.println(line);
+        if (wait.await) {
+            err.println("job " + jobId + " " + accepted.path("status").asText());
             err.flush();
-        });
-        if (json) {
-            Listing.printJson(out, job);
-        } else {
-            out.println(jobId + " " + job.path("status").asText());
-            out.flush();
         }
-        return "SUCCESS".equals(job.path("status").asText()) ? 0 : CliException.FAILURE;
+        return wait.printOrAwait(client, jobId, limit, accepted, out, err, a -> out.println(jobId));
     }
 
     /** The parameters a pipeline version declares, so that --param values get their declared types. */

@@ -3,7 +3,6 @@ package dev.pipewright.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,22 +27,12 @@ public final class TokenCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: create, list or revoke");
     }
 
-    private static CliException refused(String what, ApiClient.Response r) {
-        return CliException.failure(what + ": " + r.errorMessage() + " (HTTP " + r.status() + ")");
-    }
-
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Make a token. Prints the secret alone on standard output (it is shown only once), "
                     + "e.g. export PW_TOKEN=$(pipewright token create --role submit --name ci)."},
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:created", "1:refused (bad role or name, not an admin)", "2:usage error or server unreachable"})
-    static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ServerOptions server = new ServerOptions();
-
+    static final class Create extends ServerCommand {
         @Option(names = "--role", required = true, paramLabel = "ROLE", description = "read, submit or admin.")
         String role;
 
@@ -69,23 +58,9 @@ public final class TokenCommand implements Callable<Integer> {
             if (owner != null && !owner.isBlank()) {
                 body.put("owner", owner);
             }
-            ApiClient.Response resp = server.client().postJson("/api/v1/tokens", body);
-            if (!resp.ok()) {
-                CliException e = refused("cannot create a token", resp);
-                if (!resp.problems().isEmpty()) {
-                    e = CliException.failure(e.getMessage() + "\n  " + String.join("\n  ", resp.problems()));
-                }
-                throw e;
-            }
-            JsonNode t = resp.json();
-            PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
-            if (json) {
-                Listing.printJson(out, t);
-            } else {
-                out.println(t.path("token").asText());
-                out.flush();
-            }
+            JsonNode t = ApiClient.expectAllProblems(client().postJson("/api/v1/tokens", body), "cannot create a token");
+            PrintWriter err = err();
+            Output.showPrinted(out(), json, t, a -> out().println(a.path("token").asText()));
             err.println("created token " + t.path("id").asText() + " (name " + t.path("name").asText() + ", owner "
                     + t.path("owner").asText() + ", role " + t.path("role").asText() + "); the secret above is shown only this once");
             err.flush();
@@ -93,34 +68,24 @@ public final class TokenCommand implements Callable<Integer> {
         }
     }
 
+    /** Fixed widths, so a token's row keeps its place however long another token's name is. */
+    static final Table<JsonNode> TABLE = new Table<JsonNode>()
+            .column("ID", 17, t -> t.path("id").asText())
+            .column("NAME", 20, t -> t.path("name").asText())
+            .column("OWNER", 20, t -> t.path("owner").asText())
+            .column("ROLE", 7, t -> t.path("role").asText())
+            .column("CREATED", 24, t -> t.path("created_at").isNull() ? "(" + t.path("source").asText() + ")" : t.path("created_at").asText())
+            .column("LAST USED", t -> t.path("last_used_at").isNull() ? "-" : t.path("last_used_at").asText());
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List tokens (never their secrets).")
-    static final class ListTokens implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ServerOptions server = new ServerOptions();
-
+    static final class ListTokens extends ServerCommand {
         @Option(names = "--json", description = "Print the server's answer as JSON.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            JsonNode answer = server.client().getJson("/api/v1/tokens", "cannot list tokens");
-            PrintWriter out = spec.commandLine().getOut();
-            if (json) {
-                Listing.printJson(out, answer);
-                return 0;
-            }
-            JsonNode list = answer.path("tokens");
-            String format = "%-17s %-20s %-20s %-7s %-24s %s%n";
-            out.printf(Locale.ROOT, format, "ID", "NAME", "OWNER", "ROLE", "CREATED", "LAST USED");
-            for (JsonNode t : list) {
-                out.printf(Locale.ROOT, format, t.path("id").asText(), t.path("name").asText(), t.path("owner").asText(),
-                        t.path("role").asText(), t.path("created_at").isNull() ? "(" + t.path("source").asText() + ")"
-                                : t.path("created_at").asText(), t.path("last_used_at").isNull() ? "-" : t.path("last_used_at").asText());
-            }
-            out.flush();
+            JsonNode answer = client().getJson("/api/v1/tokens", "cannot list tokens");
+            Output.show(out(), json, answer, a -> TABLE.render(a.path("tokens")));
             return 0;
         }
     }
@@ -128,13 +93,7 @@ public final class TokenCommand implements Callable<Integer> {
     @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a token: it is refused from now on.",
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:revoked", "1:no such token, or refused", "2:usage error or server unreachable"})
-    static final class Revoke implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        ServerOptions server = new ServerOptions();
-
+    static final class Revoke extends ServerCommand {
         @Parameters(index = "0", paramLabel = "ID", description = "The token id (from 'pipewright token list').")
         String id;
 
@@ -143,16 +102,8 @@ public final class TokenCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            ApiClient.Response r = server.client().delete("/api/v1/tokens/" + ApiClient.encode(id));
-            if (!r.ok()) {
-                throw refused("cannot revoke token " + id, r);
-            }
-            if (json) {
-                Listing.printJson(spec.commandLine().getOut(), r.json());
-                return 0;
-            }
-            spec.commandLine().getOut().println("token " + id + ": revoked");
-            spec.commandLine().getOut().flush();
+            JsonNode r = ApiClient.expectOneLine(client().delete("/api/v1/tokens/" + ApiClient.encode(id)), "cannot revoke token " + id);
+            Output.showPrinted(out(), json, r, a -> out().println("token " + id + ": revoked"));
             return 0;
         }
     }

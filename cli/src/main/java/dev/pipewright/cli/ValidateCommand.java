@@ -42,7 +42,7 @@ public final class ValidateCommand implements Callable<Integer> {
                 problems.add(java.util.Map.of("path", p.path(), "message", p.message()));
             }
             answer.put("problems", problems);
-            Listing.printJson(out, ApiClient.JSON.valueToTree(answer));
+            Output.json(out, ApiClient.JSON.valueToTree(answer));
             return result.valid() ? 0 : CliException.FAILURE;
         }
         if (!result.valid()) {

@@ -91,13 +91,13 @@ class AdminCommandsTest {
 
     @Test
     void drainTimeouts() {
-        assertEquals(90, AdminOutput.seconds("90"));
-        assertEquals(90, AdminOutput.seconds("90s"));
-        assertEquals(120, AdminOutput.seconds("2m"));
-        assertEquals(3600, AdminOutput.seconds("1h"));
-        assertThrows(CliException.class, () -> AdminOutput.seconds("2h"));
-        assertThrows(CliException.class, () -> AdminOutput.seconds("500ms"));
-        assertThrows(CliException.class, () -> AdminOutput.seconds("soon"));
+        assertEquals(90, PoolCommand.seconds("90"));
+        assertEquals(90, PoolCommand.seconds("90s"));
+        assertEquals(120, PoolCommand.seconds("2m"));
+        assertEquals(3600, PoolCommand.seconds("1h"));
+        assertThrows(CliException.class, () -> PoolCommand.seconds("2h"));
+        assertThrows(CliException.class, () -> PoolCommand.seconds("500ms"));
+        assertThrows(CliException.class, () -> PoolCommand.seconds("soon"));
         Run r = run("pool", "drain", "default", "--timeout", "forever", "--url", "http://127.0.0.1:9");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("--timeout"), r.err());
