@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Seed 000's walkthrough: post a pipeline, build a job (READY, nothing dispatched), run it by id,
+ * The build-then-run walkthrough: post a pipeline, build a job (READY, nothing dispatched), run it by id,
  * follow its logs live. The task logs two lines and then waits for a file the test creates only
  * after it has received those lines over the live stream: the lines provably arrive while the job
  * runs, with no timing assumption.
