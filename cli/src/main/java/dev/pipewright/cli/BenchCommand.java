@@ -32,7 +32,7 @@ import java.util.concurrent.Future;
  * and reports the CPU time per task and the memory of the overseer and workers running on this host.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark a running system with the DESIGN.md workloads (no-op tasks):",
+        description = {"Benchmark a running system with the workloads of docs/performance.md (no-op tasks):",
                 "W1 10,000 independent tasks, W2 a chain of 1,000, W3 1 -> 2,000 -> 1,",
                 "W4 20 layers x 100 tasks each reading 2 tasks of the layer before (seeded),",
                 "W5 2,000 jobs of a chain of 3, submitted by 32 clients at once;",

@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * The benchmark workloads of DESIGN.md "Performance targets", as pipeline documents (JSON) whose
+ * The benchmark workloads (docs/performance.md, "Workloads"), as pipeline documents (JSON) whose
  * process nodes all run the {@code noop} processor:
  * W1 10,000 independent tasks; W2 a chain of 1,000; W3 1 → 2,000 → 1; W4 20 layers × 100 tasks,
  * each task after layer 0 reading the outputs of 2 distinct tasks of the layer before, chosen

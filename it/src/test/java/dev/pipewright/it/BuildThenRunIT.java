@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Seed 000's walkthrough: post a pipeline, build a job (READY, nothing dispatched), run it by id,
+ * The build-then-run walkthrough: post a pipeline, build a job (READY, nothing dispatched), run it by id,
  * follow its logs live. The task logs two lines and then waits for a file the test creates only
  * after it has received those lines over the live stream: the lines provably arrive while the job
  * runs, with no timing assumption.
@@ -53,7 +53,7 @@ class BuildThenRunIT {
         cluster = Cluster.builder().workers(1).concurrency(2).processorsFile(registry).start();
         cli = new Cli(cluster);
         cluster.postPipeline("""
-                name: seed000
+                name: walkthrough
                 parameters:
                   gate: string
                 dataNodes:
@@ -81,7 +81,7 @@ class BuildThenRunIT {
     @Test
     void buildThenRunAndFollowTheLogsOverHttp() throws Exception {
         Path gate = dir.resolve("gate-http");
-        Cluster.Response built = cluster.submitRaw("seed000", """
+        Cluster.Response built = cluster.submitRaw("walkthrough", """
                 {"parameters": {"gate": "%s"}, "inputs": {"my_input": "payload"}, "start": false}
                 """.formatted(gate));
         assertEquals(202, built.status(), built::toString);
@@ -133,7 +133,7 @@ class BuildThenRunIT {
     @Test
     void buildThenRunAndFollowTheLogsThroughTheCli() throws Exception {
         Path gate = dir.resolve("gate-cli");
-        String job = cli.ok("submit", "seed000", "--no-start", "--param", "gate=" + gate, "--input", "my_input=via-cli").out().strip();
+        String job = cli.ok("submit", "walkthrough", "--no-start", "--param", "gate=" + gate, "--input", "my_input=via-cli").out().strip();
         assertEquals("READY", cli.ok("jobs", "get", job, "--json").json().path("status").asText());
         Cli.Result started = cli.ok("jobs", "start", job);
         assertTrue(started.out().contains("RUNNING"), started::toString);
@@ -163,7 +163,7 @@ class BuildThenRunIT {
 
     @Test
     void aBuiltJobCannotBeStartedOrFollowedWithoutAToken() throws Exception {
-        String job = cluster.submit("seed000", """
+        String job = cluster.submit("walkthrough", """
                 {"parameters": {"gate": "%s"}, "inputs": {"my_input": "guarded"}, "start": false}
                 """.formatted(dir.resolve("gate-guarded")));
         for (String path : new String[] {"/api/v1/jobs/" + job + "/run", "/api/v1/jobs/" + job + "/start"}) {
@@ -180,7 +180,7 @@ class BuildThenRunIT {
     @Test
     void concurrentRunCallsStartTheJobOnce() throws Exception {
         Path gate = Files.writeString(dir.resolve("gate-open"), "go");
-        String job = cluster.submit("seed000", """
+        String job = cluster.submit("walkthrough", """
                 {"parameters": {"gate": "%s"}, "inputs": {"my_input": "once"}, "start": false}
                 """.formatted(gate));
         int callers = 8;

@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3, point 3): "no task of a cancelled job is dispatched after the cancel
- * returns; a running {@code sleep 60000} and a running {@code exec} child process stop within 2 s"
+ * No task of a cancelled job is dispatched after the cancel
+ * returns, a running {@code sleep 60000} and a running {@code exec} child process stop within 2 s,
  * and the job ends CANCELLED — through the API and through {@code pipewright cancel}.
  */
 class CancelIT {

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 4): concurrency limits enforced at dispatch, cluster-wide — a processor's
+ * Concurrency limits enforced at dispatch, cluster-wide — a processor's
  * running tasks across every worker, a pipeline's running jobs — read back from the tasks' and
  * jobs' start and end times in Redis. Two workers with four slots each could run eight at once.
  */

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 4, point 1): every operation of {@code openapi.yaml} is implemented. One
+ * Every operation of {@code openapi.yaml} is implemented. One
  * walk through the API calls each of them with a request that succeeds, against real RabbitMQ and
  * Redis; each answer is checked against the contract ({@link ContractCheck}, as for every request
  * of the integration tests) and the walk must have covered every documented operation.

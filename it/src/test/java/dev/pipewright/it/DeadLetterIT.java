@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3, point 5): a message that cannot be parsed, or that crashes workers before
+ * A message that cannot be parsed, or that crashes workers before
  * they can claim it more than the queue's delivery limit, goes to the dead-letter queue with its
  * reason, the job's task fails with that reason, and nothing loops, on quorum and on classic
  * queues.

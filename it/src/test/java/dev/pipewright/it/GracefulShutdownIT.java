@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3, point 6): a worker process that gets SIGTERM mid-task finishes what fits in
+ * A worker process that gets SIGTERM mid-task finishes what fits in
  * its grace period and hands the rest back; another worker completes those; nothing is lost or
  * run twice, and nothing counts as a lost lease.
  */

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 4): a process node's pool, or a job's {@code config.infra}, routes its tasks to
+ * A process node's pool, or a job's {@code config.infra}, routes its tasks to
  * workers whose pool offers that capacity; a request no pool can satisfy is a clear 400 and creates
  * nothing. Two pools: "default" (cpu 2, memory 4Gi) and "big" (cpu 8, memory 32Gi).
  */

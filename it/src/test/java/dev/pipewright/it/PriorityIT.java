@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 4): with one worker slot and 50 low-priority tasks waiting, a high-priority
+ * With one worker slot and 50 low-priority tasks waiting, a high-priority
  * job's task starts within the next 2 task starts; medium tasks overtake the low ones waiting
  * before them too. Start order is read from the tasks' {@code started} times in Redis.
  */

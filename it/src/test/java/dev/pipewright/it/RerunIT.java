@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3, point 4): re-running a failed job, through {@code POST /jobs/{id}/retry}
+ * Re-running a failed job, through {@code POST /jobs/{id}/retry}
  * and through {@code pipewright retry}, starts a new job that reuses the consumables of the tasks
  * that succeeded (their processors do not run again) and runs the failed and skipped ones.
  */

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3, point 1): attempts are counted, back-off delays (fixed, linear,
+ * Attempts are counted, back-off delays (fixed, linear,
  * exponential with a cap, jitter) are respected, a non-retryable failure is not retried, exec
  * exit codes map to retryable or final failures, and the delay is a durable timer in the
  * overseer's Redis timer set — never a message waiting in (or bouncing through) the queue.

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Seed 002's walkthrough: create a run with priority and tags, submit two jobs with parameters and
+ * The runs walkthrough, as users of a REST runs API know it: create a run with priority and tags, submit two jobs with parameters and
  * infra config, list runs filtered by status and by priority, read the run's counters, list its
  * jobs, read a job — through the raw HTTP API and through the CLI.
  */
@@ -361,7 +361,7 @@ class RunsIT {
     }
 
     @Test
-    void seedWalkthroughOverHttp() {
+    void runWalkthroughOverHttp() {
         Cluster.Response created = postJson("/api/v1/runs", """
                 {"pipeline_id": "toy", "name": "TEST_RUN", "priority": "high", "tags": {"team": "genomics", "org_id": "", "walk": "http"},
                  "domain_context": {"source": "migration", "repo_version": 168412063841}}
@@ -466,7 +466,7 @@ class RunsIT {
     }
 
     @Test
-    void seedWalkthroughThroughTheCli() {
+    void runWalkthroughThroughTheCli() {
         String runId = cli.ok("runs", "create", "toy", "--name", "CLI_RUN", "--priority", "medium", "--tag", "via=cli").out().strip();
         assertTrue(runId.startsWith("r"), runId);
         String first = cli.ok("submit", "--run", runId, "--param", "x=5", "--param", "y=6", "--cpu", "2", "--memory", "1Gi",

@@ -31,9 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3, point 2): each timeout kind ends its task with its own reason, "within its
- * bound + 1 s" (measured on Redis's clock, the one every {@code *_us} time comes from), and "a
- * late result from a timed-out attempt is rejected".
+ * Each timeout kind ends its task with its own reason within its
+ * bound + 1 s (measured on Redis's clock, the one every {@code *_us} time comes from), and a
+ * late result from a timed-out attempt is rejected.
  */
 class TimeoutIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3): 100 jobs cancelled at random moments (every tenth after it ended) while
+ * 100 jobs cancelled at random moments (every tenth after it ended) while
  * 100 others complete. A cancel that lands before its job ends leaves it CANCELLED with nothing
  * dispatched after the cancel (dispatch count frozen at the cancel); one that lands after is
  * refused with 409 and the job stays SUCCESS; the other jobs are untouched; nothing is lost, run

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3): every task message and every completion event delivered twice, and
+ * Every task message and every completion event delivered twice, and
  * events reordered. A tee queue bound beside the pool queue receives a copy of every task message,
  * which the test publishes to the pool queue again, shuffled in small batches. For events, the
  * test adds a copy of the completion event of every task that succeeded (shuffled across jobs),

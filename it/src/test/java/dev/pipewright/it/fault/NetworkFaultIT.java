@@ -11,7 +11,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3): connections between Pipewright and its services cut, stalled and reset
+ * Connections between Pipewright and its services cut, stalled and reset
  * through in-JVM TCP proxies while jobs run. Every process talks to RabbitMQ and Redis through a
  * proxy; the test reads them directly. The ledger finds nothing lost or done twice, and the
  * proxies show that the processes did reconnect.

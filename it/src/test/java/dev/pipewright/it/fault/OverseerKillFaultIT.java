@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3): the overseer SIGKILLed 5 times at random points of a run and restarted;
+ * The overseer SIGKILLed 5 times at random points of a run and restarted;
  * jobs resume from Redis, pending events and outbox entries are replayed, and the ledger finds
  * nothing lost or done twice. Jobs go on being submitted throughout (a submit whose answer the
  * kill swallowed is retried; the ledger holds the system to any job it created). Each kill is

@@ -11,7 +11,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3): RabbitMQ restarted during a run (a broker node of the test's own, killed
+ * RabbitMQ restarted during a run (a broker node of the test's own, killed
  * with SIGKILL and started again on the same database), and Redis with an fsync-always AOF
  * SIGKILLed and restarted during a run (a redis-server of the test's own). The overseer and
  * workers reconnect by themselves; the ledger finds nothing lost or done twice.

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Acceptance (issue 3): a worker SIGKILLed 20 times during a 2,000-task run, restarted each time;
+ * A worker SIGKILLed 20 times during a 2,000-task run, restarted each time;
  * the ledger finds every job ended, every consumable written once, every release done once and
  * RabbitMQ empty.
  */

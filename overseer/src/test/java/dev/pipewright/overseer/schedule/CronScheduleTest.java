@@ -33,7 +33,7 @@ class CronScheduleTest {
     }
 
     @Test
-    void seed000FiresEachDayAtFivePastTenInParisFromTheStartDate() {
+    void firesEachDayAtFivePastTenInParisFromTheStartDate() {
         CronSchedule s = cron("5 10 * * *", "2022-01-01 00:00", "2022-12-31 00:00", PARIS);
         assertEquals(Optional.of(t("2022-01-01T10:05+01:00")), s.nextFrom(at("2021-12-15T00:00Z")));
         assertEquals(Optional.of(t("2022-06-01T10:05+02:00")), s.nextFrom(at("2022-06-01T07:00Z")), "summer time: 08:05 UTC");

@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The resources a job asks for ({@code config.infra} of a job request, seed 002): {@code cpu} a
+ * The resources a job asks for ({@code config.infra} of a job request): {@code cpu} a
  * number above 0 (cores, fractions allowed), {@code memory} and {@code storage} Kubernetes-style
  * quantities such as {@code "512Mi"} or {@code "2Gi"}. Each part is optional (null: not asked).
  */

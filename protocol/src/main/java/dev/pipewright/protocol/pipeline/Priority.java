@@ -13,7 +13,7 @@ public enum Priority {
 
     /** The names the API and the job hash use. */
     public static final java.util.List<String> NAMES = java.util.List.of("low", "medium", "high");
-    /** Seed 002: a run without a priority is {@code low}. */
+    /** A run without a priority is {@code low}. */
     public static final String RUN_DEFAULT = "low";
     /** A job submitted straight to a pipeline, outside any run. */
     public static final String JOB_DEFAULT = "medium";

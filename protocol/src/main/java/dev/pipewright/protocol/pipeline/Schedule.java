@@ -7,7 +7,7 @@ import java.time.LocalTime;
 import java.time.ZoneId;
 
 /**
- * A cron schedule (seed 000): a five-field cron expression or a macro such as {@code @daily},
+ * A cron schedule: a five-field cron expression or a macro such as {@code @daily},
  * optional start and end dates ({@code yyyy-MM-dd[ HH:mm[:ss]]}, wall-clock time in the
  * schedule's zone; both ends included) and a time zone id (null: UTC). The overseer fires a job
  * of the pipeline's latest version at each cron time between the two dates.

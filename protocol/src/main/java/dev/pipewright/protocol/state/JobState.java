@@ -4,7 +4,7 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 
-/** The life of a job (seed 000: Ready/Pending → Running → Success/Failed, plus Cancelled). */
+/** The life of a job: Ready/Pending → Running → Success/Failed, plus Cancelled. */
 public enum JobState {
     /** Built but not started (build-then-run). */
     READY,

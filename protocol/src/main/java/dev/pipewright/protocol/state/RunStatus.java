@@ -3,7 +3,7 @@ package dev.pipewright.protocol.state;
 import java.util.Collection;
 
 /**
- * A run's status, derived on read from the states of its jobs (seed 002). The rules, in order:
+ * A run's status, derived on read from the states of its jobs. The rules, in order:
  * <ol>
  *   <li>no jobs, or every job built but not started (READY/PENDING) → {@link #PENDING};</li>
  *   <li>any job RUNNING or CANCELLING, or some jobs ended while others wait to start → {@link #RUNNING};</li>

@@ -87,7 +87,7 @@ class PipelineGraphTest {
     }
 
     @Test
-    void seed000TaskWithThreeInputsAndTwoOutputs() {
+    void taskWithThreeInputsAndTwoOutputs() {
         PipelineGraph g = pipeline()
                 .node("task1", List.of("data1", "data2", "data3"), List.of("data4", "data5"))
                 .node("report", List.of("data5"), List.of("data6"))
@@ -143,7 +143,7 @@ class PipelineGraphTest {
     }
 
     @Test
-    void seed000TwoTaskPipelineFromYaml() {
+    void twoTaskPipelineFromYaml() {
         PipelineParser.Result result = new PipelineParser().parse("""
                 dataNodes:
                   data_node_1: {source: my_input.csv}

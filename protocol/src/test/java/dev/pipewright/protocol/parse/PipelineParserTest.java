@@ -558,7 +558,7 @@ class PipelineParserTest {
 
     // ------------------------------------------------------------------ valid pipelines
 
-    static final String SEED_000 = """
+    static final String TWO_TASK_PIPELINE = """
             dataNodes:
               data_node_1:
                 source: my_input.csv
@@ -584,8 +584,8 @@ class PipelineParserTest {
     // ------------------------------------------------------------------ valid pipelines
 
     @Test
-    void seed000TwoTasks() {
-        Pipeline p = assertValid(SEED_000).pipeline();
+    void twoTaskPipeline() {
+        Pipeline p = assertValid(TWO_TASK_PIPELINE).pipeline();
         assertEquals(List.of("data_node_1", "data_node_2", "data_node_3"), List.copyOf(p.dataNodes().keySet()));
         assertEquals(new DataNode("data_node_2", "intermediate.csv"), p.dataNodes().get("data_node_2"));
         assertEquals(List.of("process_node_1", "process_node_2"), List.copyOf(p.processNodes().keySet()));
@@ -609,7 +609,7 @@ class PipelineParserTest {
     }
 
     @Test
-    void seed000BasicPipeline() {
+    void basicPipeline() {
         Pipeline p = assertValid("""
                 dataNodes:
                   data_node_1:
@@ -629,7 +629,7 @@ class PipelineParserTest {
     }
 
     @Test
-    void seed000MultipleInputsAndOutputsKeepTheirOrder() {
+    void multipleInputsAndOutputsKeepTheirOrder() {
         Pipeline p = assertValid("""
                 dataNodes:
                   data3: {source: c.csv}
@@ -655,7 +655,7 @@ class PipelineParserTest {
     }
 
     @Test
-    void seed000Schedule() {
+    void scheduleWithStartAndEndDatesAndZone() {
         Pipeline p = assertValid("""
                 dataNodes:
                   data_node_1:
@@ -772,7 +772,7 @@ class PipelineParserTest {
     }
 
     @Test
-    void seed000Requirement() {
+    void requirementOfAProcessNode() {
         Pipeline p = assertValid("""
                 dataNodes:
                   data_node_1:
@@ -1012,7 +1012,7 @@ class PipelineParserTest {
     }
 
     @Test
-    void seed000InJsonForm() {
+    void twoTaskPipelineInJsonForm() {
         Pipeline json = assertValid("""
                 {"dataNodes": {"data_node_1": {"source": "my_input.csv"},
                                "data_node_2": {"source": "intermediate.csv"},
@@ -1021,7 +1021,7 @@ class PipelineParserTest {
                    "process_node_1": {"input": ["data_node_1"], "output": ["data_node_2"], "processor": "my_first_task"},
                    "process_node_2": {"input": ["data_node_2"], "output": ["data_node_3"], "processor": "my_second_task"}}}
                 """).pipeline();
-        assertEquals(assertValid(SEED_000).pipeline(), json);
+        assertEquals(assertValid(TWO_TASK_PIPELINE).pipeline(), json);
     }
 
     @Test

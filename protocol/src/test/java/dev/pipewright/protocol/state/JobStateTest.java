@@ -86,7 +86,7 @@ class JobStateTest {
     }
 
     @Test
-    void seed000LifeCycles() {
+    void manualAndScheduledLifeCycles() {
         // manual: Ready -> Running -> Success/Failed; scheduled: Pending -> Running -> Success/Failed
         assertDoesNotThrow(() -> {
             JobState.checkTransition(JobState.READY, JobState.RUNNING);
