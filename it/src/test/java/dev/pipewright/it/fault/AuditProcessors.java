@@ -169,10 +169,11 @@ public abstract class AuditProcessors implements Processor {
                 throw new IllegalStateException(REDIS_ENV + " is not set: the audit processors run only in the fault tests' workers");
             }
             if (client == null) {
-                client = RedisClient.create(RedisURI.create(uri));
+                RedisURI redisUri = RedisURI.create(uri);
+                redisUri.setTimeout(Duration.ofSeconds(2));
+                client = RedisClient.create(redisUri);
                 client.setOptions(ClientOptions.builder().autoReconnect(true)
                         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
-                client.setDefaultTimeout(Duration.ofSeconds(2));
             }
             connection = client.connect(); // throws while Redis is down: the caller retries
         }
