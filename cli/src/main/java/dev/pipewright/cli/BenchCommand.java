@@ -32,7 +32,7 @@ import java.util.concurrent.Future;
  * and reports the CPU time per task and the memory of the overseer and workers running on this host.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark a running system with the workloads of docs/performance.md (no-op tasks):",
+        description = {"Benchmark a running system with these workloads of no-op tasks (docs/performance.md):",
                 "W1 10,000 independent tasks, W2 a chain of 1,000, W3 1 -> 2,000 -> 1,",
                 "W4 20 layers x 100 tasks each reading 2 tasks of the layer before (seeded),",
                 "W5 2,000 jobs of a chain of 3, submitted by 32 clients at once;",
@@ -170,7 +170,7 @@ public final class BenchCommand extends ServerCommand {
             }
         }
         ApiClient client = client();
-        Processes local = Processes.find(client);
+        LocalProcesses local = LocalProcesses.find(client);
         boolean allCorrect = true;
         for (String shape : selected) {
             Result r = runShape(client, shape, limit, err, local);
@@ -202,7 +202,7 @@ public final class BenchCommand extends ServerCommand {
         }
     }
 
-    private Result runShape(ApiClient client, String shape, Duration limit, PrintWriter err, Processes local) throws Exception {
+    private Result runShape(ApiClient client, String shape, Duration limit, PrintWriter err, LocalProcesses local) throws Exception {
         BenchShapes.Generated gen = BenchShapes.generate(shape, seed, pool);
         byte[] doc = ApiClient.JSON.writeValueAsBytes(gen.document());
         PipelineParser.Result parsed = new PipelineParser().parse(new String(doc, StandardCharsets.UTF_8));
@@ -217,7 +217,7 @@ public final class BenchCommand extends ServerCommand {
             throw refused(shape + ": registering " + gen.pipelineName(), reg);
         }
         String pipelineId = reg.json().path("id").asText(gen.pipelineName());
-        Processes.Sample before = local.sample();
+        LocalProcesses.Sample before = local.sample();
         Result r = gen.jobs() == 1
                 ? oneJob(client, gen, pipeline, pipelineId, limit, err, local, before)
                 : manyJobs(client, gen, pipelineId, limit, err, local, before);
@@ -234,7 +234,7 @@ public final class BenchCommand extends ServerCommand {
 
     /** W1..W4: one job, watched through its summary, then checked from its task and consumable pages. */
     private Result oneJob(ApiClient client, BenchShapes.Generated gen, Pipeline pipeline, String pipelineId, Duration limit,
-                          PrintWriter err, Processes local, Processes.Sample before) throws InterruptedException {
+                          PrintWriter err, LocalProcesses local, LocalProcesses.Sample before) throws InterruptedException {
         String shape = gen.shape();
         long t0 = System.nanoTime();
         ApiClient.Response sub = client.postJson("/api/v1/pipelines/" + ApiClient.encode(pipelineId) + "/jobs", jobRequest());
@@ -306,7 +306,7 @@ public final class BenchCommand extends ServerCommand {
      * and each checked from its summary.
      */
     private Result manyJobs(ApiClient client, BenchShapes.Generated gen, String pipelineId, Duration limit, PrintWriter err,
-                            Processes local, Processes.Sample before) throws Exception {
+                            LocalProcesses local, LocalProcesses.Sample before) throws Exception {
         String shape = gen.shape();
         int n = gen.jobs();
         progress(err, shape + ": submitting " + n + " jobs from " + gen.clients() + " clients");
@@ -388,83 +388,6 @@ public final class BenchCommand extends ServerCommand {
             sb.append("\n... and ").append(problems.size() - shown).append(" more problems");
         }
         return CliException.failure(sb.toString());
-    }
-
-    /**
-     * The overseer and workers this benchmark can measure: those on this host (the overseer's pid
-     * from {@code /health} when the URL names this host, the workers' pid and host from
-     * {@code /api/v1/workers}), each a Java process here. The workers count only when every one is
-     * local: CPU per task from some of them would be a fraction of the truth.
-     */
-    record Processes(Long overseerPid, List<Long> workerPids) {
-        /** CPU clock ticks so far of the overseer and of the workers together (null: not measured). */
-        record Sample(Long overseerTicks, Long workerTicks) {
-        }
-
-        static Processes find(ApiClient client) {
-            Long overseer = null;
-            List<Long> workers = new ArrayList<>();
-            try {
-                ApiClient.Response h = client.get("/health");
-                long pid = h.ok() ? h.json().path("pid").asLong(0) : 0;
-                if (pid > 0 && isLocalHost(URI.create(client.baseUrl()).getHost()) && ProcStats.isLocalJava(pid)) {
-                    overseer = pid;
-                }
-                ApiClient.Response w = client.get("/api/v1/workers");
-                boolean allLocal = w.ok();
-                if (w.ok()) {
-                    for (JsonNode worker : w.json().path("workers")) {
-                        long wp = worker.path("pid").asLong(0);
-                        if (wp > 0 && isLocalHost(Jobs.text(worker.get("host"))) && ProcStats.isLocalJava(wp)) {
-                            workers.add(wp);
-                        } else {
-                            allLocal = false;
-                        }
-                    }
-                }
-                if (!allLocal) {
-                    workers.clear();
-                }
-            } catch (CliException e) {
-                // measuring is a bonus: without it the figures are null
-            }
-            return new Processes(overseer, List.copyOf(workers));
-        }
-
-        Sample sample() {
-            Long o = overseerPid == null ? null : ProcStats.cpuTicks(overseerPid);
-            Long w = null;
-            if (!workerPids.isEmpty()) {
-                long sum = 0;
-                for (long pid : workerPids) {
-                    Long t = ProcStats.cpuTicks(pid);
-                    if (t == null) {
-                        sum = -1;
-                        break;
-                    }
-                    sum += t;
-                }
-                w = sum < 0 ? null : sum;
-            }
-            return new Sample(o, w);
-        }
-
-        /** CPU ms per task since {@code before} and RSS now. */
-        Usage usage(Sample before, int tasks) {
-            Sample after = sample();
-            Double overseerRss = null;
-            if (overseerPid != null) {
-                ProcStats.Memory m = ProcStats.memory(overseerPid);
-                overseerRss = m == null ? null : m.rssMib();
-            }
-            Double workerRss = workerPids.isEmpty() ? null : 0.0;
-            for (long pid : workerPids) {
-                ProcStats.Memory m = ProcStats.memory(pid);
-                workerRss = m == null || workerRss == null ? null : workerRss + m.rssMib();
-            }
-            return new Usage(perTask(before.overseerTicks(), after.overseerTicks(), tasks), perTask(before.workerTicks(), after.workerTicks(), tasks),
-                    overseerRss, workerRss, workerPids.size());
-        }
     }
 
     /** CPU milliseconds per task between two tick counts; null when either is unknown. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.overseer.graph.Graphs;
 import dev.pipewright.overseer.jobs.Idempotency;
 import dev.pipewright.overseer.jobs.JobControl;
+import dev.pipewright.overseer.jobs.JobLogs;
 import dev.pipewright.overseer.jobs.JobMeta;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
@@ -335,9 +336,9 @@ final class JobRoutes implements Routes {
             return;
         }
         Map<String, List<Map<String, Object>>> logs = new LinkedHashMap<>();
-        jobs.logs(id, node, attempt).forEach((n, lines) -> {
+        jobs.logs().lines(id, node, attempt).forEach((n, lines) -> {
             List<Map<String, Object>> out = new ArrayList<>(lines.size());
-            for (JobReader.LogLine l : lines) {
+            for (JobLogs.LogLine l : lines) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("attempt", l.attempt());
                 m.put("line", l.line());

@@ -1,6 +1,7 @@
 package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.overseer.jobs.JobLogs;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.protocol.keys.JobId;
 import io.vertx.core.http.HttpServerResponse;
@@ -67,10 +68,10 @@ final class LogFollower {
                 send(res, "end", null, Map.of("status", "GONE"));
                 break;
             }
-            JobReader.LogBatch batch;
+            JobLogs.LogBatch batch;
             do {
-                batch = jobs.logsAfter(id, after, 500, node, attempt);
-                for (JobReader.LogEntry e : batch.lines()) {
+                batch = jobs.logs().after(id, after, 500, node, attempt);
+                for (JobLogs.LogEntry e : batch.lines()) {
                     Map<String, Object> data = new LinkedHashMap<>();
                     data.put("node", e.node());
                     data.put("attempt", e.attempt());
