@@ -203,7 +203,7 @@ public final class OverseerMain {
         QueueInspector queueInspector = new QueueInspector(keys, shared.async(), rabbit, heartbeats, pools);
         AdminRoutes admin = new AdminRoutes(queueInspector, new DeadLetters(keys, shared.async(), rabbit, jobControl), pools, heartbeats,
                 new Limits(keys, shared.async(), state, publishers, metrics), workers);
-        OverseerProbes probes = new OverseerProbes(keys, shared.async(), rabbit, queueInspector, metrics, config.probeInterval());
+        OverseerProbes probes = new OverseerProbes(keys, shared.async(), queueInspector, metrics, config.probeInterval());
         stoppers.add(probes::stop);
         loops.add(Thread.ofVirtual().name("probes").start(probes));
         Tokens tokens = new Tokens(keys, shared.async(), config.auth().adminDigest());

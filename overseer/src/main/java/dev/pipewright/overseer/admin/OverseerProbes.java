@@ -1,8 +1,6 @@
 package dev.pipewright.overseer.admin;
 
 import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
 import dev.pipewright.overseer.loop.PeriodicLoop;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.Keys;
@@ -21,17 +19,14 @@ import java.util.concurrent.TimeUnit;
 public final class OverseerProbes extends PeriodicLoop {
     private final Keys keys;
     private final RedisAsyncCommands<String, String> redis;
-    private final Connection rabbit;
     private final QueueInspector queues;
     private final OverseerMetrics metrics;
-    private Channel channel;
 
-    public OverseerProbes(Keys keys, RedisAsyncCommands<String, String> redis, Connection rabbit, QueueInspector queues,
+    public OverseerProbes(Keys keys, RedisAsyncCommands<String, String> redis, QueueInspector queues,
                           OverseerMetrics metrics, Duration interval) {
         super(interval);
         this.keys = keys;
         this.redis = redis;
-        this.rabbit = rabbit;
         this.queues = queues;
         this.metrics = metrics;
     }
@@ -49,7 +44,7 @@ public final class OverseerProbes extends PeriodicLoop {
                 metrics.gauge("pipewright.queue.consumers", "pool", pool, number(q.get("consumers")));
             }
         }
-        AMQP.Queue.DeclareOk dlq = passive(keys.deadLetterQueue());
+        AMQP.Queue.DeclareOk dlq = queues.passive(keys.deadLetterQueue());
         long kept = redis.llen(keys.deadLetters()).get(5, TimeUnit.SECONDS);
         metrics.gauge("pipewright.dlq.size", kept + (dlq == null ? 0 : dlq.getMessageCount()));
         for (int shard = 0; shard < keys.shards(); shard++) {
@@ -61,17 +56,5 @@ public final class OverseerProbes extends PeriodicLoop {
 
     private static long number(Object o) {
         return o instanceof Number n ? n.longValue() : 0;
-    }
-
-    private AMQP.Queue.DeclareOk passive(String queue) {
-        try {
-            if (channel == null || !channel.isOpen()) {
-                channel = rabbit.createChannel();
-            }
-            return channel.queueDeclarePassive(queue);
-        } catch (Exception e) {
-            channel = null; // a passive declare of a missing queue closes the channel
-            return null;
-        }
     }
 }

@@ -108,7 +108,8 @@ public final class QueueInspector {
         return Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
     }
 
-    private synchronized AMQP.Queue.DeclareOk passive(String queue) {
+    /** The queue's counts by a passive declare; null when it does not exist (or RabbitMQ cannot be asked). */
+    synchronized AMQP.Queue.DeclareOk passive(String queue) {
         try {
             if (channel == null || !channel.isOpen()) {
                 channel = rabbit.createChannel();

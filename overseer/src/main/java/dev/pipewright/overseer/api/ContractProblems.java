@@ -304,14 +304,7 @@ final class ContractProblems {
             if (part.isEmpty()) {
                 continue;
             }
-            String key = part.replace("~1", "/").replace("~0", "~");
-            if (at instanceof JsonObject o) {
-                at = o.getValue(key);
-            } else if (at instanceof JsonArray a && key.chars().allMatch(Character::isDigit) && Integer.parseInt(key) < a.size()) {
-                at = a.getValue(Integer.parseInt(key));
-            } else {
-                return null;
-            }
+            at = step(at, part);
             if (at instanceof Map<?, ?> map) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> m = (Map<String, Object>) map;
@@ -327,19 +320,23 @@ final class ContractProblems {
     private static Object at(Object value, String pointer) {
         Object at = value;
         for (String part : pointer.split("/")) {
-            if (part.isEmpty()) {
-                continue;
-            }
-            String key = part.replace("~1", "/").replace("~0", "~");
-            if (at instanceof JsonObject o) {
-                at = o.getValue(key);
-            } else if (at instanceof JsonArray a && key.chars().allMatch(Character::isDigit) && Integer.parseInt(key) < a.size()) {
-                at = a.getValue(Integer.parseInt(key));
-            } else {
-                return null;
+            if (!part.isEmpty()) {
+                at = step(at, part);
             }
         }
         return at;
+    }
+
+    /** One step of a JSON pointer: the member or element its (escaped) {@code part} names, or null. */
+    private static Object step(Object at, String part) {
+        String key = part.replace("~1", "/").replace("~0", "~");
+        if (at instanceof JsonObject o) {
+            return o.getValue(key);
+        }
+        if (at instanceof JsonArray a && key.chars().allMatch(Character::isDigit) && Integer.parseInt(key) < a.size()) {
+            return a.getValue(Integer.parseInt(key));
+        }
+        return null;
     }
 
     private static String fragment(String location) {
