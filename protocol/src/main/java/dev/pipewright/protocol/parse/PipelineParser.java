@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
 /**
  * Turns a YAML or JSON pipeline document into a {@link Pipeline}, collecting every problem
  * (shape, types, names, references, cycles) with its location instead of stopping at the first.
+ * One class for the whole document language (about 500 lines): each section's reader adds to the
+ * same problem list with the same location rules, which splitting it would scatter.
  */
 public final class PipelineParser {
     public static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,127}");
