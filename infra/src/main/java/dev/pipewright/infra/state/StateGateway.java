@@ -8,7 +8,6 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -318,9 +317,5 @@ public final class StateGateway {
         } catch (TimeoutException e) {
             throw new IOException("Redis did not answer within " + timeout.toSeconds() + "s", e);
         }
-    }
-
-    static String text(byte[] b) {
-        return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 }

@@ -46,8 +46,6 @@ import static dev.pipewright.overseer.api.Requests.json;
 public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
 
-    /** Who a request acts for until authentication puts a principal on the context. */
-    public static final String ANONYMOUS = "anonymous";
 
 
     private final List<Routes> routes;

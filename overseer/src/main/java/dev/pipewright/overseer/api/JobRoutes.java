@@ -1,7 +1,6 @@
 package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.overseer.graph.Graphs;
 import dev.pipewright.overseer.jobs.Idempotency;
 import dev.pipewright.overseer.jobs.JobControl;
@@ -52,7 +51,6 @@ final class JobRoutes implements Routes {
     private static final List<String> TASK_STATUSES = java.util.Arrays.stream(dev.pipewright.protocol.state.TaskState.values())
             .map(Enum::name).toList();
     private static final List<String> TRIGGERS = List.of("manual", "schedule");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PipelineRoutes pipelines;
     private final JobSubmitter submitter;
@@ -119,7 +117,7 @@ final class JobRoutes implements Routes {
                         b.problem("inputs." + e.getKey(), "expected text, {\"base64\": ...} or a JSON value, got null");
                     } else {
                         try {
-                            inputs.put(e.getKey(), JSON.writeValueAsBytes(v));
+                            inputs.put(e.getKey(), Requests.JSON.writeValueAsBytes(v));
                         } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
                             b.problem("inputs." + e.getKey(), "cannot be written as JSON");
                         }

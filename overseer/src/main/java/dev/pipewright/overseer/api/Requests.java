@@ -39,10 +39,6 @@ final class Requests {
 
     static final String BODY = "pw.body";
 
-    /**
-     * The user a request acts for: the authentication handler's principal ({@code owner()}) when
-     * there is one on the context under "principal", else {@value #ANONYMOUS}.
-     */
     /** Who the request acts for (its token's owner). */
     static String owner(RoutingContext ctx) {
         return AuthHandler.principal(ctx).owner();

@@ -374,8 +374,6 @@ public final class JobReader {
         }
     }
 
-    /** The most ids one listing request examines (filters that match little answer a short page with a cursor). */
-    public static final int SCAN_BUDGET = IndexScan.BUDGET;
 
     /**
      * A page of job summaries, newest first, after the job {@code after} (null: from the newest).
@@ -408,7 +406,7 @@ public final class JobReader {
             }
             from = new IndexScan.Entry(after, score);
         }
-        return IndexScan.page(sources, from, pageSize, SCAN_BUDGET, ids -> summaries(ids, filter));
+        return IndexScan.page(sources, from, pageSize, IndexScan.BUDGET, ids -> summaries(ids, filter));
     }
 
     private List<Map<String, Object>> summaries(List<String> ids, Filter filter) throws Exception {
