@@ -39,11 +39,13 @@ import dev.pipewright.overseer.metrics.MetricsServer;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.release.EventProcessor;
+import dev.pipewright.overseer.release.EventProcessors;
 import dev.pipewright.overseer.runs.RunStore;
 import dev.pipewright.overseer.schedule.CronSchedule;
 import dev.pipewright.overseer.schedule.RedisClock;
 import dev.pipewright.overseer.schedule.ScheduleStore;
 import dev.pipewright.overseer.schedule.Scheduler;
+import dev.pipewright.overseer.shards.ShardLeases;
 import dev.pipewright.overseer.sweep.StuckTasks;
 import dev.pipewright.overseer.sweep.Sweeper;
 import dev.pipewright.overseer.workers.WorkerDirectory;
@@ -171,28 +173,34 @@ public final class OverseerMain {
 
         List<Runnable> stoppers = new ArrayList<>();
         List<Thread> loops = new ArrayList<>();
-        List<AutoCloseable> dedicated = new ArrayList<>();
-        for (int shard = 0; shard < keys.shards(); shard++) {
-            StatefulRedisConnection<String, String> eventConn = redis.connectStrings();
-            dedicated.add(eventConn);
-            EventProcessor events = new EventProcessor(keys, shard, config.instanceId(), eventConn, sharedBytes, dataStore, metrics,
-                    new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
-            stoppers.add(events::stop);
-            loops.add(Thread.ofVirtual().name("events-" + shard).start(events));
+        // a restart under the same id takes its shards back at once; two live processes given one id fence each other off
+        String leaseOwner = config.instanceId();
+        EventProcessors processors = new EventProcessors(redis::connectStrings,
+                (lease, connection) -> new EventProcessor(keys, lease, config.instanceId(), connection, sharedBytes, dataStore, metrics,
+                        new TaskPublisher(keys, rabbit, topology, shared.async(), metrics)),
+                (shard, on) -> metrics.shardServed(shard, leaseOwner, on));
+        ShardLeases leases = new ShardLeases(keys, leaseOwner, config.shards(), state, shared.async(), processors);
+        try {
+            leases.balanceNow();
+        } catch (Exception e) {
+            leases.close();
+            throw new IllegalStateException("cannot take shard leases in Redis: " + e.getMessage(), e);
         }
+        loops.add(Thread.ofVirtual().name("shard-leases").start(leases));
         OutboxRelay relay = new OutboxRelay(keys, shared.async(), new TaskPublisher(keys, rabbit, topology, shared.async(), metrics),
-                config.outboxGrace(), Duration.ofMillis(500));
+                config.outboxGrace(), Duration.ofMillis(500), leases::shards);
         stoppers.add(relay::stop);
         loops.add(Thread.ofVirtual().name("outbox-relay").start(relay));
         new DeadLetterConsumer(keys, state, shared.async(), topology, metrics).start(rabbit);
-        Sweeper sweeper = new Sweeper(keys, shared.async(), state, config.sweepInterval(), config.maxLostLeases(), metrics, publishers, control);
+        Sweeper sweeper = new Sweeper(keys, shared.async(), state, config.sweepInterval(), config.maxLostLeases(), metrics, publishers, control,
+                leases);
         stoppers.add(sweeper::stop);
         loops.add(Thread.ofVirtual().name("sweeper").start(sweeper));
         Scheduler scheduler = new Scheduler(schedules, pipelines, submitter, metrics, new RedisClock(shared.async()), config.scheduleInterval());
         stoppers.add(scheduler::stop);
         loops.add(Thread.ofVirtual().name("scheduler").start(scheduler));
         if (!config.stuckReadyAfter().isZero()) {
-            StuckTasks stuck = new StuckTasks(keys, shared.async(), state, rabbit, publishers, metrics, config.stuckReadyAfter());
+            StuckTasks stuck = new StuckTasks(keys, shared.async(), state, rabbit, publishers, metrics, config.stuckReadyAfter(), leases);
             stoppers.add(stuck::stop);
             loops.add(Thread.ofVirtual().name("stuck-tasks").start(stuck));
         }
@@ -217,7 +225,7 @@ public final class OverseerMain {
                 new Idempotency(keys, shared.async()), admin, new TokenRoutes(tokens, auth::revoked), new ScheduleRoutes(schedules, pipelines));
         HttpApi api = new HttpApi(routes, config.ownMetricsPort() ? null : meters, () -> {
             try {
-                return rabbit.isOpen() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));
+                return rabbit.isOpen() && leases.healthy() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));
             } catch (Exception e) {
                 return false;
             }
@@ -225,6 +233,8 @@ public final class OverseerMain {
         // what a failed start-up stops too: no loop, consumer or connection of a half-started overseer stays up
         Runnable shutdown = () -> {
             stoppers.forEach(Runnable::run);
+            // the shards go to the other overseers at once, not after their leases lapse
+            leases.close();
             for (Thread t : loops) {
                 try {
                     t.join(3000);
@@ -267,8 +277,9 @@ public final class OverseerMain {
             }
             LOG.info("overseer metrics on {}:{}/metrics", config.metricsHost(), metricsServer.actualPort());
         }
-        LOG.info("overseer {} listening on {}:{}, {} shards, namespace '{}', data dir {}, {}", config.instanceId(), config.httpHost(),
-                server.actualPort(), keys.shards(), keys.namespace(), dataStore.root(), config.auth());
+        LOG.info("overseer {} listening on {}:{}, serving shards {} of {} ({} overseers alive), namespace '{}', data dir {}, {}",
+                leaseOwner, config.httpHost(), server.actualPort(), leases.shards(), keys.shards(), leases.alive(), keys.namespace(),
+                dataStore.root(), config.auth());
 
         int port = server.actualPort();
         int metricsPort = metricsServer == null ? 0 : metricsServer.actualPort();

@@ -15,10 +15,9 @@ import java.util.HexFormat;
  * processes of different versions each call their own.
  */
 public enum Script {
-    SUBMIT("submit"), SUBMIT_CHUNK("submit_chunk"), CLAIM("claim"), COMMIT("commit"), RENEW("renew"), RELEASE("release"),
-    TIMER("timer"), EXPIRE("expire"), STOP("stop"), POISON("poison"), REQUEUE("requeue"), LIMITS("limits"), START("start"),
-    PIPELINE("pipeline"),
-    SCHEDULE("schedule"), RUN("run");
+    SUBMIT("submit"), SUBMIT_CHUNK("submit_chunk"), CLAIM("claim"), COMMIT("commit"), RENEW("renew"), RELEASE("release", true),
+    TIMER("timer", true), EXPIRE("expire", true), STOP("stop"), POISON("poison"), REQUEUE("requeue", true), LIMITS("limits"),
+    START("start"), PIPELINE("pipeline"), SCHEDULE("schedule"), RUN("run"), LEASE("lease");
 
     private static final String LIB = read("lib");
     /** Stands for the version in the library's text while its digest is taken. */
@@ -36,8 +35,13 @@ public enum Script {
             // transitions the call made, so it runs after an error too, before the error goes on
             // to the caller: Redis keeps every write made before an error (no rollback)
             lib.append("local function script_").append(s.file).append("(KEYS, ARGV)\n").append(s.body).append("\nend\n")
-                    .append("redis.register_function('").append(functionName(VERSION_MARK, s.file)).append("', function(KEYS, ARGV)\n")
-                    .append("  begin_call()\n  local ok, r = pcall(script_").append(s.file).append(", KEYS, ARGV)\n  end_call()\n")
+                    .append("redis.register_function('").append(functionName(VERSION_MARK, s.file)).append("', function(KEYS, ARGV)\n");
+            if (s.fenced) {
+                // the shard's owner hash and the caller's id and token come first; the body sees the rest
+                lib.append("  local refusal = fenced_out(KEYS, ARGV)\n  if refusal then\n    return redis.error_reply(refusal)\n  end\n")
+                        .append("  KEYS, ARGV = drop_first(KEYS, 1), drop_first(ARGV, 2)\n");
+            }
+            lib.append("  begin_call()\n  local ok, r = pcall(script_").append(s.file).append(", KEYS, ARGV)\n  end_call()\n")
                     .append("  if not ok then\n    error(r, 0)\n  end\n  return r\nend)\n");
         }
         // the registering code is part of what a version runs, so the digest covers it too
@@ -48,10 +52,22 @@ public enum Script {
 
     private final String file;
     private final String body;
+    /** Called only by the overseer that holds the shard's lease: its owner hash and fencing token come first. */
+    private final boolean fenced;
 
     Script(String file) {
+        this(file, false);
+    }
+
+    Script(String file, boolean fenced) {
         this.file = file;
         this.body = read(file);
+        this.fenced = fenced;
+    }
+
+    /** Whether a call must carry the shard's owner hash and the caller's id and fencing token before its own keys and arguments. */
+    public boolean fenced() {
+        return fenced;
     }
 
     /** The script with the shared helpers before it: the text a reader of one transition needs. */

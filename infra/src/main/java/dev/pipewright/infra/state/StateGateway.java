@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -166,8 +167,11 @@ public final class StateGateway {
      * dispatching scripts' ({@code status, ends, outbox entries...}) with one status per event,
      * comma separated, as its status.
      */
-    public CompletableFuture<List<Object>> release(int shard, String group, List<Event> events) {
-        List<byte[]> args = new ArrayList<>(2 + 4 * events.size());
+    public CompletableFuture<List<Object>> release(ShardLease lease, String group, List<Event> events) {
+        int shard = lease.shard();
+        List<byte[]> args = new ArrayList<>(4 + 4 * events.size());
+        args.add(bytes(lease.owner()));
+        args.add(bytes(Long.toString(lease.token())));
         args.add(bytes(group));
         args.add(bytes(Integer.toString(shard)));
         for (Event e : events) {
@@ -177,7 +181,7 @@ public final class StateGateway {
             args.add(bytes(e.outcome()));
         }
         return scripts.<List<Object>>run(Script.RELEASE, ScriptOutputType.MULTI,
-                Scripts.keys(keys.events(shard), keys.outbox(shard)), args.toArray(new byte[0][])).toCompletableFuture();
+                Scripts.keys(keys.shardOwner(shard), keys.events(shard), keys.outbox(shard)), args.toArray(new byte[0][])).toCompletableFuture();
     }
 
     /** What a new job's first call writes: see {@link #submit}. */
@@ -242,18 +246,20 @@ public final class StateGateway {
      * A due timer of a shard ({@code timer.lua}); the member is {@code <kind>|<job>[|<node>[|<token>]]}.
      * Status {@code dispatched}, {@code timedout}, {@code stopping}, {@code stale}, {@code gone} or {@code unknown}.
      */
-    public OutboxEntry.Reply fireTimer(int shard, String member, JobId job, String kind, String node, String token) throws Exception {
-        return dispatching(Script.TIMER, Scripts.keys(keys.job(job), keys.timers(shard), keys.outbox(shard), keys.events(shard), keys.leases(shard)),
-                bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(kind), bytes(node), bytes(token));
+    public OutboxEntry.Reply fireTimer(ShardLease lease, String member, JobId job, String kind, String node, String token) throws Exception {
+        int shard = lease.shard();
+        return dispatching(Script.TIMER, Scripts.keys(keys.shardOwner(shard), keys.job(job), keys.timers(shard), keys.outbox(shard),
+                        keys.events(shard), keys.leases(shard)), bytes(lease.owner()), bytes(Long.toString(lease.token())), bytes(member), bytes(job.value()), bytes(Integer.toString(shard)), bytes(kind), bytes(node), bytes(token));
     }
 
     /**
      * A lease that ran out ({@code expire.lua}; member {@code <job>|<node>}): status {@code redispatched},
      * {@code ended}, {@code timedout}, {@code alive} or {@code stale}.
      */
-    public OutboxEntry.Reply expire(int shard, JobId job, String node, int maxLostLeases) throws Exception {
-        return dispatching(Script.EXPIRE, Scripts.keys(keys.task(job, node), keys.job(job), keys.leases(shard), keys.events(shard), keys.outbox(shard)),
-                bytes(Keys.member(job, node)), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node),
+    public OutboxEntry.Reply expire(ShardLease lease, JobId job, String node, int maxLostLeases) throws Exception {
+        int shard = lease.shard();
+        return dispatching(Script.EXPIRE, Scripts.keys(keys.shardOwner(shard), keys.task(job, node), keys.job(job), keys.leases(shard),
+                        keys.events(shard), keys.outbox(shard)), bytes(lease.owner()), bytes(Long.toString(lease.token())), bytes(Keys.member(job, node)), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node),
                 bytes(Integer.toString(maxLostLeases)));
     }
 
@@ -261,9 +267,35 @@ public final class StateGateway {
      * Publishes a READY task's message again when it waited unclaimed since before {@code cutoffMs}
      * ({@code requeue.lua}): status {@code requeued}, {@code fresh} or {@code stale}.
      */
-    public OutboxEntry.Reply requeue(int shard, String pool, JobId job, String node, long cutoffMs) throws Exception {
-        return dispatching(Script.REQUEUE, Scripts.keys(keys.task(job, node), keys.queued(shard, pool), keys.outbox(shard), keys.job(job)),
-                bytes(Keys.member(job, node)), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node), bytes(Long.toString(cutoffMs)));
+    public OutboxEntry.Reply requeue(ShardLease lease, String pool, JobId job, String node, long cutoffMs) throws Exception {
+        int shard = lease.shard();
+        return dispatching(Script.REQUEUE, Scripts.keys(keys.shardOwner(shard), keys.task(job, node), keys.queued(shard, pool), keys.outbox(shard),
+                        keys.job(job)), bytes(lease.owner()), bytes(Long.toString(lease.token())), bytes(Keys.member(job, node)), bytes(job.value()), bytes(Integer.toString(shard)), bytes(node), bytes(Long.toString(cutoffMs)));
+    }
+
+    /**
+     * Takes a shard's lease for {@code owner} for {@code ttl} ({@code lease.lua}): free, lapsed, or
+     * held under the same id (a restart); empty while another overseer holds it. Every taking gets a
+     * greater token than any before it.
+     */
+    public Optional<ShardLease> takeLease(int shard, String owner, Duration ttl) throws Exception {
+        Long token = await(scripts.<Long>run(Script.LEASE, ScriptOutputType.INTEGER, Scripts.keys(keys.shardOwner(shard)),
+                bytes("take"), bytes(owner), bytes(Long.toString(ttl.toMillis()))));
+        return token == null || token == 0 ? Optional.empty() : Optional.of(new ShardLease(shard, owner, token));
+    }
+
+    /** Extends a lease for {@code ttl}; false when the shard was taken since (the lease is lost). */
+    public boolean renewLease(ShardLease lease, Duration ttl) throws Exception {
+        Long r = await(scripts.<Long>run(Script.LEASE, ScriptOutputType.INTEGER, Scripts.keys(keys.shardOwner(lease.shard())),
+                bytes("renew"), bytes(lease.owner()), bytes(Long.toString(ttl.toMillis())), bytes(Long.toString(lease.token()))));
+        return r != null && r == lease.token();
+    }
+
+    /** Gives a lease up at once, so another overseer may take the shard without waiting for it to lapse; false when it was no longer held. */
+    public boolean giveLease(ShardLease lease) throws Exception {
+        Long r = await(scripts.<Long>run(Script.LEASE, ScriptOutputType.INTEGER, Scripts.keys(keys.shardOwner(lease.shard())),
+                bytes("give"), bytes(lease.owner()), bytes(Long.toString(lease.token()))));
+        return r != null && r == 1L;
     }
 
     /**
@@ -305,11 +337,17 @@ public final class StateGateway {
         return bytes(on ? "1" : "0");
     }
 
-    /** Waits for a call within the configured timeout; a Redis error is thrown as it is. */
+    /**
+     * Waits for a call within the configured timeout; a Redis error is thrown as it is, except the
+     * refusal of a fenced call, thrown as {@link ShardLease.Lost}.
+     */
     public <T> T await(CompletionStage<T> stage) throws Exception {
         try {
             return stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() != null && e.getCause().getMessage() != null && e.getCause().getMessage().startsWith("FENCED ")) {
+                throw new ShardLease.Lost(e.getCause().getMessage().substring("FENCED ".length()));
+            }
             if (e.getCause() instanceof Exception cause) {
                 throw cause;
             }

@@ -525,6 +525,27 @@ local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
   end
 end
 
+-- The shard-serving calls of an overseer (release, timer, expire, requeue) come with the owner
+-- hash of their shard first in KEYS and the caller's id and fencing token first in ARGV: a caller
+-- whose lease another overseer took over gets an error instead of touching the shard.
+local function fenced_out(keys, argv)
+  local o = redis.call('HMGET', keys[1], 'id', 'token')
+  if o[1] ~= argv[1] or o[2] ~= argv[2] then
+    return 'FENCED shard lease ' .. keys[1] .. ' is held by ' .. tostring(o[1] or 'nobody') .. ' with token ' ..
+        tostring(o[2] or 0) .. ', not by ' .. argv[1] .. ' with token ' .. argv[2]
+  end
+  return nil
+end
+
+-- The array without its first n entries (a copy: unpack() would hit Lua's stack limit on big batches).
+local function drop_first(t, n)
+  local out = {}
+  for i = n + 1, #t do
+    out[#out + 1] = t[i]
+  end
+  return out
+end
+
 -- Resets what one call collects (the library's tables outlive a call).
 local function begin_call()
   DISPATCHED = {}

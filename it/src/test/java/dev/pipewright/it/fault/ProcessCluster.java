@@ -39,8 +39,8 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     private final Keys keys;
     private final Path dataDir;
     private final Path logDir;
-    private final int httpPort;
-    private final URI base;
+    /** Each overseer's HTTP port, kept across its restarts; requests go to the first one alive. */
+    private final List<Integer> httpPorts = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<JarProcess> workers = new ArrayList<>();
     private final List<Integer> generations = new ArrayList<>();
@@ -50,7 +50,7 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     private final Path auditClassPath;
     private long duplicatesDropped;
     private long fencedCommits;
-    private JarProcess overseer;
+    private final List<JarProcess> overseers = new ArrayList<>();
     private int overseerStarts;
     private RedisClient redisClient;
     private StatefulRedisConnection<String, String> redisConnection;
@@ -73,6 +73,8 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         private URI[] overseerServices;
         private final Map<Integer, URI[]> workerServices = new LinkedHashMap<>();
         private List<String> pools = List.of("default");
+        private int overseerCount = 1;
+        private final Map<Integer, Map<String, String>> overseerExtra = new LinkedHashMap<>();
         private final Map<String, String> extra = new LinkedHashMap<>();
 
         Builder workers(int n) {
@@ -106,6 +108,18 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         /** Where worker {@code index} alone connects, every generation of it, in place of {@link #systemServices}. */
         Builder workerServices(int index, URI rabbit, URI redis) {
             workerServices.put(index, new URI[] {rabbit, redis});
+            return this;
+        }
+
+        /** How many overseers run, each its own process and HTTP port, sharing the shards (default 1). */
+        Builder overseers(int n) {
+            overseerCount = n;
+            return this;
+        }
+
+        /** A PW_* setting for overseer {@code index} alone. */
+        Builder overseerSetting(int index, String name, String value) {
+            overseerExtra.computeIfAbsent(index, k -> new LinkedHashMap<>()).put(name, value);
             return this;
         }
 
@@ -143,7 +157,11 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         ProcessCluster start() throws Exception {
             ProcessCluster c = new ProcessCluster(this);
             try {
-                c.startOverseer();
+                for (int i = 0; i < overseerCount; i++) {
+                    c.overseers.add(null);
+                    c.httpPorts.add(Cluster.freePort());
+                    c.startOverseer(i);
+                }
                 for (int i = 0; i < workers; i++) {
                     c.workers.add(null);
                     c.generations.add(0);
@@ -167,8 +185,6 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         this.dataDir = Files.createTempDirectory("pw-fault-data-");
         this.logDir = Path.of("target", "fault-logs", namespace).toAbsolutePath();
         Files.createDirectories(logDir);
-        this.httpPort = Cluster.freePort();
-        this.base = URI.create("http://127.0.0.1:" + httpPort);
         this.auditClassPath = auditClassPath();
     }
 
@@ -224,34 +240,46 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
 
     // ---------------------------------------------------------------- overseer
 
-    /** Starts the overseer (again) on the same HTTP port and instance id, and waits until it is ready. */
+    /** Starts the (first) overseer again on the same HTTP port and instance id, and waits until it is ready. */
     synchronized void startOverseer() throws Exception {
-        if (overseer != null && overseer.isAlive()) {
-            throw new IllegalStateException("the overseer is running");
+        startOverseer(0);
+    }
+
+    /** Starts overseer {@code index} (again) on its HTTP port and instance id, and waits until it is ready. */
+    synchronized void startOverseer(int index) throws Exception {
+        JarProcess running = overseers.get(index);
+        if (running != null && running.isAlive()) {
+            throw new IllegalStateException("overseer " + index + " is running");
         }
         Map<String, String> env = common(options.overseerServices);
         env.put("PW_HTTP_HOST", "127.0.0.1");
-        env.put("PW_HTTP_PORT", Integer.toString(httpPort));
+        env.put("PW_HTTP_PORT", Integer.toString(httpPorts.get(index)));
         env.put("PW_DATA_DIR", dataDir.toString());
-        env.put("PW_INSTANCE_ID", "ov-" + namespace);
+        env.put("PW_INSTANCE_ID", "ov-" + namespace + (index == 0 ? "" : "-" + index));
         env.put("PW_SWEEP_INTERVAL", "250ms");
         env.put("PW_WORKER_TTL", "5s");
         env.put("PW_OUTBOX_GRACE", "3s");
         env.put("PW_ADMIN_TOKEN", ADMIN_TOKEN);
         env.put("PW_RATE_LIMIT", "0");
+        env.putAll(options.overseerExtra.getOrDefault(index, Map.of()));
         overseerStarts++;
-        overseer = JarProcess.overseer(env, logDir.resolve("overseer.log"));
-        awaitReady(Duration.ofSeconds(90));
+        overseers.set(index, JarProcess.overseer(env, logDir.resolve(index == 0 ? "overseer.log" : "overseer-" + index + ".log")));
+        awaitReady(index, Duration.ofSeconds(90));
     }
 
     void awaitReady(Duration timeout) {
-        JarProcess process = overseer;
+        awaitReady(0, timeout);
+    }
+
+    void awaitReady(int index, Duration timeout) {
+        JarProcess process = overseers.get(index);
+        URI ready = URI.create("http://127.0.0.1:" + httpPorts.get(index) + "/ready");
         try {
-            Cluster.await("the overseer to answer /ready", timeout, () -> {
+            Cluster.await("overseer " + index + " to answer /ready", timeout, () -> {
                 if (!process.isAlive()) {
                     throw new AssertionError("the overseer exited; log:\n" + tail(process.logText()));
                 }
-                return status(get("/ready")) == 200;
+                return status(send(HttpRequest.newBuilder(ready).GET())) == 200;
             });
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\noverseer log:\n" + tail(process.logText()), e);
@@ -259,12 +287,42 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     }
 
     synchronized void killOverseer() throws InterruptedException {
-        overseer.kill();
+        killOverseer(0);
     }
 
-    /** SIGSTOP or SIGCONT to the overseer. */
+    /** SIGKILL to overseer {@code index}. */
+    synchronized void killOverseer(int index) throws InterruptedException {
+        overseers.get(index).kill();
+    }
+
+    /** SIGSTOP or SIGCONT to the (first) overseer. */
     void signalOverseer(String signal) throws Exception {
-        overseer.signal(signal);
+        overseers.get(0).signal(signal);
+    }
+
+    int overseerCount() {
+        return overseers.size();
+    }
+
+    /** Overseer {@code index}'s own /metrics (served on its API port), or "" while it cannot be reached. */
+    String overseerMetrics(int index) {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(index) + "/metrics")).GET());
+        return r == null || r.statusCode() != 200 ? "" : r.body();
+    }
+
+    /** A GET sent to overseer {@code index} alone; null while it cannot be reached. */
+    HttpResponse<String> getFrom(int index, String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPorts.get(index)).resolve(path)).GET());
+    }
+
+    /** Where requests go: the first overseer alive (any of them serves the whole API for every job). */
+    private URI base() {
+        for (int i = 0; i < overseers.size(); i++) {
+            if (overseers.get(i) != null && overseers.get(i).isAlive()) {
+                return URI.create("http://127.0.0.1:" + httpPorts.get(i));
+            }
+        }
+        return URI.create("http://127.0.0.1:" + httpPorts.get(0));
     }
 
     int overseerStarts() {
@@ -384,11 +442,11 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
 
     /** The answer, or null while the overseer cannot be reached. */
     HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+        return send(HttpRequest.newBuilder(base().resolve(path)).GET());
     }
 
     HttpResponse<String> post(String path, String body, String contentType) {
-        return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType)
+        return send(HttpRequest.newBuilder(base().resolve(path)).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
@@ -536,7 +594,11 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
 
     String logs() {
         StringBuilder b = new StringBuilder();
-        b.append("--- overseer\n").append(tail(overseer.logText()));
+        for (int i = 0; i < overseers.size(); i++) {
+            if (overseers.get(i) != null) {
+                b.append("--- overseer ").append(i).append('\n').append(tail(overseers.get(i).logText()));
+            }
+        }
         for (JarProcess w : workers) {
             if (w != null) {
                 b.append("--- worker ").append(w.pid()).append('\n').append(tail(w.logText()));
@@ -566,8 +628,10 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
             }
         }
         try {
-            if (overseer != null) {
-                overseer.close();
+            for (JarProcess overseer : overseers) {
+                if (overseer != null) {
+                    overseer.close();
+                }
             }
         } catch (Exception ignored) {
             // best effort

@@ -8,6 +8,7 @@ import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.infra.state.ClaimReply;
 import dev.pipewright.infra.state.CommitReply;
 import dev.pipewright.infra.state.OutboxEntry;
+import dev.pipewright.infra.state.ShardLease;
 import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.infra.testing.TestServices;
 import dev.pipewright.it.support.NamespaceCleaner;
@@ -82,6 +83,8 @@ final class ScriptBench implements AutoCloseable {
     final Scripts scripts;
     final StateGateway gateway;
     private final AtomicInteger attempts = new AtomicInteger();
+    static final String OVERSEER = "bench-overseer";
+    private final Map<Integer, ShardLease> leases = new java.util.concurrent.ConcurrentHashMap<>();
     private final Pattern jobKey;
 
     ScriptBench() {
@@ -428,8 +431,24 @@ final class ScriptBench implements AutoCloseable {
         return out;
     }
 
+    /** The bench plays the overseer serving every shard: it holds each shard's lease, as the overseer's calls need. */
+    ShardLease lease(int shard) throws Exception {
+        ShardLease held = leases.get(shard);
+        if (held == null) {
+            held = gateway.takeLease(shard, OVERSEER, Duration.ofMinutes(10))
+                    .orElseThrow(() -> new AssertionError("shard " + shard + " of a fresh namespace is held by someone"));
+            leases.put(shard, held);
+        }
+        return held;
+    }
+
+    /** Forgets the leases held, so the next call takes them anew (after a test took one over). */
+    void forgetLeases() {
+        leases.clear();
+    }
+
     OutboxEntry.Reply release(int shard, List<StateGateway.Event> events) throws Exception {
-        return OutboxEntry.Reply.of(gateway.await(gateway.release(shard, EventProcessor.GROUP, events)));
+        return OutboxEntry.Reply.of(gateway.await(gateway.release(lease(shard), EventProcessor.GROUP, events)));
     }
 
     /** Releases every new event of the shard (checked: a replay finds them all duplicates, or their jobs gone). */
@@ -446,12 +465,12 @@ final class ScriptBench implements AutoCloseable {
     OutboxEntry.Reply timer(int shard, String member) throws Exception {
         String[] parts = member.split("\\|");
         JobId job = new JobId(parts[1]);
-        return gateway.fireTimer(shard, member, job, parts[0], parts.length > 2 ? parts[2] : "", parts.length > 3 ? parts[3] : "");
+        return gateway.fireTimer(lease(shard), member, job, parts[0], parts.length > 2 ? parts[2] : "", parts.length > 3 ? parts[3] : "");
     }
 
     /** The sweeper's call for a lease member. */
     OutboxEntry.Reply expire(JobId job, String node, int maxLostLeases) throws Exception {
-        return gateway.expire(job.shard(SHARDS), job, node, maxLostLeases);
+        return gateway.expire(lease(job.shard(SHARDS)), job, node, maxLostLeases);
     }
 
     /** A stop's answer as {@code stop.lua} words it: {@code <status>:<running attempts>}. */
@@ -476,7 +495,7 @@ final class ScriptBench implements AutoCloseable {
 
     /** The stuck-task loop's call. */
     OutboxEntry.Reply requeue(JobId job, String node, String pool, long cutoffMs) throws Exception {
-        return gateway.requeue(job.shard(SHARDS), pool, job, node, cutoffMs);
+        return gateway.requeue(lease(job.shard(SHARDS)), pool, job, node, cutoffMs);
     }
 
     /** The limits API's call ({@code max} empty removes the limit). */

@@ -3,6 +3,7 @@ package dev.pipewright.overseer.config;
 import dev.pipewright.infra.config.CommonConfig;
 import dev.pipewright.infra.config.Settings;
 import dev.pipewright.overseer.auth.AuthConfig;
+import dev.pipewright.overseer.shards.ShardConfig;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +23,7 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                              Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId,
                              Duration outboxGrace, Duration stuckReadyAfter, AuthConfig auth,
                              String metricsHost, int metricsPort, Duration probeInterval,
-                             Duration scheduleInterval) {
+                             Duration scheduleInterval, ShardConfig shards) {
     /** How often the gauges (queues, workers, dead letters, outbox and event backlogs) are read. */
     public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
     /** {@code PW_METRICS_PORT}: 0 serves {@code /metrics} on the API port only. */
@@ -65,7 +66,8 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                 s.string("PW_METRICS_HOST", DEFAULT_METRICS_HOST),
                 metricsPort(s),
                 s.duration("PW_PROBE_INTERVAL", DEFAULT_PROBE_INTERVAL),
-                s.duration("PW_SCHEDULE_INTERVAL", DEFAULT_SCHEDULE_INTERVAL));
+                s.duration("PW_SCHEDULE_INTERVAL", DEFAULT_SCHEDULE_INTERVAL),
+                ShardConfig.from(s, s.integer("PW_SHARDS", CommonConfig.DEFAULT_SHARDS, 1, 1024)));
     }
 
     private static int metricsPort(Settings s) {

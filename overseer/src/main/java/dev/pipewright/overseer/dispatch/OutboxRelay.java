@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The outbox's safety net. Whoever runs a dispatching script publishes its entries at once and
@@ -36,9 +38,13 @@ public final class OutboxRelay extends PeriodicLoop {
     private final RedisAsyncCommands<String, String> redis;
     private final TaskPublisher publisher;
     private final Duration grace;
+    private final Supplier<Collection<Integer>> shards;
 
-    public OutboxRelay(Keys keys, RedisAsyncCommands<String, String> redis, TaskPublisher publisher, Duration grace, Duration interval) {
+    /** {@code shards}: those this overseer serves now. */
+    public OutboxRelay(Keys keys, RedisAsyncCommands<String, String> redis, TaskPublisher publisher, Duration grace, Duration interval,
+                       Supplier<Collection<Integer>> shards) {
         super(interval);
+        this.shards = shards;
         this.keys = keys;
         this.redis = redis;
         this.publisher = publisher;
@@ -47,7 +53,10 @@ public final class OutboxRelay extends PeriodicLoop {
 
     @Override
     protected void round() {
-        for (int shard = 0; shard < keys.shards() && running(); shard++) {
+        for (int shard : shards.get()) {
+            if (!running()) {
+                return;
+            }
             try {
                 relayShard(shard);
             } catch (Exception e) {

@@ -53,6 +53,8 @@ public final class OverseerMetrics implements AutoCloseable {
     private final Counter scheduleRefused;
     private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
     private final Map<String, Counter> dispatchedCounters = new ConcurrentHashMap<>();
+    private final Map<Integer, Counter> shardEvents = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicLong> shardServed = new ConcurrentHashMap<>();
 
     public OverseerMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -102,6 +104,24 @@ public final class OverseerMetrics implements AutoCloseable {
             duplicateEvents.increment();
         }
         eventDelay.record(Duration.ofMillis(Math.max(0, nowMillis - appendedAtMillis)));
+    }
+
+    /** Events of one shard this overseer applied (with {@link #shardServed}: which overseer handled how much of the load). */
+    public void shardEvents(int shard, int count) {
+        shardEvents.computeIfAbsent(shard, k -> Counter.builder("pipewright.shard.events")
+                .description("completion events this overseer applied, by shard").tag("shard", Integer.toString(k)).register(registry))
+                .increment(count);
+    }
+
+    /** Whether this overseer serves the shard now (1) or not (0); {@code overseer} is its lease id. */
+    public void shardServed(int shard, String overseer, boolean served) {
+        shardServed.computeIfAbsent(shard, k -> {
+            AtomicLong holder = new AtomicLong();
+            Gauge.builder("pipewright.shard.served", holder, AtomicLong::get)
+                    .description("1 while this overseer holds the shard's lease and serves it").tag("shard", Integer.toString(k))
+                    .tag("overseer", overseer).register(registry);
+            return holder;
+        }).set(served ? 1 : 0);
     }
 
     public void redispatched() {

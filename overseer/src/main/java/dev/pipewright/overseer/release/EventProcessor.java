@@ -3,6 +3,7 @@ package dev.pipewright.overseer.release;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.infra.state.OutboxEntry;
+import dev.pipewright.infra.state.ShardLease;
 import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.datastore.DataStore;
 import dev.pipewright.overseer.dispatch.StreamGroups;
@@ -41,6 +42,7 @@ public final class EventProcessor implements Runnable {
 
     private final Keys keys;
     private final int shard;
+    private final ShardLease lease;
     private final String consumer;
     private final StatefulRedisConnection<String, String> connection;
     private final StateGateway state;
@@ -51,11 +53,12 @@ public final class EventProcessor implements Runnable {
     private volatile boolean running = true;
     private boolean groupReady;
 
-    public EventProcessor(Keys keys, int shard, String consumer, StatefulRedisConnection<String, String> connection,
+    public EventProcessor(Keys keys, ShardLease lease, String consumer, StatefulRedisConnection<String, String> connection,
                           StatefulRedisConnection<byte[], byte[]> bytesConnection, DataStore dataStore, OverseerMetrics metrics,
                           TaskPublisher publisher) {
         this.keys = keys;
-        this.shard = shard;
+        this.shard = lease.shard();
+        this.lease = lease;
         this.consumer = consumer;
         this.connection = connection;
         this.bytesConnection = bytesConnection;
@@ -75,6 +78,8 @@ public final class EventProcessor implements Runnable {
         String stream = keys.events(shard);
         boolean pending = true;
         long lastClaim = 0;
+        // the shard's previous overseer is fenced off now: what it read and did not release is ours at once
+        Duration idle = Duration.ZERO;
         while (running) {
             try {
                 if (!groupReady) {
@@ -84,7 +89,8 @@ public final class EventProcessor implements Runnable {
                 if (System.currentTimeMillis() - lastClaim > 10_000) {
                     lastClaim = System.currentTimeMillis();
                     var claimed = redis.xautoclaim(stream, XAutoClaimArgs.Builder.xautoclaim(Consumer.from(GROUP, consumer),
-                            Duration.ofSeconds(15), "0-0").count(BATCH));
+                            idle, "0-0").count(BATCH));
+                    idle = Duration.ofSeconds(15);
                     if (claimed != null && !claimed.getMessages().isEmpty()) {
                         pending = true;
                     }
@@ -111,6 +117,7 @@ public final class EventProcessor implements Runnable {
                 sleep(1000);
             }
         }
+        publisher.close();
     }
 
     /** Applies a batch in one release call; returns true when some events must be tried again. */
@@ -140,7 +147,11 @@ public final class EventProcessor implements Runnable {
         }
         OutboxEntry.Reply reply;
         try {
-            reply = OutboxEntry.Reply.of(state.await(state.release(shard, GROUP, events)));
+            reply = OutboxEntry.Reply.of(state.await(state.release(lease, GROUP, events)));
+        } catch (ShardLease.Lost e) {
+            LOG.warn("shard {}: {}; leaving its events to the new owner", shard, e.getMessage());
+            running = false;
+            return false;
         } catch (Exception e) {
             LOG.warn("shard {}: release of {} events failed ({}); they stay pending", shard, events.size(), e.toString());
             return true;
@@ -149,6 +160,7 @@ public final class EventProcessor implements Runnable {
             publisher.publishQuietly(reply.dispatched());
         }
         metrics.ended(reply.ends());
+        metrics.shardEvents(shard, events.size());
         String[] statuses = reply.status().split(",", -1);
         long now = System.currentTimeMillis();
         for (int i = 0; i < eventTimes.size(); i++) {

@@ -3,10 +3,12 @@ package dev.pipewright.overseer.sweep;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import dev.pipewright.infra.state.OutboxEntry;
+import dev.pipewright.infra.state.ShardLease;
 import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.loop.PeriodicLoop;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
+import dev.pipewright.overseer.shards.ShardLeases;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Limit;
@@ -40,11 +42,13 @@ public final class StuckTasks extends PeriodicLoop {
     private final PublisherPool publishers;
     private final OverseerMetrics metrics;
     private final Duration stuckAfter;
+    private final ShardLeases leases;
     private Channel channel;
 
     public StuckTasks(Keys keys, RedisAsyncCommands<String, String> redis, StateGateway state, Connection rabbit,
-                      PublisherPool publishers, OverseerMetrics metrics, Duration stuckAfter) {
+                      PublisherPool publishers, OverseerMetrics metrics, Duration stuckAfter, ShardLeases leases) {
         super(Duration.ofMillis(Math.max(250, Math.min(5000, stuckAfter.toMillis() / 4))));
+        this.leases = leases;
         this.keys = keys;
         this.redis = redis;
         this.state = state;
@@ -86,7 +90,12 @@ public final class StuckTasks extends PeriodicLoop {
             return; // the queue holds a message for every waiting task: slow, not lost
         }
         long requeued = 0;
-        for (int shard = 0; shard < keys.shards() && requeued < missing; shard++) {
+        // the count of waiting tasks is the whole pool's; only the shards this overseer serves are published again
+        for (ShardLease lease : leases.held()) {
+            int shard = lease.shard();
+            if (requeued >= missing) {
+                break;
+            }
             for (String member : stuck.get(shard)) {
                 if (requeued >= missing) {
                     break;
@@ -97,7 +106,7 @@ public final class StuckTasks extends PeriodicLoop {
                 }
                 String job = parts[0];
                 String node = parts[1];
-                OutboxEntry.Reply reply = state.requeue(shard, pool, new JobId(job), node, cutoff);
+                OutboxEntry.Reply reply = state.requeue(lease, pool, new JobId(job), node, cutoff);
                 if ("requeued".equals(reply.status())) {
                     publishers.publishQuietly(reply.dispatched());
                     metrics.redispatched();

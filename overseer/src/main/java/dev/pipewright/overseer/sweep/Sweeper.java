@@ -1,11 +1,13 @@
 package dev.pipewright.overseer.sweep;
 
 import dev.pipewright.infra.state.OutboxEntry;
+import dev.pipewright.infra.state.ShardLease;
 import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.dispatch.ControlPublisher;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.loop.PeriodicLoop;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
+import dev.pipewright.overseer.shards.ShardLeases;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Limit;
@@ -23,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * The durable timers: every interval, per shard, expired leases (a worker died or was cut off:
  * re-dispatch or fail) and due timers: retries after back-off, queue timeouts, attempt timeouts
  * (whose workers are told to stop the attempt) and job deadlines. Timers live in Redis sorted
- * sets, so a restarted overseer picks them up where the last one left them.
+ * sets, so a restarted overseer picks them up where the last one left them. Only the shards this
+ * overseer holds the leases of are swept, each call fenced by the lease's token.
  */
 public final class Sweeper extends PeriodicLoop {
     private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
@@ -36,10 +39,12 @@ public final class Sweeper extends PeriodicLoop {
     private final OverseerMetrics metrics;
     private final PublisherPool publishers;
     private final ControlPublisher control;
+    private final ShardLeases leases;
 
     public Sweeper(Keys keys, RedisAsyncCommands<String, String> redis, StateGateway state, Duration interval, int maxLostLeases,
-                   OverseerMetrics metrics, PublisherPool publishers, ControlPublisher control) {
+                   OverseerMetrics metrics, PublisherPool publishers, ControlPublisher control, ShardLeases leases) {
         super(interval);
+        this.leases = leases;
         this.publishers = publishers;
         this.control = control;
         this.keys = keys;
@@ -53,9 +58,13 @@ public final class Sweeper extends PeriodicLoop {
     protected void round() throws Exception {
         List<String> time = redis.time().get(10, TimeUnit.SECONDS);
         double now = Long.parseLong(time.get(0)) * 1000.0 + Long.parseLong(time.get(1)) / 1000;
-        for (int shard = 0; shard < keys.shards(); shard++) {
-            sweepLeases(shard, now);
-            sweepTimers(shard, now);
+        for (ShardLease lease : leases.held()) {
+            try {
+                sweepLeases(lease, now);
+                sweepTimers(lease, now);
+            } catch (ShardLease.Lost e) {
+                LOG.warn("shard {}: {}; its timers are the new owner's", lease.shard(), e.getMessage());
+            }
         }
     }
 
@@ -64,12 +73,12 @@ public final class Sweeper extends PeriodicLoop {
         return redis.zrangebyscore(key, Range.create(Double.NEGATIVE_INFINITY, now), Limit.create(0, BATCH)).get(10, TimeUnit.SECONDS);
     }
 
-    private void sweepLeases(int shard, double now) throws Exception {
-        for (String member : due(keys.leases(shard), now)) {
+    private void sweepLeases(ShardLease lease, double now) throws Exception {
+        for (String member : due(keys.leases(lease.shard()), now)) {
             String[] parts = member.split("\\|", 2);
             JobId job = new JobId(parts[0]);
             String node = parts[1];
-            OutboxEntry.Reply reply = state.expire(shard, job, node, maxLostLeases);
+            OutboxEntry.Reply reply = state.expire(lease, job, node, maxLostLeases);
             publishers.publishQuietly(reply.dispatched());
             metrics.ended(reply.ends());
             String r = reply.status();
@@ -82,7 +91,8 @@ public final class Sweeper extends PeriodicLoop {
         }
     }
 
-    private void sweepTimers(int shard, double now) throws Exception {
+    private void sweepTimers(ShardLease lease, double now) throws Exception {
+        int shard = lease.shard();
         for (String member : due(keys.timers(shard), now)) {
             String[] parts = member.split("\\|");
             String kind = parts[0];
@@ -94,7 +104,7 @@ public final class Sweeper extends PeriodicLoop {
             JobId job = new JobId(parts[1]);
             String node = parts.length > 2 ? parts[2] : "";
             String token = parts.length > 3 ? parts[3] : "";
-            OutboxEntry.Reply reply = state.fireTimer(shard, member, job, kind, node, token);
+            OutboxEntry.Reply reply = state.fireTimer(lease, member, job, kind, node, token);
             publishers.publishQuietly(reply.dispatched());
             metrics.ended(reply.ends());
             switch (reply.status()) {

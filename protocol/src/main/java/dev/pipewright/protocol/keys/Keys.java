@@ -82,6 +82,24 @@ public record Keys(String namespace, int shards) {
     }
 
     /**
+     * Which overseer serves the shard: holder id, until when (ms), and a fencing token that grows with
+     * every new holder. In the shard's slot, so the shard's scripts can check it in the same call.
+     */
+    public String shardOwner(int shard) {
+        return shardPrefix(shard) + "owner";
+    }
+
+    /** The overseers alive: instance id → until when (epoch ms, Redis clock); how many share the shards. */
+    public String overseers() {
+        return namespace + ":overseers";
+    }
+
+    /** How many shards each overseer alive serves (instance id → count): a newcomer below its share makes the others give some up. */
+    public String overseerShares() {
+        return namespace + ":overseers:held";
+    }
+
+    /**
      * Tasks of {@code pool} dispatched (READY) but not yet claimed, {@code <jobId>|<node>} scored by
      * dispatch time (ms, Redis clock): the oldest gives the pool's oldest message age. Scripts derive
      * it from another key of the shard.
