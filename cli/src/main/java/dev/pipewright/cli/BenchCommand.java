@@ -57,6 +57,11 @@ public final class BenchCommand extends ServerCommand {
             "correct}; W5 adds jobs, jobs_per_s, submit_ms_p50, submit_ms_p99."})
     boolean json;
 
+    @Option(names = "--overseers", split = ",", paramLabel = "URL",
+            description = "The installation's other overseers (base URLs, comma separated): each overseer's events applied "
+                    + "and, on this host, its CPU per task are reported, showing how the load splits.")
+    List<String> otherOverseers;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed of W4's random wiring (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -81,8 +86,9 @@ public final class BenchCommand extends ServerCommand {
      * CPU milliseconds per task and RSS (MiB) of the overseer and the workers, each null when not
      * measured on this host; the workers' figures are over every local worker (RSS summed).
      */
-    record Usage(Double overseerCpuMsPerTask, Double workerCpuMsPerTask, Double overseerRssMib, Double workerRssMib, int localWorkers) {
-        static final Usage NONE = new Usage(null, null, null, null, 0);
+    record Usage(Double overseerCpuMsPerTask, Double workerCpuMsPerTask, Double overseerRssMib, Double workerRssMib, int localWorkers,
+                 List<OverseerLoads.Load> overseers) {
+        static final Usage NONE = new Usage(null, null, null, null, 0, List.of());
     }
 
     /** One shape's figures. Hop fields are null except for W2, {@code many} except for W5. */
@@ -115,6 +121,9 @@ public final class BenchCommand extends ServerCommand {
             m.put("overseer_rss_mib", rounded(usage.overseerRssMib(), 1));
             m.put("worker_rss_mib", rounded(usage.workerRssMib(), 1));
             m.put("local_workers", usage.localWorkers());
+            if (!usage.overseers().isEmpty()) {
+                m.put("overseers", usage.overseers().stream().map(OverseerLoads.Load::json).toList());
+            }
             m.put("check_s", rounded(checkS, 3));
             m.put("correct", correct);
             return m;
@@ -140,6 +149,12 @@ public final class BenchCommand extends ServerCommand {
                 sb.append(String.format(Locale.ROOT, "  workers(%d) %.3f ms CPU/task", usage.localWorkers(), usage.workerCpuMsPerTask()));
                 if (usage.workerRssMib() != null) {
                     sb.append(String.format(Locale.ROOT, " RSS %.0f MiB", usage.workerRssMib()));
+                }
+            }
+            for (OverseerLoads.Load l : usage.overseers()) {
+                sb.append(String.format(Locale.ROOT, "%n    %s: %s events", l.url(), l.events() == null ? "?" : l.events().toString()));
+                if (l.cpuMsPerTask() != null) {
+                    sb.append(String.format(Locale.ROOT, ", %.3f ms CPU/task", l.cpuMsPerTask()));
                 }
             }
             sb.append("  correct: ").append(correct ? "yes" : "no (" + reason + ")");
@@ -170,7 +185,7 @@ public final class BenchCommand extends ServerCommand {
             }
         }
         ApiClient client = client();
-        LocalProcesses local = LocalProcesses.find(client);
+        LocalProcesses local = LocalProcesses.find(client, OverseerLoads.find(client, otherOverseers, server.token()));
         boolean allCorrect = true;
         for (String shape : selected) {
             Result r = runShape(client, shape, limit, err, local);

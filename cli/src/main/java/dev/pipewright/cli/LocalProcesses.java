@@ -11,12 +11,12 @@ import java.util.List;
  * {@code /api/v1/workers}), each a Java process here. The workers count only when every one is
  * local: CPU per task from some of them would be a fraction of the truth.
  */
-record LocalProcesses(Long overseerPid, List<Long> workerPids) {
+record LocalProcesses(Long overseerPid, List<Long> workerPids, OverseerLoads overseers) {
     /** CPU clock ticks so far of the overseer and of the workers together (null: not measured). */
-    record Sample(Long overseerTicks, Long workerTicks) {
+    record Sample(Long overseerTicks, Long workerTicks, OverseerLoads.Sample overseers) {
     }
 
-    static LocalProcesses find(ApiClient client) {
+    static LocalProcesses find(ApiClient client, OverseerLoads overseers) {
         Long overseer = null;
         List<Long> workers = new ArrayList<>();
         try {
@@ -43,7 +43,7 @@ record LocalProcesses(Long overseerPid, List<Long> workerPids) {
         } catch (CliException e) {
             // measuring is a bonus: without it the figures are null
         }
-        return new LocalProcesses(overseer, List.copyOf(workers));
+        return new LocalProcesses(overseer, List.copyOf(workers), overseers);
     }
 
     Sample sample() {
@@ -61,7 +61,7 @@ record LocalProcesses(Long overseerPid, List<Long> workerPids) {
             }
             w = sum < 0 ? null : sum;
         }
-        return new Sample(o, w);
+        return new Sample(o, w, overseers.sample());
     }
 
     /** CPU ms per task since {@code before} and RSS now. */
@@ -79,6 +79,6 @@ record LocalProcesses(Long overseerPid, List<Long> workerPids) {
         }
         return new BenchCommand.Usage(BenchCommand.perTask(before.overseerTicks(), after.overseerTicks(), tasks),
                 BenchCommand.perTask(before.workerTicks(), after.workerTicks(), tasks),
-                overseerRss, workerRss, workerPids.size());
+                overseerRss, workerRss, workerPids.size(), overseers.loads(before.overseers(), tasks));
     }
 }

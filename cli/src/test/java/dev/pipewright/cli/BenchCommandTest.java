@@ -15,7 +15,7 @@ class BenchCommandTest {
     @Test
     void aSingleJobShapesJsonLineHasTheUsualFieldsAndUsage() {
         BenchCommand.Result r = new BenchCommand.Result("W2", 1000, 2.5, 400, 1.23456, 2.0, true, "", null,
-                new BenchCommand.Usage(0.123456, 0.5, 300.04, 600.0, 2), 0.8);
+                new BenchCommand.Usage(0.123456, 0.5, 300.04, 600.0, 2, List.of()), 0.8);
         Map<String, Object> m = r.json();
         assertEquals(List.of("shape", "tasks", "wall_s", "tasks_per_s", "hop_ms_p50", "hop_ms_p99", "overseer_cpu_ms_per_task",
                 "worker_cpu_ms_per_task", "overseer_rss_mib", "worker_rss_mib", "local_workers", "check_s", "correct"),
@@ -25,6 +25,28 @@ class BenchCommandTest {
         assertEquals(300.0, m.get("overseer_rss_mib"));
         assertEquals(2, m.get("local_workers"));
         assertTrue(r.human().contains("workers(2) 0.500 ms CPU/task"), r.human());
+    }
+
+    @Test
+    void severalOverseersEachGetTheirEventsAndCpuPerTask() {
+        List<OverseerLoads.Load> loads = List.of(new OverseerLoads.Load("http://a:8080", 5000L, 0.04321),
+                new OverseerLoads.Load("http://b:8080", 4990L, null));
+        BenchCommand.Result r = new BenchCommand.Result("W1", 10000, 2.5, 4000, null, null, true, "", null,
+                new BenchCommand.Usage(0.1, 0.5, 300.0, 600.0, 2, loads), 0.8);
+        Map<String, Object> m = r.json();
+        assertEquals(List.of(Map.of("url", "http://a:8080", "events", 5000L, "cpu_ms_per_task", 0.0432),
+                java.util.Arrays.asList("http://b:8080", 4990L, null)).get(0), ((List<?>) m.get("overseers")).get(0));
+        assertTrue(r.human().contains("http://a:8080: 5000 events, 0.043 ms CPU/task"), r.human());
+        assertTrue(r.human().contains("http://b:8080: 4990 events"), r.human());
+    }
+
+    @Test
+    void anOverseersEventsAreSummedOverItsShards() {
+        String metrics = "# HELP pipewright_shard_events_total x\n"
+                + "pipewright_shard_events_total{shard=\"0\"} 120.0\n"
+                + "pipewright_shard_events_total{shard=\"3\"} 30.0\n"
+                + "pipewright_shard_served{overseer=\"a\",shard=\"0\"} 1.0\n";
+        assertEquals(150.0, OverseerLoads.sumEvents(metrics));
     }
 
     @Test
