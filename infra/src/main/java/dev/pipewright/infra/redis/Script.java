@@ -18,7 +18,7 @@ public enum Script {
     SUBMIT("submit"), SUBMIT_CHUNK("submit_chunk"), CLAIM("claim"), COMMIT("commit"), RENEW("renew"), RELEASE("release"),
     TIMER("timer"), EXPIRE("expire"), STOP("stop"), POISON("poison"), REQUEUE("requeue"), LIMITS("limits"), START("start"),
     PIPELINE("pipeline"),
-    SCHEDULE("schedule"), RUN("run");
+    SCHEDULE("schedule"), RUN("run"), PURGE("purge");
 
     private static final String LIB = read("lib");
     /** Stands for the version in the library's text while its digest is taken. */
