@@ -14,16 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code pipewright jobs list|get|start}. */
-@Command(name = "jobs", mixinStandardHelpOptions = true, description = "List, show and start jobs.",
-        subcommands = {JobsCommand.ListJobs.class, JobsCommand.Get.class, JobsCommand.Start.class})
+/** {@code pipewright jobs list|get|start|delete}. */
+@Command(name = "jobs", mixinStandardHelpOptions = true, description = "List, show, start and delete jobs.",
+        subcommands = {JobsCommand.ListJobs.class, JobsCommand.Get.class, JobsCommand.Start.class, JobsCommand.Delete.class})
 public final class JobsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, get or start");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, get, start or delete");
     }
 
     /** The jobs table of {@code jobs list} and {@code runs jobs}. */
@@ -87,6 +87,24 @@ public final class JobsCommand implements Callable<Integer> {
             JsonNode r = ApiClient.expect(client.postJson(Jobs.path(job) + "/run", Map.of()), "cannot start job " + job);
             return wait.printOrAwait(client, job, limit, r, out(), err(), a -> out().println("job " + job + ": "
                     + a.path("status").asText() + (a.path("started").asBoolean() ? "" : " (already started)")));
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = {"Delete an ended job at once (its owner or an admin; refused while it has not ended: cancel it first).",
+                    "Its tasks, consumables and logs go as when its retention period passes; its run still counts it;"
+                            + " outputs written to the data store stay."})
+    static final class Delete extends ServerCommand {
+        @Parameters(index = "0", paramLabel = "JOB")
+        String job;
+        @Option(names = "--json", description = "Print the server's answer as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            JsonNode r = ApiClient.expect(client().delete(Jobs.path(job)), "cannot delete job " + job);
+            Output.showPrinted(out(), json, r, a -> out().println("job " + job + " deleted"));
+            return 0;
         }
     }
 }

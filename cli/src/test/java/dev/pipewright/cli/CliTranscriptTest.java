@@ -172,6 +172,7 @@ class CliTranscriptTest {
                     : "{\"tasks\": [" + task1 + ", " + task2 + "], \"next_page_after\": null}";
             case "POST /api/v1/jobs/j1/run" -> "{\"id\": \"j1\", \"status\": \"RUNNING\", \"started\": " + !empty + "}";
             case "POST /api/v1/jobs/j1/cancel" -> "{\"id\": \"j1\", \"status\": \"CANCELLED\"}";
+            case "DELETE /api/v1/jobs/j1" -> "{\"id\": \"j1\", \"deleted\": true}";
             case "POST /api/v1/jobs/j1/retry" -> "{\"id\": \"j1\", \"status\": \"RUNNING\"}";
             case "GET /api/v1/jobs/j1/logs" -> query.contains("follow=true")
                     ? "event: status\ndata: {\"status\": \"RUNNING\", \"progress\": \"0/2\"}\n\n"
@@ -246,6 +247,7 @@ class CliTranscriptTest {
                 {"ok", "jobs list --all --page-size 1"},
                 {all, "jobs get j1"}, {"ok", "jobs get j1 --json"}, {"ok", "jobs get j2"},
                 {all, "jobs start j1"}, {"ok", "jobs start j1 --json"}, {"ok", "jobs start j1 --wait"}, {"ok", "jobs start j1 --wait --json"},
+                {all, "jobs delete j1"}, {"ok", "jobs delete j1 --json"},
                 {all, "status j1"}, {"ok", "status j1 --json"}, {"ok", "status j1 --max-tasks 1"}, {"ok", "status j1 --max-tasks 1 --json"},
                 {"ok", "status j1 --max-tasks 0"}, {"ok", "status j2 --all-tasks --task-status FAILED,SKIPPED"},
                 {all, "cancel j1"}, {"ok", "cancel j1 --json --no-wait"},

@@ -144,6 +144,7 @@ class ApiBadInputIT {
         t.add(c("get: run jobs of an unknown run", "GET", "/api/v1/runs/rzzzzzzzzzzzz/jobs", null, 404, null, "no run"));
         t.add(c("get: unknown job", "GET", "/api/v1/jobs/zzzzzzzzzzzz", null, 404, null, "no job"));
         t.add(c("run: unknown job", "POST", "/api/v1/jobs/zzzzzzzzzzzz/run", "", 404, null, "no job"));
+        t.add(c("delete: unknown job", "DELETE", "/api/v1/jobs/zzzzzzzzzzzz", null, 404, null, "expired after its retention period"));
         t.add(c("run: a cancelled job", "POST", "/api/v1/jobs/{cancelled}/run", "", 409, null, "CANCELLED"));
         t.add(c("logs: follow=maybe", "GET", "/api/v1/jobs/{ready}/logs?follow=maybe", null, 400, "follow", "true or false"));
         t.add(c("logs: unknown job", "GET", "/api/v1/jobs/zzzzzzzzzzzz/logs?follow=true", null, 404, null, "no job"));
@@ -161,7 +162,8 @@ class ApiBadInputIT {
         t.add(c("pipeline: unknown version", "GET", "/api/v1/pipelines/toy?version=99", null, 404, null, "no version 99"));
         t.add(c("pipeline: versions of an unknown one", "GET", "/api/v1/pipelines/nope/versions", null, 404, null, "no pipeline"));
         t.add(c("pipeline: a method the path does not take", "PUT", "/api/v1/pipelines/toy", "{}", 405, null, "takes DELETE, GET, not PUT"));
-        t.add(c("job: a method the path does not take", "DELETE", "/api/v1/jobs/{ready}", null, 405, null, "takes GET, not DELETE"));
+        t.add(c("job: a method the path does not take", "PUT", "/api/v1/jobs/{ready}", "{}", 405, null, "takes DELETE, GET, not PUT"));
+        t.add(c("delete: a job that has not ended", "DELETE", "/api/v1/jobs/{ready}", null, 409, null, "is READY; only an ended job"));
         t.add(c("pipeline: delete an unknown one", "DELETE", "/api/v1/pipelines/nope", null, 404, null, "no pipeline"));
         t.add(c("pipeline: delete one with a job that has not ended", "DELETE", "/api/v1/pipelines/toy", null, 409, null, "{ready}"));
         t.add(c("pipeline: not a pipeline", "POST", "/api/v1/pipelines", "{\"dataNodes\": 5}", 400, null, "problem"));

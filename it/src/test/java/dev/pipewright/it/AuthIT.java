@@ -236,7 +236,8 @@ class AuthIT {
             for (String path : List.of("/api/v1/jobs/" + job, "/api/v1/jobs/" + job + "/consumables/out", "/api/v1/jobs/" + job + "/logs")) {
                 Cluster.Response r = bearer(other, "GET", path, null);
                 assertEquals(404, r.status(), path + ": " + r);
-                assertEquals("no job '" + job + "'", r.json().path("error").path("message").asText());
+                assertEquals(missing.replace(job + "zz", job), r.json().path("error").path("message").asText(),
+                        "word for word what a job that is not there gets");
             }
             assertFalse(ids(bearer(other, "GET", "/api/v1/jobs", null)).contains(job), "another owner's job was listed");
         }

@@ -145,6 +145,7 @@ class ContractIT {
         String waiting = ok("submitJob", "POST", "/api/v1/pipelines/contract/jobs", JSON, "{\"inputs\": {\"greeting\": \"x\"}, \"start\": false}")
                 .json().path("id").asText();
         assertEquals("CANCELLED", ok("cancelJob", "POST", "/api/v1/jobs/" + waiting + "/cancel").json().path("status").asText());
+        ok("deleteJob", "DELETE", "/api/v1/jobs/" + waiting);
 
         ok("listWorkers", "GET", "/api/v1/workers");
         ok("listWorkerViews", "GET", "/api/v1/admin/workers");

@@ -40,6 +40,8 @@ import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.release.EventProcessor;
 import dev.pipewright.overseer.release.EventProcessors;
+import dev.pipewright.overseer.retention.JobExpiry;
+import dev.pipewright.overseer.retention.JobRemoval;
 import dev.pipewright.overseer.runs.RunStore;
 import dev.pipewright.overseer.schedule.CronSchedule;
 import dev.pipewright.overseer.schedule.RedisClock;
@@ -165,7 +167,8 @@ public final class OverseerMain {
         pipelines.listen(schedules);
         WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
-        JobSubmitter submitter = new JobSubmitter(keys, state, dataStore, workers, publishers, shared.async(), pipelines, metrics);
+        JobSubmitter submitter = new JobSubmitter(keys, state, dataStore, workers, publishers, shared.async(), pipelines, metrics,
+                config.jobRetention());
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
         ControlPublisher control = new ControlPublisher(keys, rabbit, topology);
         JobControl jobControl = new JobControl(keys, state, shared.async(), sharedBytes.async(), control, pipelines, submitter, publishers,
@@ -196,6 +199,12 @@ public final class OverseerMain {
                 leases);
         stoppers.add(sweeper::stop);
         loops.add(Thread.ofVirtual().name("sweeper").start(sweeper));
+        RunStore runStore = new RunStore(keys, shared.async(), scripts);
+        JobRemoval removal = new JobRemoval(keys, shared.async(), state, runStore, metrics, config.retentionBatch());
+        JobExpiry expiry = new JobExpiry(keys, shared.async(), removal, leases::shards, config.retentionInterval(),
+                JobExpiry.CALLS_PER_SHARD);
+        stoppers.add(expiry::stop);
+        loops.add(Thread.ofVirtual().name("job-expiry").start(expiry));
         Scheduler scheduler = new Scheduler(schedules, pipelines, submitter, metrics, new RedisClock(shared.async()), config.scheduleInterval());
         stoppers.add(scheduler::stop);
         loops.add(Thread.ofVirtual().name("scheduler").start(scheduler));
@@ -221,8 +230,9 @@ public final class OverseerMain {
         } else if (!tokens.hasEnvAdmin() && tokens.count() == 0) {
             LOG.warn("no API token exists yet: set PW_ADMIN_TOKEN to a random secret, then make tokens with 'pipewright token create'");
         }
-        List<Routes> routes = HttpApi.routes(parser, pipelines, submitter, reader, jobControl, new RunStore(keys, shared.async(), scripts),
-                new Idempotency(keys, shared.async()), admin, new TokenRoutes(tokens, auth::revoked), new ScheduleRoutes(schedules, pipelines));
+        List<Routes> routes = HttpApi.routes(parser, pipelines, submitter, reader, jobControl, runStore,
+                new Idempotency(keys, shared.async()), admin, new TokenRoutes(tokens, auth::revoked), new ScheduleRoutes(schedules, pipelines),
+                removal);
         HttpApi api = new HttpApi(routes, config.ownMetricsPort() ? null : meters, () -> {
             try {
                 return rabbit.isOpen() && leases.healthy() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));

@@ -329,6 +329,38 @@ public final class StateGateway {
                 .toCompletableFuture().thenApply(r -> r != null && r == 1L);
     }
 
+    /**
+     * What one call of {@code purge.lua} did: {@code status} {@code removed} (the job hash is gone
+     * and its removal under way), {@code step}, {@code gone} (nothing of it is left to remove),
+     * {@code active} (not ended; {@code detail} its status) or {@code notdue} ({@code detail} its
+     * expiry, ms); {@code keys} the key names it removed, {@code done} whether nothing is left.
+     */
+    public record Purged(String status, long keys, boolean done, String detail) {
+    }
+
+    /**
+     * Removes an ended job ({@code purge.lua}): the job hash and index entries, then at most
+     * {@code batch} of its keys; {@code expired} only once its expiry has come.
+     */
+    public Purged purgeJob(JobId job, boolean expired, int batch) throws Exception {
+        return purged(await(scripts.<List<Object>>run(Script.PURGE, ScriptOutputType.MULTI, Scripts.keys(keys.job(job)),
+                bytes("remove"), bytes(job.value()), bytes(Integer.toString(batch)), bytes(expired ? "expired" : "deleted"))));
+    }
+
+    /** Removes at most {@code batch} more keys of a job whose removal is under way ({@code purge.lua}). */
+    public Purged purgeStep(JobId job, int batch) throws Exception {
+        return purged(await(scripts.<List<Object>>run(Script.PURGE, ScriptOutputType.MULTI, Scripts.keys(keys.job(job)),
+                bytes("step"), bytes(job.value()), bytes(Integer.toString(batch)))));
+    }
+
+    private static Purged purged(List<Object> r) {
+        String status = Scripts.text(r.get(0));
+        if (r.size() == 2) {
+            return new Purged(status, 0, false, r.get(1) instanceof Long n ? Long.toString(n) : Scripts.text(r.get(1)));
+        }
+        return new Purged(status, (Long) r.get(1), (Long) r.get(2) == 1L, null);
+    }
+
     private OutboxEntry.Reply dispatching(Script script, byte[][] keyBytes, byte[]... args) throws Exception {
         return OutboxEntry.Reply.of(await(scripts.<List<Object>>run(script, ScriptOutputType.MULTI, keyBytes, args)));
     }

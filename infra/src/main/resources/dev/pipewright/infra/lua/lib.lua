@@ -314,12 +314,17 @@ local function pump_pipeline(ns, pipeline)
   end
 end
 
--- A job ended: its deadline timer is moot, and its pipeline slot, if it held one, goes to the next
--- PENDING job.
+-- A job ended: its deadline timer is moot, it is kept for its retention ('retention', ms, stored at
+-- submission; none on a job submitted before retention existed) and then removed by the retention
+-- sweeper (purge.lua), and its pipeline slot, if it held one, goes to the next PENDING job.
 job_ended = function(job_key)
   local id = redis.call('HGET', job_key, 'id')
   if id then
     redis.call('ZREM', shard_prefix(job_key) .. 'timers', 'd|' .. id)
+    local keep = tonumber(redis.call('HGET', job_key, 'retention') or '0') or 0
+    if keep > 0 then
+      redis.call('ZADD', shard_prefix(job_key) .. 'expiry', now_ms() + keep, id)
+    end
   end
   local ns = ns_of(job_key)
   if redis.call('HLEN', ns .. ':limits') == 0 then

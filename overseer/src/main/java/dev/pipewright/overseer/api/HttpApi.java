@@ -7,6 +7,7 @@ import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.refusal.Refusal;
+import dev.pipewright.overseer.retention.JobRemoval;
 import dev.pipewright.overseer.runs.RunStore;
 import dev.pipewright.protocol.parse.PipelineParser;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -71,8 +72,15 @@ public final class HttpApi {
     public static List<Routes> routes(PipelineParser parser, PipelineStore pipelines, JobSubmitter submitter, JobReader jobs,
                                       JobControl control, RunStore runs, Idempotency idempotency, AdminRoutes admin,
                                       TokenRoutes tokens, ScheduleRoutes schedules) {
+        return routes(parser, pipelines, submitter, jobs, control, runs, idempotency, admin, tokens, schedules, null);
+    }
+
+    /** The routes, with {@code removal} deleting jobs ({@code DELETE /jobs/{id}}; null where nothing is served). */
+    public static List<Routes> routes(PipelineParser parser, PipelineStore pipelines, JobSubmitter submitter, JobReader jobs,
+                                      JobControl control, RunStore runs, Idempotency idempotency, AdminRoutes admin,
+                                      TokenRoutes tokens, ScheduleRoutes schedules, JobRemoval removal) {
         PipelineRoutes pipelineRoutes = new PipelineRoutes(parser, pipelines, schedules);
-        JobRoutes jobRoutes = new JobRoutes(pipelineRoutes, submitter, jobs, control, runs, idempotency, new Graphs(pipelines, jobs));
+        JobRoutes jobRoutes = new JobRoutes(pipelineRoutes, submitter, jobs, control, runs, idempotency, new Graphs(pipelines, jobs), removal);
         return List.of(pipelineRoutes, jobRoutes, new RunRoutes(runs, pipelines, jobs, jobRoutes), schedules, admin, tokens);
     }
 

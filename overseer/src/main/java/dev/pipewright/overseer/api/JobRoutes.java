@@ -8,8 +8,10 @@ import dev.pipewright.overseer.jobs.JobLogs;
 import dev.pipewright.overseer.jobs.JobMeta;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
+import dev.pipewright.overseer.jobs.NoSuchJob;
 import dev.pipewright.overseer.jobs.SubmitRequest;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
+import dev.pipewright.overseer.retention.JobRemoval;
 import dev.pipewright.overseer.runs.RunStore;
 import dev.pipewright.protocol.job.Infra;
 import dev.pipewright.protocol.keys.JobId;
@@ -59,9 +61,11 @@ final class JobRoutes implements Routes {
     private final RunStore runs;
     private final Idempotency idempotency;
     private final Graphs graphs;
+    private final JobRemoval removal;
 
     JobRoutes(PipelineRoutes pipelines, JobSubmitter submitter, JobReader jobs, JobControl control, RunStore runs,
-              Idempotency idempotency, Graphs graphs) {
+              Idempotency idempotency, Graphs graphs, JobRemoval removal) {
+        this.removal = removal;
         this.pipelines = pipelines;
         this.submitter = submitter;
         this.jobs = jobs;
@@ -79,6 +83,7 @@ final class JobRoutes implements Routes {
         ops.put("runJob", this::startJob);
         ops.put("startJob", this::startJob);
         ops.put("getJob", this::getJob);
+        ops.put("deleteJob", this::deleteJob);
         ops.put("listJobTasks", this::jobTasks);
         ops.put("listJobConsumables", this::jobConsumables);
         ops.put("getConsumable", this::consumable);
@@ -175,6 +180,8 @@ final class JobRoutes implements Routes {
         JobId fresh = JobId.random();
         if (key != null) {
             Idempotency.validate(key);
+            // on the job, so that removing it frees the key
+            request = request.withMeta(request.meta().withIdempotency(owner + ":" + key));
             // the same request however its JSON is spaced or its keys ordered
             JobId earlier = idempotency.claim(owner, key, Idempotency.digest(ctx.request().method().name(), ctx.request().path(),
                     Idempotency.canonical(jsonBody(ctx))), fresh);
@@ -236,7 +243,7 @@ final class JobRoutes implements Routes {
     private JobId jobId(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         if (!JobId.isValid(id)) {
-            throw ApiException.notFound("no job '" + id + "'");
+            throw ApiException.notFound(NoSuchJob.message(id));
         }
         return new JobId(id);
     }
@@ -246,7 +253,7 @@ final class JobRoutes implements Routes {
         JobId id = jobId(ctx);
         JobReader.Ownership o = jobs.ownership(id);
         if (!o.exists() || !AuthHandler.principal(ctx).canSee(o.owner())) {
-            throw ApiException.notFound("no job '" + id + "'");
+            throw ApiException.notFound(NoSuchJob.message(id));
         }
         return id;
     }
@@ -255,9 +262,17 @@ final class JobRoutes implements Routes {
         JobId id = visibleJob(ctx);
         Map<String, Object> view = jobs.get(id, !"false".equals(ctx.queryParams().get("tasks")));
         if (view == null) {
-            throw ApiException.notFound("no job '" + id + "'");
+            throw ApiException.notFound(NoSuchJob.message(id));
         }
         json(ctx, 200, view);
+    }
+
+    /** Removes an ended job at once, everything of it (its owner or an admin; 409 while it has not ended). */
+    private void deleteJob(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        // every step done before the answer: a GET that follows finds no job
+        removal.delete(id);
+        json(ctx, 200, Map.of("id", id.value(), "deleted", true));
     }
 
     /** A page of the job's tasks in execution order, optionally of some states only. */
@@ -309,7 +324,7 @@ final class JobRoutes implements Routes {
         JobReader.Consumable c = jobs.consumable(id, node);
         if (c == null) {
             if (!jobs.exists(id)) {
-                throw ApiException.notFound("no job '" + id + "'");
+                throw ApiException.notFound(NoSuchJob.message(id));
             }
             throw ApiException.notFound("job " + id + " has no value for data node '" + node + "' (yet)");
         }
@@ -355,7 +370,7 @@ final class JobRoutes implements Routes {
         JobId id = visibleJob(ctx);
         GraphView view = graphs.job(id);
         if (view == null) {
-            throw ApiException.notFound("no job '" + id + "'");
+            throw ApiException.notFound(NoSuchJob.message(id));
         }
         drawing(ctx, format, view);
     }

@@ -16,14 +16,18 @@ import java.time.Duration;
  * and where {@code /metrics} is served: {@code PW_METRICS_PORT} (0, the default: on the API port;
  * else on that port only) and {@code PW_METRICS_HOST} (the address that own port binds to, so it can be
  * kept on a private interface), and how often the probes read the queue, worker, dead-letter and
- * backlog gauges ({@code PW_PROBE_INTERVAL}), and how often the scheduler looks for pipeline schedules
- * that are due ({@code PW_SCHEDULE_INTERVAL}).
+ * backlog gauges ({@code PW_PROBE_INTERVAL}), how often the scheduler looks for pipeline schedules
+ * that are due ({@code PW_SCHEDULE_INTERVAL}), and how long ended jobs are kept ({@code PW_JOB_RETENTION},
+ * unless their pipeline says {@code retention}), how often the retention sweeper looks for expired ones
+ * ({@code PW_RETENTION_INTERVAL}) and how many keys one of its Redis calls removes at most
+ * ({@code PW_RETENTION_BATCH}).
  */
 public record OverseerConfig(CommonConfig common, String httpHost, int httpPort, Path dataDir, int maxBodyBytes,
                              Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId,
                              Duration outboxGrace, Duration stuckReadyAfter, AuthConfig auth,
                              String metricsHost, int metricsPort, Duration probeInterval,
-                             Duration scheduleInterval, ShardConfig shards) {
+                             Duration scheduleInterval, ShardConfig shards, Duration jobRetention, Duration retentionInterval,
+                             int retentionBatch) {
     /** How often the gauges (queues, workers, dead letters, outbox and event backlogs) are read. */
     public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
     /** {@code PW_METRICS_PORT}: 0 serves {@code /metrics} on the API port only. */
@@ -40,6 +44,14 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
     public static final Duration DEFAULT_STUCK_READY_AFTER = Duration.ofMinutes(2);
     /** How often the scheduler looks for due schedules: how late past its cron time a scheduled job may start. */
     public static final Duration DEFAULT_SCHEDULE_INTERVAL = Duration.ofSeconds(1);
+
+    /** How long an ended job is kept before the retention sweeper removes it, unless its pipeline says otherwise. */
+    public static final Duration DEFAULT_JOB_RETENTION = Duration.ofDays(7);
+    /** The longest {@code PW_JOB_RETENTION}, as for a pipeline's own {@code retention}. */
+    public static final Duration MAX_JOB_RETENTION = dev.pipewright.protocol.pipeline.Pipeline.MAX_RETENTION;
+    public static final Duration DEFAULT_RETENTION_INTERVAL = Duration.ofSeconds(10);
+    /** Keys one call of the retention sweeper removes at most: on the order of a millisecond of Redis's time. */
+    public static final int DEFAULT_RETENTION_BATCH = 1000;
 
     /** Stable across restarts of the same host or container, so a restarted overseer re-reads its own pending events. */
     private static String hostName() {
@@ -67,7 +79,20 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                 metricsPort(s),
                 s.duration("PW_PROBE_INTERVAL", DEFAULT_PROBE_INTERVAL),
                 s.duration("PW_SCHEDULE_INTERVAL", DEFAULT_SCHEDULE_INTERVAL),
-                ShardConfig.from(s, s.integer("PW_SHARDS", CommonConfig.DEFAULT_SHARDS, 1, 1024)));
+                ShardConfig.from(s, s.integer("PW_SHARDS", CommonConfig.DEFAULT_SHARDS, 1, 1024)),
+                jobRetention(s),
+                s.duration("PW_RETENTION_INTERVAL", DEFAULT_RETENTION_INTERVAL),
+                s.integer("PW_RETENTION_BATCH", DEFAULT_RETENTION_BATCH, 10, 100_000));
+    }
+
+    private static Duration jobRetention(Settings s) {
+        Duration d = s.duration("PW_JOB_RETENTION", DEFAULT_JOB_RETENTION);
+        if (d.compareTo(MAX_JOB_RETENTION) > 0) {
+            throw new dev.pipewright.infra.config.ConfigException("PW_JOB_RETENTION=" + s.string("PW_JOB_RETENTION", "")
+                    + " is longer than " + dev.pipewright.protocol.pipeline.Durations.format(MAX_JOB_RETENTION)
+                    + " (ten years): how long ended jobs are kept, e.g. 7d, 12h or 30m");
+        }
+        return d;
     }
 
     private static int metricsPort(Settings s) {

@@ -66,7 +66,7 @@ public final class JobControl {
         String status = stopped.status();
         int running = stopped.running();
         switch (status) {
-            case "gone" -> throw Refusal.notFound("no job '" + id + "'");
+            case "gone" -> throw Refusal.notFound(NoSuchJob.message(id));
             case "stopping" -> {
                 if (running > 0) {
                     control.stop(id.value(), null, null, "job cancelled");
@@ -93,7 +93,7 @@ public final class JobControl {
         OutboxEntry.Reply reply = state.start(id);
         metrics.ended(reply.ends());
         switch (reply.status()) {
-            case "gone" -> throw Refusal.notFound("no job '" + id + "'");
+            case "gone" -> throw Refusal.notFound(NoSuchJob.message(id));
             case "started" -> {
                 publishers.publishQuietly(reply.dispatched());
                 return new Started(redis.hget(keys.job(id), "status").get(10, TimeUnit.SECONDS), true);
@@ -126,7 +126,7 @@ public final class JobControl {
     public JobSubmitter.Submitted rerunJob(JobId old, String owner) throws Exception {
         Map<String, String> job = redis.hgetall(keys.job(old)).get(10, TimeUnit.SECONDS);
         if (job.isEmpty()) {
-            throw Refusal.notFound("no job '" + old + "'");
+            throw Refusal.notFound(NoSuchJob.message(old));
         }
         if (!ENDED.contains(job.get("status"))) {
             throw Refusal.conflict("job " + old + " is " + job.get("status") + "; only an ended job can be re-run");

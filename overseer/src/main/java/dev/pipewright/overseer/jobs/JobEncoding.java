@@ -80,11 +80,19 @@ final class JobEncoding {
         if (meta.infra() != null) {
             job.put("infra", JSON.writeValueAsString(meta.infra().toMap()));
         }
+        if (meta.idempotency() != null) {
+            job.put("idem", meta.idempotency());
+        }
         if (meta.scheduledFor() != null) {
             job.put("trigger", meta.trigger());
             job.put("scheduled_for", meta.scheduledFor().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         }
         return job;
+    }
+
+    /** How long a job of this pipeline is kept once it ended: the pipeline's {@code retention}, else the installation's. */
+    static java.time.Duration retention(Pipeline pipeline, java.time.Duration installation) {
+        return pipeline.retention() != null ? pipeline.retention() : installation;
     }
 
     /** One chunk of the task table: per node its spec, pool, parents and children to run, limits, retry policy and sinks. */

@@ -52,9 +52,18 @@ public final class JobSubmitter {
     private final RedisAsyncCommands<String, String> redis;
     private final PipelineStore pipelines;
     private final OverseerMetrics metrics;
+    private final Duration retention;
 
+    /** A submitter whose jobs are kept 7 days after they end, unless their pipeline says {@code retention}. */
     public JobSubmitter(Keys keys, StateGateway state, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
                         RedisAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics) {
+        this(keys, state, dataStore, workers, publishers, redis, pipelines, metrics, Duration.ofDays(7));
+    }
+
+    /** @param retention how long an ended job is kept when its pipeline does not say ({@code PW_JOB_RETENTION}) */
+    public JobSubmitter(Keys keys, StateGateway state, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
+                        RedisAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics, Duration retention) {
+        this.retention = retention;
         this.pipelines = pipelines;
         this.metrics = metrics;
         this.publishers = publishers;
@@ -107,6 +116,8 @@ public final class JobSubmitter {
         JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), request.reuse(), poolOf, params, request.reuseFrom(),
                 chunks.size() > 1);
         ObjectNode job = JobEncoding.jobFields(id, stored.id(), stored.version(), pipeline, params, request, plan, owner);
+        // on the job, so the script that ends it can say when it expires
+        job.put("retention", JobEncoding.retention(pipeline, retention).toMillis());
         Map<String, StateGateway.Output> values = new LinkedHashMap<>();
         inputs.forEach((node, value) -> values.put(node, new StateGateway.Output(value, ContentTypes.sniff(value))));
         StateGateway.Submission submission = new StateGateway.Submission(id, bytes(JSON.writeValueAsString(job)),

@@ -64,6 +64,8 @@ public final class OverseerMetrics implements AutoCloseable {
         this.redispatched = Counter.builder("pipewright.sweeper.redispatches").register(registry);
         this.retries = Counter.builder("pipewright.tasks.retries").register(registry);
         this.submitted = Counter.builder("pipewright.jobs.submitted").register(registry);
+        jobsRemoved(registry, "expired");
+        jobsRemoved(registry, "deleted");
         for (String outcome : JOB_OUTCOMES) {
             Counter.builder("pipewright.jobs.finished").tag("outcome", outcome).register(registry);
         }
@@ -130,6 +132,16 @@ public final class OverseerMetrics implements AutoCloseable {
 
     public void retried() {
         retries.increment();
+    }
+
+    /** An ended job removed: {@code expired} (its retention passed) or {@code deleted} (by request). */
+    public void jobRemoved(String reason) {
+        jobsRemoved(registry, reason).increment();
+    }
+
+    private static Counter jobsRemoved(MeterRegistry registry, String reason) {
+        return Counter.builder("pipewright.jobs.removed").description("ended jobs removed: expired after their retention, or deleted")
+                .tag("reason", reason).register(registry);
     }
 
     public void jobSubmitted() {

@@ -113,6 +113,23 @@ public final class RunStore {
         redis.srem(keys.runOpen(run), job.value()).get(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * Counts an ended job in its run's tallies now, before the job is removed (retention or delete):
+     * once its hash is gone a read finds no job, and the run would lose it. Counted once whoever
+     * settles it, as a read's settle; then the job leaves the run's job index (listing), not its counts.
+     */
+    public void settleRemoved(RunId run, JobId job, JobState state, long lastUs) throws Exception {
+        if (!state.isTerminal()) {
+            throw new IllegalArgumentException("job " + job + " is " + state + ": only an ended job is settled");
+        }
+        if (Boolean.TRUE.equals(redis.hexists(keys.runEnded(run), "since").get(10, TimeUnit.SECONDS))) {
+            runScript(run, List.of("settle", "1", job.value(), state.name(), Long.toString(lastUs)));
+        } else {
+            counts(run); // a run stored before the open set was kept: its first read starts the set and settles what ended, this job too
+        }
+        redis.zrem(keys.runJobs(run), job.value()).get(10, TimeUnit.SECONDS);
+    }
+
     public IndexScan.Source jobIndex(RunId run) {
         return IndexScan.zset(redis, keys.runJobs(run));
     }

@@ -41,4 +41,29 @@ class OverseerConfigTest {
         ConfigException range = assertThrows(ConfigException.class, () -> config(Map.of("PW_METRICS_PORT", "70000")));
         assertTrue(range.getMessage().contains("PW_METRICS_PORT"), range.getMessage());
     }
+
+    @Test
+    void endedJobsAreKeptSevenDaysUnlessPwJobRetentionSaysOtherwise() {
+        OverseerConfig c = config(Map.of());
+        assertEquals(java.time.Duration.ofDays(7), c.jobRetention());
+        assertEquals(java.time.Duration.ofSeconds(10), c.retentionInterval());
+        assertEquals(1000, c.retentionBatch());
+        OverseerConfig short_ = config(Map.of("PW_JOB_RETENTION", "2s", "PW_RETENTION_INTERVAL", "500ms", "PW_RETENTION_BATCH", "100"));
+        assertEquals(java.time.Duration.ofSeconds(2), short_.jobRetention());
+        assertEquals(java.time.Duration.ofMillis(500), short_.retentionInterval());
+        assertEquals(100, short_.retentionBatch());
+        assertEquals(java.time.Duration.ofHours(36), config(Map.of("PW_JOB_RETENTION", "36h")).jobRetention());
+    }
+
+    @Test
+    void aBadRetentionIsRefusedByNameWithWhatIsExpected() {
+        for (String bad : new String[] {"a week", "7", "0", "0s", "-1d", "7 days"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> config(Map.of("PW_JOB_RETENTION", bad)), bad);
+            assertTrue(e.getMessage().contains("PW_JOB_RETENTION='" + bad + "' is not valid: expected a duration"), e.getMessage());
+        }
+        ConfigException tooLong = assertThrows(ConfigException.class, () -> config(Map.of("PW_JOB_RETENTION", "4000d")));
+        assertTrue(tooLong.getMessage().contains("PW_JOB_RETENTION=4000d is longer than 3650d"), tooLong.getMessage());
+        ConfigException batch = assertThrows(ConfigException.class, () -> config(Map.of("PW_RETENTION_BATCH", "5")));
+        assertTrue(batch.getMessage().contains("PW_RETENTION_BATCH"), batch.getMessage());
+    }
 }

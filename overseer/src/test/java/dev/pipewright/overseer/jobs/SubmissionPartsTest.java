@@ -125,4 +125,19 @@ class SubmissionPartsTest {
         assertEquals(2, second.get("max").asInt());
         assertEquals("{\"out\":\"results/mon.txt\"}", second.get("sink").asText());
     }
+
+    @Test
+    void aJobIsKeptForItsPipelinesRetentionElseTheInstallations() {
+        java.time.Duration installation = java.time.Duration.ofDays(7);
+        assertEquals(installation, JobEncoding.retention(PIPELINE, installation), "no retention of its own");
+        Pipeline kept = new PipelineParser().parse("""
+                retention: 2d
+                dataNodes: {a: {}, b: {}}
+                processNodes:
+                  t: {input: [a], output: [b], processor: noop}
+                """).pipeline();
+        assertEquals(java.time.Duration.ofDays(2), JobEncoding.retention(kept, installation));
+        assertEquals(java.time.Duration.ofDays(2), JobEncoding.retention(kept, java.time.Duration.ofSeconds(1)),
+                "shorter or longer: the pipeline's own wins");
+    }
 }

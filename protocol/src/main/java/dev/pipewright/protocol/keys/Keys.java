@@ -108,6 +108,22 @@ public record Keys(String namespace, int shards) {
         return shardPrefix(shard) + "queued:" + pool;
     }
 
+    /**
+     * Ended jobs by the epoch ms they expire at (their end plus the retention stored on the job): the
+     * retention sweeper takes the due ones. Written by the scripts when a job ends.
+     */
+    public String expiry(int shard) {
+        return shardPrefix(shard) + "expiry";
+    }
+
+    /**
+     * Jobs being removed: their hash is gone (so they read as no job), their other keys are removed
+     * in bounded steps; an id stays here until the last of them is.
+     */
+    public String purging(int shard) {
+        return shardPrefix(shard) + "purging";
+    }
+
     public String jobIndex(int shard) {
         return shardPrefix(shard) + "jobs";
     }

@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
 public final class PipelineParser {
     public static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,127}");
     private static final Set<String> TOP_FIELDS = Set.of("name", "description", "dataNodes", "processNodes",
-            "parameters", "schedule", "deadline", "requirement", "requirements");
+            "parameters", "schedule", "deadline", "retention", "requirement", "requirements");
     private static final Set<String> DATA_FIELDS = Set.of("source", "description");
     private static final Set<String> PROCESS_FIELDS = Set.of("input", "output", "processor", "config", "pool",
             "timeout", "queueTimeout", "heartbeat", "retries", "description", "requirement", "requirements");
@@ -127,7 +127,8 @@ public final class PipelineParser {
         Duration deadline = duration(root.get("deadline"), "deadline", problems);
         List<Requirement> requirements = requirements(root.has("requirement") ? root.get("requirement") : root.get("requirements"),
                 root.has("requirement") ? "requirement" : "requirements", problems);
-        return new Pipeline(name, description, dataNodes, processNodes, parameters, schedule, deadline, requirements);
+        Duration retention = retention(root.get("retention"), problems);
+        return new Pipeline(name, description, dataNodes, processNodes, parameters, schedule, deadline, requirements, retention);
     }
 
     private Map<String, DataNode> dataNodes(JsonNode node, List<Problem> problems) {
@@ -458,6 +459,17 @@ public final class PipelineParser {
         Duration d = node.isTextual() ? Durations.parse(node.asText()) : null;
         if (d == null || d.isZero()) {
             problems.add(new Problem(path, "expected a positive duration such as 500ms, 30s, 5m, 1h or 2d, got " + describeValue(node)));
+            return null;
+        }
+        return d;
+    }
+
+    /** How long the pipeline's ended jobs are kept: a positive duration up to {@link Pipeline#MAX_RETENTION}, or absent. */
+    private static Duration retention(JsonNode node, List<Problem> problems) {
+        Duration d = duration(node, "retention", problems);
+        if (d != null && d.compareTo(Pipeline.MAX_RETENTION) > 0) {
+            problems.add(new Problem("retention", "at most " + Durations.format(Pipeline.MAX_RETENTION)
+                    + " (ten years): how long this pipeline's ended jobs are kept, got " + describeValue(node)));
             return null;
         }
         return d;

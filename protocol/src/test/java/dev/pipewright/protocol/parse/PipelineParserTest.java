@@ -282,6 +282,24 @@ class PipelineParserTest {
                         processNodes:
                           t1: {input: [a], output: [b], processor: p}
                         """, "deadline", "'soon'"),
+                bad("bad retention", """
+                        retention: a week
+                        dataNodes: {a: {}, b: {}}
+                        processNodes:
+                          t1: {input: [a], output: [b], processor: p}
+                        """, "retention", "'a week'"),
+                bad("zero retention", """
+                        retention: 0s
+                        dataNodes: {a: {}, b: {}}
+                        processNodes:
+                          t1: {input: [a], output: [b], processor: p}
+                        """, "retention", "positive duration"),
+                bad("retention past ten years", """
+                        retention: 3651d
+                        dataNodes: {a: {}, b: {}}
+                        processNodes:
+                          t1: {input: [a], output: [b], processor: p}
+                        """, "retention", "at most 3650d"),
                 bad("retries as text", """
                         dataNodes: {a: {}, b: {}}
                         processNodes:
@@ -604,6 +622,7 @@ class PipelineParserTest {
         assertNull(p.name());
         assertNull(p.schedule());
         assertNull(p.deadline());
+        assertNull(p.retention(), "no retention of its own: the installation's PW_JOB_RETENTION");
         assertTrue(p.parameters().isEmpty());
         assertTrue(p.requirements().isEmpty());
     }
@@ -835,6 +854,23 @@ class PipelineParserTest {
                     retries: {max: 5, backoff: LINEAR, initial: 2s, maxDelay: 1m, jitter: 0}
                 """).pipeline().processNodes().get("t1").retries();
         assertEquals(new RetryPolicy(5, Backoff.LINEAR, Duration.ofSeconds(2), Duration.ofMinutes(1), 0.0), full);
+    }
+
+    @Test
+    void retentionOverridesTheInstallationsDefault() {
+        Pipeline p = assertValid("""
+                retention: 2d
+                dataNodes: {a: {}, b: {}}
+                processNodes:
+                  t1: {input: [a], output: [b], processor: p}
+                """).pipeline();
+        assertEquals(Duration.ofDays(2), p.retention());
+        assertEquals(Duration.ofDays(3650), assertValid("""
+                retention: 3650d
+                dataNodes: {a: {}, b: {}}
+                processNodes:
+                  t1: {input: [a], output: [b], processor: p}
+                """).pipeline().retention());
     }
 
     @Test

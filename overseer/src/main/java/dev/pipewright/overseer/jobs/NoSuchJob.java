@@ -1,0 +1,15 @@
+package dev.pipewright.overseer.jobs;
+
+/**
+ * What a request about a job that is not there is told. Ended jobs are removed after their retention
+ * period (or when deleted) and leave nothing behind, so a job that never existed and one that was
+ * removed look the same: the message names both.
+ */
+public final class NoSuchJob {
+    private NoSuchJob() {
+    }
+
+    public static String message(Object id) {
+        return "no job '" + id + "': it does not exist, or it ended and was removed (deleted, or expired after its retention period)";
+    }
+}
