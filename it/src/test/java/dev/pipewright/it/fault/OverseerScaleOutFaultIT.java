@@ -93,6 +93,38 @@ class OverseerScaleOutFaultIT {
     }
 
     @Test
+    void anOverseerJoinsMidRunAndTheFirstOneLeavesGracefully() throws Exception {
+        try (ProcessCluster cluster = ProcessCluster.builder().workers(2).concurrency(8).shards(6)
+                .setting("PW_SHARD_LEASE", "2s").start()) {
+            assertEquals(6, served(cluster.overseerMetrics(0)).size(), "a lone overseer serves every shard");
+            cluster.postPipeline(WORK.yaml());
+            Ledger ledger = new Ledger(WORK);
+            List<String> ids = new ArrayList<>();
+            for (int n = 0; n < JOBS; n++) {
+                String id = cluster.submit(WORK.name(), WORK.body(n), Duration.ofSeconds(30));
+                ledger.submitted(id);
+                ids.add(id);
+            }
+            int second = cluster.addOverseer();
+            awaitShares(cluster, 2);
+            Cluster.await("a third of the tasks to be done", Duration.ofMinutes(2), () -> doneTasks(cluster, ids) >= JOBS * WORK.tasksPerJob() / 3);
+            cluster.stopOverseer(0);
+            long stoppedAt = System.nanoTime();
+            Cluster.await("the second overseer to serve every shard", Duration.ofSeconds(10),
+                    () -> served(cluster.overseerMetrics(second)).size() == cluster.shards());
+            double handover = (System.nanoTime() - stoppedAt) / 1e9;
+            boolean ended = ledger.awaitEnd(cluster, Duration.ofMinutes(4));
+            cluster.stopWorkers();
+            Ledger.Report report = ledger.check(cluster, Duration.ofSeconds(1), Set.of("SUCCESS"));
+            System.out.println("an overseer joined mid-run, the first left (SIGTERM): every shard served by the second after "
+                    + String.format("%.1f", handover) + " s; " + report.summary());
+            report.assertClean();
+            assertTrue(ended, "every job ended");
+            assertEquals(JOBS, report.jobs());
+        }
+    }
+
+    @Test
     void withLeasesOffADeadOverseersShardsAreServedByNobodyAndTheLedgerSeesIt() throws Exception {
         try (ProcessCluster cluster = ProcessCluster.builder().overseers(2).workers(2).concurrency(8).shards(4)
                 .setting("PW_SHARD_LEASE", "2s").setting("PW_SHARD_LEASES", "off")

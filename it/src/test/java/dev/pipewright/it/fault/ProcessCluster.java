@@ -290,6 +290,21 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         killOverseer(0);
     }
 
+    /** Starts one more overseer (the next index, a port of its own) and waits until it is ready; returns its index. */
+    synchronized int addOverseer() throws Exception {
+        overseers.add(null);
+        httpPorts.add(Cluster.freePort());
+        startOverseer(overseers.size() - 1);
+        return overseers.size() - 1;
+    }
+
+    /** SIGTERM to overseer {@code index}: it gives its shards up and stops (SIGKILL after 30 s). */
+    synchronized void stopOverseer(int index) throws InterruptedException {
+        if (!overseers.get(index).terminate(30_000)) {
+            overseers.get(index).kill();
+        }
+    }
+
     /** SIGKILL to overseer {@code index}. */
     synchronized void killOverseer(int index) throws InterruptedException {
         overseers.get(index).kill();

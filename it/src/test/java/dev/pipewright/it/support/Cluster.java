@@ -588,7 +588,9 @@ public final class Cluster implements AutoCloseable {
         do {
             io.lettuce.core.KeyScanCursor<String> page = redis.scan(cursor, io.lettuce.core.ScanArgs.Builder.matches(namespace + ":*").limit(1000));
             for (String key : page.getKeys()) {
-                if (key.contains(":worker:") || key.endsWith(":workers") || key.contains(":pool:") || key.endsWith(":tokens:used")) {
+                // heartbeats and leases renew themselves: not state a request could have changed
+                if (key.contains(":worker:") || key.endsWith(":workers") || key.contains(":pool:") || key.endsWith(":tokens:used")
+                        || key.endsWith("}:owner") || key.endsWith(":overseers") || key.endsWith(":overseers:held")) {
                     continue;
                 }
                 String type = redis.type(key);
