@@ -54,16 +54,19 @@ class RabbitNodeLossIT {
                 int reader = (victim + 1) % rabbit.size();
                 cluster.readRabbitAt(rabbit.uri(reader), RabbitQueues.node(rabbit.nodeName(reader), rabbit.home()));
                 Ledger ledger = new Ledger(WORK);
-                for (int n = 0; n < JOBS; n++) {
-                    ledger.submitted(cluster.submit(WORK.name(), WORK.body(n), Duration.ofSeconds(30)));
-                }
-                // mid-run: some jobs done, most still queued or running
+                // submitted beside the run, so that the kill falls in its middle, while jobs still arrive
+                java.util.concurrent.CompletableFuture<Void> submitting = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    for (int n = 0; n < JOBS; n++) {
+                        ledger.submitted(cluster.submit(WORK.name(), WORK.body(n), Duration.ofSeconds(90)));
+                    }
+                });
                 Cluster.await("a tenth of the jobs to succeed", Duration.ofSeconds(120), () -> succeeded(cluster, ledger) >= JOBS / 10);
                 System.out.println("rabbit node loss: channels before the kill " + channels(rabbit));
                 long killedAt = System.nanoTime();
                 rabbit.kill(victim);
                 System.out.println("rabbit node loss: killed " + rabbit.nodeName(victim) + " with " + succeeded(cluster, ledger) + " of "
-                        + JOBS + " jobs done");
+                        + ledger.submittedJobs().size() + " jobs submitted so far done");
+                submitting.get(3, java.util.concurrent.TimeUnit.MINUTES);
                 boolean ended = ledger.awaitEnd(cluster, Duration.ofMinutes(4));
                 long endedAt = System.nanoTime();
                 System.out.println("rabbit node loss: queues with a node down " + queueMembers(rabbit, cluster.namespace()));
