@@ -150,9 +150,9 @@ public final class OverseerMain {
         Scripts scripts = new Scripts(sharedBytes);
         scripts.loadAll();
         StateGateway state = new StateGateway(keys, sharedBytes, Duration.ofSeconds(30));
-        Topology topology = new Topology(keys, config.common().queueType());
-        RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri(), meters);
-        Connection rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbitUri(),
+        Topology topology = new Topology(keys, config.common().queueType(), config.common().quorumSize());
+        RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbit(), meters);
+        Connection rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbit().display(),
                 config.common().connectPatience(), () -> rabbitConnector.connect("pipewright-overseer-" + config.instanceId()));
         try (Channel ch = rabbit.createChannel()) {
             topology.declareShared(ch);

@@ -127,7 +127,7 @@ public final class WorkerMain {
         readiness.redis(connection);
         new Scripts(connection).loadAll();
         AttemptStore store = new AttemptStore(config.common().keys(), connection);
-        Topology topology = new Topology(config.common().keys(), config.common().queueType());
+        Topology topology = new Topology(config.common().keys(), config.common().queueType(), config.common().quorumSize());
 
         Map<String, String> info = new LinkedHashMap<>();
         info.put("pools", String.join(",", config.pools()));
@@ -162,10 +162,10 @@ public final class WorkerMain {
         register.run();
         timers.scheduleWithFixedDelay(register, 2, 2, TimeUnit.SECONDS);
 
-        RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbitUri(), meters);
+        RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbit(), meters);
         Connection rabbit;
         try {
-            rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbitUri(),
+            rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbit().display(),
                     config.common().connectPatience(), () -> rabbitConnector.connect("pipewright-worker-" + config.workerId()));
         } catch (RuntimeException e) {
             timers.shutdownNow();

@@ -18,6 +18,11 @@ public final class StartupConnect {
     }
 
     public static <T> T connect(String service, String setting, URI uri, Duration patience, Callable<T> attempt) {
+        return connect(service, setting, redact(uri), patience, attempt);
+    }
+
+    /** The same, with {@code where} already free of secrets (e.g. {@link RabbitNodes#display()}). */
+    public static <T> T connect(String service, String setting, String where, Duration patience, Callable<T> attempt) {
         long deadline = System.nanoTime() + patience.toNanos();
         long lastLog = 0;
         while (true) {
@@ -26,10 +31,10 @@ public final class StartupConnect {
             } catch (Exception e) {
                 String cause = rootMessage(e);
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("cannot connect to " + service + " at " + redact(uri) + " (" + setting + "): " + cause, e);
+                    throw new IllegalStateException("cannot connect to " + service + " at " + where + " (" + setting + "): " + cause, e);
                 }
                 if (System.nanoTime() - lastLog > Duration.ofSeconds(5).toNanos()) {
-                    LOG.warn("waiting for {} at {} ({}): {}", service, redact(uri), setting, cause);
+                    LOG.warn("waiting for {} at {} ({}): {}", service, where, setting, cause);
                     lastLog = System.nanoTime();
                 }
                 try {

@@ -1,33 +1,51 @@
 package dev.pipewright.infra.rabbit;
 
+import com.rabbitmq.client.Address;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.impl.MicrometerMetricsCollector;
+import dev.pipewright.infra.config.RabbitNodes;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeoutException;
 
-/** RabbitMQ connections with automatic recovery (which restores consumers, not publishes in flight). */
+/**
+ * RabbitMQ connections with automatic recovery (which restores channels, consumers and the
+ * topology they declared, not publishes in flight) to one node or to any node of a cluster.
+ *
+ * <p>With several nodes, each connection attempt, the first and every recovery, goes through the
+ * client's address list, which shuffles it: the processes of an installation spread over the nodes,
+ * and when a node is lost its connections recover on the others at random rather than all on the
+ * first one listed. Any node serves any queue (a quorum queue's leader is reached through the node
+ * a connection is on), so which node a process lands on does not matter for correctness.
+ */
 public final class RabbitConnector {
     private final ConnectionFactory factory = new ConnectionFactory();
+    private final List<Address> addresses;
 
     public RabbitConnector(URI uri) {
-        this(uri, null);
+        this(RabbitNodes.of(uri), null);
+    }
+
+    public RabbitConnector(URI uri, MeterRegistry meters) {
+        this(RabbitNodes.of(uri), meters);
     }
 
     /** With a registry, the client's connections, channels and messages are counted ({@code rabbitmq.*}). */
-    public RabbitConnector(URI uri, MeterRegistry meters) {
+    public RabbitConnector(RabbitNodes nodes, MeterRegistry meters) {
         if (meters != null) {
             factory.setMetricsCollector(new MicrometerMetricsCollector(meters, "rabbitmq"));
         }
         try {
-            factory.setUri(uri);
+            factory.setUri(nodes.uri());
         } catch (Exception e) {
-            throw new IllegalArgumentException("bad RabbitMQ URI " + uri + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("bad RabbitMQ URI " + nodes.display() + ": " + e.getMessage(), e);
         }
+        addresses = nodes.nodes().stream().map(n -> new Address(n.host(), n.port())).toList();
         factory.setAutomaticRecoveryEnabled(true);
         factory.setTopologyRecoveryEnabled(true);
         factory.setNetworkRecoveryInterval(1000);
@@ -36,10 +54,10 @@ public final class RabbitConnector {
     }
 
     public Connection connect(String name) throws IOException, TimeoutException {
-        return factory.newConnection(name);
+        return factory.newConnection(addresses, name);
     }
 
     public Connection connect(String name, ExecutorService consumerPool) throws IOException, TimeoutException {
-        return factory.newConnection(consumerPool, name);
+        return factory.newConnection(consumerPool, addresses, name);
     }
 }

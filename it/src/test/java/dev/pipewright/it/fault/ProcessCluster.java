@@ -566,6 +566,16 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         return rabbit;
     }
 
+    /**
+     * From now on the test reads RabbitMQ at {@code direct}, with {@code queues} (e.g. another node of a
+     * cluster, before the one it read is killed).
+     */
+    synchronized void readRabbitAt(URI direct, RabbitQueues queues) {
+        options.directRabbit = direct;
+        options.rabbitQueues = queues;
+        reconnectDirect();
+    }
+
     /** Drops the cached direct connections (after the test restarted the service behind them). */
     synchronized void reconnectDirect() {
         if (redisConnection != null) {

@@ -208,14 +208,22 @@ public final class TaskPublisher implements AutoCloseable {
     }
 
     private synchronized void closeChannel() {
+        Channel ch = channel;
+        channel = null;
+        if (ch == null) {
+            return;
+        }
         try {
-            if (channel != null && channel.isOpen()) {
-                channel.close();
+            if (ch.isOpen()) {
+                ch.close();
+            } else {
+                // closed by a lost connection: the client would re-open it with the connection, beside the one that
+                // replaces it here, a channel nobody uses left on the broker after every outage; abort takes it out
+                ch.abort();
             }
         } catch (Exception ignored) {
             // replaced on next use
         }
-        channel = null;
     }
 
     @Override
