@@ -25,7 +25,7 @@ class ComposeTest {
 
     @Test
     void hasTheServices() {
-        for (String s : List.of("rabbitmq", "redis", "redis-exporter", "overseer", "worker", "prometheus", "grafana")) {
+        for (String s : List.of("rabbitmq", "redis", "redis-exporter", "overseer", "proxy", "worker", "prometheus", "grafana")) {
             assertTrue(services.has(s), "docker-compose.yml has no service " + s);
         }
     }
@@ -60,23 +60,106 @@ class ComposeTest {
     }
 
     @Test
-    void overseerPublishesItsPortDependsOnHealthyServicesAndKeepsDataInAVolume() {
+    void overseerScalesDependsOnHealthyServicesAndKeepsDataInASharedVolume() {
         JsonNode overseer = service("overseer");
         Map<String, String> env = env(overseer);
         int port = CodeFacts.overseerHttpPort();
         assertEquals(Integer.toString(port), env.getOrDefault("PW_HTTP_PORT", Integer.toString(port)));
-        assertTrue(strings(overseer.get("ports")).contains(port + ":" + port), "overseer should publish " + port);
+        // `docker compose up --scale overseer=N`: no fixed name, no host port (the proxy publishes it)
+        assertFalse(overseer.has("container_name"), "a fixed container_name stops `--scale overseer=N`");
+        assertFalse(overseer.has("ports"), "a host port stops `--scale overseer=N`; the proxy service publishes the API");
+        assertTrue(strings(overseer.get("expose")).contains(Integer.toString(port)), "overseer should expose " + port + " to the proxy");
+        // two live overseers must never share an instance id: each takes the default, its container's host name
+        assertFalse(env.containsKey("PW_INSTANCE_ID"), "a fixed PW_INSTANCE_ID makes scaled overseers fence each other off");
+        assertTrue(Repo.read(CodeFacts.OVERSEER_CONFIG).contains("\"PW_INSTANCE_ID\", \"overseer-\" + hostName()"),
+                "the compose file counts on PW_INSTANCE_ID defaulting to the host name (the container id)");
+        assertFalse(overseer.has("hostname"), "a fixed hostname would give every replica the same default instance id");
+
         assertEquals("/data", env.get("PW_DATA_DIR"));
-        assertTrue(mounts(overseer).containsValue("/data"), "the overseer's /data should be a volume");
+        String source = mounts(overseer).entrySet().stream().filter(e -> stripMode(e.getValue()).equals("/data"))
+                .map(Map.Entry::getKey).findFirst().orElse(null);
+        assertNotNull(source, "the overseer's /data should be a volume");
+        assertTrue(compose.path("volumes").has(source),
+                "/data is the named volume " + source + " (declared under volumes:), which every overseer replica shares");
         for (String dep : List.of("rabbitmq", "redis")) {
             assertEquals("service_healthy", Repo.text(overseer.path("depends_on").path(dep).get("condition")),
                     "overseer depends_on " + dep + " with condition service_healthy");
         }
         JsonNode seed = service("data-seed");
         assertTrue(mounts(seed).containsKey("./examples/data"), "the data volume is seeded from ./examples/data");
+        assertEquals("/data", stripMode(mounts(seed).get(source)), "data-seed fills the overseers' volume " + source);
         assertTrue(Files.isDirectory(Repo.path("examples/data")), "examples/data");
         assertEquals("service_completed_successfully",
                 Repo.text(overseer.path("depends_on").path("data-seed").get("condition")));
+    }
+
+    @Test
+    void theProxyServiceIsTheOneApiAddressInFrontOfEveryOverseer() {
+        int port = CodeFacts.overseerHttpPort();
+        List<String> publishing = new ArrayList<>();
+        services.fields().forEachRemaining(e -> {
+            for (String p : strings(e.getValue().get("ports"))) {
+                if (p.endsWith(":" + port) || p.endsWith(":" + port + "/tcp")) {
+                    publishing.add(e.getKey());
+                }
+            }
+        });
+        assertEquals(List.of("proxy"), publishing, "only the proxy publishes the API port " + port);
+        JsonNode proxy = service("proxy");
+        assertTrue(strings(proxy.get("ports")).contains(port + ":" + port), "proxy publishes " + port + ":" + port);
+        assertTrue(Repo.text(proxy.get("image")).matches("haproxy:\\d+\\.\\d+(-alpine)?"),
+                "a pinned HAProxy image line: " + Repo.text(proxy.get("image")));
+        assertEquals("/usr/local/etc/haproxy/haproxy.cfg", stripMode(mounts(proxy).get("./deploy/haproxy/haproxy.cfg")),
+                "the proxy reads deploy/haproxy/haproxy.cfg where the image looks for its configuration");
+        String health = healthTest(proxy);
+        assertTrue(health.contains("http://127.0.0.1:" + port + "/ready"),
+                "the proxy is healthy while an overseer behind it is ready: " + health);
+
+        HaproxyConfig cfg = HaproxyConfig.read("deploy/haproxy/haproxy.cfg");
+        List<HaproxyConfig.Section> frontends = cfg.ofKind("frontend");
+        assertEquals(1, frontends.size(), "one frontend");
+        HaproxyConfig.Section frontend = frontends.get(0);
+        assertEquals(List.of("bind", ":" + port), frontend.first("bind"), "the frontend listens on " + port);
+        List<String> defaultBackend = frontend.first("default_backend");
+        assertNotNull(defaultBackend, "the frontend has a default_backend");
+        HaproxyConfig.Section backend = cfg.section("backend", defaultBackend.get(1));
+        assertEquals("http", cfg.section("defaults", "").first("mode").get(1), "HTTP mode (health checks on a path)");
+
+        // every replica of the compose service `overseer`, found through Docker's DNS at run time
+        List<String> template = backend.first("server-template");
+        assertNotNull(template, "the backend fills its servers from DNS with server-template");
+        assertEquals("overseer:" + port, template.get(3), "server-template names the overseer service and its API port");
+        assertTrue(services.has(template.get(3).split(":")[0]), "the name resolves to a compose service");
+        assertTrue(Integer.parseInt(template.get(2).replaceAll("^\\d+-", "")) >= 2, "room for several overseers: " + template);
+        List<String> serverOptions = new ArrayList<>(template);
+        List<String> defaults = backend.first("default-server");
+        if (defaults != null) {
+            serverOptions.addAll(defaults);
+        }
+        assertTrue(serverOptions.contains("check"), "servers are health-checked: " + serverOptions);
+        int r = serverOptions.indexOf("resolvers");
+        assertTrue(r >= 0, "servers are re-resolved at run time (resolvers), so scaled replicas are found: " + serverOptions);
+        HaproxyConfig.Section resolvers = cfg.section("resolvers", serverOptions.get(r + 1));
+        assertTrue(resolvers.all("nameserver").stream().anyMatch(l -> l.get(2).equals("127.0.0.11:53")),
+                "the resolvers ask Docker's embedded DNS (127.0.0.11:53)");
+        int init = serverOptions.indexOf("init-addr");
+        assertTrue(init >= 0 && serverOptions.get(init + 1).contains("none"),
+                "init-addr none: the proxy starts before the overseers answer DNS");
+
+        // the check is the overseer's readiness, which follows its shard lease rounds
+        assertNotNull(backend.first("option", "httpchk"), "HTTP health checks");
+        List<String> send = backend.first("http-check", "send");
+        String checkPath = send == null ? null : send.get(send.indexOf("uri") + 1);
+        assertEquals("/ready", checkPath, "the health check asks /ready");
+        assertTrue(CodeFacts.overseerPaths().contains(checkPath), "the overseer serves " + checkPath);
+        assertEquals(List.of("http-check", "expect", "status", "200"), backend.first("http-check", "expect"));
+
+        // the CLI goes through the proxy
+        JsonNode cli = service("cli");
+        URI url = URI.create(env(cli).get("PW_URL"));
+        assertEquals("proxy", url.getHost(), "the cli service talks to the proxy: " + url);
+        assertEquals(port, url.getPort());
+        assertEquals("service_healthy", Repo.text(cli.path("depends_on").path("proxy").get("condition")));
     }
 
     @Test
@@ -179,7 +262,7 @@ class ComposeTest {
     }
 
     @Test
-    void prometheusScrapesTheOverseerAndEveryWorker() {
+    void prometheusScrapesEveryOverseerAndEveryWorker() {
         JsonNode prom = service("prometheus");
         assertTrue(mounts(prom).containsKey("./deploy/prometheus"), "prometheus mounts ./deploy/prometheus");
         assertTrue(mounts(prom).get("./deploy/prometheus").startsWith("/etc/prometheus"), "at /etc/prometheus");
@@ -194,8 +277,12 @@ class ComposeTest {
         assertNotNull(overseer, "scrape job overseer");
         assertEquals("/metrics", overseer.path("metrics_path").asText("/metrics"));
         assertTrue(CodeFacts.overseerPaths().contains("/metrics"), "HttpApi serves /metrics");
-        assertEquals(List.of("overseer:" + CodeFacts.overseerHttpPort()),
-                strings(overseer.path("static_configs").path(0).get("targets")));
+        // every overseer replica, not the proxy: each reports its own shards
+        JsonNode overseerDns = overseer.path("dns_sd_configs").path(0);
+        assertEquals(List.of("overseer"), strings(overseerDns.get("names")), "DNS discovery of every replica of the overseer service");
+        assertEquals("A", overseerDns.path("type").asText());
+        assertEquals(CodeFacts.overseerHttpPort(), overseerDns.path("port").asInt());
+        assertFalse(overseer.has("static_configs"), "a static overseer target would be one replica (or the proxy)");
 
         JsonNode worker = jobs.get("worker");
         assertNotNull(worker, "scrape job worker");

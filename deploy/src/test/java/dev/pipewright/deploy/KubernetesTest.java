@@ -159,6 +159,97 @@ class KubernetesTest {
     }
 
     @Test
+    void severalOverseersRollWithoutAnOutageEachWithItsOwnInstanceId() {
+        JsonNode d = deployment("pipewright-overseer");
+        JsonNode spec = d.path("spec");
+        int replicas = spec.path("replicas").asInt(1);
+        assertTrue(replicas >= 2, "two or more overseers (they share the shards through leases), not " + replicas);
+        JsonNode strategy = spec.path("strategy");
+        assertEquals("RollingUpdate", strategy.path("type").asText("RollingUpdate"),
+                "overseers hand their shards over, so a rollout may run old and new side by side (no Recreate)");
+        assertEquals("0", strategy.path("rollingUpdate").path("maxUnavailable").asText(),
+                "maxUnavailable 0: a new overseer is ready before an old one stops");
+        assertFalse(strategy.path("rollingUpdate").path("maxSurge").asText("0").matches("0%?"), "maxSurge above 0");
+
+        // two live overseers must have different ids: the pod name is unique among live pods
+        JsonNode c = container("pipewright-overseer");
+        JsonNode id = null;
+        for (JsonNode e : c.path("env")) {
+            if ("PW_INSTANCE_ID".equals(e.path("name").asText())) {
+                id = e;
+            }
+        }
+        assertNotNull(id, "PW_INSTANCE_ID is set from the pod (the default, the host name, is the pod name too, but say so)");
+        assertFalse(id.has("value"), "a literal PW_INSTANCE_ID is one id for every replica: they would fence each other off");
+        assertEquals("metadata.name", id.path("valueFrom").path("fieldRef").path("fieldPath").asText(),
+                "PW_INSTANCE_ID from the pod's name (downward API)");
+
+        JsonNode pod = spec.path("template").path("spec");
+        long grace = pod.path("terminationGracePeriodSeconds").asLong(30);
+        long preStop = 0;
+        List<String> preStopCommand = new ArrayList<>();
+        c.path("lifecycle").path("preStop").path("exec").path("command").forEach(a -> preStopCommand.add(a.asText()));
+        if (preStopCommand.size() == 2 && preStopCommand.get(0).equals("sleep")) {
+            preStop = Long.parseLong(preStopCommand.get(1));
+        }
+        assertTrue(grace >= preStop + 20, "terminationGracePeriodSeconds " + grace + " leaves the preStop " + preStop
+                + "s and the hand-over (closing the API, stopping the shards, giving the leases up) their time");
+
+        // spread over nodes, preferred (a one-node cluster still runs them)
+        boolean spread = false;
+        for (JsonNode t : pod.path("topologySpreadConstraints")) {
+            if (t.path("topologyKey").asText().equals("kubernetes.io/hostname")) {
+                assertEquals("ScheduleAnyway", t.path("whenUnsatisfiable").asText(), "spreading is a preference");
+                assertTrue(selects(t.path("labelSelector").path("matchLabels"), d), "the spread counts the overseer pods");
+                spread = true;
+            }
+        }
+        for (JsonNode t : pod.path("affinity").path("podAntiAffinity").path("preferredDuringSchedulingIgnoredDuringExecution")) {
+            JsonNode term = t.path("podAffinityTerm");
+            spread |= term.path("topologyKey").asText().equals("kubernetes.io/hostname")
+                    && selects(term.path("labelSelector").path("matchLabels"), d);
+        }
+        assertFalse(pod.path("affinity").path("podAntiAffinity").has("requiredDuringSchedulingIgnoredDuringExecution"),
+                "a required anti-affinity leaves replicas Pending on small clusters and blocks maxSurge on two nodes");
+        assertTrue(spread, "the overseer replicas are spread over nodes (topologySpreadConstraints or a preferred podAntiAffinity)");
+    }
+
+    @Test
+    void everyOverseerReplicaMountsTheOneDataStoreSoItIsReadWriteMany() {
+        JsonNode c = container("pipewright-overseer");
+        String volume = mountVolume(c, "/data");
+        JsonNode pod = deployment("pipewright-overseer").path("spec").path("template").path("spec");
+        String claim = null;
+        for (JsonNode v : pod.path("volumes")) {
+            if (v.path("name").asText().equals(volume)) {
+                claim = Repo.text(v.path("persistentVolumeClaim").get("claimName"));
+            }
+        }
+        JsonNode pvc = named("PersistentVolumeClaim", claim);
+        assertNotNull(pvc, "PVC " + claim);
+        List<String> modes = new ArrayList<>();
+        pvc.path("spec").path("accessModes").forEach(m -> modes.add(m.asText()));
+        assertEquals(List.of("ReadWriteMany"), modes,
+                "overseer replicas on different nodes mount " + claim + " at once: ReadWriteOnce would keep all but one Pending");
+        String text = Repo.read("deploy/k8s/data-pvc.yaml");
+        assertTrue(text.contains("ReadWriteMany") && text.contains("storageClassName"),
+                "data-pvc.yaml says which storage class it needs");
+    }
+
+    @Test
+    void theOverseerDisruptionBudgetKeepsOneServingAndStillLetsDrainsThrough() {
+        JsonNode d = deployment("pipewright-overseer");
+        int replicas = d.path("spec").path("replicas").asInt(1);
+        JsonNode pdb = ofKind("PodDisruptionBudget").stream()
+                .filter(p -> selects(p.path("spec").path("selector").path("matchLabels"), d)).findFirst().orElse(null);
+        assertNotNull(pdb, "a PodDisruptionBudget selects the overseers");
+        JsonNode min = pdb.path("spec").path("minAvailable");
+        assertTrue(min.isInt(), "minAvailable as a number of overseers: " + min);
+        assertTrue(min.asInt() >= 1, "at least one overseer stays up through a drain");
+        assertTrue(min.asInt() < replicas, "minAvailable " + min.asInt() + " below replicas " + replicas + ", or no drain could ever evict one");
+    }
+
+    @Test
     void workerProbesUseTheMetricsServerAndItsGraceOutlastsTheShutdownGrace() {
         JsonNode d = deployment("pipewright-worker-default");
         JsonNode c = container("pipewright-worker-default");

@@ -141,6 +141,32 @@ class KustomizeRenderTest {
     }
 
     @Test
+    void theOverseersAreSeveralReplicasWithPodNamedIdsBehindOneServiceAndABudget() {
+        List<JsonNode> overseers = deployment("overseer");
+        assertEquals(1, overseers.size(), "one overseer Deployment");
+        JsonNode d = overseers.get(0);
+        assertTrue(d.path("spec").path("replicas").asInt(1) >= 2, "two or more overseer replicas");
+        assertEquals("RollingUpdate", d.path("spec").path("strategy").path("type").asText());
+        boolean idFromPod = false;
+        for (JsonNode e : container(d).path("env")) {
+            idFromPod |= e.path("name").asText().equals("PW_INSTANCE_ID")
+                    && e.path("valueFrom").path("fieldRef").path("fieldPath").asText().equals("metadata.name");
+        }
+        assertTrue(idFromPod, "PW_INSTANCE_ID from metadata.name, so every replica has its own");
+        String claim = null;
+        for (JsonNode v : d.path("spec").path("template").path("spec").path("volumes")) {
+            claim = v.has("persistentVolumeClaim") ? v.path("persistentVolumeClaim").path("claimName").asText() : claim;
+        }
+        JsonNode pvc = named("PersistentVolumeClaim", claim);
+        assertNotNull(pvc, "the rendered PVC " + claim);
+        assertEquals("ReadWriteMany", pvc.path("spec").path("accessModes").path(0).asText(), "every overseer replica mounts it");
+        List<JsonNode> budgets = ofKind("PodDisruptionBudget").stream()
+                .filter(p -> selects(p.path("spec").path("selector").path("matchLabels"), d)).toList();
+        assertEquals(1, budgets.size(), "one PodDisruptionBudget for the overseers");
+        assertTrue(budgets.get(0).path("spec").path("minAvailable").asInt(0) >= 1, "it keeps an overseer up");
+    }
+
+    @Test
     void eachWorkerPoolHasADeploymentAndAScaledObjectOnItsQueues() {
         List<JsonNode> workers = deployment("worker");
         assertFalse(workers.isEmpty(), "no worker Deployment");

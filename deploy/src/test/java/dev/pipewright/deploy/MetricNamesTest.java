@@ -74,7 +74,8 @@ class MetricNamesTest {
             "pipewright_task_queue_wait_seconds_bucket", "pipewright_release_latency_seconds_bucket",
             "pipewright_workers_alive", "pipewright_worker_inflight", "pipewright_dlq_size", "jvm_memory_used_bytes",
             "pipewright_tasks_ended_total", "pipewright_outbox_delay_seconds_bucket", "pipewright_events_delay_seconds_bucket",
-            "pipewright_attempts_oldest_age_seconds", "pipewright_attempts_handedback_total", "process_cpu_usage");
+            "pipewright_attempts_oldest_age_seconds", "pipewright_attempts_handedback_total", "process_cpu_usage",
+            "pipewright_shard_served", "pipewright_shard_events_total");
 
     static final Map<String, String> CODE = new TreeMap<>();   // Prometheus name -> where it is registered
     static final Set<String> KNOWN = new TreeSet<>();
@@ -216,7 +217,7 @@ class MetricNamesTest {
         String all = Repo.read("deploy/prometheus/alerts.yml");
         for (String needed : List.of("up{job=\"overseer\"} == 0", "pipewright_dlq_size", "pipewright_task_queue_wait_seconds_bucket",
                 "pipewright_workers_alive", "pipewright_jobs_finished_total", "pipewright_attempts_oldest_age_seconds",
-                "pipewright_queue_oldest_age_seconds")) {
+                "pipewright_queue_oldest_age_seconds", "pipewright_shard_served")) {
             assertTrue(all.contains(needed), "alerts.yml should have a rule on " + needed);
         }
     }
@@ -254,6 +255,58 @@ class MetricNamesTest {
         for (String m : DASHBOARD_MUST_SHOW) {
             assertTrue(used.contains(m), "the dashboard should have a panel on " + m);
         }
+    }
+
+    /**
+     * The gauges {@code OverseerProbes} reads (queues, workers, dead letters, per-shard backlogs)
+     * describe the whole installation, and every overseer reports them: with several overseers a
+     * sum over their series counts each reading once per overseer. The alerts and the dashboard
+     * must take them with max (or min, avg) first, e.g. {@code sum(max by (pool) (pipewright_queue_depth))}.
+     */
+    @Test
+    void gaugesEveryOverseerReportsAreNeverSummedAcrossOverseers() {
+        Set<String> shared = new TreeSet<>();
+        Matcher m = Pattern.compile("metrics\\.gauge\\(\"(pipewright\\.[a-z0-9_.]+)\"").matcher(Repo.read(OVERSEER_PROBES));
+        while (m.find()) {
+            shared.add(m.group(1).replace('.', '_'));
+        }
+        assertTrue(shared.containsAll(List.of("pipewright_outbox_lag", "pipewright_events_lag", "pipewright_queue_depth")),
+                "the gauges read from " + OVERSEER_PROBES + ": " + shared);
+        Map<String, String> exprs = new LinkedHashMap<>();
+        // a panel without queries is dashboardPanelsUseOnlyKnownMetrics's to report
+        collectTargets(Repo.json("deploy/grafana/dashboards/pipewright.json").path("panels"), exprs, new ArrayList<>(), new LinkedHashSet<>());
+        Map<String, String> all = new LinkedHashMap<>();
+        exprs.forEach((panel, expr) -> all.put("dashboard panel '" + panel + "'", expr));
+        for (JsonNode group : Repo.yaml("deploy/prometheus/alerts.yml").path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                all.put("alert " + rule.path("alert").asText(rule.path("record").asText("?")), rule.path("expr").asText(""));
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        for (var e : all.entrySet()) {
+            for (String gauge : summedDirectly(e.getValue(), shared)) {
+                problems.add(e.getKey() + ": sums " + gauge + ", which every overseer reports; take max by (...) first: " + e.getValue());
+            }
+        }
+        Repo.noProblems("gauges summed across overseers", problems);
+        assertEquals(Set.of("g"), summedDirectly("sum by (pool) (g{pool=~\"$pool\"})", Set.of("g")));
+        assertEquals(Set.of("g"), summedDirectly("sum(g) by (pool)", Set.of("g")));
+        assertEquals(Set.of(), summedDirectly("sum(max by (pool) (g{pool=~\"$pool\"}))", Set.of("g")));
+        assertEquals(Set.of(), summedDirectly("max by (shard) (g) > 10 and sum(rate(h[5m])) > 0", Set.of("g")));
+    }
+
+    static final String OVERSEER_PROBES = "overseer/src/main/java/dev/pipewright/overseer/admin/OverseerProbes.java";
+
+    /** The gauges of {@code names} that a {@code sum} aggregates directly (its argument starts with the metric). */
+    static Set<String> summedDirectly(String expr, Set<String> names) {
+        Set<String> out = new TreeSet<>();
+        Matcher m = Pattern.compile("\\bsum\\s*(?:(?:by|without)\\s*\\([^)]*\\)\\s*)?\\(\\s*([A-Za-z_:][A-Za-z0-9_:]*)").matcher(expr);
+        while (m.find()) {
+            if (names.contains(m.group(1))) {
+                out.add(m.group(1));
+            }
+        }
+        return out;
     }
 
     @Test
