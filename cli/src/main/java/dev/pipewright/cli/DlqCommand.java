@@ -1,33 +1,22 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright dlq list|show|replay|purge}: the dead letters the overseer keeps. */
 @Command(name = "dlq", mixinStandardHelpOptions = true,
         description = {"Dead letters: task messages workers could not handle. List and show them; replay re-runs the work",
                 "(a re-run from failure of the job once it has ended); purge deletes them."},
         subcommands = {DlqCommand.ListDeadLetters.class, DlqCommand.Show.class, DlqCommand.Replay.class, DlqCommand.Purge.class})
-public final class DlqCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, show, replay or purge");
-    }
+public final class DlqCommand extends GroupCommand {
 
     /** --job, --processor, --reason (and --id for replay and purge). */
     static class Selector {

@@ -1,30 +1,19 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright jobs list|get|start}. */
 @Command(name = "jobs", mixinStandardHelpOptions = true, description = "List, show and start jobs.",
         subcommands = {JobsCommand.ListJobs.class, JobsCommand.Get.class, JobsCommand.Start.class})
-public final class JobsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, get or start");
-    }
+public final class JobsCommand extends GroupCommand {
 
     /** The jobs table of {@code jobs list} and {@code runs jobs}. */
     static final Table<JsonNode> TABLE = new Table<JsonNode>()

@@ -1,29 +1,18 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright limits list|set|unset}: cluster-wide concurrency limits. */
 @Command(name = "limits", mixinStandardHelpOptions = true,
         description = {"Cluster-wide concurrency limits: a processor's running tasks, a pipeline's running jobs.",
                 "Beyond a limit, tasks wait held and jobs PENDING, highest priority first."},
         subcommands = {LimitsCommand.ListLimits.class, LimitsCommand.Set.class, LimitsCommand.Unset.class})
-public final class LimitsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, set or unset");
-    }
+public final class LimitsCommand extends GroupCommand {
 
     static final Table<JsonNode> TABLE = new Table<JsonNode>()
             .column("KIND", l -> l.path("kind").asText())

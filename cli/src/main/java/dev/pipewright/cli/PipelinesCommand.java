@@ -1,32 +1,21 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright pipelines create|list|get|versions|delete|schedule}. */
 @Command(name = "pipelines", mixinStandardHelpOptions = true,
         description = "Register, list, show and delete stored pipelines; pause and resume their schedules.",
         subcommands = {PipelinesCommand.Create.class, PipelinesCommand.ListPipelines.class, PipelinesCommand.Get.class,
                 PipelinesCommand.Versions.class, PipelinesCommand.Delete.class, PipelinesCommand.ScheduleCommand.class})
-public final class PipelinesCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: create, list, get, versions, delete or schedule");
-    }
+public final class PipelinesCommand extends GroupCommand {
 
     static String path(String id) {
         return "/api/v1/pipelines/" + ApiClient.encode(id);
@@ -194,14 +183,7 @@ public final class PipelinesCommand implements Callable<Integer> {
 
     @Command(name = "schedule", mixinStandardHelpOptions = true, description = "Pause or resume a pipeline's schedule.",
             subcommands = {PauseSchedule.class, ResumeSchedule.class})
-    static final class ScheduleCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "missing command: pause or resume");
-        }
+    static final class ScheduleCommand extends GroupCommand {
     }
 
     /** What pause and resume share: the call and what is printed. */

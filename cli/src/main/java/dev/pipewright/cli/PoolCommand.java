@@ -1,32 +1,21 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright pool pause|resume|drain POOL}. */
 @Command(name = "pool", mixinStandardHelpOptions = true,
         description = {"Pause, resume or drain a pool. Paused: workers stop taking its messages (they wait in the queue);",
                 "running attempts are never interrupted. Drain: pause, then wait until none of its attempts runs."},
         subcommands = {PoolCommand.Pause.class, PoolCommand.Resume.class, PoolCommand.Drain.class})
-public final class PoolCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: pause, resume or drain");
-    }
+public final class PoolCommand extends GroupCommand {
 
     /** What every pool command takes: the pool and --json. */
     abstract static class OnePool extends ServerCommand {

@@ -1,30 +1,24 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright token create|list|revoke}: API tokens (needs an admin token). */
 @Command(name = "token", mixinStandardHelpOptions = true,
         description = "Make, list and revoke API tokens (needs an admin token in PW_TOKEN or --token).",
         subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
-public final class TokenCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+public final class TokenCommand extends GroupCommand {
+    /** This group's message has always said "subcommand" where the others say "command"; kept as it was. */
     @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: create, list or revoke");
+    String noun() {
+        return "subcommand";
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
