@@ -55,12 +55,9 @@ public final class DlqCommand extends GroupCommand {
             .ifEmpty("no dead letters\n");
 
     /** What every dlq command but show takes: the server, the selector and --json. */
-    abstract static class Selecting extends ServerCommand {
+    abstract static class Selecting extends AnswerCommand {
         @Mixin
         Selector selector = new Selector();
-
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List dead letters, newest first.")

@@ -2,7 +2,6 @@ package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.Map;
@@ -23,10 +22,7 @@ public final class LimitsCommand extends GroupCommand {
             .ifEmpty("no limits\n");
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The limits, their slots in use and what waits.")
-    static final class ListLimits extends ServerCommand {
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
-
+    static final class ListLimits extends AnswerCommand {
         @Override
         public Integer call() {
             JsonNode r = client().getJson("/api/v1/admin/limits", "cannot list limits");

@@ -59,11 +59,9 @@ public final class PipelinesCommand extends GroupCommand {
     }
 
     /** What the commands about one stored pipeline take: its id and --json. */
-    abstract static class OnePipeline extends ServerCommand {
+    abstract static class OnePipeline extends AnswerCommand {
         @Parameters(index = "0", paramLabel = "PIPELINE")
         String id;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
     }
 
     static final Table<JsonNode> TABLE = new Table<JsonNode>()

@@ -18,12 +18,10 @@ import java.util.Map;
 public final class PoolCommand extends GroupCommand {
 
     /** What every pool command takes: the pool and --json. */
-    abstract static class OnePool extends ServerCommand {
+    abstract static class OnePool extends AnswerCommand {
         @Parameters(index = "0", paramLabel = "POOL", description = "The pool.")
         String pool;
 
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
 
         JsonNode post(ApiClient client, String action, String query) {
             return ApiClient.expectAllProblems(client.postJson("/api/v1/admin/pools/" + ApiClient.encode(pool) + "/" + action + query, Map.of()),

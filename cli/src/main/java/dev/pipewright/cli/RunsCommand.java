@@ -84,11 +84,9 @@ public final class RunsCommand extends GroupCommand {
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a run with its job counters and status.")
-    static final class Get extends ServerCommand {
+    static final class Get extends AnswerCommand {
         @Parameters(index = "0", paramLabel = "RUN")
         String id;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
 
         @Override
         public Integer call() {

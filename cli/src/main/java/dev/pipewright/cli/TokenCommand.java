@@ -72,10 +72,7 @@ public final class TokenCommand extends GroupCommand {
             .column("LAST USED", t -> t.path("last_used_at").isNull() ? "-" : t.path("last_used_at").asText());
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List tokens (never their secrets).")
-    static final class ListTokens extends ServerCommand {
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
-
+    static final class ListTokens extends AnswerCommand {
         @Override
         public Integer call() throws Exception {
             JsonNode answer = client().getJson("/api/v1/tokens", "cannot list tokens");
@@ -87,12 +84,9 @@ public final class TokenCommand extends GroupCommand {
     @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a token: it is refused from now on.",
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:revoked", "1:no such token, or refused", "2:usage error or server unreachable"})
-    static final class Revoke extends ServerCommand {
+    static final class Revoke extends AnswerCommand {
         @Parameters(index = "0", paramLabel = "ID", description = "The token id (from 'pipewright token list').")
         String id;
-
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
 
         @Override
         public Integer call() throws Exception {
