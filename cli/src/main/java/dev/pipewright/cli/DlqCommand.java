@@ -98,7 +98,10 @@ public final class DlqCommand extends GroupCommand {
         }
     }
 
-    /** What replay and purge share: which dead letters, --dry-run, and the call. */
+    /**
+     * What replay and purge share: which dead letters, --dry-run, and the call. The action is the
+     * command's own name (replay, purge): the CLI names these changes as the API does.
+     */
     abstract static class Change extends Selecting {
         @Option(names = "--id", paramLabel = "ID", description = "Only this dead letter.")
         String id;
@@ -109,14 +112,13 @@ public final class DlqCommand extends GroupCommand {
         @Option(names = "--dry-run", description = "Show what would be done, change nothing.")
         boolean dryRun;
 
-        abstract String action();
-
         abstract int render(JsonNode r, PrintWriter out);
 
         @Override
         public Integer call() {
+            String action = spec.name();
             if (!selector.any() && id == null && !all) {
-                throw CliException.usage("dlq " + action() + ": give --id, --job, --processor or --reason, or --all for every dead letter");
+                throw CliException.usage("dlq " + action + ": give --id, --job, --processor or --reason, or --all for every dead letter");
             }
             Map<String, Object> body = selector.body();
             body.put("id", id);
@@ -124,7 +126,7 @@ public final class DlqCommand extends GroupCommand {
                 body.put("all", true);
             }
             body.put("dry_run", dryRun);
-            JsonNode r = ApiClient.expectAllProblems(client().postJson("/api/v1/admin/dlq/" + action(), body), "cannot " + action() + " dead letters");
+            JsonNode r = ApiClient.expectAllProblems(client().postJson("/api/v1/admin/dlq/" + action, body), "cannot " + action + " dead letters");
             if (json) {
                 Output.json(out(), r);
                 return 0;
@@ -151,11 +153,6 @@ public final class DlqCommand extends GroupCommand {
             exitCodeList = {"0:done (skipped records are listed with the reason)", "1:a re-run could not be started", "2:usage error"})
     static final class Replay extends Change {
         @Override
-        String action() {
-            return "replay";
-        }
-
-        @Override
         int render(JsonNode r, PrintWriter out) {
             boolean error = false;
             for (JsonNode x : r.path("results")) {
@@ -171,11 +168,6 @@ public final class DlqCommand extends GroupCommand {
     @Command(name = "purge", mixinStandardHelpOptions = true,
             description = "Delete matching dead letters (with --all also any message still on the dead-letter queue).")
     static final class Purge extends Change {
-        @Override
-        String action() {
-            return "purge";
-        }
-
         @Override
         int render(JsonNode r, PrintWriter out) {
             if (r.path("dry_run").asBoolean()) {

@@ -184,15 +184,16 @@ public final class PipelinesCommand extends GroupCommand {
     static final class ScheduleCommand extends GroupCommand {
     }
 
-    /** What pause and resume share: the call and what is printed. */
+    /**
+     * What pause and resume share: the call and what is printed. The action is the command's own
+     * name (pause, resume): the CLI names these changes as the API does.
+     */
     abstract static class ScheduleChange extends OnePipeline {
-
-        abstract String action();
-
         @Override
         public Integer call() {
-            JsonNode r = ApiClient.expect(client().post(path(id) + "/schedule/" + action(), "application/json", new byte[0]),
-                    "cannot " + action() + " the schedule of pipeline " + id);
+            String action = spec.name();
+            JsonNode r = ApiClient.expect(client().post(path(id) + "/schedule/" + action, "application/json", new byte[0]),
+                    "cannot " + action + " the schedule of pipeline " + id);
             Output.showPrinted(out(), json, r, a -> {
                 JsonNode s = a.path("schedule");
                 out().println("pipeline " + id + ": schedule " + Get.schedule(s) + (s.path("paused").asBoolean() ? " paused" : " running")
@@ -204,18 +205,10 @@ public final class PipelinesCommand extends GroupCommand {
 
     @Command(name = "pause", mixinStandardHelpOptions = true, description = "Stop firing the pipeline's schedule (its owner or an admin).")
     static final class PauseSchedule extends ScheduleChange {
-        @Override
-        String action() {
-            return "pause";
-        }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true,
             description = "Fire the pipeline's schedule again, from its next cron time after now (nothing missed while paused runs).")
     static final class ResumeSchedule extends ScheduleChange {
-        @Override
-        String action() {
-            return "resume";
-        }
     }
 }

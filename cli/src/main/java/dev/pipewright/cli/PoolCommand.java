@@ -29,13 +29,14 @@ public final class PoolCommand extends GroupCommand {
         }
     }
 
-    /** What pause and resume share: the call and the line that reports it. */
+    /**
+     * What pause and resume share: the call and the line that reports it. The action is the
+     * command's own name (pause, resume): the CLI names these changes as the API does.
+     */
     abstract static class Change extends OnePool {
-        abstract String action();
-
         @Override
         public Integer call() {
-            JsonNode r = post(client(), action(), "");
+            JsonNode r = post(client(), spec.name(), "");
             Output.showPrinted(out(), json, r, a -> out().println("pool " + pool + ": " + (a.path("paused").asBoolean() ? "paused" : "consuming")
                     + (a.path("broadcast").asBoolean(true) ? "" : " (workers apply it at their next heartbeat)")));
             return 0;
@@ -44,18 +45,10 @@ public final class PoolCommand extends GroupCommand {
 
     @Command(name = "pause", mixinStandardHelpOptions = true, description = "Workers stop consuming the pool's queue.")
     static final class Pause extends Change {
-        @Override
-        String action() {
-            return "pause";
-        }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true, description = "Workers consume the pool's queue again.")
     static final class Resume extends Change {
-        @Override
-        String action() {
-            return "resume";
-        }
     }
 
     @Command(name = "drain", mixinStandardHelpOptions = true,
