@@ -29,30 +29,16 @@ public final class PipelinesCommand extends GroupCommand {
     static final class Create extends ServerCommand {
         @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline file.")
         String file;
-        @Option(names = "--name", paramLabel = "NAME",
-                description = "Pipeline id (default: the pipeline's name, else its directory for pipeline.yaml, else the file name).")
-        String name;
+        @Mixin
+        PipelineNames.NameOption naming = new PipelineNames.NameOption();
         @Option(names = "--json", description = "Print the server's answer ({id, version, name}) as JSON.")
         boolean json;
 
         @Override
         public Integer call() {
-            PrintWriter err = err();
             String text = PipelineFiles.read(java.nio.file.Path.of(file), file);
-            dev.pipewright.protocol.parse.PipelineParser.Result parsed = PipelineFiles.parse(text);
-            if (!parsed.valid()) {
-                // checked here first, so the problems name this file; the server checks again
-                for (dev.pipewright.protocol.pipeline.Problem p : parsed.problems()) {
-                    err.println(PipelineFiles.problemLine(file, p));
-                }
-                err.flush();
-                return CliException.FAILURE;
-            }
-            String id = PipelineNames.derive(name, parsed.pipeline().name(), java.nio.file.Path.of(file));
-            boolean jsonText = file.toLowerCase(java.util.Locale.ROOT).endsWith(".json") || text.stripLeading().startsWith("{");
-            JsonNode r = ApiClient.expect(client().post("/api/v1/pipelines?name=" + ApiClient.encode(id),
-                    jsonText ? "application/json" : "application/yaml", text.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-                    "cannot register pipeline '" + id + "'");
+            String id = naming.id(PipelineFiles.parseValid(file, text), file);
+            JsonNode r = ApiClient.expect(PipelineFiles.register(client(), id, file, text), "cannot register pipeline '" + id + "'");
             Output.showPrinted(out(), json, r, a -> out().println(a.path("id").asText() + " v" + a.path("version").asText()));
             return 0;
         }
