@@ -73,8 +73,7 @@ public final class DlqCommand extends GroupCommand {
                     q.append('&').append(k).append('=').append(ApiClient.encode(v.toString()));
                 }
             });
-            Output.show(out(), json, client().getJson(q.toString(), "dead letters"), ListDeadLetters::render);
-            return 0;
+            return getAndShow(q.toString(), "dead letters", ListDeadLetters::render);
         }
 
         /** The table, and how many of all that match it shows when the limit cut it. */

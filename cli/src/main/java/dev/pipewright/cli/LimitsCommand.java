@@ -25,9 +25,7 @@ public final class LimitsCommand extends GroupCommand {
     static final class ListLimits extends AnswerCommand {
         @Override
         public Integer call() {
-            JsonNode r = client().getJson("/api/v1/admin/limits", "cannot list limits");
-            Output.show(out(), json, r, a -> TABLE.render(a.path("limits")));
-            return 0;
+            return getAndShow("/api/v1/admin/limits", "cannot list limits", a -> TABLE.render(a.path("limits")));
         }
     }
 

@@ -22,9 +22,7 @@ public final class QueuesCommand extends AnswerCommand {
 
     @Override
     public Integer call() {
-        JsonNode answer = client().getJson("/api/v1/admin/queues", "queues");
-        Output.show(out(), json, answer, QueuesCommand::render);
-        return 0;
+        return getAndShow("/api/v1/admin/queues", "queues", QueuesCommand::render);
     }
 
     static String render(JsonNode answer) {

@@ -75,9 +75,7 @@ public final class TokenCommand extends GroupCommand {
     static final class ListTokens extends AnswerCommand {
         @Override
         public Integer call() throws Exception {
-            JsonNode answer = client().getJson("/api/v1/tokens", "cannot list tokens");
-            Output.show(out(), json, answer, a -> TABLE.render(a.path("tokens")));
-            return 0;
+            return getAndShow("/api/v1/tokens", "cannot list tokens", a -> TABLE.render(a.path("tokens")));
         }
     }
 

@@ -23,9 +23,7 @@ public final class WorkersCommand extends AnswerCommand {
 
     @Override
     public Integer call() {
-        JsonNode answer = client().getJson("/api/v1/admin/workers", "workers");
-        Output.show(out(), json, answer, WorkersCommand::render);
-        return 0;
+        return getAndShow("/api/v1/admin/workers", "workers", WorkersCommand::render);
     }
 
     static String render(JsonNode answer) {
