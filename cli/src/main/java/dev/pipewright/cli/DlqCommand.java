@@ -17,7 +17,6 @@ import java.util.Map;
                 "(a re-run from failure of the job once it has ended); purge deletes them."},
         subcommands = {DlqCommand.ListDeadLetters.class, DlqCommand.Show.class, DlqCommand.Replay.class, DlqCommand.Purge.class})
 public final class DlqCommand extends GroupCommand {
-
     /** --job, --processor, --reason (and --id for replay and purge). */
     static class Selector {
         @Option(names = "--job", paramLabel = "JOB", description = "Only dead letters of this job.")

@@ -14,7 +14,6 @@ import java.util.Map;
 @Command(name = "jobs", mixinStandardHelpOptions = true, description = "List, show and start jobs.",
         subcommands = {JobsCommand.ListJobs.class, JobsCommand.Get.class, JobsCommand.Start.class})
 public final class JobsCommand extends GroupCommand {
-
     /** The jobs table of {@code jobs list} and {@code runs jobs}. */
     static final Table<JsonNode> TABLE = new Table<JsonNode>()
             .column("ID", j -> j.path("id").asText())

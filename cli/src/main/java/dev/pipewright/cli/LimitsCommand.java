@@ -12,7 +12,6 @@ import java.util.Map;
                 "Beyond a limit, tasks wait held and jobs PENDING, highest priority first."},
         subcommands = {LimitsCommand.ListLimits.class, LimitsCommand.Set.class, LimitsCommand.Unset.class})
 public final class LimitsCommand extends GroupCommand {
-
     static final Table<JsonNode> TABLE = new Table<JsonNode>()
             .column("KIND", l -> l.path("kind").asText())
             .column("NAME", l -> l.path("name").asText())

@@ -16,7 +16,6 @@ import java.util.List;
         subcommands = {PipelinesCommand.Create.class, PipelinesCommand.ListPipelines.class, PipelinesCommand.Get.class,
                 PipelinesCommand.Versions.class, PipelinesCommand.Delete.class, PipelinesCommand.ScheduleCommand.class})
 public final class PipelinesCommand extends GroupCommand {
-
     static String path(String id) {
         return "/api/v1/pipelines/" + ApiClient.encode(id);
     }

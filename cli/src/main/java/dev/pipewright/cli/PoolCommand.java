@@ -16,7 +16,6 @@ import java.util.Map;
                 "running attempts are never interrupted. Drain: pause, then wait until none of its attempts runs."},
         subcommands = {PoolCommand.Pause.class, PoolCommand.Resume.class, PoolCommand.Drain.class})
 public final class PoolCommand extends GroupCommand {
-
     /** What every pool command takes: the pool and --json. */
     abstract static class OnePool extends AnswerCommand {
         @Parameters(index = "0", paramLabel = "POOL", description = "The pool.")

@@ -16,7 +16,6 @@ import java.util.Map;
 @Command(name = "runs", mixinStandardHelpOptions = true, description = "Create, list and show runs (collections of jobs of one pipeline).",
         subcommands = {RunsCommand.Create.class, RunsCommand.ListRuns.class, RunsCommand.Get.class, RunsCommand.RunJobs.class})
 public final class RunsCommand extends GroupCommand {
-
     static String path(String id) {
         return "/api/v1/runs/" + ApiClient.encode(id);
     }
