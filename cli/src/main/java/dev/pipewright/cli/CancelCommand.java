@@ -14,10 +14,7 @@ import java.util.Map;
         description = "Cancel a job: queued tasks never start, running attempts are interrupted.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:cancelled", "1:no such job, or it had already ended", "2:usage error or server unreachable"})
-public final class CancelCommand extends ServerCommand {
-    @Option(names = "--json", description = "Print the server's answer as JSON.")
-    boolean json;
-
+public final class CancelCommand extends AnswerCommand {
     @Parameters(index = "0", paramLabel = "JOB", description = "The job id.")
     String job;
 

@@ -1,34 +1,22 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright dlq list|show|replay|purge}: the dead letters the overseer keeps. */
 @Command(name = "dlq", mixinStandardHelpOptions = true,
         description = {"Dead letters: task messages workers could not handle. List and show them; replay re-runs the work",
                 "(a re-run from failure of the job once it has ended); purge deletes them."},
         subcommands = {DlqCommand.ListDeadLetters.class, DlqCommand.Show.class, DlqCommand.Replay.class, DlqCommand.Purge.class})
-public final class DlqCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, show, replay or purge");
-    }
-
+public final class DlqCommand extends GroupCommand {
     /** --job, --processor, --reason (and --id for replay and purge). */
     static class Selector {
         @Option(names = "--job", paramLabel = "JOB", description = "Only dead letters of this job.")
@@ -66,12 +54,9 @@ public final class DlqCommand implements Callable<Integer> {
             .ifEmpty("no dead letters\n");
 
     /** What every dlq command but show takes: the server, the selector and --json. */
-    abstract static class Selecting extends ServerCommand {
+    abstract static class Selecting extends AnswerCommand {
         @Mixin
         Selector selector = new Selector();
-
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List dead letters, newest first.")
@@ -87,8 +72,7 @@ public final class DlqCommand implements Callable<Integer> {
                     q.append('&').append(k).append('=').append(ApiClient.encode(v.toString()));
                 }
             });
-            Output.show(out(), json, client().getJson(q.toString(), "dead letters"), ListDeadLetters::render);
-            return 0;
+            return getAndShow(q.toString(), "dead letters", ListDeadLetters::render);
         }
 
         /** The table, and how many of all that match it shows when the limit cut it. */
@@ -112,7 +96,10 @@ public final class DlqCommand implements Callable<Integer> {
         }
     }
 
-    /** What replay and purge share: which dead letters, --dry-run, and the call. */
+    /**
+     * What replay and purge share: which dead letters, --dry-run, and the call. The action is the
+     * command's own name (replay, purge): the CLI names these changes as the API does.
+     */
     abstract static class Change extends Selecting {
         @Option(names = "--id", paramLabel = "ID", description = "Only this dead letter.")
         String id;
@@ -123,14 +110,13 @@ public final class DlqCommand implements Callable<Integer> {
         @Option(names = "--dry-run", description = "Show what would be done, change nothing.")
         boolean dryRun;
 
-        abstract String action();
-
         abstract int render(JsonNode r, PrintWriter out);
 
         @Override
         public Integer call() {
+            String action = spec.name();
             if (!selector.any() && id == null && !all) {
-                throw CliException.usage("dlq " + action() + ": give --id, --job, --processor or --reason, or --all for every dead letter");
+                throw CliException.usage("dlq " + action + ": give --id, --job, --processor or --reason, or --all for every dead letter");
             }
             Map<String, Object> body = selector.body();
             body.put("id", id);
@@ -138,7 +124,7 @@ public final class DlqCommand implements Callable<Integer> {
                 body.put("all", true);
             }
             body.put("dry_run", dryRun);
-            JsonNode r = ApiClient.expectAllProblems(client().postJson("/api/v1/admin/dlq/" + action(), body), "cannot " + action() + " dead letters");
+            JsonNode r = ApiClient.expectAllProblems(client().postJson("/api/v1/admin/dlq/" + action, body), "cannot " + action + " dead letters");
             if (json) {
                 Output.json(out(), r);
                 return 0;
@@ -165,11 +151,6 @@ public final class DlqCommand implements Callable<Integer> {
             exitCodeList = {"0:done (skipped records are listed with the reason)", "1:a re-run could not be started", "2:usage error"})
     static final class Replay extends Change {
         @Override
-        String action() {
-            return "replay";
-        }
-
-        @Override
         int render(JsonNode r, PrintWriter out) {
             boolean error = false;
             for (JsonNode x : r.path("results")) {
@@ -185,11 +166,6 @@ public final class DlqCommand implements Callable<Integer> {
     @Command(name = "purge", mixinStandardHelpOptions = true,
             description = "Delete matching dead letters (with --all also any message still on the dead-letter queue).")
     static final class Purge extends Change {
-        @Override
-        String action() {
-            return "purge";
-        }
-
         @Override
         int render(JsonNode r, PrintWriter out) {
             if (r.path("dry_run").asBoolean()) {

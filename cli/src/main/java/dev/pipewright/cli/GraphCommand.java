@@ -2,8 +2,6 @@ package dev.pipewright.cli;
 
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.graph.PlanView;
-import dev.pipewright.protocol.parse.PipelineParser;
-import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.render.GraphFormat;
 import dev.pipewright.protocol.render.GraphView;
 import dev.pipewright.render.GraphRenderer;
@@ -66,16 +64,8 @@ public final class GraphCommand extends ServerCommand {
         GraphFormat fmt = format();
         String text;
         if (file != null) {
-            PipelineParser.Result r = PipelineFiles.parse(PipelineFiles.read(Path.of(file), file));
-            if (!r.valid()) {
-                throw PlanCommand.invalid(file, r.problems());
-            }
-            PipelineGraph graph = new PipelineGraph(r.pipeline());
-            List<Problem> problems = PlanView.check(graph, outputs, available);
-            if (!problems.isEmpty()) {
-                throw PlanCommand.invalid(file, problems);
-            }
-            String title = r.pipeline().name() != null ? r.pipeline().name() : Path.of(file).getFileName().toString();
+            PipelineGraph graph = PlanCommand.planned(file, outputs, available);
+            String title = graph.pipeline().name() != null ? graph.pipeline().name() : Path.of(file).getFileName().toString();
             GraphView view = outputs.isEmpty() && available.isEmpty() ? GraphView.of(title, graph)
                     : GraphView.of(title, graph, PlanView.of(graph, outputs, available).toPlan(), Map.of());
             try {
@@ -84,7 +74,7 @@ public final class GraphCommand extends ServerCommand {
                 throw CliException.failure(e.getMessage());
             }
         } else {
-            StringBuilder path = new StringBuilder(job != null ? Jobs.path(job) : "/api/v1/pipelines/" + ApiClient.encode(pipeline));
+            StringBuilder path = new StringBuilder(job != null ? Jobs.path(job) : PipelinesCommand.path(pipeline));
             path.append("/graph?format=").append(fmt.id());
             PlanCommand.query(path, "outputs", outputs);
             PlanCommand.query(path, "available", available);

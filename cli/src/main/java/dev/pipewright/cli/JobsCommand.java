@@ -1,31 +1,19 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright jobs list|get|start|delete}. */
 @Command(name = "jobs", mixinStandardHelpOptions = true, description = "List, show, start and delete jobs.",
         subcommands = {JobsCommand.ListJobs.class, JobsCommand.Get.class, JobsCommand.Start.class, JobsCommand.Delete.class})
-public final class JobsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, get, start or delete");
-    }
-
+public final class JobsCommand extends GroupCommand {
     /** The jobs table of {@code jobs list} and {@code runs jobs}. */
     static final Table<JsonNode> TABLE = new Table<JsonNode>()
             .column("ID", j -> j.path("id").asText())
@@ -94,11 +82,9 @@ public final class JobsCommand implements Callable<Integer> {
             description = {"Delete an ended job at once (its owner or an admin; refused while it has not ended: cancel it first).",
                     "Its tasks, consumables and logs go as when its retention period passes; its run still counts it;"
                             + " outputs written to the data store stay."})
-    static final class Delete extends ServerCommand {
+    static final class Delete extends AnswerCommand {
         @Parameters(index = "0", paramLabel = "JOB")
         String job;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
 
         @Override
         public Integer call() {

@@ -1,30 +1,17 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright limits list|set|unset}: cluster-wide concurrency limits. */
 @Command(name = "limits", mixinStandardHelpOptions = true,
         description = {"Cluster-wide concurrency limits: a processor's running tasks, a pipeline's running jobs.",
                 "Beyond a limit, tasks wait held and jobs PENDING, highest priority first."},
         subcommands = {LimitsCommand.ListLimits.class, LimitsCommand.Set.class, LimitsCommand.Unset.class})
-public final class LimitsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: list, set or unset");
-    }
-
+public final class LimitsCommand extends GroupCommand {
     static final Table<JsonNode> TABLE = new Table<JsonNode>()
             .column("KIND", l -> l.path("kind").asText())
             .column("NAME", l -> l.path("name").asText())
@@ -34,15 +21,10 @@ public final class LimitsCommand implements Callable<Integer> {
             .ifEmpty("no limits\n");
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The limits, their slots in use and what waits.")
-    static final class ListLimits extends ServerCommand {
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
-
+    static final class ListLimits extends AnswerCommand {
         @Override
         public Integer call() {
-            JsonNode r = client().getJson("/api/v1/admin/limits", "cannot list limits");
-            Output.show(out(), json, r, a -> TABLE.render(a.path("limits")));
-            return 0;
+            return getAndShow("/api/v1/admin/limits", "cannot list limits", a -> TABLE.render(a.path("limits")));
         }
     }
 

@@ -12,8 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
-/** Reading pipeline files and describing them, shared by {@code validate} and {@code run}. */
+/** Reading pipeline files, describing them and sending them, shared by the commands that take a local FILE. */
 final class PipelineFiles {
     private PipelineFiles() {
     }
@@ -44,6 +45,37 @@ final class PipelineFiles {
 
     static String problemLine(String shownAs, Problem p) {
         return shownAs + ": " + p.path() + ": " + p.message();
+    }
+
+    /**
+     * The pipeline of {@code file}'s text; when it has problems, a failure (exit 1) listing each
+     * with the file's name, checked here so that they name the file (the server checks again).
+     */
+    static Pipeline parseValid(String file, String text) {
+        PipelineParser.Result r = parse(text);
+        if (!r.valid()) {
+            throw invalid(file, r.problems());
+        }
+        return r.pipeline();
+    }
+
+    /** A failure (exit 1) with a line {@code file: path: message} for each problem. */
+    static CliException invalid(String file, List<Problem> problems) {
+        StringBuilder sb = new StringBuilder();
+        for (Problem p : problems) {
+            sb.append(sb.isEmpty() ? "" : "\n").append(problemLine(file, p));
+        }
+        return CliException.failure(sb.toString());
+    }
+
+    /**
+     * {@code POST /api/v1/pipelines?name=ID} with the file's text: as JSON when the file is written
+     * so (its name ends in .json, or its text starts with '{'), else as YAML. The answer as it came.
+     */
+    static ApiClient.Response register(ApiClient client, String id, String file, String text) {
+        boolean jsonText = file.toLowerCase(Locale.ROOT).endsWith(".json") || text.stripLeading().startsWith("{");
+        return client.post("/api/v1/pipelines?name=" + ApiClient.encode(id),
+                jsonText ? "application/json" : "application/yaml", text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** {@code N process nodes, M data nodes; job inputs: [..]}. */

@@ -1,12 +1,27 @@
 package dev.pipewright.cli;
 
+import dev.pipewright.protocol.pipeline.Pipeline;
+import picocli.CommandLine.Option;
+
 import java.nio.file.Path;
 
-/** How {@code run} names the pipeline it registers. */
+/** How {@code run} and {@code pipelines create} name the pipeline they register. */
 public final class PipelineNames {
     static final int MAX = 128;
 
     private PipelineNames() {
+    }
+
+    /** {@code --name} of the commands that register a local pipeline file, and the id it gives. */
+    static final class NameOption {
+        @Option(names = "--name", paramLabel = "NAME",
+                description = "Pipeline id (default: the pipeline's name, else its directory for pipeline.yaml, else the file name).")
+        String name;
+
+        /** The id to register {@code pipeline}, read from {@code file}, under (see {@link #derive}). */
+        String id(Pipeline pipeline, String file) {
+            return derive(name, pipeline.name(), Path.of(file));
+        }
     }
 
     /**

@@ -1,33 +1,21 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright pipelines create|list|get|versions|delete|schedule}. */
 @Command(name = "pipelines", mixinStandardHelpOptions = true,
         description = "Register, list, show and delete stored pipelines; pause and resume their schedules.",
         subcommands = {PipelinesCommand.Create.class, PipelinesCommand.ListPipelines.class, PipelinesCommand.Get.class,
                 PipelinesCommand.Versions.class, PipelinesCommand.Delete.class, PipelinesCommand.ScheduleCommand.class})
-public final class PipelinesCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: create, list, get, versions, delete or schedule");
-    }
-
+public final class PipelinesCommand extends GroupCommand {
     static String path(String id) {
         return "/api/v1/pipelines/" + ApiClient.encode(id);
     }
@@ -40,41 +28,25 @@ public final class PipelinesCommand implements Callable<Integer> {
     static final class Create extends ServerCommand {
         @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline file.")
         String file;
-        @Option(names = "--name", paramLabel = "NAME",
-                description = "Pipeline id (default: the pipeline's name, else its directory for pipeline.yaml, else the file name).")
-        String name;
+        @Mixin
+        PipelineNames.NameOption naming = new PipelineNames.NameOption();
         @Option(names = "--json", description = "Print the server's answer ({id, version, name}) as JSON.")
         boolean json;
 
         @Override
         public Integer call() {
-            PrintWriter err = err();
             String text = PipelineFiles.read(java.nio.file.Path.of(file), file);
-            dev.pipewright.protocol.parse.PipelineParser.Result parsed = PipelineFiles.parse(text);
-            if (!parsed.valid()) {
-                // checked here first, so the problems name this file; the server checks again
-                for (dev.pipewright.protocol.pipeline.Problem p : parsed.problems()) {
-                    err.println(PipelineFiles.problemLine(file, p));
-                }
-                err.flush();
-                return CliException.FAILURE;
-            }
-            String id = PipelineNames.derive(name, parsed.pipeline().name(), java.nio.file.Path.of(file));
-            boolean jsonText = file.toLowerCase(java.util.Locale.ROOT).endsWith(".json") || text.stripLeading().startsWith("{");
-            JsonNode r = ApiClient.expect(client().post("/api/v1/pipelines?name=" + ApiClient.encode(id),
-                    jsonText ? "application/json" : "application/yaml", text.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-                    "cannot register pipeline '" + id + "'");
+            String id = naming.id(PipelineFiles.parseValid(file, text), file);
+            JsonNode r = ApiClient.expect(PipelineFiles.register(client(), id, file, text), "cannot register pipeline '" + id + "'");
             Output.showPrinted(out(), json, r, a -> out().println(a.path("id").asText() + " v" + a.path("version").asText()));
             return 0;
         }
     }
 
     /** What the commands about one stored pipeline take: its id and --json. */
-    abstract static class OnePipeline extends ServerCommand {
+    abstract static class OnePipeline extends AnswerCommand {
         @Parameters(index = "0", paramLabel = "PIPELINE")
         String id;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
     }
 
     static final Table<JsonNode> TABLE = new Table<JsonNode>()
@@ -194,25 +166,19 @@ public final class PipelinesCommand implements Callable<Integer> {
 
     @Command(name = "schedule", mixinStandardHelpOptions = true, description = "Pause or resume a pipeline's schedule.",
             subcommands = {PauseSchedule.class, ResumeSchedule.class})
-    static final class ScheduleCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            throw new CommandLine.ParameterException(spec.commandLine(), "missing command: pause or resume");
-        }
+    static final class ScheduleCommand extends GroupCommand {
     }
 
-    /** What pause and resume share: the call and what is printed. */
+    /**
+     * What pause and resume share: the call and what is printed. The action is the command's own
+     * name (pause, resume): the CLI names these changes as the API does.
+     */
     abstract static class ScheduleChange extends OnePipeline {
-
-        abstract String action();
-
         @Override
         public Integer call() {
-            JsonNode r = ApiClient.expect(client().post(path(id) + "/schedule/" + action(), "application/json", new byte[0]),
-                    "cannot " + action() + " the schedule of pipeline " + id);
+            String action = spec.name();
+            JsonNode r = ApiClient.expect(client().post(path(id) + "/schedule/" + action, "application/json", new byte[0]),
+                    "cannot " + action + " the schedule of pipeline " + id);
             Output.showPrinted(out(), json, r, a -> {
                 JsonNode s = a.path("schedule");
                 out().println("pipeline " + id + ": schedule " + Get.schedule(s) + (s.path("paused").asBoolean() ? " paused" : " running")
@@ -224,18 +190,10 @@ public final class PipelinesCommand implements Callable<Integer> {
 
     @Command(name = "pause", mixinStandardHelpOptions = true, description = "Stop firing the pipeline's schedule (its owner or an admin).")
     static final class PauseSchedule extends ScheduleChange {
-        @Override
-        String action() {
-            return "pause";
-        }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true,
             description = "Fire the pipeline's schedule again, from its next cron time after now (nothing missed while paused runs).")
     static final class ResumeSchedule extends ScheduleChange {
-        @Override
-        String action() {
-            return "resume";
-        }
     }
 }

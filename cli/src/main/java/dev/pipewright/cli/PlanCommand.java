@@ -3,7 +3,6 @@ package dev.pipewright.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.graph.PlanView;
-import dev.pipewright.protocol.parse.PipelineParser;
 import dev.pipewright.protocol.pipeline.Problem;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,17 +46,9 @@ public final class PlanCommand extends ServerCommand {
             throw new CommandLine.ParameterException(spec.commandLine(), "give either FILE or --pipeline ID");
         }
         if (file != null) {
-            PipelineParser.Result r = PipelineFiles.parse(PipelineFiles.read(Path.of(file), file));
-            if (!r.valid()) {
-                throw invalid(file, r.problems());
-            }
-            PipelineGraph graph = new PipelineGraph(r.pipeline());
-            List<Problem> problems = PlanView.check(graph, outputs, available);
-            if (!problems.isEmpty()) {
-                throw invalid(file, problems);
-            }
+            PipelineGraph graph = planned(file, outputs, available);
             plan = ApiClient.JSON.valueToTree(PlanView.of(graph, outputs, available));
-            name = r.pipeline().name() != null ? r.pipeline().name() : file;
+            name = graph.pipeline().name() != null ? graph.pipeline().name() : file;
         } else {
             plan = client().getJson(planPath(pipeline, outputs, available), "plan of pipeline " + pipeline);
             name = pipeline;
@@ -66,16 +57,21 @@ public final class PlanCommand extends ServerCommand {
         return 0;
     }
 
-    static CliException invalid(String file, List<Problem> problems) {
-        StringBuilder sb = new StringBuilder();
-        for (Problem p : problems) {
-            sb.append(sb.isEmpty() ? "" : "\n").append(PipelineFiles.problemLine(file, p));
+    /**
+     * The graph of the pipeline in a local {@code file}, checked for a plan of {@code outputs} from
+     * {@code available}: an invalid pipeline, or outputs and inputs it does not have, fail naming the file.
+     */
+    static PipelineGraph planned(String file, List<String> outputs, List<String> available) {
+        PipelineGraph graph = new PipelineGraph(PipelineFiles.parseValid(file, PipelineFiles.read(Path.of(file), file)));
+        List<Problem> problems = PlanView.check(graph, outputs, available);
+        if (!problems.isEmpty()) {
+            throw PipelineFiles.invalid(file, problems);
         }
-        return CliException.failure(sb.toString());
+        return graph;
     }
 
     static String planPath(String pipeline, List<String> outputs, List<String> available) {
-        StringBuilder path = new StringBuilder("/api/v1/pipelines/").append(ApiClient.encode(pipeline)).append("/plan");
+        StringBuilder path = new StringBuilder(PipelinesCommand.path(pipeline)).append("/plan");
         query(path, "outputs", outputs);
         query(path, "available", available);
         return path.toString();

@@ -1,40 +1,26 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright pool pause|resume|drain POOL}. */
 @Command(name = "pool", mixinStandardHelpOptions = true,
         description = {"Pause, resume or drain a pool. Paused: workers stop taking its messages (they wait in the queue);",
                 "running attempts are never interrupted. Drain: pause, then wait until none of its attempts runs."},
         subcommands = {PoolCommand.Pause.class, PoolCommand.Resume.class, PoolCommand.Drain.class})
-public final class PoolCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: pause, resume or drain");
-    }
-
+public final class PoolCommand extends GroupCommand {
     /** What every pool command takes: the pool and --json. */
-    abstract static class OnePool extends ServerCommand {
+    abstract static class OnePool extends AnswerCommand {
         @Parameters(index = "0", paramLabel = "POOL", description = "The pool.")
         String pool;
 
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
 
         JsonNode post(ApiClient client, String action, String query) {
             return ApiClient.expectAllProblems(client.postJson("/api/v1/admin/pools/" + ApiClient.encode(pool) + "/" + action + query, Map.of()),
@@ -42,13 +28,14 @@ public final class PoolCommand implements Callable<Integer> {
         }
     }
 
-    /** What pause and resume share: the call and the line that reports it. */
+    /**
+     * What pause and resume share: the call and the line that reports it. The action is the
+     * command's own name (pause, resume): the CLI names these changes as the API does.
+     */
     abstract static class Change extends OnePool {
-        abstract String action();
-
         @Override
         public Integer call() {
-            JsonNode r = post(client(), action(), "");
+            JsonNode r = post(client(), spec.name(), "");
             Output.showPrinted(out(), json, r, a -> out().println("pool " + pool + ": " + (a.path("paused").asBoolean() ? "paused" : "consuming")
                     + (a.path("broadcast").asBoolean(true) ? "" : " (workers apply it at their next heartbeat)")));
             return 0;
@@ -57,18 +44,10 @@ public final class PoolCommand implements Callable<Integer> {
 
     @Command(name = "pause", mixinStandardHelpOptions = true, description = "Workers stop consuming the pool's queue.")
     static final class Pause extends Change {
-        @Override
-        String action() {
-            return "pause";
-        }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true, description = "Workers consume the pool's queue again.")
     static final class Resume extends Change {
-        @Override
-        String action() {
-            return "resume";
-        }
     }
 
     @Command(name = "drain", mixinStandardHelpOptions = true,

@@ -2,7 +2,6 @@ package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code pipewright queues}: per pool, ready and unacked messages, consumers, oldest message age. */
 @Command(name = "queues", mixinStandardHelpOptions = true,
@@ -10,10 +9,7 @@ import picocli.CommandLine.Option;
                 "consumers, live workers, the oldest dispatched-but-unclaimed task's age, and whether the pool is paused."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:shown", "1:the server refused", "2:usage error or server unreachable"})
-public final class QueuesCommand extends ServerCommand {
-    @Option(names = "--json", description = "Print the server's answer as JSON.")
-    boolean json;
-
+public final class QueuesCommand extends AnswerCommand {
     static final Table<JsonNode> TABLE = new Table<JsonNode>()
             .column("POOL", q -> q.path("pool").asText())
             .column("READY", q -> Cells.text(q.get("ready")))
@@ -26,9 +22,7 @@ public final class QueuesCommand extends ServerCommand {
 
     @Override
     public Integer call() {
-        JsonNode answer = client().getJson("/api/v1/admin/queues", "queues");
-        Output.show(out(), json, answer, QueuesCommand::render);
-        return 0;
+        return getAndShow("/api/v1/admin/queues", "queues", QueuesCommand::render);
     }
 
     static String render(JsonNode answer) {

@@ -15,10 +15,7 @@ import java.util.Map;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:started (prints the new job id; with --wait: the new job succeeded)",
                 "1:no such job, it is still running, or (with --wait) the new job did not succeed", "2:usage error or server unreachable"})
-public final class RetryCommand extends ServerCommand {
-    @Option(names = "--json", description = "Print the server's answer as JSON.")
-    boolean json;
-
+public final class RetryCommand extends AnswerCommand {
     @Parameters(index = "0", paramLabel = "JOB", description = "The ended job to re-run.")
     String job;
 

@@ -1,17 +1,15 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.pipewright.protocol.parse.PipelineParser;
 import dev.pipewright.protocol.pipeline.Pipeline;
-import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.pipeline.ProcessNode;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,9 +47,8 @@ public final class RunCommand extends ServerCommand {
     @Option(names = "--out-dir", paramLabel = "DIR", description = "Write each output to DIR/<node> and print the paths.")
     Path outDir;
 
-    @Option(names = "--name", paramLabel = "NAME",
-            description = "Pipeline id (default: the pipeline's name, else its directory for pipeline.yaml, else the file name).")
-    String name;
+    @Mixin
+    PipelineNames.NameOption naming = new PipelineNames.NameOption();
 
     @Option(names = "--json", description = "Print one JSON object {job, status, outputs: {node: text}}.")
     boolean json;
@@ -72,24 +69,14 @@ public final class RunCommand extends ServerCommand {
         PrintWriter err = err();
         Duration limit = Jobs.duration("--timeout", timeout);
         String text = PipelineFiles.read(Path.of(file), file);
-        PipelineParser.Result parsed = PipelineFiles.parse(text);
-        if (!parsed.valid()) {
-            for (Problem p : parsed.problems()) {
-                err.println(PipelineFiles.problemLine(file, p));
-            }
-            err.flush();
-            return CliException.FAILURE;
-        }
-        Pipeline pipeline = parsed.pipeline();
+        Pipeline pipeline = PipelineFiles.parseValid(file, text);
         Map<String, Object> parameters = JobArgs.parameters(params, pipeline.parameters());
         Map<String, Object> inputValues = JobArgs.inputs(inputs);
         List<String> wantedOutputs = outputs.stream().map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
-        String pipelineName = PipelineNames.derive(name, pipeline.name(), Path.of(file));
+        String pipelineName = naming.id(pipeline, file);
 
         ApiClient client = client();
-        boolean jsonText = file.toLowerCase(java.util.Locale.ROOT).endsWith(".json") || text.stripLeading().startsWith("{");
-        ApiClient.Response reg = client.post("/api/v1/pipelines?name=" + ApiClient.encode(pipelineName),
-                jsonText ? "application/json" : "application/yaml", text.getBytes(StandardCharsets.UTF_8));
+        ApiClient.Response reg = PipelineFiles.register(client, pipelineName, file, text);
         if (!reg.ok()) {
             return refused(err, "registering pipeline '" + pipelineName + "'", reg);
         }
@@ -100,7 +87,7 @@ public final class RunCommand extends ServerCommand {
         body.put("parameters", parameters);
         body.put("inputs", inputValues);
         body.put("outputs", wantedOutputs);
-        ApiClient.Response sub = client.postJson("/api/v1/pipelines/" + ApiClient.encode(pipelineId) + "/jobs", body);
+        ApiClient.Response sub = client.postJson(PipelinesCommand.path(pipelineId) + "/jobs", body);
         if (!sub.ok()) {
             return refused(err, "submitting a job of pipeline '" + pipelineId + "'", sub);
         }

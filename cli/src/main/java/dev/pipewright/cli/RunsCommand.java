@@ -1,33 +1,21 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright runs create|list|get|jobs}: runs are named collections of jobs of one pipeline. */
 @Command(name = "runs", mixinStandardHelpOptions = true, description = "Create, list and show runs (collections of jobs of one pipeline).",
         subcommands = {RunsCommand.Create.class, RunsCommand.ListRuns.class, RunsCommand.Get.class, RunsCommand.RunJobs.class})
-public final class RunsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: create, list, get or jobs");
-    }
-
+public final class RunsCommand extends GroupCommand {
     static String path(String id) {
         return "/api/v1/runs/" + ApiClient.encode(id);
     }
@@ -95,11 +83,9 @@ public final class RunsCommand implements Callable<Integer> {
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Show a run with its job counters and status.")
-    static final class Get extends ServerCommand {
+    static final class Get extends AnswerCommand {
         @Parameters(index = "0", paramLabel = "RUN")
         String id;
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
 
         @Override
         public Integer call() {

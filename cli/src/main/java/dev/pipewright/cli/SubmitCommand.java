@@ -83,9 +83,9 @@ public final class SubmitCommand extends ServerCommand {
         String path;
         Map<String, Parameter> declared;
         if (run != null) {
-            JsonNode r = ApiClient.expect(client.get("/api/v1/runs/" + ApiClient.encode(run)), "run " + run);
+            JsonNode r = ApiClient.expect(client.get(RunsCommand.path(run)), "run " + run);
             declared = declared(client, r.path("pipeline_id").asText(), r.path("pipeline_version").asInt());
-            path = "/api/v1/runs/" + ApiClient.encode(run) + "/jobs";
+            path = RunsCommand.path(run) + "/jobs";
         } else {
             declared = declared(client, pipeline, version);
             path = PipelinesCommand.path(pipeline) + "/jobs";

@@ -1,30 +1,24 @@
 package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code pipewright token create|list|revoke}: API tokens (needs an admin token). */
 @Command(name = "token", mixinStandardHelpOptions = true,
         description = "Make, list and revoke API tokens (needs an admin token in PW_TOKEN or --token).",
         subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
-public final class TokenCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+public final class TokenCommand extends GroupCommand {
+    /** This group's message has always said "subcommand" where the others say "command"; kept as it was. */
     @Override
-    public Integer call() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: create, list or revoke");
+    String noun() {
+        return "subcommand";
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -78,27 +72,19 @@ public final class TokenCommand implements Callable<Integer> {
             .column("LAST USED", t -> t.path("last_used_at").isNull() ? "-" : t.path("last_used_at").asText());
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List tokens (never their secrets).")
-    static final class ListTokens extends ServerCommand {
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
-
+    static final class ListTokens extends AnswerCommand {
         @Override
         public Integer call() throws Exception {
-            JsonNode answer = client().getJson("/api/v1/tokens", "cannot list tokens");
-            Output.show(out(), json, answer, a -> TABLE.render(a.path("tokens")));
-            return 0;
+            return getAndShow("/api/v1/tokens", "cannot list tokens", a -> TABLE.render(a.path("tokens")));
         }
     }
 
     @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a token: it is refused from now on.",
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:revoked", "1:no such token, or refused", "2:usage error or server unreachable"})
-    static final class Revoke extends ServerCommand {
+    static final class Revoke extends AnswerCommand {
         @Parameters(index = "0", paramLabel = "ID", description = "The token id (from 'pipewright token list').")
         String id;
-
-        @Option(names = "--json", description = "Print the server's answer as JSON.")
-        boolean json;
 
         @Override
         public Integer call() throws Exception {

@@ -2,17 +2,13 @@ package dev.pipewright.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code pipewright workers}: workers from their heartbeats. */
 @Command(name = "workers", mixinStandardHelpOptions = true,
         description = "List workers from their heartbeats: pools, concurrency, attempts in flight, version, last seen, alive.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:shown", "1:the server refused", "2:usage error or server unreachable"})
-public final class WorkersCommand extends ServerCommand {
-    @Option(names = "--json", description = "Print the server's answer as JSON.")
-    boolean json;
-
+public final class WorkersCommand extends AnswerCommand {
     static final Table<JsonNode> TABLE = new Table<JsonNode>()
             .column("ID", w -> w.path("id").asText())
             .column("ALIVE", w -> Cells.yesNo(w.get("alive")))
@@ -27,9 +23,7 @@ public final class WorkersCommand extends ServerCommand {
 
     @Override
     public Integer call() {
-        JsonNode answer = client().getJson("/api/v1/admin/workers", "workers");
-        Output.show(out(), json, answer, WorkersCommand::render);
-        return 0;
+        return getAndShow("/api/v1/admin/workers", "workers", WorkersCommand::render);
     }
 
     static String render(JsonNode answer) {
