@@ -12,7 +12,6 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -65,12 +64,9 @@ public final class DeadLetters {
     }
 
     /** Matching records, newest first, at most {@code limit}; {@code total} counts every match. */
-    public Map<String, Object> list(DeadLetterSelector selector, int limit) throws Exception {
+    public DeadLetterViews.Listing list(DeadLetterSelector selector, int limit) throws Exception {
         List<Stored> all = matching(selector);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("total", all.size());
-        out.put("dead_letters", all.stream().limit(limit).map(Stored::record).toList());
-        return out;
+        return new DeadLetterViews.Listing(all.size(), all.stream().limit(limit).map(Stored::record).toList());
     }
 
     public JsonNode show(String id) throws Exception {
@@ -81,30 +77,32 @@ public final class DeadLetters {
         return found.get(0).record();
     }
 
-    public Map<String, Object> replay(DeadLetterSelector selector, boolean dryRun) throws Exception {
-        List<Map<String, Object>> results = new ArrayList<>();
+    public DeadLetterViews.Replay replay(DeadLetterSelector selector, boolean dryRun) throws Exception {
+        List<DeadLetterViews.Replayed> results = new ArrayList<>();
         Map<String, Object> reruns = new HashMap<>(); // old job -> new job id, or the error
         int replayed = 0;
         for (Stored s : matching(selector)) {
             JsonNode r = s.record();
-            Map<String, Object> res = new LinkedHashMap<>();
-            res.put("id", r.path("id").asText());
+            String id = r.path("id").asText();
             String job = r.hasNonNull("job") ? r.get("job").asText() : null;
-            res.put("job", job);
-            res.put("node", r.hasNonNull("node") ? r.get("node").asText() : null);
+            String node = r.hasNonNull("node") ? r.get("node").asText() : null;
             String status = job == null || !JobId.isValid(job) ? null
                     : redis.hget(keys.job(new JobId(job)), "status").get(10, TimeUnit.SECONDS);
+            String skip = null;
             if (job == null) {
-                skip(res, "not a task message: nothing to re-run (purge it)");
+                skip = "not a task message: nothing to re-run (purge it)";
             } else if (status == null) {
-                skip(res, "job " + job + " no longer exists");
+                skip = "job " + job + " no longer exists";
             } else if (status.equals("SUCCESS")) {
-                skip(res, "job " + job + " succeeded: nothing to re-run");
+                skip = "job " + job + " succeeded: nothing to re-run";
             } else if (!status.equals("FAILED") && !status.equals("CANCELLED")) {
-                skip(res, "job " + job + " is still " + status + "; replay once it has ended");
+                skip = "job " + job + " is still " + status + "; replay once it has ended";
+            }
+            if (skip != null) {
+                results.add(new DeadLetterViews.Replayed(id, job, node, "skip", null, skip));
             } else if (dryRun) {
-                res.put("action", "rerun");
-                res.put("detail", "would start a re-run of job " + job + " (" + status + ") from its failure");
+                results.add(new DeadLetterViews.Replayed(id, job, node, "rerun", null,
+                        "would start a re-run of job " + job + " (" + status + ") from its failure"));
             } else {
                 Object rerun = reruns.get(job);
                 if (rerun == null) {
@@ -116,36 +114,23 @@ public final class DeadLetters {
                     reruns.put(job, rerun);
                 }
                 if (rerun instanceof Refusal e) {
-                    res.put("action", "error");
-                    res.put("detail", e.getMessage());
+                    results.add(new DeadLetterViews.Replayed(id, job, node, "error", null, e.getMessage()));
                 } else {
-                    res.put("action", "rerun");
-                    res.put("new_job", rerun);
-                    res.put("detail", "re-run of job " + job + " started as " + rerun);
+                    results.add(new DeadLetterViews.Replayed(id, job, node, "rerun", (String) rerun,
+                            "re-run of job " + job + " started as " + rerun));
                     redis.lrem(keys.deadLetters(), 1, s.raw()).get(10, TimeUnit.SECONDS);
                     replayed++;
                 }
             }
-            results.add(res);
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("dry_run", dryRun);
-        out.put("matched", results.size());
-        out.put("replayed", dryRun ? 0 : replayed);
-        out.put("results", results);
-        return out;
-    }
-
-    private static void skip(Map<String, Object> res, String why) {
-        res.put("action", "skip");
-        res.put("detail", why);
+        return new DeadLetterViews.Replay(dryRun, results.size(), dryRun ? 0 : replayed, results);
     }
 
     /**
      * Deletes matching records. With no selector it also purges the dead-letter queue itself (messages
      * the overseer has not taken off it yet).
      */
-    public Map<String, Object> purge(DeadLetterSelector selector, boolean dryRun) throws Exception {
+    public DeadLetterViews.Purge purge(DeadLetterSelector selector, boolean dryRun) throws Exception {
         List<Stored> found = matching(selector);
         long removed = 0;
         long queuePurged = 0;
@@ -159,12 +144,7 @@ public final class DeadLetters {
                 }
             }
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("dry_run", dryRun);
-        out.put("matched", found.size());
-        out.put("purged", removed);
-        out.put("queue_messages_purged", queuePurged);
-        out.put("ids", found.stream().map(s -> s.record().path("id").asText()).toList());
-        return out;
+        return new DeadLetterViews.Purge(dryRun, found.size(), removed, queuePurged,
+                found.stream().map(s -> s.record().path("id").asText()).toList());
     }
 }

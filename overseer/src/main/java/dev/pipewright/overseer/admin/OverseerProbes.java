@@ -7,7 +7,6 @@ import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,15 +32,15 @@ public final class OverseerProbes extends PeriodicLoop {
 
     @Override
     protected void round() throws Exception {
-        for (Map<String, Object> q : queues.queues()) {
-            String pool = (String) q.get("pool");
-            metrics.gauge("pipewright.workers.alive", "pool", pool, number(q.get("workers")));
-            metrics.gauge("pipewright.pool.paused", "pool", pool, Boolean.TRUE.equals(q.get("paused")) ? 1 : 0);
-            metrics.gauge("pipewright.queue.unacked", "pool", pool, number(q.get("unacked")));
-            metrics.gauge("pipewright.queue.oldest.age.seconds", "pool", pool, number(q.get("oldest_age_ms")) / 1000);
-            if (Boolean.TRUE.equals(q.get("exists"))) {
-                metrics.gauge("pipewright.queue.depth", "pool", pool, number(q.get("ready")));
-                metrics.gauge("pipewright.queue.consumers", "pool", pool, number(q.get("consumers")));
+        for (QueueView q : queues.queues()) {
+            String pool = q.pool();
+            metrics.gauge("pipewright.workers.alive", "pool", pool, q.workers());
+            metrics.gauge("pipewright.pool.paused", "pool", pool, q.paused() ? 1 : 0);
+            metrics.gauge("pipewright.queue.unacked", "pool", pool, q.unacked());
+            metrics.gauge("pipewright.queue.oldest.age.seconds", "pool", pool, (q.oldestAgeMs() == null ? 0 : q.oldestAgeMs()) / 1000);
+            if (q.exists()) {
+                metrics.gauge("pipewright.queue.depth", "pool", pool, q.ready());
+                metrics.gauge("pipewright.queue.consumers", "pool", pool, q.consumers());
             }
         }
         AMQP.Queue.DeclareOk dlq = queues.passive(keys.deadLetterQueue());
@@ -52,9 +51,5 @@ public final class OverseerProbes extends PeriodicLoop {
             metrics.gauge("pipewright.outbox.lag", "shard", s, redis.xlen(keys.outbox(shard)).get(5, TimeUnit.SECONDS));
             metrics.gauge("pipewright.events.lag", "shard", s, redis.xlen(keys.events(shard)).get(5, TimeUnit.SECONDS));
         }
-    }
-
-    private static long number(Object o) {
-        return o instanceof Number n ? n.longValue() : 0;
     }
 }

@@ -51,28 +51,35 @@ public final class PoolAdmin {
         return out;
     }
 
-    public Map<String, Object> pause(String pool) throws Exception {
+    public PoolViews.State pause(String pool) throws Exception {
         PoolName.check(pool);
         redis.hsetnx(keys.pausedPools(), pool, Long.toString(System.currentTimeMillis())).get(10, TimeUnit.SECONDS);
         boolean told = control.publish(new PoolControl(PoolControl.VERSION, pool, true));
         return state(pool, told);
     }
 
-    public Map<String, Object> resume(String pool) throws Exception {
+    public PoolViews.State resume(String pool) throws Exception {
         PoolName.check(pool);
         redis.hdel(keys.pausedPools(), pool).get(10, TimeUnit.SECONDS);
         boolean told = control.publish(new PoolControl(PoolControl.VERSION, pool, false));
         return state(pool, told);
     }
 
-    private Map<String, Object> state(String pool, boolean broadcast) throws Exception {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("pool", pool);
+    private PoolViews.State state(String pool, boolean broadcast) throws Exception {
         Long at = paused().get(pool);
-        out.put("paused", at != null);
-        out.put("paused_at", at == null ? null : java.time.Instant.ofEpochMilli(at).toString());
         // without the broadcast, workers still apply the change at their next heartbeat (2 s)
-        out.put("broadcast", broadcast);
+        return new PoolViews.State(pool, at != null, PoolViews.time(at), broadcast);
+    }
+
+    /** Every known pool, paused or not, with the live workers serving it. */
+    public List<PoolViews.Row> rows() throws Exception {
+        List<WorkerView> alive = workers.alive();
+        Map<String, Long> paused = paused();
+        List<PoolViews.Row> out = new ArrayList<>();
+        for (String pool : known(alive)) {
+            out.add(new PoolViews.Row(pool, paused.containsKey(pool), PoolViews.time(paused.get(pool)),
+                    alive.stream().filter(w -> w.pools().contains(pool)).map(WorkerView::id).toList()));
+        }
         return out;
     }
 
@@ -81,12 +88,12 @@ public final class PoolAdmin {
      * applied the pause and has no attempt of it running and no delivery of it unsettled. Reports
      * what remains when the time is up.
      */
-    public Map<String, Object> drain(String pool, Duration timeout) throws Exception {
+    public PoolViews.Drain drain(String pool, Duration timeout) throws Exception {
         pause(pool);
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         while (true) {
-            List<Map<String, Object>> remaining = new ArrayList<>();
+            List<PoolViews.Remaining> remaining = new ArrayList<>();
             int inFlight = 0;
             int unacked = 0;
             for (WorkerView w : workers.alive()) {
@@ -97,25 +104,13 @@ public final class PoolAdmin {
                 inFlight += w.inFlight(pool);
                 unacked += w.unacked(pool);
                 if (!applied || w.inFlight(pool) > 0 || w.unacked(pool) > 0) {
-                    Map<String, Object> r = new LinkedHashMap<>();
-                    r.put("id", w.id());
-                    r.put("paused", applied);
-                    r.put("in_flight", w.inFlight(pool));
-                    r.put("unacked", w.unacked(pool));
-                    remaining.add(r);
+                    remaining.add(new PoolViews.Remaining(w.id(), applied, w.inFlight(pool), w.unacked(pool)));
                 }
             }
             boolean drained = remaining.isEmpty();
             if (drained || System.nanoTime() > deadline) {
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("pool", pool);
-                out.put("paused", true);
-                out.put("drained", drained);
-                out.put("waited_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-                out.put("in_flight", inFlight);
-                out.put("unacked", unacked);
-                out.put("remaining_workers", remaining);
-                return out;
+                return new PoolViews.Drain(pool, true, drained, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), inFlight, unacked,
+                        remaining);
             }
             Thread.sleep(DRAIN_POLL.toMillis());
         }

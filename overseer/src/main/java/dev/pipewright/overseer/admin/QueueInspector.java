@@ -36,17 +36,13 @@ public final class QueueInspector {
         this.pools = pools;
     }
 
-    public List<Map<String, Object>> queues() throws Exception {
+    public List<QueueView> queues() throws Exception {
         List<WorkerView> alive = workers.alive();
         Map<String, Long> paused = pools.paused();
         long now = redisNowMs();
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<QueueView> out = new ArrayList<>();
         for (String pool : pools.known(alive)) {
-            Map<String, Object> q = new LinkedHashMap<>();
-            q.put("pool", pool);
-            q.put("queue", keys.poolQueue(pool));
             AMQP.Queue.DeclareOk ok = passive(keys.poolQueue(pool));
-            q.put("exists", ok != null);
             Map<String, Integer> byPriority = new LinkedHashMap<>();
             int ready = 0;
             for (Priority p : List.of(Priority.HIGH, Priority.MEDIUM, Priority.LOW)) {
@@ -55,9 +51,6 @@ public final class QueueInspector {
                 byPriority.put(p.wireName(), n);
                 ready += n;
             }
-            q.put("ready", ready);
-            q.put("ready_by_priority", byPriority);
-            q.put("consumers", ok == null ? 0 : ok.getConsumerCount());
             int unacked = 0;
             int inFlight = 0;
             int serving = 0;
@@ -68,14 +61,10 @@ public final class QueueInspector {
                     inFlight += w.inFlight(pool);
                 }
             }
-            q.put("unacked", unacked);
-            q.put("in_flight", inFlight);
-            q.put("workers", serving);
             Oldest oldest = oldest(pool);
-            q.put("queued_tasks", oldest.count());
-            q.put("oldest_age_ms", oldest.dispatchedAt() == null ? null : Math.max(0, now - oldest.dispatchedAt()));
-            q.put("paused", paused.containsKey(pool));
-            out.add(q);
+            out.add(new QueueView(pool, keys.poolQueue(pool), ok != null, ready, byPriority, ok == null ? 0 : ok.getConsumerCount(),
+                    unacked, inFlight, serving, oldest.count(),
+                    oldest.dispatchedAt() == null ? null : Math.max(0, now - oldest.dispatchedAt()), paused.containsKey(pool)));
         }
         return out;
     }

@@ -2,18 +2,20 @@ package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipewright.overseer.admin.DeadLetterSelector;
+import dev.pipewright.overseer.admin.DeadLetterViews;
 import dev.pipewright.overseer.admin.DeadLetters;
 import dev.pipewright.overseer.admin.PoolAdmin;
 import dev.pipewright.overseer.admin.PoolName;
+import dev.pipewright.overseer.admin.PoolViews;
 import dev.pipewright.overseer.admin.QueueInspector;
-import dev.pipewright.overseer.admin.WorkerView;
+import dev.pipewright.overseer.admin.WorkerRow;
 import dev.pipewright.overseer.admin.Workers;
+import dev.pipewright.overseer.api.view.Listings;
 import dev.pipewright.overseer.limits.Limits;
 import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.pipeline.Problem;
 import io.vertx.ext.web.RoutingContext;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -51,7 +53,7 @@ public final class AdminRoutes implements Routes {
     @Override
     public Map<String, HttpApi.Handler> operations() {
         Map<String, HttpApi.Handler> ops = new LinkedHashMap<>();
-        ops.put("listWorkers", ctx -> json(ctx, 200, Map.of("workers", directory.alive())));
+        ops.put("listWorkers", ctx -> json(ctx, 200, new Listings.Workers(directory.alive())));
         ops.put("listQueues", ctx -> json(ctx, 200, queues(ctx)));
         ops.put("listWorkerViews", ctx -> json(ctx, 200, workers(ctx)));
         ops.put("listPools", ctx -> json(ctx, 200, pools(ctx)));
@@ -62,70 +64,40 @@ public final class AdminRoutes implements Routes {
         ops.put("replayDeadLetters", ctx -> json(ctx, 200, replay(Requests.jsonBody(ctx))));
         ops.put("purgeDeadLetters", ctx -> json(ctx, 200, purge(Requests.jsonBody(ctx))));
         ops.put("getDeadLetter", ctx -> json(ctx, 200, deadLetter(ctx)));
-        ops.put("listLimits", ctx -> json(ctx, 200, Map.of("limits", limits.list())));
+        ops.put("listLimits", ctx -> json(ctx, 200, new Listings.Limits(limits.list())));
         ops.put("setLimit", ctx -> json(ctx, 200, limits.set(ctx.pathParam("kind"), ctx.pathParam("name"), Requests.jsonBody(ctx))));
         ops.put("removeLimit", ctx -> json(ctx, 200, limits.remove(ctx.pathParam("kind"), ctx.pathParam("name"))));
         return ops;
     }
 
-    public Object queues(RoutingContext ctx) throws Exception {
-        return Map.of("queues", queues.queues());
+    public Listings.Queues queues(RoutingContext ctx) throws Exception {
+        return new Listings.Queues(queues.queues());
     }
 
-    public Object workers(RoutingContext ctx) throws Exception {
+    public Listings.WorkerRows workers(RoutingContext ctx) throws Exception {
         long now = System.currentTimeMillis();
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (WorkerView w : workers.all()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", w.id());
-            m.put("alive", w.alive());
-            m.put("pools", w.pools());
-            m.put("processors", w.processors());
-            m.put("concurrency", w.concurrency());
-            m.put("in_flight", w.inFlight());
-            m.put("in_flight_by_pool", w.inFlightByPool());
-            m.put("unacked_by_pool", w.unackedByPool());
-            m.put("paused_pools", w.paused());
-            m.put("version", w.version());
-            m.put("host", w.host());
-            m.put("pid", w.pid());
-            m.put("last_seen", Instant.ofEpochMilli(w.lastSeen()).toString());
-            m.put("last_seen_ago_ms", Math.max(0, now - w.lastSeen()));
-            out.add(m);
-        }
-        return Map.of("workers", out);
+        return new Listings.WorkerRows(workers.all().stream().map(w -> WorkerRow.of(w, now)).toList());
     }
 
-    public Object pools(RoutingContext ctx) throws Exception {
-        List<WorkerView> alive = workers.alive();
-        Map<String, Long> paused = pools.paused();
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (String pool : pools.known(alive)) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("pool", pool);
-            m.put("paused", paused.containsKey(pool));
-            m.put("paused_at", paused.containsKey(pool) ? Instant.ofEpochMilli(paused.get(pool)).toString() : null);
-            m.put("workers", alive.stream().filter(w -> w.pools().contains(pool)).map(WorkerView::id).toList());
-            out.add(m);
-        }
-        return Map.of("pools", out);
+    public Listings.Pools pools(RoutingContext ctx) throws Exception {
+        return new Listings.Pools(pools.rows());
     }
 
-    public Object pause(RoutingContext ctx) throws Exception {
+    public PoolViews.State pause(RoutingContext ctx) throws Exception {
         return pools.pause(ctx.pathParam("pool"));
     }
 
-    public Object resume(RoutingContext ctx) throws Exception {
+    public PoolViews.State resume(RoutingContext ctx) throws Exception {
         return pools.resume(ctx.pathParam("pool"));
     }
 
     /** {@code ?timeout=S} (seconds, default 60): how long to wait for the pool's attempts to end. */
-    public Object drain(RoutingContext ctx) throws Exception {
+    public PoolViews.Drain drain(RoutingContext ctx) throws Exception {
         String pool = PoolName.check(ctx.pathParam("pool"));
         return pools.drain(pool, PoolAdmin.drainTimeout(ctx.queryParams().get("timeout")));
     }
 
-    public Object deadLetters(RoutingContext ctx) throws Exception {
+    public DeadLetterViews.Listing deadLetters(RoutingContext ctx) throws Exception {
         DeadLetterSelector selector = new DeadLetterSelector(null, blankToNull(ctx.queryParams().get("job")),
                 blankToNull(ctx.queryParams().get("processor")), blankToNull(ctx.queryParams().get("reason")));
         int limit = 100;
@@ -143,7 +115,7 @@ public final class AdminRoutes implements Routes {
         return deadLetters.list(selector, limit);
     }
 
-    public Object deadLetter(RoutingContext ctx) throws Exception {
+    public JsonNode deadLetter(RoutingContext ctx) throws Exception {
         return deadLetters.show(ctx.pathParam("id"));
     }
 
@@ -151,11 +123,11 @@ public final class AdminRoutes implements Routes {
      * Body: {@code {id, job, processor, reason, all, dry_run}}: at least one selector, or {@code all: true}
      * for every record (so that an empty body never touches them all by mistake).
      */
-    public Object replay(JsonNode body) throws Exception {
+    public DeadLetterViews.Replay replay(JsonNode body) throws Exception {
         return deadLetters.replay(selector(body), dryRun(body));
     }
 
-    public Object purge(JsonNode body) throws Exception {
+    public DeadLetterViews.Purge purge(JsonNode body) throws Exception {
         return deadLetters.purge(selector(body), dryRun(body));
     }
 

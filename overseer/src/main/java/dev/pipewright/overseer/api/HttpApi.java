@@ -1,5 +1,7 @@
 package dev.pipewright.overseer.api;
 
+import dev.pipewright.overseer.api.view.ErrorBody;
+import dev.pipewright.overseer.api.view.Probes;
 import dev.pipewright.overseer.graph.Graphs;
 import dev.pipewright.overseer.jobs.Idempotency;
 import dev.pipewright.overseer.jobs.JobControl;
@@ -95,7 +97,7 @@ public final class HttpApi {
      */
     Map<String, Handler> operations() {
         Map<String, Handler> ops = new LinkedHashMap<>();
-        ops.put("health", ctx -> json(ctx, 200, Map.of("status", "UP", "pid", ProcessHandle.current().pid())));
+        ops.put("health", ctx -> json(ctx, 200, new Probes.Health("UP", ProcessHandle.current().pid())));
         ops.put("ready", this::ready);
         ops.put("metrics", ctx -> {
             if (meters == null) {
@@ -284,7 +286,7 @@ public final class HttpApi {
 
     private void ready(RoutingContext ctx) {
         boolean ok = ready.getAsBoolean();
-        json(ctx, ok ? 200 : 503, Map.of("status", ok ? "READY" : "NOT_READY"));
+        json(ctx, ok ? 200 : 503, new Probes.Ready(ok ? "READY" : "NOT_READY"));
     }
 
     /** A contract path ({@code /api/v1/jobs/{id}}) as a pattern of the request paths it serves. */
@@ -305,10 +307,6 @@ public final class HttpApi {
         } else {
             LOG.warn("{} {} -> {} {}", ctx.request().method(), ctx.request().path(), e.status(), e.getMessage());
         }
-        Map<String, Object> err = new LinkedHashMap<>();
-        err.put("code", e.code());
-        err.put("message", e.getMessage());
-        err.put("problems", e.problems());
-        json(ctx, e.status(), Map.of("error", err));
+        json(ctx, e.status(), ErrorBody.of(e.code(), e.getMessage(), e.problems()));
     }
 }

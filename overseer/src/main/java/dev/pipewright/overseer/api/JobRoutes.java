@@ -1,13 +1,17 @@
 package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.overseer.api.view.Pages;
 import dev.pipewright.overseer.graph.Graphs;
 import dev.pipewright.overseer.jobs.Idempotency;
+import dev.pipewright.overseer.jobs.JobAnswers;
 import dev.pipewright.overseer.jobs.JobControl;
-import dev.pipewright.overseer.jobs.JobLogs;
+import dev.pipewright.overseer.jobs.JobLogsView;
 import dev.pipewright.overseer.jobs.JobMeta;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
+import dev.pipewright.overseer.jobs.JobView;
+import dev.pipewright.overseer.jobs.LogLineView;
 import dev.pipewright.overseer.jobs.NoSuchJob;
 import dev.pipewright.overseer.jobs.SubmitRequest;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
@@ -42,7 +46,6 @@ import static dev.pipewright.overseer.api.Requests.owner;
 import static dev.pipewright.overseer.api.Requests.ownerFilter;
 import static dev.pipewright.overseer.api.Requests.pageAfter;
 import static dev.pipewright.overseer.api.Requests.pageSize;
-import static dev.pipewright.overseer.api.Requests.paged;
 
 /** Jobs: submit (also into a run), list, show, tasks, consumables, logs, start, cancel, retry and draw. */
 final class JobRoutes implements Routes {
@@ -216,14 +219,8 @@ final class JobRoutes implements Routes {
         json(ctx, 202, jobAccepted(fresh, created.status(), run == null ? null : run.value()));
     }
 
-    private static Map<String, Object> jobAccepted(JobId id, String status, String run) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("id", id.value());
-        out.put("status", status);
-        if (run != null) {
-            out.put("run_id", run);
-        }
-        return out;
+    private static JobAnswers.Accepted jobAccepted(JobId id, String status, String run) {
+        return new JobAnswers.Accepted(id.value(), status, run);
     }
 
     static JobReader.Filter jobFilter(RoutingContext ctx) {
@@ -260,7 +257,7 @@ final class JobRoutes implements Routes {
 
     private void getJob(RoutingContext ctx) throws Exception {
         JobId id = visibleJob(ctx);
-        Map<String, Object> view = jobs.get(id, !"false".equals(ctx.queryParams().get("tasks")));
+        JobView view = jobs.get(id, !"false".equals(ctx.queryParams().get("tasks")));
         if (view == null) {
             throw ApiException.notFound(NoSuchJob.message(id));
         }
@@ -272,7 +269,7 @@ final class JobRoutes implements Routes {
         JobId id = visibleJob(ctx);
         // every step done before the answer: a GET that follows finds no job
         removal.delete(id);
-        json(ctx, 200, Map.of("id", id.value(), "deleted", true));
+        json(ctx, 200, new JobAnswers.Deleted(id.value(), true));
     }
 
     /** A page of the job's tasks in execution order, optionally of some states only. */
@@ -280,42 +277,38 @@ final class JobRoutes implements Routes {
         JobId id = visibleJob(ctx);
         Set<String> statuses = filterValues(ctx, "status", TASK_STATUSES);
         int size = intParam(ctx, "page_size", JobReader.TASK_PAGE_DEFAULT, 1, JobReader.TASK_PAGE_MAX);
-        json(ctx, 200, paged("tasks", jobs.tasksPage(id, statuses, pageAfter(ctx), size)));
+        json(ctx, 200, Pages.of(jobs.tasksPage(id, statuses, pageAfter(ctx), size), Pages.Tasks::new));
     }
 
     /** A page of the job's consumables, small values inline. */
     private void jobConsumables(RoutingContext ctx) throws Exception {
         JobId id = visibleJob(ctx);
         int size = intParam(ctx, "page_size", JobReader.CONSUMABLE_PAGE_DEFAULT, 1, JobReader.CONSUMABLE_PAGE_MAX);
-        json(ctx, 200, paged("consumables", jobs.consumablesPage(id, pageAfter(ctx), size)));
+        json(ctx, 200, Pages.of(jobs.consumablesPage(id, pageAfter(ctx), size), Pages.Consumables::new));
     }
 
     private void listJobs(RoutingContext ctx) throws Exception {
         JobReader.Filter f = jobFilter(ctx);
         f = f.withOwners(ownerFilter(ctx));
-        json(ctx, 200, paged("jobs", jobs.page(f, pageAfter(ctx), pageSize(ctx))));
+        json(ctx, 200, Pages.of(jobs.page(f, pageAfter(ctx), pageSize(ctx)), Pages.Jobs::new));
     }
 
     private void startJob(RoutingContext ctx) throws Exception {
         JobId id = visibleJob(ctx);
         JobControl.Started s = control.start(id);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("id", id.value());
-        out.put("status", s.status());
-        out.put("started", s.started());
-        json(ctx, s.started() ? 202 : 200, out);
+        json(ctx, s.started() ? 202 : 200, new JobAnswers.Started(id.value(), s.status(), s.started()));
     }
 
     private void cancel(RoutingContext ctx) throws Exception {
         JobId id = visibleJob(ctx);
-        json(ctx, 202, Map.of("id", id.value(), "status", control.cancel(id)));
+        json(ctx, 202, new JobAnswers.Cancelled(id.value(), control.cancel(id)));
     }
 
     private void retry(RoutingContext ctx) throws Exception {
         JobId id = visibleJob(ctx);
         JobSubmitter.Submitted rerun = control.rerunJob(id, AuthHandler.principal(ctx).owner());
         // the status the new job really has: RUNNING, or PENDING at its pipeline's running-jobs limit
-        json(ctx, 202, Map.of("id", rerun.id().value(), "status", rerun.status(), "retry_of", id.value()));
+        json(ctx, 202, new JobAnswers.Retried(rerun.id().value(), rerun.status(), id.value()));
     }
 
     private void consumable(RoutingContext ctx) throws Exception {
@@ -348,21 +341,9 @@ final class JobRoutes implements Routes {
             LogFollower.follow(ctx, jobs, id, node, attempt);
             return;
         }
-        Map<String, List<Map<String, Object>>> logs = new LinkedHashMap<>();
-        jobs.logs().lines(id, node, attempt).forEach((n, lines) -> {
-            List<Map<String, Object>> out = new ArrayList<>(lines.size());
-            for (JobLogs.LogLine l : lines) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("attempt", l.attempt());
-                m.put("line", l.line());
-                if (l.at() != null) {
-                    m.put("at", java.time.Instant.ofEpochMilli(l.at()).toString());
-                }
-                out.add(m);
-            }
-            logs.put(n, out);
-        });
-        json(ctx, 200, Map.of("logs", logs));
+        Map<String, List<LogLineView>> logs = new LinkedHashMap<>();
+        jobs.logs().lines(id, node, attempt).forEach((n, lines) -> logs.put(n, lines.stream().map(LogLineView::of).toList()));
+        json(ctx, 200, new JobLogsView(logs));
     }
 
     private void jobGraph(RoutingContext ctx) throws Exception {

@@ -1,14 +1,14 @@
 package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.overseer.api.view.LogEvents;
 import dev.pipewright.overseer.jobs.JobLogs;
+import dev.pipewright.overseer.jobs.JobProgress;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.protocol.keys.JobId;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -49,7 +49,7 @@ final class LogFollower {
             // the answer has begun: no error status can follow; say so in the stream and end it
             org.slf4j.LoggerFactory.getLogger(LogFollower.class).warn("following the logs of job {} failed: {}", id, e.toString());
             if (!gone.get()) {
-                send(res, "error", null, Map.of("message", "the log stream failed: " + e.getClass().getSimpleName() + "; reconnect with Last-Event-ID"));
+                send(res, "error", null, new LogEvents.Failed("the log stream failed: " + e.getClass().getSimpleName() + "; reconnect with Last-Event-ID"));
             }
         }
         if (!gone.get()) {
@@ -63,23 +63,16 @@ final class LogFollower {
         String lastStatus = null;
         long lastWrite = System.currentTimeMillis();
         while (!gone.get()) {
-            Map<String, Object> progress = jobs.progress(id);
+            JobProgress progress = jobs.progress(id);
             if (progress == null) {
-                send(res, "end", null, Map.of("status", "GONE"));
+                send(res, "end", null, new LogEvents.End("GONE", null));
                 break;
             }
             JobLogs.LogBatch batch;
             do {
                 batch = jobs.logs().after(id, after, 500, node, attempt);
                 for (JobLogs.LogEntry e : batch.lines()) {
-                    Map<String, Object> data = new LinkedHashMap<>();
-                    data.put("node", e.node());
-                    data.put("attempt", e.attempt());
-                    data.put("line", e.line());
-                    if (e.at() != null) {
-                        data.put("at", java.time.Instant.ofEpochMilli(e.at()).toString());
-                    }
-                    send(res, "log", e.id(), data);
+                    send(res, "log", e.id(), LogEvents.Line.of(e.node(), e.attempt(), e.line(), e.at()));
                 }
                 after = batch.lastId();
                 while (res.writeQueueFull() && !gone.get()) {
@@ -92,8 +85,8 @@ final class LogFollower {
                 lastStatus = status;
                 lastWrite = System.currentTimeMillis();
             }
-            if (Boolean.TRUE.equals(progress.get("finished"))) {
-                send(res, "end", null, Map.of("status", progress.get("status"), "progress", progress.get("progress")));
+            if (progress.finished()) {
+                send(res, "end", null, new LogEvents.End(progress.status(), progress.progress()));
                 break;
             }
             if (System.currentTimeMillis() - lastWrite > HEARTBEAT_MS) {

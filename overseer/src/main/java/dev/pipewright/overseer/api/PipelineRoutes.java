@@ -1,8 +1,12 @@
 package dev.pipewright.overseer.api;
 
+import dev.pipewright.overseer.api.view.Pages;
+import dev.pipewright.overseer.api.view.PipelineDetail;
+import dev.pipewright.overseer.api.view.Validation;
 import dev.pipewright.overseer.graph.Graphs;
 import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.overseer.pipelines.PipelineStore;
+import dev.pipewright.overseer.pipelines.PipelineViews;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.protocol.graph.PlanView;
 import dev.pipewright.protocol.parse.PipelineParser;
@@ -27,7 +31,6 @@ import static dev.pipewright.overseer.api.Requests.listParam;
 import static dev.pipewright.overseer.api.Requests.owner;
 import static dev.pipewright.overseer.api.Requests.pageAfter;
 import static dev.pipewright.overseer.api.Requests.pageSize;
-import static dev.pipewright.overseer.api.Requests.paged;
 import static dev.pipewright.overseer.api.Requests.versionParam;
 
 /** Pipelines: validate, store, list, show (with its schedule), version, delete, plan and draw. */
@@ -58,7 +61,7 @@ final class PipelineRoutes implements Routes {
 
     private void validate(RoutingContext ctx) {
         PipelineParser.Result r = parser.parse(bodyText(ctx));
-        json(ctx, 200, Map.of("valid", r.valid(), "problems", r.problems()));
+        json(ctx, 200, new Validation(r.valid(), r.problems()));
     }
 
     private void createPipeline(RoutingContext ctx) throws Exception {
@@ -73,11 +76,8 @@ final class PipelineRoutes implements Routes {
         }
         String id = PipelineStore.idFor(name != null ? name : r.pipeline().name(), source);
         StoredPipeline stored = pipelines.save(id, r, source, owner(ctx), AuthHandler.principal(ctx).isAdmin());
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("id", stored.id());
-        out.put("version", stored.version());
-        out.put("name", r.pipeline().name() != null ? r.pipeline().name() : id); // as GET shows it; ?name= sets the id
-        json(ctx, 201, out);
+        // the name as GET shows it; ?name= sets the id
+        json(ctx, 201, new PipelineViews.Created(stored.id(), stored.version(), r.pipeline().name() != null ? r.pipeline().name() : id));
     }
 
     private void listPipelines(RoutingContext ctx) throws Exception {
@@ -89,37 +89,23 @@ final class PipelineRoutes implements Routes {
             Double score = PipelineParser.NAME.matcher(after).matches() ? pipelines.score(after) : null;
             from = cursor(after, score);
         }
-        IndexScan.Page<Map<String, Object>> page = IndexScan.page(List.of(pipelines.index()), from, size, IndexScan.BUDGET, ids -> {
-            List<Map<String, Object>> out = new ArrayList<>();
+        IndexScan.Page<PipelineViews.Row> page = IndexScan.page(List.of(pipelines.index()), from, size, IndexScan.BUDGET, ids -> {
+            List<PipelineViews.Row> out = new ArrayList<>();
             for (PipelineStore.Summary s : pipelines.summaries(ids)) {
-                out.add(s == null || !(owners.isEmpty() || owners.contains(s.owner())) ? null : pipelineSummary(s));
+                out.add(s == null || !(owners.isEmpty() || owners.contains(s.owner())) ? null : PipelineViews.Row.of(s));
             }
             return out;
         });
-        json(ctx, 200, paged("pipelines", page));
-    }
-
-    private static Map<String, Object> pipelineSummary(PipelineStore.Summary s) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", s.id());
-        m.put("latest_version", s.latestVersion());
-        m.put("owner", s.owner());
-        m.put("created_at", java.time.Instant.ofEpochMilli(s.createdAt()).toString());
-        m.put("updated_at", java.time.Instant.ofEpochMilli(s.updatedAt()).toString());
-        return m;
+        json(ctx, 200, Pages.of(page, Pages.Pipelines::new));
     }
 
     private void pipelineVersions(RoutingContext ctx) throws Exception {
         StoredPipeline latest = pipeline(ctx, null);
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<PipelineViews.Version> out = new ArrayList<>();
         for (PipelineStore.Version v : pipelines.versions(latest.id())) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("version", v.version());
-            m.put("owner", v.owner());
-            m.put("created_at", java.time.Instant.ofEpochMilli(v.createdAt()).toString());
-            out.add(m);
+            out.add(PipelineViews.Version.of(v));
         }
-        json(ctx, 200, Map.of("id", latest.id(), "latest_version", latest.version(), "versions", out));
+        json(ctx, 200, new PipelineViews.Versions(latest.id(), latest.version(), out));
     }
 
     private void deletePipeline(RoutingContext ctx) throws Exception {
@@ -128,12 +114,7 @@ final class PipelineRoutes implements Routes {
         if (d == null) {
             throw ApiException.notFound("no pipeline '" + latest.id() + "'");
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("id", latest.id());
-        out.put("deleted", true);
-        out.put("versions", d.versions());
-        out.put("latest_version", d.latestVersion());
-        json(ctx, 200, out);
+        json(ctx, 200, new PipelineViews.Deleted(latest.id(), true, d.versions(), d.latestVersion()));
     }
 
     StoredPipeline pipeline(RoutingContext ctx, Integer version) throws Exception {
@@ -150,22 +131,13 @@ final class PipelineRoutes implements Routes {
 
     private void getPipeline(RoutingContext ctx) throws Exception {
         StoredPipeline p = pipeline(ctx, ctx.queryParams().contains("version") ? intParam(ctx, "version", 1, 1, Integer.MAX_VALUE) : null);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("id", p.id());
-        out.put("version", p.version());
-        out.put("name", p.pipeline().name() != null ? p.pipeline().name() : p.id());
-        out.put("description", p.pipeline().description());
-        out.put("created_at", java.time.Instant.ofEpochMilli(p.createdAt()).toString());
         PipelineStore.Summary summary = pipelines.summary(p.id());
-        out.put("latest_version", summary == null ? p.version() : summary.latestVersion());
-        out.put("owner", summary == null ? null : summary.owner());
-        out.put("updated_at", summary == null ? null : java.time.Instant.ofEpochMilli(summary.updatedAt()).toString());
-        out.put("data_nodes", p.pipeline().dataNodes().keySet());
-        out.put("process_nodes", p.pipeline().processNodes().keySet());
-        out.put("parameters", p.pipeline().parameters().keySet());
-        out.put("source", p.source());
-        out.put("schedule", schedules.view(p.id()));
-        json(ctx, 200, out);
+        json(ctx, 200, new PipelineDetail(p.id(), p.version(), p.pipeline().name() != null ? p.pipeline().name() : p.id(),
+                p.pipeline().description(), java.time.Instant.ofEpochMilli(p.createdAt()).toString(),
+                summary == null ? p.version() : summary.latestVersion(), summary == null ? null : summary.owner(),
+                summary == null ? null : java.time.Instant.ofEpochMilli(summary.updatedAt()).toString(),
+                p.pipeline().dataNodes().keySet(), p.pipeline().processNodes().keySet(), p.pipeline().parameters().keySet(), p.source(),
+                schedules.view(p.id())));
     }
 
     private void plan(RoutingContext ctx) throws Exception {

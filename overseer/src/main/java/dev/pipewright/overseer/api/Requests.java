@@ -15,9 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** What every route reads from a request and how it answers: parameters, paging, filters, bodies, JSON. */
@@ -120,13 +118,6 @@ final class Requests {
             }
         }
         return Set.of(who.owner());
-    }
-
-    static Map<String, Object> paged(String name, IndexScan.Page<Map<String, Object>> page) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put(name, page.items());
-        out.put("next_page_after", page.nextPageAfter());
-        return out;
     }
 
     static String bodyText(RoutingContext ctx) {

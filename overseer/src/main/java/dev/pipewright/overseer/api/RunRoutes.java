@@ -1,6 +1,7 @@
 package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.overseer.api.view.Pages;
 import dev.pipewright.overseer.jobs.JobMeta;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.paging.IndexScan;
@@ -27,7 +28,6 @@ import static dev.pipewright.overseer.api.Requests.owner;
 import static dev.pipewright.overseer.api.Requests.ownerFilter;
 import static dev.pipewright.overseer.api.Requests.pageAfter;
 import static dev.pipewright.overseer.api.Requests.pageSize;
-import static dev.pipewright.overseer.api.Requests.paged;
 
 /** Runs: create, list (filtered by the run store), show, submit a job into one, list its jobs. */
 final class RunRoutes implements Routes {
@@ -135,7 +135,7 @@ final class RunRoutes implements Routes {
             from = cursor(after, RunId.isValid(after) ? runs.score(new RunId(after)) : null);
         }
         RunStore.Filter filter = new RunStore.Filter(statuses, priorities, pipelineIds, owners, tags);
-        json(ctx, 200, paged("runs", runs.page(filter, from, size)));
+        json(ctx, 200, Pages.of(runs.page(filter, from, size), Pages.Runs::new));
     }
 
     private void listRunJobs(RoutingContext ctx) throws Exception {
@@ -143,6 +143,6 @@ final class RunRoutes implements Routes {
         JobReader.Filter f = JobRoutes.jobFilter(ctx);
         // as GET /jobs/{id}: below admin, a job someone else (an admin) submitted into your run is not shown
         JobReader.Filter inRun = f.withRuns(Set.of(run.id().value())).withOwners(ownerFilter(ctx));
-        json(ctx, 200, paged("jobs", jobs.page(inRun, pageAfter(ctx), pageSize(ctx))));
+        json(ctx, 200, Pages.of(jobs.page(inRun, pageAfter(ctx), pageSize(ctx)), Pages.Jobs::new));
     }
 }

@@ -2,12 +2,11 @@ package dev.pipewright.overseer.api;
 
 import dev.pipewright.overseer.auth.Principal;
 import dev.pipewright.overseer.pipelines.PipelineStore;
-import dev.pipewright.overseer.schedule.CronSchedule;
 import dev.pipewright.overseer.schedule.ScheduleStore;
+import dev.pipewright.overseer.schedule.ScheduleView;
 import dev.pipewright.protocol.parse.PipelineParser;
 import io.vertx.ext.web.RoutingContext;
 
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,54 +35,32 @@ public final class ScheduleRoutes implements Routes {
         return ops;
     }
 
-    /**
-     * {@code {cron, start_date, end_date, timezone, next_run_at, paused, last_run_at, last_job_id,
-     * last_error}} of the pipeline's active schedule, or null when it has none. Times are ISO-8601
-     * in the schedule's zone; {@code next_run_at} is null while paused and once the end date has passed.
-     */
-    public Map<String, Object> view(String pipelineId) throws Exception {
+    /** The pipeline's active schedule, or null when it has none. */
+    public ScheduleView view(String pipelineId) throws Exception {
         ScheduleStore.Active a = schedules.find(pipelineId);
-        return a == null ? null : view(a);
-    }
-
-    static Map<String, Object> view(ScheduleStore.Active a) {
-        CronSchedule cron = a.cron();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("cron", a.schedule().cron());
-        out.put("start_date", a.schedule().startDate());
-        out.put("end_date", a.schedule().endDate());
-        out.put("timezone", cron.zone().getId());
-        out.put("next_run_at", a.nextMs() == null ? null : cron.local(Instant.ofEpochMilli(a.nextMs())));
-        out.put("paused", a.paused());
-        out.put("last_run_at", a.lastFireMs() == null ? null : cron.local(Instant.ofEpochMilli(a.lastFireMs())));
-        out.put("last_job_id", a.lastJob());
-        out.put("last_error", a.lastError());
-        return out;
+        return a == null ? null : ScheduleView.of(a);
     }
 
     /** {@code POST /api/v1/pipelines/{id}/schedule/pause}: {@code {id, schedule}}. */
-    public Map<String, Object> pause(RoutingContext ctx) throws Exception {
+    public ScheduleView.Changed pause(RoutingContext ctx) throws Exception {
         String id = permitted(ctx, "pause");
         schedules.pause(id);
         return answer(id);
     }
 
     /** {@code POST /api/v1/pipelines/{id}/schedule/resume}: {@code {id, schedule}}; the next fire is the first cron time after now. */
-    public Map<String, Object> resume(RoutingContext ctx) throws Exception {
+    public ScheduleView.Changed resume(RoutingContext ctx) throws Exception {
         String id = permitted(ctx, "resume");
         schedules.resume(id);
         return answer(id);
     }
 
-    private Map<String, Object> answer(String id) throws Exception {
-        Map<String, Object> view = view(id);
+    private ScheduleView.Changed answer(String id) throws Exception {
+        ScheduleView view = view(id);
         if (view == null) {
             throw ApiException.conflict("pipeline '" + id + "' has no schedule (its latest version declares none)");
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("id", id);
-        out.put("schedule", view);
-        return out;
+        return new ScheduleView.Changed(id, view);
     }
 
     /** The pipeline of the path, when it has a schedule and the caller may pause or resume it. */

@@ -1,10 +1,12 @@
 package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.overseer.api.view.Listings;
 import dev.pipewright.overseer.auth.AccessPolicy;
 import dev.pipewright.overseer.auth.Principal;
 import dev.pipewright.overseer.auth.Role;
 import dev.pipewright.overseer.auth.TokenInfo;
+import dev.pipewright.overseer.auth.TokenView;
 import dev.pipewright.overseer.auth.Tokens;
 import dev.pipewright.protocol.pipeline.Problem;
 
@@ -46,7 +48,7 @@ public final class TokenRoutes implements Routes {
     }
 
     /** Body {@code {name, role, owner}}; owner defaults to name. Answers the record with {@code token}, the secret. */
-    public Map<String, Object> create(JsonNode body, Principal by) throws Exception {
+    public TokenView create(JsonNode body, Principal by) throws Exception {
         List<Problem> problems = new ArrayList<>();
         for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
             String f = it.next();
@@ -75,20 +77,18 @@ public final class TokenRoutes implements Routes {
             throw ApiException.badRequest("invalid_request", "the token request has " + problems.size() + " problem(s)", problems);
         }
         Tokens.Created c = tokens.create(name, owner == null ? name : owner, role, by.owner());
-        Map<String, Object> out = view(c.info(), null);
-        out.put("token", c.secret());
-        return out;
+        return TokenView.created(c);
     }
 
-    public Map<String, Object> list() throws Exception {
-        List<Map<String, Object>> out = new ArrayList<>();
+    public Listings.Tokens list() throws Exception {
+        List<TokenView> out = new ArrayList<>();
         for (Map.Entry<TokenInfo, Instant> e : tokens.list()) {
-            out.add(view(e.getKey(), e.getValue()));
+            out.add(TokenView.of(e.getKey(), e.getValue()));
         }
-        return Map.of("tokens", out);
+        return new Listings.Tokens(out);
     }
 
-    public Map<String, Object> revoke(String id) throws Exception {
+    public TokenView.Revoked revoke(String id) throws Exception {
         if (Tokens.ENV_ADMIN_ID.equals(id)) {
             throw ApiException.conflict("token " + id + " is the PW_ADMIN_TOKEN setting; change or remove the setting and restart the overseer");
         }
@@ -96,21 +96,7 @@ public final class TokenRoutes implements Routes {
             throw ApiException.notFound("no token '" + id + "'");
         }
         onRevoke.accept(id);
-        return Map.of("id", id, "revoked", true);
-    }
-
-    private static Map<String, Object> view(TokenInfo t, Instant lastUsed) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", t.id());
-        m.put("name", t.name());
-        m.put("owner", t.owner());
-        m.put("role", t.role().wire());
-        boolean env = Tokens.ENV_ADMIN_ID.equals(t.id());
-        m.put("created_at", env ? null : t.createdAt().toString());
-        m.put("created_by", t.createdBy());
-        m.put("last_used_at", lastUsed == null ? null : lastUsed.toString());
-        m.put("source", env ? "setting" : "api");
-        return m;
+        return new TokenView.Revoked(id, true);
     }
 
     private static String text(JsonNode body, String field, List<Problem> problems) {

@@ -1,16 +1,18 @@
 package dev.pipewright.overseer.graph;
 
 import dev.pipewright.overseer.jobs.JobReader;
+import dev.pipewright.overseer.jobs.JobView;
+import dev.pipewright.overseer.jobs.TaskRow;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.graph.PlanView;
+import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.pipeline.DataNode;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.ProcessNode;
 import dev.pipewright.protocol.pipeline.RetryPolicy;
-import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.render.GraphView;
 import dev.pipewright.protocol.state.TaskState;
 
@@ -41,12 +43,12 @@ public final class Graphs {
 
     /** The job's pipeline version, its pruned nodes greyed and its tasks coloured by state; null when there is no such job. */
     public GraphView job(JobId id) throws Exception {
-        Map<String, Object> view = jobs.get(id, true);
+        JobView view = jobs.get(id, true);
         if (view == null) {
             return null;
         }
-        String pipelineId = String.valueOf(view.get("pipeline_id"));
-        int version = ((Number) view.get("pipeline_version")).intValue();
+        String pipelineId = String.valueOf(view.pipelineId());
+        int version = view.pipelineVersion();
         // the version the job ran, even when the pipeline was deleted since (its versions stay for its jobs)
         StoredPipeline p = pipelines.findForJob(pipelineId, version);
         String note = "";
@@ -57,11 +59,10 @@ public final class Graphs {
         }
         Map<String, TaskState> states = new LinkedHashMap<>();
         List<String> run = new ArrayList<>();
-        for (Object o : (List<?>) view.get("tasks")) {
-            Map<?, ?> task = (Map<?, ?>) o;
-            String node = String.valueOf(task.get("node"));
+        for (TaskRow task : view.tasks()) {
+            String node = task.node();
             run.add(node);
-            TaskState state = state(task.get("status"));
+            TaskState state = state(task.status());
             if (state != null) {
                 states.put(node, state);
             }
@@ -69,7 +70,7 @@ public final class Graphs {
         Set<String> running = Set.copyOf(run);
         List<String> pruned = p.graph().topologicalOrder().stream().filter(n -> !running.contains(n)).toList();
         ExecutionPlan plan = new ExecutionPlan(run, pruned, List.of(), Map.of());
-        return GraphView.of("job " + id.value() + " · " + p.id() + " v" + p.version() + " · " + view.get("status") + note, p.graph(), plan, states);
+        return GraphView.of("job " + id.value() + " · " + p.id() + " v" + p.version() + " · " + view.status() + note, p.graph(), plan, states);
     }
 
     /** A stand-in pipeline made of the job's tasks: their processors, pools and data nodes (pruned nodes are unknown). */

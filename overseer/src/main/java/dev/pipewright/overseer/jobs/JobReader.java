@@ -40,89 +40,54 @@ public final class JobReader {
     }
 
     /** The job as the API shows it, or null when there is no such job. */
-    public Map<String, Object> get(JobId id, boolean withTasks) throws Exception {
+    public JobView get(JobId id, boolean withTasks) throws Exception {
         Map<String, String> job = redis.hgetall(keys.job(id)).get(10, TimeUnit.SECONDS);
         if (job.isEmpty()) {
             return null;
         }
-        Map<String, Object> view = summary(job);
+        List<TaskRow> tasks = null;
         if (withTasks) {
             List<String> nodes = redis.lrange(keys.nodes(id), 0, -1).get(10, TimeUnit.SECONDS);
             List<CompletableFuture<Map<String, String>>> futures = new ArrayList<>();
             for (String node : nodes) {
                 futures.add(redis.hgetall(keys.task(id, node)).toCompletableFuture());
             }
-            List<Map<String, Object>> tasks = new ArrayList<>();
+            tasks = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
                 tasks.add(JobRows.task(nodes.get(i), futures.get(i).get(30, TimeUnit.SECONDS)));
             }
-            view.put("tasks", tasks);
         }
-        view.put("stage", stage(id, job.get("status")).get(30, TimeUnit.SECONDS));
-        return view;
+        return summary(job).with(tasks, stage(id, job.get("status")).get(30, TimeUnit.SECONDS));
     }
 
-    private static Map<String, Object> summary(Map<String, String> job) throws Exception {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", job.get("id"));
-        view.put("name", job.getOrDefault("name", job.get("id")));
-        view.put("run_id", job.get("run"));
-        view.put("priority", job.get("priority"));
-        view.put("owner", job.get("owner"));
-        Map<String, Object> config = new LinkedHashMap<>();
-        if (job.get("infra") != null) {
-            config.put("infra", JSON.readValue(job.get("infra"), Map.class));
-        }
-        view.put("config", config);
-        view.put("pipeline_id", job.get("pipeline"));
-        view.put("pipeline_version", intOf(job.get("version")));
-        view.put("status", job.get("status"));
-        view.put("priority", job.getOrDefault("priority", "medium"));
+    /** The job's fields, without its tasks and stage. */
+    @SuppressWarnings("unchecked")
+    private static JobView summary(Map<String, String> job) throws Exception {
+        String status = job.get("status");
         int total = intOf(job.get("total"));
         int terminal = intOf(job.get("terminal"));
-        view.put("progress", terminal + "/" + total);
-        view.put("finished", "SUCCESS".equals(job.get("status")) || "FAILED".equals(job.get("status")) || "CANCELLED".equals(job.get("status")));
-        view.put("errored", intOf(job.get("failed")) > 0);
-        Map<String, Object> counts = new LinkedHashMap<>();
-        counts.put("total", total);
-        counts.put("succeeded", intOf(job.get("succeeded")));
-        counts.put("failed", intOf(job.get("failed")));
-        counts.put("skipped", intOf(job.get("skipped")));
-        counts.put("cancelled", intOf(job.get("cancelled")));
         // tasks by the state they are in now, kept by the scripts (jobs made before they were kept have none)
-        counts.put("pending", Math.max(0, intOf(job.get("n:PENDING"))));
-        counts.put("ready", Math.max(0, intOf(job.get("n:READY"))));
-        counts.put("running", Math.max(0, intOf(job.get("n:RUNNING"))));
-        counts.put("retry_wait", Math.max(0, intOf(job.get("n:RETRY_WAIT"))));
-        view.put("counts", counts);
-        view.put("created_at", time(job.get("created")));
-        view.put("started_at", time(job.get("started")));
-        view.put("finished_at", time(job.get("finished")));
-        view.put("created_us", longOf(job.get("created")));
-        view.put("started_us", longOf(job.get("started")));
-        view.put("finished_us", longOf(job.get("finished")));
+        JobView.Counts counts = new JobView.Counts(total, intOf(job.get("succeeded")), intOf(job.get("failed")), intOf(job.get("skipped")),
+                intOf(job.get("cancelled")), Math.max(0, intOf(job.get("n:PENDING"))), Math.max(0, intOf(job.get("n:READY"))),
+                Math.max(0, intOf(job.get("n:RUNNING"))), Math.max(0, intOf(job.get("n:RETRY_WAIT"))));
         long updated = 0;
         for (String f : List.of("created", "started", "finished")) {
             Long us = longOf(job.get(f));
             updated = us == null ? updated : Math.max(updated, us);
         }
-        view.put("last_updated_at", updated == 0 ? null : time(Long.toString(updated)));
         Long started = longOf(job.get("started"));
         Long finished = longOf(job.get("finished"));
-        view.put("duration_ms", started != null && finished != null ? (finished - started) / 1000.0 : null);
-        view.put("parameters", job.get("params") == null ? Map.of() : JSON.readValue(job.get("params"), Map.class));
-        view.put("outputs", job.get("outputs") == null ? List.of() : JSON.readValue(job.get("outputs"), List.class));
-        view.put("pruned", job.get("pruned") == null ? List.of() : JSON.readValue(job.get("pruned"), List.class));
-        if (job.get("reason") != null) {
-            view.put("reason", job.get("reason"));
-        }
-        if (job.get("retryOf") != null) {
-            view.put("retry_of", job.get("retryOf"));
-        }
-        view.put("trigger", job.getOrDefault("trigger", "manual"));
-        view.put("scheduled_for", job.get("scheduled_for"));
-        view.put("owner", job.get("owner"));
-        return view;
+        return new JobView(job.get("id"), job.getOrDefault("name", job.get("id")), job.get("run"), job.getOrDefault("priority", "medium"),
+                job.get("owner"), new JobView.Config(job.get("infra") == null ? null : JSON.readValue(job.get("infra"), Map.class)),
+                job.get("pipeline"), intOf(job.get("version")), status, terminal + "/" + total,
+                "SUCCESS".equals(status) || "FAILED".equals(status) || "CANCELLED".equals(status), intOf(job.get("failed")) > 0, counts,
+                time(job.get("created")), time(job.get("started")), time(job.get("finished")),
+                longOf(job.get("created")), started, finished, updated == 0 ? null : time(Long.toString(updated)),
+                started != null && finished != null ? (finished - started) / 1000.0 : null,
+                job.get("params") == null ? Map.of() : JSON.readValue(job.get("params"), Map.class),
+                job.get("outputs") == null ? List.of() : JSON.readValue(job.get("outputs"), List.class),
+                job.get("pruned") == null ? List.of() : JSON.readValue(job.get("pruned"), List.class),
+                job.get("reason"), job.get("retryOf"), job.getOrDefault("trigger", "manual"), job.get("scheduled_for"), null, null);
     }
 
     /** One task of a job as created: its processor, pool and the data nodes it reads and writes. */
@@ -199,7 +164,7 @@ public final class JobReader {
      * {@link #TASK_SCAN_BUDGET} tasks are examined, so the page may be short (even empty) with a cursor.
      * The list is written once, when the job is created, so a position always names the same task.
      */
-    public IndexScan.Page<Map<String, Object>> tasksPage(JobId id, Set<String> statuses, String after, int pageSize) throws Exception {
+    public IndexScan.Page<TaskRow> tasksPage(JobId id, Set<String> statuses, String after, int pageSize) throws Exception {
         long start = 0;
         if (after != null) {
             String position = JobCursor.decode(JobCursor.TASKS, id, after);
@@ -244,7 +209,7 @@ public final class JobReader {
         for (String node : picked) {
             rows.add(redis.hmget(keys.task(id, node), fields).toCompletableFuture());
         }
-        List<Map<String, Object>> out = new ArrayList<>(picked.size());
+        List<TaskRow> out = new ArrayList<>(picked.size());
         for (int i = 0; i < picked.size(); i++) {
             Map<String, String> t = new java.util.HashMap<>();
             for (io.lettuce.core.KeyValue<String, String> kv : rows.get(i).get(30, TimeUnit.SECONDS)) {
@@ -274,7 +239,7 @@ public final class JobReader {
      * HSCAN, a page may hold more or fewer entries than asked (a small job answers in one page), and
      * a consumable written while a client pages may or may not show.
      */
-    public IndexScan.Page<Map<String, Object>> consumablesPage(JobId id, String after, int pageSize) throws Exception {
+    public IndexScan.Page<ConsumableRow> consumablesPage(JobId id, String after, int pageSize) throws Exception {
         String cursor = "0";
         if (after != null) {
             cursor = JobCursor.decode(JobCursor.CONSUMABLES, id, after);
@@ -299,7 +264,7 @@ public final class JobReader {
                     ? bytesRedis.hget(bytes(dataKey), bytes(nodes.get(i))).toCompletableFuture()
                     : CompletableFuture.completedFuture(null));
         }
-        List<Map<String, Object>> out = new ArrayList<>(nodes.size());
+        List<ConsumableRow> out = new ArrayList<>(nodes.size());
         for (int i = 0; i < nodes.size(); i++) {
             long size = sizes.get(i).get(10, TimeUnit.SECONDS);
             byte[] value = values.get(i).get(30, TimeUnit.SECONDS);
@@ -317,7 +282,7 @@ public final class JobReader {
     }
 
     /** The job's status, progress and each task's state: what a log follower reports as {@code status} events. */
-    public Map<String, Object> progress(JobId id) throws Exception {
+    public JobProgress progress(JobId id) throws Exception {
         Map<String, String> job = redis.hgetall(keys.job(id)).get(10, TimeUnit.SECONDS);
         if (job.isEmpty()) {
             return null;
@@ -327,16 +292,12 @@ public final class JobReader {
         for (String n : nodes) {
             states.add(redis.hget(keys.task(id, n), "state").toCompletableFuture());
         }
-        Map<String, Object> tasks = new LinkedHashMap<>();
+        Map<String, String> tasks = new LinkedHashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
             tasks.put(nodes.get(i), states.get(i).get(10, TimeUnit.SECONDS));
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("status", job.get("status"));
-        out.put("progress", intOf(job.get("terminal")) + "/" + intOf(job.get("total")));
-        out.put("finished", Set.of("SUCCESS", "FAILED", "CANCELLED").contains(job.get("status")));
-        out.put("tasks", tasks);
-        return out;
+        return new JobProgress(job.get("status"), intOf(job.get("terminal")) + "/" + intOf(job.get("total")),
+                Set.of("SUCCESS", "FAILED", "CANCELLED").contains(job.get("status")), tasks);
     }
 
     /** What a job listing may be narrowed to; an empty set does not narrow. */
@@ -380,7 +341,7 @@ public final class JobReader {
      * Reads the narrowest index: the one run's or pipeline's job index when the filter names exactly
      * one, else every shard's.
      */
-    public IndexScan.Page<Map<String, Object>> page(Filter filter, String after, int pageSize) throws Exception {
+    public IndexScan.Page<JobView> page(Filter filter, String after, int pageSize) throws Exception {
         List<IndexScan.Source> sources = new ArrayList<>();
         java.util.function.Function<String, String> indexOf;
         if (filter.runs().size() == 1) {
@@ -409,27 +370,26 @@ public final class JobReader {
         return IndexScan.page(sources, from, pageSize, IndexScan.BUDGET, ids -> summaries(ids, filter));
     }
 
-    private List<Map<String, Object>> summaries(List<String> ids, Filter filter) throws Exception {
+    private List<JobView> summaries(List<String> ids, Filter filter) throws Exception {
         List<CompletableFuture<Map<String, String>>> futures = new ArrayList<>();
         for (String id : ids) {
             futures.add(redis.hgetall(keys.job(new JobId(id))).toCompletableFuture());
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<JobView> views = new ArrayList<>();
         List<CompletableFuture<List<String>>> stages = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
             Map<String, String> job = futures.get(i).get(30, TimeUnit.SECONDS);
             if (job.isEmpty() || !filter.accepts(job)) {
-                out.add(null);
+                views.add(null);
                 stages.add(null);
             } else {
-                out.add(summary(job));
+                views.add(summary(job));
                 stages.add(stage(new JobId(ids.get(i)), job.get("status")));
             }
         }
-        for (int i = 0; i < out.size(); i++) {
-            if (out.get(i) != null) {
-                out.get(i).put("stage", stages.get(i).get(30, TimeUnit.SECONDS));
-            }
+        List<JobView> out = new ArrayList<>(views.size());
+        for (int i = 0; i < views.size(); i++) {
+            out.add(views.get(i) == null ? null : views.get(i).with(null, stages.get(i).get(30, TimeUnit.SECONDS)));
         }
         return out;
     }

@@ -6,7 +6,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,26 +26,11 @@ final class JobRows {
     }
 
     /** A task row from its hash fields (absent fields: null). */
-    static Map<String, Object> task(String node, Map<String, String> t) {
-        Map<String, Object> tv = new LinkedHashMap<>();
-        tv.put("node", node);
-        tv.put("processor", t.get("processor"));
-        tv.put("pool", t.get("pool"));
-        tv.put("status", t.get("state"));
-        tv.put("attempts", intOf(t.get("attempts")));
-        tv.put("worker", t.get("worker"));
-        tv.put("started_at", time(t.get("started")));
-        tv.put("ended_at", time(t.get("ended")));
-        tv.put("started_us", longOf(t.get("started")));
-        tv.put("ended_us", longOf(t.get("ended")));
-        tv.put("error", t.get("error"));
-        if ("1".equals(t.get("held")) && "READY".equals(t.get("state"))) {
-            tv.put("waiting_for", "a slot of processor '" + t.get("processor") + "' (concurrency limit)");
-        }
-        if (t.get("reused") != null) {
-            tv.put("reused_from", t.get("reused"));
-        }
-        return tv;
+    static TaskRow task(String node, Map<String, String> t) {
+        boolean held = "1".equals(t.get("held")) && "READY".equals(t.get("state"));
+        return new TaskRow(node, t.get("processor"), t.get("pool"), t.get("state"), intOf(t.get("attempts")), t.get("worker"),
+                time(t.get("started")), time(t.get("ended")), longOf(t.get("started")), longOf(t.get("ended")), t.get("error"),
+                held ? "a slot of processor '" + t.get("processor") + "' (concurrency limit)" : null, t.get("reused"));
     }
 
     /**
@@ -54,20 +38,12 @@ final class JobRows {
      * {@link #INLINE_MAX_BYTES}: {@code value} when it is text or JSON in valid UTF-8, else
      * {@code value_base64}. {@code value} null: not read (too large to show).
      */
-    static Map<String, Object> consumable(String node, String contentType, long size, byte[] value) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("node", node);
-        m.put("content_type", contentType);
-        m.put("size", size);
-        if (value != null && value.length <= INLINE_MAX_BYTES) {
-            String text = textual(contentType) ? utf8(value) : null;
-            if (text != null) {
-                m.put("value", text);
-            } else {
-                m.put("value_base64", Base64.getEncoder().encodeToString(value));
-            }
+    static ConsumableRow consumable(String node, String contentType, long size, byte[] value) {
+        if (value == null || value.length > INLINE_MAX_BYTES) {
+            return new ConsumableRow(node, contentType, size, null, null);
         }
-        return m;
+        String text = textual(contentType) ? utf8(value) : null;
+        return new ConsumableRow(node, contentType, size, text, text == null ? Base64.getEncoder().encodeToString(value) : null);
     }
 
     /** Whether a content type says text: {@code text/*}, {@code application/json} or any {@code +json}. */

@@ -11,7 +11,6 @@ import dev.pipewright.protocol.parse.PipelineParser;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,26 +44,21 @@ public final class Limits {
     }
 
     /** Every limit with its slots in use and what waits for one. */
-    public List<Map<String, Object>> list() throws Exception {
+    public List<LimitViews.Row> list() throws Exception {
         Map<String, String> all = new TreeMap<>(redis.hgetall(keys.limits()).get(10, TimeUnit.SECONDS));
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<LimitViews.Row> out = new ArrayList<>();
         for (Map.Entry<String, String> e : all.entrySet()) {
             int colon = e.getKey().indexOf(':');
             String kind = e.getKey().substring(0, colon);
             String name = e.getKey().substring(colon + 1);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("kind", kind);
-            m.put("name", name);
-            m.put("max", Integer.parseInt(e.getValue()));
-            m.put("in_use", redis.scard(keys.slots(kind, name)).get(10, TimeUnit.SECONDS));
-            m.put("waiting", redis.zcard(keys.held(kind, name)).get(10, TimeUnit.SECONDS));
-            out.add(m);
+            out.add(new LimitViews.Row(kind, name, Integer.parseInt(e.getValue()), redis.scard(keys.slots(kind, name)).get(10, TimeUnit.SECONDS),
+                    redis.zcard(keys.held(kind, name)).get(10, TimeUnit.SECONDS)));
         }
         return out;
     }
 
     /** Sets a limit from a request body {@code {"max": N}}. */
-    public Map<String, Object> set(String kind, String name, JsonNode body) throws Exception {
+    public LimitViews.Applied set(String kind, String name, JsonNode body) throws Exception {
         check(kind, name);
         JsonNode max = body == null ? null : body.get("max");
         if (max == null || !max.isIntegralNumber() || max.asLong() < 1 || max.asLong() > MAX) {
@@ -74,16 +68,16 @@ public final class Limits {
             throw Refusal.invalid("unknown field; a limit has only 'max'", "body");
         }
         int dispatched = apply(kind, name, Integer.toString(max.asInt()));
-        return Map.of("kind", kind, "name", name, "max", max.asInt(), "dispatched", dispatched);
+        return new LimitViews.Applied(kind, name, max.asInt(), dispatched);
     }
 
-    public Map<String, Object> remove(String kind, String name) throws Exception {
+    public LimitViews.Removed remove(String kind, String name) throws Exception {
         check(kind, name);
         if (redis.hget(keys.limits(), kind + ":" + name).get(10, TimeUnit.SECONDS) == null) {
             throw Refusal.notFound("no " + kind + " limit for '" + name + "'");
         }
         int dispatched = apply(kind, name, "");
-        return Map.of("kind", kind, "name", name, "removed", true, "dispatched", dispatched);
+        return new LimitViews.Removed(kind, name, true, dispatched);
     }
 
     private int apply(String kind, String name, String max) throws Exception {

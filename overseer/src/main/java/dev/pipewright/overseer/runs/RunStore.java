@@ -147,27 +147,13 @@ public final class RunStore {
     }
 
     /** The run as the API shows it: stored fields plus counters and the status derived from its jobs. */
-    public Map<String, Object> view(Run run) throws Exception {
+    public RunView view(Run run) throws Exception {
         RunCounts c = counts(run.id());
         long lastUpdatedUs = Math.max(run.updatedMs() * 1000, c.lastUs());
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("id", run.id().value());
-        out.put("name", run.name());
-        out.put("pipeline_id", run.pipelineId());
-        out.put("pipeline_version", run.pipelineVersion());
-        out.put("priority", run.priority().wireName());
-        out.put("tags", run.tags());
-        out.put("domain_context", run.domainContext());
-        out.put("owner", run.owner());
-        out.put("status", c.status().name());
-        out.put("num_jobs", c.jobs());
-        out.put("num_successful_jobs", c.succeeded());
-        out.put("num_failed_jobs", c.failed());
-        out.put("num_cancelled_jobs", c.cancelled());
-        out.put("num_running_jobs", c.active());
-        out.put("created_at", Instant.ofEpochMilli(run.createdMs()).toString());
-        out.put("last_updated_at", Instant.ofEpochSecond(lastUpdatedUs / 1_000_000, (lastUpdatedUs % 1_000_000) * 1000).toString());
-        return out;
+        return new RunView(run.id().value(), run.name(), run.pipelineId(), run.pipelineVersion(), run.priority().wireName(), run.tags(),
+                run.domainContext(), run.owner(), c.status().name(), c.jobs(), c.succeeded(), c.failed(), c.cancelled(), c.active(),
+                Instant.ofEpochMilli(run.createdMs()).toString(),
+                Instant.ofEpochSecond(lastUpdatedUs / 1_000_000, (lastUpdatedUs % 1_000_000) * 1000).toString());
     }
 
     /**
@@ -287,12 +273,12 @@ public final class RunStore {
      * A page of runs as the API shows them, newest first, from {@code from} on (null: the newest);
      * the status filter applies to the derived status, so it is checked on the view.
      */
-    public IndexScan.Page<Map<String, Object>> page(Filter f, IndexScan.Entry from, int size) throws Exception {
+    public IndexScan.Page<RunView> page(Filter f, IndexScan.Entry from, int size) throws Exception {
         return IndexScan.page(List.of(index()), from, size, IndexScan.BUDGET, ids -> {
-            List<Map<String, Object>> out = new ArrayList<>();
+            List<RunView> out = new ArrayList<>();
             for (Run r : findAll(ids)) {
-                Map<String, Object> view = r != null && f.keeps(r) ? view(r) : null;
-                out.add(view != null && (f.statuses().isEmpty() || f.statuses().contains((String) view.get("status"))) ? view : null);
+                RunView view = r != null && f.keeps(r) ? view(r) : null;
+                out.add(view != null && (f.statuses().isEmpty() || f.statuses().contains(view.status())) ? view : null);
             }
             return out;
         });
