@@ -65,7 +65,7 @@ class ShardLeasesIT {
     private ShardLeases overseer(String id, Map<String, String> settings) {
         Map<String, String> env = new java.util.HashMap<>(Map.of("PW_SHARD_LEASE", "900ms"));
         env.putAll(settings);
-        ShardConfig config = ShardConfig.from(new Settings(env), SHARDS);
+        ShardConfig config = ShardConfig.from(new Settings(env), keys.shards());
         return new ShardLeases(keys, id, config, state, strings.async(), new ShardLeases.Serving() {
             @Override
             public void start(ShardLease lease) {
@@ -121,6 +121,34 @@ class ShardLeasesIT {
         assertEquals(4, served(b).size());
         assertEquals(SHARDS, serving.size());
         assertTrue(doubleServed.isEmpty(), doubleServed.toString());
+        b.close();
+        c.close();
+    }
+
+    @Test
+    void fewerShardsThanTwiceTheOverseersStillReachEveryOverseerWithoutChurn() throws Exception {
+        keys = new Keys(keys.namespace(), 4);
+        ShardLeases a = overseer("a");
+        ShardLeases b = overseer("b");
+        rounds(3, a, b);
+        ShardLeases c = overseer("c");
+        rounds(4, c, a, b);
+        List<Integer> sizes = new ArrayList<>(List.of(served(a).size(), served(b).size(), served(c).size()));
+        sizes.sort(null);
+        assertEquals(List.of(1, 1, 2), sizes, "4 shards over 3 overseers: a=" + served(a) + " b=" + served(b) + " c=" + served(c));
+        Map<Integer, Long> tokens = new java.util.TreeMap<>();
+        for (ShardLeases o : List.of(a, b, c)) {
+            for (ShardLease l : o.held()) {
+                tokens.put(l.shard(), l.token());
+            }
+        }
+        rounds(5, a, b, c);
+        for (ShardLeases o : List.of(a, b, c)) {
+            for (ShardLease l : o.held()) {
+                assertEquals(tokens.get(l.shard()), l.token(), "settled shares stay put: shard " + l.shard() + " changed hands");
+            }
+        }
+        a.close();
         b.close();
         c.close();
     }

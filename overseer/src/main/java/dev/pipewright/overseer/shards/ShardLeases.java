@@ -115,8 +115,9 @@ public final class ShardLeases extends PeriodicLoop {
         while (held.size() > cap && running()) {
             give(held.lastKey(), "rebalancing: " + alive + " overseers share " + keys.shards() + " shards");
         }
-        if (held.size() < ceil && running()) {
-            take(ceil, Math.max(0, members.indexOf(owner)));
+        // while a newcomer waits for its share, taking back up to the ceiling would retake what was just given
+        if (held.size() < cap && running()) {
+            take(cap, Math.max(0, members.indexOf(owner)));
         }
         redis.hset(keys.overseerShares(), owner, Integer.toString(held.size())).get(10, TimeUnit.SECONDS);
         List<String> gone = counts.keySet().stream().filter(m -> !members.contains(m)).toList();
