@@ -116,6 +116,15 @@ class OverseerScaleOutFaultIT {
             boolean ended = ledger.awaitEnd(cluster, Duration.ofMinutes(4));
             cluster.stopWorkers();
             Ledger.Report report = ledger.check(cluster, Duration.ofSeconds(1), Set.of("SUCCESS"));
+            for (int shard = 0; shard < cluster.shards(); shard++) {
+                List<String> consumers = new ArrayList<>();
+                for (Object info : cluster.redis().xinfoConsumers(cluster.keys().events(shard), "overseer")) {
+                    List<?> pairs = (List<?>) info;
+                    consumers.add(String.valueOf(pairs.get(pairs.indexOf("name") + 1)));
+                }
+                assertEquals(List.of("ov-" + cluster.namespace() + "-1"), consumers,
+                        "shard " + shard + ": the overseer that left is no longer a consumer of the group");
+            }
             System.out.println("an overseer joined mid-run, the first left (SIGTERM): every shard served by the second after "
                     + String.format("%.1f", handover) + " s; " + report.summary());
             report.assertClean();

@@ -90,6 +90,9 @@ public final class EventProcessor implements Runnable {
                     lastClaim = System.currentTimeMillis();
                     var claimed = redis.xautoclaim(stream, XAutoClaimArgs.Builder.xautoclaim(Consumer.from(GROUP, consumer),
                             idle, "0-0").count(BATCH));
+                    if (idle.isZero()) {
+                        forgetIdleConsumers(redis, stream);
+                    }
                     idle = Duration.ofSeconds(15);
                     if (claimed != null && !claimed.getMessages().isEmpty()) {
                         pending = true;
@@ -118,6 +121,30 @@ public final class EventProcessor implements Runnable {
             }
         }
         publisher.close();
+    }
+
+    /**
+     * Removes the group's other consumers that hold no pending event: overseers that served the shard
+     * before (each rollout names new ones), which would otherwise pile up in the group for ever.
+     * One still holding events keeps them until they are claimed on a later round.
+     */
+    private void forgetIdleConsumers(RedisCommands<String, String> redis, String stream) {
+        try {
+            for (Object info : redis.xinfoConsumers(stream, GROUP)) {
+                Map<String, Object> fields = new java.util.HashMap<>();
+                if (info instanceof List<?> pairs) {
+                    for (int i = 0; i + 1 < pairs.size(); i += 2) {
+                        fields.put(String.valueOf(pairs.get(i)), pairs.get(i + 1));
+                    }
+                }
+                String name = String.valueOf(fields.get("name"));
+                if (!name.equals(consumer) && fields.get("pending") instanceof Long pending && pending == 0) {
+                    redis.xgroupDelconsumer(stream, Consumer.from(GROUP, name));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("shard {}: cannot tidy the consumer group ({})", shard, e.toString());
+        }
     }
 
     /** Applies a batch in one release call; returns true when some events must be tried again. */
