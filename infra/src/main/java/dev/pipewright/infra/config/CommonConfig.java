@@ -35,6 +35,10 @@ public record CommonConfig(RabbitNodes rabbit, URI redisUri, String namespace, i
             case "classic" -> QueueType.CLASSIC;
             default -> throw new ConfigException("PW_QUEUE_TYPE='" + qt + "' is not valid: expected quorum or classic");
         };
+        if (queueType == QueueType.CLASSIC && !s.string("PW_QUORUM_SIZE", "").isBlank()) {
+            throw new ConfigException("PW_QUORUM_SIZE is the replication of quorum queues, but PW_QUEUE_TYPE=classic: "
+                    + "unset one of them (a classic queue has no replicas)");
+        }
         return new CommonConfig(
                 rabbitNodes(s.string("PW_RABBITMQ_URI", DEFAULT_RABBITMQ_URI)),
                 s.uri("PW_REDIS_URI", DEFAULT_REDIS_URI, "redis", "rediss"),

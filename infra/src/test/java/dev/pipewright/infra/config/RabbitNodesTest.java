@@ -111,4 +111,12 @@ class RabbitNodesTest {
         ConfigException e = assertThrows(ConfigException.class, () -> CommonConfig.from(new Settings(Map.of("PW_QUORUM_SIZE", "0"))));
         assertTrue(e.getMessage().contains("PW_QUORUM_SIZE='0' is not valid: expected a whole number from 1 to 99"), e.getMessage());
     }
+
+    @Test
+    void aQuorumSizeWithClassicQueuesIsRefusedRatherThanIgnored() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> CommonConfig.from(new Settings(Map.of("PW_QUORUM_SIZE", "3", "PW_QUEUE_TYPE", "classic"))));
+        assertTrue(e.getMessage().contains("PW_QUEUE_TYPE=classic"), e.getMessage());
+        assertEquals(CommonConfig.QueueType.CLASSIC, CommonConfig.from(new Settings(Map.of("PW_QUEUE_TYPE", "classic"))).queueType());
+    }
 }

@@ -427,8 +427,8 @@ class BatchKillFaultIT {
                     items.add(new Item(args.get(i), args.get(i + 1), args.get(i + 3)));
                 }
             }
-            case RELEASE -> { // group, shard, then entry id, job, node, outcome
-                for (int i = 2; i + 3 < args.size(); i += 4) {
+            case RELEASE -> { // the overseer's id and fencing token, group, shard, then entry id, job, node, outcome
+                for (int i = 4; i + 3 < args.size(); i += 4) {
                     items.add(new Item(args.get(i + 1), args.get(i + 2), args.get(i)));
                 }
             }

@@ -24,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Publishes outbox entries to their pool queues (persistent, mandatory, publisher confirms) and
@@ -121,8 +123,24 @@ public final class TaskPublisher implements AutoCloseable {
         try {
             publishAsync(entries);
         } catch (Exception e) {
-            LOG.warn("publishing {} task messages failed ({}); the outbox relay will retry them", entries.size(), e.toString());
+            warnFailed(entries.size(), e);
             closeChannel();
+        }
+    }
+
+    /** While the broker is away every publisher fails every batch: one warning per interval says so, with the count. */
+    private static final long FAILURE_WARNING_EVERY = TimeUnit.SECONDS.toNanos(5);
+    private static final AtomicLong lastFailureWarning = new AtomicLong(System.nanoTime() - FAILURE_WARNING_EVERY);
+    private static final AtomicInteger failuresUnsaid = new AtomicInteger();
+
+    private static void warnFailed(int messages, Exception e) {
+        int failures = failuresUnsaid.incrementAndGet();
+        long now = System.nanoTime();
+        long last = lastFailureWarning.get();
+        if (now - last >= FAILURE_WARNING_EVERY && lastFailureWarning.compareAndSet(last, now)) {
+            failuresUnsaid.addAndGet(-failures);
+            LOG.warn("publishing {} task messages failed ({}){}; the outbox relay will retry them", messages, e.toString(),
+                    failures > 1 ? " (" + (failures - 1) + " more publishes failed since the last warning)" : "");
         }
     }
 
