@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * address re-pointed to R, as Sentinel or a managed service does.
  *
  * <p>What R missed is lost. The test measures it (replication offsets; the jobs whose accepted
- * submission is gone) and holds the system to what it promises after such a loss
- * (design.md, "What a Redis failover can lose"): every job R holds ends SUCCESS within a bound;
+ * submission is gone) and holds the system to what it promises after such a loss (design.md,
+ * "A Redis failover: what asynchronous replication loses"): every job R holds ends SUCCESS within a bound;
  * no task is committed or released twice and no consumable written twice on R; every consumable
  * has its expected content; the plumbing is empty afterwards. The only ledger findings allowed
  * are the documented cost of the loss: a task that ran again because its claim, its commit or its
