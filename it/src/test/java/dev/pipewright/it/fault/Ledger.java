@@ -43,6 +43,11 @@ final class Ledger {
     interface Plumbing {
         RedisCommands<String, String> redis();
 
+        /** Where the audit processors' own record is read (the same Redis unless a test keeps it apart). */
+        default RedisCommands<String, String> audit() {
+            return redis();
+        }
+
         Keys keys();
 
         /**
@@ -196,7 +201,7 @@ final class Ledger {
             if (cancelled && !j.getOrDefault("seq", "0").equals(j.getOrDefault("stopSeq", "?"))) {
                 violations.add("job " + id + ": dispatched after its cancel (seq " + j.get("seq") + " > stopSeq " + j.get("stopSeq") + ")");
             }
-            Map<String, Map<Integer, Run>> audit = audit(redis, keys, id);
+            Map<String, Map<Integer, Run>> audit = audit(p.audit(), keys, id);
             Map<String, Map<String, String>> taskFields = new LinkedHashMap<>();
             for (String node : redis.lrange(keys.nodes(job), 0, -1)) {
                 taskFields.put(node, redis.hgetall(keys.task(job, node)));

@@ -54,6 +54,8 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     private int overseerStarts;
     private RedisClient redisClient;
     private StatefulRedisConnection<String, String> redisConnection;
+    private RedisClient auditClient;
+    private StatefulRedisConnection<String, String> auditConnection;
     private Connection rabbit;
 
     static Builder builder() {
@@ -69,6 +71,7 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         private URI systemRedis = TestServices.redisUri();
         private URI directRabbit = TestServices.rabbitUri();
         private URI directRedis = TestServices.redisUri();
+        private URI auditRedis;
         private RabbitQueues rabbitQueues;
         private URI[] overseerServices;
         private final Map<Integer, URI[]> workerServices = new LinkedHashMap<>();
@@ -133,6 +136,16 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         Builder directServices(URI rabbit, URI redis) {
             directRabbit = rabbit;
             directRedis = redis;
+            return this;
+        }
+
+        /**
+         * Where the audit processors keep their record, in place of the Redis the test reads
+         * ({@link #directServices}): a Redis the fault does not touch, when the fault is to that Redis
+         * itself (a failover that loses writes must not lose the evidence of what ran).
+         */
+        Builder auditRedis(URI redis) {
+            auditRedis = redis;
             return this;
         }
 
@@ -368,7 +381,7 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         env.put("PW_METRICS_HOST", "127.0.0.1");
         env.put("PW_LEASE", options.lease);
         env.put("PW_SHUTDOWN_GRACE", "5s");
-        env.put(AuditProcessors.REDIS_ENV, options.directRedis.toString());
+        env.put(AuditProcessors.REDIS_ENV, (options.auditRedis != null ? options.auditRedis : options.directRedis).toString());
         workers.set(index, JarProcess.worker(env, logDir.resolve("worker-" + id + ".log"), List.of(auditClassPath)));
         metricsPorts.set(index, metricsPort);
         workerIds.set(index, id);
@@ -550,6 +563,29 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         return redisConnection.sync();
     }
 
+    /** Where the audit processors' record is: the Redis the test reads, unless {@link Builder#auditRedis} named another. */
+    @Override
+    public synchronized RedisCommands<String, String> audit() {
+        if (options.auditRedis == null) {
+            return redis();
+        }
+        if (auditConnection == null) {
+            auditClient = RedisClient.create(RedisURI.create(options.auditRedis));
+            auditConnection = auditClient.connect();
+        }
+        return auditConnection.sync();
+    }
+
+    /** From now on the test reads Redis at {@code direct} (the replica promoted after a failover). */
+    synchronized void readRedisAt(URI direct) {
+        options.directRedis = direct;
+        if (redisConnection != null) {
+            redisConnection.close();
+            redisClient.shutdown();
+            redisConnection = null;
+        }
+    }
+
     /** A Redis connection of its own, for a test thread that works beside the main one (closed with the cluster). */
     synchronized RedisCommands<String, String> newRedis() {
         redis();
@@ -677,6 +713,11 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         NamespaceCleaner.cleanRedis(redis(), namespace);
         redisConnection.close();
         redisClient.shutdown();
+        if (options.auditRedis != null) {
+            NamespaceCleaner.cleanRedis(audit(), namespace);
+            auditConnection.close();
+            auditClient.shutdown();
+        }
     }
 
     private void cleanRabbit() throws Exception {

@@ -23,12 +23,14 @@ import java.util.function.Predicate;
  * {@link #stallOn(String)} stalls them the moment a client sends a given command,
  * {@link #stallAfter(Predicate)} the moment a given command has reached the service (its reply held
  * back), and {@link #holdUpstream(boolean)} / {@link #holdDownstream(boolean)} hold back only what
- * clients send / only what the service sends.
+ * clients send / only what the service sends. {@link #retarget(int)} sends new connections to
+ * another port, as a failover's re-pointed address does.
  */
 public final class TcpProxy implements AutoCloseable {
     private final ServerSocket server;
     private final String targetHost;
-    private final int targetPort;
+    /** Where new connections go; {@link #retarget} moves it (connections already open stay where they are). */
+    private volatile int targetPort;
     private final Set<Link> links = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean stalled = new AtomicBoolean();
     private final AtomicBoolean refusing = new AtomicBoolean();
@@ -66,6 +68,15 @@ public final class TcpProxy implements AutoCloseable {
 
     public int port() {
         return server.getLocalPort();
+    }
+
+    /**
+     * New connections go to {@code port} on the same host from now on; open ones are left as they
+     * are (cut them, or let the old service's end close them), as when a failover re-points an
+     * address (Sentinel, a managed service's DNS name).
+     */
+    public void retarget(int port) {
+        targetPort = port;
     }
 
     /** Connections accepted so far (a reconnect after a fault shows up here). */
