@@ -151,13 +151,14 @@ public final class BenchCommand extends ServerCommand {
                     sb.append(String.format(Locale.ROOT, " RSS %.0f MiB", usage.workerRssMib()));
                 }
             }
+            sb.append("  correct: ").append(correct ? "yes" : "no (" + reason + ")");
             for (OverseerLoads.Load l : usage.overseers()) {
-                sb.append(String.format(Locale.ROOT, "%n    %s: %s events", l.url(), l.events() == null ? "?" : l.events().toString()));
+                sb.append(String.format(Locale.ROOT, "%n    %s: %s", l.url(),
+                        l.events() == null ? "events unknown (its /metrics did not answer)" : l.events() + " events applied"));
                 if (l.cpuMsPerTask() != null) {
                     sb.append(String.format(Locale.ROOT, ", %.3f ms CPU/task", l.cpuMsPerTask()));
                 }
             }
-            sb.append("  correct: ").append(correct ? "yes" : "no (" + reason + ")");
             return sb.toString();
         }
     }

@@ -46,8 +46,12 @@ final class OverseerLoads {
         List<Overseer> list = new ArrayList<>();
         if (others != null && !others.isEmpty()) {
             list.add(overseer(first));
+            java.util.Set<String> seen = new java.util.HashSet<>(List.of(first.baseUrl()));
             for (String url : others) {
-                list.add(overseer(new ApiClient(url, token)));
+                ApiClient client = new ApiClient(url, token);
+                if (seen.add(client.baseUrl())) {
+                    list.add(overseer(client));
+                }
             }
         }
         return new OverseerLoads(list);

@@ -46,8 +46,12 @@ public final class TokenCommand extends GroupCommand {
             if (!r.equals("read") && !r.equals("submit") && !r.equals("admin")) {
                 throw CliException.usage("--role '" + role + "': expected read, submit or admin");
             }
+            if (name != null && name.isBlank()) {
+                // an empty --name "$USER" where USER is unset: every such token would share one default owner
+                throw CliException.usage("--name is empty: give the token a name, or leave --name out for " + r + "-token");
+            }
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("name", name == null || name.isBlank() ? r + "-token" : name);
+            body.put("name", name == null ? r + "-token" : name);
             body.put("role", r);
             if (owner != null && !owner.isBlank()) {
                 body.put("owner", owner);

@@ -36,8 +36,8 @@ class BenchCommandTest {
         Map<String, Object> m = r.json();
         assertEquals(List.of(Map.of("url", "http://a:8080", "events", 5000L, "cpu_ms_per_task", 0.0432),
                 java.util.Arrays.asList("http://b:8080", 4990L, null)).get(0), ((List<?>) m.get("overseers")).get(0));
-        assertTrue(r.human().contains("http://a:8080: 5000 events, 0.043 ms CPU/task"), r.human());
-        assertTrue(r.human().contains("http://b:8080: 4990 events"), r.human());
+        assertTrue(r.human().contains("correct: yes\n    http://a:8080: 5000 events applied, 0.043 ms CPU/task"), r.human());
+        assertTrue(r.human().contains("http://b:8080: 4990 events applied"), r.human());
     }
 
     @Test

@@ -114,6 +114,9 @@ class CommandsTest {
         assertEquals(2, run("frobnicate").exit());
         assertEquals(2, run("bench", "--shape", "W7").exit());
         assertEquals(2, run("status", "j1", "--max-tasks", "-1").exit());
+        Run emptyName = run("token", "create", "--role", "submit", "--name", "", "--url", "http://127.0.0.1:1");
+        assertEquals(2, emptyName.exit(), "an empty --name is refused before the server is asked");
+        assertTrue(emptyName.err().contains("--name is empty"), emptyName.err());
     }
 
     @Test

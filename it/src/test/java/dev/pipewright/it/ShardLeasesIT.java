@@ -1,5 +1,7 @@
 package dev.pipewright.it;
 
+import dev.pipewright.infra.config.ConfigException;
+import dev.pipewright.infra.config.Installation;
 import dev.pipewright.infra.config.Settings;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.infra.state.ShardLease;
@@ -25,6 +27,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -151,6 +155,51 @@ class ShardLeasesIT {
         a.close();
         b.close();
         c.close();
+    }
+
+    @Test
+    void twoLiveProcessesUnderOneIdAreToldApartAndTheYoungerServesNothing() throws Exception {
+        ShardLeases first = overseer("same");
+        first.balanceNow();
+        ShardLeases second = overseer("same");
+        rounds(3, second, first);
+        assertEquals(SHARDS, served(first).size(), "the first process keeps its shards");
+        assertTrue(served(second).isEmpty(), "the second serves nothing: " + served(second));
+        assertTrue(first.healthy());
+        assertFalse(second.healthy(), "and says so to readiness");
+        Map<Integer, Long> tokens = new java.util.TreeMap<>();
+        first.held().forEach(l -> tokens.put(l.shard(), l.token()));
+        rounds(4, second, first);
+        first.held().forEach(l -> assertEquals(tokens.get(l.shard()), l.token(), "no shard goes back and forth"));
+
+        first.close();
+        rounds(2, second);
+        assertEquals(SHARDS, served(second).size(), "once the first is gone, the second serves");
+        assertTrue(second.healthy());
+        second.close();
+    }
+
+    @Test
+    void aRestartUnderTheSameIdIsNotMistakenForASecondProcess() throws Exception {
+        ShardLeases before = overseer("r");
+        rounds(2, before);
+        // SIGKILL: it neither gives up nor writes again
+        ShardLeases after = overseer("r");
+        rounds(2, after);
+        assertEquals(SHARDS, served(after).size(), "the restarted process takes its shards back at once");
+        assertTrue(after.healthy());
+        after.close();
+    }
+
+    @Test
+    void everyProcessMustAgreeOnTheShardCount() throws Exception {
+        Installation.check(strings.async(), keys);
+        Installation.checkBytes(bytes.async(), keys);
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Installation.check(strings.async(), new Keys(keys.namespace(), SHARDS * 2)));
+        assertTrue(e.getMessage().contains("PW_SHARDS=16, but this installation (namespace '" + keys.namespace()
+                + "') was set up with PW_SHARDS=8"), e.getMessage());
+        assertThrows(ConfigException.class, () -> Installation.checkBytes(bytes.async(), new Keys(keys.namespace(), 4)));
     }
 
     @Test

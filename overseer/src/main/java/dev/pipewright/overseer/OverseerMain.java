@@ -3,6 +3,7 @@ package dev.pipewright.overseer;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import dev.pipewright.infra.config.ConfigException;
+import dev.pipewright.infra.config.Installation;
 import dev.pipewright.infra.config.Settings;
 import dev.pipewright.infra.config.StartupConnect;
 import dev.pipewright.infra.config.TrainingRun;
@@ -147,6 +148,7 @@ public final class OverseerMain {
         StatefulRedisConnection<String, String> shared = StartupConnect.connect("Redis", "PW_REDIS_URI", redisUri,
                 config.common().connectPatience(), redis::connectStrings);
         StatefulRedisConnection<byte[], byte[]> sharedBytes = redis.connectBytes();
+        Installation.check(shared.async(), keys);
         Scripts scripts = new Scripts(sharedBytes);
         scripts.loadAll();
         StateGateway state = new StateGateway(keys, sharedBytes, Duration.ofSeconds(30));

@@ -3,6 +3,7 @@ package dev.pipewright.worker;
 import com.rabbitmq.client.Connection;
 import com.sun.net.httpserver.HttpServer;
 import dev.pipewright.infra.config.ConfigException;
+import dev.pipewright.infra.config.Installation;
 import dev.pipewright.infra.config.Settings;
 import dev.pipewright.infra.config.StartupConnect;
 import dev.pipewright.infra.config.TrainingRun;
@@ -125,6 +126,7 @@ public final class WorkerMain {
             throw e;
         }
         readiness.redis(connection);
+        Installation.checkBytes(connection.async(), config.common().keys());
         new Scripts(connection).loadAll();
         AttemptStore store = new AttemptStore(config.common().keys(), connection);
         Topology topology = new Topology(config.common().keys(), config.common().queueType(), config.common().quorumSize());

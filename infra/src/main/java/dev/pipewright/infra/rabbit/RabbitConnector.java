@@ -42,6 +42,10 @@ public final class RabbitConnector {
         }
         try {
             factory.setUri(nodes.uri());
+            if (factory.getVirtualHost().isEmpty()) {
+                // 'amqp://host/' names the empty vhost by the AMQP URI rules, which no broker has: users mean '/'
+                factory.setVirtualHost("/");
+            }
         } catch (Exception e) {
             throw new IllegalArgumentException("bad RabbitMQ URI " + nodes.display() + ": " + e.getMessage(), e);
         }

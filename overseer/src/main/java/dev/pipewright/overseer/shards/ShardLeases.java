@@ -48,6 +48,14 @@ public final class ShardLeases extends PeriodicLoop {
     private volatile int alive = 1;
     /** When the last round went through (System.nanoTime), for readiness. */
     private volatile long lastRound = Long.MIN_VALUE;
+    /** This process among any others wrongly given the same id: its start (ms, Redis clock) and a random nonce. */
+    private String process;
+    private long startedMs;
+    private boolean wroteProcess;
+    /** Another live process has this overseer's id and started earlier: this one serves nothing. */
+    private volatile boolean duplicate;
+    /** Shards a fixed assignment waits for (someone else holds them), said once each. */
+    private final java.util.Set<Integer> waitingSaid = new java.util.HashSet<>();
 
     public ShardLeases(Keys keys, String owner, ShardConfig config, StateGateway state, RedisAsyncCommands<String, String> redis, Serving serving) {
         super(config.renewEvery());
@@ -85,7 +93,7 @@ public final class ShardLeases extends PeriodicLoop {
      */
     public boolean healthy() {
         long last = lastRound;
-        return last != Long.MIN_VALUE && System.nanoTime() - last < config.lease().toNanos();
+        return !duplicate && last != Long.MIN_VALUE && System.nanoTime() - last < config.lease().toNanos();
     }
 
     @Override
@@ -95,6 +103,9 @@ public final class ShardLeases extends PeriodicLoop {
     }
 
     private void balance() throws Exception {
+        if (sharesItsId()) {
+            return;
+        }
         renew();
         if (!config.balanced()) {
             take(config.served().size(), 0);
@@ -126,6 +137,55 @@ public final class ShardLeases extends PeriodicLoop {
         }
     }
 
+    /**
+     * Whether another live process runs under this overseer's id and started first: then this one
+     * gives its shards up, says so at ERROR every round and is not ready, rather than taking the
+     * shards back and forth with it at every round. Each process writes {@code <start>:<nonce>:<now>}
+     * under the id; finding someone else's entry after having written one means another process
+     * wrote since. A restart under the same id is not one: the old process writes no more.
+     */
+    private boolean sharesItsId() throws Exception {
+        long now = redisMillis();
+        if (process == null) {
+            startedMs = now;
+            process = now + ":" + Long.toHexString(new java.security.SecureRandom().nextLong());
+        }
+        String seen = redis.hget(keys.overseerProcesses(), owner).get(10, TimeUnit.SECONDS);
+        if (seen != null && !seen.startsWith(process + ":")) {
+            String[] other = seen.split(":");
+            long otherStart = other.length == 3 ? parse(other[0]) : Long.MAX_VALUE;
+            long otherWritten = other.length == 3 ? parse(other[2]) : 0;
+            boolean alive = now - otherWritten < config.lease().toMillis();
+            boolean older = otherStart < startedMs || (otherStart == startedMs && seen.compareTo(process) < 0);
+            if ((wroteProcess || duplicate) && alive && older) {
+                if (!duplicate) {
+                    for (Integer shard : new ArrayList<>(held.keySet())) {
+                        give(shard, "another overseer runs under the same id");
+                    }
+                }
+                duplicate = true;
+                LOG.error("another live overseer runs under PW_INSTANCE_ID={} (started before this one): this one serves no shard and "
+                        + "is not ready; give every overseer an id of its own", owner);
+                return true;
+            }
+        }
+        if (duplicate) {
+            LOG.warn("the other overseer under PW_INSTANCE_ID={} is gone: serving shards again", owner);
+        }
+        duplicate = false;
+        redis.hset(keys.overseerProcesses(), owner, process + ":" + now).get(10, TimeUnit.SECONDS);
+        wroteProcess = true;
+        return false;
+    }
+
+    private static long parse(String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     private static int count(String value) {
         try {
             return value == null ? 0 : Integer.parseInt(value);
@@ -152,12 +212,17 @@ public final class ShardLeases extends PeriodicLoop {
         for (int i = 0; i < candidates.size() && held.size() < share && running(); i++) {
             int shard = candidates.get((start + i) % candidates.size());
             if (!held.containsKey(shard)) {
-                state.takeLease(shard, owner, config.lease()).ifPresent(this::serve);
+                Optional<ShardLease> lease = state.takeLease(shard, owner, config.lease());
+                lease.ifPresent(this::serve);
+                if (lease.isEmpty() && !config.balanced() && waitingSaid.add(shard)) {
+                    LOG.info("shard {}: held by another overseer; waiting for it (PW_SHARDS_SERVED, leases off)", shard);
+                }
             }
         }
     }
 
     private void serve(ShardLease lease) {
+        waitingSaid.remove(lease.shard());
         held.put(lease.shard(), lease);
         LOG.info("shard {}: serving it (lease token {})", lease.shard(), lease.token());
         serving.start(lease);
@@ -186,6 +251,9 @@ public final class ShardLeases extends PeriodicLoop {
         try {
             redis.zrem(keys.overseers(), owner).get(5, TimeUnit.SECONDS);
             redis.hdel(keys.overseerShares(), owner).get(5, TimeUnit.SECONDS);
+            if (!duplicate && process != null) {
+                redis.hdel(keys.overseerProcesses(), owner).get(5, TimeUnit.SECONDS);
+            }
         } catch (Exception e) {
             LOG.debug("cannot leave the overseer list ({}); it lapses by itself", e.toString());
         }

@@ -89,6 +89,16 @@ public record Keys(String namespace, int shards) {
         return shardPrefix(shard) + "owner";
     }
 
+    /** What is fixed for an installation's life and every process must agree on ({@code shards}). */
+    public String installation() {
+        return namespace + ":installation";
+    }
+
+    /** Which process runs under each overseer id ({@code <start ms>:<nonce>:<written ms>}): two live ones are a misconfiguration. */
+    public String overseerProcesses() {
+        return namespace + ":overseers:process";
+    }
+
     /** The overseers alive: instance id → until when (epoch ms, Redis clock); how many share the shards. */
     public String overseers() {
         return namespace + ":overseers";
