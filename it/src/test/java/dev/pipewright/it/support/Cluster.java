@@ -590,7 +590,8 @@ public final class Cluster implements AutoCloseable {
             for (String key : page.getKeys()) {
                 // heartbeats and leases renew themselves: not state a request could have changed
                 if (key.contains(":worker:") || key.endsWith(":workers") || key.contains(":pool:") || key.endsWith(":tokens:used")
-                        || key.endsWith("}:owner") || key.endsWith(":overseers") || key.endsWith(":overseers:held")) {
+                        || key.endsWith("}:owner") || key.endsWith(":overseers") || key.endsWith(":overseers:held")
+                        || key.endsWith(":overseers:process")) {
                     continue;
                 }
                 String type = redis.type(key);

@@ -87,7 +87,13 @@ public final class JobReader {
                 job.get("params") == null ? Map.of() : JSON.readValue(job.get("params"), Map.class),
                 job.get("outputs") == null ? List.of() : JSON.readValue(job.get("outputs"), List.class),
                 job.get("pruned") == null ? List.of() : JSON.readValue(job.get("pruned"), List.class),
-                job.get("reason"), job.get("retryOf"), job.getOrDefault("trigger", "manual"), job.get("scheduled_for"), null, null);
+                job.get("reason"), job.get("retryOf"), job.getOrDefault("trigger", "manual"), job.get("scheduled_for"), null, null,
+                expiresAt(finished, longOf(job.get("retention"))));
+    }
+
+    /** When an ended job is removed: its end plus the retention it was submitted with; null while it runs (or kept for ever). */
+    static String expiresAt(Long finishedUs, Long retentionMs) {
+        return finishedUs == null || retentionMs == null || retentionMs <= 0 ? null : time(Long.toString(finishedUs + retentionMs * 1000));
     }
 
     /** One task of a job as created: its processor, pool and the data nodes it reads and writes. */

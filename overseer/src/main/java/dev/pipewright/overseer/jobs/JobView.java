@@ -23,7 +23,7 @@ public record JobView(
         @JsonInclude(JsonInclude.Include.NON_NULL) String reason,
         @JsonProperty("retry_of") @JsonInclude(JsonInclude.Include.NON_NULL) String retryOf, String trigger,
         @JsonProperty("scheduled_for") String scheduledFor, @JsonInclude(JsonInclude.Include.NON_NULL) List<TaskRow> tasks,
-        List<String> stage) {
+        List<String> stage, @JsonProperty("expires_at") String expiresAt) {
 
     /** What the job was submitted with besides its inputs: {@code {}} or {@code {"infra": {...}}}. */
     public record Config(@JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> infra) {
@@ -38,6 +38,6 @@ public record JobView(
     JobView with(List<TaskRow> tasks, List<String> stage) {
         return new JobView(id, name, runId, priority, owner, config, pipelineId, pipelineVersion, status, progress, finished, errored,
                 counts, createdAt, startedAt, finishedAt, createdUs, startedUs, finishedUs, lastUpdatedAt, durationMs, parameters,
-                outputs, pruned, reason, retryOf, trigger, scheduledFor, tasks, stage);
+                outputs, pruned, reason, retryOf, trigger, scheduledFor, tasks, stage, expiresAt);
     }
 }

@@ -54,13 +54,13 @@ class ResponseShapesTest {
     void aJobListsItsKeysInTheContractsOrder() throws Exception {
         JobView job = new JobView("j", "j", null, "medium", "ann", new JobView.Config(null), "p", 1, "FAILED", "1/2", true, true,
                 new JobView.Counts(2, 0, 1, 1, 0, 0, 0, 0, 0), "c", "s", "f", 1L, 2L, 3L, "f", 0.002, Map.of(), List.of(), List.of("x"),
-                "boom", null, "manual", null, null, List.of());
+                "boom", null, "manual", null, null, List.of(), "e");
         assertEquals("{\"id\":\"j\",\"name\":\"j\",\"run_id\":null,\"priority\":\"medium\",\"owner\":\"ann\",\"config\":{},"
                 + "\"pipeline_id\":\"p\",\"pipeline_version\":1,\"status\":\"FAILED\",\"progress\":\"1/2\",\"finished\":true,\"errored\":true,"
                 + "\"counts\":{\"total\":2,\"succeeded\":0,\"failed\":1,\"skipped\":1,\"cancelled\":0,\"pending\":0,\"ready\":0,\"running\":0,"
                 + "\"retry_wait\":0},\"created_at\":\"c\",\"started_at\":\"s\",\"finished_at\":\"f\",\"created_us\":1,\"started_us\":2,"
                 + "\"finished_us\":3,\"last_updated_at\":\"f\",\"duration_ms\":0.002,\"parameters\":{},\"outputs\":[],\"pruned\":[\"x\"],"
-                + "\"reason\":\"boom\",\"trigger\":\"manual\",\"scheduled_for\":null,\"stage\":[]}", json(job));
+                + "\"reason\":\"boom\",\"trigger\":\"manual\",\"scheduled_for\":null,\"stage\":[],\"expires_at\":\"e\"}", json(job));
         assertEquals("{\"infra\":{\"cpu\":0.5}}", json(new JobView.Config(Map.of("cpu", 0.5))));
     }
 
