@@ -120,7 +120,7 @@ class JobDeleteIT {
         assertTrue(deleted.json().path("deleted").asBoolean());
         Cluster.Response gone = cluster.get("/api/v1/jobs/" + job);
         assertEquals(404, gone.status(), "at once: " + gone);
-        assertTrue(message(gone).contains("it does not exist, or it ended and was removed (deleted"), message(gone));
+        assertTrue(message(gone).contains("it does not exist, is another owner's, or it ended and was removed (deleted"), message(gone));
         assertEquals(404, cluster.as(alice, "DELETE", "/api/v1/jobs/" + job, null).status(), "a second delete finds nothing");
         assertEquals(0, jobKeys(job), "nothing of the job is left");
         assertEquals(null, cluster.redis().zscore(cluster.keys().expiry(new JobId(job).shard(cluster.keys().shards())), job),
