@@ -98,6 +98,10 @@ public final class PipelinesCommand extends GroupCommand {
                 Output.line(out, "process", join(p.path("process_nodes")));
                 Output.line(out, "data", join(p.path("data_nodes")));
                 Output.line(out, "parameters", join(p.path("parameters")));
+                if (p.hasNonNull("retention")) {
+                    // only when the pipeline sets one: otherwise the installation's PW_JOB_RETENTION applies
+                    Output.line(out, "retention", p.path("retention").asText() + " (ended jobs are then removed)");
+                }
                 Output.line(out, "schedule", schedule(p.path("schedule")));
                 JsonNode s = p.path("schedule");
                 if (s.isObject()) {

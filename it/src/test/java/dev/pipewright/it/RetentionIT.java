@@ -94,6 +94,8 @@ class RetentionIT {
                 processNodes:
                   t: {input: [a], output: [b], processor: log}
                 """);
+        assertEquals("1h", cluster.get("/api/v1/pipelines/kept_longer").json().path("retention").asText(), "the pipeline shows its retention");
+        assertTrue(cluster.get("/api/v1/pipelines/kept_briefly").json().path("retention").isNull(), "none of its own: PW_JOB_RETENTION");
         Cluster.Response run = cluster.post("/api/v1/runs", "{\"pipeline_id\": \"kept_briefly\", \"name\": \"retention\"}", "application/json");
         assertEquals(201, run.status(), run::toString);
         String runId = run.json().path("id").asText();
@@ -127,7 +129,9 @@ class RetentionIT {
         for (String id : expiring) {
             ended.put(id, cluster.awaitJob(id, WAIT).path("status").asText());
         }
-        cluster.awaitJob(longer, WAIT);
+        JsonNode longerJob = cluster.awaitJob(longer, WAIT);
+        assertEquals(java.time.Instant.parse(longerJob.path("finished_at").asText()).plus(java.time.Duration.ofHours(1)).toString(),
+                longerJob.path("expires_at").asText(), "an ended job says when it is removed: its end plus its pipeline's retention");
         long memoryPeak = usedMemory();
         assertEquals("CANCELLED", ended.get(unstarted));
         ended.forEach((id, status) -> assertTrue(id.equals(unstarted) || status.equals("SUCCESS"), id + " " + status));

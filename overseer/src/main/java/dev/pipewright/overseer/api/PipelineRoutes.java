@@ -6,6 +6,7 @@ import dev.pipewright.overseer.api.view.Validation;
 import dev.pipewright.overseer.graph.Graphs;
 import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.overseer.pipelines.PipelineStore;
+import dev.pipewright.protocol.pipeline.Durations;
 import dev.pipewright.overseer.pipelines.PipelineViews;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.protocol.graph.PlanView;
@@ -137,7 +138,7 @@ final class PipelineRoutes implements Routes {
                 summary == null ? p.version() : summary.latestVersion(), summary == null ? null : summary.owner(),
                 summary == null ? null : java.time.Instant.ofEpochMilli(summary.updatedAt()).toString(),
                 p.pipeline().dataNodes().keySet(), p.pipeline().processNodes().keySet(), p.pipeline().parameters().keySet(), p.source(),
-                schedules.view(p.id())));
+                schedules.view(p.id()), p.pipeline().retention() == null ? null : Durations.format(p.pipeline().retention())));
     }
 
     private void plan(RoutingContext ctx) throws Exception {
