@@ -45,14 +45,8 @@ class OverseerScaleOutFaultIT {
         try (ProcessCluster cluster = ProcessCluster.builder().overseers(overseers).workers(2).concurrency(8).shards(6)
                 .setting("PW_SHARD_LEASE", "2s").start()) {
             awaitShares(cluster, overseers);
-            cluster.postPipeline(WORK.yaml());
             Ledger ledger = new Ledger(WORK);
-            List<String> ids = new ArrayList<>();
-            for (int n = 0; n < JOBS; n++) {
-                String id = cluster.submit(WORK.name(), WORK.body(n), Duration.ofSeconds(30));
-                ledger.submitted(id);
-                ids.add(id);
-            }
+            List<String> ids = submitAll(cluster, WORK, JOBS, ledger);
             // every overseer answers for every job, whichever overseer serves its shard
             int victim = overseers - 1;
             for (String id : ids.subList(0, 10)) {
@@ -97,14 +91,8 @@ class OverseerScaleOutFaultIT {
         try (ProcessCluster cluster = ProcessCluster.builder().workers(2).concurrency(8).shards(6)
                 .setting("PW_SHARD_LEASE", "2s").start()) {
             assertEquals(6, served(cluster.overseerMetrics(0)).size(), "a lone overseer serves every shard");
-            cluster.postPipeline(WORK.yaml());
             Ledger ledger = new Ledger(WORK);
-            List<String> ids = new ArrayList<>();
-            for (int n = 0; n < JOBS; n++) {
-                String id = cluster.submit(WORK.name(), WORK.body(n), Duration.ofSeconds(30));
-                ledger.submitted(id);
-                ids.add(id);
-            }
+            List<String> ids = submitAll(cluster, WORK, JOBS, ledger);
             int second = cluster.addOverseer();
             awaitShares(cluster, 2);
             Cluster.await("a third of the tasks to be done", Duration.ofMinutes(2), () -> doneTasks(cluster, ids) >= JOBS * WORK.tasksPerJob() / 3);
@@ -142,14 +130,8 @@ class OverseerScaleOutFaultIT {
             assertEquals(Set.of(2, 3), served(cluster.overseerMetrics(1)));
             // slow enough that no job ends before the kill
             Workload slow = new Workload("control", 4, 300);
-            cluster.postPipeline(slow.yaml());
             Ledger ledger = new Ledger(slow);
-            List<String> ids = new ArrayList<>();
-            for (int n = 0; n < 24; n++) {
-                String id = cluster.submit(slow.name(), slow.body(n), Duration.ofSeconds(30));
-                ledger.submitted(id);
-                ids.add(id);
-            }
+            List<String> ids = submitAll(cluster, slow, 24, ledger);
             cluster.killOverseer(1);
             assertFalse(ledger.awaitEnd(cluster, Duration.ofSeconds(15)), "the jobs of shards 2 and 3 cannot end");
             cluster.stopWorkers();
@@ -167,6 +149,18 @@ class OverseerScaleOutFaultIT {
             assertTrue(report.violations().stream().noneMatch(v -> v.startsWith("shard 0:") || v.startsWith("shard 1:")),
                     "the served shards are clean: " + report.violations());
         }
+    }
+
+    /** Registers the workload's pipeline and submits {@code jobs} jobs of it, each told to the ledger; returns their ids. */
+    private static List<String> submitAll(ProcessCluster cluster, Workload work, int jobs, Ledger ledger) {
+        cluster.postPipeline(work.yaml());
+        List<String> ids = new ArrayList<>();
+        for (int n = 0; n < jobs; n++) {
+            String id = cluster.submit(work.name(), work.body(n), Duration.ofSeconds(30));
+            ledger.submitted(id);
+            ids.add(id);
+        }
+        return ids;
     }
 
     private static void awaitShares(ProcessCluster cluster, int overseers) {

@@ -67,11 +67,6 @@ public final class ShardLeases extends PeriodicLoop {
         this.serving = serving;
     }
 
-    /** This overseer's id in the leases ({@code PW_INSTANCE_ID}): a restart under the same id takes its shards back at once. */
-    public String owner() {
-        return owner;
-    }
-
     /** The lease on {@code shard}, while this overseer serves it. */
     public Optional<ShardLease> lease(int shard) {
         return Optional.ofNullable(held.get(shard));
@@ -103,7 +98,9 @@ public final class ShardLeases extends PeriodicLoop {
     }
 
     private void balance() throws Exception {
-        if (sharesItsId()) {
+        // one reading of Redis's clock serves the round: the process record and the membership
+        long now = redisMillis();
+        if (sharesItsId(now)) {
             return;
         }
         renew();
@@ -111,7 +108,6 @@ public final class ShardLeases extends PeriodicLoop {
             take(config.served().size(), 0);
             return;
         }
-        long now = redisMillis();
         redis.zadd(keys.overseers(), now + config.lease().toMillis(), owner).get(10, TimeUnit.SECONDS);
         redis.zremrangebyscore(keys.overseers(), Range.create(Double.NEGATIVE_INFINITY, (double) now)).get(10, TimeUnit.SECONDS);
         List<String> members = new ArrayList<>(redis.zrange(keys.overseers(), 0, -1).get(10, TimeUnit.SECONDS));
@@ -144,8 +140,7 @@ public final class ShardLeases extends PeriodicLoop {
      * under the id; finding someone else's entry after having written one means another process
      * wrote since. A restart under the same id is not one: the old process writes no more.
      */
-    private boolean sharesItsId() throws Exception {
-        long now = redisMillis();
+    private boolean sharesItsId(long now) throws Exception {
         if (process == null) {
             startedMs = now;
             process = now + ":" + Long.toHexString(new java.security.SecureRandom().nextLong());
