@@ -6,10 +6,10 @@ import java.net.URI;
 
 /**
  * Settings every Pipewright process shares: where RabbitMQ (one node or a cluster's nodes) and
- * Redis are, the namespace that prefixes every key, exchange and queue, the shard count, the kind
+ * Redis (one server or a Redis Cluster's seed nodes) are, the namespace that prefixes every key, exchange and queue, the shard count, the kind
  * of pool queues and, for quorum queues, how many replicas each has.
  */
-public record CommonConfig(RabbitNodes rabbit, URI redisUri, String namespace, int shards, QueueType queueType,
+public record CommonConfig(RabbitNodes rabbit, RedisNodes redis, String namespace, int shards, QueueType queueType,
                            int quorumSize, java.time.Duration connectPatience) {
     public static final String DEFAULT_RABBITMQ_URI = "amqp://guest:guest@127.0.0.1:5672";
     public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
@@ -41,7 +41,7 @@ public record CommonConfig(RabbitNodes rabbit, URI redisUri, String namespace, i
         }
         return new CommonConfig(
                 rabbitNodes(s.string("PW_RABBITMQ_URI", DEFAULT_RABBITMQ_URI)),
-                s.uri("PW_REDIS_URI", DEFAULT_REDIS_URI, "redis", "rediss"),
+                redisNodes(s.string("PW_REDIS_URI", DEFAULT_REDIS_URI), s.string("PW_REDIS_CLUSTER", "auto")),
                 ns,
                 s.integer("PW_SHARDS", DEFAULT_SHARDS, 1, 1024),
                 queueType,
@@ -56,6 +56,27 @@ public record CommonConfig(RabbitNodes rabbit, URI redisUri, String namespace, i
             throw new ConfigException("PW_RABBITMQ_URI is not valid: " + e.getMessage() + "; expected a URI such as "
                     + DEFAULT_RABBITMQ_URI + ", or for a cluster amqp://user:pass@host1:5672,host2:5672,host3:5672/vhost");
         }
+    }
+
+    private static RedisNodes redisNodes(String value, String clusterSetting) {
+        RedisNodes.Mode mode;
+        try {
+            mode = RedisNodes.Mode.parse(clusterSetting);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("PW_REDIS_CLUSTER='" + clusterSetting + "' is not valid: expected auto (several nodes in "
+                    + "PW_REDIS_URI are a Redis Cluster, one is a single server), on (a Redis Cluster, even with one seed node) or off");
+        }
+        try {
+            return RedisNodes.parse(value, mode);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("PW_REDIS_URI is not valid: " + e.getMessage() + "; expected a URI such as "
+                    + DEFAULT_REDIS_URI + ", or for a Redis Cluster its seed nodes redis://:pass@host1:6379,host2:6379,host3:6379");
+        }
+    }
+
+    /** The first Redis node's URI (credentials, database, TLS); {@link #redis()} has every node and whether it is a cluster. */
+    public URI redisUri() {
+        return redis.uri();
     }
 
     /** The first RabbitMQ node's URI (credentials, vhost, TLS); {@link #rabbit()} has every node. */
