@@ -1,6 +1,7 @@
 package dev.pipewright.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.infra.redis.RedisLink;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.infra.testing.TestServices;
@@ -165,8 +166,8 @@ class JobDeleteIT {
         RedisClient client = RedisClient.create(RedisURI.create(TestServices.redisUri()));
         try (StatefulRedisConnection<byte[], byte[]> bytes = client.connect(ByteArrayCodec.INSTANCE);
              StatefulRedisConnection<String, String> strings = client.connect()) {
-            Scripts scripts = new Scripts(bytes);
-            StateGateway state = new StateGateway(keys, bytes, Duration.ofSeconds(30));
+            Scripts scripts = new Scripts(RedisLink.of(bytes));
+            StateGateway state = new StateGateway(keys, RedisLink.of(bytes), Duration.ofSeconds(30));
             JobRemoval removal = new JobRemoval(keys, strings.async(), state, new RunStore(keys, strings.async(), scripts),
                     new OverseerMetrics(new SimpleMeterRegistry()), BATCH);
             JobExpiry expiry = new JobExpiry(keys, strings.async(), removal, () -> List.of(shard), Duration.ofHours(1), 1);

@@ -3,6 +3,7 @@ package dev.pipewright.it;
 import dev.pipewright.infra.config.ConfigException;
 import dev.pipewright.infra.config.Installation;
 import dev.pipewright.infra.config.Settings;
+import dev.pipewright.infra.redis.RedisLink;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.infra.state.ShardLease;
 import dev.pipewright.infra.state.StateGateway;
@@ -54,8 +55,8 @@ class ShardLeasesIT {
         strings = client.connect();
         bytes = client.connect(ByteArrayCodec.INSTANCE);
         keys = new Keys(TestServices.freshNamespace("leases"), SHARDS);
-        new Scripts(bytes).loadAll();
-        state = new StateGateway(keys, bytes, Duration.ofSeconds(10));
+        new Scripts(RedisLink.of(bytes)).loadAll();
+        state = new StateGateway(keys, RedisLink.of(bytes), Duration.ofSeconds(10));
     }
 
     @AfterEach

@@ -1,6 +1,9 @@
 package dev.pipewright.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.infra.redis.RedisLink;
+import dev.pipewright.infra.state.CommitReply;
+import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.infra.testing.TestServices;
 import dev.pipewright.it.support.Cluster;
 import dev.pipewright.it.support.Metrics;
@@ -8,8 +11,6 @@ import dev.pipewright.it.support.WorkerProcess;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.TaskMessage;
-import dev.pipewright.infra.state.CommitReply;
-import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.worker.store.AttemptStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -105,7 +106,7 @@ class TimeoutIT {
         TaskMessage message = new TaskMessage(1, job, cluster.shardOf(job), "slow", dispatch);
         RedisClient client = RedisClient.create(RedisURI.create(TestServices.redisUri()));
         try (StatefulRedisConnection<byte[], byte[]> connection = client.connect(ByteArrayCodec.INSTANCE)) {
-            AttemptStore store = new AttemptStore(cluster.keys(), connection);
+            AttemptStore store = new AttemptStore(cluster.keys(), RedisLink.of(connection));
             List<CommitReply> replies = store.commit(message.shard(), List.of(
                     new StateGateway.Commit(job, "slow", attemptId, StateGateway.Outcome.OK, "", true,
                             AttemptStore.outputs(Map.of("x", "late".getBytes(StandardCharsets.UTF_8)))),

@@ -10,6 +10,7 @@ import dev.pipewright.infra.config.TrainingRun;
 import dev.pipewright.infra.rabbit.RabbitConnector;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.infra.redis.RedisConnector;
+import dev.pipewright.infra.redis.RedisLink;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.admin.DeadLetters;
@@ -55,7 +56,6 @@ import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.parse.DocumentLimits;
 import dev.pipewright.protocol.parse.PipelineParser;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -66,7 +66,6 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -143,11 +142,10 @@ public final class OverseerMain {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         OverseerMetrics metrics = new OverseerMetrics(meters);
 
-        RedisConnector redis = new RedisConnector(config.common().redisUri(), meters);
-        URI redisUri = config.common().redisUri();
-        StatefulRedisConnection<String, String> shared = StartupConnect.connect("Redis", "PW_REDIS_URI", redisUri,
+        RedisConnector redis = new RedisConnector(config.common().redis(), meters);
+        RedisLink<String, String> shared = StartupConnect.connect("Redis", "PW_REDIS_URI", config.common().redis().display(),
                 config.common().connectPatience(), redis::connectStrings);
-        StatefulRedisConnection<byte[], byte[]> sharedBytes = redis.connectBytes();
+        RedisLink<byte[], byte[]> sharedBytes = redis.connectBytes();
         Installation.check(shared.async(), keys);
         Scripts scripts = new Scripts(sharedBytes);
         scripts.loadAll();

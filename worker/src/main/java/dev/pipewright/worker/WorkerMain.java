@@ -10,6 +10,7 @@ import dev.pipewright.infra.config.TrainingRun;
 import dev.pipewright.infra.rabbit.RabbitConnector;
 import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.infra.redis.RedisConnector;
+import dev.pipewright.infra.redis.RedisLink;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.worker.config.WorkerConfig;
 import dev.pipewright.worker.exec.ExecProcessor;
@@ -20,7 +21,6 @@ import dev.pipewright.worker.runtime.Readiness;
 import dev.pipewright.worker.runtime.TaskConsumer;
 import dev.pipewright.worker.runtime.WorkerMetrics;
 import dev.pipewright.worker.store.AttemptStore;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -112,11 +112,11 @@ public final class WorkerMain {
             }
         }
 
-        RedisConnector redis = new RedisConnector(config.common().redisUri(), meters);
-        StatefulRedisConnection<byte[], byte[]> connection;
+        RedisConnector redis = new RedisConnector(config.common().redis(), meters);
+        RedisLink<byte[], byte[]> connection;
         try {
             connection = StartupConnect.connect("Redis", "PW_REDIS_URI",
-                    config.common().redisUri(), config.common().connectPatience(), redis::connectBytes);
+                    config.common().redis().display(), config.common().connectPatience(), redis::connectBytes);
         } catch (RuntimeException e) {
             if (http != null) {
                 http.stop(0);

@@ -1,7 +1,7 @@
 package dev.pipewright.infra.config;
 
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -18,13 +18,13 @@ public final class Installation {
     private Installation() {
     }
 
-    public static void check(RedisAsyncCommands<String, String> redis, Keys keys) throws Exception {
+    public static void check(RedisClusterAsyncCommands<String, String> redis, Keys keys) throws Exception {
         redis.hsetnx(keys.installation(), SHARDS, Integer.toString(keys.shards())).get(10, TimeUnit.SECONDS);
         agree(keys, redis.hget(keys.installation(), SHARDS).get(10, TimeUnit.SECONDS));
     }
 
     /** The same, on a connection with a byte-array codec (the worker's). */
-    public static void checkBytes(RedisAsyncCommands<byte[], byte[]> redis, Keys keys) throws Exception {
+    public static void checkBytes(RedisClusterAsyncCommands<byte[], byte[]> redis, Keys keys) throws Exception {
         byte[] key = keys.installation().getBytes(StandardCharsets.UTF_8);
         byte[] field = SHARDS.getBytes(StandardCharsets.UTF_8);
         redis.hsetnx(key, field, Integer.toString(keys.shards()).getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);

@@ -1,11 +1,11 @@
 package dev.pipewright.infra.state;
 
+import dev.pipewright.infra.redis.RedisLink;
 import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -31,7 +31,7 @@ public final class StateGateway {
     private final Scripts scripts;
     private final Duration timeout;
 
-    public StateGateway(Keys keys, StatefulRedisConnection<byte[], byte[]> connection, Duration timeout) {
+    public StateGateway(Keys keys, RedisLink<byte[], byte[]> connection, Duration timeout) {
         this.keys = keys;
         this.scripts = new Scripts(connection);
         this.timeout = timeout;

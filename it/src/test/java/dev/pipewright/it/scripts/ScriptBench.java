@@ -3,6 +3,7 @@ package dev.pipewright.it.scripts;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pipewright.infra.redis.RedisLink;
 import dev.pipewright.infra.redis.Script;
 import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.infra.state.ClaimReply;
@@ -95,9 +96,9 @@ final class ScriptBench implements AutoCloseable {
         stringConnection = client.connect();
         redis = stringConnection.sync();
         async = stringConnection.async();
-        scripts = new Scripts(bytesConnection);
+        scripts = new Scripts(RedisLink.of(bytesConnection));
         scripts.loadAll();
-        gateway = new StateGateway(keys, bytesConnection, Duration.ofSeconds(10));
+        gateway = new StateGateway(keys, RedisLink.of(bytesConnection), Duration.ofSeconds(10));
         jobKey = Pattern.compile("^" + Pattern.quote(namespace) + ":\\{s(\\d+)}:job:([a-z0-9]+)$");
     }
 

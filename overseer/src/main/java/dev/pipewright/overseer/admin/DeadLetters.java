@@ -8,7 +8,7 @@ import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,11 +33,11 @@ public final class DeadLetters {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final Connection rabbit;
     private final JobControl jobs;
 
-    public DeadLetters(Keys keys, RedisAsyncCommands<String, String> redis, Connection rabbit, JobControl jobs) {
+    public DeadLetters(Keys keys, RedisClusterAsyncCommands<String, String> redis, Connection rabbit, JobControl jobs) {
         this.keys = keys;
         this.redis = redis;
         this.rabbit = rabbit;

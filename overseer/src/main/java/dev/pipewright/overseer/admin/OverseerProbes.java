@@ -4,7 +4,7 @@ import com.rabbitmq.client.AMQP;
 import dev.pipewright.overseer.loop.PeriodicLoop;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -17,11 +17,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class OverseerProbes extends PeriodicLoop {
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final QueueInspector queues;
     private final OverseerMetrics metrics;
 
-    public OverseerProbes(Keys keys, RedisAsyncCommands<String, String> redis, QueueInspector queues,
+    public OverseerProbes(Keys keys, RedisClusterAsyncCommands<String, String> redis, QueueInspector queues,
                           OverseerMetrics metrics, Duration interval) {
         super(interval);
         this.keys = keys;

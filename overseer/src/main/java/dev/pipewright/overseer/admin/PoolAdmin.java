@@ -4,7 +4,7 @@ import dev.pipewright.overseer.dispatch.ControlPublisher;
 import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.PoolControl;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,11 +24,11 @@ public final class PoolAdmin {
     public static final Duration DRAIN_POLL = Duration.ofMillis(250);
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final ControlPublisher control;
     private final Workers workers;
 
-    public PoolAdmin(Keys keys, RedisAsyncCommands<String, String> redis, ControlPublisher control, Workers workers) {
+    public PoolAdmin(Keys keys, RedisClusterAsyncCommands<String, String> redis, ControlPublisher control, Workers workers) {
         this.keys = keys;
         this.redis = redis;
         this.control = control;

@@ -6,7 +6,7 @@ import com.rabbitmq.client.Connection;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.pipeline.Priority;
 import io.lettuce.core.ScoredValue;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,13 +22,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class QueueInspector {
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final Connection rabbit;
     private final Workers workers;
     private final PoolAdmin pools;
     private Channel channel;
 
-    public QueueInspector(Keys keys, RedisAsyncCommands<String, String> redis, Connection rabbit, Workers workers, PoolAdmin pools) {
+    public QueueInspector(Keys keys, RedisClusterAsyncCommands<String, String> redis, Connection rabbit, Workers workers, PoolAdmin pools) {
         this.keys = keys;
         this.redis = redis;
         this.rabbit = rabbit;

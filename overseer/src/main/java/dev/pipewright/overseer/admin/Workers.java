@@ -1,7 +1,7 @@
 package dev.pipewright.overseer.admin;
 
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Workers {
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final Duration ttl;
 
-    public Workers(Keys keys, RedisAsyncCommands<String, String> redis, Duration ttl) {
+    public Workers(Keys keys, RedisClusterAsyncCommands<String, String> redis, Duration ttl) {
         this.keys = keys;
         this.redis = redis;
         this.ttl = ttl;

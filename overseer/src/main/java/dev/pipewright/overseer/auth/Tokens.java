@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,11 +29,11 @@ public final class Tokens {
     private static final long TOUCH_EVERY_MS = 60_000;
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final byte[] adminDigest;
     private final Map<String, Long> touched = new ConcurrentHashMap<>();
 
-    public Tokens(Keys keys, RedisAsyncCommands<String, String> redis, byte[] adminDigest) {
+    public Tokens(Keys keys, RedisClusterAsyncCommands<String, String> redis, byte[] adminDigest) {
         this.keys = keys;
         this.redis = redis;
         this.adminDigest = adminDigest == null ? null : adminDigest.clone();

@@ -14,7 +14,7 @@ import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.BusMessage;
 import dev.pipewright.protocol.message.TaskMessage;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +40,11 @@ public final class DeadLetterConsumer {
 
     private final Keys keys;
     private final StateGateway state;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final Topology topology;
     private final OverseerMetrics metrics;
 
-    public DeadLetterConsumer(Keys keys, StateGateway state, RedisAsyncCommands<String, String> redis, Topology topology,
+    public DeadLetterConsumer(Keys keys, StateGateway state, RedisClusterAsyncCommands<String, String> redis, Topology topology,
                               OverseerMetrics metrics) {
         this.metrics = metrics;
         this.keys = keys;

@@ -11,7 +11,7 @@ import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,13 +35,13 @@ public final class OutboxRelay extends PeriodicLoop {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final TaskPublisher publisher;
     private final Duration grace;
     private final Supplier<Collection<Integer>> shards;
 
     /** {@code shards}: those this overseer serves now. */
-    public OutboxRelay(Keys keys, RedisAsyncCommands<String, String> redis, TaskPublisher publisher, Duration grace, Duration interval,
+    public OutboxRelay(Keys keys, RedisClusterAsyncCommands<String, String> redis, TaskPublisher publisher, Duration grace, Duration interval,
                        Supplier<Collection<Integer>> shards) {
         super(interval);
         this.shards = shards;

@@ -3,7 +3,7 @@ package dev.pipewright.overseer.dispatch;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 /** Consumer-group set-up shared by the outbox relay and the event processor. */
 public final class StreamGroups {
@@ -11,7 +11,7 @@ public final class StreamGroups {
     }
 
     /** Creates the group at the start of the stream (so entries written before it are read), if missing. */
-    public static void ensure(RedisCommands<String, String> redis, String stream, String group) {
+    public static void ensure(RedisClusterCommands<String, String> redis, String stream, String group) {
         try {
             redis.xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), group, XGroupCreateArgs.Builder.mkstream(true));
         } catch (RedisBusyException e) {

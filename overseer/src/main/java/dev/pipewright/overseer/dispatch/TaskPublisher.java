@@ -9,7 +9,7 @@ import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.TaskMessage;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +42,7 @@ public final class TaskPublisher implements AutoCloseable {
     private final Keys keys;
     private final Connection rabbit;
     private final Topology topology;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final OverseerMetrics metrics;
     private final Set<String> declaredPools = new HashSet<>();
     private Channel channel;
@@ -56,7 +56,7 @@ public final class TaskPublisher implements AutoCloseable {
     private record Pending(OutboxEntry entry, CompletableFuture<Boolean> done) {
     }
 
-    public TaskPublisher(Keys keys, Connection rabbit, Topology topology, RedisAsyncCommands<String, String> redis,
+    public TaskPublisher(Keys keys, Connection rabbit, Topology topology, RedisClusterAsyncCommands<String, String> redis,
                          OverseerMetrics metrics) {
         this.keys = keys;
         this.rabbit = rabbit;

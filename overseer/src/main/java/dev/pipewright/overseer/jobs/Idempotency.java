@@ -6,7 +6,7 @@ import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -26,9 +26,9 @@ public final class Idempotency {
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._:\\-]{1,255}");
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
 
-    public Idempotency(Keys keys, RedisAsyncCommands<String, String> redis) {
+    public Idempotency(Keys keys, RedisClusterAsyncCommands<String, String> redis) {
         this.keys = keys;
         this.redis = redis;
     }

@@ -14,7 +14,7 @@ import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.pipeline.Priority;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -33,15 +33,15 @@ public final class JobControl {
 
     private final Keys keys;
     private final StateGateway state;
-    private final RedisAsyncCommands<String, String> redis;
-    private final RedisAsyncCommands<byte[], byte[]> bytesRedis;
+    private final RedisClusterAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<byte[], byte[]> bytesRedis;
     private final ControlPublisher control;
     private final PipelineStore pipelines;
     private final JobSubmitter submitter;
     private final PublisherPool publishers;
     private final OverseerMetrics metrics;
 
-    public JobControl(Keys keys, StateGateway state, RedisAsyncCommands<String, String> redis, RedisAsyncCommands<byte[], byte[]> bytesRedis,
+    public JobControl(Keys keys, StateGateway state, RedisClusterAsyncCommands<String, String> redis, RedisClusterAsyncCommands<byte[], byte[]> bytesRedis,
                       ControlPublisher control, PipelineStore pipelines, JobSubmitter submitter, PublisherPool publishers,
                       OverseerMetrics metrics) {
         this.metrics = metrics;

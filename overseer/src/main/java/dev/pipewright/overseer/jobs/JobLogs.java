@@ -2,7 +2,7 @@ package dev.pipewright.overseer.jobs;
 
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class JobLogs {
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
 
-    JobLogs(Keys keys, RedisAsyncCommands<String, String> redis) {
+    JobLogs(Keys keys, RedisClusterAsyncCommands<String, String> redis) {
         this.keys = keys;
         this.redis = redis;
     }

@@ -5,7 +5,7 @@ import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.overseer.paging.JobCursor;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,8 +23,8 @@ public final class JobReader {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
-    private final RedisAsyncCommands<byte[], byte[]> bytesRedis;
+    private final RedisClusterAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<byte[], byte[]> bytesRedis;
     private final JobLogs logs;
 
     /** The job's logs: per attempt, and as one stream to follow. */
@@ -32,7 +32,7 @@ public final class JobReader {
         return logs;
     }
 
-    public JobReader(Keys keys, RedisAsyncCommands<String, String> redis, RedisAsyncCommands<byte[], byte[]> bytesRedis) {
+    public JobReader(Keys keys, RedisClusterAsyncCommands<String, String> redis, RedisClusterAsyncCommands<byte[], byte[]> bytesRedis) {
         this.logs = new JobLogs(keys, redis);
         this.keys = keys;
         this.redis = redis;

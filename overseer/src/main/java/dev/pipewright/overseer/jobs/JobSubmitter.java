@@ -21,7 +21,7 @@ import dev.pipewright.protocol.message.ContentTypes;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.pipeline.ProcessNode;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,20 +49,20 @@ public final class JobSubmitter {
     private final DataStore dataStore;
     private final WorkerDirectory workers;
     private final PublisherPool publishers;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final PipelineStore pipelines;
     private final OverseerMetrics metrics;
     private final Duration retention;
 
     /** A submitter whose jobs are kept 7 days after they end, unless their pipeline says {@code retention}. */
     public JobSubmitter(Keys keys, StateGateway state, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
-                        RedisAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics) {
+                        RedisClusterAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics) {
         this(keys, state, dataStore, workers, publishers, redis, pipelines, metrics, Duration.ofDays(7));
     }
 
     /** @param retention how long an ended job is kept when its pipeline does not say ({@code PW_JOB_RETENTION}) */
     public JobSubmitter(Keys keys, StateGateway state, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
-                        RedisAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics, Duration retention) {
+                        RedisClusterAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics, Duration retention) {
         this.retention = retention;
         this.pipelines = pipelines;
         this.metrics = metrics;

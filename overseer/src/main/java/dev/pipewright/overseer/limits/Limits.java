@@ -8,7 +8,7 @@ import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.parse.PipelineParser;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,12 +29,12 @@ public final class Limits {
     public static final int MAX = 1_000_000;
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final StateGateway state;
     private final PublisherPool publishers;
     private final OverseerMetrics metrics;
 
-    public Limits(Keys keys, RedisAsyncCommands<String, String> redis, StateGateway state, PublisherPool publishers,
+    public Limits(Keys keys, RedisClusterAsyncCommands<String, String> redis, StateGateway state, PublisherPool publishers,
                   OverseerMetrics metrics) {
         this.metrics = metrics;
         this.keys = keys;

@@ -3,7 +3,7 @@ package dev.pipewright.overseer.paging;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScoredValue;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ public final class IndexScan {
     }
 
     /** A sorted set in Redis as a source. */
-    public static Source zset(RedisAsyncCommands<String, String> redis, String key) {
+    public static Source zset(RedisClusterAsyncCommands<String, String> redis, String key) {
         return (max, offset, count) -> {
             List<ScoredValue<String>> values = redis.zrevrangebyscoreWithScores(key,
                     Range.create(Double.NEGATIVE_INFINITY, max), Limit.create(offset, count)).get(10, TimeUnit.SECONDS);

@@ -13,7 +13,7 @@ import dev.pipewright.protocol.parse.PipelineParser;
 import dev.pipewright.protocol.pipeline.ProcessNode;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -47,7 +47,7 @@ public final class PipelineStore {
     static final int PRUNE_ABOVE = 64;
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final Scripts scripts;
     private final PipelineParser parser;
     private final Map<String, StoredPipeline> cache = new ConcurrentHashMap<>();
@@ -72,7 +72,7 @@ public final class PipelineStore {
         void deleted(String id) throws Exception;
     }
 
-    public PipelineStore(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, PipelineParser parser) {
+    public PipelineStore(Keys keys, RedisClusterAsyncCommands<String, String> redis, Scripts scripts, PipelineParser parser) {
         this.keys = keys;
         this.redis = redis;
         this.scripts = scripts;

@@ -2,6 +2,7 @@ package dev.pipewright.overseer.release;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.infra.redis.RedisLink;
 import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.ShardLease;
 import dev.pipewright.infra.state.StateGateway;
@@ -15,8 +16,7 @@ import io.lettuce.core.Consumer;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,17 +44,17 @@ public final class EventProcessor implements Runnable {
     private final int shard;
     private final ShardLease lease;
     private final String consumer;
-    private final StatefulRedisConnection<String, String> connection;
+    private final RedisLink<String, String> connection;
     private final StateGateway state;
-    private final StatefulRedisConnection<byte[], byte[]> bytesConnection;
+    private final RedisLink<byte[], byte[]> bytesConnection;
     private final DataStore dataStore;
     private final OverseerMetrics metrics;
     private final TaskPublisher publisher;
     private volatile boolean running = true;
     private boolean groupReady;
 
-    public EventProcessor(Keys keys, ShardLease lease, String consumer, StatefulRedisConnection<String, String> connection,
-                          StatefulRedisConnection<byte[], byte[]> bytesConnection, DataStore dataStore, OverseerMetrics metrics,
+    public EventProcessor(Keys keys, ShardLease lease, String consumer, RedisLink<String, String> connection,
+                          RedisLink<byte[], byte[]> bytesConnection, DataStore dataStore, OverseerMetrics metrics,
                           TaskPublisher publisher) {
         this.keys = keys;
         this.shard = lease.shard();
@@ -74,7 +74,7 @@ public final class EventProcessor implements Runnable {
 
     @Override
     public void run() {
-        RedisCommands<String, String> redis = connection.sync();
+        RedisClusterCommands<String, String> redis = connection.sync();
         String stream = keys.events(shard);
         boolean pending = true;
         long lastClaim = 0;
@@ -128,7 +128,7 @@ public final class EventProcessor implements Runnable {
      * before (each rollout names new ones), which would otherwise pile up in the group for ever.
      * One still holding events keeps them until they are claimed on a later round.
      */
-    private void forgetIdleConsumers(RedisCommands<String, String> redis, String stream) {
+    private void forgetIdleConsumers(RedisClusterCommands<String, String> redis, String stream) {
         try {
             for (Object info : redis.xinfoConsumers(stream, GROUP)) {
                 Map<String, Object> fields = new java.util.HashMap<>();

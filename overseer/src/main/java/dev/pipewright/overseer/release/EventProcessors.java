@@ -1,8 +1,8 @@
 package dev.pipewright.overseer.release;
 
+import dev.pipewright.infra.redis.RedisLink;
 import dev.pipewright.infra.state.ShardLease;
 import dev.pipewright.overseer.shards.ShardLeases;
-import io.lettuce.core.api.StatefulRedisConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,20 +18,20 @@ import java.util.function.Supplier;
 public final class EventProcessors implements ShardLeases.Serving {
     private static final Logger LOG = LoggerFactory.getLogger(EventProcessors.class);
 
-    private record Running(EventProcessor processor, Thread thread, StatefulRedisConnection<String, String> connection) {
+    private record Running(EventProcessor processor, Thread thread, RedisLink<String, String> connection) {
     }
 
-    private final Supplier<StatefulRedisConnection<String, String>> connections;
+    private final Supplier<RedisLink<String, String>> connections;
     private final Factory factory;
     private final Map<Integer, Running> running = new ConcurrentHashMap<>();
     private final ServedListener listener;
     /** Builds the processor of a shard on its own connection. */
     public interface Factory {
-        EventProcessor create(ShardLease lease, StatefulRedisConnection<String, String> connection);
+        EventProcessor create(ShardLease lease, RedisLink<String, String> connection);
     }
 
     /** {@code served} hears of each shard started (true) and stopped (false), for the metrics. */
-    public EventProcessors(Supplier<StatefulRedisConnection<String, String>> connections, Factory factory, ServedListener served) {
+    public EventProcessors(Supplier<RedisLink<String, String>> connections, Factory factory, ServedListener served) {
         this.connections = connections;
         this.factory = factory;
         this.listener = served;
@@ -44,7 +44,7 @@ public final class EventProcessors implements ShardLeases.Serving {
 
     @Override
     public void start(ShardLease lease) {
-        StatefulRedisConnection<String, String> connection = connections.get();
+        RedisLink<String, String> connection = connections.get();
         EventProcessor processor = factory.create(lease, connection);
         Thread thread = Thread.ofVirtual().name("events-" + lease.shard()).start(processor);
         Running previous = running.put(lease.shard(), new Running(processor, thread, connection));

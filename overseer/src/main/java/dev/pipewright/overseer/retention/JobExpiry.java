@@ -8,7 +8,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ValueScanCursor;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +32,7 @@ public final class JobExpiry extends PeriodicLoop {
     public static final int CALLS_PER_SHARD = 50;
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final JobRemoval removal;
     private final Supplier<? extends Collection<Integer>> shards;
     private final int callsPerShard;
@@ -41,7 +41,7 @@ public final class JobExpiry extends PeriodicLoop {
      * @param shards the shards this overseer serves, asked every round (all of them today; only its
      *               own once overseers lease shards)
      */
-    public JobExpiry(Keys keys, RedisAsyncCommands<String, String> redis, JobRemoval removal,
+    public JobExpiry(Keys keys, RedisClusterAsyncCommands<String, String> redis, JobRemoval removal,
                      Supplier<? extends Collection<Integer>> shards, Duration interval, int callsPerShard) {
         super(interval);
         if (callsPerShard < 1) {

@@ -10,7 +10,7 @@ import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.keys.RunId;
 import dev.pipewright.protocol.state.JobState;
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,14 +29,14 @@ public final class JobRemoval {
     private static final String[] FIELDS = {"status", "run", "pipeline", "idem", "created", "started", "finished"};
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final StateGateway state;
     private final RunStore runs;
     private final OverseerMetrics metrics;
     private final int batch;
 
     /** @param batch the most keys one call of {@code purge.lua} removes ({@code PW_RETENTION_BATCH}) */
-    public JobRemoval(Keys keys, RedisAsyncCommands<String, String> redis, StateGateway state, RunStore runs, OverseerMetrics metrics,
+    public JobRemoval(Keys keys, RedisClusterAsyncCommands<String, String> redis, StateGateway state, RunStore runs, OverseerMetrics metrics,
                       int batch) {
         if (batch < 1) {
             throw new IllegalArgumentException("a batch removes at least one key, got " + batch);

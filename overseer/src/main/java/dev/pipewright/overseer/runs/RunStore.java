@@ -12,7 +12,7 @@ import dev.pipewright.protocol.pipeline.Priority;
 import dev.pipewright.protocol.state.JobState;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,10 +40,10 @@ public final class RunStore {
     private static final String[] JOB_FIELDS = {"status", "created", "started", "finished"};
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final Scripts scripts;
 
-    public RunStore(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts) {
+    public RunStore(Keys keys, RedisClusterAsyncCommands<String, String> redis, Scripts scripts) {
         this.keys = keys;
         this.redis = redis;
         this.scripts = scripts;

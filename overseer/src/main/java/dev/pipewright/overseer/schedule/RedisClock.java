@@ -1,6 +1,6 @@
 package dev.pipewright.overseer.schedule;
 
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
  * agree on when a fire is due. Each reading is a round trip; it blocks the calling thread.
  */
 public final class RedisClock extends Clock {
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
 
-    public RedisClock(RedisAsyncCommands<String, String> redis) {
+    public RedisClock(RedisClusterAsyncCommands<String, String> redis) {
         this.redis = redis;
     }
 

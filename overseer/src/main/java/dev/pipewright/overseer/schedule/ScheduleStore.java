@@ -11,7 +11,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -31,11 +31,11 @@ import static dev.pipewright.infra.redis.Scripts.bytes;
  */
 public final class ScheduleStore implements PipelineStore.Listener {
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final Scripts scripts;
     private final Clock clock;
 
-    public ScheduleStore(Keys keys, RedisAsyncCommands<String, String> redis, Scripts scripts, Clock clock) {
+    public ScheduleStore(Keys keys, RedisClusterAsyncCommands<String, String> redis, Scripts scripts, Clock clock) {
         this.keys = keys;
         this.redis = redis;
         this.scripts = scripts;

@@ -5,7 +5,7 @@ import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.loop.PeriodicLoop;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Range;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +42,7 @@ public final class ShardLeases extends PeriodicLoop {
     private final String owner;
     private final ShardConfig config;
     private final StateGateway state;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final Serving serving;
     private final ConcurrentSkipListMap<Integer, ShardLease> held = new ConcurrentSkipListMap<>();
     private volatile int alive = 1;
@@ -57,7 +57,7 @@ public final class ShardLeases extends PeriodicLoop {
     /** Shards a fixed assignment waits for (someone else holds them), said once each. */
     private final java.util.Set<Integer> waitingSaid = new java.util.HashSet<>();
 
-    public ShardLeases(Keys keys, String owner, ShardConfig config, StateGateway state, RedisAsyncCommands<String, String> redis, Serving serving) {
+    public ShardLeases(Keys keys, String owner, ShardConfig config, StateGateway state, RedisClusterAsyncCommands<String, String> redis, Serving serving) {
         super(config.renewEvery());
         this.keys = keys;
         this.owner = owner;

@@ -13,7 +13,7 @@ import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +36,7 @@ public final class StuckTasks extends PeriodicLoop {
     private static final int BATCH = 500;
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final StateGateway state;
     private final Connection rabbit;
     private final PublisherPool publishers;
@@ -45,7 +45,7 @@ public final class StuckTasks extends PeriodicLoop {
     private final ShardLeases leases;
     private Channel channel;
 
-    public StuckTasks(Keys keys, RedisAsyncCommands<String, String> redis, StateGateway state, Connection rabbit,
+    public StuckTasks(Keys keys, RedisClusterAsyncCommands<String, String> redis, StateGateway state, Connection rabbit,
                       PublisherPool publishers, OverseerMetrics metrics, Duration stuckAfter, ShardLeases leases) {
         super(Duration.ofMillis(Math.max(250, Math.min(5000, stuckAfter.toMillis() / 4))));
         this.leases = leases;

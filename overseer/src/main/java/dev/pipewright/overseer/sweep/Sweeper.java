@@ -12,7 +12,7 @@ import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +33,7 @@ public final class Sweeper extends PeriodicLoop {
     private static final int BATCH = 500;
 
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final StateGateway state;
     private final int maxLostLeases;
     private final OverseerMetrics metrics;
@@ -41,7 +41,7 @@ public final class Sweeper extends PeriodicLoop {
     private final ControlPublisher control;
     private final ShardLeases leases;
 
-    public Sweeper(Keys keys, RedisAsyncCommands<String, String> redis, StateGateway state, Duration interval, int maxLostLeases,
+    public Sweeper(Keys keys, RedisClusterAsyncCommands<String, String> redis, StateGateway state, Duration interval, int maxLostLeases,
                    OverseerMetrics metrics, PublisherPool publishers, ControlPublisher control, ShardLeases leases) {
         super(interval);
         this.leases = leases;

@@ -3,7 +3,7 @@ package dev.pipewright.overseer.workers;
 import dev.pipewright.protocol.job.Capacity;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Range;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,12 +17,12 @@ import java.util.concurrent.TimeUnit;
 /** Live workers, from the registrations they renew every two seconds. */
 public final class WorkerDirectory {
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final Duration ttl;
     private volatile long cachedAt;
     private volatile List<Map<String, String>> cached = List.of();
 
-    public WorkerDirectory(Keys keys, RedisAsyncCommands<String, String> redis, Duration ttl) {
+    public WorkerDirectory(Keys keys, RedisClusterAsyncCommands<String, String> redis, Duration ttl) {
         this.keys = keys;
         this.redis = redis;
         this.ttl = ttl;

@@ -1,7 +1,7 @@
 package dev.pipewright.worker.runtime;
 
 import com.rabbitmq.client.Connection;
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.pipewright.infra.redis.RedisLink;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 public final class Readiness {
     static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
 
-    private volatile StatefulRedisConnection<byte[], byte[]> redis;
+    private volatile RedisLink<byte[], byte[]> redis;
     private volatile Connection rabbit;
     private volatile TaskConsumer consumer;
 
@@ -33,7 +33,7 @@ public final class Readiness {
         }
     }
 
-    public void redis(StatefulRedisConnection<byte[], byte[]> connection) {
+    public void redis(RedisLink<byte[], byte[]> connection) {
         this.redis = connection;
     }
 
@@ -56,7 +56,7 @@ public final class Readiness {
     }
 
     private String redisCheck() {
-        StatefulRedisConnection<byte[], byte[]> c = redis;
+        RedisLink<byte[], byte[]> c = redis;
         if (c == null) {
             return "DOWN: not connected yet";
         }

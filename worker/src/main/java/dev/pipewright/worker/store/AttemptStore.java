@@ -2,6 +2,7 @@ package dev.pipewright.worker.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.infra.redis.RedisLink;
 import dev.pipewright.infra.state.ClaimReply;
 import dev.pipewright.infra.state.CommitReply;
 import dev.pipewright.infra.state.StateGateway;
@@ -10,8 +11,7 @@ import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.ContentTypes;
 import dev.pipewright.protocol.message.TaskMessage;
 import dev.pipewright.protocol.message.TaskSpec;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -36,9 +36,9 @@ public final class AttemptStore {
 
     private final Keys keys;
     private final StateGateway state;
-    private final RedisAsyncCommands<byte[], byte[]> redis;
+    private final RedisClusterAsyncCommands<byte[], byte[]> redis;
 
-    public AttemptStore(Keys keys, StatefulRedisConnection<byte[], byte[]> connection) {
+    public AttemptStore(Keys keys, RedisLink<byte[], byte[]> connection) {
         this.keys = keys;
         this.state = new StateGateway(keys, connection, CALL_TIMEOUT);
         this.redis = connection.async();
