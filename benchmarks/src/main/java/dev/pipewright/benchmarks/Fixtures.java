@@ -86,8 +86,9 @@ final class Fixtures {
      * key, message, shard and processor per dispatched entry.
      */
     static List<Object> releaseScriptReply(int dispatched) {
-        List<Object> raw = new ArrayList<>(2 + 5 * dispatched);
+        List<Object> raw = new ArrayList<>(3 + 5 * dispatched);
         raw.add(b("ok"));
+        raw.add(b(""));
         raw.add(b(""));
         for (int i = 0; i < dispatched; i++) {
             raw.add(b("1718000000000-" + i));

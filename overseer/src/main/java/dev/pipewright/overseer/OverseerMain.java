@@ -37,6 +37,7 @@ import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.limits.Limits;
+import dev.pipewright.overseer.limits.SlotSweep;
 import dev.pipewright.overseer.metrics.MetricsServer;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.pipelines.PipelineStore;
@@ -199,6 +200,9 @@ public final class OverseerMain {
                 leases);
         stoppers.add(sweeper::stop);
         loops.add(Thread.ofVirtual().name("sweeper").start(sweeper));
+        SlotSweep slotSweep = new SlotSweep(keys, shared.async(), state, publishers, metrics, leases::shards, Duration.ofSeconds(5));
+        stoppers.add(slotSweep::stop);
+        loops.add(Thread.ofVirtual().name("slot-sweep").start(slotSweep));
         RunStore runStore = new RunStore(keys, shared.async(), scripts);
         JobRemoval removal = new JobRemoval(keys, shared.async(), state, runStore, metrics, config.retentionBatch());
         JobExpiry expiry = new JobExpiry(keys, shared.async(), removal, leases::shards, config.retentionInterval(),

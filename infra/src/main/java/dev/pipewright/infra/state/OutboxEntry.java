@@ -23,19 +23,25 @@ public record OutboxEntry(String id, String pool, String message, int shard, Str
     }
 
     /**
-     * The reply of a dispatching script ({@code status, ends, then id, routing key, message, shard,
-     * processor} per dispatched entry; a freed concurrency slot can dispatch tasks of other shards).
-     * {@code ends} says what the script ended (see lib.lua's ENDS): tasks ended without a worker's
-     * commit and jobs that reached their end.
+     * The reply of a dispatching script ({@code status, ends, slot requests, then id, routing key,
+     * message, shard, processor} per dispatched entry). {@code ends} says what the script ended (see
+     * lib.lua's ENDS): tasks ended without a worker's commit and jobs that reached their end;
+     * {@code slots} the concurrency slots it asks to take or give back (see lib.lua's SLOTS), which
+     * {@link StateGateway#settle} carries out.
      */
-    public record Reply(String status, Ends ends, List<OutboxEntry> dispatched) {
+    public record Reply(String status, Ends ends, List<SlotRequest> slots, List<OutboxEntry> dispatched) {
+        public Reply(String status, Ends ends, List<OutboxEntry> dispatched) {
+            this(status, ends, List.of(), dispatched);
+        }
+
         public static Reply of(List<Object> raw) {
-            List<OutboxEntry> entries = new ArrayList<>(Math.max(0, raw.size() - 2) / FIELDS);
-            for (int i = 2; i + FIELDS - 1 < raw.size(); i += FIELDS) {
+            List<OutboxEntry> entries = new ArrayList<>(Math.max(0, raw.size() - 3) / FIELDS);
+            for (int i = 3; i + FIELDS - 1 < raw.size(); i += FIELDS) {
                 entries.add(new OutboxEntry(Scripts.text(raw.get(i)), Scripts.text(raw.get(i + 1)), Scripts.text(raw.get(i + 2)),
                         Integer.parseInt(Scripts.text(raw.get(i + 3))), Scripts.text(raw.get(i + 4))));
             }
-            return new Reply(Scripts.text(raw.get(0)), Ends.parse(raw.size() > 1 ? Scripts.text(raw.get(1)) : ""), entries);
+            return new Reply(Scripts.text(raw.get(0)), Ends.parse(raw.size() > 1 ? Scripts.text(raw.get(1)) : ""),
+                    SlotRequest.parse(raw.size() > 2 ? Scripts.text(raw.get(2)) : ""), entries);
         }
     }
 
@@ -69,6 +75,21 @@ public record OutboxEntry(String id, String pool, String message, int shard, Str
                 }
             }
             return new Ends(List.copyOf(tasks), Map.copyOf(jobs));
+        }
+
+        /** Both counts together. */
+        public Ends plus(Ends other) {
+            if (other.tasks.isEmpty() && other.jobs.isEmpty()) {
+                return this;
+            }
+            if (tasks.isEmpty() && jobs.isEmpty()) {
+                return other;
+            }
+            List<TaskEnd> t = new ArrayList<>(tasks);
+            t.addAll(other.tasks);
+            Map<String, Integer> j = new LinkedHashMap<>(jobs);
+            other.jobs.forEach((status, n) -> j.merge(status, n, Integer::sum));
+            return new Ends(List.copyOf(t), Map.copyOf(j));
         }
     }
 

@@ -6,10 +6,14 @@ import dev.pipewright.infra.redis.Scripts;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,13 +31,19 @@ import static dev.pipewright.infra.redis.Scripts.bytes;
  * shard's hash tag, so one call is one Redis Cluster slot); callers group by shard.
  */
 public final class StateGateway {
+    private static final Logger LOG = LoggerFactory.getLogger(StateGateway.class);
+    /** Rounds of {@link #settle}: a grant can start a job whose tasks ask for slots, and so on; what is left, the sweep asks again. */
+    private static final int SETTLE_ROUNDS = 20;
+
     private final Keys keys;
     private final Scripts scripts;
+    private final RedisClusterAsyncCommands<byte[], byte[]> redis;
     private final Duration timeout;
 
     public StateGateway(Keys keys, RedisLink<byte[], byte[]> connection, Duration timeout) {
         this.keys = keys;
         this.scripts = new Scripts(connection);
+        this.redis = connection.async();
         this.timeout = timeout;
     }
 
@@ -210,8 +220,16 @@ public final class StateGateway {
             args[i++] = e.getValue().value();
             args[i++] = bytes(e.getValue().contentType());
         }
-        return dispatching(Script.SUBMIT, Scripts.keys(keys.job(s.job()), keys.outbox(shard), keys.jobIndex(shard), keys.nodes(s.job()),
-                keys.data(s.job()), keys.contentTypes(s.job())), args);
+        OutboxEntry.Reply reply = dispatching(Script.SUBMIT, Scripts.keys(keys.job(s.job()), keys.outbox(shard), keys.jobIndex(shard),
+                keys.nodes(s.job()), keys.data(s.job()), keys.contentTypes(s.job())), args);
+        if (reply.status().equals("PENDING")) {
+            // its pipeline's slot may have been granted while the reply was settled: say what it is now
+            byte[] status = await(redis.hget(bytes(keys.job(s.job())), bytes("status")));
+            if (status != null) {
+                return new OutboxEntry.Reply(Scripts.text(status), reply.ends(), reply.slots(), reply.dispatched());
+            }
+        }
+        return reply;
     }
 
     /** Writes a later chunk of a job's tasks ({@code submit_chunk.lua}): status {@code written}, or {@code gone} when the job is no longer being built. */
@@ -300,10 +318,155 @@ public final class StateGateway {
 
     /**
      * Sets ({@code max} a number) or removes ({@code max} empty) a concurrency limit of a
-     * {@code processor} or {@code pipeline} ({@code limits.lua}), dispatching what it lets through.
+     * {@code processor} or {@code pipeline}, dispatching what it lets through. The limit itself
+     * lives in the {@code {limits}} slot (limits.lua); each shard's copy ({@link Keys#limited}) tells
+     * its scripts to ask for a slot. A new limit is written before the copies, a removed one after,
+     * so no task asks for a slot of a limit that is not there yet; tasks dispatched while the copies
+     * change may run beside the limit, as tasks running when it was set do.
      */
     public OutboxEntry.Reply limit(String kind, String name, String max) throws Exception {
-        return dispatching(Script.LIMITS, Scripts.keys(keys.limits()), bytes(kind), bytes(name), bytes(max));
+        byte[] field = bytes(kind + ":" + name);
+        if (max.isEmpty()) {
+            copyLimit(field, null);
+        }
+        List<Object> granted = await(scripts.<List<Object>>run(Script.LIMITS, ScriptOutputType.MULTI, Scripts.keys(keys.limits()),
+                bytes("set"), bytes(kind), bytes(name), bytes(max)));
+        if (!max.isEmpty()) {
+            copyLimit(field, bytes(max));
+        }
+        return settle(new OutboxEntry.Reply("ok", OutboxEntry.Ends.NONE, List.of(), List.of()), granted(granted));
+    }
+
+    private void copyLimit(byte[] field, byte[] max) throws Exception {
+        List<CompletionStage<?>> writes = new ArrayList<>(keys.shards());
+        for (int shard = 0; shard < keys.shards(); shard++) {
+            byte[] key = bytes(keys.limited(shard));
+            writes.add(max == null ? redis.hdel(key, field) : redis.hset(key, field, max));
+        }
+        for (CompletionStage<?> w : writes) {
+            await(w);
+        }
+    }
+
+    /**
+     * Carries out the slot requests of a reply (see lib.lua's SLOTS): takes and gives back slots in
+     * the {@code {limits}} slot, hands the slots taken to the tasks and jobs of their shards
+     * ({@code grant.lua}, any shard: like a submission, a grant needs no lease), and goes on with
+     * what those grants ask in turn. Returns the reply with every entry dispatched on the way and
+     * nothing left to ask. A caller that dies half-way leaves waits the sweep asks for again
+     * ({@link #askAgain}) and slots it gives back ({@link #checkSlots}).
+     */
+    public OutboxEntry.Reply settle(OutboxEntry.Reply reply) throws Exception {
+        if (reply.slots().isEmpty()) {
+            return reply;
+        }
+        return settle(new OutboxEntry.Reply(reply.status(), reply.ends(), List.of(), reply.dispatched()), takeOrGive(reply.slots()));
+    }
+
+    private OutboxEntry.Reply settle(OutboxEntry.Reply reply, List<SlotRequest> granted) throws Exception {
+        List<OutboxEntry> dispatched = new ArrayList<>(reply.dispatched());
+        OutboxEntry.Ends ends = reply.ends();
+        for (int round = 0; !granted.isEmpty(); round++) {
+            if (round == SETTLE_ROUNDS) {
+                LOG.warn("{} concurrency slots still to hand over after {} rounds; the sweep will ask for them again", granted.size(), round);
+                break;
+            }
+            List<SlotRequest> asked = new ArrayList<>();
+            for (Map.Entry<Integer, List<SlotRequest>> e : byShard(granted).entrySet()) {
+                OutboxEntry.Reply g = grant(e.getKey(), e.getValue());
+                dispatched.addAll(g.dispatched());
+                ends = ends.plus(g.ends());
+                asked.addAll(g.slots());
+                String[] statuses = g.status().split(",", -1);
+                for (int i = 0; i < e.getValue().size(); i++) {
+                    if (i >= statuses.length || statuses[i].equals("unused")) {
+                        SlotRequest s = e.getValue().get(i);
+                        asked.add(SlotRequest.giveBack(s.kind(), s.name(), s.member()));
+                    }
+                }
+            }
+            granted = asked.isEmpty() ? List.of() : takeOrGive(asked);
+        }
+        return new OutboxEntry.Reply(reply.status(), ends, List.of(), dispatched);
+    }
+
+    /** Takes and gives back slots in {@code {limits}}; returns the slots granted (kind, name and member). */
+    private List<SlotRequest> takeOrGive(List<SlotRequest> requests) throws Exception {
+        List<byte[]> args = new ArrayList<>(1 + 5 * requests.size());
+        args.add(bytes("slots"));
+        for (SlotRequest r : requests) {
+            args.add(bytes(r.take() ? "a" : "r"));
+            args.add(bytes(r.kind()));
+            args.add(bytes(r.name()));
+            args.add(bytes(r.member()));
+            args.add(bytes(r.score()));
+        }
+        return granted(await(scripts.<List<Object>>run(Script.LIMITS, ScriptOutputType.MULTI, Scripts.keys(keys.limits()),
+                args.toArray(new byte[0][]))));
+    }
+
+    private static List<SlotRequest> granted(List<Object> raw) {
+        List<SlotRequest> out = new ArrayList<>(raw.size() / 3);
+        for (int i = 0; i + 2 < raw.size(); i += 3) {
+            out.add(new SlotRequest(true, Scripts.text(raw.get(i)), Scripts.text(raw.get(i + 1)), Scripts.text(raw.get(i + 2)), ""));
+        }
+        return out;
+    }
+
+    private static Map<Integer, List<SlotRequest>> byShard(List<SlotRequest> slots) {
+        Map<Integer, List<SlotRequest>> out = new LinkedHashMap<>();
+        for (SlotRequest s : slots) {
+            out.computeIfAbsent(s.shard(), k -> new ArrayList<>()).add(s);
+        }
+        return out;
+    }
+
+    /** Hands slots to what waits for them in one shard ({@code grant.lua}): one status per slot, {@code ok}, {@code had} or {@code unused}. */
+    private OutboxEntry.Reply grant(int shard, List<SlotRequest> slots) throws Exception {
+        return OutboxEntry.Reply.of(await(scripts.<List<Object>>run(Script.GRANT, ScriptOutputType.MULTI, Scripts.keys(keys.outbox(shard)),
+                slotArgs("grant", slots))));
+    }
+
+    private static byte[][] slotArgs(String op, List<SlotRequest> slots) {
+        byte[][] args = new byte[1 + 2 * slots.size()][];
+        args[0] = bytes(op);
+        int i = 1;
+        for (SlotRequest s : slots) {
+            args[i++] = bytes(s.kind());
+            args[i++] = bytes(s.member());
+        }
+        return args;
+    }
+
+    /**
+     * Asks again for at most {@code max} of a shard's waits for a slot that began before
+     * {@code cutoffMs} (Redis's clock) and still wait, and settles the answers: repairs a caller that
+     * died between asking and granting. A wait asked again moves to the back of this scan.
+     */
+    public OutboxEntry.Reply askAgain(int shard, long cutoffMs, int max) throws Exception {
+        return settle(OutboxEntry.Reply.of(await(scripts.<List<Object>>run(Script.GRANT, ScriptOutputType.MULTI, Scripts.keys(keys.outbox(shard)),
+                bytes("ask"), bytes(Long.toString(cutoffMs)), bytes(Integer.toString(max))))));
+    }
+
+    /**
+     * Gives back the slots of {@code slots} (all of one shard) whose holders neither hold nor wait any
+     * more (they ended while their caller died before giving the slot back), and settles what that
+     * frees. Returns the reply; its status is how many were given back.
+     */
+    public OutboxEntry.Reply checkSlots(int shard, List<SlotRequest> slots) throws Exception {
+        OutboxEntry.Reply checked = OutboxEntry.Reply.of(await(scripts.<List<Object>>run(Script.GRANT, ScriptOutputType.MULTI,
+                Scripts.keys(keys.outbox(shard)), slotArgs("check", slots))));
+        String[] statuses = checked.status().split(",", -1);
+        List<SlotRequest> gone = new ArrayList<>();
+        for (int i = 0; i < slots.size() && i < statuses.length; i++) {
+            if (statuses[i].equals("gone")) {
+                gone.add(SlotRequest.giveBack(slots.get(i).kind(), slots.get(i).name(), slots.get(i).member()));
+            }
+        }
+        if (gone.isEmpty()) {
+            return new OutboxEntry.Reply("0", OutboxEntry.Ends.NONE, List.of(), List.of());
+        }
+        return settle(new OutboxEntry.Reply(Integer.toString(gone.size()), OutboxEntry.Ends.NONE, List.of(), List.of()), takeOrGive(gone));
     }
 
     /** What a dead-lettered task message did to its task. */
@@ -362,7 +525,7 @@ public final class StateGateway {
     }
 
     private OutboxEntry.Reply dispatching(Script script, byte[][] keyBytes, byte[]... args) throws Exception {
-        return OutboxEntry.Reply.of(await(scripts.<List<Object>>run(script, ScriptOutputType.MULTI, keyBytes, args)));
+        return settle(OutboxEntry.Reply.of(await(scripts.<List<Object>>run(script, ScriptOutputType.MULTI, keyBytes, args))));
     }
 
     private static byte[] flag(boolean on) {

@@ -141,42 +141,50 @@ local function shard_of(key)
   return string.sub(key, i + 3, string.find(key, '}', i, true) - 1)
 end
 
--- Concurrency limits, cluster-wide, kept in '<ns>:limits' ('processor:<name>' and 'pipeline:<id>'
--- -> max; set through the limits API). A task holds a slot of its processor's limit from its
--- dispatch until the overseer processes its end (retry back-off included); a job holds one of its
--- pipeline's from its start to its end. Beyond the limit a task waits 'held' (READY, nothing
--- published) and a job PENDING, ordered by priority, then age. Slot sets and wait lists are
--- namespace-wide keys ('<ns>:slots:<kind>:<name>', '<ns>:held:<kind>:<name>').
+-- Concurrency limits, cluster-wide: 'processor:<name>' (running tasks) and 'pipeline:<id>' (running
+-- jobs). A task holds a slot of its processor's limit from its dispatch until the overseer
+-- processes its end (retry back-off included); a job holds one of its pipeline's from its start to
+-- its end. Beyond the limit a task waits 'held' (READY, nothing published) and a job PENDING,
+-- ordered by priority, then age.
+-- A script runs on the keys of one Redis Cluster slot, so no shard script touches the slots: they
+-- live in the '{limits}' slot (limits.lua). A shard keeps a copy of which limits exist
+-- ('<ns>:{sN}:limited', written by the limits API). A task or job under a limit that holds no slot
+-- waits in its shard ('<ns>:{sN}:held', member 't|<job>|<node>' or 'j|<job>', score when it first
+-- asked) and the script asks for a slot in its reply (SLOTS: 'a|<kind>|<name>|<member>|<wait
+-- score>'); the caller takes it in '{limits}' and hands it over with grant.lua, which marks the
+-- holder's hash 'slot' and dispatches the task (or starts the job). Giving a slot back (or ending a
+-- wait) is asked the same way ('r|<kind>|<name>|<member>'). '{limits}' members are
+-- '<shard>|<job>|<node>' and '<shard>|<job>'. Each step is idempotent, and an overseer's sweep asks
+-- again for waits older than a while and gives back slots whose holders ended (a caller that died
+-- between two steps).
+local SLOTS = {}
 local PRIORITY_RANK = {high = 0, medium = 1, low = 2}
 
 local function wait_score(job_key)
-  return (PRIORITY_RANK[redis.call('HGET', job_key, 'priority') or 'medium'] or 1) * 1e13 + now_ms()
+  return string.format('%.0f', (PRIORITY_RANK[redis.call('HGET', job_key, 'priority') or 'medium'] or 1) * 1e13 + now_ms())
 end
 
-local function limit_of(ns, kind, name)
-  if redis.call('HLEN', ns .. ':limits') == 0 then
-    return nil
+-- Whether a task or job (holder: its hash; member: its '{limits}' member; waiting: its member in the
+-- shard's wait set) may go on: no such limit, or it holds a slot. Otherwise it waits and asks.
+local function take_slot(job_key, holder, kind, name, member, waiting)
+  if not name or redis.call('HEXISTS', shard_prefix(job_key) .. 'limited', kind .. ':' .. name) == 0 then
+    return true
   end
-  local limit = redis.call('HGET', ns .. ':limits', kind .. ':' .. name)
-  return limit and tonumber(limit) or nil
+  if redis.call('HEXISTS', holder, 'slot') == 1 then
+    return true
+  end
+  redis.call('ZADD', shard_prefix(job_key) .. 'held', 'NX', now_ms(), waiting)
+  SLOTS[#SLOTS + 1] = 'a|' .. kind .. '|' .. name .. '|' .. member .. '|' .. wait_score(job_key)
+  return false
 end
 
--- Takes a slot of a limit for member, or queues member for one; true when it holds a slot.
-local function take_slot(job_key, ns, kind, name, member)
-  local limit = limit_of(ns, kind, name)
-  if not limit then
-    return true
+-- Gives back the slot a task or job held, or ends its wait for one.
+local function give_slot(job_key, holder, kind, name, member, waiting)
+  local waited = redis.call('ZREM', shard_prefix(job_key) .. 'held', waiting)
+  local had = redis.call('HDEL', holder, 'slot')
+  if name and waited + had > 0 then
+    SLOTS[#SLOTS + 1] = 'r|' .. kind .. '|' .. name .. '|' .. member
   end
-  local slots = ns .. ':slots:' .. kind .. ':' .. name
-  if redis.call('SISMEMBER', slots, member) == 1 then
-    return true
-  end
-  if redis.call('SCARD', slots) >= limit then
-    redis.call('ZADD', ns .. ':held:' .. kind .. ':' .. name, 'NX', wait_score(job_key), member)
-    return false
-  end
-  redis.call('SADD', slots, member)
-  return true
 end
 
 -- Marks a task READY with a fresh dispatch id, appends its message to the shard's outbox and,
@@ -185,7 +193,8 @@ end
 -- 'from' is the task's state now.
 local function dispatch(job_key, outbox, job_id, shard, node, pool, now, from)
   local key = job_key .. ':t:' .. node
-  if not take_slot(job_key, ns_of(job_key), 'processor', redis.call('HGET', key, 'processor'), shard .. '|' .. job_id .. '|' .. node) then
+  if not take_slot(job_key, key, 'processor', redis.call('HGET', key, 'processor'), shard .. '|' .. job_id .. '|' .. node,
+      't|' .. job_id .. '|' .. node) then
     -- no message is out for a held task: the dispatch id of its earlier attempt must not match a
     -- copy of that attempt's message (a redelivery, the outbox relay), or it would claim the task
     -- past the limit, or dead-letter it
@@ -213,64 +222,35 @@ local function dispatch(job_key, outbox, job_id, shard, node, pool, now, from)
   return seq
 end
 
--- A reply: a status, what ended ('<what>=<count>' joined by ';', see ENDS), then the dispatched
--- outbox entries (five fields each).
+-- A reply: a status, what ended ('<what>=<count>' joined by ';', see ENDS), the slot requests
+-- (joined by ';', see SLOTS), then the dispatched outbox entries (five fields each).
 local function reply(status)
   local ends = {}
   for what, n in pairs(ENDS) do
     ends[#ends + 1] = what .. '=' .. n
   end
-  local out = {status, table.concat(ends, ';')}
+  local out = {status, table.concat(ends, ';'), table.concat(SLOTS, ';')}
   for i = 1, #DISPATCHED do
-    out[i + 2] = DISPATCHED[i]
+    out[i + 3] = DISPATCHED[i]
   end
   return out
 end
 
--- Dispatches held tasks of a processor while its limit (if any is left) has free slots.
-local function pump_processor(ns, processor)
-  local limit = limit_of(ns, 'processor', processor)
-  local slots = ns .. ':slots:processor:' .. processor
-  while not limit or redis.call('SCARD', slots) < limit do
-    local next = redis.call('ZPOPMIN', ns .. ':held:processor:' .. processor)
-    if #next == 0 then
-      return
-    end
-    local shard, job_id, node = string.match(next[1], '^([^|]+)|([^|]+)|(.+)$')
-    local job_key = ns .. ':{s' .. shard .. '}:job:' .. job_id
-    local key = job_key .. ':t:' .. node
-    local st = redis.call('HMGET', key, 'state', 'held', 'pool')
-    if st[1] == 'READY' and st[2] == '1' and redis.call('HGET', job_key, 'status') == 'RUNNING' then
-      dispatch(job_key, ns .. ':{s' .. shard .. '}:outbox', job_id, shard, node, st[3], now_us(), 'READY')
-    end
-  end
-end
-
--- A task's end was processed (or it was cancelled before it ran): its processor slot, if it held
--- one, goes to the next held task.
+-- A task's end was processed (or it was cancelled): the processor slot it held, or its wait for one,
+-- goes back.
 local function free_slot(job_key, job_id, node)
-  local ns = ns_of(job_key)
-  if redis.call('HLEN', ns .. ':limits') == 0 then
-    return -- no limit at all, the common case (removing a limit drops its slots and wait list)
-  end
-  local processor = redis.call('HGET', job_key .. ':t:' .. node, 'processor')
-  if not processor then
-    return
-  end
-  local member = shard_of(job_key) .. '|' .. job_id .. '|' .. node
-  redis.call('ZREM', ns .. ':held:processor:' .. processor, member)
-  if redis.call('SREM', ns .. ':slots:processor:' .. processor, member) == 1 then
-    pump_processor(ns, processor)
-  end
+  local key = job_key .. ':t:' .. node
+  give_slot(job_key, key, 'processor', redis.call('HGET', key, 'processor'), shard_of(job_key) .. '|' .. job_id .. '|' .. node,
+      't|' .. job_id .. '|' .. node)
 end
 
-local job_ended -- defined below; a job's end can start a PENDING job, whose start can end it
+local job_ended -- defined below; a job with nothing left to run ends as it starts
 
 -- Starts a job (READY or PENDING): RUNNING, its deadline timer, its parentless tasks dispatched.
 -- Over its pipeline's running-jobs limit it waits PENDING instead. Returns the status it has.
 local function start_job(job_key, job_id, shard, now)
   local ns = ns_of(job_key)
-  if not take_slot(job_key, ns, 'pipeline', redis.call('HGET', job_key, 'pipeline'), shard .. '|' .. job_id) then
+  if not take_slot(job_key, job_key, 'pipeline', redis.call('HGET', job_key, 'pipeline'), shard .. '|' .. job_id, 'j|' .. job_id) then
     redis.call('HSET', job_key, 'status', 'PENDING')
     return 'PENDING'
   end
@@ -298,25 +278,9 @@ local function start_job(job_key, job_id, shard, now)
   return 'RUNNING'
 end
 
--- Starts PENDING jobs of a pipeline while its limit (if any is left) has free slots.
-local function pump_pipeline(ns, pipeline)
-  local limit = limit_of(ns, 'pipeline', pipeline)
-  while not limit or redis.call('SCARD', ns .. ':slots:pipeline:' .. pipeline) < limit do
-    local next = redis.call('ZPOPMIN', ns .. ':held:pipeline:' .. pipeline)
-    if #next == 0 then
-      return
-    end
-    local shard, job_id = string.match(next[1], '^([^|]+)|(.+)$')
-    local other = ns .. ':{s' .. shard .. '}:job:' .. job_id
-    if redis.call('HGET', other, 'status') == 'PENDING' then
-      start_job(other, job_id, shard, now_us())
-    end
-  end
-end
-
 -- A job ended: its deadline timer is moot, it is kept for its retention ('retention', ms, stored at
 -- submission; none on a job submitted before retention existed) and then removed by the retention
--- sweeper (purge.lua), and its pipeline slot, if it held one, goes to the next PENDING job.
+-- sweeper (purge.lua), and its pipeline slot, or its wait for one, goes back.
 job_ended = function(job_key)
   local id = redis.call('HGET', job_key, 'id')
   if id then
@@ -325,16 +289,7 @@ job_ended = function(job_key)
     if keep > 0 then
       redis.call('ZADD', shard_prefix(job_key) .. 'expiry', now_ms() + keep, id)
     end
-  end
-  local ns = ns_of(job_key)
-  if redis.call('HLEN', ns .. ':limits') == 0 then
-    return
-  end
-  local pipeline = redis.call('HGET', job_key, 'pipeline')
-  local member = shard_of(job_key) .. '|' .. redis.call('HGET', job_key, 'id')
-  redis.call('ZREM', ns .. ':held:pipeline:' .. pipeline, member)
-  if redis.call('SREM', ns .. ':slots:pipeline:' .. pipeline, member) == 1 then
-    pump_pipeline(ns, pipeline)
+    give_slot(job_key, job_key, 'pipeline', redis.call('HGET', job_key, 'pipeline'), shard_of(job_key) .. '|' .. id, 'j|' .. id)
   end
 end
 
@@ -556,6 +511,7 @@ local function begin_call()
   DISPATCHED = {}
   ENDS = {}
   COUNTS = {}
+  SLOTS = {}
 end
 
 -- Writes the state counters the call changed, once per job and state.

@@ -17,11 +17,14 @@ class OutboxEntryTest {
     @Test
     void aScriptReplyHasItsStatusWhatItEndedAndFiveFieldsPerDispatchedEntry() {
         OutboxEntry.Reply r = OutboxEntry.Reply.of(List.of(b("2"), b("t|gpu.a|SKIPPED|upstream_failed=3;j|FAILED=1"),
-                b("1-0"), b("gpu.a:high"), b("{\"m\":1}"), b("2"), b("train"),
+                b("a|processor|train|2|j1|n1|10000001700000;r|pipeline|etl|0|j2"), b("1-0"), b("gpu.a:high"), b("{\"m\":1}"), b("2"), b("train"),
                 b("1-1"), b("default"), b("{\"m\":2}"), b("0"), b("")));
         assertEquals("2", r.status());
         assertEquals(List.of(new OutboxEntry.TaskEnd("gpu.a", "SKIPPED", "upstream_failed", 3)), r.ends().tasks());
         assertEquals(Map.of("FAILED", 1), r.ends().jobs());
+        assertEquals(List.of(new SlotRequest(true, "processor", "train", "2|j1|n1", "10000001700000"),
+                SlotRequest.giveBack("pipeline", "etl", "0|j2")), r.slots());
+        assertEquals(2, r.slots().get(0).shard());
         assertEquals(2, r.dispatched().size());
         OutboxEntry first = r.dispatched().get(0);
         assertEquals(new OutboxEntry("1-0", "gpu.a:high", "{\"m\":1}", 2, "train"), first);
@@ -32,10 +35,11 @@ class OutboxEntryTest {
 
     @Test
     void aReplyWithNothingEndedOrDispatched() {
-        OutboxEntry.Reply r = OutboxEntry.Reply.of(List.of(b("stale"), b("")));
+        OutboxEntry.Reply r = OutboxEntry.Reply.of(List.of(b("stale"), b(""), b("")));
         assertEquals("stale", r.status());
         assertEquals(OutboxEntry.Ends.NONE, r.ends());
         assertTrue(r.dispatched().isEmpty());
+        assertTrue(r.slots().isEmpty());
     }
 
     @Test

@@ -150,7 +150,7 @@ class StateTableTest {
             "submit|KEYS[5]", "submit|KEYS[6]", // job inputs and their content types
             "submit|job_key", // the job's fields from the request
             "commit|job_key .. ':data'", "commit|job_key .. ':ctype'", // outputs and their content types
-            "limits|KEYS[1]", // '<kind>:<name>' of the limits hash
+            "limits|config", // '<kind>:<name>' of the limits hash
             "schedule|hash", // a schedule's optional fields
             "pipeline|h", // 'live:<job>' and 'v:<n>' of a pipeline's hash
             "run|ended"); // a run's tally of the final job state (checked to be SUCCESS, FAILED or CANCELLED)

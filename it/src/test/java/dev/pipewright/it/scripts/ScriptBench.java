@@ -448,8 +448,14 @@ final class ScriptBench implements AutoCloseable {
         leases.clear();
     }
 
+    /** The event processor's call, with the concurrency slots it gives back settled as the processor does. */
     OutboxEntry.Reply release(int shard, List<StateGateway.Event> events) throws Exception {
-        return OutboxEntry.Reply.of(gateway.await(gateway.release(lease(shard), EventProcessor.GROUP, events)));
+        return gateway.settle(OutboxEntry.Reply.of(gateway.await(gateway.release(lease(shard), EventProcessor.GROUP, events))));
+    }
+
+    /** Releases every new event of the shard as an event processor that dies before it gives back their slots. */
+    OutboxEntry.Reply releaseUnsettled(int shard) throws Exception {
+        return OutboxEntry.Reply.of(gateway.await(gateway.release(lease(shard), EventProcessor.GROUP, readEvents(shard))));
     }
 
     /** Releases every new event of the shard (checked: a replay finds them all duplicates, or their jobs gone). */

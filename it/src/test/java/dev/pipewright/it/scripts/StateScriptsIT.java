@@ -6,6 +6,7 @@ import dev.pipewright.infra.state.CommitReply;
 import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway.AttemptRef;
 import dev.pipewright.infra.state.StateGateway.Outcome;
+import dev.pipewright.infra.state.SlotRequest;
 import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.it.scripts.ScriptBench.Checked;
 import dev.pipewright.it.scripts.ScriptBench.Plan;
@@ -888,6 +889,41 @@ class StateScriptsIT {
         assertEquals(0, removed.first().dispatched().size());
         assertEquals(0L, bench.redis.exists(bench.keys.slots("processor", lim)));
         assertNull(bench.redis.hget(bench.keys.limits(), "processor:" + lim));
+    }
+
+    @Test
+    void aSlotHandOverCutShortIsRepairedByTheSweep() throws Exception {
+        int shard = 0;
+        String lim = "lim-repair";
+        bench.check("limit 1", () -> bench.limit("processor", lim, "1"));
+        Plan p = bench.plan(shard);
+        p.task("t1").processor(lim);
+        p.task("t2").processor(lim);
+        assertEquals(1, p.submit().dispatched().size());
+        String t2 = shard + "|" + p.id + "|t2";
+        assertEquals(1L, bench.redis.zcard(bench.keys.held("processor", lim)));
+        // t2's request never reached {limits}, and t1's end never gave its slot back: the caller died each time
+        bench.redis.zrem(bench.keys.held("processor", lim), t2);
+        bench.succeed(p.id, "t1");
+        OutboxEntry.Reply ended = bench.releaseUnsettled(shard);
+        assertEquals(List.of(SlotRequest.giveBack("processor", lim, shard + "|" + p.id + "|t1")), ended.slots());
+
+        OutboxEntry.Reply asked = bench.gateway.askAgain(shard, Long.MAX_VALUE / 2, 100);
+        assertEquals(0, asked.dispatched().size(), "t1 still holds the only slot");
+        assertEquals(Set.of(t2), Set.copyOf(bench.redis.zrange(bench.keys.held("processor", lim), 0, -1)));
+
+        List<SlotRequest> slots = bench.redis.smembers(bench.keys.slots("processor", lim)).stream()
+                .map(m -> SlotRequest.giveBack("processor", lim, m)).toList();
+        OutboxEntry.Reply checked = bench.gateway.checkSlots(shard, slots);
+        assertEquals("1", checked.status(), "t1 ended: its slot goes back");
+        assertEquals(List.of("t2"), checked.dispatched().stream().map(StateScriptsIT::node).toList());
+        assertEquals(Set.of(t2), bench.redis.smembers(bench.keys.slots("processor", lim)));
+        assertEquals("1", task(p.id, "t2").get("slot"));
+
+        assertEquals("0", bench.gateway.checkSlots(shard, List.of(SlotRequest.giveBack("processor", lim, t2))).status(), "t2 holds it");
+        assertEquals(0, bench.gateway.askAgain(shard, Long.MAX_VALUE / 2, 100).dispatched().size());
+        assertEquals(0L, bench.redis.zcard(bench.keys.slotWaits(shard)), "nothing of the shard waits any more");
+        bench.check("no limit", () -> bench.limit("processor", lim, ""));
     }
 
     @Test

@@ -183,6 +183,11 @@ public final class EventProcessor implements Runnable {
             LOG.warn("shard {}: release of {} events failed ({}); they stay pending", shard, events.size(), e.toString());
             return true;
         }
+        try {
+            reply = state.settle(reply); // concurrency slots the ended tasks give back go to waiting ones
+        } catch (Exception e) {
+            LOG.warn("shard {}: handing over concurrency slots failed ({}); the sweep will", shard, e.toString());
+        }
         if (!reply.dispatched().isEmpty()) {
             publisher.publishQuietly(reply.dispatched());
         }

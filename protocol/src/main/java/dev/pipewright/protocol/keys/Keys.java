@@ -235,19 +235,30 @@ public record Keys(String namespace, int shards) {
 
     /**
      * Concurrency limits: {@code processor:<name>} (running tasks) and {@code pipeline:<id>}
-     * (running jobs) → max. The scripts keep slot sets and wait lists beside it
-     * ({@code <ns>:slots:<kind>:<name>}, {@code <ns>:held:<kind>:<name>}).
+     * (running jobs) → max, in a Redis Cluster slot of their own ({@code {limits}}), with their slot
+     * sets and wait lists beside it (limits.lua). Shard scripts read only their shard's copy
+     * ({@link #limited}).
      */
     public String limits() {
-        return namespace + ":limits";
+        return namespace + ":{limits}";
     }
 
     public String slots(String kind, String name) {
-        return namespace + ":slots:" + kind + ":" + name;
+        return limits() + ":slots:" + kind + ":" + name;
     }
 
     public String held(String kind, String name) {
-        return namespace + ":held:" + kind + ":" + name;
+        return limits() + ":held:" + kind + ":" + name;
+    }
+
+    /** A shard's copy of which limits exist ({@code <kind>:<name>} → max): what its scripts check before dispatching. */
+    public String limited(int shard) {
+        return shardPrefix(shard) + "limited";
+    }
+
+    /** A shard's tasks and jobs waiting for a slot ({@code t|<job>|<node>}, {@code j|<job>} → ms when they asked). */
+    public String slotWaits(int shard) {
+        return shardPrefix(shard) + "held";
     }
 
     /** API tokens: SHA-256 (hex) of the secret → the token's record as JSON. Secrets are never stored. */
