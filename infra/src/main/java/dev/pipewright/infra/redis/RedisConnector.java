@@ -10,6 +10,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
@@ -18,11 +19,17 @@ import io.lettuce.core.metrics.MicrometerCommandLatencyRecorder;
 import io.lettuce.core.metrics.MicrometerOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Lettuce client set up for state transitions: commands are rejected while disconnected (a
@@ -31,6 +38,7 @@ import java.util.concurrent.TimeUnit;
  * settings; either way the connections are {@link RedisLink}s.
  */
 public final class RedisConnector implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisConnector.class);
     /** Commands a connection queues at most (waiting to be written or answered); past it a command fails at once. */
     static final int REQUEST_QUEUE_SIZE = 100_000;
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -126,7 +134,35 @@ public final class RedisConnector implements AutoCloseable {
     }
 
     private <K, V> RedisLink<K, V> connect(RedisCodec<K, V> codec) {
-        return cluster != null ? RedisLink.of(cluster.connect(codec)) : RedisLink.of(single.connect(codec));
+        if (cluster == null) {
+            return RedisLink.of(single.connect(codec));
+        }
+        StatefulRedisClusterConnection<K, V> connection = cluster.connect(codec);
+        connectToMasters(connection);
+        return RedisLink.of(connection);
+    }
+
+    /**
+     * Opens the cluster connection's connection to every master now. Lettuce opens one at the first
+     * command for a master's slots, and with commands rejected while disconnected, that command (and
+     * any sent before the connection is up) fails. Best effort: a master out of reach now gets its
+     * connection at its first command, as one promoted later does.
+     */
+    private static void connectToMasters(StatefulRedisClusterConnection<?, ?> connection) {
+        List<CompletableFuture<?>> each = new ArrayList<>();
+        for (RedisClusterNode node : connection.getPartitions()) {
+            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+                each.add(connection.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort()));
+            }
+        }
+        try {
+            CompletableFuture.allOf(each.toArray(new CompletableFuture[0])).get(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debug("not every Redis Cluster master could be reached at once ({}); its connection is opened at its first command",
+                    e.toString());
+        }
     }
 
     @Override

@@ -125,7 +125,8 @@ public interface RedisLink<K, V> extends AutoCloseable {
             List<CompletableFuture<T>> each = new ArrayList<>();
             for (RedisClusterNode node : connection.getPartitions()) {
                 if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
-                    each.add(connection.getConnectionAsync(node.getNodeId())
+                    // by address, as the client's own connection for the master's slots is kept (not by node id)
+                    each.add(connection.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort())
                             .thenCompose(c -> command.apply(c.async())));
                 }
             }
