@@ -269,12 +269,28 @@ public final class HttpApi {
         error(ctx, new ApiException(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes", List.of()));
     }
 
-    /** Redis down or too slow: a 503 the client may retry, not a 500. */
-    private static boolean storeUnavailable(Throwable e) {
+    /**
+     * What Redis answers while a Redis Cluster fails over or moves slots ({@code CLUSTERDOWN}, {@code TRYAGAIN}),
+     * while a node loads its data ({@code LOADING}), or when a command reaches a master just demoted to a
+     * replica ({@code READONLY}, {@code MASTERDOWN}): transient, as a lost connection is.
+     */
+    private static final java.util.List<String> TRANSIENT_REDIS_ERRORS = java.util.List.of("CLUSTERDOWN", "TRYAGAIN", "LOADING",
+            "READONLY", "MASTERDOWN");
+
+    /** Redis down, too slow or failing over: a 503 the client may retry, not a 500. */
+    static boolean storeUnavailable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
+            String type = t.getClass().getName();
             if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.net.ConnectException
-                    || t.getClass().getName().startsWith("io.lettuce.core.RedisConnection")
-                    || t.getClass().getName().equals("io.lettuce.core.RedisException")) {
+                    || type.startsWith("io.lettuce.core.RedisConnection")
+                    || type.equals("io.lettuce.core.RedisException")
+                    || type.equals("io.lettuce.core.RedisCommandTimeoutException")
+                    // a cluster client whose topology has no master for a slot (a dead master not replaced yet)
+                    || type.equals("io.lettuce.core.cluster.PartitionSelectorException")) {
+                return true;
+            }
+            if (type.equals("io.lettuce.core.RedisCommandExecutionException") && t.getMessage() != null
+                    && TRANSIENT_REDIS_ERRORS.stream().anyMatch(t.getMessage()::startsWith)) {
                 return true;
             }
             if (t.getCause() == t) {
