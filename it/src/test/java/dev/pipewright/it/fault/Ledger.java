@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.overseer.release.EventProcessor;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,10 +41,10 @@ final class Ledger {
 
     /** Access to the plumbing, past any proxy. */
     interface Plumbing {
-        RedisCommands<String, String> redis();
+        RedisClusterCommands<String, String> redis();
 
         /** Where the audit processors' own record is read (the same Redis unless a test keeps it apart). */
-        default RedisCommands<String, String> audit() {
+        default RedisClusterCommands<String, String> audit() {
             return redis();
         }
 
@@ -151,7 +151,7 @@ final class Ledger {
 
     /** Waits up to {@code timeout} for every job to end, then checks everything. */
     Report check(Plumbing p, Duration timeout, Set<String> allowedStatuses) throws Exception {
-        RedisCommands<String, String> redis = p.redis();
+        RedisClusterCommands<String, String> redis = p.redis();
         Keys keys = p.keys();
         List<String> violations = new ArrayList<>();
         Set<String> jobs = new LinkedHashSet<>(submitted);
@@ -313,7 +313,7 @@ final class Ledger {
     }
 
     /** The processor's own record of a job: per node, per attempt number. */
-    private static Map<String, Map<Integer, Run>> audit(RedisCommands<String, String> redis, Keys keys, String job) {
+    private static Map<String, Map<Integer, Run>> audit(RedisClusterCommands<String, String> redis, Keys keys, String job) {
         Map<String, Map<Integer, Run>> out = new LinkedHashMap<>();
         List<String> entries = redis.lrange(AuditProcessors.key(keys.namespace(), job), 0, -1);
         for (int i = 0; i < entries.size(); i++) {
@@ -365,7 +365,7 @@ final class Ledger {
     static final Duration QUEUE_METRICS_TICK = Duration.ofMillis(5500);
 
     private static void checkPlumbing(Plumbing p, List<String> violations) throws Exception {
-        RedisCommands<String, String> redis = p.redis();
+        RedisClusterCommands<String, String> redis = p.redis();
         Keys keys = p.keys();
         // inline publishes delete their outbox entries on confirm; the relay takes leftovers after its grace
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -403,13 +403,21 @@ final class Ledger {
                 }
             }
         }
-        for (String held : scan(redis, keys.namespace() + ":held:*")) {
+        for (int shard = 0; shard < keys.shards(); shard++) {
+            long waiting = redis.zcard(keys.slotWaits(shard));
+            if (waiting > 0) {
+                violations.add("shard " + shard + ": " + waiting + " tasks or jobs still wait for a limit slot: "
+                        + redis.zrange(keys.slotWaits(shard), 0, 9));
+            }
+        }
+        // the limits' slot sets and wait lists live under '<ns>:{limits}' (one Redis Cluster slot)
+        for (String held : scan(redis, keys.limits() + ":held:*")) {
             long n = redis.zcard(held);
             if (n > 0) {
                 violations.add(held + ": " + n + " held tasks or jobs never started: " + redis.zrange(held, 0, 9));
             }
         }
-        for (String slots : scan(redis, keys.namespace() + ":slots:*")) {
+        for (String slots : scan(redis, keys.limits() + ":slots:*")) {
             long n = redis.scard(slots);
             if (n > 0) {
                 violations.add(slots + ": " + n + " limit slots still taken: " + redis.smembers(slots));
@@ -450,7 +458,7 @@ final class Ledger {
     }
 
     /** Entries of the overseer's consumer group that were delivered and not acknowledged. */
-    private static long pendingEvents(RedisCommands<String, String> redis, String stream) {
+    private static long pendingEvents(RedisClusterCommands<String, String> redis, String stream) {
         if (redis.exists(stream) == 0) {
             return 0;
         }
@@ -461,7 +469,7 @@ final class Ledger {
         }
     }
 
-    private static List<String> scan(RedisCommands<String, String> redis, String pattern) {
+    private static List<String> scan(RedisClusterCommands<String, String> redis, String pattern) {
         List<String> out = new ArrayList<>();
         io.lettuce.core.ScanCursor cursor = io.lettuce.core.ScanCursor.INITIAL;
         do {
