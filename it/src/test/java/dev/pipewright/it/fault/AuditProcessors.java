@@ -68,7 +68,7 @@ public abstract class AuditProcessors implements Processor {
     }
 
     /** Lets every attempt of a gated task, running or to come, go on. */
-    static void openGate(io.lettuce.core.api.sync.RedisCommands<String, String> redis, String namespace, String job, String node) {
+    static void openGate(io.lettuce.core.cluster.api.sync.RedisClusterCommands<String, String> redis, String namespace, String job, String node) {
         redis.set(gate(namespace, job, node), "open");
     }
 

@@ -9,7 +9,7 @@ import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -80,7 +80,7 @@ class BatchKillFaultIT {
             assertTrue(batch.size() >= 2, "the claim batch held several deliveries: " + batch);
 
             // Redis ran the whole batch: each attempt RUNNING under the victim's lease
-            RedisCommands<String, String> direct = cluster.redis();
+            RedisClusterCommands<String, String> direct = cluster.redis();
             Keys keys = cluster.keys();
             for (Item i : batch) {
                 JobId job = new JobId(i.job());
@@ -129,7 +129,7 @@ class BatchKillFaultIT {
             cluster.postPipeline(work.yaml());
             Ledger ledger = new Ledger(work);
             String victim = cluster.workerId(0);
-            RedisCommands<String, String> direct = cluster.redis();
+            RedisClusterCommands<String, String> direct = cluster.redis();
             Keys keys = cluster.keys();
             List<String> jobs = queueHeads(cluster, ledger, work);
 
@@ -224,7 +224,7 @@ class BatchKillFaultIT {
                      .overseerServices(through(rabbit, rabbitProxy), through(redis, redisProxy)).start()) {
             Ledger ledger = new Ledger(work);
             List<Item> batch = tripBatchedRelease(cluster, redisProxy, work, ledger);
-            RedisCommands<String, String> direct = cluster.redis();
+            RedisClusterCommands<String, String> direct = cluster.redis();
             Keys keys = cluster.keys();
 
             rabbitProxy.holdDownstream(true); // no confirm reaches the overseer from here
@@ -267,7 +267,7 @@ class BatchKillFaultIT {
      */
     private static List<Item> tripBatchedRelease(ProcessCluster cluster, TcpProxy redisProxy, Workload work, Ledger ledger) throws Exception {
         cluster.postPipeline(work.yaml());
-        RedisCommands<String, String> direct = cluster.redis();
+        RedisClusterCommands<String, String> direct = cluster.redis();
         Keys keys = cluster.keys();
         // one job first, so the event processor's publisher has opened its channel before the
         // batch: a test that holds back what RabbitMQ sends would hold that channel's opening too
@@ -299,7 +299,7 @@ class BatchKillFaultIT {
     }
 
     /** The tasks the outbox holds messages for, as {@code job/node}. */
-    private static Set<String> outbox(RedisCommands<String, String> redis, Keys keys) throws Exception {
+    private static Set<String> outbox(RedisClusterCommands<String, String> redis, Keys keys) throws Exception {
         Set<String> out = new TreeSet<>();
         for (StreamMessage<String, String> e : redis.xrange(keys.outbox(0), Range.create("-", "+"))) {
             JsonNode m = JSON.readTree(e.getBody().get("m"));
@@ -309,7 +309,7 @@ class BatchKillFaultIT {
     }
 
     private static void assertChildrenRanOnce(ProcessCluster cluster, Workload work, List<Item> batch) {
-        RedisCommands<String, String> direct = cluster.redis();
+        RedisClusterCommands<String, String> direct = cluster.redis();
         for (Item i : batch) {
             List<String> audit = audit(direct, cluster.keys(), i.job());
             for (int k = 1; k <= work.width(); k++) {
@@ -446,12 +446,12 @@ class BatchKillFaultIT {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    private static List<String> audit(RedisCommands<String, String> redis, Keys keys, String job) {
+    private static List<String> audit(RedisClusterCommands<String, String> redis, Keys keys, String job) {
         return redis.lrange(AuditProcessors.key(keys.namespace(), job), 0, -1);
     }
 
     /** Audit records of runs started for the batch's attempts. */
-    private static List<String> started(RedisCommands<String, String> redis, Keys keys, List<Item> batch) {
+    private static List<String> started(RedisClusterCommands<String, String> redis, Keys keys, List<Item> batch) {
         List<String> out = new ArrayList<>();
         for (Item i : batch) {
             audit(redis, keys, i.job()).stream().filter(a -> a.startsWith("S|" + i.node() + "|")).forEach(a -> out.add(i.job() + " " + a));

@@ -2,7 +2,7 @@ package dev.pipewright.it.fault;
 
 import dev.pipewright.it.support.Cluster;
 import dev.pipewright.protocol.keys.JobId;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
@@ -42,7 +42,7 @@ class CancelFaultIT {
             // each victim is cancelled at a random point of its own progress (before it starts, or once
             // k of its tasks have ended), so the cancels land at random moments whatever the machine's speed
             Map<String, Integer> pending = new ConcurrentHashMap<>();
-            RedisCommands<String, String> redis = cluster.newRedis();
+            RedisClusterCommands<String, String> redis = cluster.newRedis();
             ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor();
             Thread watcher = new Thread(() -> {
                 while (!Thread.currentThread().isInterrupted()) {

@@ -6,7 +6,7 @@ import com.rabbitmq.client.GetResponse;
 import dev.pipewright.protocol.keys.JobId;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -123,7 +123,7 @@ class DuplicateFaultIT {
 
     /** Adds a second completion event for every task that succeeded, shuffled across jobs. */
     private static void doubleEvents(ProcessCluster cluster, Ledger ledger, AtomicBoolean done, AtomicLong doubled, Random random) {
-        RedisCommands<String, String> redis = cluster.newRedis();
+        RedisClusterCommands<String, String> redis = cluster.newRedis();
         Set<String> copied = new HashSet<>();
         try {
             while (true) {
@@ -171,7 +171,7 @@ class DuplicateFaultIT {
      * them back in reverse order, then thaws it. Returns how many events changed places.
      */
     private static int reorderEvents(ProcessCluster cluster) throws Exception {
-        RedisCommands<String, String> redis = cluster.redis();
+        RedisClusterCommands<String, String> redis = cluster.redis();
         cluster.signalOverseer("STOP");
         int moved = 0;
         try {

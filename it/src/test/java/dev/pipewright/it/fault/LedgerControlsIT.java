@@ -8,7 +8,7 @@ import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.TaskMessage;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -158,7 +158,7 @@ class LedgerControlsIT {
         return job;
     }
 
-    private static RedisCommands<String, String> redis() {
+    private static RedisClusterCommands<String, String> redis() {
         return cluster.redis();
     }
 

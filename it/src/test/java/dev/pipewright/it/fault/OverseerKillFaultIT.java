@@ -4,7 +4,7 @@ import dev.pipewright.overseer.release.EventProcessor;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.ScoredValue;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -106,7 +106,7 @@ class OverseerKillFaultIT {
     }
 
     private static KillPoint pending(ProcessCluster cluster, int thaws) {
-        RedisCommands<String, String> redis = cluster.redis();
+        RedisClusterCommands<String, String> redis = cluster.redis();
         Keys keys = cluster.keys();
         long outbox = 0;
         long read = 0;
@@ -131,7 +131,7 @@ class OverseerKillFaultIT {
     void timersPendingWhenTheOverseerIsKilledFireAfterItsRestart() throws Exception {
         Workload work = new Workload("unused", 1, 0);
         try (ProcessCluster cluster = ProcessCluster.builder().workers(2).concurrency(4).lease("3s").pools("default", "late").start()) {
-            RedisCommands<String, String> redis = cluster.redis();
+            RedisClusterCommands<String, String> redis = cluster.redis();
             Keys keys = cluster.keys();
             cluster.postPipeline("""
                     name: retrying
@@ -283,7 +283,7 @@ class OverseerKillFaultIT {
     }
 
     /** Every shard's timers: member -> due (epoch ms). */
-    private static Map<String, Long> timers(RedisCommands<String, String> redis, Keys keys) {
+    private static Map<String, Long> timers(RedisClusterCommands<String, String> redis, Keys keys) {
         Map<String, Long> out = new TreeMap<>();
         for (int shard = 0; shard < keys.shards(); shard++) {
             for (ScoredValue<String> v : redis.zrangeWithScores(keys.timers(shard), 0, -1)) {
@@ -293,7 +293,7 @@ class OverseerKillFaultIT {
         return out;
     }
 
-    private static List<String> audit(RedisCommands<String, String> redis, Keys keys, String job) {
+    private static List<String> audit(RedisClusterCommands<String, String> redis, Keys keys, String job) {
         return redis.lrange(AuditProcessors.key(keys.namespace(), job), 0, -1);
     }
 

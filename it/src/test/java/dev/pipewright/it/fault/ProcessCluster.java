@@ -6,13 +6,14 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.pipewright.infra.testing.TestServices;
 import dev.pipewright.it.support.Cluster;
+import dev.pipewright.it.support.DirectRedis;
 import dev.pipewright.it.support.JarProcess;
 import dev.pipewright.it.support.NamespaceCleaner;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 import java.io.IOException;
 import java.net.URI;
@@ -52,8 +53,8 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     private long fencedCommits;
     private final List<JarProcess> overseers = new ArrayList<>();
     private int overseerStarts;
-    private RedisClient redisClient;
-    private StatefulRedisConnection<String, String> redisConnection;
+    /** The test's own connection to the system's Redis (one server or a Redis Cluster), past any proxy. */
+    private DirectRedis direct;
     private RedisClient auditClient;
     private StatefulRedisConnection<String, String> auditConnection;
     private Connection rabbit;
@@ -71,6 +72,8 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         private URI systemRedis = TestServices.redisUri();
         private URI directRabbit = TestServices.rabbitUri();
         private URI directRedis = TestServices.redisUri();
+        /** The seed nodes of a Redis Cluster the system uses, in place of {@link #systemRedis} and {@link #directRedis}. */
+        private List<URI> redisCluster;
         private URI auditRedis;
         private RabbitQueues rabbitQueues;
         private URI[] overseerServices;
@@ -99,6 +102,16 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         Builder systemServices(URI rabbit, URI redis) {
             systemRabbit = rabbit;
             systemRedis = redis;
+            return this;
+        }
+
+        /**
+         * The system uses a Redis Cluster: every process gets all its seed nodes in {@code PW_REDIS_URI}
+         * (the one-URI spelling, {@code redis://h:p1,h:p2,...}), and the test reads it with a cluster
+         * client. The audit record needs a Redis of its own then ({@link #auditRedis}).
+         */
+        Builder redisCluster(List<URI> seeds) {
+            redisCluster = List.copyOf(seeds);
             return this;
         }
 
@@ -245,10 +258,27 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         env.put("PW_NAMESPACE", namespace);
         env.put("PW_SHARDS", Integer.toString(options.shards));
         env.put("PW_RABBITMQ_URI", (services != null ? services[0] : options.systemRabbit).toString());
-        env.put("PW_REDIS_URI", (services != null ? services[1] : options.systemRedis).toString());
+        env.put("PW_REDIS_URI", services != null ? services[1].toString() : systemRedisSetting());
         env.put("PW_CONNECT_TIMEOUT", "60s");
         env.putAll(options.extra);
         return env;
+    }
+
+    /** PW_REDIS_URI of the processes: the system's Redis, or every seed node of its Redis Cluster in one URI. */
+    private String systemRedisSetting() {
+        if (options.redisCluster == null) {
+            return options.systemRedis.toString();
+        }
+        StringBuilder hosts = new StringBuilder();
+        for (URI seed : options.redisCluster) {
+            hosts.append(hosts.isEmpty() ? "" : ",").append(seed.getHost()).append(':').append(seed.getPort());
+        }
+        return "redis://" + hosts;
+    }
+
+    /** The data store's root, shared by the overseers (a data node's {@code source} is read from here). */
+    Path dataDir() {
+        return dataDir;
     }
 
     // ---------------------------------------------------------------- overseer
@@ -381,6 +411,9 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         env.put("PW_METRICS_HOST", "127.0.0.1");
         env.put("PW_LEASE", options.lease);
         env.put("PW_SHUTDOWN_GRACE", "5s");
+        if (options.auditRedis == null && options.redisCluster != null) {
+            throw new IllegalStateException("the audit processors write to one Redis server: give a Redis Cluster's test an auditRedis");
+        }
         env.put(AuditProcessors.REDIS_ENV, (options.auditRedis != null ? options.auditRedis : options.directRedis).toString());
         workers.set(index, JarProcess.worker(env, logDir.resolve("worker-" + id + ".log"), List.of(auditClassPath)));
         metricsPorts.set(index, metricsPort);
@@ -473,6 +506,15 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
         return send(HttpRequest.newBuilder(base().resolve(path)).GET());
     }
 
+    HttpResponse<String> put(String path, String body) {
+        return send(HttpRequest.newBuilder(base().resolve(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    HttpResponse<String> delete(String path) {
+        return send(HttpRequest.newBuilder(base().resolve(path)).DELETE());
+    }
+
     HttpResponse<String> post(String path, String body, String contentType) {
         return send(HttpRequest.newBuilder(base().resolve(path)).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
@@ -555,17 +597,21 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     // ---------------------------------------------------------------- direct access
 
     @Override
-    public synchronized RedisCommands<String, String> redis() {
-        if (redisConnection == null) {
-            redisClient = RedisClient.create(RedisURI.create(options.directRedis));
-            redisConnection = redisClient.connect();
+    public synchronized RedisClusterCommands<String, String> redis() {
+        return direct().sync();
+    }
+
+    /** The test's own Redis access (for a cluster: its topology and each node's connection). */
+    synchronized DirectRedis direct() {
+        if (direct == null) {
+            direct = options.redisCluster != null ? DirectRedis.cluster(options.redisCluster) : DirectRedis.single(options.directRedis);
         }
-        return redisConnection.sync();
+        return direct;
     }
 
     /** Where the audit processors' record is: the Redis the test reads, unless {@link Builder#auditRedis} named another. */
     @Override
-    public synchronized RedisCommands<String, String> audit() {
+    public synchronized RedisClusterCommands<String, String> audit() {
         if (options.auditRedis == null) {
             return redis();
         }
@@ -579,17 +625,19 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     /** From now on the test reads Redis at {@code direct} (the replica promoted after a failover). */
     synchronized void readRedisAt(URI direct) {
         options.directRedis = direct;
-        if (redisConnection != null) {
-            redisConnection.close();
-            redisClient.shutdown();
-            redisConnection = null;
+        closeDirect();
+    }
+
+    private void closeDirect() {
+        if (direct != null) {
+            direct.close();
+            direct = null;
         }
     }
 
     /** A Redis connection of its own, for a test thread that works beside the main one (closed with the cluster). */
-    synchronized RedisCommands<String, String> newRedis() {
-        redis();
-        return redisClient.connect().sync();
+    synchronized RedisClusterCommands<String, String> newRedis() {
+        return direct().newConnection();
     }
 
     synchronized Connection rabbit() throws Exception {
@@ -614,11 +662,7 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
 
     /** Drops the cached direct connections (after the test restarted the service behind them). */
     synchronized void reconnectDirect() {
-        if (redisConnection != null) {
-            redisConnection.close();
-            redisClient.shutdown();
-            redisConnection = null;
-        }
+        closeDirect();
         if (rabbit != null) {
             try {
                 rabbit.abort();
@@ -710,9 +754,11 @@ final class ProcessCluster implements AutoCloseable, Ledger.Plumbing {
     }
 
     private void cleanRedis() {
-        NamespaceCleaner.cleanRedis(redis(), namespace);
-        redisConnection.close();
-        redisClient.shutdown();
+        // a Redis Cluster of the test's own goes with the test
+        if (options.redisCluster == null) {
+            NamespaceCleaner.cleanRedis(redis(), namespace);
+        }
+        closeDirect();
         if (options.auditRedis != null) {
             NamespaceCleaner.cleanRedis(audit(), namespace);
             auditConnection.close();

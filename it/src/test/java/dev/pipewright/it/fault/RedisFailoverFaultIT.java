@@ -49,10 +49,10 @@ class RedisFailoverFaultIT {
     /** Submitted at once, so that tasks queue and the lag catches claims, commits and releases of jobs in flight. */
     private static final int BURST = 150;
     private static final long LAG_MS = 1500;
-    /** The ledger findings a lost claim, commit or release explains (see the class comment). */
-    private static final List<String> RERUN_FINDINGS = List.of("ran on several workers", "released before that commit",
+    /** The ledger findings a lost claim, commit or release explains (see the class comment); RedisClusterIT allows the same. */
+    static final List<String> RERUN_FINDINGS = List.of("ran on several workers", "released before that commit",
             "dispatched again with no cause");
-    private static final Pattern TASK = Pattern.compile("^task ([^/ ]+)/([^ :]+)");
+    static final Pattern TASK = Pattern.compile("^task ([^/ ]+)/([^ :]+)");
 
     record Accepted(String id, long answeredAt) {
     }
@@ -165,7 +165,7 @@ class RedisFailoverFaultIT {
     }
 
     /** Whether the audit record shows a run of the task that started before the master was killed. */
-    private static boolean ranBefore(ProcessCluster cluster, String job, String node, long killAt) {
+    static boolean ranBefore(ProcessCluster cluster, String job, String node, long killAt) {
         for (String entry : cluster.audit().lrange(AuditProcessors.key(cluster.namespace(), job), 0, -1)) {
             String[] f = entry.split("\\|", 6);
             if (f.length >= 5 && "S".equals(f[0]) && node.equals(f[1]) && Long.parseLong(f[4]) <= killAt) {

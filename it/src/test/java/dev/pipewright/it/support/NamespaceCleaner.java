@@ -6,7 +6,7 @@ import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,7 +17,7 @@ public final class NamespaceCleaner {
     private NamespaceCleaner() {
     }
 
-    public static void cleanRedis(RedisCommands<String, String> redis, String namespace) {
+    public static void cleanRedis(RedisClusterCommands<String, String> redis, String namespace) {
         ScanCursor cursor = ScanCursor.INITIAL;
         do {
             KeyScanCursor<String> page = redis.scan(cursor, ScanArgs.Builder.matches(namespace + ":*").limit(1000));
