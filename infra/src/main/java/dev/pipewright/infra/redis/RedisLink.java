@@ -137,11 +137,6 @@ public interface RedisLink<K, V> extends AutoCloseable {
                     .thenApply(done -> each.stream().map(CompletableFuture::join).toList());
         }
 
-        /** The underlying connection, for what only a cluster has (its topology). */
-        public StatefulRedisClusterConnection<K, V> connection() {
-            return connection;
-        }
-
         @Override
         public void close() {
             connection.close();

@@ -135,9 +135,31 @@ class RedisClusterIT {
             List<String> jobKeys = node.keys(keys.namespace() + ":{s*}:job:*");
             assertFalse(jobKeys.isEmpty(), "master " + master.getUri() + " holds job keys of its shards");
             // the overseers and workers loaded the function library on every master, not only on one
-            assertTrue(node.functionList("pipewright_*").stream().anyMatch(l -> String.valueOf(l.get("library_name")).startsWith("pipewright_")),
-                    "master " + master.getUri() + " has the function library");
+            assertTrue(hasLibrary(node), "master " + master.getUri() + " has the function library");
         }
+
+        // a master that lost the library (restarted empty, or added later) gets it back at the first call that misses it
+        int shard = 2;
+        RedisClusterNode master = direct.getPartitions().getMasterBySlot(SlotHash.getSlot(keys.jobIndex(shard)));
+        RedisClusterCommands<String, String> node = direct.getConnection(master.getNodeId()).sync();
+        node.functionFlush(io.lettuce.core.FlushMode.SYNC);
+        assertFalse(hasLibrary(node));
+        String onIt = null;
+        for (int n = 300; onIt == null && n < 340; n++) {
+            String id = submit(FAN, n);
+            ledger.submitted(id);
+            ledger.expectContent(id, FAN.expected(FAN.seed(n)));
+            if (new JobId(id).shard(cluster.shards()) == shard) {
+                onIt = id;
+            }
+        }
+        assertTrue(onIt != null, "a job in shard " + shard);
+        assertEquals("SUCCESS", awaitEnd(onIt));
+        assertTrue(hasLibrary(node), "the library was loaded again on master " + master.getUri());
+    }
+
+    private static boolean hasLibrary(RedisClusterCommands<String, String> node) {
+        return node.functionList("pipewright_*").stream().anyMatch(l -> String.valueOf(l.get("library_name")).startsWith("pipewright_"));
     }
 
     @Test
