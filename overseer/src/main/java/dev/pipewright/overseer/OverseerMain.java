@@ -291,9 +291,9 @@ public final class OverseerMain {
             }
             LOG.info("overseer metrics on {}:{}/metrics", config.metricsHost(), metricsServer.actualPort());
         }
-        LOG.info("overseer {} listening on {}:{}, serving shards {} of {} ({} overseers alive), namespace '{}', data dir {}, {}",
+        LOG.info("overseer {} listening on {}:{}, serving shards {} of {} ({} overseers alive), namespace '{}', data dir {}, {}, Redis {}",
                 leaseOwner, config.httpHost(), server.actualPort(), leases.shards(), keys.shards(), leases.alive(), keys.namespace(),
-                dataStore.root(), config.auth());
+                dataStore.root(), config.auth(), config.common().redis().display());
 
         int port = server.actualPort();
         int metricsPort = metricsServer == null ? 0 : metricsServer.actualPort();

@@ -182,8 +182,8 @@ public final class WorkerMain {
         consumer.start(rabbit, store.pausedPools());
         readiness.consumer(consumer);
         register.run(); // report the pools' state at once
-        LOG.info("worker {} consuming pools {} with concurrency {}; processors {}", config.workerId(), config.pools(),
-                config.concurrency(), registry.names());
+        LOG.info("worker {} consuming pools {} with concurrency {}; processors {}; Redis {}", config.workerId(), config.pools(),
+                config.concurrency(), registry.names(), config.common().redis().display());
 
         HttpServer httpServer = http;
         return new Running() {
