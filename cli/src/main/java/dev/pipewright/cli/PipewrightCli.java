@@ -2,6 +2,7 @@ package dev.pipewright.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
 
@@ -16,6 +17,10 @@ import java.io.PrintWriter;
         footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (the API token, sent as a bearer token; --token overrides).",
                 "Exit codes: 0 ok, 1 failure or invalid input, 2 usage error or server unreachable."})
 public final class PipewrightCli extends GroupCommand {
+    /** {@code --url} and {@code --token} before the command's name; a command's own come first. */
+    @Mixin
+    ServerOptions server = new ServerOptions();
+
     /**
      * Named by hand, unlike the other groups: the message leaves out {@code help} and keeps its own
      * order (logs by status, cancel and retry after the listings), as it has always printed them.

@@ -138,6 +138,15 @@ class CommandsTest {
     }
 
     @Test
+    void serverOptionsMayComeBeforeTheCommandAndTheCommandsOwnWin() {
+        Run before = run("--url", "http://127.0.0.1:1", "jobs", "list");
+        assertEquals(2, before.exit(), before.err());
+        assertTrue(before.err().startsWith("cannot reach the Pipewright server at http://127.0.0.1:1"), before.err());
+        Run both = run("--url", "http://127.0.0.1:2", "--token", "t", "jobs", "list", "--url", "http://127.0.0.1:1");
+        assertTrue(both.err().startsWith("cannot reach the Pipewright server at http://127.0.0.1:1"), both.err());
+    }
+
+    @Test
     void badParamValueExitsOne(@TempDir Path dir) throws Exception {
         Path f = Files.writeString(dir.resolve("p.yaml"), VALID + "parameters:\n  n: integer\n");
         Run r = run("run", f.toString(), "--url", "http://127.0.0.1:1", "--param", "n=abc");

@@ -37,6 +37,7 @@ import dev.pipewright.overseer.jobs.JobControl;
 import dev.pipewright.overseer.jobs.JobReader;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.limits.Limits;
+import dev.pipewright.overseer.limits.LimitsUpgrade;
 import dev.pipewright.overseer.limits.SlotSweep;
 import dev.pipewright.overseer.metrics.MetricsServer;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
@@ -151,6 +152,7 @@ public final class OverseerMain {
         Scripts scripts = new Scripts(sharedBytes);
         scripts.loadAll();
         StateGateway state = new StateGateway(keys, sharedBytes, Duration.ofSeconds(30));
+        LimitsUpgrade.run(keys, shared.async(), state);
         Topology topology = new Topology(keys, config.common().queueType(), config.common().quorumSize());
         RabbitConnector rabbitConnector = new RabbitConnector(config.common().rabbit(), meters);
         Connection rabbit = StartupConnect.connect("RabbitMQ", "PW_RABBITMQ_URI", config.common().rabbit().display(),

@@ -30,6 +30,10 @@ public final class StartupConnect {
                 return attempt.call();
             } catch (Exception e) {
                 String cause = rootMessage(e);
+                if (permanent(e)) {
+                    throw new IllegalStateException("cannot connect to " + service + " at " + where + " (" + setting + "), refused: " + cause
+                            + " (waiting would not help: check the user, password and virtual host or database)", e);
+                }
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("cannot connect to " + service + " at " + where + " (" + setting + "): " + cause, e);
                 }
@@ -54,6 +58,25 @@ public final class StartupConnect {
             return uri.toString();
         }
         return uri.toString().replace(info, info.substring(0, info.indexOf(':')) + ":***");
+    }
+
+    /**
+     * Refusals no retry can fix: wrong credentials (RabbitMQ's login refusal, Redis's WRONGPASS or
+     * NOAUTH) and a RabbitMQ virtual host that does not exist or the user may not open (connection
+     * close 530, NOT_ALLOWED). A broker still starting refuses differently (connection refused or
+     * reset), so waiting stays for those.
+     */
+    static boolean permanent(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof com.rabbitmq.client.AuthenticationFailureException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (m != null && (m.startsWith("WRONGPASS") || m.startsWith("NOAUTH") || m.contains("reply-code=530"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootMessage(Throwable t) {

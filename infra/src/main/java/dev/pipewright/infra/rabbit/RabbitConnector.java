@@ -1,11 +1,16 @@
 package dev.pipewright.infra.rabbit;
 
 import com.rabbitmq.client.Address;
+import com.rabbitmq.client.Recoverable;
+import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.impl.MicrometerMetricsCollector;
 import dev.pipewright.infra.config.RabbitNodes;
 import io.micrometer.core.instrument.MeterRegistry;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
@@ -24,6 +29,7 @@ import java.util.concurrent.TimeoutException;
  * a connection is on), so which node a process lands on does not matter for correctness.
  */
 public final class RabbitConnector {
+    private static final Logger LOG = LoggerFactory.getLogger(RabbitConnector.class);
     private final ConnectionFactory factory = new ConnectionFactory();
     private final List<Address> addresses;
 
@@ -58,10 +64,29 @@ public final class RabbitConnector {
     }
 
     public Connection connect(String name) throws IOException, TimeoutException {
-        return factory.newConnection(addresses, name);
+        return announced(factory.newConnection(addresses, name), name);
     }
 
     public Connection connect(String name, ExecutorService consumerPool) throws IOException, TimeoutException {
-        return factory.newConnection(consumerPool, addresses, name);
+        return announced(factory.newConnection(consumerPool, addresses, name), name);
+    }
+
+    /** Logs the node a connection landed on, and the node of each recovery: with several nodes, which one is otherwise anyone's guess. */
+    private static Connection announced(Connection connection, String name) {
+        LOG.info("RabbitMQ connection {} is on {}:{}", name, connection.getAddress().getHostAddress(), connection.getPort());
+        if (connection instanceof Recoverable recoverable) {
+            recoverable.addRecoveryListener(new RecoveryListener() {
+                @Override
+                public void handleRecovery(Recoverable r) {
+                    LOG.info("RabbitMQ connection {} recovered on {}:{}", name, connection.getAddress().getHostAddress(), connection.getPort());
+                }
+
+                @Override
+                public void handleRecoveryStarted(Recoverable r) {
+                    LOG.warn("RabbitMQ connection {} to {}:{} lost; recovering", name, connection.getAddress().getHostAddress(), connection.getPort());
+                }
+            });
+        }
+        return connection;
     }
 }

@@ -104,10 +104,21 @@ public final class Topology {
 
     /** A durable queue; a quorum queue's first declare in this process goes through {@link #sizedOnItsOwnChannel}. */
     private void declareQueue(Channel channel, String queue, Map<String, Object> args) throws IOException {
-        if (args.containsKey(GROUP_SIZE) && !sized.contains(queue) && !sizedOnItsOwnChannel(channel, queue, args)) {
-            return;
+        try {
+            if (args.containsKey(GROUP_SIZE) && !sized.contains(queue) && !sizedOnItsOwnChannel(channel, queue, args)) {
+                return;
+            }
+            channel.queueDeclare(queue, true, false, false, args);
+        } catch (IOException e) {
+            if (mentions(e, "x-queue-type")) {
+                // the broker's own words ('inequivalent arg') do not say what to do about it
+                throw new IOException("queue " + queue + " exists with another type than PW_QUEUE_TYPE="
+                        + queueType.name().toLowerCase(java.util.Locale.ROOT) + " asks for; a queue's type cannot change: set PW_QUEUE_TYPE "
+                        + "to the queue's type, or stop the workers, let the queue drain and delete it (rabbitmqctl delete_queue "
+                        + queue + ") so it is declared again (operations.md, \"Changing the queue type\")", e);
+            }
+            throw e;
         }
-        channel.queueDeclare(queue, true, false, false, args);
     }
 
     /**
@@ -135,8 +146,13 @@ public final class Topology {
     }
 
     private static boolean mentionsGroupSize(Throwable e) {
+        return mentions(e, GROUP_SIZE);
+    }
+
+    /** Whether the broker refused a declare for an argument that differs from the queue's ({@code PRECONDITION_FAILED}). */
+    private static boolean mentions(Throwable e, String argument) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t.getMessage() != null && t.getMessage().contains("PRECONDITION_FAILED") && t.getMessage().contains(GROUP_SIZE)) {
+            if (t.getMessage() != null && t.getMessage().contains("PRECONDITION_FAILED") && t.getMessage().contains(argument)) {
                 return true;
             }
         }

@@ -178,12 +178,15 @@ local function take_slot(job_key, holder, kind, name, member, waiting)
   return false
 end
 
--- Gives back the slot a task or job held, or ends its wait for one.
-local function give_slot(job_key, holder, kind, name, member, waiting)
+-- Gives back the slot a task or job held, or ends its wait for one; the limit's name is the holder
+-- hash's name_field ('processor' of a task, 'pipeline' of a job), read only when there is one to give.
+local function give_slot(job_key, holder, kind, name_field, member, waiting)
   local waited = redis.call('ZREM', shard_prefix(job_key) .. 'held', waiting)
-  local had = redis.call('HDEL', holder, 'slot')
-  if name and waited + had > 0 then
-    SLOTS[#SLOTS + 1] = 'r|' .. kind .. '|' .. name .. '|' .. member
+  if waited + redis.call('HDEL', holder, 'slot') > 0 then
+    local name = redis.call('HGET', holder, name_field)
+    if name then
+      SLOTS[#SLOTS + 1] = 'r|' .. kind .. '|' .. name .. '|' .. member
+    end
   end
 end
 
@@ -240,7 +243,7 @@ end
 -- goes back.
 local function free_slot(job_key, job_id, node)
   local key = job_key .. ':t:' .. node
-  give_slot(job_key, key, 'processor', redis.call('HGET', key, 'processor'), shard_of(job_key) .. '|' .. job_id .. '|' .. node,
+  give_slot(job_key, key, 'processor', 'processor', shard_of(job_key) .. '|' .. job_id .. '|' .. node,
       't|' .. job_id .. '|' .. node)
 end
 
@@ -289,7 +292,7 @@ job_ended = function(job_key)
     if keep > 0 then
       redis.call('ZADD', shard_prefix(job_key) .. 'expiry', now_ms() + keep, id)
     end
-    give_slot(job_key, job_key, 'pipeline', redis.call('HGET', job_key, 'pipeline'), shard_of(job_key) .. '|' .. id, 'j|' .. id)
+    give_slot(job_key, job_key, 'pipeline', 'pipeline', shard_of(job_key) .. '|' .. id, 'j|' .. id)
   end
 end
 

@@ -80,7 +80,7 @@ final class ScriptBench implements AutoCloseable {
     private final StatefulRedisConnection<byte[], byte[]> bytesConnection;
     private final StatefulRedisConnection<String, String> stringConnection;
     final RedisCommands<String, String> redis;
-    private final RedisAsyncCommands<String, String> async;
+    final RedisAsyncCommands<String, String> async;
     final Scripts scripts;
     final StateGateway gateway;
     private final AtomicInteger attempts = new AtomicInteger();

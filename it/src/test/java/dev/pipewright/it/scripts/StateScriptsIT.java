@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipewright.infra.state.ClaimReply;
 import dev.pipewright.infra.state.CommitReply;
 import dev.pipewright.infra.state.OutboxEntry;
-import dev.pipewright.infra.state.StateGateway.AttemptRef;
-import dev.pipewright.infra.state.StateGateway.Outcome;
 import dev.pipewright.infra.state.SlotRequest;
 import dev.pipewright.infra.state.StateGateway;
+import dev.pipewright.infra.state.StateGateway.AttemptRef;
+import dev.pipewright.infra.state.StateGateway.Outcome;
 import dev.pipewright.it.scripts.ScriptBench.Checked;
 import dev.pipewright.it.scripts.ScriptBench.Plan;
+import dev.pipewright.overseer.limits.LimitsUpgrade;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Range;
@@ -924,6 +925,28 @@ class StateScriptsIT {
         assertEquals(0, bench.gateway.askAgain(shard, Long.MAX_VALUE / 2, 100).dispatched().size());
         assertEquals(0L, bench.redis.zcard(bench.keys.slotWaits(shard)), "nothing of the shard waits any more");
         bench.check("no limit", () -> bench.limit("processor", lim, ""));
+    }
+
+    @Test
+    void limitsKeptTheOldWayMoveToTheirSlotWithWhatWaited() throws Exception {
+        String ns = bench.keys.namespace();
+        Plan p = bench.plan(1);
+        p.task("a");
+        p.submit();
+        bench.redis.hset(ns + ":limits", "processor:old-lim", "2");
+        bench.redis.zadd(ns + ":held:processor:old-lim", 5, "1|" + p.id + "|a");
+        bench.redis.sadd(ns + ":slots:processor:old-lim", "0|gone|x");
+
+        assertEquals(1, LimitsUpgrade.run(bench.keys, bench.async, bench.gateway));
+        assertEquals("2", bench.redis.hget(bench.keys.limits(), "processor:old-lim"));
+        for (int shard = 0; shard < bench.keys.shards(); shard++) {
+            assertEquals("2", bench.redis.hget(bench.keys.limited(shard), "processor:old-lim"), "shard " + shard + "'s copy");
+        }
+        assertEquals(0L, bench.redis.exists(ns + ":limits", ns + ":held:processor:old-lim", ns + ":slots:processor:old-lim"));
+        assertEquals(0.0, bench.redis.zscore(bench.keys.slotWaits(1), "t|" + p.id + "|a"), "the waiting task waits in its shard");
+        assertEquals(0, LimitsUpgrade.run(bench.keys, bench.async, bench.gateway), "a second run finds nothing to move");
+        bench.redis.del(bench.keys.slotWaits(1));
+        bench.check("no limit", () -> bench.limit("processor", "old-lim", ""));
     }
 
     @Test
