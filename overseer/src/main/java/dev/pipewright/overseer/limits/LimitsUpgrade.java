@@ -4,7 +4,7 @@ import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ZAddArgs;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +27,7 @@ public final class LimitsUpgrade {
     }
 
     /** Returns how many limits it moved. */
-    public static int run(Keys keys, RedisAsyncCommands<String, String> redis, StateGateway state) throws Exception {
+    public static int run(Keys keys, RedisClusterAsyncCommands<String, String> redis, StateGateway state) throws Exception {
         String old = keys.namespace() + ":limits";
         Map<String, String> limits = redis.hgetall(old).get(10, TimeUnit.SECONDS);
         for (Map.Entry<String, String> e : limits.entrySet()) {
