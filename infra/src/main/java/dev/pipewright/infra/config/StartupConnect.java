@@ -75,6 +75,12 @@ public final class StartupConnect {
             if (m != null && (m.startsWith("WRONGPASS") || m.startsWith("NOAUTH") || m.contains("reply-code=530"))) {
                 return true;
             }
+            // a Redis Cluster client that could read the topology from no seed node keeps each node's refusal as a suppressed exception
+            for (Throwable s : t.getSuppressed()) {
+                if (s != error && permanent(s)) {
+                    return true;
+                }
+            }
         }
         return false;
     }

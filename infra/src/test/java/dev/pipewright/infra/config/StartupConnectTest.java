@@ -23,6 +23,11 @@ class StartupConnectTest {
         assertTrue(StartupConnect.permanent(new RuntimeException("NOAUTH Authentication required.")));
         assertTrue(StartupConnect.permanent(new IOException("connection error; protocol method: #method<connection.close>"
                 + "(reply-code=530, reply-text=NOT_ALLOWED - vhost nope not found, class-id=10, method-id=40)")));
+        // what Lettuce's cluster client throws when every seed node refused the credentials
+        RuntimeException noPartitions = new RuntimeException("Cannot retrieve cluster partitions from [redis://u:******@h1:7000]");
+        noPartitions.addSuppressed(new IllegalStateException("Unable to connect to [h1:7000]: WRONGPASS invalid username-password pair",
+                new RuntimeException("WRONGPASS invalid username-password pair or user is disabled.")));
+        assertTrue(StartupConnect.permanent(new IllegalStateException("Unable to establish a connection to Redis Cluster", noPartitions)));
     }
 
     @Test
