@@ -34,6 +34,7 @@ public final class OverseerProbes extends PeriodicLoop {
     protected void round() throws Exception {
         for (QueueView q : queues.queues()) {
             String pool = q.pool();
+            metrics.registerPool(pool);
             metrics.gauge("pipewright.workers.alive", "pool", pool, q.workers());
             metrics.gauge("pipewright.pool.paused", "pool", pool, q.paused() ? 1 : 0);
             metrics.gauge("pipewright.queue.unacked", "pool", pool, q.unacked());
