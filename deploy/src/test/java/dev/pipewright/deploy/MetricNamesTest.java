@@ -135,7 +135,9 @@ class MetricNamesTest {
         String base = micrometerName.replace('.', '_');
         Matcher unit = Pattern.compile("\\.baseunit\\(\"([a-z]+)\"\\)").matcher(statement);
         String withUnit = unit.find() && !base.endsWith("_" + unit.group(1)) ? base + "_" + unit.group(1) : base;
-        boolean histogram = statement.contains("publishpercentilehistogram") || statement.contains("servicelevelobjectives");
+        // Buckets.X.on(Timer.builder(...)) gives the timer explicit buckets (infra's Buckets)
+        boolean histogram = statement.contains("publishpercentilehistogram") || statement.contains("servicelevelobjectives")
+                || statement.contains("buckets.");
         Set<String> out = new LinkedHashSet<>();
         if (statement.contains("counter")) {
             out.add(withUnit.endsWith("_total") ? withUnit : withUnit + "_total");
