@@ -38,6 +38,11 @@ public enum Buckets {
         return timer.serviceLevelObjectives(boundaries);
     }
 
+    /** The upper bounds in nanoseconds, as a meter filter's distribution config takes them for a timer. */
+    public double[] nanos() {
+        return Arrays.stream(boundaries).mapToDouble(Duration::toNanos).toArray();
+    }
+
     /** The upper bounds in seconds, as Prometheus shows them in {@code le} (without {@code +Inf}). */
     public List<Double> seconds() {
         return Arrays.stream(boundaries).map(d -> d.toNanos() / 1e9).toList();

@@ -5,8 +5,11 @@ import dev.pipewright.infra.metrics.JvmMeters;
 import dev.pipewright.infra.state.OutboxEntry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 
 import java.time.Duration;
 import java.util.List;
@@ -59,6 +62,9 @@ public final class OverseerMetrics implements AutoCloseable {
             List.of("FAILED", "refused"), List.of("retry", "refused"), List.of("FAILED", "dead_letter"),
             List.of("CANCELLED", "cancelled"), List.of("CANCELLED", "deadline"), List.of("SKIPPED", "upstream_failed"));
 
+    /** Vert.x's timer of the API's responses (vertx-micrometer-metrics), exported with {@link Buckets#HANDOVER}. */
+    public static final String HTTP_SERVER_RESPONSE_TIME = "vertx.http.server.response.time";
+
     private final MeterRegistry registry;
     private final JvmMeters jvm;
     private final Counter events;
@@ -80,6 +86,16 @@ public final class OverseerMetrics implements AutoCloseable {
 
     public OverseerMetrics(MeterRegistry registry) {
         this.registry = registry;
+        // before any meter: Vert.x's HTTP server response time gets buckets, so the dashboard can show its quantiles
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (id.getName().equals(HTTP_SERVER_RESPONSE_TIME)) {
+                    return DistributionStatisticConfig.builder().serviceLevelObjectives(Buckets.HANDOVER.nanos()).build().merge(config);
+                }
+                return config;
+            }
+        });
         this.jvm = JvmMeters.bindTo(registry);
         this.events = Counter.builder("pipewright.events.processed").register(registry);
         this.duplicateEvents = Counter.builder("pipewright.events.duplicates").register(registry);
