@@ -352,6 +352,15 @@ public final class Cluster implements AutoCloseable {
         return ids;
     }
 
+    /** The metrics port of an in-JVM worker (the cluster must be built with workerMetrics), e.g. for a Prometheus to scrape. */
+    public int workerMetricsPort(int index) {
+        int port = workers.get(index).metricsPort;
+        if (port == 0) {
+            throw new IllegalStateException("worker " + index + " has no metrics port; build the cluster with workerMetrics(true)");
+        }
+        return port;
+    }
+
     /** The Prometheus text of an in-JVM worker (the cluster must be built with workerMetrics). */
     public String workerMetrics(int index) {
         WorkerSlot slot = workers.get(index);

@@ -56,14 +56,17 @@ public final class WorkerMetrics implements AutoCloseable {
 
     /**
      * Registers at zero, for every pool and processor this worker serves, the attempts started and
-     * finished by outcome, so that a rate or increase of them sees the first attempt. The timers
-     * are left to the first attempt: their buckets would multiply the series of processors that
-     * never run here.
+     * finished by outcome and the queue-wait and run-time histograms, so that a rate or increase of
+     * them sees the first attempt (a histogram created by its first attempt would show up with that
+     * attempt already counted, and {@code rate()} would never see it). The price: 26 series per
+     * timer (Buckets.TASK and +Inf, count, sum, max) for each pool and processor, run or not.
      */
     public void registerProcessors(Collection<String> pools, Collection<String> processors) {
         for (String pool : pools) {
             for (String processor : processors) {
                 PoolProcessorMeters m = meters(pool, processor);
+                m.queueWait(registry, pool, processor);
+                m.duration(registry, pool, processor);
                 for (String outcome : OUTCOMES) {
                     m.finished().computeIfAbsent(reply(outcome), r -> finishedCounter(pool, processor, outcome));
                 }
@@ -122,7 +125,7 @@ public final class WorkerMetrics implements AutoCloseable {
         return new PoolProcessorMeters(started, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
     }
 
-    /** The timers are built on the first attempt (see {@link #registerProcessors}). */
+    /** The timers, built by {@link #registerProcessors} or else on the first attempt. */
     private record PoolProcessorMeters(Counter started, Map<String, Timer> timers, Map<String, Counter> finished) {
         Timer queueWait(MeterRegistry registry, String pool, String processor) {
             return timers.computeIfAbsent("wait", k -> Buckets.TASK.on(Timer.builder("pipewright.task.queue.wait")
