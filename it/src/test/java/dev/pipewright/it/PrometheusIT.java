@@ -49,8 +49,12 @@ class PrometheusIT {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     /** Dashboard variables as a user sees them with "All" selected. */
     private static final Map<String, String> VARIABLES = Map.of("$__rate_interval", "2m", "$pool", ".*");
-    /** Panels on RabbitMQ's and Redis's own exporters: this test runs neither exporter. */
-    private static final Pattern EXPORTER_JOB = Pattern.compile("job=\"(rabbitmq|redis)\"");
+    /**
+     * Panels on RabbitMQ's own metrics (the rabbitmq_prometheus plugin): the shared test broker does
+     * not run the plugin, so they are listed, not checked. The Redis panels are checked: the test
+     * runs redis_exporter (Debian's prometheus-redis-exporter) against the test Redis.
+     */
+    private static final Pattern EXPORTER_JOB = Pattern.compile("job=\"rabbitmq\"");
     /** Rules whose threshold the test copy lowers (from the real text: the replacement must change it). */
     private static final Map<String, UnaryOperator<String>> TEST_THRESHOLDS = Map.of(
             // p95 above 30 s would take a 30 s wait; the workload's long wait is about 4 s
@@ -58,6 +62,7 @@ class PrometheusIT {
 
     static Cluster cluster;
     static Process prometheus;
+    static Process redisExporter;
     static Path dir;
     static URI api;
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -82,6 +87,7 @@ class PrometheusIT {
         for (int i = 0; i < cluster.workerCount(); i++) {
             workers.append(i == 0 ? "" : ", ").append("'127.0.0.1:").append(cluster.workerMetricsPort(i)).append("'");
         }
+        int exporterPort = startRedisExporter();
         Path config = dir.resolve("prometheus.yml");
         Files.writeString(config, """
                 global: {scrape_interval: 1s, evaluation_interval: 1s, scrape_timeout: 900ms}
@@ -91,7 +97,9 @@ class PrometheusIT {
                     static_configs: [{targets: ['127.0.0.1:%d']}]
                   - job_name: worker
                     static_configs: [{targets: [%s]}]
-                """.formatted(rules, cluster.baseUri().getPort(), workers));
+                  - job_name: redis
+                    static_configs: [{targets: ['127.0.0.1:%d']}]
+                """.formatted(rules, cluster.baseUri().getPort(), workers, exporterPort));
         startPrometheus(config);
 
         String nightly = """
@@ -159,10 +167,12 @@ class PrometheusIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (prometheus != null) {
-            prometheus.destroy();
-            if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
-                prometheus.destroyForcibly();
+        for (Process p : new Process[] {prometheus, redisExporter}) {
+            if (p != null) {
+                p.destroy();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
             }
         }
         if (cluster != null) {
@@ -201,8 +211,8 @@ class PrometheusIT {
                 return p.toString();
             }
         }
-        throw new AssertionError(name + " is not installed (not on PATH): this test needs a real Prometheus. Install Debian's package"
-                + " (apt-get install prometheus; .ci/run does) or put the prometheus and promtool binaries on PATH");
+        throw new AssertionError(name + " is not installed (not on PATH): this test needs a real Prometheus and redis_exporter. Install"
+                + " Debian's packages (apt-get install prometheus prometheus-redis-exporter; .ci/run does) or put the binaries on PATH");
     }
 
     static void promtool(String... args) throws Exception {
@@ -211,6 +221,17 @@ class PrometheusIT {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", command) + " failed:\n" + out);
+    }
+
+    /** redis_exporter on the test Redis, on a free port; returns the port. */
+    static int startRedisExporter() throws Exception {
+        String binary = tool("prometheus-redis-exporter");
+        URI redis = dev.pipewright.infra.testing.TestServices.redisUri();
+        int port = Cluster.freePort();
+        redisExporter = new ProcessBuilder(binary, "-redis.addr=redis://" + redis.getHost() + ":" + (redis.getPort() < 0 ? 6379 : redis.getPort()),
+                "-web.listen-address=127.0.0.1:" + port).redirectErrorStream(true).redirectOutput(dir.resolve("redis-exporter.log").toFile())
+                .start();
+        return port;
     }
 
     static void startPrometheus(Path config) throws Exception {
