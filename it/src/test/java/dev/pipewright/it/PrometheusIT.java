@@ -8,7 +8,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.pipewright.it.support.Cluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.File;
 import java.io.IOException;
@@ -37,12 +40,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scrapes a live overseer and workers while they do work of every outcome: success, failure, a
  * retry, a dead letter, a cancellation and a long queue wait. Then, through its HTTP API: every
  * expression of the Grafana dashboard returns data, every alert rule evaluates without error, and
- * {@code PipewrightQueueWaitHigh}, {@code PipewrightMessagesDeadLettered} and
- * {@code PipewrightWorkerDown} fire. The rules are a copy generated from deploy/prometheus/alerts.yml
+ * {@code PipewrightQueueWaitHigh}, {@code PipewrightMessagesDeadLettered},
+ * {@code PipewrightWorkerDown} and {@code PipewrightPoolWithoutWorkers} fire. The rules are a copy generated from deploy/prometheus/alerts.yml
  * with every {@code for} dropped and the thresholds in {@link #TEST_THRESHOLDS} lowered, so they
  * fire within seconds. Without Prometheus the test fails: it is the check that the metrics, the
  * rules and the dashboard fit together.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PrometheusIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -67,6 +71,7 @@ class PrometheusIT {
     static URI api;
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static int spareWorker;
+    static int lateWorker;
 
     @BeforeAll
     static void start() throws Exception {
@@ -75,7 +80,7 @@ class PrometheusIT {
         cluster = Cluster.builder().workers(1).concurrency(4).workerMetrics(true).lease(Duration.ofSeconds(2))
                 .overseerSetting("PW_PROBE_INTERVAL", "500ms").start();
         cluster.trackPool("late");
-        int lateWorker = cluster.addWorker(Map.of("PW_POOLS", "late"));
+        lateWorker = cluster.addWorker(Map.of("PW_POOLS", "late"));
         spareWorker = cluster.addWorker(Map.of());
 
         Path rules = dir.resolve("rules.yml");
@@ -374,10 +379,16 @@ class PrometheusIT {
         awaitFiring("PipewrightMessagesDeadLettered", null);
     }
 
+    /** Last: it stops workers. */
     @Test
-    void aStoppedWorkerFiresWorkerDown() {
+    @Order(Integer.MAX_VALUE)
+    void stoppedWorkersFireWorkerDownAndAPoolWithoutWorkersStaysSelectable() {
         cluster.stopWorker(spareWorker);
         awaitFiring("PipewrightWorkerDown", null);
+        cluster.stopWorker(lateWorker);
+        awaitFiring("PipewrightPoolWithoutWorkers", "late");
+        awaitQuery("pool late, now without workers, still listed by the dashboard's pool variable",
+                "group by (pool) (pipewright_queue_oldest_age_seconds{pool=\"late\"})");
     }
 
     static void awaitFiring(String alert, String pool) {
