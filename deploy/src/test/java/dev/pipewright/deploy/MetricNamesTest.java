@@ -68,6 +68,25 @@ class MetricNamesTest {
             "JvmInfoMetrics", List.of("jvm_info"),
             "JvmCompilationMetrics", List.of("jvm_compilation_time_ms_total"));
 
+    /** Vert.x's HTTP server meters (vertx-micrometer-metrics, enabled in OverseerMain), in Prometheus form. */
+    static final List<String> VERTX_HTTP_SERVER = List.of("vertx_http_server_requests_total", "vertx_http_server_active_requests",
+            "vertx_http_server_active_connections", "vertx_http_server_response_time_seconds_bucket",
+            "vertx_http_server_response_time_seconds_count", "vertx_http_server_response_time_seconds_sum",
+            "vertx_http_server_response_time_seconds_max");
+
+    /**
+     * What the exporters deploy/prometheus/prometheus.yml scrapes publish (scrape job → metrics the
+     * dashboard may read): RabbitMQ's rabbitmq_prometheus plugin (aggregated /metrics) and
+     * oliver006/redis_exporter.
+     */
+    static final Map<String, List<String>> EXPORTERS = Map.of(
+            "rabbitmq", List.of("rabbitmq_queue_messages_ready", "rabbitmq_queue_messages_unacked", "rabbitmq_connections",
+                    "rabbitmq_channels", "rabbitmq_consumers", "rabbitmq_process_resident_memory_bytes",
+                    "rabbitmq_resident_memory_limit_bytes", "rabbitmq_global_messages_received_total",
+                    "rabbitmq_global_messages_delivered_total"),
+            "redis", List.of("redis_up", "redis_connected_clients", "redis_blocked_clients", "redis_memory_used_bytes",
+                    "redis_memory_max_bytes", "redis_commands_processed_total"));
+
     /** Metrics the dashboard must show (the panels the operators asked for). */
     static final List<String> DASHBOARD_MUST_SHOW = List.of(
             "pipewright_tasks_dispatched_total", "pipewright_tasks_finished_total", "pipewright_queue_depth",
@@ -75,7 +94,8 @@ class MetricNamesTest {
             "pipewright_workers_alive", "pipewright_worker_inflight", "pipewright_dlq_size", "jvm_memory_used_bytes",
             "pipewright_tasks_ended_total", "pipewright_outbox_delay_seconds_bucket", "pipewright_events_delay_seconds_bucket",
             "pipewright_attempts_oldest_age_seconds", "pipewright_attempts_handedback_total", "process_cpu_usage",
-            "pipewright_shard_served", "pipewright_shard_events_total");
+            "pipewright_shard_served", "pipewright_shard_events_total", "pipewright_job_duration_seconds_bucket",
+            "pipewright_workers_live", "vertx_http_server_requests_total", "rabbitmq_queue_messages_ready", "redis_up");
 
     static final Map<String, String> CODE = new TreeMap<>();   // Prometheus name -> where it is registered
     static final Set<String> KNOWN = new TreeSet<>();
@@ -107,6 +127,16 @@ class MetricNamesTest {
                 KNOWN.addAll(e.getValue());
             }
         }
+        if (Repo.read(CodeFacts.OVERSEER_MAIN).contains("new MicrometerMetricsOptions().setEnabled(true)")) {
+            KNOWN.addAll(VERTX_HTTP_SERVER);
+        }
+        Set<String> scrapeJobs = new TreeSet<>();
+        Repo.yaml("deploy/prometheus/prometheus.yml").path("scrape_configs").forEach(j -> scrapeJobs.add(j.path("job_name").asText()));
+        EXPORTERS.forEach((job, names) -> {
+            if (scrapeJobs.contains(job)) {
+                KNOWN.addAll(names);
+            }
+        });
         Set<String> implemented = new TreeSet<>();
         Set<String> stillPlanned = new TreeSet<>();
         for (var e : PLANNED.entrySet()) {
@@ -135,7 +165,9 @@ class MetricNamesTest {
         String base = micrometerName.replace('.', '_');
         Matcher unit = Pattern.compile("\\.baseunit\\(\"([a-z]+)\"\\)").matcher(statement);
         String withUnit = unit.find() && !base.endsWith("_" + unit.group(1)) ? base + "_" + unit.group(1) : base;
-        boolean histogram = statement.contains("publishpercentilehistogram") || statement.contains("servicelevelobjectives");
+        // Buckets.X.on(Timer.builder(...)) gives the timer explicit buckets (infra's Buckets)
+        boolean histogram = statement.contains("publishpercentilehistogram") || statement.contains("servicelevelobjectives")
+                || statement.contains("buckets.");
         Set<String> out = new LinkedHashSet<>();
         if (statement.contains("counter")) {
             out.add(withUnit.endsWith("_total") ? withUnit : withUnit + "_total");

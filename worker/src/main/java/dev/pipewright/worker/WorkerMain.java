@@ -99,6 +99,7 @@ public final class WorkerMain {
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         WorkerMetrics metrics = new WorkerMetrics(meters);
         metrics.registerPools(config.pools());
+        metrics.registerProcessors(config.pools(), registry.names());
         Readiness readiness = new Readiness();
         HttpServer http = null;
         if (config.metricsPort() > 0) {

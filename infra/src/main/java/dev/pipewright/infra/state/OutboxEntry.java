@@ -49,18 +49,24 @@ public record OutboxEntry(String id, String pool, String message, int shard, Str
      * What one script ended: tasks ended by the overseer's own scripts (not by a worker's commit),
      * by pool, state ({@code FAILED}, {@code TIMED_OUT}, {@code CANCELLED}, {@code SKIPPED}, or
      * {@code retry} for an attempt that will be retried) and reason code; and jobs by the status
-     * they ended with. Each transition is reported once, by the script that made it.
+     * they ended with, and again with their pipeline and run time from submission ({@code jobEnds}).
+     * Each transition is reported once, by the script that made it.
      */
-    public record Ends(List<TaskEnd> tasks, Map<String, Integer> jobs) {
-        public static final Ends NONE = new Ends(List.of(), Map.of());
+    public record Ends(List<TaskEnd> tasks, Map<String, Integer> jobs, List<JobEnd> jobEnds) {
+        public static final Ends NONE = new Ends(List.of(), Map.of(), List.of());
 
-        /** Parses {@code t|<pool>|<state>|<reason>=<n>;j|<status>=<n>;...}. */
+        public Ends(List<TaskEnd> tasks, Map<String, Integer> jobs) {
+            this(tasks, jobs, List.of());
+        }
+
+        /** Parses {@code t|<pool>|<state>|<reason>=<n>;j|<status>=<n>;J|<status>|<pipeline>|<ms>=<n>;...}. */
         public static Ends parse(String text) {
             if (text == null || text.isEmpty()) {
                 return NONE;
             }
             List<TaskEnd> tasks = new ArrayList<>();
             Map<String, Integer> jobs = new LinkedHashMap<>();
+            List<JobEnd> jobEnds = new ArrayList<>();
             for (String item : text.split(";")) {
                 int eq = item.lastIndexOf('=');
                 if (eq < 0) {
@@ -72,25 +78,33 @@ public record OutboxEntry(String id, String pool, String message, int shard, Str
                     tasks.add(new TaskEnd(parts[1], parts[2], parts[3], n));
                 } else if (parts[0].equals("j") && parts.length == 2) {
                     jobs.merge(parts[1], n, Integer::sum);
+                } else if (parts[0].equals("J") && parts.length == 4) {
+                    jobEnds.add(new JobEnd(parts[2], parts[1], Long.parseLong(parts[3]), n));
                 }
             }
-            return new Ends(List.copyOf(tasks), Map.copyOf(jobs));
+            return new Ends(List.copyOf(tasks), Map.copyOf(jobs), List.copyOf(jobEnds));
         }
 
         /** Both counts together. */
         public Ends plus(Ends other) {
-            if (other.tasks.isEmpty() && other.jobs.isEmpty()) {
+            if (other.tasks.isEmpty() && other.jobs.isEmpty() && other.jobEnds.isEmpty()) {
                 return this;
             }
-            if (tasks.isEmpty() && jobs.isEmpty()) {
+            if (tasks.isEmpty() && jobs.isEmpty() && jobEnds.isEmpty()) {
                 return other;
             }
             List<TaskEnd> t = new ArrayList<>(tasks);
             t.addAll(other.tasks);
             Map<String, Integer> j = new LinkedHashMap<>(jobs);
             other.jobs.forEach((status, n) -> j.merge(status, n, Integer::sum));
-            return new Ends(List.copyOf(t), Map.copyOf(j));
+            List<JobEnd> e = new ArrayList<>(jobEnds);
+            e.addAll(other.jobEnds);
+            return new Ends(List.copyOf(t), Map.copyOf(j), List.copyOf(e));
         }
+    }
+
+    /** {@code count} jobs of {@code pipeline} that ended in {@code status}, {@code millis} after their submission. */
+    public record JobEnd(String pipeline, String status, long millis, int count) {
     }
 
     /** {@code count} tasks of {@code pool} that ended in {@code state} for {@code reason}. */

@@ -100,7 +100,8 @@ local function set_state(job_key, node, from, to, ...)
 end
 
 -- What this script ended, for the caller's metrics: tasks ended here rather than by a worker's
--- commit ('t|<pool>|<state or retry>|<reason>') and jobs ('j|<status>'), with how many. Noted only
+-- commit ('t|<pool>|<state or retry>|<reason>') and jobs ('j|<status>', and for the job duration
+-- histogram 'J|<status>|<pipeline>|<ms since submission>'), with how many. Noted only
 -- where the transition happens, so a replayed script or event counts nothing twice.
 local ENDS = {}
 
@@ -113,8 +114,15 @@ local function note_task_end(task_key, state, reason)
   note_end('t|' .. (redis.call('HGET', task_key, 'pool') or 'default') .. '|' .. state .. '|' .. reason)
 end
 
-local function note_job_end(status)
+local function note_job_end(job_key, status)
   note_end('j|' .. status)
+  local j = redis.call('HMGET', job_key, 'pipeline', 'created')
+  local created = tonumber(j[2] or '')
+  if j[1] and created then
+    -- the reply's separators cannot be part of the name
+    local pipeline = string.gsub(j[1], '[|;=]', '_')
+    note_end('J|' .. status .. '|' .. pipeline .. '|' .. math.max(0, math.floor((now_us() - created) / 1000)))
+  end
 end
 
 -- The task message (TaskMessage in the protocol module) for one dispatch of a task.
@@ -274,7 +282,7 @@ local function start_job(job_key, job_id, shard, now)
     -- nothing left to run (a re-run that reuses every output)
     local ended = tonumber(j[3] or '0') > 0 and 'FAILED' or 'SUCCESS'
     redis.call('HSET', job_key, 'status', ended, 'finished', now)
-    note_job_end(ended)
+    note_job_end(job_key, ended)
     job_ended(job_key)
     return ended
   end
@@ -306,12 +314,12 @@ local function count_terminal(job_key, field)
     if j[1] == 'RUNNING' then
       local ended = tonumber(j[2] or '0') > 0 and 'FAILED' or 'SUCCESS'
       redis.call('HSET', job_key, 'status', ended, 'finished', now_us())
-      note_job_end(ended)
+      note_job_end(job_key, ended)
       job_ended(job_key)
     elseif j[1] == 'CANCELLING' then
       local ended = j[3] or 'CANCELLED'
       redis.call('HSET', job_key, 'status', ended, 'finished', now_us())
-      note_job_end(ended)
+      note_job_end(job_key, ended)
       job_ended(job_key)
     end
   end
@@ -417,7 +425,7 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
   if redis.call('HGET', job_key, 'status') == 'CANCELLING' and
       tonumber(redis.call('HGET', job_key, 'terminal')) >= tonumber(redis.call('HGET', job_key, 'total')) then
     redis.call('HSET', job_key, 'status', end_as, 'finished', now)
-    note_job_end(end_as)
+    note_job_end(job_key, end_as)
     job_ended(job_key)
   end
   return 'stopping', running

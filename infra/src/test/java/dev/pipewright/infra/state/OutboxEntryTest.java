@@ -49,4 +49,13 @@ class OutboxEntryTest {
         assertEquals(List.of(new OutboxEntry.TaskEnd("default", "CANCELLED", "cancelled", 2),
                 new OutboxEntry.TaskEnd("p", "retry", "attempt_timeout", 1)), e.tasks());
     }
+
+    @Test
+    void jobEndsCarryTheirPipelineAndRunTime() {
+        OutboxEntry.Ends e = OutboxEntry.Ends.parse("j|FAILED=1;J|FAILED|nightly|90000=1");
+        assertEquals(Map.of("FAILED", 1), e.jobs());
+        assertEquals(List.of(new OutboxEntry.JobEnd("nightly", "FAILED", 90000, 1)), e.jobEnds());
+        OutboxEntry.Ends both = e.plus(OutboxEntry.Ends.parse("J|SUCCESS|x|5=2"));
+        assertEquals(2, both.jobEnds().size());
+    }
 }

@@ -90,6 +90,7 @@ public final class Cluster implements AutoCloseable {
         private boolean workerMetrics;
         private String prefix = "it";
         private final Map<String, String> overseerEnv = new LinkedHashMap<>();
+        private URI rabbitUri;
 
         public Builder workers(int n) {
             this.workers = n;
@@ -124,6 +125,12 @@ public final class Cluster implements AutoCloseable {
 
         public Builder namespacePrefix(String prefix) {
             this.prefix = prefix;
+            return this;
+        }
+
+        /** A RabbitMQ of the test's own (e.g. {@link OwnRabbit}) instead of the machine's. */
+        public Builder rabbitUri(URI uri) {
+            this.rabbitUri = uri;
             return this;
         }
 
@@ -222,7 +229,7 @@ public final class Cluster implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PW_NAMESPACE", namespace);
         env.put("PW_SHARDS", Integer.toString(options.shards));
-        env.put("PW_RABBITMQ_URI", TestServices.rabbitUri().toString());
+        env.put("PW_RABBITMQ_URI", rabbitUri().toString());
         env.put("PW_REDIS_URI", TestServices.redisUri().toString());
         return env;
     }
@@ -350,6 +357,15 @@ public final class Cluster implements AutoCloseable {
             ids.add(w.path("id").asText());
         }
         return ids;
+    }
+
+    /** The metrics port of an in-JVM worker (the cluster must be built with workerMetrics), e.g. for a Prometheus to scrape. */
+    public int workerMetricsPort(int index) {
+        int port = workers.get(index).metricsPort;
+        if (port == 0) {
+            throw new IllegalStateException("worker " + index + " has no metrics port; build the cluster with workerMetrics(true)");
+        }
+        return port;
     }
 
     /** The Prometheus text of an in-JVM worker (the cluster must be built with workerMetrics). */
@@ -638,6 +654,10 @@ public final class Cluster implements AutoCloseable {
         return rabbit().createChannel();
     }
 
+    private URI rabbitUri() {
+        return options.rabbitUri != null ? options.rabbitUri : TestServices.rabbitUri();
+    }
+
     public int shardOf(String jobId) {
         return new JobId(jobId).shard(options.shards);
     }
@@ -645,7 +665,7 @@ public final class Cluster implements AutoCloseable {
     private synchronized Connection rabbit() throws Exception {
         if (rabbit == null || !rabbit.isOpen()) {
             ConnectionFactory f = new ConnectionFactory();
-            f.setUri(TestServices.rabbitUri());
+            f.setUri(rabbitUri());
             rabbit = f.newConnection("pipewright-it-" + namespace);
         }
         return rabbit;

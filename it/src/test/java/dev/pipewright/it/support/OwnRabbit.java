@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A RabbitMQ node owned by one test: its own node name, AMQP and distribution ports, database and
- * logs under a temporary directory, no plugins. The machine's broker is never touched. A restart
+ * logs under a temporary directory, no plugins (or only rabbitmq_prometheus, {@link #startWithPrometheus()}). The machine's broker is never touched. A restart
  * (SIGKILL of the Erlang VM, then a new VM on the same database) keeps durable queues and the
  * persistent messages they confirmed.
  */
@@ -23,6 +23,7 @@ public final class OwnRabbit implements AutoCloseable {
     private final Path dir;
     private final String node;
     private Process process;
+    private int prometheusPort;
 
     private OwnRabbit(int port, int distPort, Path dir) {
         this.port = port;
@@ -32,14 +33,28 @@ public final class OwnRabbit implements AutoCloseable {
     }
 
     public static OwnRabbit start() throws Exception {
+        return start(false);
+    }
+
+    /** A node that also serves its own metrics (the rabbitmq_prometheus plugin) on {@link #prometheusPort()}. */
+    public static OwnRabbit startWithPrometheus() throws Exception {
+        return start(true);
+    }
+
+    private static OwnRabbit start(boolean prometheus) throws Exception {
         if (!Files.isExecutable(SERVER)) {
             throw new IllegalStateException(SERVER + " is not installed; the broker-restart fault test needs a local RabbitMQ "
                     + "installation to run a node of its own");
         }
         Path dir = Files.createTempDirectory("pw-own-rabbit-");
         OwnRabbit rabbit = new OwnRabbit(Cluster.freePort(), Cluster.freePort(), dir);
-        Files.writeString(dir.resolve("rabbitmq.conf"), "listeners.tcp.local = 127.0.0.1:" + rabbit.port + "\nloopback_users = none\n");
-        Files.writeString(dir.resolve("enabled_plugins"), "[].\n");
+        String conf = "listeners.tcp.local = 127.0.0.1:" + rabbit.port + "\nloopback_users = none\n";
+        if (prometheus) {
+            rabbit.prometheusPort = Cluster.freePort();
+            conf += "prometheus.tcp.ip = 127.0.0.1\nprometheus.tcp.port = " + rabbit.prometheusPort + "\n";
+        }
+        Files.writeString(dir.resolve("rabbitmq.conf"), conf);
+        Files.writeString(dir.resolve("enabled_plugins"), prometheus ? "[rabbitmq_prometheus].\n" : "[].\n");
         rabbit.startProcess();
         return rabbit;
     }
@@ -50,6 +65,11 @@ public final class OwnRabbit implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The port of the node's /metrics (rabbitmq_prometheus), 0 without the plugin. */
+    public int prometheusPort() {
+        return prometheusPort;
     }
 
     /** The Erlang node name, for {@code rabbitmqctl -n}. */

@@ -34,6 +34,7 @@ public final class OverseerProbes extends PeriodicLoop {
     protected void round() throws Exception {
         for (QueueView q : queues.queues()) {
             String pool = q.pool();
+            metrics.registerPool(pool);
             metrics.gauge("pipewright.workers.alive", "pool", pool, q.workers());
             metrics.gauge("pipewright.pool.paused", "pool", pool, q.paused() ? 1 : 0);
             metrics.gauge("pipewright.queue.unacked", "pool", pool, q.unacked());
@@ -43,6 +44,8 @@ public final class OverseerProbes extends PeriodicLoop {
                 metrics.gauge("pipewright.queue.consumers", "pool", pool, q.consumers());
             }
         }
+        // per pool a worker serving two pools counts in both: this one counts each worker once
+        metrics.gauge("pipewright.workers.live", queues.liveWorkers());
         AMQP.Queue.DeclareOk dlq = queues.passive(keys.deadLetterQueue());
         long kept = redis.llen(keys.deadLetters()).get(5, TimeUnit.SECONDS);
         metrics.gauge("pipewright.dlq.size", kept + (dlq == null ? 0 : dlq.getMessageCount()));

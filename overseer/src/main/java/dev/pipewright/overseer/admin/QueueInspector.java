@@ -36,6 +36,11 @@ public final class QueueInspector {
         this.pools = pools;
     }
 
+    /** How many workers are alive (each once, whatever pools it serves). */
+    public int liveWorkers() throws Exception {
+        return workers.alive().size();
+    }
+
     public List<QueueView> queues() throws Exception {
         List<WorkerView> alive = workers.alive();
         Map<String, Long> paused = pools.paused();

@@ -1,15 +1,20 @@
 package dev.pipewright.overseer.metrics;
 
+import dev.pipewright.infra.metrics.Buckets;
 import dev.pipewright.infra.metrics.JvmMeters;
 import dev.pipewright.infra.state.OutboxEntry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,10 +30,17 @@ import java.util.concurrent.atomic.AtomicLong;
  *   the workers' {@code pipewright.tasks.finished} every task end is counted once.</li>
  *   <li>{@code pipewright.jobs.submitted}, {@code pipewright.jobs.finished{outcome}}: counted where
  *   the scripts report the job was created and reached its end, so each job once.</li>
+ *   <li>{@code pipewright.job.duration{pipeline,status}}: a job from its submission to its end, by
+ *   its pipeline and the status it ended with.</li>
  *   <li>{@code pipewright.outbox.delay}, {@code pipewright.events.delay}: how long an outbox entry
  *   waited for its publish to be confirmed, and a completion event for its release (the lag the
  *   {@code pipewright.outbox.lag} / {@code pipewright.events.lag} backlog gauges count).</li>
  * </ul>
+ *
+ * <p>Counters whose tag values are known up front are registered at zero (the job outcomes, and for
+ * every pool the probes see, its dead letters and the task ends the scripts can report): Prometheus's
+ * {@code increase()} needs a sample before the first event to see it, and a panel on a series that
+ * does not exist yet shows no data. The timers use the explicit {@link Buckets}.
  */
 public final class OverseerMetrics implements AutoCloseable {
     /** Job outcomes registered at zero, so that a rate of them reads 0 rather than nothing. */
@@ -38,6 +50,20 @@ public final class OverseerMetrics implements AutoCloseable {
     /** Reasons of {@code pipewright.tasks.ended} (the codes the Lua scripts report). */
     public static final List<String> TASK_END_REASONS = List.of("queue_timeout", "attempt_timeout", "lease_lost", "dead_letter",
             "cancelled", "deadline", "upstream_failed", "refused");
+    /**
+     * The (outcome, reason) pairs of {@code pipewright.tasks.ended} the overseer can report, registered
+     * at zero for every pool: a queue timeout ends a task TIMED_OUT; an attempt timeout, a lost lease
+     * or a worker's refusal ends it or sends it to a retry; a dead letter fails it; a cancellation or
+     * the job's deadline cancels it; a failed parent skips it.
+     */
+    public static final List<List<String>> TASK_ENDS = List.of(
+            List.of("TIMED_OUT", "queue_timeout"), List.of("TIMED_OUT", "attempt_timeout"), List.of("retry", "attempt_timeout"),
+            List.of("FAILED", "lease_lost"), List.of("TIMED_OUT", "lease_lost"), List.of("retry", "lease_lost"),
+            List.of("FAILED", "refused"), List.of("retry", "refused"), List.of("FAILED", "dead_letter"),
+            List.of("CANCELLED", "cancelled"), List.of("CANCELLED", "deadline"), List.of("SKIPPED", "upstream_failed"));
+
+    /** Vert.x's timer of the API's responses (vertx-micrometer-metrics), exported with {@link Buckets#HANDOVER}. */
+    public static final String HTTP_SERVER_RESPONSE_TIME = "vertx.http.server.response.time";
 
     private final MeterRegistry registry;
     private final JvmMeters jvm;
@@ -55,9 +81,21 @@ public final class OverseerMetrics implements AutoCloseable {
     private final Map<String, Counter> dispatchedCounters = new ConcurrentHashMap<>();
     private final Map<Integer, Counter> shardEvents = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicLong> shardServed = new ConcurrentHashMap<>();
+    private final Map<String, Timer> jobDurations = new ConcurrentHashMap<>();
+    private final Set<String> poolsRegistered = ConcurrentHashMap.newKeySet();
 
     public OverseerMetrics(MeterRegistry registry) {
         this.registry = registry;
+        // before any meter: Vert.x's HTTP server response time gets buckets, so the dashboard can show its quantiles
+        registry.config().meterFilter(new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (id.getName().equals(HTTP_SERVER_RESPONSE_TIME)) {
+                    return DistributionStatisticConfig.builder().serviceLevelObjectives(Buckets.HANDOVER.nanos()).build().merge(config);
+                }
+                return config;
+            }
+        });
         this.jvm = JvmMeters.bindTo(registry);
         this.events = Counter.builder("pipewright.events.processed").register(registry);
         this.duplicateEvents = Counter.builder("pipewright.events.duplicates").register(registry);
@@ -69,14 +107,13 @@ public final class OverseerMetrics implements AutoCloseable {
         for (String outcome : JOB_OUTCOMES) {
             Counter.builder("pipewright.jobs.finished").tag("outcome", outcome).register(registry);
         }
-        this.releaseLatency = Timer.builder("pipewright.release.latency").publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
-        this.outboxDelay = Timer.builder("pipewright.outbox.delay").description("outbox entry appended to its publish confirmed")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
-                .register(registry);
-        this.eventDelay = Timer.builder("pipewright.events.delay").description("completion event appended to its release applied")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
-                .register(registry);
+        this.releaseLatency = Buckets.HANDOVER.on(Timer.builder("pipewright.release.latency")).register(registry);
+        this.outboxDelay = Buckets.HANDOVER.on(Timer.builder("pipewright.outbox.delay")
+                .description("outbox entry appended to its publish confirmed")).register(registry);
+        this.eventDelay = Buckets.HANDOVER.on(Timer.builder("pipewright.events.delay")
+                .description("completion event appended to its release applied")).register(registry);
+        // a dead letter whose pool is not known is counted under "unknown" (DeadLetterConsumer)
+        registerPool("unknown");
         this.scheduleSubmitted = scheduleFired(registry, "submitted");
         this.scheduleRefused = scheduleFired(registry, "refused");
     }
@@ -84,6 +121,22 @@ public final class OverseerMetrics implements AutoCloseable {
     private static Counter scheduleFired(MeterRegistry registry, String outcome) {
         return Counter.builder("pipewright.schedule.fired").description("fires of pipeline schedules: the job submitted, or refused at submission")
                 .tag("outcome", outcome).register(registry);
+    }
+
+    /**
+     * Registers at zero the per-pool counters of rare events: dead letters and every task end the
+     * overseer can report ({@link #TASK_ENDS}). Called for each pool the probes see, so a pool
+     * shows on the dashboard and in the alerts before its first such event; cheap when repeated.
+     */
+    public void registerPool(String pool) {
+        if (!poolsRegistered.add(pool)) {
+            return;
+        }
+        Counter.builder("pipewright.messages.deadlettered").tag("pool", pool).register(registry);
+        for (List<String> end : TASK_ENDS) {
+            Counter.builder("pipewright.tasks.ended").tag("pool", pool).tag("outcome", end.get(0)).tag("reason", end.get(1))
+                    .register(registry);
+        }
     }
 
     public MeterRegistry registry() {
@@ -155,6 +208,14 @@ public final class OverseerMetrics implements AutoCloseable {
         }
         ends.jobs().forEach((status, n) -> Counter.builder("pipewright.jobs.finished").tag("outcome", status)
                 .register(registry).increment(n));
+        for (OutboxEntry.JobEnd j : ends.jobEnds()) {
+            Timer timer = jobDurations.computeIfAbsent(j.pipeline() + '\n' + j.status(), k -> Buckets.JOB.on(Timer.builder("pipewright.job.duration")
+                    .description("a job from its submission to its end").tag("pipeline", j.pipeline()).tag("status", j.status()))
+                    .register(registry));
+            for (int i = 0; i < j.count(); i++) {
+                timer.record(Duration.ofMillis(Math.max(0, j.millis())));
+            }
+        }
     }
 
     public void taskEnded(String pool, String outcome, String reason, int count) {

@@ -64,4 +64,33 @@ class OverseerMetricsTest {
         assertEquals(1, count("pipewright.messages.deadlettered", "pool", "gpu"));
         assertEquals(1, count("pipewright.messages.deadlettered", "pool", "unknown"));
     }
+
+    @Test
+    void aPoolsRareCountersReadZeroFromTheStart() {
+        String before = registry.scrape();
+        assertTrue(before.contains("pipewright_messages_deadlettered_total{pool=\"unknown\"} 0.0"), before);
+        metrics.registerPool("gpu");
+        metrics.registerPool("gpu");
+        String scrape = registry.scrape();
+        assertTrue(scrape.contains("pipewright_messages_deadlettered_total{pool=\"gpu\"} 0.0"), scrape);
+        for (List<String> end : OverseerMetrics.TASK_ENDS) {
+            assertTrue(OverseerMetrics.TASK_END_OUTCOMES.contains(end.get(0)) && OverseerMetrics.TASK_END_REASONS.contains(end.get(1)),
+                    end.toString());
+            assertTrue(scrape.contains("pipewright_tasks_ended_total{outcome=\"" + end.get(0) + "\",pool=\"gpu\",reason=\""
+                    + end.get(1) + "\"} 0.0"), end + " in\n" + scrape);
+        }
+    }
+
+    @Test
+    void jobDurationsAreRecordedByPipelineAndStatusInBucketsUpToAWeek() {
+        metrics.ended(OutboxEntry.Ends.parse("j|SUCCESS=1;J|SUCCESS|nightly|7200000=1;j|FAILED=2;J|FAILED|nightly|90000=2"));
+        var success = registry.find("pipewright.job.duration").tags("pipeline", "nightly", "status", "SUCCESS").timer();
+        assertEquals(1, success.count());
+        assertEquals(7200, success.totalTime(java.util.concurrent.TimeUnit.SECONDS), 0.001);
+        assertEquals(2, registry.find("pipewright.job.duration").tags("pipeline", "nightly", "status", "FAILED").timer().count());
+        String scrape = registry.scrape();
+        assertTrue(scrape.contains("pipewright_job_duration_seconds_bucket{pipeline=\"nightly\",status=\"SUCCESS\",le=\"3600.0\"} 0"), scrape);
+        assertTrue(scrape.contains("pipewright_job_duration_seconds_bucket{pipeline=\"nightly\",status=\"SUCCESS\",le=\"7200.0\"} 1"), scrape);
+        assertTrue(scrape.contains("pipewright_job_duration_seconds_bucket{pipeline=\"nightly\",status=\"SUCCESS\",le=\"604800.0\"} 1"), scrape);
+    }
 }

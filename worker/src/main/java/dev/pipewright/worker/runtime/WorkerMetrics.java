@@ -1,5 +1,6 @@
 package dev.pipewright.worker.runtime;
 
+import dev.pipewright.infra.metrics.Buckets;
 import dev.pipewright.infra.metrics.JvmMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -53,6 +54,40 @@ public final class WorkerMetrics implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers at zero, for every pool and processor this worker serves, the attempts started and
+     * finished by outcome and the queue-wait and run-time histograms, so that a rate or increase of
+     * them sees the first attempt (a histogram created by its first attempt would show up with that
+     * attempt already counted, and {@code rate()} would never see it). The price: 26 series per
+     * timer (Buckets.TASK and +Inf, count, sum, max) for each pool and processor, run or not.
+     */
+    public void registerProcessors(Collection<String> pools, Collection<String> processors) {
+        for (String pool : pools) {
+            for (String processor : processors) {
+                PoolProcessorMeters m = meters(pool, processor);
+                m.queueWait(registry, pool, processor);
+                m.duration(registry, pool, processor);
+                for (String outcome : OUTCOMES) {
+                    m.finished().computeIfAbsent(reply(outcome), r -> finishedCounter(pool, processor, outcome));
+                }
+            }
+        }
+    }
+
+    /** The commit reply that {@link #outcome} maps to this outcome. */
+    private static String reply(String outcome) {
+        return switch (outcome) {
+            case "SUCCESS" -> "ok";
+            case "retry" -> "retry";
+            default -> "ended:" + outcome;
+        };
+    }
+
+    private Counter finishedCounter(String pool, String processor, String outcome) {
+        return Counter.builder("pipewright.tasks.finished").tag("pool", pool).tag("processor", processor).tag("outcome", outcome)
+                .register(registry);
+    }
+
     /** How long the oldest attempt of each pool running here has run (0 with none), read at each scrape. */
     public void registerOldestAttempt(Collection<String> pools, ToDoubleFunction<String> ageSeconds) {
         for (String pool : pools) {
@@ -67,20 +102,18 @@ public final class WorkerMetrics implements AutoCloseable {
 
     /** An attempt started, {@code queueWait} after its task became ready (schedule-to-start). */
     public void started(String pool, String processor, Duration queueWait) {
-        meters(pool, processor).started.increment();
-        meters(pool, processor).queueWait.record(queueWait);
+        PoolProcessorMeters m = meters(pool, processor);
+        m.started().increment();
+        m.queueWait(registry, pool, processor).record(queueWait);
     }
 
     /** An attempt that ran for {@code runTime} ended with this commit reply (see {@link #ended}). */
     public void finished(String pool, String processor, String commitReply, Duration runTime) {
-        meters(pool, processor).duration.record(runTime);
+        meters(pool, processor).duration(registry, pool, processor).record(runTime);
         ended(pool, processor, commitReply);
     }
 
-    /** The meters of one pool and processor, built once: each task touches them several times. */
-    private record PoolProcessorMeters(Counter started, Timer queueWait, Timer duration, Map<String, Counter> finished) {
-    }
-
+    // The meters of one pool and processor, built once: each task touches them several times.
     private final Map<String, PoolProcessorMeters> meters = new ConcurrentHashMap<>();
 
     private PoolProcessorMeters meters(String pool, String processor) {
@@ -89,11 +122,20 @@ public final class WorkerMetrics implements AutoCloseable {
 
     private PoolProcessorMeters newMeters(String pool, String processor) {
         Counter started = Counter.builder("pipewright.tasks.started").tag("pool", pool).tag("processor", processor).register(registry);
-        Timer queueWait = Timer.builder("pipewright.task.queue.wait").tag("pool", pool).tag("processor", processor)
-                .publishPercentileHistogram().register(registry);
-        Timer duration = Timer.builder("pipewright.task.duration").tag("pool", pool).tag("processor", processor)
-                .publishPercentileHistogram().register(registry);
-        return new PoolProcessorMeters(started, queueWait, duration, new ConcurrentHashMap<>());
+        return new PoolProcessorMeters(started, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+    }
+
+    /** The timers, built by {@link #registerProcessors} or else on the first attempt. */
+    private record PoolProcessorMeters(Counter started, Map<String, Timer> timers, Map<String, Counter> finished) {
+        Timer queueWait(MeterRegistry registry, String pool, String processor) {
+            return timers.computeIfAbsent("wait", k -> Buckets.TASK.on(Timer.builder("pipewright.task.queue.wait")
+                    .tag("pool", pool).tag("processor", processor)).register(registry));
+        }
+
+        Timer duration(MeterRegistry registry, String pool, String processor) {
+            return timers.computeIfAbsent("run", k -> Buckets.TASK.on(Timer.builder("pipewright.task.duration")
+                    .tag("pool", pool).tag("processor", processor)).register(registry));
+        }
     }
 
     /**
@@ -106,8 +148,8 @@ public final class WorkerMetrics implements AutoCloseable {
             case "fenced" -> Counter.builder("pipewright.attempts.fenced").tag("pool", pool).register(registry).increment();
             case "handback" -> Counter.builder("pipewright.attempts.handedback").tag("pool", pool).register(registry).increment();
             case "uncommitted" -> Counter.builder("pipewright.attempts.uncommitted").tag("pool", pool).register(registry).increment();
-            default -> meters(pool, processor).finished().computeIfAbsent(commitReply, r -> Counter.builder("pipewright.tasks.finished")
-                    .tag("pool", pool).tag("processor", processor).tag("outcome", outcome(r)).register(registry)).increment();
+            default -> meters(pool, processor).finished().computeIfAbsent(commitReply, r -> finishedCounter(pool, processor, outcome(r)))
+                    .increment();
         }
     }
 

@@ -73,4 +73,22 @@ class WorkerMetricsTest {
         }
         metrics.close();
     }
+
+    @Test
+    void finishedOutcomesReadZeroFromTheStartAndTimersCoverHours() {
+        metrics.registerProcessors(List.of("default"), List.of("sleep"));
+        String scrape = registry.scrape();
+        for (String outcome : WorkerMetrics.OUTCOMES) {
+            assertTrue(scrape.contains("pipewright_tasks_finished_total{outcome=\"" + outcome + "\",pool=\"default\",processor=\"sleep\"} 0.0"),
+                    outcome + " in\n" + scrape);
+        }
+        metrics.started("default", "sleep", Duration.ofMinutes(45));
+        metrics.finished("default", "sleep", "ok", Duration.ofHours(3));
+        assertEquals(1, count("pipewright.tasks.finished", "pool", "default", "processor", "sleep", "outcome", "SUCCESS"));
+        scrape = registry.scrape();
+        assertTrue(scrape.contains("pipewright_task_queue_wait_seconds_bucket{pool=\"default\",processor=\"sleep\",le=\"1800.0\"} 0"), scrape);
+        assertTrue(scrape.contains("pipewright_task_queue_wait_seconds_bucket{pool=\"default\",processor=\"sleep\",le=\"3600.0\"} 1"), scrape);
+        assertTrue(scrape.contains("pipewright_task_duration_seconds_bucket{pool=\"default\",processor=\"sleep\",le=\"7200.0\"} 0"), scrape);
+        assertTrue(scrape.contains("pipewright_task_duration_seconds_bucket{pool=\"default\",processor=\"sleep\",le=\"21600.0\"} 1"), scrape);
+    }
 }
