@@ -61,13 +61,28 @@ final class PipelineRoutes implements Routes {
     }
 
     private void validate(RoutingContext ctx) {
-        PipelineParser.Result r = parser.parse(bodyText(ctx));
-        json(ctx, 200, new Validation(r.valid(), r.problems()));
+        PipelineParser.Result r = parse(ctx, bodyText(ctx));
+        json(ctx, 200, Validation.of(r.valid(), r.problems(), HttpApi.limits(ctx).maxProblems()));
+    }
+
+    /**
+     * The document parsed, and refused when it has more process nodes than one job may run
+     * ({@code PW_MAX_JOB_TASKS}): no job of it could run whole, and storing it is what the limit spares.
+     */
+    private PipelineParser.Result parse(RoutingContext ctx, String source) {
+        PipelineParser.Result r = parser.parse(source);
+        int max = HttpApi.limits(ctx).maxJobTasks();
+        if (r.valid() && r.pipeline().processNodes().size() > max) {
+            return new PipelineParser.Result(null, List.of(new Problem("processNodes", "the pipeline has "
+                    + r.pipeline().processNodes().size() + " process nodes; a job may run at most " + max
+                    + " tasks (PW_MAX_JOB_TASKS): split the pipeline")));
+        }
+        return r;
     }
 
     private void createPipeline(RoutingContext ctx) throws Exception {
         String source = bodyText(ctx);
-        PipelineParser.Result r = parser.parse(source);
+        PipelineParser.Result r = parse(ctx, source);
         if (!r.valid()) {
             throw ApiException.badRequest("invalid_pipeline", "the pipeline has " + r.problems().size() + " problem(s)", r.problems());
         }
