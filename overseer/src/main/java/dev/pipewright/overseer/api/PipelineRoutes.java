@@ -91,9 +91,10 @@ final class PipelineRoutes implements Routes {
             throw ApiException.badRequest("bad pipeline name '" + name + "'", "name");
         }
         String id = PipelineStore.idFor(name != null ? name : r.pipeline().name(), source);
-        StoredPipeline stored = pipelines.save(id, r, source, owner(ctx), AuthHandler.principal(ctx).isAdmin());
-        // the name as GET shows it; ?name= sets the id
-        json(ctx, 201, new PipelineViews.Created(stored.id(), stored.version(), r.pipeline().name() != null ? r.pipeline().name() : id));
+        PipelineStore.Saved saved = pipelines.saveVersion(id, r, source, owner(ctx), AuthHandler.principal(ctx).isAdmin());
+        StoredPipeline stored = saved.pipeline();
+        // the name as GET shows it; ?name= sets the id. 200: the latest version already had this source
+        json(ctx, saved.added() ? 201 : 200, new PipelineViews.Created(stored.id(), stored.version(), r.pipeline().name() != null ? r.pipeline().name() : id));
     }
 
     private void listPipelines(RoutingContext ctx) throws Exception {
@@ -143,6 +144,11 @@ final class PipelineRoutes implements Routes {
             throw ApiException.notFound(version == null ? "no pipeline '" + id + "'" : "pipeline '" + id + "' has no version " + version);
         }
         return p;
+    }
+
+    /** The version of a pipeline known to exist, or null when it has no such version. */
+    StoredPipeline pipelineVersion(String id, int version) throws Exception {
+        return pipelines.find(id, version);
     }
 
     private void getPipeline(RoutingContext ctx) throws Exception {

@@ -119,17 +119,33 @@ public final class PipelineStore {
      * only from an admin (403 otherwise); after a delete the id is free and the poster owns it.
      */
     public StoredPipeline save(String id, PipelineParser.Result parsed, String source, String owner, boolean admin) throws Exception {
+        return saveVersion(id, parsed, source, owner, admin).pipeline();
+    }
+
+    /** A save's outcome: the version stored, or the latest one when the source was the same ({@code added} false). */
+    public record Saved(StoredPipeline pipeline, boolean added) {
+    }
+
+    /** Stores a new version, unless the source is the latest version's: then that version, and nothing changes. */
+    public Saved saveVersion(String id, PipelineParser.Result parsed, String source, String owner, boolean admin) throws Exception {
         long now = System.currentTimeMillis();
         ObjectNode doc = JSON.createObjectNode();
         doc.put("source", source);
         doc.put("created_at", now);
         doc.put("owner", owner);
         doc.put("created_by", owner);
-        List<String> r = run(id, "save", owner, admin ? "1" : "0", JSON.writeValueAsString(doc), Long.toString(now));
+        String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(source.getBytes(StandardCharsets.UTF_8)));
+        List<String> r = run(id, "save", owner, admin ? "1" : "0", JSON.writeValueAsString(doc), Long.toString(now), digest);
         if ("forbidden".equals(r.get(0))) {
             throw notYours(id, r.get(1), "post a new version of it");
         }
         int version = Integer.parseInt(r.get(1));
+        if ("same".equals(r.get(0))) {
+            StoredPipeline latest = load(id, version);
+            if (latest != null) {
+                return new Saved(latest, false);
+            }
+        }
         redis.zadd(keys.pipelineIndex(), now, id).get(10, TimeUnit.SECONDS);
         String[] pools = parsed.pipeline().processNodes().values().stream()
                 .map(p -> p.pool() == null ? ProcessNode.DEFAULT_POOL : p.pool()).distinct().toArray(String[]::new);
@@ -139,7 +155,7 @@ public final class PipelineStore {
         StoredPipeline stored = new StoredPipeline(id, version, parsed.pipeline(), new PipelineGraph(parsed.pipeline()), source, now);
         cache.put(id + "@" + version, stored);
         listener.saved(stored, owner);
-        return stored;
+        return new Saved(stored, true);
     }
 
     /**
