@@ -168,6 +168,12 @@ public final class OverseerMain {
         PipelineStore pipelines = new PipelineStore(keys, shared.async(), scripts, parser);
         ScheduleStore schedules = new ScheduleStore(keys, shared.async(), scripts, new RedisClock(shared.async()));
         pipelines.listen(schedules);
+        try {
+            pipelines.recordPoolsOfStoredPipelines();
+        } catch (Exception e) {
+            LOG.warn("cannot record the pools of the stored pipelines ({}); the pool listings miss those until they are stored again",
+                    e.toString());
+        }
         WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
         JobSubmitter submitter = new JobSubmitter(keys, state, dataStore, workers, publishers, shared.async(), pipelines, metrics,

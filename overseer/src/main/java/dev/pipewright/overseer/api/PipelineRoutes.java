@@ -101,11 +101,7 @@ final class PipelineRoutes implements Routes {
         int size = pageSize(ctx);
         String after = pageAfter(ctx);
         Set<String> owners = filterValues(ctx, "owner", null);
-        IndexScan.Entry from = null;
-        if (after != null) {
-            Double score = PipelineParser.NAME.matcher(after).matches() ? pipelines.score(after) : null;
-            from = cursor(after, score);
-        }
+        IndexScan.Position from = cursor(after);
         IndexScan.Page<PipelineViews.Row> page = IndexScan.page(List.of(pipelines.index()), from, size, IndexScan.BUDGET, ids -> {
             List<PipelineViews.Row> out = new ArrayList<>();
             for (PipelineStore.Summary s : pipelines.summaries(ids)) {

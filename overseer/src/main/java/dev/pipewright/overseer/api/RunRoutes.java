@@ -137,10 +137,7 @@ final class RunRoutes implements Routes {
             }
             tags.put(sep < 0 ? t : t.substring(0, sep), sep < 0 ? null : t.substring(sep + 1));
         }
-        IndexScan.Entry from = null;
-        if (after != null) {
-            from = cursor(after, RunId.isValid(after) ? runs.score(new RunId(after)) : null);
-        }
+        IndexScan.Position from = cursor(after);
         RunStore.Filter filter = new RunStore.Filter(statuses, priorities, pipelineIds, owners, tags);
         json(ctx, 200, Pages.of(runs.page(filter, from, size), Pages.Runs::new));
     }

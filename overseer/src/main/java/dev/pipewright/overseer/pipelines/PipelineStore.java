@@ -147,11 +147,7 @@ public final class PipelineStore {
             }
         }
         redis.zadd(keys.pipelineIndex(), now, id).get(10, TimeUnit.SECONDS);
-        String[] pools = parsed.pipeline().processNodes().values().stream()
-                .map(p -> p.pool() == null ? ProcessNode.DEFAULT_POOL : p.pool()).distinct().toArray(String[]::new);
-        if (pools.length > 0) {
-            redis.sadd(keys.pools(), pools).get(10, TimeUnit.SECONDS); // the pools the admin queue listing shows
-        }
+        recordPools(id, parsed.pipeline());
         StoredPipeline stored = new StoredPipeline(id, version, parsed.pipeline(), new PipelineGraph(parsed.pipeline()), source, now);
         cache.put(id + "@" + version, stored);
         listener.saved(stored, owner);
@@ -392,6 +388,7 @@ public final class PipelineStore {
                     int latest = Integer.parseInt(r.get(1));
                     int first = Integer.parseInt(r.get(2));
                     redis.zrem(keys.pipelineIndex(), id).get(10, TimeUnit.SECONDS);
+                    redis.hdel(keys.pipelinePools(), id).get(10, TimeUnit.SECONDS);
                     dropUnreferenced(id, first, latest);
                     listener.deleted(id);
                     return new Deleted(latest, latest - first + 1);
@@ -399,6 +396,34 @@ public final class PipelineStore {
             }
         }
         throw Refusal.conflict("pipeline '" + id + "' keeps taking new jobs; try the delete again");
+    }
+
+    /**
+     * Records the pools the pipeline's latest version names, replacing its earlier version's: the
+     * pool listings show the pools some pipeline names now, so a pool no pipeline names any more
+     * (a version moved its nodes, or its pipeline was deleted) leaves them.
+     */
+    private void recordPools(String id, dev.pipewright.protocol.pipeline.Pipeline pipeline) throws Exception {
+        String pools = String.join(",", pipeline.processNodes().values().stream()
+                .map(p -> p.pool() == null ? ProcessNode.DEFAULT_POOL : p.pool()).distinct().sorted().toList());
+        redis.hset(keys.pipelinePools(), id, pools).get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Fills the pipeline → pools record from the stored pipelines once, where an older overseer kept
+     * only the set of every pool ever named; then drops that set. Run at start-up; harmless twice.
+     */
+    public void recordPoolsOfStoredPipelines() throws Exception {
+        if (redis.exists(keys.pipelinePools()).get(10, TimeUnit.SECONDS) > 0) {
+            return;
+        }
+        for (String id : redis.zrange(keys.pipelineIndex(), 0, -1).get(60, TimeUnit.SECONDS)) {
+            StoredPipeline latest = find(id, null);
+            if (latest != null) {
+                recordPools(id, latest.pipeline());
+            }
+        }
+        redis.del(keys.pools()).get(10, TimeUnit.SECONDS);
     }
 
     /** Removes the deleted versions {@code first..latest} that none of the pipeline's jobs ran. */

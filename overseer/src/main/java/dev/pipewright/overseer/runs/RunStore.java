@@ -273,7 +273,7 @@ public final class RunStore {
      * A page of runs as the API shows them, newest first, from {@code from} on (null: the newest);
      * the status filter applies to the derived status, so it is checked on the view.
      */
-    public IndexScan.Page<RunView> page(Filter f, IndexScan.Entry from, int size) throws Exception {
+    public IndexScan.Page<RunView> page(Filter f, IndexScan.Position from, int size) throws Exception {
         return IndexScan.page(List.of(index()), from, size, IndexScan.BUDGET, ids -> {
             List<RunView> out = new ArrayList<>();
             for (Run r : findAll(ids)) {
