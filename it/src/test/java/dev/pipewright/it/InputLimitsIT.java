@@ -189,6 +189,15 @@ class InputLimitsIT {
     }
 
     @Test
+    void aParameterDefaultOverTheCapIsRefusedWhenThePipelineIsStored() {
+        String doc = "name: big-default\nparameters:\n  blob: {type: string, default: \"" + "d".repeat(1024 * 1024 + 1) + "\"}\n"
+                + "dataNodes:\n  in:\n  out:\nprocessNodes:\n  p: {input: [in], output: [out], processor: identity}\n";
+        JsonNode e = error(cluster.post("/api/v1/pipelines", doc, "application/yaml"), 400, "invalid_pipeline");
+        assertEquals("parameters.blob.default", e.path("problems").get(0).path("path").asText());
+        assertEquals(404, cluster.get("/api/v1/pipelines/big-default").status());
+    }
+
+    @Test
     void aParameterTooLargeForTheEnvironmentReachesTheExecCommand() throws Exception {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("parameters", Map.of("blob", "z".repeat(200_000)));

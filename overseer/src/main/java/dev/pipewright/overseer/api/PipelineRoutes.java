@@ -71,13 +71,40 @@ final class PipelineRoutes implements Routes {
      */
     private PipelineParser.Result parse(RoutingContext ctx, String source) {
         PipelineParser.Result r = parser.parse(source);
-        int max = HttpApi.limits(ctx).maxJobTasks();
-        if (r.valid() && r.pipeline().processNodes().size() > max) {
-            return new PipelineParser.Result(null, List.of(new Problem("processNodes", "the pipeline has "
-                    + r.pipeline().processNodes().size() + " process nodes; a job may run at most " + max
-                    + " tasks (PW_MAX_JOB_TASKS): split the pipeline")));
+        if (!r.valid()) {
+            return r;
         }
-        return r;
+        dev.pipewright.overseer.config.InputLimits limits = HttpApi.limits(ctx);
+        List<Problem> over = new ArrayList<>();
+        if (r.pipeline().processNodes().size() > limits.maxJobTasks()) {
+            over.add(new Problem("processNodes", "the pipeline has " + r.pipeline().processNodes().size()
+                    + " process nodes; a job may run at most " + limits.maxJobTasks() + " tasks (PW_MAX_JOB_TASKS): split the pipeline"));
+        }
+        // a default over the parameter caps would refuse every job that takes it (a scheduled one included)
+        long total = 0;
+        for (dev.pipewright.protocol.pipeline.Parameter p : r.pipeline().parameters().values()) {
+            if (p.defaultValue() != null) {
+                int size = jsonSize(p.defaultValue());
+                total += size;
+                if (size > limits.maxParamBytes()) {
+                    over.add(new Problem("parameters." + p.name() + ".default", "the default is " + size
+                            + " bytes as JSON; one parameter may be at most " + limits.maxParamBytes() + " (PW_MAX_PARAM_BYTES)"));
+                }
+            }
+        }
+        if (total > limits.maxParamsBytes()) {
+            over.add(new Problem("parameters", "the defaults are " + total + " bytes as JSON together; a job's parameters may be at most "
+                    + limits.maxParamsBytes() + " (PW_MAX_PARAMS_BYTES)"));
+        }
+        return over.isEmpty() ? r : new PipelineParser.Result(null, List.copyOf(over));
+    }
+
+    private static int jsonSize(Object value) {
+        try {
+            return Requests.JSON.writeValueAsBytes(value).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void createPipeline(RoutingContext ctx) throws Exception {
