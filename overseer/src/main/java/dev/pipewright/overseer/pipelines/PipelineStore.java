@@ -224,10 +224,6 @@ public final class PipelineStore {
         return IndexScan.zset(redis, keys.pipelineIndex());
     }
 
-    public Double score(String id) throws Exception {
-        return redis.zscore(keys.pipelineIndex(), id).get(10, TimeUnit.SECONDS);
-    }
-
     /** The owner and update time of a pipeline (null when there is none). */
     public Summary summary(String id) throws Exception {
         return summaries(List.of(id)).get(0);

@@ -138,10 +138,6 @@ public final class RunStore {
         return IndexScan.zset(redis, keys.runIndex());
     }
 
-    public Double score(RunId id) throws Exception {
-        return redis.zscore(keys.runIndex(), id.value()).get(10, TimeUnit.SECONDS);
-    }
-
     public Double jobScore(RunId run, JobId job) throws Exception {
         return redis.zscore(keys.runJobs(run), job.value()).get(10, TimeUnit.SECONDS);
     }
