@@ -36,7 +36,7 @@ import java.util.concurrent.Future;
                 "W1 10,000 independent tasks, W2 a chain of 1,000, W3 1 -> 2,000 -> 1,",
                 "W4 20 layers x 100 tasks each reading 2 tasks of the layer before (seeded),",
                 "W5 2,000 jobs of a chain of 3, submitted by 32 clients at once;",
-                "W1x10 (only when named) one job of 100,000 independent tasks.",
+                "W1x10 (only when named) one job of 100,000 independent tasks (start the overseer with PW_MAX_JOB_TASKS=100000).",
                 "Every result is checked: jobs and tasks SUCCESS, one attempt each, no task started before a parent ended,",
                 "and every terminal data node has a value. Wall time comes from the jobs' own times (Redis's clock);",
                 "CPU per task and RSS are read from /proc for an overseer and workers on this host.",

@@ -131,6 +131,9 @@ public final class PlanCommand extends ServerCommand {
         if (missingCount > 0) {
             sb.append("not runnable as it stands: give the missing inputs a value (--available to plan with them)\n");
         }
+        for (String note : texts(plan.path("notes"))) {
+            sb.append("note: ").append(note).append('\n');
+        }
         return sb.toString();
     }
 

@@ -85,7 +85,10 @@ class ApiBadInputIT {
                 "domain_context", "expected an object"));
         t.add(c("run: missing pipeline_id", "POST", "/api/v1/runs", "{\"name\": \"n\"}", 400, "pipeline_id", "missing"));
         t.add(c("run: unknown pipeline", "POST", "/api/v1/runs", "{\"pipeline_id\": \"nope\"}", 400, "pipeline_id", "no pipeline 'nope'"));
-        t.add(c("run: unknown pipeline version", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"version\": 99}", 400, "pipeline_id", "version 99"));
+        t.add(c("run: unknown pipeline version", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"version\": 99}", 400, "version", "no version 99"));
+        // the same answer as run creation's (it was a 404 here, a 400 there)
+        t.add(c("job: unknown pipeline version", "POST", "/api/v1/pipelines/toy/jobs", "{\"parameters\": {\"x\": 1}, \"version\": 99}", 400,
+                "version", "no version 99"));
         t.add(c("run: name too long", "POST", "/api/v1/runs", "{\"pipeline_id\": \"toy\", \"name\": \"" + longName + "\"}", 400, "name", "1 to 200"));
         t.add(c("run: body not JSON", "POST", "/api/v1/runs", "{pipeline_id: toy", 400, "$", "not valid JSON"));
         t.add(c("run: body a list", "POST", "/api/v1/runs", "[1, 2]", 400, "$", "JSON object"));

@@ -242,6 +242,9 @@ class PipelinesIT {
         Path file = Files.writeString(dir.resolve("pipeline.yaml"), pipeline("ignored-name", "a", "copy", "b"));
         Cli.Result created = cli.ok("pipelines", "create", file.toString(), "--name", "cli-made");
         assertEquals("cli-made v1", created.out().strip());
+        assertEquals(1, cli.ok("pipelines", "create", file.toString(), "--name", "cli-made", "--json").json().path("version").asInt(),
+                "the same text again adds no version");
+        Files.writeString(file, "# changed\n", java.nio.file.StandardOpenOption.APPEND);
         assertEquals(2, cli.ok("pipelines", "create", file.toString(), "--name", "cli-made", "--json").json().path("version").asInt());
         assertEquals(0, cluster.get("/api/v1/jobs?pipeline=cli-made").json().path("jobs").size(), "create runs no job");
         Path bad = Files.writeString(dir.resolve("bad.yaml"), "dataNodes: {a: {}}\nprocessNodes: {p: {input: [zz], output: [a], processor: identity}}\n");

@@ -168,10 +168,16 @@ public final class OverseerMain {
         PipelineStore pipelines = new PipelineStore(keys, shared.async(), scripts, parser);
         ScheduleStore schedules = new ScheduleStore(keys, shared.async(), scripts, new RedisClock(shared.async()));
         pipelines.listen(schedules);
+        try {
+            pipelines.recordPoolsOfStoredPipelines();
+        } catch (Exception e) {
+            LOG.warn("cannot record the pools of the stored pipelines ({}); the pool listings miss those until they are stored again",
+                    e.toString());
+        }
         WorkerDirectory workers = new WorkerDirectory(keys, shared.async(), config.workerTtl());
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
         JobSubmitter submitter = new JobSubmitter(keys, state, dataStore, workers, publishers, shared.async(), pipelines, metrics,
-                config.jobRetention());
+                config.jobRetention(), config.limits());
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
         ControlPublisher control = new ControlPublisher(keys, rabbit, topology);
         JobControl jobControl = new JobControl(keys, state, shared.async(), sharedBytes.async(), control, pipelines, submitter, publishers,
@@ -245,7 +251,7 @@ public final class OverseerMain {
             } catch (Exception e) {
                 return false;
             }
-        }, config.maxBodyBytes(), auth);
+        }, config.maxBodyBytes(), auth, config.limits());
         // what a failed start-up stops too: no loop, consumer or connection of a half-started overseer stays up
         Runnable shutdown = () -> {
             stoppers.forEach(Runnable::run);
@@ -276,7 +282,11 @@ public final class OverseerMain {
         }
         HttpServer server;
         try {
-            server = vertx.createHttpServer().requestHandler(router)
+            server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
+                            .setMaxInitialLineLength(config.limits().maxRequestLine())
+                            .setMaxHeaderSize(config.limits().maxHeaderBytes()))
+                    .invalidRequestHandler(HttpApi.invalidRequest(config.limits()))
+                    .requestHandler(router)
                     .listen(config.httpPort(), config.httpHost()).await();
         } catch (Exception e) {
             shutdown.run();

@@ -4,10 +4,12 @@
 -- 'created_at', 'updated_at', 'v:<N>' (each version's document), and 'live:<job id>' (ms) for each
 -- job submitted to it that may not have ended yet (the overseer drops ended ones).
 -- ARGV[1] is the operation:
---   save, owner, admin ('1'/'0'), version document (JSON), now (ms)
---       -> {'ok', version} | {'forbidden', owner}
+--   save, owner, admin ('1'/'0'), version document (JSON), now (ms), digest of the source
+--       -> {'ok', version} | {'same', latest} | {'forbidden', owner}
 --     A new version. Someone else's pipeline takes one only from an admin; after a delete the id
---     starts a new life owned by the poster, its versions numbered on from the old ones.
+--     starts a new life owned by the poster, its versions numbered on from the old ones. A source
+--     whose digest is the latest version's ('digest') adds none: that version is the answer, so
+--     posting one file again and again ('pipewright run FILE') does not pile up versions.
 --   reserve, job id, version, now (ms) -> {'ok', live jobs} | {'deleted'} | {'gone'}
 --     Records a job about to be submitted to that version; refused once the pipeline or the
 --     version was deleted (so a delete and a submit can never both succeed).
@@ -27,13 +29,16 @@ if op == 'save' then
     if owner and owner ~= ARGV[2] and ARGV[3] ~= '1' then
       return {'forbidden', owner}
     end
+    if ARGV[6] and ARGV[6] ~= '' and redis.call('HGET', h, 'digest') == ARGV[6] then
+      return {'same', tostring(latest)}
+    end
   end
   local v = redis.call('HINCRBY', h, 'latest', 1)
   if latest == 0 or deleted then
     redis.call('HSET', h, 'owner', ARGV[2], 'created_at', ARGV[5], 'first', v)
     redis.call('HDEL', h, 'deleted', 'deleted_by')
   end
-  redis.call('HSET', h, 'v:' .. v, ARGV[4], 'updated_at', ARGV[5])
+  redis.call('HSET', h, 'v:' .. v, ARGV[4], 'updated_at', ARGV[5], 'digest', ARGV[6] or '')
   return {'ok', tostring(v)}
 end
 

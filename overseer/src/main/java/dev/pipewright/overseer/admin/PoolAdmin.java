@@ -35,10 +35,17 @@ public final class PoolAdmin {
         this.workers = workers;
     }
 
-    /** Pools named by stored pipelines, served by live workers, or paused, and "default". */
+    /** Pools the stored pipelines' latest versions name, served by live workers, or paused, and "default". */
     public Set<String> known(List<WorkerView> alive) throws Exception {
         Set<String> pools = new TreeSet<>(Set.of("default"));
-        pools.addAll(redis.smembers(keys.pools()).get(10, TimeUnit.SECONDS));
+        // the pipeline store keeps, per pipeline, the pools its latest version names
+        for (String joined : redis.hvals(keys.pipelinePools()).get(10, TimeUnit.SECONDS)) {
+            for (String pool : joined.split(",")) {
+                if (!pool.isEmpty()) {
+                    pools.add(pool);
+                }
+            }
+        }
         pools.addAll(paused().keySet());
         alive.forEach(w -> pools.addAll(w.pools()));
         return pools;

@@ -43,6 +43,18 @@ public final class AuthHandler implements Handler<RoutingContext> {
         return p;
     }
 
+    private static final String TOKEN_CHECK = "pw.token.check";
+
+    /**
+     * Asks whether the request's token is still valid (not revoked since the request began): a long
+     * answer (a log stream) asks it again while it runs. Always true where no token was checked
+     * ({@code PW_AUTH=off}).
+     */
+    public static java.util.function.BooleanSupplier tokenCheck(RoutingContext ctx) {
+        java.util.function.BooleanSupplier check = ctx.get(TOKEN_CHECK);
+        return check == null ? () -> true : check;
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(AuthHandler.class);
     private static final String CHALLENGE = "Bearer realm=\"pipewright\"";
 
@@ -117,6 +129,7 @@ public final class AuthHandler implements Handler<RoutingContext> {
             }
             tokens.touch(token);
             ctx.put(PRINCIPAL, token.principal());
+            ctx.put(TOKEN_CHECK, (java.util.function.BooleanSupplier) () -> tokens.stillValid(secret));
             ctx.next();
         });
     }

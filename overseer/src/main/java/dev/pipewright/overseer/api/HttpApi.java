@@ -2,6 +2,8 @@ package dev.pipewright.overseer.api;
 
 import dev.pipewright.overseer.api.view.ErrorBody;
 import dev.pipewright.overseer.api.view.Probes;
+import dev.pipewright.overseer.config.InputLimits;
+import dev.pipewright.infra.log.LogSafe;
 import dev.pipewright.overseer.graph.Graphs;
 import dev.pipewright.overseer.jobs.Idempotency;
 import dev.pipewright.overseer.jobs.JobControl;
@@ -56,6 +58,7 @@ public final class HttpApi {
     private final BooleanSupplier ready;
     private final int maxBodyBytes;
     private final AuthHandler auth;
+    private final InputLimits limits;
     private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
 
     /**
@@ -63,6 +66,13 @@ public final class HttpApi {
      * @param meters served at {@code /metrics} on the API port, or null when they have a port of their own
      */
     public HttpApi(List<Routes> routes, PrometheusMeterRegistry meters, BooleanSupplier ready, int maxBodyBytes, AuthHandler auth) {
+        this(routes, meters, ready, maxBodyBytes, auth, InputLimits.DEFAULTS);
+    }
+
+    /** @param limits what one request may send and one answer lists ({@code PW_MAX_*}); each request carries them ({@link #limits}) */
+    public HttpApi(List<Routes> routes, PrometheusMeterRegistry meters, BooleanSupplier ready, int maxBodyBytes, AuthHandler auth,
+                   InputLimits limits) {
+        this.limits = limits;
         this.routes = List.copyOf(routes);
         this.meters = meters;
         this.ready = ready;
@@ -172,7 +182,7 @@ public final class HttpApi {
                 } else if (status >= 400 && status < 500) {
                     error(ctx, new ApiException(status, "bad_request", "the request was refused (HTTP " + status + ")", List.of()));
                 } else {
-                    LOG.error("unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+                    LOG.error("unhandled failure on {} {}", ctx.request().method(), LogSafe.text(ctx.request().path()), ctx.failure());
                     error(ctx, new ApiException(500, "internal", "internal error", List.of()));
                 }
             });
@@ -192,15 +202,57 @@ public final class HttpApi {
                 if (storeUnavailable(e)) {
                     error(ctx, ApiException.unavailable("the job store (Redis) is unavailable; try again: " + e.getMessage()));
                 } else {
-                    LOG.error("request {} {} failed", ctx.request().method(), ctx.request().path(), e);
+                    LOG.error("request {} {} failed", ctx.request().method(), LogSafe.text(ctx.request().path()), e);
                     error(ctx, new ApiException(500, "internal", "internal error: " + e.getClass().getSimpleName(), List.of()));
                 }
             }
         });
     }
 
+    private static final String LIMITS = "pw.limits";
+
+    /** The input limits the request is held to (the defaults on a request that did not pass the router's first handler). */
+    static InputLimits limits(RoutingContext ctx) {
+        InputLimits l = ctx.get(LIMITS);
+        return l == null ? InputLimits.DEFAULTS : l;
+    }
+
+    /**
+     * The answer to a request Vert.x could not decode ({@code HttpServer.invalidRequestHandler}): a
+     * request line over {@code PW_MAX_REQUEST_LINE} is 414, headers over {@code PW_MAX_HEADER_BYTES}
+     * 431, anything else 400, each with the error JSON (Vert.x's own handler sends an empty body);
+     * then the connection closes, as Vert.x's does, since the rest of the bytes cannot be framed.
+     */
+    public static io.vertx.core.Handler<HttpServerRequest> invalidRequest(InputLimits limits) {
+        return req -> {
+            Throwable cause = req.decoderResult().cause();
+            ApiException e;
+            if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+                e = new ApiException(414, "uri_too_long", "the request line (method, path and query) is longer than "
+                        + limits.maxRequestLine() + " bytes (PW_MAX_REQUEST_LINE)", List.of());
+            } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+                e = new ApiException(431, "headers_too_large", "the request headers are larger than "
+                        + limits.maxHeaderBytes() + " bytes in all (PW_MAX_HEADER_BYTES)", List.of());
+            } else {
+                e = new ApiException(400, "bad_request", "the request is not valid HTTP: "
+                        + (cause == null ? "cannot be decoded" : cause.getClass().getSimpleName()), List.of());
+            }
+            LOG.warn("invalid request -> {} {}", e.status(), e.getMessage());
+            byte[] body;
+            try {
+                body = Requests.JSON.writeValueAsBytes(ErrorBody.of(e.code(), e.getMessage(), e.problems()));
+            } catch (Exception ex) {
+                body = new byte[0];
+            }
+            req.response().setStatusCode(e.status()).putHeader("Content-Type", "application/json")
+                    .putHeader("Connection", "close").end(Buffer.buffer(body))
+                    .onComplete(v -> req.connection().close());
+        };
+    }
+
     /** A declared body over the cap is refused with 413 before anything else, token or not. */
     private void checkLength(RoutingContext ctx) {
+        ctx.put(LIMITS, limits);
         String length = ctx.request().getHeader("Content-Length");
         if (length != null) {
             try {
@@ -319,10 +371,10 @@ public final class HttpApi {
 
     static void error(RoutingContext ctx, ApiException e) {
         if (e.status() >= 500) {
-            LOG.error("{} {} -> {} {}", ctx.request().method(), ctx.request().path(), e.status(), e.getMessage());
+            LOG.error("{} {} -> {} {}", ctx.request().method(), LogSafe.text(ctx.request().path()), e.status(), LogSafe.text(e.getMessage()));
         } else {
-            LOG.warn("{} {} -> {} {}", ctx.request().method(), ctx.request().path(), e.status(), e.getMessage());
+            LOG.warn("{} {} -> {} {}", ctx.request().method(), LogSafe.text(ctx.request().path()), e.status(), LogSafe.text(e.getMessage()));
         }
-        json(ctx, e.status(), ErrorBody.of(e.code(), e.getMessage(), e.problems()));
+        json(ctx, e.status(), ErrorBody.of(e.code(), e.getMessage(), e.problems(), limits(ctx).maxProblems()));
     }
 }

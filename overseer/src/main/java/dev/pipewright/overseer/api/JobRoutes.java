@@ -28,6 +28,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
+import dev.pipewright.protocol.pipeline.Problem;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -161,14 +162,25 @@ final class JobRoutes implements Routes {
         RequestBody config = b.nested("config", CONFIG_FIELDS);
         Infra infra = config == null ? null : config.infra("infra");
         String name = b.text("job_name", false);
-        Priority priority = allowed.contains("priority") ? Priority.parse(b.oneOf("priority", Priority.NAMES, Priority.JOB_DEFAULT)) : null;
+        Priority priority = allowed.contains("priority") ? Priority.parse(b.oneOfAnyCase("priority", Priority.NAMES, Priority.JOB_DEFAULT)) : null;
         b.check("the job request");
         return new JobRequest(new SubmitRequest(params, inputs, outputs, start == null || start), version, name, priority, infra);
     }
 
     private void submit(RoutingContext ctx) throws Exception {
         JobRequest r = parseJobRequest(jsonBody(ctx), SUBMIT_FIELDS);
-        StoredPipeline stored = pipelines.pipeline(ctx, r.version());
+        // the pipeline (the path) is a 404 when unknown; a version the body names that it lacks is a 400
+        // at "version", as on run creation (POST /runs)
+        StoredPipeline stored = pipelines.pipeline(ctx, null);
+        if (r.version() != null && r.version() != stored.version()) {
+            StoredPipeline asked = pipelines.pipelineVersion(stored.id(), r.version());
+            if (asked == null) {
+                throw ApiException.badRequest("invalid_request", "pipeline '" + stored.id() + "' has no version " + r.version(),
+                        List.of(new Problem("version", "pipeline '" + stored.id() + "' has no version " + r.version()
+                                + " (its latest is " + stored.version() + ")")));
+            }
+            stored = asked;
+        }
         createJob(ctx, stored, r.request().withMeta(JobMeta.NONE.withName(r.name()).withPriority(r.priority()).withOwner(owner(ctx))
                 .withInfra(r.infra())), null);
     }

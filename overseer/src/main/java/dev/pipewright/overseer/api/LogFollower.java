@@ -21,6 +21,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class LogFollower {
     static final long POLL_MS = 200;
+    /**
+     * How often an open stream asks whether its token was revoked. Each stream asks Redis itself
+     * (one HEXISTS), so a revocation made through any overseer ends it within about this plus a
+     * poll; no notice between overseers is needed, and one that is lost cannot keep a stream open.
+     */
+    static final long TOKEN_CHECK_MS = 500;
     private static final long HEARTBEAT_MS = 15_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -42,7 +48,7 @@ final class LogFollower {
             after = null;
         }
         try {
-            stream(res, jobs, id, node, attempt, after, gone);
+            stream(res, jobs, id, node, attempt, after, gone, AuthHandler.tokenCheck(ctx));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
@@ -58,11 +64,19 @@ final class LogFollower {
     }
 
     private static void stream(HttpServerResponse res, JobReader jobs, JobId id, String node, Integer attempt, String after,
-                               AtomicBoolean gone)
+                               AtomicBoolean gone, java.util.function.BooleanSupplier tokenValid)
             throws Exception {
         String lastStatus = null;
         long lastWrite = System.currentTimeMillis();
+        long lastTokenCheck = System.currentTimeMillis();
         while (!gone.get()) {
+            if (System.currentTimeMillis() - lastTokenCheck >= TOKEN_CHECK_MS) {
+                if (!tokenValid.getAsBoolean()) {
+                    send(res, "error", null, new LogEvents.Failed("the token of this stream was revoked"));
+                    break;
+                }
+                lastTokenCheck = System.currentTimeMillis();
+            }
             JobProgress progress = jobs.progress(id);
             if (progress == null) {
                 send(res, "end", null, new LogEvents.End("GONE", null));

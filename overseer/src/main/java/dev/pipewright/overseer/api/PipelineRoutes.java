@@ -61,13 +61,55 @@ final class PipelineRoutes implements Routes {
     }
 
     private void validate(RoutingContext ctx) {
-        PipelineParser.Result r = parser.parse(bodyText(ctx));
-        json(ctx, 200, new Validation(r.valid(), r.problems()));
+        PipelineParser.Result r = parse(ctx, bodyText(ctx));
+        json(ctx, 200, Validation.of(r.valid(), r.problems(), HttpApi.limits(ctx).maxProblems()));
+    }
+
+    /**
+     * The document parsed, and refused when it has more process nodes than one job may run
+     * ({@code PW_MAX_JOB_TASKS}): no job of it could run whole, and storing it is what the limit spares.
+     */
+    private PipelineParser.Result parse(RoutingContext ctx, String source) {
+        PipelineParser.Result r = parser.parse(source);
+        if (!r.valid()) {
+            return r;
+        }
+        dev.pipewright.overseer.config.InputLimits limits = HttpApi.limits(ctx);
+        List<Problem> over = new ArrayList<>();
+        if (r.pipeline().processNodes().size() > limits.maxJobTasks()) {
+            over.add(new Problem("processNodes", "the pipeline has " + r.pipeline().processNodes().size()
+                    + " process nodes; a job may run at most " + limits.maxJobTasks() + " tasks (PW_MAX_JOB_TASKS): split the pipeline"));
+        }
+        // a default over the parameter caps would refuse every job that takes it (a scheduled one included)
+        long total = 0;
+        for (dev.pipewright.protocol.pipeline.Parameter p : r.pipeline().parameters().values()) {
+            if (p.defaultValue() != null) {
+                int size = jsonSize(p.defaultValue());
+                total += size;
+                if (size > limits.maxParamBytes()) {
+                    over.add(new Problem("parameters." + p.name() + ".default", "the default is " + size
+                            + " bytes as JSON; one parameter may be at most " + limits.maxParamBytes() + " (PW_MAX_PARAM_BYTES)"));
+                }
+            }
+        }
+        if (total > limits.maxParamsBytes()) {
+            over.add(new Problem("parameters", "the defaults are " + total + " bytes as JSON together; a job's parameters may be at most "
+                    + limits.maxParamsBytes() + " (PW_MAX_PARAMS_BYTES)"));
+        }
+        return over.isEmpty() ? r : new PipelineParser.Result(null, List.copyOf(over));
+    }
+
+    private static int jsonSize(Object value) {
+        try {
+            return Requests.JSON.writeValueAsBytes(value).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void createPipeline(RoutingContext ctx) throws Exception {
         String source = bodyText(ctx);
-        PipelineParser.Result r = parser.parse(source);
+        PipelineParser.Result r = parse(ctx, source);
         if (!r.valid()) {
             throw ApiException.badRequest("invalid_pipeline", "the pipeline has " + r.problems().size() + " problem(s)", r.problems());
         }
@@ -76,20 +118,17 @@ final class PipelineRoutes implements Routes {
             throw ApiException.badRequest("bad pipeline name '" + name + "'", "name");
         }
         String id = PipelineStore.idFor(name != null ? name : r.pipeline().name(), source);
-        StoredPipeline stored = pipelines.save(id, r, source, owner(ctx), AuthHandler.principal(ctx).isAdmin());
-        // the name as GET shows it; ?name= sets the id
-        json(ctx, 201, new PipelineViews.Created(stored.id(), stored.version(), r.pipeline().name() != null ? r.pipeline().name() : id));
+        PipelineStore.Saved saved = pipelines.saveVersion(id, r, source, owner(ctx), AuthHandler.principal(ctx).isAdmin());
+        StoredPipeline stored = saved.pipeline();
+        // the name as GET shows it; ?name= sets the id. 200: the latest version already had this source
+        json(ctx, saved.added() ? 201 : 200, new PipelineViews.Created(stored.id(), stored.version(), r.pipeline().name() != null ? r.pipeline().name() : id));
     }
 
     private void listPipelines(RoutingContext ctx) throws Exception {
         int size = pageSize(ctx);
         String after = pageAfter(ctx);
         Set<String> owners = filterValues(ctx, "owner", null);
-        IndexScan.Entry from = null;
-        if (after != null) {
-            Double score = PipelineParser.NAME.matcher(after).matches() ? pipelines.score(after) : null;
-            from = cursor(after, score);
-        }
+        IndexScan.Position from = cursor(after);
         IndexScan.Page<PipelineViews.Row> page = IndexScan.page(List.of(pipelines.index()), from, size, IndexScan.BUDGET, ids -> {
             List<PipelineViews.Row> out = new ArrayList<>();
             for (PipelineStore.Summary s : pipelines.summaries(ids)) {
@@ -128,6 +167,11 @@ final class PipelineRoutes implements Routes {
             throw ApiException.notFound(version == null ? "no pipeline '" + id + "'" : "pipeline '" + id + "' has no version " + version);
         }
         return p;
+    }
+
+    /** The version of a pipeline known to exist, or null when it has no such version. */
+    StoredPipeline pipelineVersion(String id, int version) throws Exception {
+        return pipelines.find(id, version);
     }
 
     private void getPipeline(RoutingContext ctx) throws Exception {

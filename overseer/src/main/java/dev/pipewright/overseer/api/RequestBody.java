@@ -96,6 +96,20 @@ public final class RequestBody {
         return v.asText();
     }
 
+    /** Like {@link #oneOf}, matching in any case (as the listings' filters do) and answering the value as listed. */
+    public String oneOfAnyCase(String field, List<String> values, String fallback) {
+        JsonNode v = present(field);
+        if (v == null) {
+            return fallback;
+        }
+        String match = v.isTextual() ? values.stream().filter(a -> a.equalsIgnoreCase(v.asText().trim())).findFirst().orElse(null) : null;
+        if (match == null) {
+            problem(field, "expected one of " + values + " (any case), got " + (v.isTextual() ? "'" + v.asText() + "'" : kind(v)));
+            return fallback;
+        }
+        return match;
+    }
+
     public Boolean bool(String field) {
         JsonNode v = present(field);
         if (v == null) {

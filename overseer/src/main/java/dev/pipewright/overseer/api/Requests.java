@@ -69,12 +69,17 @@ final class Requests {
         return after;
     }
 
-    static IndexScan.Entry cursor(String after, Double score) {
-        if (score == null) {
+    /** The listing position {@code page_after} names (null when absent); a text that is not a cursor is a 400. */
+    static IndexScan.Position cursor(String after) {
+        if (after == null) {
+            return null;
+        }
+        IndexScan.Position p = IndexScan.Position.decode(after);
+        if (p == null) {
             throw ApiException.badRequest("page_after: '" + after + "' is not a cursor of this listing (use next_page_after of the page before)",
                     "page_after");
         }
-        return new IndexScan.Entry(after, score);
+        return p;
     }
 
     /** Values of a repeatable, comma-separable filter; checked against {@code allowed} (case-insensitively) when given. */

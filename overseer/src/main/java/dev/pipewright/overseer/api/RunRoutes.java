@@ -64,7 +64,7 @@ final class RunRoutes implements Routes {
         RequestBody b = new RequestBody(jsonBody(ctx), RUN_FIELDS);
         String pipelineId = b.text("pipeline_id", true);
         String name = b.text("name", false);
-        Priority priority = Priority.parse(b.oneOf("priority", Priority.NAMES, Priority.RUN_DEFAULT));
+        Priority priority = Priority.parse(b.oneOfAnyCase("priority", Priority.NAMES, Priority.RUN_DEFAULT));
         Map<String, String> tags = b.textMap("tags");
         Map<String, Object> domain = b.object("domain_context");
         Integer version = null;
@@ -82,8 +82,15 @@ final class RunRoutes implements Routes {
         b.check("the run");
         StoredPipeline p = pipelines.find(pipelineId, version);
         if (p == null) {
-            throw ApiException.badRequest("invalid_request", "no pipeline '" + pipelineId + "'" + (version == null ? "" : " version " + version),
-                    List.of(new Problem("pipeline_id", "no pipeline '" + pipelineId + "'" + (version == null ? "" : " version " + version))));
+            StoredPipeline latest = version == null ? null : pipelines.find(pipelineId, null);
+            if (latest != null) {
+                // the same answer as a submit naming a version its pipeline lacks
+                throw ApiException.badRequest("invalid_request", "pipeline '" + pipelineId + "' has no version " + version,
+                        List.of(new Problem("version", "pipeline '" + pipelineId + "' has no version " + version
+                                + " (its latest is " + latest.version() + ")")));
+            }
+            throw ApiException.badRequest("invalid_request", "no pipeline '" + pipelineId + "'",
+                    List.of(new Problem("pipeline_id", "no pipeline '" + pipelineId + "'")));
         }
         RunId id = runs.create(new RunStore.NewRun(name, p.id(), p.version(), priority, tags, domain, owner(ctx)));
         json(ctx, 201, runs.view(runs.find(id)));
@@ -130,10 +137,7 @@ final class RunRoutes implements Routes {
             }
             tags.put(sep < 0 ? t : t.substring(0, sep), sep < 0 ? null : t.substring(sep + 1));
         }
-        IndexScan.Entry from = null;
-        if (after != null) {
-            from = cursor(after, RunId.isValid(after) ? runs.score(new RunId(after)) : null);
-        }
+        IndexScan.Position from = cursor(after);
         RunStore.Filter filter = new RunStore.Filter(statuses, priorities, pipelineIds, owners, tags);
         json(ctx, 200, Pages.of(runs.page(filter, from, size), Pages.Runs::new));
     }

@@ -64,6 +64,25 @@ public final class Tokens {
         return redis.hget(keys.tokens(), digest).thenApply(json -> json == null ? null : fromJson(json));
     }
 
+    /**
+     * Whether the token with this secret is still stored (not revoked): what an open stream asks
+     * again while it runs, so a revocation made on any overseer ends it. The {@code PW_ADMIN_TOKEN}
+     * one cannot be revoked. A Redis failure counts as still valid: the stream's own reads fail then.
+     */
+    public boolean stillValid(String secret) {
+        if (adminDigest != null && TokenSecrets.matches(secret, adminDigest)) {
+            return true;
+        }
+        try {
+            return Boolean.TRUE.equals(redis.hexists(keys.tokens(), TokenSecrets.sha256Hex(secret)).get(5, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
     /** Records that the token was used, at most once a minute per token; never fails the request. */
     public void touch(TokenInfo info) {
         if (ENV_ADMIN_ID.equals(info.id())) {

@@ -20,14 +20,14 @@ import java.time.Duration;
  * that are due ({@code PW_SCHEDULE_INTERVAL}), and how long ended jobs are kept ({@code PW_JOB_RETENTION},
  * unless their pipeline says {@code retention}), how often the retention sweeper looks for expired ones
  * ({@code PW_RETENTION_INTERVAL}) and how many keys one of its Redis calls removes at most
- * ({@code PW_RETENTION_BATCH}).
+ * ({@code PW_RETENTION_BATCH}), and the bounds on what one request may send ({@link InputLimits}).
  */
 public record OverseerConfig(CommonConfig common, String httpHost, int httpPort, Path dataDir, int maxBodyBytes,
                              Duration sweepInterval, int maxLostLeases, Duration workerTtl, String instanceId,
                              Duration outboxGrace, Duration stuckReadyAfter, AuthConfig auth,
                              String metricsHost, int metricsPort, Duration probeInterval,
                              Duration scheduleInterval, ShardConfig shards, Duration jobRetention, Duration retentionInterval,
-                             int retentionBatch) {
+                             int retentionBatch, InputLimits limits) {
     /** How often the gauges (queues, workers, dead letters, outbox and event backlogs) are read. */
     public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
     /** {@code PW_METRICS_PORT}: 0 serves {@code /metrics} on the API port only. */
@@ -82,7 +82,8 @@ public record OverseerConfig(CommonConfig common, String httpHost, int httpPort,
                 ShardConfig.from(s, s.integer("PW_SHARDS", CommonConfig.DEFAULT_SHARDS, 1, 1024)),
                 jobRetention(s),
                 s.duration("PW_RETENTION_INTERVAL", DEFAULT_RETENTION_INTERVAL),
-                s.integer("PW_RETENTION_BATCH", DEFAULT_RETENTION_BATCH, 10, 100_000));
+                s.integer("PW_RETENTION_BATCH", DEFAULT_RETENTION_BATCH, 10, 100_000),
+                InputLimits.from(s));
     }
 
     private static Duration jobRetention(Settings s) {

@@ -1,5 +1,6 @@
 package dev.pipewright.overseer.deadletter;
 
+import dev.pipewright.infra.log.LogSafe;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rabbitmq.client.AMQP;
@@ -119,9 +120,9 @@ public final class DeadLetterConsumer {
             if (result == StateGateway.Poisoned.FAILED) {
                 metrics.taskEnded(pool == null ? "unknown" : pool, "FAILED", "dead_letter", 1);
             }
-            LOG.warn("dead letter for {}/{} ({}): task {}", task.job(), task.node(), reason, result);
+            LOG.warn("dead letter for {}/{} ({}): task {}", LogSafe.text(task.job()), LogSafe.text(task.node()), LogSafe.text(reason), result);
         } else {
-            LOG.warn("dead letter that is no task message ({})", reason);
+            LOG.warn("dead letter that is no task message ({})", LogSafe.text(reason));
         }
         redis.lpush(keys.deadLetters(), JSON.writeValueAsString(record)).get(10, TimeUnit.SECONDS);
         redis.ltrim(keys.deadLetters(), 0, KEPT - 1).get(10, TimeUnit.SECONDS);

@@ -111,6 +111,62 @@ final class JobChecks {
         return params;
     }
 
+    /**
+     * Parameter values larger than {@code PW_MAX_PARAM_BYTES} each or {@code PW_MAX_PARAMS_BYTES}
+     * together, measured as the UTF-8 JSON they are stored and sent as: refused before anything is
+     * written, rather than stored whole in the job and handed to every attempt.
+     */
+    static List<Problem> parameterSizes(Map<String, Object> params, int maxOne, int maxAll) {
+        List<Problem> problems = new ArrayList<>();
+        long total = 0;
+        for (Map.Entry<String, Object> e : params.entrySet()) {
+            long size = jsonSize(e.getValue());
+            total += size;
+            if (size > maxOne) {
+                problems.add(new Problem("parameters." + e.getKey(), "the value is " + size + " bytes as JSON; one parameter may be at most "
+                        + maxOne + " (PW_MAX_PARAM_BYTES): pass data as a job input (inputs) or a data node's source instead"));
+            }
+        }
+        if (total > maxAll) {
+            problems.add(new Problem("parameters", "the parameters are " + total + " bytes as JSON together; a job's may be at most "
+                    + maxAll + " (PW_MAX_PARAMS_BYTES)"));
+        }
+        return problems;
+    }
+
+    /** A job runs at most {@code max} tasks ({@code PW_MAX_JOB_TASKS}): one per process node its plan runs. */
+    static List<Problem> taskCount(int tasks, int max) {
+        if (tasks <= max) {
+            return List.of();
+        }
+        return List.of(new Problem("outputs", "the job would run " + tasks + " tasks; a job may run at most " + max
+                + " (PW_MAX_JOB_TASKS): ask for fewer outputs, or split the pipeline"));
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** The value's size as JSON, counted without holding the text. */
+    private static long jsonSize(Object value) {
+        long[] n = {0};
+        java.io.OutputStream counter = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                n[0]++;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                n[0] += len;
+            }
+        };
+        try {
+            JSON.writeValue(counter, value);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return n[0];
+    }
+
     private static String describe(Object v) {
         if (v instanceof String s) return "text '" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "'";
         if (v instanceof Number n && !Double.isFinite(n.doubleValue())) return "a number out of range (" + v + ")";

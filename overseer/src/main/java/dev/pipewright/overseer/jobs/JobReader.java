@@ -343,35 +343,31 @@ public final class JobReader {
 
 
     /**
-     * A page of job summaries, newest first, after the job {@code after} (null: from the newest).
+     * A page of job summaries, newest first, from the position {@code after} names (an
+     * {@link IndexScan.Position} cursor; null: from the newest).
      * Reads the narrowest index: the one run's or pipeline's job index when the filter names exactly
      * one, else every shard's.
      */
     public IndexScan.Page<JobView> page(Filter filter, String after, int pageSize) throws Exception {
         List<IndexScan.Source> sources = new ArrayList<>();
-        java.util.function.Function<String, String> indexOf;
         if (filter.runs().size() == 1) {
             String key = keys.runJobs(new dev.pipewright.protocol.keys.RunId(filter.runs().iterator().next()));
             sources.add(IndexScan.zset(redis, key));
-            indexOf = id -> key;
         } else if (filter.pipelines().size() == 1) {
             String key = keys.pipelineJobs(filter.pipelines().iterator().next());
             sources.add(IndexScan.zset(redis, key));
-            indexOf = id -> key;
         } else {
             for (int s = 0; s < keys.shards(); s++) {
                 sources.add(IndexScan.zset(redis, keys.jobIndex(s)));
             }
-            indexOf = id -> keys.jobIndex(new JobId(id).shard(keys.shards()));
         }
-        IndexScan.Entry from = null;
+        IndexScan.Position from = null;
         if (after != null) {
-            Double score = JobId.isValid(after) ? redis.zscore(indexOf.apply(after), after).get(10, TimeUnit.SECONDS) : null;
-            if (score == null) {
+            from = IndexScan.Position.decode(after);
+            if (from == null) {
                 throw dev.pipewright.overseer.refusal.Refusal.invalid("page_after: '" + after
                         + "' is not a cursor of this listing (use next_page_after of the page before)", "page_after");
             }
-            from = new IndexScan.Entry(after, score);
         }
         return IndexScan.page(sources, from, pageSize, IndexScan.BUDGET, ids -> summaries(ids, filter));
     }

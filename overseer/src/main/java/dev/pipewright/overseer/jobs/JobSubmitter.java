@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway;
+import dev.pipewright.overseer.config.InputLimits;
 import dev.pipewright.overseer.datastore.DataStore;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
@@ -53,6 +54,7 @@ public final class JobSubmitter {
     private final PipelineStore pipelines;
     private final OverseerMetrics metrics;
     private final Duration retention;
+    private final InputLimits limits;
 
     /** A submitter whose jobs are kept 7 days after they end, unless their pipeline says {@code retention}. */
     public JobSubmitter(Keys keys, StateGateway state, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
@@ -63,6 +65,14 @@ public final class JobSubmitter {
     /** @param retention how long an ended job is kept when its pipeline does not say ({@code PW_JOB_RETENTION}) */
     public JobSubmitter(Keys keys, StateGateway state, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
                         RedisClusterAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics, Duration retention) {
+        this(keys, state, dataStore, workers, publishers, redis, pipelines, metrics, retention, InputLimits.DEFAULTS);
+    }
+
+    /** @param limits the most tasks one job runs and the largest parameters it takes ({@code PW_MAX_JOB_TASKS}, {@code PW_MAX_PARAM*_BYTES}) */
+    public JobSubmitter(Keys keys, StateGateway state, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
+                        RedisClusterAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics, Duration retention,
+                        InputLimits limits) {
+        this.limits = limits;
         this.retention = retention;
         this.pipelines = pipelines;
         this.metrics = metrics;
@@ -96,6 +106,10 @@ public final class JobSubmitter {
         Pipeline pipeline = stored.pipeline();
         PipelineGraph graph = stored.graph();
         JobChecks.Checked checked = JobChecks.request(pipeline, graph, request);
+        List<Problem> sizes = JobChecks.parameterSizes(checked.params(), limits.maxParamBytes(), limits.maxParamsBytes());
+        if (!sizes.isEmpty()) {
+            throw Refusal.invalid("parameters_too_large", "the job's parameters are over the size limits", sizes);
+        }
         if (!checked.problems().isEmpty()) {
             throw Refusal.invalid("invalid_request", "the job request has " + checked.problems().size() + " problem(s)", checked.problems());
         }
@@ -104,6 +118,11 @@ public final class JobSubmitter {
         Set<String> available = new HashSet<>(inputs.keySet());
         available.addAll(graph.inputsWithSource());
         ExecutionPlan plan = graph.plan(Set.copyOf(request.outputs()), available);
+        List<Problem> tooMany = JobChecks.taskCount(plan.run().size(), limits.maxJobTasks());
+        if (!tooMany.isEmpty()) {
+            // before the sources are read and the tasks encoded: what a job this size would cost is what the limit avoids
+            throw Refusal.invalid("too_many_tasks", tooMany.get(0).message(), tooMany);
+        }
         List<Problem> problems = JobChecks.plan(plan, request.outputs());
         readSources(pipeline, plan, params, inputs, problems);
         problems.addAll(JobChecks.outputSources(pipeline, plan.run(), params));

@@ -14,9 +14,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Cursor pagination over one or more sorted-set indexes (ids scored by time), newest first, in
- * the order (score desc, id desc) that Redis itself uses. The cursor ({@code page_after}) is the
- * last id a page examined: the caller resolves it to its score, and the next page starts strictly
- * after it, so ids added meanwhile (all newer) neither shift nor repeat a page.
+ * the order (score desc, id desc) that Redis itself uses. The cursor ({@code page_after}) is a
+ * {@link Position}: the score of the last entry a page examined and how many entries of that score
+ * were examined so far, never an id: the last entry examined may be one the filters dropped (another
+ * owner's job), whose id the caller must not learn. The next page starts right after it, so ids
+ * added meanwhile (all newer) neither shift nor repeat a page.
  *
  * <p>Filters are applied by the loader; a page examines at most {@code budget} ids, so a filter
  * that matches little answers a short (even empty) page with a cursor to continue from instead of
@@ -34,6 +36,43 @@ public final class IndexScan {
 
     /** One index member. */
     public record Entry(String id, double score) {
+    }
+
+    /**
+     * Where a listing resumes: after the first {@code atScore} entries (in id-descending order) whose
+     * score is {@code score}, and before every older one. Opaque to clients: base64url of
+     * {@code p:<score bits in hex>:<count>}. An entry added later with exactly that score (the same
+     * millisecond) may shift the page by one; nothing else can.
+     */
+    public record Position(double score, int atScore) {
+        private static final String PREFIX = "p:";
+
+        public String encode() {
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    (PREFIX + Long.toHexString(Double.doubleToRawLongBits(score)) + ":" + atScore).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        /** The position this cursor names; null when the text is not a cursor of a listing. */
+        public static Position decode(String cursor) {
+            if (cursor == null || cursor.isEmpty() || cursor.length() > 100) {
+                return null;
+            }
+            try {
+                String text = new String(java.util.Base64.getUrlDecoder().decode(cursor), java.nio.charset.StandardCharsets.UTF_8);
+                if (!text.startsWith(PREFIX)) {
+                    return null;
+                }
+                String[] parts = text.substring(PREFIX.length()).split(":");
+                if (parts.length != 2 || parts[0].isEmpty() || parts[0].length() > 16 || parts[1].isEmpty() || parts[1].length() > 9) {
+                    return null;
+                }
+                double score = Double.longBitsToDouble(Long.parseUnsignedLong(parts[0], 16));
+                int at = Integer.parseInt(parts[1]);
+                return Double.isNaN(score) || at < 0 ? null : new Position(score, at);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
     }
 
     /** A page of items and the cursor for the next one (null when there is no more). */
@@ -63,7 +102,7 @@ public final class IndexScan {
         };
     }
 
-    public static <T> Page<T> page(List<Source> sources, Entry after, int pageSize, int budget, Loader<T> loader) throws Exception {
+    public static <T> Page<T> page(List<Source> sources, Position after, int pageSize, int budget, Loader<T> loader) throws Exception {
         int batch = Math.max(16, Math.min(pageSize + 1, 200));
         List<Cursor> cursors = new ArrayList<>();
         for (Source s : sources) {
@@ -71,6 +110,8 @@ public final class IndexScan {
         }
         List<T> items = new ArrayList<>();
         Entry lastTaken = null;
+        int atLastScore = 0; // entries examined with lastTaken's score, earlier pages included
+        int skip = after == null ? 0 : after.atScore();
         int examined = 0;
         boolean leftover = false;
         while (items.size() < pageSize && examined < budget) {
@@ -80,6 +121,10 @@ public final class IndexScan {
                 if (e == null) {
                     break;
                 }
+                if (skip > 0 && e.score() == after.score()) {
+                    skip--; // examined by an earlier page
+                    continue;
+                }
                 next.add(e);
             }
             if (next.isEmpty()) {
@@ -88,7 +133,13 @@ public final class IndexScan {
             List<T> loaded = loader.load(next.stream().map(Entry::id).toList());
             for (int i = 0; i < next.size(); i++) {
                 examined++;
-                lastTaken = next.get(i);
+                Entry e = next.get(i);
+                if (lastTaken != null && lastTaken.score() == e.score()) {
+                    atLastScore++;
+                } else {
+                    atLastScore = 1 + (after != null && after.score() == e.score() ? after.atScore() : 0);
+                }
+                lastTaken = e;
                 if (loaded.get(i) != null) {
                     items.add(loaded.get(i));
                     if (items.size() == pageSize) {
@@ -103,7 +154,7 @@ public final class IndexScan {
         for (Cursor c : cursors) {
             more = more || c.peek() != null;
         }
-        return new Page<>(items, more ? lastTaken.id() : null);
+        return new Page<>(items, more ? new Position(lastTaken.score(), atLastScore).encode() : null);
     }
 
     private static Entry pollNewest(List<Cursor> cursors) throws Exception {
@@ -122,16 +173,16 @@ public final class IndexScan {
         return bestEntry;
     }
 
-    /** Reads one source in batches below a fixed ceiling; entries at the ceiling's score are kept only below its id. */
+    /** Reads one source in batches at or below a fixed ceiling (the page merges them and skips what earlier pages saw). */
     private static final class Cursor {
         private final Source source;
-        private final Entry after;
+        private final Position after;
         private final int batch;
         private final Deque<Entry> buffer = new ArrayDeque<>();
         private long offset;
         private boolean exhausted;
 
-        Cursor(Source source, Entry after, int batch) {
+        Cursor(Source source, Position after, int batch) {
             this.source = source;
             this.after = after;
             this.batch = batch;
@@ -144,11 +195,7 @@ public final class IndexScan {
                 if (got.size() < batch) {
                     exhausted = true;
                 }
-                for (Entry e : got) {
-                    if (after == null || NEWEST_FIRST.compare(e, after) > 0) {
-                        buffer.add(e);
-                    }
-                }
+                buffer.addAll(got);
             }
             return buffer.peek();
         }

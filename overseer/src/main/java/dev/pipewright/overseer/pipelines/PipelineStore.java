@@ -119,27 +119,39 @@ public final class PipelineStore {
      * only from an admin (403 otherwise); after a delete the id is free and the poster owns it.
      */
     public StoredPipeline save(String id, PipelineParser.Result parsed, String source, String owner, boolean admin) throws Exception {
+        return saveVersion(id, parsed, source, owner, admin).pipeline();
+    }
+
+    /** A save's outcome: the version stored, or the latest one when the source was the same ({@code added} false). */
+    public record Saved(StoredPipeline pipeline, boolean added) {
+    }
+
+    /** Stores a new version, unless the source is the latest version's: then that version, and nothing changes. */
+    public Saved saveVersion(String id, PipelineParser.Result parsed, String source, String owner, boolean admin) throws Exception {
         long now = System.currentTimeMillis();
         ObjectNode doc = JSON.createObjectNode();
         doc.put("source", source);
         doc.put("created_at", now);
         doc.put("owner", owner);
         doc.put("created_by", owner);
-        List<String> r = run(id, "save", owner, admin ? "1" : "0", JSON.writeValueAsString(doc), Long.toString(now));
+        String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(source.getBytes(StandardCharsets.UTF_8)));
+        List<String> r = run(id, "save", owner, admin ? "1" : "0", JSON.writeValueAsString(doc), Long.toString(now), digest);
         if ("forbidden".equals(r.get(0))) {
             throw notYours(id, r.get(1), "post a new version of it");
         }
         int version = Integer.parseInt(r.get(1));
-        redis.zadd(keys.pipelineIndex(), now, id).get(10, TimeUnit.SECONDS);
-        String[] pools = parsed.pipeline().processNodes().values().stream()
-                .map(p -> p.pool() == null ? ProcessNode.DEFAULT_POOL : p.pool()).distinct().toArray(String[]::new);
-        if (pools.length > 0) {
-            redis.sadd(keys.pools(), pools).get(10, TimeUnit.SECONDS); // the pools the admin queue listing shows
+        if ("same".equals(r.get(0))) {
+            StoredPipeline latest = load(id, version);
+            if (latest != null) {
+                return new Saved(latest, false);
+            }
         }
+        redis.zadd(keys.pipelineIndex(), now, id).get(10, TimeUnit.SECONDS);
+        recordPools(id, parsed.pipeline());
         StoredPipeline stored = new StoredPipeline(id, version, parsed.pipeline(), new PipelineGraph(parsed.pipeline()), source, now);
         cache.put(id + "@" + version, stored);
         listener.saved(stored, owner);
-        return stored;
+        return new Saved(stored, true);
     }
 
     /**
@@ -210,10 +222,6 @@ public final class PipelineStore {
 
     public IndexScan.Source index() {
         return IndexScan.zset(redis, keys.pipelineIndex());
-    }
-
-    public Double score(String id) throws Exception {
-        return redis.zscore(keys.pipelineIndex(), id).get(10, TimeUnit.SECONDS);
     }
 
     /** The owner and update time of a pipeline (null when there is none). */
@@ -376,6 +384,7 @@ public final class PipelineStore {
                     int latest = Integer.parseInt(r.get(1));
                     int first = Integer.parseInt(r.get(2));
                     redis.zrem(keys.pipelineIndex(), id).get(10, TimeUnit.SECONDS);
+                    redis.hdel(keys.pipelinePools(), id).get(10, TimeUnit.SECONDS);
                     dropUnreferenced(id, first, latest);
                     listener.deleted(id);
                     return new Deleted(latest, latest - first + 1);
@@ -383,6 +392,34 @@ public final class PipelineStore {
             }
         }
         throw Refusal.conflict("pipeline '" + id + "' keeps taking new jobs; try the delete again");
+    }
+
+    /**
+     * Records the pools the pipeline's latest version names, replacing its earlier version's: the
+     * pool listings show the pools some pipeline names now, so a pool no pipeline names any more
+     * (a version moved its nodes, or its pipeline was deleted) leaves them.
+     */
+    private void recordPools(String id, dev.pipewright.protocol.pipeline.Pipeline pipeline) throws Exception {
+        String pools = String.join(",", pipeline.processNodes().values().stream()
+                .map(p -> p.pool() == null ? ProcessNode.DEFAULT_POOL : p.pool()).distinct().sorted().toList());
+        redis.hset(keys.pipelinePools(), id, pools).get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Fills the pipeline → pools record from the stored pipelines once, where an older overseer kept
+     * only the set of every pool ever named; then drops that set. Run at start-up; harmless twice.
+     */
+    public void recordPoolsOfStoredPipelines() throws Exception {
+        if (redis.exists(keys.pipelinePools()).get(10, TimeUnit.SECONDS) > 0) {
+            return;
+        }
+        for (String id : redis.zrange(keys.pipelineIndex(), 0, -1).get(60, TimeUnit.SECONDS)) {
+            StoredPipeline latest = find(id, null);
+            if (latest != null) {
+                recordPools(id, latest.pipeline());
+            }
+        }
+        redis.del(keys.pools()).get(10, TimeUnit.SECONDS);
     }
 
     /** Removes the deleted versions {@code first..latest} that none of the pipeline's jobs ran. */

@@ -138,10 +138,6 @@ public final class RunStore {
         return IndexScan.zset(redis, keys.runIndex());
     }
 
-    public Double score(RunId id) throws Exception {
-        return redis.zscore(keys.runIndex(), id.value()).get(10, TimeUnit.SECONDS);
-    }
-
     public Double jobScore(RunId run, JobId job) throws Exception {
         return redis.zscore(keys.runJobs(run), job.value()).get(10, TimeUnit.SECONDS);
     }
@@ -273,7 +269,7 @@ public final class RunStore {
      * A page of runs as the API shows them, newest first, from {@code from} on (null: the newest);
      * the status filter applies to the derived status, so it is checked on the view.
      */
-    public IndexScan.Page<RunView> page(Filter f, IndexScan.Entry from, int size) throws Exception {
+    public IndexScan.Page<RunView> page(Filter f, IndexScan.Position from, int size) throws Exception {
         return IndexScan.page(List.of(index()), from, size, IndexScan.BUDGET, ids -> {
             List<RunView> out = new ArrayList<>();
             for (Run r : findAll(ids)) {

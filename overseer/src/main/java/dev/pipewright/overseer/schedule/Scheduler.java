@@ -1,5 +1,6 @@
 package dev.pipewright.overseer.schedule;
 
+import dev.pipewright.infra.log.LogSafe;
 import dev.pipewright.overseer.jobs.JobMeta;
 import dev.pipewright.overseer.jobs.JobSubmitter;
 import dev.pipewright.overseer.jobs.SubmitRequest;
@@ -102,7 +103,7 @@ public final class Scheduler extends PeriodicLoop {
                     claim.jobId(), active.owner());
             outcome = "submitted";
             metrics.scheduleFired(true); // the job itself is counted by the submitter
-            LOG.info("schedule of pipeline {}: job {} ({}) for {}, {}", latest.id(), claim.jobId(), meta.name(), cron.local(at), created.status());
+            LOG.info("schedule of pipeline {}: job {} ({}) for {}, {}", latest.id(), claim.jobId(), LogSafe.text(meta.name()), cron.local(at), created.status());
         } catch (Refusal e) {
             if (e instanceof Refusal.Conflict && JobSubmitter.JOB_EXISTS.equals(e.code())) {
                 outcome = "submitted"; // created by an earlier try of this same claim
@@ -112,7 +113,7 @@ public final class Scheduler extends PeriodicLoop {
                 error = e.getMessage() + (e.problems().isEmpty() ? ""
                         : ": " + e.problems().stream().map(Problem::toString).collect(Collectors.joining("; ")));
                 metrics.scheduleFired(false);
-                LOG.warn("schedule of pipeline {}: the job for {} was refused: {}", latest.id(), cron.local(at), error);
+                LOG.warn("schedule of pipeline {}: the job for {} was refused: {}", latest.id(), cron.local(at), LogSafe.text(error));
             } else {
                 throw e;
             }

@@ -83,9 +83,17 @@ public final class WorkerDirectory {
         return out;
     }
 
-    /** Pools named by stored pipelines (and whatever pool any worker announced processors for is found by {@link #known}). */
+    /** Pools the stored pipelines' latest versions name (and whatever pool any worker announced processors for is found by {@link #known}). */
     public Set<String> namedPools() throws Exception {
-        return redis.smembers(keys.pools()).get(5, TimeUnit.SECONDS);
+        Set<String> out = new java.util.TreeSet<>();
+        for (String joined : redis.hvals(keys.pipelinePools()).get(5, TimeUnit.SECONDS)) {
+            for (String pool : joined.split(",")) {
+                if (!pool.isEmpty()) {
+                    out.add(pool);
+                }
+            }
+        }
+        return out;
     }
 
     /** The processors any worker ever announced for this pool (live or not). */

@@ -16,10 +16,13 @@ import java.util.Set;
  * i.e. it leads to no wanted output) and the job inputs it would lack. {@code available} is the set
  * of job inputs taken to have a value: the ones asked about plus those read from a {@code source}.
  * The summary lists {@code run}, {@code pruned}, {@code jobInputs} and {@code missing} are those of
- * {@link ExecutionPlan}.
+ * {@link ExecutionPlan}. {@code notes} say why the plan is not what one may expect: a wanted output
+ * that is a job input (no process node writes it) runs nothing, so asking only for such outputs
+ * prunes every node.
  */
 public record PlanView(List<String> outputs, List<String> available, boolean runnable, List<Step> nodes,
-                       List<String> run, List<String> pruned, List<String> jobInputs, Map<String, List<String>> missing) {
+                       List<String> run, List<String> pruned, List<String> jobInputs, Map<String, List<String>> missing,
+                       List<String> notes) {
     public static final String RUN = "run";
     public static final String PRUNED = "pruned";
 
@@ -67,8 +70,18 @@ public record PlanView(List<String> outputs, List<String> available, boolean run
             steps.add(new Step(name, runs ? RUN : PRUNED, p.processor(), p.pool(), nonNull(p.input()),
                     nonNull(p.output()), runs ? plan.missing().getOrDefault(name, List.of()) : List.of()));
         }
+        List<String> notes = new ArrayList<>();
+        for (String out : new LinkedHashSet<>(outputs)) {
+            if (graph.pipeline().dataNodes().containsKey(out) && !graph.isProduced(out)) {
+                notes.add("output '" + out + "' is a job input: no process node writes it, so nothing runs for it "
+                        + "(its value is the one the job is given or reads from its source)");
+            }
+        }
+        if (plan.run().isEmpty() && !outputs.isEmpty()) {
+            notes.add("nothing runs: no process node writes any of the wanted outputs, so every node is pruned");
+        }
         return new PlanView(List.copyOf(new LinkedHashSet<>(outputs)), List.copyOf(have), plan.runnable(), List.copyOf(steps),
-                plan.run(), plan.pruned(), plan.jobInputs(), plan.missing());
+                plan.run(), plan.pruned(), plan.jobInputs(), plan.missing(), List.copyOf(notes));
     }
 
     /** The summary as an {@link ExecutionPlan}, e.g. to mark a drawing. */

@@ -223,9 +223,17 @@ public record Keys(String namespace, int shards) {
         return namespace + ":deadletters";
     }
 
-    /** Every pool named by a stored pipeline's process nodes (and "default"). */
+    /**
+     * Every pool ever named by a stored pipeline's process nodes: the record before
+     * {@link #pipelinePools()}, read only to fill that once; it only grew.
+     */
     public String pools() {
         return namespace + ":pools";
+    }
+
+    /** Hash: pipeline id → the pools its latest version names (comma-separated); a deleted pipeline has none. */
+    public String pipelinePools() {
+        return namespace + ":pipeline_pools";
     }
 
     /** Paused pools: pool → epoch ms it was paused. Workers do not consume a paused pool's queue. */

@@ -82,4 +82,15 @@ class PlanViewTest {
         assertEquals("pruned", json.path("nodes").path(0).path("status").asText());
         assertEquals("extra", json.path("missing").path("b").path(0).asText());
     }
+
+    @Test
+    void aWantedOutputThatIsAJobInputSaysWhyEverythingIsPruned() {
+        PlanView plan = PlanView.of(GRAPH, List.of("raw"), List.of());
+        assertEquals(List.of(), plan.run());
+        assertEquals(3, plan.pruned().size());
+        assertEquals(2, plan.notes().size(), plan.notes()::toString);
+        assertTrue(plan.notes().get(0).contains("'raw' is a job input"), plan.notes()::toString);
+        assertTrue(plan.notes().get(1).startsWith("nothing runs"), plan.notes()::toString);
+        assertEquals(List.of(), PlanView.of(GRAPH, List.of("y"), List.of()).notes());
+    }
 }

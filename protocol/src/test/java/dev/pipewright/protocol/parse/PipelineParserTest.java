@@ -1069,4 +1069,21 @@ class PipelineParserTest {
         assertTrue(result.valid(), result.problems()::toString);
         assertEquals(List.of("b"), result.pipeline().processNodes().get("t1").output());
     }
+
+    @Test
+    void aCycleIsReportedBesideOtherProblems() {
+        PipelineParser.Result r = new PipelineParser().parse("""
+                dataNodes: {a: {}, b: {}, c: {}, s: {source: "x/${nope}"}}
+                processNodes:
+                  t1: {input: [a, ghost], output: [b], processor: identity}
+                  t2: {input: [b], output: [a], processor: identity}
+                  t3: {input: [c], output: [c], processor: identity}
+                """);
+        List<String> paths = r.problems().stream().map(Problem::path).toList();
+        assertTrue(r.problems().stream().anyMatch(p -> p.message().equals("cycle: t1 -> t2 -> t1")), r.problems()::toString);
+        assertTrue(paths.contains("processNodes.t1.input[1]"), paths::toString);
+        assertTrue(paths.contains("dataNodes.s.source"), paths::toString);
+        assertEquals(1, r.problems().stream().filter(p -> p.path().startsWith("processNodes.t3")).count(),
+                "a node reading its own output is one problem, not also a cycle: " + r.problems());
+    }
 }

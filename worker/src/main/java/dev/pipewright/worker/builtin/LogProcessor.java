@@ -1,5 +1,6 @@
 package dev.pipewright.worker.builtin;
 
+import dev.pipewright.infra.log.LogSafe;
 import dev.pipewright.worker.processor.Processor;
 import dev.pipewright.worker.processor.TaskContext;
 import dev.pipewright.worker.processor.TaskFailure;
@@ -24,7 +25,7 @@ public final class LogProcessor implements Processor {
     @Override
     public TaskResult process(TaskContext ctx) throws TaskFailure {
         String message = String.valueOf(ctx.config().getOrDefault("message", "hello"));
-        LOG.info("{} (job {}, node {}, attempt {})", message, ctx.jobId(), ctx.node(), ctx.attempt());
+        LOG.info("{} (job {}, node {}, attempt {})", LogSafe.text(message), ctx.jobId(), ctx.node(), ctx.attempt());
         LOG.debug("not kept unless this logger's DEBUG is on");
         if (ctx.attempt() <= ctx.configLong("fail_times", 0)) {
             LOG.warn("failing attempt {} on purpose", ctx.attempt());

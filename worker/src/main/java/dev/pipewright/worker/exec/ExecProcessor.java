@@ -26,8 +26,9 @@ import java.util.stream.Stream;
 /**
  * Runs a registered command for one attempt. Inputs are files in {@code $PW_INPUT_DIR} (one per
  * data node), outputs must be written to {@code $PW_OUTPUT_DIR/<data node>}; parameters and
- * config arrive as JSON ({@code $PW_PARAMS}, {@code $PW_CONFIG}, {@code $PW_TASK_FILE}) and as
- * {@code PW_PARAM_<NAME>} variables. Stdout and stderr become the task's log. An interrupt
+ * config arrive as JSON files ({@code $PW_PARAMS_FILE}, {@code $PW_TASK_FILE}), and those small
+ * enough for the environment also as variables ({@code $PW_PARAMS}, {@code $PW_CONFIG},
+ * {@code PW_PARAM_<NAME>}: see {@link #parameterEnv}). Stdout and stderr become the task's log. An interrupt
  * (cancel, lost lease) sends SIGTERM to the whole process tree, then SIGKILL after a grace period.
  * Where {@code setsid} exists (util-linux: Debian, Ubuntu, the eclipse-temurin images) each command
  * starts in a session and process group of its own, so that "the whole tree" includes what it
@@ -98,14 +99,12 @@ public final class ExecProcessor implements Processor {
         env.put("PW_INPUT_DIR", in.toString());
         env.put("PW_OUTPUT_DIR", out.toString());
         env.put("PW_TASK_FILE", taskFile.toString());
-        env.put("PW_PARAMS", JSON.writeValueAsString(ctx.parameters()));
-        env.put("PW_CONFIG", JSON.writeValueAsString(ctx.config()));
+        Path paramsFile = dir.resolve("params.json");
+        JSON.writeValue(paramsFile.toFile(), ctx.parameters());
+        env.put("PW_PARAMS_FILE", paramsFile.toString());
         env.put("PW_INPUTS", String.join(",", ctx.inputs().keySet()));
         env.put("PW_OUTPUTS", String.join(",", ctx.outputs()));
-        for (Map.Entry<String, Object> p : ctx.parameters().entrySet()) {
-            Object v = p.getValue();
-            env.put("PW_PARAM_" + envName(p.getKey()), v instanceof String s ? s : JSON.writeValueAsString(v));
-        }
+        env.putAll(parameterEnv(ctx.parameters(), ctx.config()));
         Process process;
         try {
             if (SETSID != null) {
@@ -300,6 +299,55 @@ public final class ExecProcessor implements Processor {
                 // the process went away
             }
         });
+    }
+
+    /**
+     * The most bytes one parameter's variable ({@code PW_PARAM_<NAME>}, {@code PW_PARAMS} or
+     * {@code PW_CONFIG}) takes in the environment. Linux refuses to start a program when one
+     * {@code NAME=value} string is over 128 KiB (MAX_ARG_STRLEN) or all of them with the arguments
+     * over ARG_MAX (a quarter of the stack limit, 2 MiB by default) with "Argument list too long";
+     * these bounds keep a command startable whatever the parameters, with room for its own environment.
+     */
+    static final int ENV_VALUE_MAX = 32 * 1024;
+    /** The most bytes all parameter variables together take in the environment. */
+    static final int ENV_TOTAL_MAX = 256 * 1024;
+
+    /**
+     * The parameter variables for the environment: {@code PW_PARAMS} and {@code PW_CONFIG} (as JSON)
+     * and each {@code PW_PARAM_<NAME>}, each only while it is at most {@link #ENV_VALUE_MAX} bytes and
+     * all of them so far at most {@link #ENV_TOTAL_MAX}; {@code PW_PARAMS_NOT_IN_ENV} names the
+     * parameters left out (comma-separated), which a command reads from {@code $PW_PARAMS_FILE}
+     * (always written, with every parameter).
+     */
+    static Map<String, String> parameterEnv(Map<String, Object> parameters, Object config) throws IOException {
+        Map<String, String> env = new LinkedHashMap<>();
+        long[] total = {0};
+        java.util.function.BiPredicate<String, String> fits = (name, value) -> {
+            long size = (long) name.length() + 1 + value.getBytes(StandardCharsets.UTF_8).length;
+            if (size > ENV_VALUE_MAX || total[0] + size > ENV_TOTAL_MAX) {
+                return false;
+            }
+            total[0] += size;
+            env.put(name, value);
+            return true;
+        };
+        List<String> left = new java.util.ArrayList<>();
+        for (Map.Entry<String, Object> p : parameters.entrySet()) {
+            Object v = p.getValue();
+            if (!fits.test("PW_PARAM_" + envName(p.getKey()), v instanceof String s ? s : JSON.writeValueAsString(v))) {
+                left.add(p.getKey());
+            }
+        }
+        if (!fits.test("PW_PARAMS", JSON.writeValueAsString(parameters))) {
+            left.add("PW_PARAMS");
+        }
+        if (!fits.test("PW_CONFIG", JSON.writeValueAsString(config))) {
+            left.add("PW_CONFIG");
+        }
+        if (!left.isEmpty()) {
+            env.put("PW_PARAMS_NOT_IN_ENV", String.join(",", left));
+        }
+        return env;
     }
 
     static String envName(String name) {

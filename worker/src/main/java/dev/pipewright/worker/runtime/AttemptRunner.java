@@ -1,5 +1,6 @@
 package dev.pipewright.worker.runtime;
 
+import dev.pipewright.infra.log.LogSafe;
 import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.protocol.message.StopAttempts;
 import dev.pipewright.protocol.message.TaskMessage;
@@ -128,7 +129,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             // (not a failure, not a retry; the overseer re-dispatches it, a bounded number of times)
             String why = "worker " + config.workerId() + " offers " + config.resources().describe() + ", the job asks for "
                     + claimed.infra().toMap();
-            LOG.info("refusing {}/{}: {}", message.job(), message.node(), why);
+            LOG.info("refusing {}/{}: {}", message.job(), message.node(), LogSafe.text(why));
             done.run();
             commit(message, attemptId, StateGateway.Outcome.REFUSE, why, true)
                     .thenAccept(reply -> metrics.ended(pool, spec.processor(), reply));
@@ -192,7 +193,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
         } catch (Exception e) {
             failure = e instanceof InterruptedException ? "interrupted" : e.toString();
         } catch (Throwable t) {
-            LOG.error("processor {} of {}/{} threw", spec.processor(), message.job(), message.node(), t);
+            LOG.error("processor {} of {}/{} threw", LogSafe.text(spec.processor()), message.job(), LogSafe.text(message.node()), t);
             failure = t.toString();
         }
         ScheduledFuture<?> timeout = r.timeout;

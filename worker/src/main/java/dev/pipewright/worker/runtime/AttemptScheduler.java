@@ -1,5 +1,6 @@
 package dev.pipewright.worker.runtime;
 
+import dev.pipewright.infra.log.LogSafe;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.message.BusMessage;
@@ -325,7 +326,7 @@ final class AttemptScheduler implements Runnable {
             }
             return tm;
         } catch (IOException e) {
-            LOG.warn("dead-lettering an unreadable message on pool {}: {}", d.pool.pool, e.getMessage());
+            LOG.warn("dead-lettering an unreadable message on pool {}: {}", d.pool.pool, LogSafe.text(e.getMessage()));
             hooks.unreadable(d.pool.pool);
             d.reject();
             return null;

@@ -1,5 +1,6 @@
 package dev.pipewright.worker.runtime;
 
+import dev.pipewright.infra.log.LogSafe;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
@@ -248,7 +249,7 @@ public final class TaskConsumer {
                 runner.stopMatching(stop);
             }
         } catch (IOException e) {
-            LOG.warn("ignoring an unreadable control message: {}", e.getMessage());
+            LOG.warn("ignoring an unreadable control message: {}", LogSafe.text(e.getMessage()));
         }
     }
 

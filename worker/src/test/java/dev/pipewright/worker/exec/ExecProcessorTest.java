@@ -337,6 +337,44 @@ class ExecProcessorTest {
     }
 
     @Test
+    void aParameterTooLargeForTheEnvironmentReachesTheCommandThroughTheParamsFile() throws Exception {
+        // 200 KB: over Linux's 128 KiB for one environment string, which failed the task with
+        // "Argument list too long" after the job had been accepted
+        String big = "x".repeat(200_000);
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("blob", big);
+        parameters.put("small", "s");
+        String code = """
+                import json, os
+                params = json.load(open(os.environ['PW_PARAMS_FILE']))
+                seen = {'blob_len': len(params['blob']), 'small_env': os.environ.get('PW_PARAM_SMALL'),
+                        'blob_env': 'PW_PARAM_BLOB' in os.environ, 'params_env': 'PW_PARAMS' in os.environ,
+                        'not_in_env': os.environ.get('PW_PARAMS_NOT_IN_ENV')}
+                open(os.path.join(os.environ['PW_OUTPUT_DIR'], 'out'), 'w').write(json.dumps(seen))
+                """;
+        JsonNode seen = JSON.readTree(run(python(code), "out", inputs(), Map.of(), parameters));
+        assertEquals(200_000, seen.get("blob_len").asInt());
+        assertEquals("s", seen.get("small_env").asText(), "a small parameter stays in the environment too");
+        assertEquals(false, seen.get("blob_env").asBoolean());
+        assertEquals(false, seen.get("params_env").asBoolean());
+        assertEquals("blob,PW_PARAMS", seen.get("not_in_env").asText());
+    }
+
+    @Test
+    void parameterVariablesStayWithinTheEnvironmentBudget() throws Exception {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        for (int i = 0; i < 20; i++) {
+            parameters.put("p" + i, "v".repeat(30_000)); // each fits alone; together they would not
+        }
+        Map<String, String> env = ExecProcessor.parameterEnv(parameters, Map.of());
+        long total = env.entrySet().stream().filter(e -> !e.getKey().equals("PW_PARAMS_NOT_IN_ENV"))
+                .mapToLong(e -> e.getKey().length() + 1 + e.getValue().length()).sum();
+        assertTrue(total <= ExecProcessor.ENV_TOTAL_MAX, "total " + total);
+        assertTrue(env.get("PW_PARAMS_NOT_IN_ENV").contains("p19"), env.get("PW_PARAMS_NOT_IN_ENV"));
+        assertEquals("{}", env.get("PW_CONFIG"));
+    }
+
+    @Test
     void nonZeroExitIsRetryableAndCarriesStderr() {
         TaskFailure f = failure(python("import sys; print('working'); sys.stderr.write('disk on fire\\n'); sys.exit(3)"),
                 context("inline", Map.of(), List.of("out"), Map.of(), Map.of(), new Lines()));
