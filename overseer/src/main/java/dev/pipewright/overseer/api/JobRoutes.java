@@ -203,7 +203,7 @@ final class JobRoutes implements Routes {
             if (run != null) {
                 runs.addJob(run, fresh);
             }
-            created = submitter.submitJob(stored, request, fresh, null);
+            created = submitter.submitJob(stored, request, fresh, null, AuthHandler.principal(ctx).isAdmin());
             if (run != null) {
                 runs.touch(run);
             }

@@ -141,7 +141,7 @@ class ExecProcessorTest {
     }
 
     static String document(String id) throws IOException {
-        return Files.readString(examples.resolve("data/documents/" + id + ".txt"));
+        return Files.readString(examples.resolve("data/shared/documents/" + id + ".txt"));
     }
 
     static Map<String, Object> params(String documentId, int page) {
