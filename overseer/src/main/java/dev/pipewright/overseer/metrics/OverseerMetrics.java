@@ -126,6 +126,12 @@ public final class OverseerMetrics implements AutoCloseable {
         }).set(served ? 1 : 0);
     }
 
+    /** An item set aside because it kept failing: {@code kind} is store, event, timer or lease. */
+    public void setAside(String kind) {
+        Counter.builder("pipewright.shard.set_aside").description("events, timers and lease expiries set aside after failing")
+                .tag("kind", kind).register(registry).increment();
+    }
+
     public void redispatched() {
         redispatched.increment();
     }
