@@ -273,7 +273,7 @@ class ExecProcessorTest {
     void mergeSplitWritesTheConcatenationAndItsCounts() throws Exception {
         Map<String, byte[]> in = new LinkedHashMap<>();
         for (String name : List.of("data1", "data2", "data3")) {
-            in.put(name, Files.readAllBytes(examples.resolve("data/multi-io/" + name + ".txt")));
+            in.put(name, Files.readAllBytes(examples.resolve("data/shared/multi-io/" + name + ".txt")));
         }
         Lines log = new Lines();
         TaskResult result = new ExecProcessor(module("merge_split", "multi-io/modules/merge_split.py"))

@@ -104,7 +104,7 @@ class ExecRegistryFileTest {
         assertEquals("world", Files.readString(examples.resolve("data/shared/hello/audience.txt")), "no trailing newline");
         Pipeline documents = new PipelineParser().parse(Files.readString(examples.resolve("documents/pipeline.yaml"))).pipeline();
         assertNotNull(documents);
-        assertEquals("documents/${document_id}.txt", documents.dataNodes().get("document").source());
+        assertEquals("shared/documents/${document_id}.txt", documents.dataNodes().get("document").source());
         assertEquals("out/documents/${document_id}-p${page_num}.json", documents.dataNodes().get("report").source());
         assertTrue(documents.parameters().get("document_id").required());
         assertEquals(0, ((Number) documents.parameters().get("page_num").defaultValue()).intValue());
