@@ -8,6 +8,26 @@
 -- ARGV: group, kind, item (entry id or member), job id ('' when unknown), node, reason, records kept
 -- Returns reply(<what it did to the job: 'stopping', the status it already had, or 'gone'>)
 local group, kind, item, job_id, node, reason = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+
+-- The task whose end the dropped item would have brought: ended and counted here, so that the
+-- stopped job can end (a RUNNING task whose lease expiry is dropped would otherwise never end).
+local function end_task(job_key)
+  local key = job_key .. ':t:' .. node
+  local s = redis.call('HGET', key, 'state')
+  if not s then
+    return
+  end
+  if s == 'RUNNING' then
+    redis.call('ZREM', KEYS[4], job_id .. '|' .. node)
+    set_state(job_key, node, 'RUNNING', 'FAILED', 'error', reason, 'ended', now_us())
+    note_task_end(key, 'FAILED', 'set_aside')
+  end
+  if redis.call('SADD', job_key .. ':done', node) == 1 then
+    free_slot(job_key, job_id, node)
+    count_terminal(job_key, s == 'SUCCESS' and 'succeeded' or 'failed')
+  end
+end
+
 local effect = 'gone'
 if job_id ~= '' then
   local job_key = shard_prefix(KEYS[1]) .. 'job:' .. job_id
@@ -18,6 +38,10 @@ if job_id ~= '' then
   -- what keeps failing may be the job's own state: stopping it must not fail the setting aside
   local ok, r = pcall(stop_job, job_key, job_id, 'FAILED', 'CANCELLED', reason)
   effect = ok and r or 'unstoppable'
+  if kind ~= 'store' and node ~= '' then
+    pcall(end_task, job_key)
+    effect = redis.call('HGET', job_key, 'status') or 'gone'
+  end
 end
 if kind == 'event' then
   redis.call('XACK', KEYS[1], group, item)

@@ -37,7 +37,7 @@ public final class OverseerMetrics implements AutoCloseable {
     public static final List<String> TASK_END_OUTCOMES = List.of("FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED", "retry");
     /** Reasons of {@code pipewright.tasks.ended} (the codes the Lua scripts report). */
     public static final List<String> TASK_END_REASONS = List.of("queue_timeout", "attempt_timeout", "lease_lost", "dead_letter",
-            "cancelled", "deadline", "upstream_failed", "refused");
+            "cancelled", "deadline", "upstream_failed", "refused", "set_aside");
 
     private final MeterRegistry registry;
     private final JvmMeters jvm;
