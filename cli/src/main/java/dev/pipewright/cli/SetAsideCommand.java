@@ -6,8 +6,8 @@ import picocli.CommandLine.Option;
 
 /** {@code pipewright set-aside}: what the shards set aside because it kept failing (GET /api/v1/admin/set-aside). */
 @Command(name = "set-aside", mixinStandardHelpOptions = true,
-        description = {"What the shards set aside because it kept failing, newest first: an event, timer or lease",
-                "expiry out of retries, or outputs the data store refused. Each one's job was failed with the reason."})
+        description = {"What the shards set aside because it kept failing, newest first.",
+                "An event, timer or lease expiry out of retries, or outputs the data store refused; each one's job failed with the reason."})
 public final class SetAsideCommand extends AnswerCommand {
     static final Table<JsonNode> TABLE = new Table<JsonNode>()
             .column("AT", r -> r.path("at").asText())
