@@ -57,6 +57,17 @@ class AdminCommandsTest {
     }
 
     @Test
+    void setAsideTableShowsTheJobAndWhy() throws Exception {
+        String table = SetAsideCommand.TABLE.render(json("""
+                [{"shard": 0, "id": "1-0", "at": "2026-12-07T02:00:00Z", "kind": "store", "item": "1-0", "job": "j1", "node": "produce",
+                  "reason": "'owners/a/x' is a directory", "effect": "stopping"}]
+                """));
+        assertTrue(table.startsWith("AT"), table);
+        assertTrue(table.contains("store") && table.contains("j1") && table.contains("produce") && table.contains("is a directory"), table);
+        assertEquals("nothing set aside\n", SetAsideCommand.TABLE.render(json("[]")));
+    }
+
+    @Test
     void deadLetterTableSaysWhenItIsCut() throws Exception {
         String table = DlqCommand.ListDeadLetters.render(json("""
                 {"total": 5, "dead_letters": [{"id": "x1", "at": 0, "job": "j1", "node": "n", "processor": "identity",

@@ -158,6 +158,7 @@ class ContractIT {
         ok("setLimit", "PUT", "/api/v1/admin/limits/processor/identity", JSON, "{\"max\": 4}");
         ok("listLimits", "GET", "/api/v1/admin/limits");
         ok("removeLimit", "DELETE", "/api/v1/admin/limits/processor/identity");
+        ok("listSetAside", "GET", "/api/v1/admin/set-aside?limit=10");
 
         String garbage = "not a task message " + System.nanoTime();
         try {

@@ -240,7 +240,7 @@ class EndToEndIT {
 
     @Test
     void sourcesAreReadFromAndWrittenToTheDataDirectory() throws Exception {
-        Path input = cluster.dataDir().resolve("in/raw.txt");
+        Path input = cluster.dataArea().resolve("in/raw.txt");
         Files.createDirectories(input.getParent());
         Files.writeString(input, "from-file");
         cluster.postPipeline("""
@@ -265,10 +265,10 @@ class EndToEndIT {
         JsonNode view = cluster.awaitJob(job, JOB_TIMEOUT);
         assertEquals("SUCCESS", view.path("status").asText(), view::toPrettyString);
         assertEquals("from-file+given", cluster.consumableText(job, "result"));
-        Path written = cluster.dataDir().resolve("out/alpha.txt");
+        Path written = cluster.dataArea().resolve("out/alpha.txt");
         assertTrue(Files.isRegularFile(written), "the overseer wrote " + written);
         assertEquals("from-file+given", Files.readString(written));
-        assertFalse(Files.exists(cluster.dataDir().resolve("out/${p}.txt")), "the template was resolved");
+        assertFalse(Files.exists(cluster.dataArea().resolve("out/${p}.txt")), "the template was resolved");
         assertEquals(Map.of("p", "alpha"), Cluster.JSON.convertValue(view.path("parameters"), Map.class));
     }
 

@@ -86,7 +86,7 @@ class RecoveryIT {
 
             // the output was written once, by the second attempt
             assertEquals("survives a SIGKILL", cluster.consumableText(job, "result"));
-            assertEquals("survives a SIGKILL", Files.readString(cluster.dataDir().resolve("out/recovered.txt")));
+            assertEquals("survives a SIGKILL", Files.readString(cluster.dataArea().resolve("out/recovered.txt")));
             String overseer = cluster.overseerMetrics();
             assertEquals(1.0, Metrics.value(overseer, "pipewright_sweeper_redispatches_total"), "one lease expiry");
             assertEquals(1.0, Metrics.value(overseer, "pipewright_events_processed_total"), "one completion event in all");

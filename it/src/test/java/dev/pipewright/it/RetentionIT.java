@@ -135,7 +135,7 @@ class RetentionIT {
         long memoryPeak = usedMemory();
         assertEquals("CANCELLED", ended.get(unstarted));
         ended.forEach((id, status) -> assertTrue(id.equals(unstarted) || status.equals("SUCCESS"), id + " " + status));
-        assertTrue(Files.exists(cluster.dataDir().resolve("retention/a.txt")), "the output's source was written to the data store");
+        assertTrue(Files.exists(cluster.dataArea().resolve("retention/a.txt")), "the output's source was written to the data store");
 
         // gone within the retention plus a few sweeps
         for (String id : expiring) {
@@ -194,7 +194,7 @@ class RetentionIT {
         cluster.awaitJob(again, WAIT);
 
         // the data store keeps what outputs' sources named: the pipeline's data sets, read by later jobs
-        assertTrue(Files.exists(cluster.dataDir().resolve("retention/a.txt")), "the data store is left alone");
+        assertTrue(Files.exists(cluster.dataArea().resolve("retention/a.txt")), "the data store is left alone");
         assertTrue(cluster.overseerMetrics().contains("pipewright_jobs_removed_total{reason=\"expired\""), "removals are counted");
     }
 }

@@ -45,7 +45,8 @@ class ScheduleIT {
     static void start() throws Exception {
         // the scheduler looks every 50 ms, so a due fire is taken at once
         cluster = Cluster.builder().workers(1).concurrency(2).overseerSetting("PW_SCHEDULE_INTERVAL", "50ms").start();
-        Files.writeString(cluster.dataDir().resolve("sched-in.txt"), INPUT);
+        Files.createDirectories(cluster.dataDir().resolve("shared"));
+        Files.writeString(cluster.dataDir().resolve("shared/sched-in.txt"), INPUT);
     }
 
     @AfterAll
@@ -61,7 +62,7 @@ class ScheduleIT {
                 parameters:
                   greeting: {type: string, default: hi}
                 dataNodes:
-                  src: {source: sched-in.txt}
+                  src: {source: shared/sched-in.txt}
                   out: {}
                 processNodes:
                   copy: {input: [src], output: [out], processor: identity}
@@ -334,7 +335,7 @@ class ScheduleIT {
 
         cluster.postPipeline("""
                 name: versioned
-                dataNodes: {src: {source: sched-in.txt}, out: {}}
+                dataNodes: {src: {source: shared/sched-in.txt}, out: {}}
                 processNodes:
                   copy: {input: [src], output: [out], processor: identity}
                 """);

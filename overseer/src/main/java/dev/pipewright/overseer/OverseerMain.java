@@ -17,6 +17,7 @@ import dev.pipewright.overseer.admin.DeadLetters;
 import dev.pipewright.overseer.admin.OverseerProbes;
 import dev.pipewright.overseer.admin.PoolAdmin;
 import dev.pipewright.overseer.admin.QueueInspector;
+import dev.pipewright.overseer.admin.SetAside;
 import dev.pipewright.overseer.admin.Workers;
 import dev.pipewright.overseer.api.AdminRoutes;
 import dev.pipewright.overseer.api.AuthHandler;
@@ -163,6 +164,15 @@ public final class OverseerMain {
         }
 
         FileDataStore dataStore = new FileDataStore(config.dataDir());
+        try {
+            List<String> legacy = dataStore.legacyEntries();
+            if (!legacy.isEmpty()) {
+                LOG.warn("the data store {} holds {} outside owners/ and shared/: sources now resolve in their owner's area "
+                        + "(owners/<owner>/) or shared/, so move them there (docs/data-store.md, \"Upgrading\")", dataStore.root(), legacy);
+            }
+        } catch (java.io.IOException e) {
+            LOG.warn("cannot list the data store {} ({})", dataStore.root(), e.toString());
+        }
         // new documents also get the cron library's check; stored versions are read back without the rules for new documents
         PipelineParser parser = new PipelineParser(DocumentLimits.DEFAULTS, CronSchedule::problem);
         PipelineStore pipelines = new PipelineStore(keys, shared.async(), scripts, parser);
@@ -231,7 +241,7 @@ public final class OverseerMain {
         PoolAdmin pools = new PoolAdmin(keys, shared.async(), control, heartbeats);
         QueueInspector queueInspector = new QueueInspector(keys, shared.async(), rabbit, heartbeats, pools);
         AdminRoutes admin = new AdminRoutes(queueInspector, new DeadLetters(keys, shared.async(), rabbit, jobControl), pools, heartbeats,
-                new Limits(keys, shared.async(), state, publishers, metrics), workers);
+                new Limits(keys, shared.async(), state, publishers, metrics), workers, new SetAside(keys, shared.async()));
         OverseerProbes probes = new OverseerProbes(keys, shared.async(), queueInspector, metrics, config.probeInterval());
         stoppers.add(probes::stop);
         loops.add(Thread.ofVirtual().name("probes").start(probes));

@@ -74,7 +74,7 @@ final class OverseerTraining {
                 AuthHandler auth = new AuthHandler(config.auth(), tokens, HttpApi::refuse);
                 // no stores behind the routes: the training requests touch none
                 HttpApi api = new HttpApi(HttpApi.routes(parser, null, null, null, null, null, null,
-                        new AdminRoutes(null, null, null, null, null, null), new TokenRoutes(null, null), new ScheduleRoutes(null, null)),
+                        new AdminRoutes(null, null, null, null, null, null, null), new TokenRoutes(null, null), new ScheduleRoutes(null, null)),
                         meters, () -> false, config.maxBodyBytes(), auth);
                 Router router = api.router(vertx).await();
                 HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();

@@ -17,7 +17,8 @@ import java.util.HexFormat;
 public enum Script {
     SUBMIT("submit"), SUBMIT_CHUNK("submit_chunk"), CLAIM("claim"), COMMIT("commit"), RENEW("renew"), RELEASE("release", true),
     TIMER("timer", true), EXPIRE("expire", true), STOP("stop"), POISON("poison"), REQUEUE("requeue", true), LIMITS("limits"),
-    START("start"), PIPELINE("pipeline"), SCHEDULE("schedule"), RUN("run"), LEASE("lease"), PURGE("purge"), GRANT("grant");
+    START("start"), PIPELINE("pipeline"), SCHEDULE("schedule"), RUN("run"), LEASE("lease"), PURGE("purge"), GRANT("grant"),
+    SET_ASIDE("setaside", true);
 
     private static final String LIB = read("lib");
     /** Stands for the version in the library's text while its digest is taken. */

@@ -194,6 +194,48 @@ public final class StateGateway {
                 Scripts.keys(keys.shardOwner(shard), keys.events(shard), keys.outbox(shard)), args.toArray(new byte[0][])).toCompletableFuture();
     }
 
+    /** What is set aside: a refused or failing event, a timer, or a lease expiry. */
+    public enum AsideKind {
+        /** An event whose outputs the data store refuses: its job is stopped, the event is then released as usual. */
+        STORE("store"),
+        /** An event that failed its retries: dropped from the stream. */
+        EVENT("event"),
+        /** A timer that failed its retries: removed from the timer set. */
+        TIMER("timer"),
+        /** A lease expiry that failed its retries: removed from the lease set. */
+        LEASE("lease");
+
+        private final String wire;
+
+        AsideKind(String wire) {
+            this.wire = wire;
+        }
+
+        public String wire() {
+            return wire;
+        }
+    }
+
+    /** Records kept in a shard's set-aside stream (older ones are trimmed). */
+    public static final int SET_ASIDE_KEPT = 10_000;
+
+    /**
+     * Sets aside an item that keeps failing ({@code setaside.lua}): records it with its reason in the
+     * shard's set-aside stream and stops its job (FAILED, with that reason); the status says what
+     * became of the job ({@code stopping}, the status it already had, {@code gone}).
+     *
+     * @param item the event's entry id, or the timer's or lease's member
+     * @param job  the job's id, or null when the item names none
+     */
+    public OutboxEntry.Reply setAside(ShardLease lease, String group, AsideKind kind, String item, String job, String node,
+                                      String reason) throws Exception {
+        int shard = lease.shard();
+        return dispatching(Script.SET_ASIDE, Scripts.keys(keys.shardOwner(shard), keys.events(shard), keys.setAside(shard),
+                        keys.timers(shard), keys.leases(shard)), bytes(lease.owner()), bytes(Long.toString(lease.token())), bytes(group),
+                bytes(kind.wire()), bytes(item), bytes(job == null ? "" : job), bytes(node == null ? "" : node), bytes(reason),
+                bytes(Integer.toString(SET_ASIDE_KEPT)));
+    }
+
     /** What a new job's first call writes: see {@link #submit}. */
     public record Submission(JobId job, byte[] fields, byte[] firstTasks, boolean start, int totalTasks, boolean more,
                              Duration buildPatience, Map<String, Output> inputs) {

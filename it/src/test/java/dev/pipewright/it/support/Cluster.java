@@ -260,6 +260,16 @@ public final class Cluster implements AutoCloseable {
         return keys;
     }
 
+    /** The data store's area of the admin token's owner ({@code admin}): where its jobs' relative sources live. */
+    public Path dataArea() {
+        return dataArea("admin");
+    }
+
+    /** An owner's area of the data store ({@code owners/<owner>}, see docs/data-store.md). */
+    public Path dataArea(String owner) {
+        return dataDir.resolve(dev.pipewright.protocol.data.DataPaths.area(owner));
+    }
+
     public Path dataDir() {
         return dataDir;
     }

@@ -8,6 +8,7 @@ import dev.pipewright.overseer.admin.PoolAdmin;
 import dev.pipewright.overseer.admin.PoolName;
 import dev.pipewright.overseer.admin.PoolViews;
 import dev.pipewright.overseer.admin.QueueInspector;
+import dev.pipewright.overseer.admin.SetAside;
 import dev.pipewright.overseer.admin.WorkerRow;
 import dev.pipewright.overseer.admin.Workers;
 import dev.pipewright.overseer.api.view.Listings;
@@ -39,9 +40,11 @@ public final class AdminRoutes implements Routes {
     private final Workers workers;
     private final Limits limits;
     private final WorkerDirectory directory;
+    private final SetAside setAside;
 
     public AdminRoutes(QueueInspector queues, DeadLetters deadLetters, PoolAdmin pools, Workers workers, Limits limits,
-                       WorkerDirectory directory) {
+                       WorkerDirectory directory, SetAside setAside) {
+        this.setAside = setAside;
         this.limits = limits;
         this.directory = directory;
         this.queues = queues;
@@ -64,10 +67,27 @@ public final class AdminRoutes implements Routes {
         ops.put("replayDeadLetters", ctx -> json(ctx, 200, replay(Requests.jsonBody(ctx))));
         ops.put("purgeDeadLetters", ctx -> json(ctx, 200, purge(Requests.jsonBody(ctx))));
         ops.put("getDeadLetter", ctx -> json(ctx, 200, deadLetter(ctx)));
+        ops.put("listSetAside", ctx -> json(ctx, 200, setAside(ctx)));
         ops.put("listLimits", ctx -> json(ctx, 200, new Listings.Limits(limits.list())));
         ops.put("setLimit", ctx -> json(ctx, 200, limits.set(ctx.pathParam("kind"), ctx.pathParam("name"), Requests.jsonBody(ctx))));
         ops.put("removeLimit", ctx -> json(ctx, 200, limits.remove(ctx.pathParam("kind"), ctx.pathParam("name"))));
         return ops;
+    }
+
+    /** What the shards set aside, newest first: {@code ?shard=} one shard, {@code ?limit=} how many (default 100). */
+    public SetAside.Listing setAside(RoutingContext ctx) throws Exception {
+        String shard = ctx.request().getParam("shard");
+        String limit = ctx.request().getParam("limit");
+        int n = limit == null ? 100 : Integer.parseInt(limit);
+        Integer s = null;
+        if (shard != null) {
+            s = Integer.parseInt(shard);
+            if (s < 0 || s >= setAside.shards()) {
+                throw ApiException.badRequest("no shard " + s + "; this installation has " + setAside.shards() + " (0 to "
+                        + (setAside.shards() - 1) + ")", "shard");
+            }
+        }
+        return setAside.list(s, n);
     }
 
     public Listings.Queues queues(RoutingContext ctx) throws Exception {

@@ -215,7 +215,7 @@ final class JobRoutes implements Routes {
             if (run != null) {
                 runs.addJob(run, fresh);
             }
-            created = submitter.submitJob(stored, request, fresh, null);
+            created = submitter.submitJob(stored, request, fresh, null, AuthHandler.principal(ctx).isAdmin());
             if (run != null) {
                 runs.touch(run);
             }
@@ -318,7 +318,7 @@ final class JobRoutes implements Routes {
 
     private void retry(RoutingContext ctx) throws Exception {
         JobId id = visibleJob(ctx);
-        JobSubmitter.Submitted rerun = control.rerunJob(id, AuthHandler.principal(ctx).owner());
+        JobSubmitter.Submitted rerun = control.rerunJob(id, AuthHandler.principal(ctx).owner(), AuthHandler.principal(ctx).isAdmin());
         // the status the new job really has: RUNNING, or PENDING at its pipeline's running-jobs limit
         json(ctx, 202, new JobAnswers.Retried(rerun.id().value(), rerun.status(), id.value()));
     }

@@ -1,5 +1,6 @@
 package dev.pipewright.overseer.jobs;
 
+import dev.pipewright.protocol.data.DataPaths;
 import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.pipeline.Parameter;
@@ -63,22 +64,51 @@ final class JobChecks {
         return problems;
     }
 
-    /** Outputs with a source are written to the data store: their placeholders must resolve with the job's parameters. */
-    static List<Problem> outputSources(Pipeline pipeline, List<String> run, Map<String, Object> params) {
-        List<Problem> problems = new ArrayList<>();
+    /**
+     * Outputs with a source are written to the data store: their placeholders must resolve with the
+     * job's parameters, the result must be a valid source ({@link DataPaths#problem}), and only a job
+     * whose submitter may write the shared area may write there. Returns each output's location in
+     * the store (in {@code owner}'s area, or shared).
+     */
+    static Map<String, String> outputSources(Pipeline pipeline, List<String> run, Map<String, Object> params, String owner,
+                                             boolean mayWriteShared, List<Problem> problems) {
+        Map<String, String> locations = new LinkedHashMap<>();
         for (String node : run) {
             for (String out : pipeline.processNodes().get(node).output()) {
                 String source = pipeline.dataNodes().get(out).source();
                 if (source != null) {
-                    try {
-                        Templates.resolve(source, params);
-                    } catch (IllegalArgumentException e) {
-                        problems.add(new Problem("dataNodes." + out + ".source", e.getMessage()));
+                    String at = "dataNodes." + out + ".source";
+                    DataPaths.Location location = locate(source, params, owner, at, problems);
+                    if (location == null) {
+                        continue;
                     }
+                    if (location.shared() && !mayWriteShared) {
+                        problems.add(new Problem(at, "'" + location.path() + "' is in the shared area, which only admins write; "
+                                + "write to your own area (a source without the 'shared/' prefix)"));
+                        continue;
+                    }
+                    locations.put(out, location.path());
                 }
             }
         }
-        return problems;
+        return locations;
+    }
+
+    /** A source resolved with the job's parameters and placed in the store (null, with a problem, when it cannot be). */
+    static DataPaths.Location locate(String source, Map<String, Object> params, String owner, String at, List<Problem> problems) {
+        String path;
+        try {
+            path = Templates.resolve(source, params);
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(at, e.getMessage()));
+            return null;
+        }
+        String problem = DataPaths.problem(path);
+        if (problem != null) {
+            problems.add(new Problem(at, problem + (path.equals(source) ? "" : " (from '" + source + "' with the job's parameters)")));
+            return null;
+        }
+        return DataPaths.locate(owner, path);
     }
 
     static Map<String, Object> parameters(Pipeline pipeline, Map<String, Object> given, List<Problem> problems) {

@@ -124,6 +124,11 @@ public final class JobControl {
      * its pipeline is at its running-jobs limit, or already SUCCESS when it reuses every output.
      */
     public JobSubmitter.Submitted rerunJob(JobId old, String owner) throws Exception {
+        return rerunJob(old, owner, false);
+    }
+
+    /** Like {@link #rerunJob(JobId, String)}; {@code mayWriteShared}: whoever asked may write the data store's shared area (an admin). */
+    public JobSubmitter.Submitted rerunJob(JobId old, String owner, boolean mayWriteShared) throws Exception {
         Map<String, String> job = redis.hgetall(keys.job(old)).get(10, TimeUnit.SECONDS);
         if (job.isEmpty()) {
             throw Refusal.notFound(NoSuchJob.message(old));
@@ -168,6 +173,7 @@ public final class JobControl {
         JobMeta meta = JobMeta.NONE.withName(job.get("name")).withPriority(Priority.parse(job.get("priority"))).withOwner(job.get("owner"))
                 .withInfra(infra);
         // inputs read from a source were stored with the old job; pass them as given values
-        return submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, meta), JobId.random(), owner);
+        return submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, meta), JobId.random(), owner,
+                mayWriteShared);
     }
 }

@@ -30,7 +30,8 @@ final class JobEncoding {
     private final Set<String> runSet;
     private final Set<String> reuse;
     private final Map<String, String> poolOf;
-    private final Map<String, Object> params;
+    /** Per output with a source: its location in the data store (resolved, in its owner's area). */
+    private final Map<String, String> sinks;
     private final String reuseFrom;
     private final boolean chunked;
 
@@ -41,14 +42,14 @@ final class JobEncoding {
      * @param chunked whether the table comes in more than one chunk (then each task lists its parents)
      */
     JobEncoding(Pipeline pipeline, PipelineGraph graph, List<String> run, Set<String> reuse, Map<String, String> poolOf,
-                Map<String, Object> params, String reuseFrom, boolean chunked) {
+                Map<String, String> sinks, String reuseFrom, boolean chunked) {
         this.pipeline = pipeline;
         this.graph = graph;
         this.runSet = new HashSet<>(run);
         this.reuse = new HashSet<>(reuse);
         this.reuse.retainAll(runSet);
         this.poolOf = poolOf;
-        this.params = params;
+        this.sinks = sinks;
         this.reuseFrom = reuseFrom;
         this.chunked = chunked;
     }
@@ -135,9 +136,9 @@ final class JobEncoding {
             }
             ObjectNode sink = JSON.createObjectNode();
             for (String out : p.output()) {
-                String source = pipeline.dataNodes().get(out).source();
-                if (source != null) {
-                    sink.put(out, Templates.resolve(source, params));
+                String location = sinks.get(out);
+                if (location != null) {
+                    sink.put(out, location);
                 }
             }
             if (!sink.isEmpty()) {

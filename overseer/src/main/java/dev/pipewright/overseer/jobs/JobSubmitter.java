@@ -12,6 +12,7 @@ import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.overseer.workers.WorkerDirectory;
+import dev.pipewright.protocol.data.DataPaths;
 import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.job.Capacity;
@@ -103,6 +104,15 @@ public final class JobSubmitter {
      * tasks already run. Refuses an invalid request with every problem found, before writing anything.
      */
     public Submitted submitJob(StoredPipeline stored, SubmitRequest request, JobId id, String owner) throws Exception {
+        return submitJob(stored, request, id, owner, false);
+    }
+
+    /**
+     * Like {@link #submitJob(StoredPipeline, SubmitRequest, JobId, String)}; {@code mayWriteShared}: its
+     * outputs may be written to the data store's shared area (the submitter is an admin).
+     */
+    public Submitted submitJob(StoredPipeline stored, SubmitRequest request, JobId id, String owner, boolean mayWriteShared)
+            throws Exception {
         Pipeline pipeline = stored.pipeline();
         PipelineGraph graph = stored.graph();
         JobChecks.Checked checked = JobChecks.request(pipeline, graph, request);
@@ -124,15 +134,24 @@ public final class JobSubmitter {
             throw Refusal.invalid("too_many_tasks", tooMany.get(0).message(), tooMany);
         }
         List<Problem> problems = JobChecks.plan(plan, request.outputs());
-        readSources(pipeline, plan, params, inputs, problems);
-        problems.addAll(JobChecks.outputSources(pipeline, plan.run(), params));
+        // sources are in the data store area of the job's owner (or the shared one)
+        String dataOwner = owner != null ? owner : request.meta().owner();
+        readSources(pipeline, plan, params, inputs, problems, dataOwner);
+        Map<String, String> sinks = JobChecks.outputSources(pipeline, plan.run(), params, dataOwner, mayWriteShared, problems);
+        sinks.forEach((out, location) -> {
+            // now, not only when the output is copied: a job that could never store its output is refused at once
+            String problem = dataStore.writeProblem(location);
+            if (problem != null) {
+                problems.add(new Problem("dataNodes." + out + ".source", problem));
+            }
+        });
         Map<String, String> poolOf = routeAndCheck(pipeline, plan.run(), request, problems);
         if (!problems.isEmpty()) {
             throw Refusal.invalid("invalid_request", "the job cannot run: " + problems.size() + " problem(s)", problems);
         }
 
         List<List<String>> chunks = chunks(plan.run());
-        JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), request.reuse(), poolOf, params, request.reuseFrom(),
+        JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), request.reuse(), poolOf, sinks, request.reuseFrom(),
                 chunks.size() > 1);
         ObjectNode job = JobEncoding.jobFields(id, stored.id(), stored.version(), pipeline, params, request, plan, owner);
         // on the job, so the script that ends it can say when it expires
@@ -200,27 +219,26 @@ public final class JobSubmitter {
         }
     }
 
-    /** Job inputs with a source that the request did not give are read from the data store now. */
+    /** Job inputs with a source that the request did not give are read from the data store now (the owner's area, or shared). */
     private void readSources(Pipeline pipeline, ExecutionPlan plan, Map<String, Object> params, Map<String, byte[]> inputs,
-                             List<Problem> problems) {
+                             List<Problem> problems, String owner) {
         for (String in : plan.jobInputs()) {
             if (!inputs.containsKey(in) && pipeline.dataNodes().get(in).source() != null) {
-                String path;
-                try {
-                    path = Templates.resolve(pipeline.dataNodes().get(in).source(), params);
-                } catch (IllegalArgumentException e) {
-                    problems.add(new Problem("dataNodes." + in + ".source", e.getMessage()));
+                String at = "dataNodes." + in + ".source";
+                DataPaths.Location location = JobChecks.locate(pipeline.dataNodes().get(in).source(), params, owner, at, problems);
+                if (location == null) {
                     continue;
                 }
+                String path = location.path();
                 byte[] bytes;
                 try {
                     bytes = dataStore.read(path);
                 } catch (java.io.IOException e) {
-                    problems.add(new Problem("dataNodes." + in + ".source", "cannot read '" + path + "': " + e.getMessage()));
+                    problems.add(new Problem(at, "cannot read '" + path + "': " + e.getMessage()));
                     continue;
                 }
                 if (bytes == null) {
-                    problems.add(new Problem("dataNodes." + in + ".source", "'" + path + "' does not exist in the data store"));
+                    problems.add(new Problem(at, "'" + path + "' does not exist in the data store"));
                 } else {
                     inputs.put(in, bytes);
                 }

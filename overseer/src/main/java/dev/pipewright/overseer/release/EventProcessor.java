@@ -33,6 +33,12 @@ import static dev.pipewright.infra.redis.Scripts.bytes;
  * Reads one shard's completion events with a consumer group and applies each with the release
  * script (which acknowledges it in the same atomic step). Outputs that have a {@code source} are
  * copied to the data store first, so a crash in between repeats the copy, never skips it.
+ *
+ * <p>No event stalls the shard: one that fails (a copy, or its release) waits for its next try with
+ * back-off ({@link Retries}) while the events after it are read and released; after a bounded number
+ * of tries, or at once when the data store refuses its path for good, it is set aside with its
+ * reason ({@link StateGateway#setAside}): its job fails and operators find it in the shard's
+ * set-aside list. Normal events cost no call more than before.
  */
 public final class EventProcessor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(EventProcessor.class);
@@ -50,6 +56,7 @@ public final class EventProcessor implements Runnable {
     private final DataStore dataStore;
     private final OverseerMetrics metrics;
     private final TaskPublisher publisher;
+    private final Retries retries = new Retries();
     private volatile boolean running = true;
     private boolean groupReady;
 
@@ -76,7 +83,9 @@ public final class EventProcessor implements Runnable {
     public void run() {
         RedisClusterCommands<String, String> redis = connection.sync();
         String stream = keys.events(shard);
+        // history: the group's pending entries (read from 'historyFrom' on), to be read before new ones
         boolean pending = true;
+        String historyFrom = "0";
         long lastClaim = 0;
         // the shard's previous overseer is fenced off now: what it read and did not release is ours at once
         Duration idle = Duration.ZERO;
@@ -98,17 +107,25 @@ public final class EventProcessor implements Runnable {
                         pending = true;
                     }
                 }
-                List<StreamMessage<String, String>> batch = pending
-                        ? redis.xreadgroup(Consumer.from(GROUP, consumer), XReadArgs.Builder.count(BATCH), XReadArgs.StreamOffset.from(stream, "0"))
-                        : redis.xreadgroup(Consumer.from(GROUP, consumer), XReadArgs.Builder.count(BATCH).block(1000), XReadArgs.StreamOffset.lastConsumed(stream));
-                if (batch.isEmpty()) {
-                    pending = false;
-                    continue;
+                long now = System.currentTimeMillis();
+                if (!pending && retries.nextDue() <= now) {
+                    pending = true; // a failed event is due for another try
+                    historyFrom = "0";
                 }
-                boolean failed = apply(stream, batch);
-                pending = failed || (pending && batch.size() == BATCH);
-                if (failed) {
-                    Thread.sleep(500);
+                // new events are read while failed ones wait for their next try: one event that keeps
+                // failing never holds back those after it
+                List<StreamMessage<String, String>> batch = pending
+                        ? redis.xreadgroup(Consumer.from(GROUP, consumer), XReadArgs.Builder.count(BATCH), XReadArgs.StreamOffset.from(stream, historyFrom))
+                        : redis.xreadgroup(Consumer.from(GROUP, consumer), XReadArgs.Builder.count(BATCH).block(blockMillis(now)),
+                                XReadArgs.StreamOffset.lastConsumed(stream));
+                if (pending && batch.size() == BATCH) {
+                    historyFrom = batch.get(batch.size() - 1).getId(); // the history goes on after this batch
+                } else if (pending) {
+                    pending = false;
+                    historyFrom = "0";
+                }
+                if (!batch.isEmpty()) {
+                    apply(stream, batch);
                 }
             } catch (Exception e) {
                 if (!running) {
@@ -116,11 +133,18 @@ public final class EventProcessor implements Runnable {
                 }
                 LOG.warn("shard {}: event processing error ({}); retrying", shard, e.toString());
                 pending = true;
+                historyFrom = "0";
                 groupReady = false;
                 sleep(1000);
             }
         }
         publisher.close();
+    }
+
+    /** How long a read for new events may block: at most a second, less when a failed event is due sooner. */
+    private long blockMillis(long now) {
+        long due = retries.nextDue();
+        return due == Long.MAX_VALUE ? 1000 : Math.max(1, Math.min(1000, due - now));
     }
 
     /**
@@ -147,11 +171,16 @@ public final class EventProcessor implements Runnable {
         }
     }
 
-    /** Applies a batch in one release call; returns true when some events must be tried again. */
-    private boolean apply(String stream, List<StreamMessage<String, String>> batch) {
+    /**
+     * Applies a batch: its events in one release call, except those that failed before (each of
+     * them alone, so that one the release script cannot apply holds back no other) and those whose
+     * next try is not due yet (left pending).
+     */
+    private void apply(String stream, List<StreamMessage<String, String>> batch) {
         List<StateGateway.Event> events = new ArrayList<>(batch.size());
         List<Long> eventTimes = new ArrayList<>(batch.size());
-        boolean failed = false;
+        List<StateGateway.Event> alone = new ArrayList<>();
+        long now = System.currentTimeMillis();
         for (StreamMessage<String, String> entry : batch) {
             Map<String, String> f = entry.getBody();
             String job = f.get("j");
@@ -162,26 +191,54 @@ public final class EventProcessor implements Runnable {
                 connection.async().xack(stream, GROUP, entry.getId());
                 continue;
             }
-            if (f.get("w") != null && !copyToDataStore(new JobId(job), f.get("w"))) {
-                failed = true;
+            if (retries.waiting(entry.getId(), now)) {
+                continue;
+            }
+            StateGateway.Event event = new StateGateway.Event(entry.getId(), job, node, outcome);
+            if (f.get("w") != null && !copyToDataStore(event, f.get("w"), now)) {
+                continue;
+            }
+            if (retries.failedBefore(entry.getId())) {
+                alone.add(event);
                 continue;
             }
             eventTimes.add(entryMillis(entry.getId()));
-            events.add(new StateGateway.Event(entry.getId(), job, node, outcome));
+            events.add(event);
         }
-        if (events.isEmpty()) {
-            return failed;
+        if (!events.isEmpty()) {
+            release(events, eventTimes);
         }
+        for (StateGateway.Event event : alone) {
+            if (running) {
+                release(List.of(event), List.of(entryMillis(event.entryId())));
+            }
+        }
+    }
+
+    /** Releases events in one call; when the call fails, each counts a failed try (and is set aside when out of tries). */
+    private void release(List<StateGateway.Event> events, List<Long> eventTimes) {
         OutboxEntry.Reply reply;
         try {
             reply = OutboxEntry.Reply.of(state.await(state.release(lease, GROUP, events)));
         } catch (ShardLease.Lost e) {
             LOG.warn("shard {}: {}; leaving its events to the new owner", shard, e.getMessage());
             running = false;
-            return false;
+            return;
         } catch (Exception e) {
             LOG.warn("shard {}: release of {} events failed ({}); they stay pending", shard, events.size(), e.toString());
-            return true;
+            long now = System.currentTimeMillis();
+            for (StateGateway.Event event : events) {
+                if (!Retries.refusedByScript(e)) {
+                    retries.postpone(event.entryId(), e.toString(), now); // the store, not the event: no try used up
+                } else if (retries.failed(event.entryId(), e.getMessage(), false, now)) {
+                    setAside(StateGateway.AsideKind.EVENT, event, "the event could not be applied after " + Retries.MAX_TRIES
+                            + " tries: " + e.getMessage());
+                }
+            }
+            return;
+        }
+        for (StateGateway.Event event : events) {
+            retries.succeeded(event.entryId());
         }
         try {
             reply = state.settle(reply); // concurrency slots the ended tasks give back go to waiting ones
@@ -202,7 +259,28 @@ public final class EventProcessor implements Runnable {
                 metrics.releaseLatency(now - eventTimes.get(i));
             }
         }
-        return failed;
+    }
+
+    /** Sets an item aside (see {@link StateGateway#setAside}); false when that failed too (it is tried again later). */
+    private boolean setAside(StateGateway.AsideKind kind, StateGateway.Event event, String reason) {
+        try {
+            OutboxEntry.Reply reply = state.setAside(lease, GROUP, kind, event.entryId(), event.job(), event.node(), reason);
+            metrics.ended(reply.ends());
+            if (!reply.dispatched().isEmpty()) {
+                publisher.publishQuietly(reply.dispatched());
+            }
+            LOG.error("shard {}: set aside event {} of job {} (task {}): {}; the job: {}", shard, event.entryId(), event.job(),
+                    event.node(), reason, reply.status());
+            metrics.setAside(kind.wire());
+            return true;
+        } catch (ShardLease.Lost e) {
+            running = false;
+            return false;
+        } catch (Exception e) {
+            LOG.warn("shard {}: cannot set aside event {} ({}); trying again later", shard, event.entryId(), e.toString());
+            retries.postpone(event.entryId(), reason, System.currentTimeMillis());
+            return false;
+        }
     }
 
     /** A stream entry id starts with the millisecond Redis appended it at. */
@@ -211,21 +289,47 @@ public final class EventProcessor implements Runnable {
         return Long.parseLong(dash > 0 ? id.substring(0, dash) : id);
     }
 
-    private boolean copyToDataStore(JobId id, String sinkJson) {
+    /**
+     * Copies the event's outputs that have a source to the data store; true when they are there. An
+     * output the data store refuses for good (a directory, a path leaving its area) sets its job aside
+     * at once, then the event is released as usual (true); any other failure is tried again with
+     * back-off, a bounded number of times, then set aside in the same way.
+     */
+    private boolean copyToDataStore(StateGateway.Event event, String sinkJson, long now) {
+        JobId id = new JobId(event.job());
+        String failure;
+        boolean permanent;
         try {
             JsonNode sink = JSON.readTree(sinkJson);
             for (Iterator<Map.Entry<String, JsonNode>> it = sink.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
-                byte[] value = bytesConnection.async().hget(bytes(keys.data(id)), bytes(e.getKey())).get(30, TimeUnit.SECONDS);
+                byte[] value;
+                try {
+                    value = bytesConnection.async().hget(bytes(keys.data(id)), bytes(e.getKey())).get(30, TimeUnit.SECONDS);
+                } catch (Exception redisDown) {
+                    LOG.warn("cannot read outputs of job {} ({}); will retry", id, redisDown.toString());
+                    retries.postpone(event.entryId(), redisDown.toString(), now);
+                    return false;
+                }
                 if (value != null) {
                     dataStore.write(e.getValue().asText(), value);
                 }
             }
             return true;
+        } catch (DataStore.Refused e) {
+            failure = e.getMessage();
+            permanent = true;
         } catch (Exception e) {
-            LOG.warn("cannot copy outputs of job {} to the data store ({}); will retry", id, e.toString());
+            failure = e.toString();
+            permanent = false;
+        }
+        String reason = "outputs of task '" + event.node() + "' could not be written to the data store: " + failure;
+        if (!retries.failed(event.entryId(), reason, permanent, now)) {
+            LOG.warn("cannot copy outputs of job {} to the data store ({}); will retry", id, failure);
             return false;
         }
+        // set aside: the job is stopped with the reason, then the event is released like any other
+        return setAside(StateGateway.AsideKind.STORE, event, permanent ? reason : reason + " (after " + Retries.MAX_TRIES + " tries)");
     }
 
     private static void sleep(long ms) {

@@ -7,6 +7,7 @@ import dev.pipewright.overseer.dispatch.ControlPublisher;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.loop.PeriodicLoop;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
+import dev.pipewright.overseer.release.Retries;
 import dev.pipewright.overseer.shards.ShardLeases;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
@@ -17,7 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 
@@ -27,6 +30,10 @@ import java.util.concurrent.TimeUnit;
  * (whose workers are told to stop the attempt) and job deadlines. Timers live in Redis sorted
  * sets, so a restarted overseer picks them up where the last one left them. Only the shards this
  * overseer holds the leases of are swept, each call fenced by the lease's token.
+ *
+ * <p>No timer stalls a shard: one whose script fails is tried again with back-off ({@link Retries})
+ * while the others fire, and after a bounded number of tries it is set aside with its reason (its
+ * job stopped as FAILED, the record in the shard's set-aside list).
  */
 public final class Sweeper extends PeriodicLoop {
     private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
@@ -40,6 +47,8 @@ public final class Sweeper extends PeriodicLoop {
     private final PublisherPool publishers;
     private final ControlPublisher control;
     private final ShardLeases leases;
+    /** Per shard: its timers and lease expiries that failed and wait for another try (this loop's thread only). */
+    private final Map<Integer, Retries> failing = new HashMap<>();
 
     public Sweeper(Keys keys, RedisClusterAsyncCommands<String, String> redis, StateGateway state, Duration interval, int maxLostLeases,
                    OverseerMetrics metrics, PublisherPool publishers, ControlPublisher control, ShardLeases leases) {
@@ -74,11 +83,28 @@ public final class Sweeper extends PeriodicLoop {
     }
 
     private void sweepLeases(ShardLease lease, double now) throws Exception {
+        Retries retries = failing.computeIfAbsent(lease.shard(), k -> new Retries());
         for (String member : due(keys.leases(lease.shard()), now)) {
             String[] parts = member.split("\\|", 2);
+            if (parts.length < 2 || !JobId.isValid(parts[0])) {
+                setAside(lease, retries, StateGateway.AsideKind.LEASE, member, null, null, "a malformed lease member");
+                continue;
+            }
             JobId job = new JobId(parts[0]);
             String node = parts[1];
-            OutboxEntry.Reply reply = state.expire(lease, job, node, maxLostLeases);
+            if (retries.waiting("l|" + member, (long) now)) {
+                continue;
+            }
+            OutboxEntry.Reply reply;
+            try {
+                reply = state.expire(lease, job, node, maxLostLeases);
+                retries.succeeded("l|" + member);
+            } catch (ShardLease.Lost e) {
+                throw e;
+            } catch (Exception e) {
+                failed(lease, retries, StateGateway.AsideKind.LEASE, member, job, node, e, (long) now);
+                continue;
+            }
             publishers.publishQuietly(reply.dispatched());
             metrics.ended(reply.ends());
             String r = reply.status();
@@ -93,6 +119,7 @@ public final class Sweeper extends PeriodicLoop {
 
     private void sweepTimers(ShardLease lease, double now) throws Exception {
         int shard = lease.shard();
+        Retries retries = failing.computeIfAbsent(shard, k -> new Retries());
         for (String member : due(keys.timers(shard), now)) {
             String[] parts = member.split("\\|");
             String kind = parts[0];
@@ -104,7 +131,19 @@ public final class Sweeper extends PeriodicLoop {
             JobId job = new JobId(parts[1]);
             String node = parts.length > 2 ? parts[2] : "";
             String token = parts.length > 3 ? parts[3] : "";
-            OutboxEntry.Reply reply = state.fireTimer(lease, member, job, kind, node, token);
+            if (retries.waiting("t|" + member, (long) now)) {
+                continue;
+            }
+            OutboxEntry.Reply reply;
+            try {
+                reply = state.fireTimer(lease, member, job, kind, node, token);
+                retries.succeeded("t|" + member);
+            } catch (ShardLease.Lost e) {
+                throw e;
+            } catch (Exception e) {
+                failed(lease, retries, StateGateway.AsideKind.TIMER, member, job, node, e, (long) now);
+                continue;
+            }
             publishers.publishQuietly(reply.dispatched());
             metrics.ended(reply.ends());
             switch (reply.status()) {
@@ -124,6 +163,35 @@ public final class Sweeper extends PeriodicLoop {
                     // stale or gone: nothing to do
                 }
             }
+        }
+    }
+
+    /**
+     * A timer or lease expiry failed: when its script refused it, that counts a try (set aside when
+     * none is left); when Redis did not answer, the round ends (the next one tries again).
+     */
+    private void failed(ShardLease lease, Retries retries, StateGateway.AsideKind kind, String member, JobId job, String node,
+                        Exception e, long now) throws Exception {
+        if (!Retries.refusedByScript(e)) {
+            throw e;
+        }
+        String item = (kind == StateGateway.AsideKind.TIMER ? "t|" : "l|") + member;
+        LOG.warn("shard {}: {} {} failed ({})", lease.shard(), kind.wire(), member, e.getMessage());
+        if (retries.failed(item, e.getMessage(), false, now)) {
+            setAside(lease, retries, kind, member, job, node, "the " + kind.wire() + " could not be applied after " + Retries.MAX_TRIES
+                    + " tries: " + e.getMessage());
+        }
+    }
+
+    private void setAside(ShardLease lease, Retries retries, StateGateway.AsideKind kind, String member, JobId job, String node,
+                          String reason) throws Exception {
+        OutboxEntry.Reply reply = state.setAside(lease, "", kind, member, job == null ? null : job.value(), node, reason);
+        publishers.publishQuietly(reply.dispatched());
+        metrics.ended(reply.ends());
+        metrics.setAside(kind.wire());
+        LOG.error("shard {}: set aside {} {}: {}; the job: {}", lease.shard(), kind.wire(), member, reason, reply.status());
+        if (job != null && "stopping".equals(reply.status())) {
+            control.stop(job.value(), null, null, reason);
         }
     }
 }

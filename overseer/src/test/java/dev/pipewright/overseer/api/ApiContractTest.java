@@ -63,7 +63,7 @@ class ApiContractTest {
 
     private static HttpApi api() {
         AuthHandler auth = new AuthHandler(new AuthConfig(false, null, true, 0, 0), null, HttpApi::refuse);
-        return new HttpApi(HttpApi.routes(null, null, null, null, null, null, null, new AdminRoutes(null, null, null, null, null, null),
+        return new HttpApi(HttpApi.routes(null, null, null, null, null, null, null, new AdminRoutes(null, null, null, null, null, null, null),
                 new TokenRoutes(null, null), new ScheduleRoutes(null, null)), null, () -> true, 1024, auth);
     }
 

@@ -66,9 +66,23 @@ class SubmissionPartsTest {
         assertEquals(List.of("processNodes.first.input"), JobChecks.plan(noSeed, List.of()).stream().map(Problem::path).toList());
         ExecutionPlan full = GRAPH.plan(Set.of(), Set.of("seed"));
         assertTrue(JobChecks.plan(full, List.of()).isEmpty());
-        assertEquals(List.of("dataNodes.out.source"),
-                JobChecks.outputSources(PIPELINE, full.run(), Map.of()).stream().map(Problem::path).toList(), "${day} has no value");
-        assertTrue(JobChecks.outputSources(PIPELINE, full.run(), Map.of("day", "mon")).isEmpty());
+        List<Problem> problems = new java.util.ArrayList<>();
+        JobChecks.outputSources(PIPELINE, full.run(), Map.of(), "ann", false, problems);
+        assertEquals(List.of("dataNodes.out.source"), problems.stream().map(Problem::path).toList(), "${day} has no value");
+        problems.clear();
+        assertEquals(Map.of("out", "owners/ann/results/mon.txt"),
+                JobChecks.outputSources(PIPELINE, full.run(), Map.of("day", "mon"), "ann", false, problems), "in the owner's area");
+        assertTrue(problems.isEmpty());
+    }
+
+    @Test
+    void aParameterCannotLeadAnOutputOutOfItsAreaOrIntoTheSharedOne() {
+        ExecutionPlan full = GRAPH.plan(Set.of(), Set.of("seed"));
+        for (String day : List.of("../bob/x", "a\u0000b", "/etc/passwd", "x/./y")) {
+            List<Problem> problems = new java.util.ArrayList<>();
+            assertTrue(JobChecks.outputSources(PIPELINE, full.run(), Map.of("day", day), "ann", false, problems).isEmpty(), day);
+            assertEquals(List.of("dataNodes.out.source"), problems.stream().map(Problem::path).toList(), day);
+        }
     }
 
     @Test
@@ -112,8 +126,8 @@ class SubmissionPartsTest {
         assertEquals("ann", job.get("owner").asText());
         assertFalse(job.has("run"));
 
-        JobEncoding encoding = new JobEncoding(PIPELINE, GRAPH, plan.run(), Set.of(), Map.of("first", "small"), Map.of("day", "mon"), null,
-                true);
+        JobEncoding encoding = new JobEncoding(PIPELINE, GRAPH, plan.run(), Set.of(), Map.of("first", "small"),
+                Map.of("out", "results/mon.txt"), null, true);
         JsonNode table = JSON.readTree(encoding.taskTable(plan.run()));
         assertEquals(2, table.size());
         JsonNode first = table.get(0);

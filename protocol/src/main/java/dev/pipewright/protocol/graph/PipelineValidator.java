@@ -1,5 +1,6 @@
 package dev.pipewright.protocol.graph;
 
+import dev.pipewright.protocol.data.DataPaths;
 import dev.pipewright.protocol.pipeline.DataNode;
 import dev.pipewright.protocol.pipeline.Parameter;
 import dev.pipewright.protocol.pipeline.Pipeline;
@@ -49,6 +50,11 @@ public final class PipelineValidator {
         for (DataNode d : pipeline.dataNodes().values()) {
             if (d.source() == null) {
                 continue;
+            }
+            // as text now (a NUL byte, an absolute path, '..'); its placeholders' values are checked at submit
+            String sourceProblem = DataPaths.problem(d.source());
+            if (sourceProblem != null) {
+                problems.add(new Problem("dataNodes." + d.name() + ".source", sourceProblem));
             }
             Matcher m = PLACEHOLDER.matcher(d.source());
             while (m.find()) {

@@ -73,6 +73,14 @@ public record Keys(String namespace, int shards) {
         return shardPrefix(shard) + "events";
     }
 
+    /**
+     * What was set aside on the shard because it kept failing (an event, a timer, a lease expiry, or
+     * outputs the data store refused): a capped stream, newest last, read by operators.
+     */
+    public String setAside(int shard) {
+        return shardPrefix(shard) + "setaside";
+    }
+
     public String leases(int shard) {
         return shardPrefix(shard) + "leases";
     }

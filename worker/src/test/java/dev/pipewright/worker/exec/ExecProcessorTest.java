@@ -141,7 +141,7 @@ class ExecProcessorTest {
     }
 
     static String document(String id) throws IOException {
-        return Files.readString(examples.resolve("data/documents/" + id + ".txt"));
+        return Files.readString(examples.resolve("data/shared/documents/" + id + ".txt"));
     }
 
     static Map<String, Object> params(String documentId, int page) {
@@ -273,7 +273,7 @@ class ExecProcessorTest {
     void mergeSplitWritesTheConcatenationAndItsCounts() throws Exception {
         Map<String, byte[]> in = new LinkedHashMap<>();
         for (String name : List.of("data1", "data2", "data3")) {
-            in.put(name, Files.readAllBytes(examples.resolve("data/multi-io/" + name + ".txt")));
+            in.put(name, Files.readAllBytes(examples.resolve("data/shared/multi-io/" + name + ".txt")));
         }
         Lines log = new Lines();
         TaskResult result = new ExecProcessor(module("merge_split", "multi-io/modules/merge_split.py"))

@@ -100,16 +100,16 @@ class ExecRegistryFileTest {
 
     @Test
     void examplePipelinesReadTheirDataFromTheDataDir() throws IOException {
-        assertEquals("Hello", Files.readString(examples.resolve("data/hello/greeting.txt")), "no trailing newline");
-        assertEquals("world", Files.readString(examples.resolve("data/hello/audience.txt")), "no trailing newline");
+        assertEquals("Hello", Files.readString(examples.resolve("data/shared/hello/greeting.txt")), "no trailing newline");
+        assertEquals("world", Files.readString(examples.resolve("data/shared/hello/audience.txt")), "no trailing newline");
         Pipeline documents = new PipelineParser().parse(Files.readString(examples.resolve("documents/pipeline.yaml"))).pipeline();
         assertNotNull(documents);
-        assertEquals("documents/${document_id}.txt", documents.dataNodes().get("document").source());
+        assertEquals("shared/documents/${document_id}.txt", documents.dataNodes().get("document").source());
         assertEquals("out/documents/${document_id}-p${page_num}.json", documents.dataNodes().get("report").source());
         assertTrue(documents.parameters().get("document_id").required());
         assertEquals(0, ((Number) documents.parameters().get("page_num").defaultValue()).intValue());
         for (String id : List.of("D0", "D1")) {
-            assertTrue(Files.isRegularFile(examples.resolve("data/documents/" + id + ".txt")), id);
+            assertTrue(Files.isRegularFile(examples.resolve("data/shared/documents/" + id + ".txt")), id);
         }
         assertEquals(Map.of("max_words", 40), documents.processNodes().get("summarize").config());
     }
