@@ -5,7 +5,7 @@ import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,9 +21,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SetAside {
     private final Keys keys;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
 
-    public SetAside(Keys keys, RedisAsyncCommands<String, String> redis) {
+    public SetAside(Keys keys, RedisClusterAsyncCommands<String, String> redis) {
         this.keys = keys;
         this.redis = redis;
     }
