@@ -175,7 +175,7 @@ public final class JobSubmitter {
         if ("exists".equals(reply.status())) {
             throw Refusal.conflict(JOB_EXISTS, "job " + id + " already exists");
         }
-        metrics.jobSubmitted();
+        metrics.jobSubmitted(stored.id());
         metrics.ended(reply.ends()); // a re-run that reuses every output ends at once
         publishers.publishQuietly(reply.dispatched());
         for (int i = 1; i < chunks.size(); i++) {

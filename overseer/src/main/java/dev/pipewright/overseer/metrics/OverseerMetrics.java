@@ -204,8 +204,22 @@ public final class OverseerMetrics implements AutoCloseable {
                 .tag("reason", reason).register(registry);
     }
 
-    public void jobSubmitted() {
+    /**
+     * A job of {@code pipeline} was submitted. Its duration timers (one per final status) exist from
+     * then on, at zero, so that rate() and increase() see the first job of the pipeline to end after
+     * an overseer start, not only the ones after it.
+     */
+    public void jobSubmitted(String pipeline) {
         submitted.increment();
+        for (String status : JOB_OUTCOMES) {
+            jobDuration(pipeline, status);
+        }
+    }
+
+    private Timer jobDuration(String pipeline, String status) {
+        return jobDurations.computeIfAbsent(pipeline + '\n' + status, k -> Buckets.JOB.on(Timer.builder("pipewright.job.duration")
+                .description("a job from its submission to its end").tag("pipeline", pipeline).tag("status", status))
+                .register(registry));
     }
 
     /** Counts what a script reported it ended: tasks ended without a worker, and jobs. */
@@ -216,9 +230,7 @@ public final class OverseerMetrics implements AutoCloseable {
         ends.jobs().forEach((status, n) -> Counter.builder("pipewright.jobs.finished").tag("outcome", status)
                 .register(registry).increment(n));
         for (OutboxEntry.JobEnd j : ends.jobEnds()) {
-            Timer timer = jobDurations.computeIfAbsent(j.pipeline() + '\n' + j.status(), k -> Buckets.JOB.on(Timer.builder("pipewright.job.duration")
-                    .description("a job from its submission to its end").tag("pipeline", j.pipeline()).tag("status", j.status()))
-                    .register(registry));
+            Timer timer = jobDuration(j.pipeline(), j.status());
             for (int i = 0; i < j.count(); i++) {
                 timer.record(Duration.ofMillis(Math.max(0, j.millis())));
             }
