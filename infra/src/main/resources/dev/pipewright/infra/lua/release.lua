@@ -3,13 +3,51 @@
 -- job when every task has; then acknowledges and deletes every event of the batch.
 -- KEYS: the shard's events stream, outbox
 -- ARGV: group, shard, then per event: entry id, job id, node, outcome ('ok'/'fail'/'cancel')
--- Returns reply(<one status per event, joined by ','>): 'gone', 'duplicate' or the number of
--- children it released; a job this ended (and tasks it skipped) are in the reply's ends.
+-- Returns reply(<one status per event, joined by ','>): 'gone', 'duplicate', the number of
+-- children it released, or 'error:<message>' when applying it failed (the job's state is not what
+-- the script expects): the caller sets such an event aside, which fails its job, rather than let a
+-- retry read it as a duplicate. A job this ended (and tasks it skipped) are in the reply's ends.
 local prefix = shard_prefix(KEYS[1])
 local shard = ARGV[2]
 local statuses = {}
 local ids = {}
 local now = now_us()
+-- Whether the event being applied was counted toward its job's end: an error after that leaves the
+-- task done, one before it does not (see the pcall below).
+local counted = false
+
+-- Applies one event whose task was not done yet; returns how many children it released.
+local function apply_event(job_key, job_id, node, outcome)
+  counted = false
+  -- a processor slot it held goes back (concurrency limits)
+  free_slot(job_key, job_id, node)
+  local released = 0
+  if outcome == 'ok' then
+    count_terminal(job_key, 'succeeded')
+    counted = true
+    local running = redis.call('HGET', job_key, 'status') == 'RUNNING'
+    for _, child in ipairs(cjson.decode(redis.call('HGET', job_key .. ':t:' .. node, 'ch') or '[]')) do
+      local sat = job_key .. ':sat:' .. child
+      redis.call('SADD', sat, node)
+      local c = redis.call('HMGET', job_key .. ':t:' .. child, 'state', 'np', 'pool')
+      if running and c[1] == 'PENDING' and redis.call('SCARD', sat) >= tonumber(c[2]) then
+        dispatch(job_key, KEYS[2], job_id, shard, child, c[3], now, 'PENDING')
+        -- audit: a child is released once, by the event of its last parent
+        redis.call('HINCRBY', job_key .. ':t:' .. child, 'releases', 1)
+        released = released + 1
+      end
+    end
+  elseif outcome == 'cancel' then
+    count_terminal(job_key, 'cancelled')
+    counted = true
+  else
+    count_terminal(job_key, 'failed')
+    counted = true
+    skip_descendants(job_key, node, "upstream task '" .. node .. "' did not succeed")
+  end
+  return released
+end
+
 for i = 3, #ARGV, 4 do
   local entry, job_id, node, outcome = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   ids[#ids + 1] = entry
@@ -19,30 +57,16 @@ for i = 3, #ARGV, 4 do
   elseif redis.call('SADD', job_key .. ':done', node) == 0 then
     statuses[#statuses + 1] = 'duplicate'
   else
-    -- a processor slot it held goes to the next held task (concurrency limits)
-    free_slot(job_key, job_id, node)
-    local released = 0
-    if outcome == 'ok' then
-      count_terminal(job_key, 'succeeded')
-      local running = redis.call('HGET', job_key, 'status') == 'RUNNING'
-      for _, child in ipairs(cjson.decode(redis.call('HGET', job_key .. ':t:' .. node, 'ch') or '[]')) do
-        local sat = job_key .. ':sat:' .. child
-        redis.call('SADD', sat, node)
-        local c = redis.call('HMGET', job_key .. ':t:' .. child, 'state', 'np', 'pool')
-        if running and c[1] == 'PENDING' and redis.call('SCARD', sat) >= tonumber(c[2]) then
-          dispatch(job_key, KEYS[2], job_id, shard, child, c[3], now, 'PENDING')
-          -- audit: a child is released once, by the event of its last parent
-          redis.call('HINCRBY', job_key .. ':t:' .. child, 'releases', 1)
-          released = released + 1
-        end
-      end
-    elseif outcome == 'cancel' then
-      count_terminal(job_key, 'cancelled')
+    local ok, r = pcall(apply_event, job_key, job_id, node, outcome)
+    if ok then
+      statuses[#statuses + 1] = tostring(r)
     else
-      count_terminal(job_key, 'failed')
-      skip_descendants(job_key, node, "upstream task '" .. node .. "' did not succeed")
+      if not counted then
+        -- not counted yet: the task must not read as done, so that setting the event aside counts it
+        redis.call('SREM', job_key .. ':done', node)
+      end
+      statuses[#statuses + 1] = 'error:' .. string.gsub(tostring(r), '[,\r\n]', ' ')
     end
-    statuses[#statuses + 1] = tostring(released)
   end
 end
 if #ids > 0 then

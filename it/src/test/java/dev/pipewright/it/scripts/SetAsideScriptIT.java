@@ -67,6 +67,28 @@ class SetAsideScriptIT {
     }
 
     @Test
+    void anEventTheReleaseCannotApplyIsReportedAndSettingItAsideEndsTheJob() throws Exception {
+        ScriptBench.Plan p = bench.plan(1);
+        p.task("x");
+        p.task("y", "x");
+        p.submit();
+        // a state the script does not expect: y has lost the number of parents it waits for
+        bench.redis.hdel(bench.keys.task(p.id, "y"), "np");
+        bench.succeed(p.id, "x");
+        List<StateGateway.Event> events = bench.readEvents(1);
+        OutboxEntry.Reply released = bench.release(1, events);
+        assertTrue(released.status().startsWith("error:"), released.status());
+        assertTrue(bench.redis.sismember(bench.keys.job(p.id) + ":done", "x"), "x was counted before the error: it stays done");
+        assertEquals(0L, bench.redis.xlen(bench.keys.events(1)), "the batch is acknowledged");
+        assertEquals("RUNNING", bench.status(p.id), "without the caller, the job would wait for y for ever");
+
+        bench.gateway.setAside(bench.lease(1), EventProcessor.GROUP, StateGateway.AsideKind.EVENT, events.get(0).entryId(), p.id.value(),
+                "x", "releasing the task's end failed: " + released.status().substring(6));
+        assertEquals("FAILED", bench.status(p.id), "y cancelled, every task counted once: the job ended");
+        assertTrue(bench.redis.hget(bench.keys.job(p.id), "reason").startsWith("releasing the task's end failed: "));
+    }
+
+    @Test
     void aDroppedEventStillLetsItsJobEnd() throws Exception {
         ScriptBench.Plan p = bench.plan(1);
         p.task("x");

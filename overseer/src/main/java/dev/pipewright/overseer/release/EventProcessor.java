@@ -259,6 +259,13 @@ public final class EventProcessor implements Runnable {
                 metrics.releaseLatency(now - eventTimes.get(i));
             }
         }
+        for (int i = 0; i < events.size() && i < statuses.length; i++) {
+            if (statuses[i].startsWith("error:")) {
+                // the script could not apply it (the job's state is not what it expects): a retry would
+                // read it as a duplicate, so its job is failed with the reason instead
+                setAside(StateGateway.AsideKind.EVENT, events.get(i), "releasing the task's end failed: " + statuses[i].substring(6));
+            }
+        }
     }
 
     /** Sets an item aside (see {@link StateGateway#setAside}); false when that failed too (it is tried again later). */
