@@ -343,7 +343,7 @@ class MalformedPipelineIT {
                         400, "invalid_request", "dataNodes.sink.source", "${opt}"),
                 new BadJob("bad-priority", """
                         {"parameters": {"p": "v"}, "inputs": {"in": "x"}, "outputs": ["out"], "priority": "urgent"}""",
-                        400, "invalid_request", "priority", "expected one of [low, medium, high]"),
+                        400, "invalid_request", "priority", "one of [low, medium, high], in any case"),
                 new BadJob("unknown-request-field", """
                         {"parameters": {"p": "v"}, "inputs": {"in": "x"}, "outputs": ["out"], "colour": "blue"}""",
                         400, "invalid_request", "colour", "unknown field"),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipewright.infra.testing.TestServices;
 import dev.pipewright.it.support.Cluster;
 import dev.pipewright.it.support.OwnRedisCluster;
+import dev.pipewright.protocol.data.DataPaths;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.cluster.SlotHash;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -209,7 +211,9 @@ class RedisClusterIT {
     @Test
     @Order(4)
     void aDueScheduleFiresOnceThoughTwoOverseersRunTheScheduler() throws Exception {
-        Files.writeString(cluster.dataDir().resolve("cluster-sched.txt"), "scheduled on a cluster");
+        // a relative source is read in its owner's area of the data store (the admin's: the test's token)
+        Path area = Files.createDirectories(cluster.dataDir().resolve(DataPaths.area("admin")));
+        Files.writeString(area.resolve("cluster-sched.txt"), "scheduled on a cluster");
         cluster.postPipeline("""
                 name: cluster-sched
                 dataNodes:
