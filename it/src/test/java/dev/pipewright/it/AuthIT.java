@@ -412,11 +412,12 @@ class AuthIT {
             Cluster.Response made = limited.post("/api/v1/tokens", "{\"name\": \"hasty\", \"role\": \"submit\"}", JSON);
             assertEquals(201, made.status(), made::toString);
             String hasty = made.json().path("token").asText();
-            String pipeline = "{\"name\": \"rated\", \"dataNodes\": {\"a\": null, \"b\": null},"
-                    + " \"processNodes\": {\"p\": {\"input\": \"a\", \"output\": \"b\", \"processor\": \"identity\"}}}";
             int created = 0;
             Cluster.Response refused = null;
             for (int i = 0; i < 30 && refused == null; i++) {
+                // each a new version (the same document again would answer the latest version, 200)
+                String pipeline = "{\"name\": \"rated\", \"description\": \"take " + i + "\", \"dataNodes\": {\"a\": null, \"b\": null},"
+                        + " \"processNodes\": {\"p\": {\"input\": \"a\", \"output\": \"b\", \"processor\": \"identity\"}}}";
                 Cluster.Response r = limited.sendRaw(HttpRequest.newBuilder(limited.baseUri().resolve("/api/v1/pipelines?name=rated"))
                         .header("Authorization", "Bearer " + hasty).header("Content-Type", JSON).timeout(WAIT)
                         .POST(HttpRequest.BodyPublishers.ofString(pipeline)).build());
