@@ -333,7 +333,9 @@ public final class HttpApi {
     static boolean storeUnavailable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             String type = t.getClass().getName();
+            // a connection to the store reset or closed under a command (a killed Redis master) is the same
             if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.net.ConnectException
+                    || t instanceof java.net.SocketException || t instanceof java.nio.channels.ClosedChannelException
                     || type.startsWith("io.lettuce.core.RedisConnection")
                     || type.equals("io.lettuce.core.RedisException")
                     || type.equals("io.lettuce.core.RedisCommandTimeoutException")

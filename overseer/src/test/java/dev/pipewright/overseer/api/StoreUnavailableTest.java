@@ -21,6 +21,8 @@ class StoreUnavailableTest {
         assertTrue(HttpApi.storeUnavailable(new RedisConnectionException("Connection refused")));
         assertTrue(HttpApi.storeUnavailable(new ExecutionException(new RedisCommandTimeoutException("Command timed out"))));
         assertTrue(HttpApi.storeUnavailable(new java.util.concurrent.TimeoutException()));
+        // a command in flight when a Redis master was killed
+        assertTrue(HttpApi.storeUnavailable(new ExecutionException(new java.net.SocketException("Connection reset"))));
     }
 
     @Test
