@@ -37,6 +37,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class AttemptScheduler implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(AttemptScheduler.class);
+    /** Tries of a failed claim, a second apart, before its messages go back to the queue. */
+    static final int CLAIM_PATIENCE = 15;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Comparator<Delivery> ORDER = Comparator
             .comparing((Delivery d) -> d.pool.priority).reversed()
@@ -251,6 +253,7 @@ final class AttemptScheduler implements Runnable {
             return;
         }
         Map<Integer, List<String>> attemptIds = new LinkedHashMap<>();
+        Map<Integer, List<AttemptStore.ClaimRequest>> requestsByShard = new LinkedHashMap<>();
         Map<Integer, CompletableFuture<List<Claim>>> calls = new LinkedHashMap<>();
         byShard.forEach((shard, ds) -> {
             List<AttemptStore.ClaimRequest> requests = new ArrayList<>(ds.size());
@@ -261,6 +264,7 @@ final class AttemptScheduler implements Runnable {
                 requests.add(new AttemptStore.ClaimRequest(d.message, id));
             }
             attemptIds.put(shard, ids);
+            requestsByShard.put(shard, requests);
             try {
                 calls.put(shard, store.claim(shard, workerId, lease, requests));
             } catch (RuntimeException e) {
@@ -279,7 +283,10 @@ final class AttemptScheduler implements Runnable {
                 if (e instanceof InterruptedException) {
                     throw (InterruptedException) e;
                 }
-                LOG.warn("cannot claim {} messages ({}); handing them back", ds.size(), e.toString());
+                claims = claimAgain(call.getKey(), requestsByShard.get(call.getKey()), e);
+            }
+            if (claims == null) {
+                LOG.warn("cannot claim {} messages; handing them back", ds.size());
                 failed = true;
                 for (Delivery d : ds) {
                     d.handBack();
@@ -302,6 +309,29 @@ final class AttemptScheduler implements Runnable {
         if (failed) {
             Thread.sleep(1000);
         }
+    }
+
+    /**
+     * Tries a failed claim again, once a second for up to {@link #CLAIM_PATIENCE} tries, holding the
+     * messages meanwhile: Redis failing over (a Redis Cluster master replaced, a replica promoted)
+     * answers again within seconds, and a message handed back at once would come back at once and
+     * count toward the queue's delivery limit each time, which dead-letters (fails) its task. Returns
+     * null when Redis still does not answer, or the worker is stopping: the messages go back then.
+     */
+    private List<Claim> claimAgain(int shard, List<AttemptStore.ClaimRequest> requests, Exception first) throws InterruptedException {
+        LOG.warn("cannot claim {} messages of shard {} ({}); trying again for up to {} s", requests.size(), shard, first.toString(),
+                CLAIM_PATIENCE);
+        for (int i = 0; i < CLAIM_PATIENCE && !stopping; i++) {
+            Thread.sleep(1000);
+            try {
+                return store.claim(shard, workerId, lease, requests).get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                LOG.debug("claim of shard {} failed again ({})", shard, e.toString());
+            }
+        }
+        return null;
     }
 
     private void begin(Delivery d, String attemptId, Claim claim) {
