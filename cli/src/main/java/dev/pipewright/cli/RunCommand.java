@@ -29,8 +29,11 @@ import java.util.Set;
         exitCodeList = {"0:the job succeeded", "1:invalid pipeline or request, job failed or timed out",
                 "2:usage error, unreadable file or server unreachable"})
 public final class RunCommand extends ServerCommand {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The pipeline file (YAML or JSON).")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The pipeline file (YAML or JSON).")
     String file;
+
+    @Option(names = "--file", paramLabel = "FILE", description = "The pipeline file, as an option (seed 003's form: --file F --inputs a=b c=d).")
+    String fileOption;
 
     @Option(names = "--param", paramLabel = "NAME=VALUE",
             description = "A parameter value, converted to the declared type (object and array as JSON). Repeatable.")
@@ -39,6 +42,11 @@ public final class RunCommand extends ServerCommand {
     @Option(names = "--input", paramLabel = "NODE=@PATH|NODE=VALUE",
             description = "A job input: @PATH sends the file's bytes, anything else the text. Repeatable.")
     List<String> inputs = new ArrayList<>();
+
+    // seed 003's form: one option, several job inputs (--inputs document_id=D0 page_num=0); the same NODE=VALUE|NODE=@PATH as --input
+    @Option(names = "--inputs", arity = "1..*", paramLabel = "NODE=VALUE",
+            description = "Job inputs, several after one option (--inputs a=b c=@file.txt); same forms as --input.")
+    List<String> inputList = new ArrayList<>();
 
     @Option(names = "--output", paramLabel = "NODE", split = ",",
             description = "A data node to produce and print (the job runs only what it needs). Repeatable.")
@@ -68,10 +76,19 @@ public final class RunCommand extends ServerCommand {
         PrintWriter out = out();
         PrintWriter err = err();
         Duration limit = Jobs.duration("--timeout", timeout);
+        if ((file == null) == (fileOption == null)) {
+            throw CliException.usage(file == null ? "name the pipeline file: pipewright run FILE (or --file FILE)"
+                    : "name the pipeline file once: FILE or --file FILE, not both");
+        }
+        if (file == null) {
+            file = fileOption;
+        }
+        List<String> allInputs = new ArrayList<>(inputs);
+        allInputs.addAll(inputList);
         String text = PipelineFiles.read(Path.of(file), file);
         Pipeline pipeline = PipelineFiles.parseValid(file, text);
         Map<String, Object> parameters = JobArgs.parameters(params, pipeline.parameters());
-        Map<String, Object> inputValues = JobArgs.inputs(inputs);
+        Map<String, Object> inputValues = JobArgs.inputs(allInputs);
         List<String> wantedOutputs = outputs.stream().map(String::trim).filter(s -> !s.isEmpty()).distinct().toList();
         String pipelineName = naming.id(pipeline, file);
 

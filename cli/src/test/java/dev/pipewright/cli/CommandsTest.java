@@ -154,6 +154,13 @@ class CommandsTest {
         assertEquals("--param n: expected integer, got 'abc'", r.err().strip());
         assertEquals(2, run("run", f.toString(), "--param", "novalue").exit());
         assertEquals(2, run("run", f.toString(), "--timeout", "soon").exit());
+        assertEquals(2, run("run", f.toString(), "--inputs", "novalue").exit());
+        Run noFile = run("run", "--inputs", "raw=x");
+        assertEquals(2, noFile.exit(), noFile.err());
+        assertTrue(noFile.err().contains("name the pipeline file"), noFile.err());
+        Run twice = run("run", f.toString(), "--file", f.toString());
+        assertEquals(2, twice.exit(), twice.err());
+        assertTrue(twice.err().contains("not both"), twice.err());
     }
 
     @Test

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -208,6 +209,46 @@ class BuildThenRunIT {
         assertEquals("SUCCESS", done.path("status").asText());
         assertEquals("1", cluster.redis().hget(cluster.jobKey(job), "seq"), "its task was dispatched once");
         assertEquals(1, Cluster.task(done, "process_node_1").path("attempts").asInt());
+    }
+
+    @Test
+    void runningAnEndedJobStartsANewJobWithTheSameParametersAndInputs() throws Exception {
+        // seed 000: "execute an existing job from code by its UUID" - POST /jobs/{id}/run once it has ended
+        Path gate = Files.writeString(dir.resolve("gate-again"), "go");
+        String job = cluster.submit("walkthrough", """
+                {"parameters": {"gate": "%s"}, "inputs": {"my_input": "again"}, "job_name": "nightly"}
+                """.formatted(gate));
+        assertEquals("SUCCESS", cluster.awaitJob(job, TIMEOUT).path("status").asText());
+        Cluster.Response run = cluster.post("/api/v1/jobs/" + job + "/run", "", "application/json");
+        assertEquals(202, run.status(), run::toString);
+        String second = run.json().path("id").asText();
+        assertNotEquals(job, second, "a new job");
+        assertEquals(job, run.json().path("rerun_of").asText());
+        assertTrue(run.json().path("started").asBoolean());
+        JsonNode done = cluster.awaitJob(second, TIMEOUT);
+        assertEquals("SUCCESS", done.path("status").asText());
+        assertEquals(job, done.path("rerun_of").asText());
+        assertTrue(done.path("retry_of").isMissingNode(), "not a re-run from failure: " + done);
+        assertEquals(gate.toString(), done.path("parameters").path("gate").asText());
+        assertEquals("nightly", done.path("name").asText());
+        assertEquals(1, Cluster.task(done, "process_node_1").path("attempts").asInt(), "ran again, nothing reused");
+        assertTrue(Cluster.task(done, "process_node_1").path("reused_from").isNull()
+                || Cluster.task(done, "process_node_1").path("reused_from").isMissingNode(), done::toString);
+        assertEquals("again", cluster.consumableText(second, "my_output"));
+
+        // a cancelled (never started) job runs too, from its own inputs
+        String built = cluster.submit("walkthrough", """
+                {"parameters": {"gate": "%s"}, "inputs": {"my_input": "was cancelled"}, "start": false}
+                """.formatted(gate));
+        assertEquals(202, cluster.post("/api/v1/jobs/" + built + "/cancel", "", "application/json").status());
+        Cluster.Response revived = cluster.post("/api/v1/jobs/" + built + "/run", "", "application/json");
+        assertEquals(202, revived.status(), revived::toString);
+        String third = revived.json().path("id").asText();
+        assertEquals("SUCCESS", cluster.awaitJob(third, TIMEOUT).path("status").asText());
+        assertEquals("was cancelled", cluster.consumableText(third, "my_output"));
+        assertEquals("CANCELLED", cluster.job(built).path("status").asText(), "the old job stays as it was");
+        Cluster.Response start = cluster.post("/api/v1/jobs/" + built + "/start", "", "application/json");
+        assertEquals(409, start.status(), "/start only starts a built job: " + start);
     }
 
     private static List<String> logLines(List<Event> events) {

@@ -142,6 +142,9 @@ class ContractIT {
         ok("runJob", "POST", "/api/v1/jobs/" + built + "/run");
         cluster.awaitJob(built, WAIT);
         ok("startJob", "POST", "/api/v1/jobs/" + built + "/start"); // already started: 200, started false
+        String again = ok("runJob", "POST", "/api/v1/jobs/" + built + "/run").json().path("id").asText(); // ended: a new job, 202
+        assertEquals("SUCCESS", cluster.awaitJob(again, WAIT).path("status").asText());
+        assertEquals(built, ok("getJob", "GET", "/api/v1/jobs/" + again).json().path("rerun_of").asText());
         String waiting = ok("submitJob", "POST", "/api/v1/pipelines/contract/jobs", JSON, "{\"inputs\": {\"greeting\": \"x\"}, \"start\": false}")
                 .json().path("id").asText();
         assertEquals("CANCELLED", ok("cancelJob", "POST", "/api/v1/jobs/" + waiting + "/cancel").json().path("status").asText());

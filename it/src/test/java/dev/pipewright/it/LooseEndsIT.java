@@ -68,6 +68,28 @@ class LooseEndsIT {
     }
 
     @Test
+    void runTakesSeed003sInputsForm() throws Exception {
+        // seed 003: pipeline_cli.py --file pipeline.yaml --inputs document_id=D0 page_num=0
+        Path file = Files.writeString(dir.resolve("seed003.yaml"), """
+                name: seed003
+                dataNodes:
+                  document_id:
+                  page_num:
+                  page:
+                processNodes:
+                  fetch:
+                    input: [document_id, page_num]
+                    output: [page]
+                    processor: concat
+                    config: {separator: "/"}
+                """);
+        Cli.Result ran = cli.ok("run", "--file", file.toString(), "--inputs", "document_id=D0", "page_num=0", "--json");
+        assertEquals("D0/0", ran.json().path("outputs").path("page").asText(), ran::toString);
+        Cli.Result positional = cli.ok("run", file.toString(), "--inputs", "document_id=D1", "page_num=7", "--json");
+        assertEquals("D1/7", positional.json().path("outputs").path("page").asText(), positional::toString);
+    }
+
+    @Test
     void aListingCursorNeverNamesAJobTheCallerMayNotSee() throws Exception {
         String alice = cluster.createToken("alice", "submit", null);
         String bob = cluster.createToken("bob", "submit", null);

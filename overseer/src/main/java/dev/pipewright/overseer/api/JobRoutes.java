@@ -84,7 +84,7 @@ final class JobRoutes implements Routes {
         Map<String, HttpApi.Handler> ops = new LinkedHashMap<>();
         ops.put("submitJob", this::submit);
         ops.put("listJobs", this::listJobs);
-        ops.put("runJob", this::startJob);
+        ops.put("runJob", this::runJob);
         ops.put("startJob", this::startJob);
         ops.put("getJob", this::getJob);
         ops.put("deleteJob", this::deleteJob);
@@ -309,6 +309,13 @@ final class JobRoutes implements Routes {
         JobId id = visibleJob(ctx);
         JobControl.Started s = control.start(id);
         json(ctx, s.started() ? 202 : 200, new JobAnswers.Started(id.value(), s.status(), s.started()));
+    }
+
+    /** Like {@code /start} for a built job; an ended job is run again as a new job (202 with its id and {@code rerun_of}). */
+    private void runJob(RoutingContext ctx) throws Exception {
+        JobId id = visibleJob(ctx);
+        JobAnswers.Started s = control.run(id, AuthHandler.principal(ctx).owner(), AuthHandler.principal(ctx).isAdmin());
+        json(ctx, s.started() ? 202 : 200, s);
     }
 
     private void cancel(RoutingContext ctx) throws Exception {

@@ -204,8 +204,23 @@ public final class RequestBody {
         if (v == null) {
             return null;
         }
+        if (v.isNumber()) {
+            // seed 002's shape ({"memory": 2, "storage": 120}): a bare number means GiB
+            if (v.decimalValue().signum() <= 0) {
+                problem(field, "expected a number of GiB above 0 or a quantity such as \"512Mi\", got " + v.asText());
+                return null;
+            }
+            String q = Infra.gib(v.decimalValue());
+            try {
+                Infra.bytes(q);
+                return q;
+            } catch (IllegalArgumentException e) {
+                problem(field, e.getMessage());
+                return null;
+            }
+        }
         if (!v.isTextual()) {
-            problem(field, "expected a quantity such as \"512Mi\" or \"2Gi\", got " + kind(v));
+            problem(field, "expected a number of GiB or a quantity such as \"512Mi\" or \"2Gi\", got " + kind(v));
             return null;
         }
         try {

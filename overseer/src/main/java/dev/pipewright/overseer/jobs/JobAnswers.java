@@ -12,8 +12,15 @@ public final class JobAnswers {
     public record Accepted(String id, String status, @JsonProperty("run_id") @JsonInclude(JsonInclude.Include.NON_NULL) String runId) {
     }
 
-    /** {@code started} false: the job had been started already. */
-    public record Started(String id, String status, boolean started) {
+    /**
+     * {@code started} false: the job had been started already. {@code rerun_of} only when {@code /run}
+     * of an ended job started a new job ({@code id}) from it.
+     */
+    public record Started(String id, String status, boolean started,
+                          @JsonProperty("rerun_of") @JsonInclude(JsonInclude.Include.NON_NULL) String rerunOf) {
+        public Started(String id, String status, boolean started) {
+            this(id, status, started, null);
+        }
     }
 
     public record Cancelled(String id, String status) {

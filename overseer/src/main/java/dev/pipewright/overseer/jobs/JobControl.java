@@ -107,6 +107,33 @@ public final class JobControl {
     }
 
     /**
+     * {@code POST /jobs/{id}/run} (seed 000: "execute an existing job from code by its UUID"): a built
+     * (READY) job starts as {@link #start} does; an ended one (SUCCESS, FAILED, CANCELLED) is run again
+     * as a new job of the same pipeline version, parameters and job inputs, from scratch (nothing
+     * reused, unlike {@code /retry}), owned by whoever asked and marked {@code rerun_of} the old one.
+     * A job that is running or waiting changes nothing ({@code started} false).
+     */
+    public JobAnswers.Started run(JobId id, String owner, boolean mayWriteShared) throws Exception {
+        OutboxEntry.Reply reply = state.start(id);
+        metrics.ended(reply.ends());
+        switch (reply.status()) {
+            case "gone" -> throw Refusal.notFound(NoSuchJob.message(id));
+            case "started" -> {
+                publishers.publishQuietly(reply.dispatched());
+                return new JobAnswers.Started(id.value(), redis.hget(keys.job(id), "status").get(10, TimeUnit.SECONDS), true);
+            }
+            case "RUNNING", "PENDING" -> {
+                return new JobAnswers.Started(id.value(), reply.status(), false);
+            }
+            case "SUCCESS", "FAILED", "CANCELLED" -> {
+                JobSubmitter.Submitted again = resubmit(id, owner, mayWriteShared, false);
+                return new JobAnswers.Started(again.id().value(), again.status(), true, id.value());
+            }
+            default -> throw Refusal.conflict("job " + id + " is " + reply.status() + "; it cannot be run now");
+        }
+    }
+
+    /**
      * Starts a new job of the same pipeline version, parameters and inputs that reuses the outputs
      * of every task that succeeded in the given, ended job and runs the rest.
      */
@@ -129,6 +156,14 @@ public final class JobControl {
 
     /** Like {@link #rerunJob(JobId, String)}; {@code mayWriteShared}: whoever asked may write the data store's shared area (an admin). */
     public JobSubmitter.Submitted rerunJob(JobId old, String owner, boolean mayWriteShared) throws Exception {
+        return resubmit(old, owner, mayWriteShared, true);
+    }
+
+    /**
+     * A new job of the ended job's pipeline version, parameters and job inputs; {@code reuseSucceeded}:
+     * a re-run from failure ({@code retry_of}, reusing what succeeded), else a fresh run ({@code rerun_of}).
+     */
+    private JobSubmitter.Submitted resubmit(JobId old, String owner, boolean mayWriteShared, boolean reuseSucceeded) throws Exception {
         Map<String, String> job = redis.hgetall(keys.job(old)).get(10, TimeUnit.SECONDS);
         if (job.isEmpty()) {
             throw Refusal.notFound(NoSuchJob.message(old));
@@ -148,7 +183,7 @@ public final class JobControl {
             states.put(node, redis.hget(keys.task(old, node), "state").toCompletableFuture());
         }
         for (Map.Entry<String, java.util.concurrent.CompletableFuture<String>> e : states.entrySet()) {
-            if ("SUCCESS".equals(e.getValue().get(30, TimeUnit.SECONDS))) {
+            if (reuseSucceeded && "SUCCESS".equals(e.getValue().get(30, TimeUnit.SECONDS))) {
                 reuse.add(e.getKey());
             }
         }
@@ -172,8 +207,11 @@ public final class JobControl {
         // a re-run keeps the name, priority, owner and resources, but is not counted in the old job's run
         JobMeta meta = JobMeta.NONE.withName(job.get("name")).withPriority(Priority.parse(job.get("priority"))).withOwner(job.get("owner"))
                 .withInfra(infra);
+        if (!reuseSucceeded) {
+            meta = meta.withRerunOf(old.value());
+        }
         // inputs read from a source were stored with the old job; pass them as given values
-        return submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, true, old.value(), reuse, meta), JobId.random(), owner,
-                mayWriteShared);
+        return submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, true, reuseSucceeded ? old.value() : null, reuse, meta),
+                JobId.random(), owner, mayWriteShared);
     }
 }

@@ -81,6 +81,9 @@ final class JobEncoding {
         if (meta.infra() != null) {
             job.put("infra", JSON.writeValueAsString(meta.infra().toMap()));
         }
+        if (meta.rerunOf() != null) {
+            job.put("rerunOf", meta.rerunOf());
+        }
         if (meta.idempotency() != null) {
             job.put("idem", meta.idempotency());
         }

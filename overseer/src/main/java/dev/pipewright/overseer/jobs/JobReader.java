@@ -87,7 +87,7 @@ public final class JobReader {
                 job.get("params") == null ? Map.of() : JSON.readValue(job.get("params"), Map.class),
                 job.get("outputs") == null ? List.of() : JSON.readValue(job.get("outputs"), List.class),
                 job.get("pruned") == null ? List.of() : JSON.readValue(job.get("pruned"), List.class),
-                job.get("reason"), job.get("retryOf"), job.getOrDefault("trigger", "manual"), job.get("scheduled_for"), null, null,
+                job.get("reason"), job.get("retryOf"), job.get("rerunOf"), job.getOrDefault("trigger", "manual"), job.get("scheduled_for"), null, null,
                 expiresAt(finished, longOf(job.get("retention"))));
     }
 

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * A job as {@code GET /jobs/{id}} and the job listings show it. Unknown times are JSON null, not
- * left out; {@code reason} and {@code retry_of} appear only when the job has them, {@code tasks}
+ * left out; {@code reason}, {@code retry_of} and {@code rerun_of} appear only when the job has them, {@code tasks}
  * only on the single-job answer when asked for. {@code parameters} and {@code config.infra} are the
  * submitter's JSON as given, so they stay maps.
  */
@@ -21,7 +21,8 @@ public record JobView(
         @JsonProperty("finished_us") Long finishedUs, @JsonProperty("last_updated_at") String lastUpdatedAt,
         @JsonProperty("duration_ms") Double durationMs, Map<String, Object> parameters, List<Object> outputs, List<Object> pruned,
         @JsonInclude(JsonInclude.Include.NON_NULL) String reason,
-        @JsonProperty("retry_of") @JsonInclude(JsonInclude.Include.NON_NULL) String retryOf, String trigger,
+        @JsonProperty("retry_of") @JsonInclude(JsonInclude.Include.NON_NULL) String retryOf,
+        @JsonProperty("rerun_of") @JsonInclude(JsonInclude.Include.NON_NULL) String rerunOf, String trigger,
         @JsonProperty("scheduled_for") String scheduledFor, @JsonInclude(JsonInclude.Include.NON_NULL) List<TaskRow> tasks,
         List<String> stage, @JsonProperty("expires_at") String expiresAt) {
 
@@ -38,6 +39,6 @@ public record JobView(
     JobView with(List<TaskRow> tasks, List<String> stage) {
         return new JobView(id, name, runId, priority, owner, config, pipelineId, pipelineVersion, status, progress, finished, errored,
                 counts, createdAt, startedAt, finishedAt, createdUs, startedUs, finishedUs, lastUpdatedAt, durationMs, parameters,
-                outputs, pruned, reason, retryOf, trigger, scheduledFor, tasks, stage, expiresAt);
+                outputs, pruned, reason, retryOf, rerunOf, trigger, scheduledFor, tasks, stage, expiresAt);
     }
 }

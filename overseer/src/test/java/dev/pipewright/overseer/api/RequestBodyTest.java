@@ -31,7 +31,7 @@ class RequestBodyTest {
     void everyProblemIsCollectedWithItsPath() throws Exception {
         RequestBody b = new RequestBody(json("""
                 {"name": 5, "priority": "urgent", "tags": {"a": "x", "b": {}}, "colour": "red",
-                 "config": {"infra": {"cpu": "1", "memory": "2GB", "storage": 120, "gpu": 1}, "extra": true}}
+                 "config": {"infra": {"cpu": "1", "memory": "2GB", "storage": true, "gpu": 1}, "extra": true}}
                 """), Set.of("name", "priority", "tags", "config"));
         assertNull(b.text("name", false));
         assertEquals("low", b.oneOf("priority", List.of("low", "medium", "high"), "low"));
@@ -59,6 +59,21 @@ class RequestBodyTest {
         assertEquals(new Infra(new BigDecimal("0.5"), "512Mi", null), infra);
         b.check("the request");
         assertTrue(b.problems().isEmpty());
+    }
+
+    @Test
+    void bareNumbersOfMemoryAndStorageAreGiB() throws Exception {
+        // seed 002: submit_job(..., config={"infra": {"cpu": 1, "memory": 2, "storage": 120}})
+        RequestBody b = new RequestBody(json("""
+                {"config": {"infra": {"cpu": 1, "memory": 2, "storage": 120.0}}}
+                """), Set.of("config"));
+        Infra infra = b.nested("config", Set.of("infra")).infra("infra");
+        b.check("the request");
+        assertEquals(new Infra(BigDecimal.ONE, "2Gi", "120Gi"), infra);
+        assertEquals(2L << 30, infra.memoryBytes());
+        RequestBody bad = new RequestBody(json("{\"config\": {\"infra\": {\"memory\": 0, \"storage\": -1}}}"), Set.of("config"));
+        assertNull(bad.nested("config", Set.of("infra")).infra("infra"));
+        assertEquals(List.of("config.infra.memory", "config.infra.storage"), paths(bad));
     }
 
     @Test

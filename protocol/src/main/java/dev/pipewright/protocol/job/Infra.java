@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 /**
  * The resources a job asks for ({@code config.infra} of a job request): {@code cpu} a
  * number above 0 (cores, fractions allowed), {@code memory} and {@code storage} Kubernetes-style
- * quantities such as {@code "512Mi"} or {@code "2Gi"}. Each part is optional (null: not asked).
+ * quantities such as {@code "512Mi"} or {@code "2Gi"} (a request may give a bare number of GiB, stored as
+ * {@link #gib}). Each part is optional (null: not asked).
  */
 public record Infra(BigDecimal cpu, String memory, String storage) {
     private static final Pattern QUANTITY = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?");
@@ -51,6 +52,15 @@ public record Infra(BigDecimal cpu, String memory, String storage) {
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("too large: '" + quantity + "'");
         }
+    }
+
+    /**
+     * A bare number of GiB (seed 002 writes {@code "memory": 2, "storage": 120}) as the quantity
+     * stored and shown: {@code 2 → "2Gi"}, {@code 0.5 → "0.5Gi"}. Kept as a quantity so that every
+     * reader of a stored job (re-runs, workers, views) sees one form.
+     */
+    public static String gib(BigDecimal number) {
+        return number.stripTrailingZeros().toPlainString() + "Gi";
     }
 
     public Long memoryBytes() {

@@ -33,4 +33,12 @@ class InfraTest {
         assertEquals(Map.of("cpu", new java.math.BigInteger("2"), "memory", "2Gi"), new Infra(new BigDecimal("2"), "2Gi", null).toMap());
         assertEquals(Map.of("cpu", new BigDecimal("0.5")), new Infra(new BigDecimal("0.5"), null, null).toMap());
     }
+
+    @Test
+    void bareGiBBecomeQuantities() {
+        assertEquals("2Gi", Infra.gib(new BigDecimal("2")));
+        assertEquals("120Gi", Infra.gib(new BigDecimal("120.0")));
+        assertEquals("0.5Gi", Infra.gib(new BigDecimal("0.50")));
+        assertEquals(1L << 29, Infra.bytes(Infra.gib(new BigDecimal("0.5"))));
+    }
 }

@@ -54,7 +54,7 @@ class ResponseShapesTest {
     void aJobListsItsKeysInTheContractsOrder() throws Exception {
         JobView job = new JobView("j", "j", null, "medium", "ann", new JobView.Config(null), "p", 1, "FAILED", "1/2", true, true,
                 new JobView.Counts(2, 0, 1, 1, 0, 0, 0, 0, 0), "c", "s", "f", 1L, 2L, 3L, "f", 0.002, Map.of(), List.of(), List.of("x"),
-                "boom", null, "manual", null, null, List.of(), "e");
+                "boom", null, null, "manual", null, null, List.of(), "e");
         assertEquals("{\"id\":\"j\",\"name\":\"j\",\"run_id\":null,\"priority\":\"medium\",\"owner\":\"ann\",\"config\":{},"
                 + "\"pipeline_id\":\"p\",\"pipeline_version\":1,\"status\":\"FAILED\",\"progress\":\"1/2\",\"finished\":true,\"errored\":true,"
                 + "\"counts\":{\"total\":2,\"succeeded\":0,\"failed\":1,\"skipped\":1,\"cancelled\":0,\"pending\":0,\"ready\":0,\"running\":0,"
