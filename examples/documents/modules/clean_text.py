@@ -7,7 +7,7 @@ of a paragraph joined with single spaces, paragraphs kept apart by one blank lin
 import re
 import unicodedata
 
-import pwtask
+from pipewright import processor
 
 
 def clean(text):
@@ -24,9 +24,9 @@ def run(task):
     raw = task.read_text()
     text = clean(raw)
     paragraphs = text.count("\n\n") + 1 if text else 0
-    pwtask.log(f"clean_text: {len(raw)} -> {len(text)} characters, {paragraphs} paragraphs")
-    task.write_text(text + "\n" if text else "")
+    processor.log(f"clean_text: {len(raw)} -> {len(text)} characters, {paragraphs} paragraphs")
+    task.write_text(task.only_output(), text + "\n" if text else "")
 
 
 if __name__ == "__main__":
-    pwtask.main(run)
+    processor.main(run)

@@ -4,7 +4,7 @@
 Writes JSON {language, confidence, scores: {en, fr, de}}; ``language`` is "unknown" when no
 stop word of any language occurs. A tiny heuristic, good enough for a page of prose.
 """
-import pwtask
+from pipewright import processor
 import stopwords
 
 
@@ -20,11 +20,11 @@ def detect(tokens):
 def run(task):
     tokens = task.read_json()
     if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
-        raise pwtask.TaskError("expected a JSON list of tokens (strings)")
+        raise processor.TaskError("expected a JSON list of tokens (strings)")
     result = detect(tokens)
-    pwtask.log(f"detect_language: {result['language']} (confidence {result['confidence']}, scores {result['scores']})")
-    task.write_json(result)
+    processor.log(f"detect_language: {result['language']} (confidence {result['confidence']}, scores {result['scores']})")
+    task.write_json(task.only_output(), result)
 
 
 if __name__ == "__main__":
-    pwtask.main(run)
+    processor.main(run)

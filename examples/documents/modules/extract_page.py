@@ -7,7 +7,7 @@ fails with exit code 2.
 """
 import re
 
-import pwtask
+from pipewright import processor
 
 MARKER = re.compile(r"^[ \t]*=+[ \t]*page[ \t]+\S+[ \t]*=+[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
@@ -30,14 +30,14 @@ def run(task):
     document = task.read_text()
     pages = split_pages(document)
     if not pages:
-        raise pwtask.TaskError("the document is empty: it has no pages")
+        raise processor.TaskError("the document is empty: it has no pages")
     if not 0 <= page_num < len(pages):
-        raise pwtask.TaskError(f"page_num {page_num} is out of range: the document has {len(pages)} "
+        raise processor.TaskError(f"page_num {page_num} is out of range: the document has {len(pages)} "
                                f"page{'s' if len(pages) != 1 else ''} (0 to {len(pages) - 1})")
     page = pages[page_num]
-    pwtask.log(f"extract_page: page {page_num} of {len(pages)}, {len(page)} characters")
-    task.write_text(page + "\n")
+    processor.log(f"extract_page: page {page_num} of {len(pages)}, {len(page)} characters")
+    task.write_text(task.only_output(), page + "\n")
 
 
 if __name__ == "__main__":
-    pwtask.main(run)
+    processor.main(run)

@@ -5,7 +5,7 @@ Reads the inputs named ``stats`` (word_stats JSON), ``language`` (detect_languag
 ``summary`` (text); writes JSON {document_id, page_num, language, language_confidence, words,
 unique_words, top_words, summary}.
 """
-import pwtask
+from pipewright import processor
 
 
 def run(task):
@@ -13,9 +13,9 @@ def run(task):
     language = task.read_json("language")
     summary = task.read_text("summary").strip()
     if not isinstance(stats, dict) or "words" not in stats:
-        raise pwtask.TaskError("input 'stats' is not word_stats output: expected JSON with 'words'")
+        raise processor.TaskError("input 'stats' is not word_stats output: expected JSON with 'words'")
     if not isinstance(language, dict) or "language" not in language:
-        raise pwtask.TaskError("input 'language' is not detect_language output: expected JSON with 'language'")
+        raise processor.TaskError("input 'language' is not detect_language output: expected JSON with 'language'")
     report = {
         "document_id": task.param("document_id"),
         "page_num": task.param("page_num", default=0, kind=int),
@@ -26,10 +26,10 @@ def run(task):
         "top_words": stats.get("top_words", []),
         "summary": summary,
     }
-    pwtask.log(f"report: {report['document_id']} page {report['page_num']}: {report['words']} words, "
+    processor.log(f"report: {report['document_id']} page {report['page_num']}: {report['words']} words, "
                f"language {report['language']}")
-    task.write_json(report)
+    task.write_json(task.only_output(), report)
 
 
 if __name__ == "__main__":
-    pwtask.main(run)
+    processor.main(run)

@@ -7,7 +7,7 @@ at ``max_words`` words and ends with "…".
 """
 import re
 
-import pwtask
+from pipewright import processor
 
 SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+")
 HEADING_MAX_WORDS = 12
@@ -38,11 +38,11 @@ def summarize(text, max_words):
 def run(task):
     max_words = task.conf("max_words", 40, int)
     if max_words < 1:
-        raise pwtask.TaskError(f"config.max_words must be at least 1, got {max_words}")
+        raise processor.TaskError(f"config.max_words must be at least 1, got {max_words}")
     summary = summarize(task.read_text(), max_words)
-    pwtask.log(f"summarize: {len(summary.split())} words (max_words {max_words})")
-    task.write_text(summary + "\n" if summary else "")
+    processor.log(f"summarize: {len(summary.split())} words (max_words {max_words})")
+    task.write_text(task.only_output(), summary + "\n" if summary else "")
 
 
 if __name__ == "__main__":
-    pwtask.main(run)
+    processor.main(run)

@@ -8,7 +8,7 @@ off ("l'eau" -> "l", "eau"). Digits and punctuation are dropped.
 """
 import re
 
-import pwtask
+from pipewright import processor
 
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 ELISION = re.compile(r"^(c|d|j|l|m|n|qu|s|t)['’](.+)$")
@@ -28,9 +28,9 @@ def tokens(text):
 
 def run(task):
     result = tokens(task.read_text())
-    pwtask.log(f"tokenize: {len(result)} tokens")
-    task.write_json(result, indent=None)   # one line: a page has hundreds of tokens
+    processor.log(f"tokenize: {len(result)} tokens")
+    task.write_json(task.only_output(), result, indent=None)   # one line: a page has hundreds of tokens
 
 
 if __name__ == "__main__":
-    pwtask.main(run)
+    processor.main(run)

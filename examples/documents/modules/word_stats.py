@@ -7,7 +7,7 @@ unless config ``skip_stop_words`` is false.
 """
 from collections import Counter
 
-import pwtask
+from pipewright import processor
 import stopwords
 
 
@@ -25,14 +25,14 @@ def stats(tokens, top=10, skip_stop_words=True):
 def run(task):
     tokens = task.read_json()
     if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
-        raise pwtask.TaskError("expected a JSON list of tokens (strings)")
+        raise processor.TaskError("expected a JSON list of tokens (strings)")
     top = task.conf("top", 10, int)
     if top < 0:
-        raise pwtask.TaskError(f"config.top must not be negative, got {top}")
+        raise processor.TaskError(f"config.top must not be negative, got {top}")
     result = stats(tokens, top, bool(task.conf("skip_stop_words", True)))
-    pwtask.log(f"word_stats: {result['words']} words, {result['unique_words']} distinct")
-    task.write_json(result)
+    processor.log(f"word_stats: {result['words']} words, {result['unique_words']} distinct")
+    task.write_json(task.only_output(), result)
 
 
 if __name__ == "__main__":
-    pwtask.main(run)
+    processor.main(run)

@@ -72,7 +72,7 @@ public final class JobsCommand extends GroupCommand {
         public Integer call() {
             Duration limit = wait.limit();
             ApiClient client = client();
-            JsonNode r = ApiClient.expect(client.postJson(Jobs.path(job) + "/run", Map.of()), "cannot start job " + job);
+            JsonNode r = ApiClient.expect(client.postJson(Jobs.path(job) + "/start", Map.of()), "cannot start job " + job);
             return wait.printOrAwait(client, job, limit, r, out(), err(), a -> out().println("job " + job + ": "
                     + a.path("status").asText() + (a.path("started").asBoolean() ? "" : " (already started)")));
         }

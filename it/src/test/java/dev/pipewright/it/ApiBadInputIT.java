@@ -104,8 +104,11 @@ class ApiBadInputIT {
                 400, "config.infra.cpu", "above 0"));
         t.add(c("run job: memory without a unit form", "POST", "/api/v1/runs/{run}/jobs",
                 "{\"parameters\": {\"x\": 1}, \"config\": {\"infra\": {\"memory\": \"2GB\"}}}", 400, "config.infra.memory", "2Gi"));
-        t.add(c("run job: storage as a number", "POST", "/api/v1/runs/{run}/jobs",
-                "{\"parameters\": {\"x\": 1}, \"config\": {\"infra\": {\"storage\": 120}}}", 400, "config.infra.storage", "the number 120"));
+        // a bare number is GiB (seed 002); neither true nor zero is a size
+        t.add(c("run job: storage as a boolean", "POST", "/api/v1/runs/{run}/jobs",
+                "{\"parameters\": {\"x\": 1}, \"config\": {\"infra\": {\"storage\": true}}}", 400, "config.infra.storage", "a boolean"));
+        t.add(c("run job: no memory", "POST", "/api/v1/runs/{run}/jobs",
+                "{\"parameters\": {\"x\": 1}, \"config\": {\"infra\": {\"memory\": 0}}}", 400, "config.infra.memory", "above 0"));
         t.add(c("run job: unknown infra field", "POST", "/api/v1/runs/{run}/jobs",
                 "{\"parameters\": {\"x\": 1}, \"config\": {\"infra\": {\"gpu\": 1}}}", 400, "config.infra.gpu", "unknown field"));
         t.add(c("run job: unknown config field", "POST", "/api/v1/runs/{run}/jobs",

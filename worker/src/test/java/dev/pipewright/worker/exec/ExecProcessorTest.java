@@ -99,8 +99,16 @@ class ExecProcessorTest {
                 Map.of("PYTHONDONTWRITEBYTECODE", "1", "PYTHONUNBUFFERED", "1"), Duration.ofMinutes(1), Set.of(2));
     }
 
+    /**
+     * A documents module exactly as examples/processors.yaml registers it: its argv, working directory
+     * and environment (PYTHONPATH finds the module helper in clients/python/src).
+     */
     static ExecCommand documents(String name, String file) {
-        return module(name, "documents/modules/" + file);
+        ExecCommand registered = ExecRegistryFile.read(examples.resolve("processors.yaml")).stream()
+                .filter(c -> c.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("examples/processors.yaml registers no '" + name + "'"));
+        assertTrue(registered.argv().contains("documents/modules/" + file), registered::toString);
+        return registered;
     }
 
     static ExecCommand command(Set<Integer> permanent, String... argv) {

@@ -1,0 +1,137 @@
+package dev.pipewright.it;
+
+import dev.pipewright.it.support.Cluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The Python package (clients/python) against a live cluster: installs it with pip into a virtual
+ * environment under it/target (from the machine's configured package index; pytest too), then runs
+ * its pytest suite with PW_URL and a submit token in PW_TOKEN. The suite walks through seed 002
+ * (pipelines, runs, submit_job with config infra numbers, listings, wait, outputs, logs, refusals)
+ * and seed 000 (a module written with pipewright.processor, served here as an exec processor with
+ * the package's source on PYTHONPATH, as examples/processors.yaml does). Any pytest failure, error
+ * or skip fails this test, with pytest's output.
+ */
+class PythonClientIT {
+    private static final long PIP_MINUTES = 5;
+    private static final long PYTEST_MINUTES = 6;
+    @TempDir
+    static Path dir;
+    static Cluster cluster;
+    static Path repo;
+
+    @BeforeAll
+    static void start() throws Exception {
+        repo = repoRoot();
+        Path client = repo.resolve("clients/python");
+        String src = client.resolve("src").toString();
+        String modules = client.resolve("tests/modules").toString();
+        Path registry = dir.resolve("processors.yaml");
+        StringBuilder yaml = new StringBuilder("processors:\n");
+        for (String name : List.of("add_numbers", "word_count")) {
+            yaml.append("  py_").append(name).append(":\n")
+                    .append("    command: [python3, '").append(modules).append('/').append(name).append(".py']\n")
+                    .append("    env: {PYTHONPATH: '").append(src).append("', PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1',")
+                    .append(" PYTHONIOENCODING: utf-8}\n")
+                    .append("    timeout: 1m\n")
+                    .append("    permanentExitCodes: [2]\n");
+        }
+        Files.writeString(registry, yaml.toString());
+        cluster = Cluster.builder().workers(1).concurrency(4).processorsFile(registry).start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void thePythonPackagesTestsPassAgainstTheLiveSystem() throws Exception {
+        Path venv = repo.resolve("it/target/python-venv");
+        Path python = venv.resolve("bin/python");
+        if (!Files.isExecutable(python)) {
+            run("creating a virtual environment (python3 -m venv)", PIP_MINUTES, Map.of(), "python3", "-m", "venv", venv.toString());
+        }
+        if (!Files.isExecutable(venv.resolve("bin/pytest"))) {
+            run("installing pytest with pip (from the configured package index)", PIP_MINUTES, Map.of(),
+                    python.toString(), "-m", "pip", "install", "-q", "--retries", "0", "pytest");
+        }
+        // the package as a user installs it; reinstalled every time so the tests see this checkout
+        run("pip install ./clients/python", PIP_MINUTES, Map.of(), python.toString(), "-m", "pip", "install", "-q", "--retries", "0",
+                "--force-reinstall", "--no-deps", repo.resolve("clients/python").toString());
+
+        String token = cluster.createToken("python-client", "submit", null);
+        Result pytest = run(null, PYTEST_MINUTES, Map.of("PW_URL", cluster.baseUri().toString().replaceAll("/$", ""), "PW_TOKEN", token),
+                python.toString(), "-m", "pytest", "-p", "no:cacheprovider", "-rA", "-v", repo.resolve("clients/python/tests").toString());
+        System.out.println(pytest.output);
+        if (pytest.exit != 0) {
+            fail("pytest exited " + pytest.exit + ":\n" + pytest.output);
+        }
+        Matcher summary = Pattern.compile("=+ (.*) in [0-9.]+s.* =+\\s*$").matcher(pytest.output.strip());
+        assertTrue(summary.find(), "pytest's summary line: " + pytest.output);
+        String counts = summary.group(1);
+        assertTrue(counts.matches("\\d+ passed"), "only passed tests (none skipped, none xfailed): " + counts);
+        assertTrue(Integer.parseInt(counts.split(" ")[0]) >= 15, "the whole suite ran: " + counts);
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    /** Runs a command in the repository; with {@code what} set, anything but exit 0 fails the test naming it. */
+    private static Result run(String what, long minutes, Map<String, String> env, String... argv) throws Exception {
+        List<String> command = new ArrayList<>(List.of(argv));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("PW_"));
+        pb.environment().put("PIP_DISABLE_PIP_VERSION_CHECK", "1");
+        pb.environment().putAll(env);
+        Path log = Files.createTempFile(dir, "proc", ".log");
+        pb.redirectOutput(log.toFile());
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            fail("cannot run " + argv[0] + " (" + (what == null ? "pytest" : what) + "): " + e.getMessage()
+                    + " - the Python client tests need python3 with venv and pip");
+            throw e;
+        }
+        if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            fail((what == null ? "pytest" : what) + " did not finish within " + minutes + " min:\n" + Files.readString(log, StandardCharsets.UTF_8));
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        if (what != null) {
+            assertEquals(0, p.exitValue(), () -> what + " failed:\n" + out);
+        }
+        return new Result(p.exitValue(), out);
+    }
+
+    private static Path repoRoot() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve("clients/python/pyproject.toml"))) {
+                return d;
+            }
+        }
+        throw new AssertionError("no clients/python/pyproject.toml above " + Path.of("").toAbsolutePath());
+    }
+}
