@@ -143,7 +143,7 @@ class Pipeline:
 
     def _call(self, method: str, path: str, query: Optional[Mapping[str, Any]] = None, json: Any = None,
               body: Optional[bytes] = None, content_type: Optional[str] = None,
-              headers: Optional[Mapping[str, str]] = None) -> Any:
+              headers: Optional[Mapping[str, str]] = None) -> Any:  # a JSON object for every endpoint called
         """A request whose answer is JSON."""
         if json is not None:
             body = _json.dumps(json).encode("utf-8")
@@ -384,7 +384,8 @@ class Pipeline:
             try:
                 # the server sends a keep-alive comment every 15 s: a read waiting far longer means a lost connection
                 with self._open("GET", path, query, headers=headers, timeout=max(self.timeout, 60.0)) as resp:
-                    event, data, eid = "message", [], None
+                    event, eid = "message", None
+                    data: List[str] = []
                     for raw in resp:
                         line = raw.decode("utf-8").rstrip("\r\n")
                         if line == "":

@@ -170,7 +170,7 @@ class CliTranscriptTest {
             case "GET /api/v1/jobs/j1/tasks", "GET /api/v1/jobs/j2/tasks" -> empty ? "{\"tasks\": [], \"next_page_after\": null}"
                     : query.contains("page_size=1&") || query.endsWith("page_size=1") ? "{\"tasks\": [" + task1 + "], \"next_page_after\": \"t1\"}"
                     : "{\"tasks\": [" + task1 + ", " + task2 + "], \"next_page_after\": null}";
-            case "POST /api/v1/jobs/j1/run" -> "{\"id\": \"j1\", \"status\": \"RUNNING\", \"started\": " + !empty + "}";
+            case "POST /api/v1/jobs/j1/start" -> "{\"id\": \"j1\", \"status\": \"RUNNING\", \"started\": " + !empty + "}";
             case "POST /api/v1/jobs/j1/cancel" -> "{\"id\": \"j1\", \"status\": \"CANCELLED\"}";
             case "DELETE /api/v1/jobs/j1" -> "{\"id\": \"j1\", \"deleted\": true}";
             case "POST /api/v1/jobs/j1/retry" -> "{\"id\": \"j1\", \"status\": \"RUNNING\"}";
