@@ -1,5 +1,9 @@
 package dev.pipewright.it;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.pipewright.it.support.Cluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,12 +31,14 @@ import static org.junit.jupiter.api.Assertions.fail;
  * its pytest suite with PW_URL and a submit token in PW_TOKEN. The suite walks through seed 002
  * (pipelines, runs, submit_job with config infra numbers, listings, wait, outputs, logs, refusals)
  * and seed 000 (a module written with pipewright.processor, served here as an exec processor with
- * the package's source on PYTHONPATH, as examples/processors.yaml does). Any pytest failure, error
+ * the package's source on PYTHONPATH, as examples/processors.yaml does), and the documents example,
+ * whose modules import the package's helper, registered by examples/processors.yaml as it is. Any pytest failure, error
  * or skip fails this test, with pytest's output.
  */
 class PythonClientIT {
     private static final long PIP_MINUTES = 5;
     private static final long PYTEST_MINUTES = 6;
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER));
     @TempDir
     static Path dir;
     static Cluster cluster;
@@ -44,18 +50,37 @@ class PythonClientIT {
         Path client = repo.resolve("clients/python");
         String src = client.resolve("src").toString();
         String modules = client.resolve("tests/modules").toString();
-        Path registry = dir.resolve("processors.yaml");
-        StringBuilder yaml = new StringBuilder("processors:\n");
+        // the examples' registry as it is (its documents modules import pipewright.processor through its
+        // PYTHONPATH, relative to examples/), plus the two test modules
+        ObjectNode registry = (ObjectNode) YAML.readTree(repo.resolve("examples/processors.yaml").toFile());
+        ObjectNode processors = (ObjectNode) registry.path("processors");
+        processors.fields().forEachRemaining(e -> {
+            if (!e.getValue().has("workdir")) {
+                ((ObjectNode) e.getValue()).put("workdir", repo.resolve("examples").toString());
+            }
+        });
         for (String name : List.of("add_numbers", "word_count")) {
-            yaml.append("  py_").append(name).append(":\n")
-                    .append("    command: [python3, '").append(modules).append('/').append(name).append(".py']\n")
-                    .append("    env: {PYTHONPATH: '").append(src).append("', PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1',")
-                    .append(" PYTHONIOENCODING: utf-8}\n")
-                    .append("    timeout: 1m\n")
-                    .append("    permanentExitCodes: [2]\n");
+            ObjectNode p = processors.putObject("py_" + name);
+            p.putArray("command").add("python3").add(modules + "/" + name + ".py");
+            p.putObject("env").put("PYTHONPATH", src).put("PYTHONDONTWRITEBYTECODE", "1").put("PYTHONUNBUFFERED", "1")
+                    .put("PYTHONIOENCODING", "utf-8");
+            p.put("timeout", "1m");
+            p.putArray("permanentExitCodes").add(2);
         }
-        Files.writeString(registry, yaml.toString());
-        cluster = Cluster.builder().workers(1).concurrency(4).processorsFile(registry).start();
+        Path registryFile = dir.resolve("processors.yaml");
+        YAML.writeValue(registryFile.toFile(), registry);
+        cluster = Cluster.builder().workers(1).concurrency(4).processorsFile(registryFile).start();
+        // the documents example reads shared/documents/<id>.txt from the data store
+        copyTree(repo.resolve("examples/data/shared/documents"), cluster.dataDir().resolve("shared/documents"));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName().toString()));
+            }
+        }
     }
 
     @AfterAll
@@ -81,7 +106,8 @@ class PythonClientIT {
                 "--force-reinstall", "--no-deps", repo.resolve("clients/python").toString());
 
         String token = cluster.createToken("python-client", "submit", null);
-        Result pytest = run(null, PYTEST_MINUTES, Map.of("PW_URL", cluster.baseUri().toString().replaceAll("/$", ""), "PW_TOKEN", token),
+        Result pytest = run(null, PYTEST_MINUTES, Map.of("PW_URL", cluster.baseUri().toString().replaceAll("/$", ""), "PW_TOKEN", token,
+                        "PW_EXAMPLES_DIR", repo.resolve("examples").toString()),
                 python.toString(), "-m", "pytest", "-p", "no:cacheprovider", "-rA", "-v", repo.resolve("clients/python/tests").toString());
         System.out.println(pytest.output);
         if (pytest.exit != 0) {
@@ -91,7 +117,7 @@ class PythonClientIT {
         assertTrue(summary.find(), "pytest's summary line: " + pytest.output);
         String counts = summary.group(1);
         assertTrue(counts.matches("\\d+ passed"), "only passed tests (none skipped, none xfailed): " + counts);
-        assertTrue(Integer.parseInt(counts.split(" ")[0]) >= 15, "the whole suite ran: " + counts);
+        assertTrue(Integer.parseInt(counts.split(" ")[0]) >= 22, "the whole suite ran: " + counts);
     }
 
     private record Result(int exit, String output) {
