@@ -149,7 +149,7 @@ class Pipeline:
             body = _json.dumps(json).encode("utf-8")
             content_type = "application/json"
         with self._open(method, path, query, body, content_type, headers) as resp:
-            raw = resp.read()
+            raw = self._read(resp, method, path)
         if not raw:
             return None
         try:
@@ -157,6 +157,15 @@ class Pipeline:
         except ValueError:
             raise PipewrightError(f"the answer is not JSON: {raw[:200]!r}", status=200, method=method,
                                   url=self._url(path, query)) from None
+
+    def _read(self, resp: Any, method: str, path: str) -> bytes:
+        """The whole body; a connection lost or stalled while reading is a PipewrightError too."""
+        try:
+            data: bytes = resp.read()
+            return data
+        except OSError as e:
+            raise PipewrightError(f"the answer from {self.url} broke off: {e}", code="timeout", method=method,
+                                  url=self.url + path) from None
 
     @staticmethod
     def _q(s: str) -> str:
@@ -436,8 +445,9 @@ class Pipeline:
         """The value of a data node of the job (an input or an output written so far), as bytes.
         A large value kept in the object store may answer with a redirect: it is followed, and
         the token is not sent there."""
-        with self._open("GET", f"/api/v1/jobs/{self._q(job_id)}/consumables/{self._q(node)}", timeout=max(self.timeout, 300.0)) as resp:
-            return resp.read()
+        path = f"/api/v1/jobs/{self._q(job_id)}/consumables/{self._q(node)}"
+        with self._open("GET", path, timeout=max(self.timeout, 300.0)) as resp:
+            return self._read(resp, "GET", path)
 
     def get_output_text(self, job_id: str, node: str, encoding: str = "utf-8") -> str:
         return self.get_output(job_id, node).decode(encoding)
