@@ -59,6 +59,7 @@ public final class WorkerMain {
         ProcessorRegistry registry;
         try {
             config = WorkerConfig.from(Settings.fromEnvironment());
+            dev.pipewright.worker.store.LargeValues.get(); // PW_DATA_STORE, PW_INLINE_MAX...: a bad value stops start-up here
             registry = registry(config);
         } catch (ConfigException | IllegalArgumentException e) {
             System.err.println("pipewright worker: " + e.getMessage());
