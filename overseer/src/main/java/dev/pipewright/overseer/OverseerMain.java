@@ -163,8 +163,7 @@ public final class OverseerMain {
             topology.declarePool(ch, "default");
         }
 
-        dev.pipewright.infra.objectstore.ObjectStoreConfig objectConfig = dev.pipewright.infra.objectstore.ObjectStoreConfig.from(
-                dev.pipewright.infra.config.Settings.fromEnvironment());
+        dev.pipewright.infra.objectstore.ObjectStoreConfig objectConfig = config.common().objects();
         dev.pipewright.infra.objectstore.ObjectStore objectStore = objectConfig.used()
                 ? new dev.pipewright.infra.objectstore.ObjectStore(objectConfig) : null;
         FileDataStore fileStore = new FileDataStore(config.dataDir(), objectStore);

@@ -55,7 +55,12 @@ public final class ObjectStore implements AutoCloseable {
         this.config = config;
         var builder = S3Client.builder()
                 .region(Region.of(config.region()))
-                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .credentialsProvider(config.credentials() == null ? DefaultCredentialsProvider.builder().build()
+                        : software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(config.credentials().sessionToken() == null
+                        ? software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(config.credentials().accessKeyId(),
+                                config.credentials().secretAccessKey())
+                        : software.amazon.awssdk.auth.credentials.AwsSessionCredentials.create(config.credentials().accessKeyId(),
+                                config.credentials().secretAccessKey(), config.credentials().sessionToken())))
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(5))
                         .socketTimeout(Duration.ofSeconds(60)))

@@ -32,7 +32,17 @@ import java.util.List;
  * @param pathStyle      path-style addressing ({@code http://host/bucket/key})
  */
 public record ObjectStoreConfig(S3Uri dataStore, List<S3Uri> sources, long inlineMax, URI endpoint, String region,
-                                boolean pathStyle) {
+                                boolean pathStyle, Credentials credentials, int refLoadMax) {
+    /** The largest referenced input a Java (in-process) processor gets in memory ({@code PW_REF_LOAD_MAX}). */
+    public static final int DEFAULT_REF_LOAD_MAX = 64 * 1024 * 1024;
+    /** Keys given in the settings (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); null: the SDK's default chain. */
+    public record Credentials(String accessKeyId, String secretAccessKey, String sessionToken) {
+        @Override
+        public String toString() {
+            return "Credentials[" + accessKeyId + ", secret hidden]";
+        }
+    }
+
     public static final long DEFAULT_INLINE_MAX = 256 * 1024;
 
     /** Whether anything needs an object store client. */
@@ -78,7 +88,12 @@ public record ObjectStoreConfig(S3Uri dataStore, List<S3Uri> sources, long inlin
             throw new ConfigException("PW_S3_PATH_STYLE must be true or false, got '" + pathStyleText + "'");
         }
         boolean pathStyle = pathStyleText != null ? Boolean.parseBoolean(pathStyleText) : endpoint != null;
-        return new ObjectStoreConfig(dataStore, List.copyOf(sources), inlineMax, endpoint, region, pathStyle);
+        String keyId = settings.string("AWS_ACCESS_KEY_ID", null);
+        String secret = settings.string("AWS_SECRET_ACCESS_KEY", null);
+        Credentials credentials = keyId != null && secret != null
+                ? new Credentials(keyId, secret, settings.string("AWS_SESSION_TOKEN", null)) : null;
+        return new ObjectStoreConfig(dataStore, List.copyOf(sources), inlineMax, endpoint, region, pathStyle, credentials,
+                settings.integer("PW_REF_LOAD_MAX", DEFAULT_REF_LOAD_MAX, 1024, Integer.MAX_VALUE - 64));
     }
 
     /** Where the store is, for logs and error messages. */

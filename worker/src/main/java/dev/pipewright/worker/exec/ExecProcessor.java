@@ -49,7 +49,7 @@ public final class ExecProcessor implements Processor {
     private final dev.pipewright.worker.store.LargeValues large;
 
     public ExecProcessor(ExecCommand command) {
-        this(command, dev.pipewright.worker.store.LargeValues.get());
+        this(command, dev.pipewright.worker.store.LargeValues.NONE);
     }
 
     public ExecProcessor(ExecCommand command, dev.pipewright.worker.store.LargeValues large) {

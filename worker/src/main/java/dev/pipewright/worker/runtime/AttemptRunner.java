@@ -45,7 +45,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
     private final WorkerMetrics metrics;
     private final ScheduledExecutorService timers;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private final dev.pipewright.worker.store.LargeValues large = dev.pipewright.worker.store.LargeValues.get();
+    private final dev.pipewright.worker.store.LargeValues large;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     /** Set when the grace period is over: every attempt, including one that registers from now on, is handed back. */
     private volatile boolean handingBack;
@@ -78,6 +78,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
     AttemptRunner(WorkerConfig config, ProcessorRegistry processors, AttemptStore store, CommitBatcher commits,
                   WorkerMetrics metrics, ScheduledExecutorService timers) {
         this.config = config;
+        this.large = dev.pipewright.worker.store.LargeValues.of(config.common().objects());
         this.processors = processors;
         this.store = store;
         this.commits = commits;

@@ -1,6 +1,5 @@
 package dev.pipewright.worker.store;
 
-import dev.pipewright.infra.config.Settings;
 import dev.pipewright.infra.objectstore.ObjectStore;
 import dev.pipewright.infra.objectstore.ObjectStoreConfig;
 import dev.pipewright.protocol.data.DataPaths;
@@ -24,9 +23,11 @@ import java.util.Map;
  * costs anything for a small value: a length or prefix comparison.
  */
 public final class LargeValues {
-    /** The largest referenced input a Java (in-process) processor gets in memory ({@code PW_REF_LOAD_MAX}, default 64 MiB). */
-    public static final int DEFAULT_LOAD_MAX = 64 * 1024 * 1024;
-    private static volatile LargeValues instance;
+    /** The largest referenced input a Java (in-process) processor gets in memory by default ({@code PW_REF_LOAD_MAX}). */
+    public static final int DEFAULT_LOAD_MAX = (int) ObjectStoreConfig.DEFAULT_REF_LOAD_MAX;
+    private static final java.util.concurrent.ConcurrentHashMap<ObjectStoreConfig, LargeValues> BY_CONFIG = new java.util.concurrent.ConcurrentHashMap<>();
+    /** No object store: every value inline, as before. */
+    public static final LargeValues NONE = new LargeValues(null, ObjectStoreConfig.DEFAULT_INLINE_MAX, DEFAULT_LOAD_MAX);
 
     private final ObjectStore objects;
     private final long inlineMax;
@@ -38,25 +39,12 @@ public final class LargeValues {
         this.loadMax = loadMax;
     }
 
-    /** Reads the settings once (a bad value stops start-up with the variable's name). */
-    public static LargeValues from(Settings settings) {
-        ObjectStoreConfig config = ObjectStoreConfig.from(settings);
-        int loadMax = settings.integer("PW_REF_LOAD_MAX", DEFAULT_LOAD_MAX, 1024, Integer.MAX_VALUE - 64);
-        return new LargeValues(config.dataStore() != null ? new ObjectStore(config) : null, config.inlineMax(), loadMax);
-    }
-
-    /** The worker's instance, from its environment. */
-    public static LargeValues get() {
-        LargeValues v = instance;
-        if (v == null) {
-            synchronized (LargeValues.class) {
-                if (instance == null) {
-                    instance = from(Settings.fromEnvironment());
-                }
-                v = instance;
-            }
+    /** The large values of a worker with this object store configuration (one client per configuration in a process). */
+    public static LargeValues of(ObjectStoreConfig config) {
+        if (config == null || config.dataStore() == null) {
+            return NONE;
         }
-        return v;
+        return BY_CONFIG.computeIfAbsent(config, c -> new LargeValues(new ObjectStore(c), c.inlineMax(), c.refLoadMax()));
     }
 
     /** Whether large values go to the object store. */
