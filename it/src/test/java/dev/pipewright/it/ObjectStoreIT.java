@@ -63,7 +63,7 @@ class ObjectStoreIT {
         objects.put("PW_S3_SOURCES", "s3://lake/");
         objects.put("PW_INLINE_MAX", "65536");
         Cluster.Builder builder = Cluster.builder().workers(0).shards(1)
-                .overseerSetting("PW_JOB_RETENTION", "3s").overseerSetting("PW_RETENTION_INTERVAL", "300ms");
+                .overseerSetting("PW_JOB_RETENTION", "10s").overseerSetting("PW_RETENTION_INTERVAL", "300ms");
         objects.forEach(builder::overseerSetting);
         builder.overseerSetting("AWS_ENDPOINT_URL", "http://127.0.0.1:" + proxy.port());
         cluster = builder.start();
@@ -326,15 +326,16 @@ class ObjectStoreIT {
         sampler.interrupt();
         sampler.join();
         assertEquals("SUCCESS", view.path("status").asText(), view::toPrettyString);
+        S3Uri prefix = new S3Uri("pwdata", "store/jobs/" + job + "/");
+        // before it expires (PW_JOB_RETENTION 10s)
+        assertEquals(1, store.list(prefix).size(), "the 1 GiB object (the 64-byte sum stays inline)");
         assertEquals(sha256OfZeros(GIB), cluster.consumableText(job, "sum").strip());
         long growthMib = (peak[0] - baseline) / 1024;
         System.out.printf("ObjectStoreIT: 1 GiB consumable in %d s; worker RSS baseline %d MiB, peak %d MiB, growth %d MiB; load %s%n",
                 seconds, baseline / 1024, peak[0] / 1024, growthMib, Files.readString(Path.of("/proc/loadavg")).strip());
         assertTrue(growthMib < 64, "the worker's RSS grew by " + growthMib + " MiB (baseline " + baseline / 1024 + " MiB)");
-        S3Uri prefix = new S3Uri("pwdata", "store/jobs/" + job + "/");
-        assertEquals(1, store.list(prefix).size(), "the 1 GiB object (the 64-byte sum stays inline)");
 
-        // the job expires (PW_JOB_RETENTION 3s): its objects go with it
+        // the job expires: its objects go with it
         Cluster.await("job " + job + " and its objects to be removed", Duration.ofSeconds(60), () -> {
             try {
                 return cluster.get("/api/v1/jobs/" + job).status() == 404 && store.list(prefix).isEmpty();

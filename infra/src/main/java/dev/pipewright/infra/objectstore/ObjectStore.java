@@ -106,7 +106,8 @@ public final class ObjectStore implements AutoCloseable {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        // the reason in words ("Connection refused"); the class name only when there are none
+        return t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName() : t.getMessage();
     }
 
     /** Checks that the bucket can be reached; throws with the reason otherwise. */
