@@ -276,6 +276,17 @@ class ObjectStoreIT {
         assertTrue(seen, listed::toPrettyString);
         // the sink: a server-side copy into alice's area
         assertEquals(bytes, store.size(new S3Uri("pwdata", "store/owners/alice/large/again.bin")));
+
+        // a re-run reuses the values: its own copies of the objects, so the old job's expiry takes nothing it reads
+        Cluster.Response retried = as(alice, "POST", "/api/v1/jobs/" + job + "/retry", null, null);
+        assertEquals(202, retried.status(), retried::toString);
+        String rerun = retried.json().path("id").asText();
+        assertEquals("SUCCESS", cluster.awaitJob(rerun, WAIT).path("status").asText());
+        String rerunRef = cluster.redis().hget(cluster.jobKey(rerun) + ":data", "big");
+        assertTrue(rerunRef.contains("\"key\":\"store/jobs/" + rerun + "/reused/big\""), rerunRef);
+        Cluster.Response again = as(alice, "GET", "/api/v1/jobs/" + rerun + "/consumables/big", null, null);
+        assertEquals(bytes, again.body().length);
+        assertEquals(expected, again.headers().firstValue("X-Pipewright-Sha256").orElse(""));
     }
 
     @Test

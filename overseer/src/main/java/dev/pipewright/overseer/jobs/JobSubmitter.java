@@ -118,6 +118,16 @@ public final class JobSubmitter {
      */
     public Submitted submitJob(StoredPipeline stored, SubmitRequest request, JobId id, String owner, boolean mayWriteShared)
             throws Exception {
+        return submitJob(stored, request, id, owner, mayWriteShared, false);
+    }
+
+    /**
+     * Like the above; {@code platformValues}: the request's input values come from the platform (a
+     * re-run passing an ended job's values, object references re-pinned for the new job), not from a
+     * user, so a value that is an object reference is taken as one.
+     */
+    Submitted submitJob(StoredPipeline stored, SubmitRequest request, JobId id, String owner, boolean mayWriteShared,
+                        boolean platformValues) throws Exception {
         Pipeline pipeline = stored.pipeline();
         PipelineGraph graph = stored.graph();
         JobChecks.Checked checked = JobChecks.request(pipeline, graph, request);
@@ -142,7 +152,7 @@ public final class JobSubmitter {
         // sources are in the data store area of the job's owner (or the shared one)
         String dataOwner = owner != null ? owner : request.meta().owner();
         inputs.forEach((node, value) -> {
-            if (dev.pipewright.protocol.data.ObjectRef.startsWithMagic(value, value.length)) {
+            if (!platformValues && dev.pipewright.protocol.data.ObjectRef.startsWithMagic(value, value.length)) {
                 problems.add(new Problem("inputs." + node, "a value must not start with the bytes Pipewright reserves for object references"));
             }
         });
