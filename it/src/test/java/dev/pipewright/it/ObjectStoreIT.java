@@ -166,6 +166,15 @@ class ObjectStoreIT {
         assertEquals("SUCCESS", cluster.awaitJob(job, WAIT).path("status").asText(), () -> cluster.job(job).toPrettyString());
         assertEquals("alice's monday", text("pwdata", "store/owners/alice/out/mon.txt"));
 
+        // an input over PW_INLINE_MAX is pinned (a server-side copy in the job's prefix) and referenced, not loaded
+        String large = "line of alice's large input\n".repeat(4000);
+        put("pwdata", "store/owners/alice/in/big.txt", large);
+        String bigJob = submitted(submitAs(alice, p, "{\"parameters\": {\"day\": \"big\"}}"));
+        assertEquals("SUCCESS", cluster.awaitJob(bigJob, WAIT).path("status").asText());
+        String pinned = cluster.redis().hget(cluster.jobKey(bigJob) + ":data", "in");
+        assertTrue(pinned.startsWith("\0pw-object-ref:1\n") && pinned.contains("\"key\":\"store/jobs/" + bigJob + "/inputs/in\""), pinned);
+        assertEquals(large, text("pwdata", "store/owners/alice/out/big.txt"));
+
         // bob's relative source is his own area: alice's object is not his to read
         List<String> refused = problems(submitAs(bob, pipelineAs(bob, """
                 name: s3-relative-bob
