@@ -163,15 +163,37 @@ public final class OverseerMain {
             topology.declarePool(ch, "default");
         }
 
-        FileDataStore dataStore = new FileDataStore(config.dataDir());
+        dev.pipewright.infra.objectstore.ObjectStoreConfig objectConfig = config.common().objects();
+        dev.pipewright.infra.objectstore.ObjectStore objectStore = objectConfig.used()
+                ? new dev.pipewright.infra.objectstore.ObjectStore(objectConfig) : null;
+        FileDataStore fileStore = new FileDataStore(config.dataDir(), objectStore);
+        dev.pipewright.overseer.datastore.DataStore chosenStore = fileStore;
+        if (objectStore != null) {
+            dev.pipewright.overseer.datastore.S3DataStore s3 = new dev.pipewright.overseer.datastore.S3DataStore(objectStore,
+                    objectConfig.dataStore() != null);
+            chosenStore = objectConfig.dataStore() != null ? s3 : new dev.pipewright.overseer.datastore.RoutingDataStore(fileStore, s3);
+            if (objectConfig.dataStore() != null) {
+                try {
+                    objectStore.checkBucket(objectConfig.dataStore().bucket());
+                } catch (java.io.IOException e) {
+                    // not fatal: jobs that use it are refused at submit with the reason, the rest run
+                    LOG.warn("the data store {} cannot be used now: {}", objectConfig.dataStore(), e.getMessage());
+                }
+            }
+            LOG.info("object store {} (data store {}, sources {}, inline up to {} bytes)", objectConfig.display(),
+                    objectConfig.dataStore() == null ? "the file store" : objectConfig.dataStore(), objectConfig.sources(),
+                    objectConfig.inlineMax());
+        }
+        dev.pipewright.overseer.datastore.DataStore dataStore = chosenStore;
+        FileDataStore dataStoreFiles = fileStore;
         try {
-            List<String> legacy = dataStore.legacyEntries();
+            List<String> legacy = objectConfig.dataStore() != null ? List.of() : dataStoreFiles.legacyEntries();
             if (!legacy.isEmpty()) {
                 LOG.warn("the data store {} holds {} outside owners/ and shared/: sources now resolve in their owner's area "
-                        + "(owners/<owner>/) or shared/, so move them there (docs/data-store.md, \"Upgrading\")", dataStore.root(), legacy);
+                        + "(owners/<owner>/) or shared/, so move them there (docs/data-store.md, \"Upgrading\")", dataStoreFiles.root(), legacy);
             }
         } catch (java.io.IOException e) {
-            LOG.warn("cannot list the data store {} ({})", dataStore.root(), e.toString());
+            LOG.warn("cannot list the data store {} ({})", dataStoreFiles.root(), e.toString());
         }
         // new documents also get the cron library's check; stored versions are read back without the rules for new documents
         PipelineParser parser = new PipelineParser(DocumentLimits.DEFAULTS, CronSchedule::problem);
@@ -222,7 +244,7 @@ public final class OverseerMain {
         stoppers.add(slotSweep::stop);
         loops.add(Thread.ofVirtual().name("slot-sweep").start(slotSweep));
         RunStore runStore = new RunStore(keys, shared.async(), scripts);
-        JobRemoval removal = new JobRemoval(keys, shared.async(), state, runStore, metrics, config.retentionBatch());
+        JobRemoval removal = new JobRemoval(keys, shared.async(), state, runStore, metrics, config.retentionBatch(), dataStore);
         JobExpiry expiry = new JobExpiry(keys, shared.async(), removal, leases::shards, config.retentionInterval(),
                 JobExpiry.CALLS_PER_SHARD);
         stoppers.add(expiry::stop);
@@ -315,7 +337,7 @@ public final class OverseerMain {
         }
         LOG.info("overseer {} listening on {}:{}, serving shards {} of {} ({} overseers alive), namespace '{}', data dir {}, {}, Redis {}",
                 leaseOwner, config.httpHost(), server.actualPort(), leases.shards(), keys.shards(), leases.alive(), keys.namespace(),
-                dataStore.root(), config.auth(), config.common().redis().display());
+                objectConfig.dataStore() != null ? objectConfig.dataStore() : dataStoreFiles.root(), config.auth(), config.common().redis().display());
 
         int port = server.actualPort();
         int metricsPort = metricsServer == null ? 0 : metricsServer.actualPort();

@@ -44,4 +44,10 @@ class BoundariesTest {
     void theOverseerNeverReachesTheWorker() {
         noClasses().should().dependOnClassesThat().resideInAPackage("dev.pipewright.worker..").check(MAIN);
     }
+
+    @Test
+    void onlyTheObjectStoreAdapterSpeaksS3() {
+        // the AWS SDK stays behind infra's ObjectStore (dev.pipewright.infra.objectstore)
+        noClasses().should().dependOnClassesThat().resideInAPackage("software.amazon.awssdk..").check(MAIN);
+    }
 }

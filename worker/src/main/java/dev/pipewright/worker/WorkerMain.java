@@ -269,7 +269,8 @@ public final class WorkerMain {
     /** The processors a worker with this configuration serves: built-ins, class-path SPI, registered commands. */
     public static ProcessorRegistry registry(WorkerConfig config) {
         List<Processor> execs = config.processorsFile() == null ? List.of()
-                : ExecRegistryFile.read(config.processorsFile()).stream().map(c -> (Processor) new ExecProcessor(c)).toList();
+                : ExecRegistryFile.read(config.processorsFile()).stream()
+                .map(c -> (Processor) new ExecProcessor(c, dev.pipewright.worker.store.LargeValues.of(config.common().objects()))).toList();
         return new ProcessorRegistry(execs);
     }
 }

@@ -17,4 +17,10 @@ class BoundariesTest {
     void theWorkerNeverReachesTheOverseer() {
         noClasses().should().dependOnClassesThat().resideInAPackage("dev.pipewright.overseer..").check(MAIN);
     }
+
+    @Test
+    void onlyTheObjectStoreAdapterSpeaksS3() {
+        // the AWS SDK stays behind infra's ObjectStore (dev.pipewright.infra.objectstore)
+        noClasses().should().dependOnClassesThat().resideInAPackage("software.amazon.awssdk..").check(MAIN);
+    }
 }

@@ -10,7 +10,8 @@ import java.net.URI;
  * of pool queues and, for quorum queues, how many replicas each has.
  */
 public record CommonConfig(RabbitNodes rabbit, RedisNodes redis, String namespace, int shards, QueueType queueType,
-                           int quorumSize, java.time.Duration connectPatience) {
+                           int quorumSize, java.time.Duration connectPatience,
+                           dev.pipewright.infra.objectstore.ObjectStoreConfig objects) {
     public static final String DEFAULT_RABBITMQ_URI = "amqp://guest:guest@127.0.0.1:5672";
     public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
     public static final String DEFAULT_NAMESPACE = "pw";
@@ -46,7 +47,8 @@ public record CommonConfig(RabbitNodes rabbit, RedisNodes redis, String namespac
                 s.integer("PW_SHARDS", DEFAULT_SHARDS, 1, 1024),
                 queueType,
                 s.integer("PW_QUORUM_SIZE", DEFAULT_QUORUM_SIZE, 1, 99),
-                s.duration("PW_CONNECT_TIMEOUT", java.time.Duration.ofSeconds(30)));
+                s.duration("PW_CONNECT_TIMEOUT", java.time.Duration.ofSeconds(30)),
+                dev.pipewright.infra.objectstore.ObjectStoreConfig.from(s));
     }
 
     private static RabbitNodes rabbitNodes(String value) {

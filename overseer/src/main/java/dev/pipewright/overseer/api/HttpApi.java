@@ -92,6 +92,9 @@ public final class HttpApi {
                                       JobControl control, RunStore runs, Idempotency idempotency, AdminRoutes admin,
                                       TokenRoutes tokens, ScheduleRoutes schedules, JobRemoval removal) {
         PipelineRoutes pipelineRoutes = new PipelineRoutes(parser, pipelines, schedules);
+        if (submitter != null) {
+            pipelineRoutes.allowedSources(submitter.dataStore().allowedSources());
+        }
         JobRoutes jobRoutes = new JobRoutes(pipelineRoutes, submitter, jobs, control, runs, idempotency, new Graphs(pipelines, jobs), removal);
         return List.of(pipelineRoutes, jobRoutes, new RunRoutes(runs, pipelines, jobs, jobRoutes), schedules, admin, tokens);
     }

@@ -66,10 +66,13 @@ final class JobRoutes implements Routes {
     private final Idempotency idempotency;
     private final Graphs graphs;
     private final JobRemoval removal;
+    /** Where large consumables are read from (null without an object store). */
+    private final dev.pipewright.infra.objectstore.ObjectStore objects;
 
     JobRoutes(PipelineRoutes pipelines, JobSubmitter submitter, JobReader jobs, JobControl control, RunStore runs,
               Idempotency idempotency, Graphs graphs, JobRemoval removal) {
         this.removal = removal;
+        this.objects = submitter == null ? null : submitter.dataStore().objects();
         this.pipelines = pipelines;
         this.submitter = submitter;
         this.jobs = jobs;
@@ -340,8 +343,53 @@ final class JobRoutes implements Routes {
             }
             throw ApiException.notFound("job " + id + " has no value for data node '" + node + "' (yet)");
         }
+        if (dev.pipewright.protocol.data.ObjectRef.isRef(c.bytes())) {
+            streamObject(ctx, id, node, dev.pipewright.protocol.data.ObjectRef.decode(c.bytes()));
+            return;
+        }
         ctx.response().setStatusCode(200).putHeader("Content-Type", c.contentType())
                 .end(io.vertx.core.buffer.Buffer.buffer(c.bytes()));
+    }
+
+    /**
+     * A large consumable, streamed from the object store in 64 KiB pieces, each write awaited (the
+     * overseer holds one piece at a time, however large the object), with its length and digest as
+     * headers. A missing object or an unreachable store answers 502 with the reason before any byte.
+     */
+    private void streamObject(RoutingContext ctx, JobId id, String node, dev.pipewright.protocol.data.ObjectRef ref) throws Exception {
+        if (objects == null) {
+            throw new ApiException(502, "object_store_unavailable", "the value of '" + node + "' in job " + id + " is the object "
+                    + ref.uri() + ", and this overseer has no object store configured (PW_DATA_STORE)", List.of());
+        }
+        java.io.InputStream in;
+        try {
+            in = objects.open(new dev.pipewright.protocol.data.S3Uri(ref.bucket(), ref.key()));
+        } catch (java.io.IOException e) {
+            throw new ApiException(502, "object_store_unavailable", "cannot read the value of '" + node + "' in job " + id + ": "
+                    + e.getMessage(), List.of());
+        }
+        if (in == null) {
+            throw new ApiException(502, "object_missing", "the value of '" + node + "' in job " + id + " is the object " + ref.uri()
+                    + ", which is missing from the object store", List.of());
+        }
+        io.vertx.core.http.HttpServerResponse response = ctx.response();
+        try (in) {
+            response.setStatusCode(200).putHeader("Content-Type", ref.contentType() == null ? "application/octet-stream" : ref.contentType())
+                    .putHeader("Content-Length", Long.toString(ref.size()));
+            if (ref.sha256() != null) {
+                response.putHeader("X-Pipewright-Sha256", ref.sha256());
+            }
+            byte[] piece = new byte[64 * 1024];
+            int n;
+            while ((n = in.readNBytes(piece, 0, piece.length)) > 0) {
+                response.write(io.vertx.core.buffer.Buffer.buffer(java.util.Arrays.copyOf(piece, n)))
+                        .toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            response.end();
+        } catch (Exception e) {
+            // the status line is sent: all that is left is to cut the connection, so the client sees a short body
+            response.reset();
+        }
     }
 
     private void logs(RoutingContext ctx) throws Exception {

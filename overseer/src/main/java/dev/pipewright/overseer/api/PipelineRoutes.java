@@ -40,6 +40,13 @@ final class PipelineRoutes implements Routes {
     private final PipelineStore pipelines;
     private final ScheduleRoutes schedules;
 
+    /** Prefixes full s3:// sources may name (PW_S3_SOURCES). */
+    private List<dev.pipewright.protocol.data.S3Uri> allowedSources = List.of();
+
+    void allowedSources(List<dev.pipewright.protocol.data.S3Uri> allowed) {
+        this.allowedSources = List.copyOf(allowed);
+    }
+
     PipelineRoutes(PipelineParser parser, PipelineStore pipelines, ScheduleRoutes schedules) {
         this.parser = parser;
         this.pipelines = pipelines;
@@ -76,6 +83,13 @@ final class PipelineRoutes implements Routes {
         }
         dev.pipewright.overseer.config.InputLimits limits = HttpApi.limits(ctx);
         List<Problem> over = new ArrayList<>();
+        for (dev.pipewright.protocol.pipeline.DataNode d : r.pipeline().dataNodes().values()) {
+            // a full s3:// source outside every allowed prefix could never be used: said now, as text
+            String problem = d.source() == null ? null : dev.pipewright.protocol.data.DataPaths.allowedProblem(d.source(), allowedSources);
+            if (problem != null) {
+                over.add(new Problem("dataNodes." + d.name() + ".source", problem));
+            }
+        }
         if (r.pipeline().processNodes().size() > limits.maxJobTasks()) {
             over.add(new Problem("processNodes", "the pipeline has " + r.pipeline().processNodes().size()
                     + " process nodes; a job may run at most " + limits.maxJobTasks() + " tasks (PW_MAX_JOB_TASKS): split the pipeline"));

@@ -17,6 +17,35 @@ public interface DataStore {
 
     void write(String path, byte[] bytes) throws IOException;
 
+    /**
+     * Stores at path the object a reference names (a large consumable in the object store): a
+     * server-side copy when the store is the object store too, else the bytes streamed.
+     */
+    void copy(String path, dev.pipewright.protocol.data.ObjectRef ref) throws IOException;
+
+    /**
+     * A job input's value read at submit: its bytes, or for an object larger than the inline limit an
+     * encoded {@link dev.pipewright.protocol.data.ObjectRef} to a copy pinned in the job's own prefix
+     * (so it cannot change under the job, and goes with it); null when there is nothing there.
+     */
+    default byte[] readInput(String path, String job, String node) throws IOException {
+        return read(path);
+    }
+
+    /** Deletes a job's own objects (large consumables, pinned inputs) when it expires; never a sink's copy. */
+    default void purgeJob(String job) throws IOException {
+    }
+
+    /** The object store behind this data store (large consumables are read through it), or null when there is none. */
+    default dev.pipewright.infra.objectstore.ObjectStore objects() {
+        return null;
+    }
+
+    /** Prefixes a full {@code s3://} source may name (PW_S3_SOURCES); empty when none may. */
+    default java.util.List<dev.pipewright.protocol.data.S3Uri> allowedSources() {
+        return java.util.List.of();
+    }
+
     /** What is wrong with writing to path now (a directory there, a symbolic link out of the store, not writable), or null. */
     String writeProblem(String path);
 

@@ -19,9 +19,21 @@ import java.nio.file.StandardCopyOption;
  */
 public final class FileDataStore implements DataStore {
     private final Path root;
+    /** Where large consumables are read from when a sink copies one here; null without an object store. */
+    private final dev.pipewright.infra.objectstore.ObjectStore objects;
 
     public FileDataStore(Path root) {
+        this(root, null);
+    }
+
+    public FileDataStore(Path root, dev.pipewright.infra.objectstore.ObjectStore objects) {
         this.root = root.toAbsolutePath().normalize();
+        this.objects = objects;
+    }
+
+    @Override
+    public dev.pipewright.infra.objectstore.ObjectStore objects() {
+        return objects;
     }
 
     public Path root() {
@@ -44,6 +56,10 @@ public final class FileDataStore implements DataStore {
 
     /** The path under the root, checked as text (see {@link DataPaths#problem}); nothing on disk is read. */
     Path resolve(String path) throws Refused {
+        if (dev.pipewright.protocol.data.S3Uri.is(path)) {
+            // never a directory named "s3:" under the root
+            throw new Refused("'" + path + "' is in the object store, and no object store is configured here");
+        }
         String problem = path == null ? "no path" : DataPaths.problem(path);
         if (problem != null) {
             throw new Refused(problem);
@@ -103,14 +119,42 @@ public final class FileDataStore implements DataStore {
         }
         try {
             // the checked location itself, so a link swapped in after the check is not followed out
-            return Files.readAllBytes(real);
+            return notRef(path, Files.readAllBytes(real));
         } catch (NoSuchFileException e) {
             return null;
         }
     }
 
+    /**
+     * The bytes, refused when they start with the object reference marker: such a value would be taken
+     * for a reference the platform wrote (see {@link dev.pipewright.protocol.data.ObjectRef}).
+     */
+    static byte[] notRef(String path, byte[] bytes) throws Refused {
+        if (bytes != null && dev.pipewright.protocol.data.ObjectRef.startsWithMagic(bytes, bytes.length)) {
+            throw new Refused("'" + path + "' starts with the bytes Pipewright reserves for object references (\\0pw-object-ref:)");
+        }
+        return bytes;
+    }
+
     @Override
     public void write(String path, byte[] bytes) throws IOException {
+        writeWith(path, tmp -> Files.write(tmp, bytes));
+    }
+
+    @Override
+    public void copy(String path, dev.pipewright.protocol.data.ObjectRef ref) throws IOException {
+        if (objects == null) {
+            throw new Refused("'" + path + "' would hold " + ref.uri() + ", and no object store is configured to read it from");
+        }
+        // streamed into the temporary file: a large consumable never sits in the overseer's memory
+        writeWith(path, tmp -> objects.download(ref, tmp));
+    }
+
+    private interface Filler {
+        void fill(Path tmp) throws IOException;
+    }
+
+    private void writeWith(String path, Filler filler) throws IOException {
         Path target = resolve(path);
         confine(target, path);
         refuseDirectory(target, path);
@@ -119,7 +163,7 @@ public final class FileDataStore implements DataStore {
         confine(parent, path); // again: a link may have appeared while the directories were made
         Path tmp = Files.createTempFile(parent, ".pw-", ".tmp");
         try {
-            Files.write(tmp, bytes);
+            filler.fill(tmp);
             refuseDirectory(target, path);
             // a rename replaces a symbolic link at the target itself; it never writes through it
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

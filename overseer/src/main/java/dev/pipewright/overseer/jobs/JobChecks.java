@@ -72,13 +72,19 @@ final class JobChecks {
      */
     static Map<String, String> outputSources(Pipeline pipeline, List<String> run, Map<String, Object> params, String owner,
                                              boolean mayWriteShared, List<Problem> problems) {
+        return outputSources(pipeline, run, params, owner, mayWriteShared, List.of(), problems);
+    }
+
+    static Map<String, String> outputSources(Pipeline pipeline, List<String> run, Map<String, Object> params, String owner,
+                                             boolean mayWriteShared, List<dev.pipewright.protocol.data.S3Uri> allowed,
+                                             List<Problem> problems) {
         Map<String, String> locations = new LinkedHashMap<>();
         for (String node : run) {
             for (String out : pipeline.processNodes().get(node).output()) {
                 String source = pipeline.dataNodes().get(out).source();
                 if (source != null) {
                     String at = "dataNodes." + out + ".source";
-                    DataPaths.Location location = locate(source, params, owner, at, problems);
+                    DataPaths.Location location = locate(source, params, owner, at, allowed, problems);
                     if (location == null) {
                         continue;
                     }
@@ -96,6 +102,12 @@ final class JobChecks {
 
     /** A source resolved with the job's parameters and placed in the store (null, with a problem, when it cannot be). */
     static DataPaths.Location locate(String source, Map<String, Object> params, String owner, String at, List<Problem> problems) {
+        return locate(source, params, owner, at, List.of(), problems);
+    }
+
+    /** Like the above; a full {@code s3://} source must be in one of the {@code allowed} prefixes, in the owner's area there. */
+    static DataPaths.Location locate(String source, Map<String, Object> params, String owner, String at,
+                                     List<dev.pipewright.protocol.data.S3Uri> allowed, List<Problem> problems) {
         String path;
         try {
             path = Templates.resolve(source, params);
@@ -108,7 +120,12 @@ final class JobChecks {
             problems.add(new Problem(at, problem + (path.equals(source) ? "" : " (from '" + source + "' with the job's parameters)")));
             return null;
         }
-        return DataPaths.locate(owner, path);
+        try {
+            return DataPaths.locate(owner, path, allowed);
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(at, e.getMessage() + (path.equals(source) ? "" : " (from '" + source + "' with the job's parameters)")));
+            return null;
+        }
     }
 
     static Map<String, Object> parameters(Pipeline pipeline, Map<String, Object> given, List<Problem> problems) {

@@ -188,12 +188,13 @@ public final class JobControl {
             }
         }
         Map<String, byte[]> inputs = new LinkedHashMap<>();
+        JobId rerun = JobId.random();
         Map<byte[], byte[]> data = bytesRedis.hgetall(bytes(keys.data(old))).get(30, TimeUnit.SECONDS);
         for (Map.Entry<byte[], byte[]> e : data.entrySet()) {
             String node = new String(e.getKey(), StandardCharsets.UTF_8);
             String producer = graph.producerOf(node);
             if (producer == null || reuse.contains(producer)) {
-                inputs.put(node, e.getValue());
+                inputs.put(node, repin(e.getValue(), old, rerun, node));
             }
         }
         Map<String, Object> params = JSON.readValue(job.getOrDefault("params", "{}"), new TypeReference<LinkedHashMap<String, Object>>() { });
@@ -211,7 +212,34 @@ public final class JobControl {
             meta = meta.withRerunOf(old.value());
         }
         // inputs read from a source were stored with the old job; pass them as given values
-        return submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, true, reuseSucceeded ? old.value() : null, reuse, meta),
-                JobId.random(), owner, mayWriteShared);
+        return submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, true, reuseSucceeded ? old.value() : null, reuse, meta), rerun, owner,
+                mayWriteShared, true);
+    }
+
+    /**
+     * A value of the ended job for its re-run: as it is, or for an object reference a server-side
+     * copy in the new job's prefix, so each job owns its objects and the old one's expiry takes
+     * nothing the new one reads.
+     */
+    private byte[] repin(byte[] value, JobId old, JobId rerun, String node) throws java.io.IOException {
+        if (!dev.pipewright.protocol.data.ObjectRef.isRef(value)) {
+            return value;
+        }
+        dev.pipewright.protocol.data.ObjectRef ref = dev.pipewright.protocol.data.ObjectRef.decode(value);
+        dev.pipewright.infra.objectstore.ObjectStore objects = submitter.dataStore().objects();
+        if (objects == null || objects.config().dataStore() == null) {
+            throw Refusal.conflict("the value of '" + node + "' in job " + old + " is the object " + ref.uri()
+                    + ", and this overseer has no object store configured (PW_DATA_STORE)");
+        }
+        dev.pipewright.protocol.data.S3Uri prefix = objects.jobPrefix(rerun.value());
+        dev.pipewright.protocol.data.S3Uri to = new dev.pipewright.protocol.data.S3Uri(prefix.bucket(),
+                prefix.key() + "reused/" + dev.pipewright.protocol.data.DataPaths.fileName(node));
+        try {
+            objects.copy(new dev.pipewright.protocol.data.S3Uri(ref.bucket(), ref.key()), ref.size(), to);
+        } catch (java.io.IOException e) {
+            throw Refusal.conflict("cannot re-run job " + old + ": its value of '" + node + "' cannot be copied from the object store: "
+                    + e.getMessage());
+        }
+        return new dev.pipewright.protocol.data.ObjectRef(to.bucket(), to.key(), ref.size(), ref.sha256(), ref.contentType()).encode();
     }
 }

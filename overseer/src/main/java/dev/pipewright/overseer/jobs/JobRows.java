@@ -39,6 +39,10 @@ final class JobRows {
      * {@code value_base64}. {@code value} null: not read (too large to show).
      */
     static ConsumableRow consumable(String node, String contentType, long size, byte[] value) {
+        if (dev.pipewright.protocol.data.ObjectRef.isRef(value)) {
+            // in the object store: its own size, the value itself from GET .../consumables/{node}
+            return new ConsumableRow(node, contentType, dev.pipewright.protocol.data.ObjectRef.decode(value).size(), null, null);
+        }
         if (value == null || value.length > INLINE_MAX_BYTES) {
             return new ConsumableRow(node, contentType, size, null, null);
         }

@@ -98,6 +98,11 @@ public final class JobSubmitter {
         return submitJob(stored, request, id, owner).id();
     }
 
+    /** The data store sources are read from and outputs written to. */
+    public DataStore dataStore() {
+        return dataStore;
+    }
+
     /**
      * Checks the request (parameters, inputs, plan, sources), routes its tasks to pools, encodes the
      * job and writes it: the first chunk with the job itself, the rest chunk by chunk while the first
@@ -113,6 +118,16 @@ public final class JobSubmitter {
      */
     public Submitted submitJob(StoredPipeline stored, SubmitRequest request, JobId id, String owner, boolean mayWriteShared)
             throws Exception {
+        return submitJob(stored, request, id, owner, mayWriteShared, false);
+    }
+
+    /**
+     * Like the above; {@code platformValues}: the request's input values come from the platform (a
+     * re-run passing an ended job's values, object references re-pinned for the new job), not from a
+     * user, so a value that is an object reference is taken as one.
+     */
+    Submitted submitJob(StoredPipeline stored, SubmitRequest request, JobId id, String owner, boolean mayWriteShared,
+                        boolean platformValues) throws Exception {
         Pipeline pipeline = stored.pipeline();
         PipelineGraph graph = stored.graph();
         JobChecks.Checked checked = JobChecks.request(pipeline, graph, request);
@@ -136,8 +151,14 @@ public final class JobSubmitter {
         List<Problem> problems = JobChecks.plan(plan, request.outputs());
         // sources are in the data store area of the job's owner (or the shared one)
         String dataOwner = owner != null ? owner : request.meta().owner();
-        readSources(pipeline, plan, params, inputs, problems, dataOwner);
-        Map<String, String> sinks = JobChecks.outputSources(pipeline, plan.run(), params, dataOwner, mayWriteShared, problems);
+        inputs.forEach((node, value) -> {
+            if (!platformValues && dev.pipewright.protocol.data.ObjectRef.startsWithMagic(value, value.length)) {
+                problems.add(new Problem("inputs." + node, "a value must not start with the bytes Pipewright reserves for object references"));
+            }
+        });
+        readSources(pipeline, plan, params, inputs, problems, dataOwner, id);
+        Map<String, String> sinks = JobChecks.outputSources(pipeline, plan.run(), params, dataOwner, mayWriteShared,
+                dataStore.allowedSources(), problems);
         sinks.forEach((out, location) -> {
             // now, not only when the output is copied: a job that could never store its output is refused at once
             String problem = dataStore.writeProblem(location);
@@ -157,7 +178,8 @@ public final class JobSubmitter {
         // on the job, so the script that ends it can say when it expires
         job.put("retention", JobEncoding.retention(pipeline, retention).toMillis());
         Map<String, StateGateway.Output> values = new LinkedHashMap<>();
-        inputs.forEach((node, value) -> values.put(node, new StateGateway.Output(value, ContentTypes.sniff(value))));
+        inputs.forEach((node, value) -> values.put(node, new StateGateway.Output(value, dev.pipewright.protocol.data.ObjectRef.isRef(value)
+                ? dev.pipewright.protocol.data.ObjectRef.decode(value).contentType() : ContentTypes.sniff(value))));
         StateGateway.Submission submission = new StateGateway.Submission(id, bytes(JSON.writeValueAsString(job)),
                 bytes(encoding.taskTable(chunks.get(0))), request.start(), plan.run().size(), chunks.size() > 1, BUILD_PATIENCE, values);
         // recorded in the pipeline's hash first, atomically with the check that it was not deleted
@@ -221,18 +243,20 @@ public final class JobSubmitter {
 
     /** Job inputs with a source that the request did not give are read from the data store now (the owner's area, or shared). */
     private void readSources(Pipeline pipeline, ExecutionPlan plan, Map<String, Object> params, Map<String, byte[]> inputs,
-                             List<Problem> problems, String owner) {
+                             List<Problem> problems, String owner, JobId job) {
         for (String in : plan.jobInputs()) {
             if (!inputs.containsKey(in) && pipeline.dataNodes().get(in).source() != null) {
                 String at = "dataNodes." + in + ".source";
-                DataPaths.Location location = JobChecks.locate(pipeline.dataNodes().get(in).source(), params, owner, at, problems);
+                DataPaths.Location location = JobChecks.locate(pipeline.dataNodes().get(in).source(), params, owner, at,
+                        dataStore.allowedSources(), problems);
                 if (location == null) {
                     continue;
                 }
                 String path = location.path();
                 byte[] bytes;
                 try {
-                    bytes = dataStore.read(path);
+                    // a large object is pinned by a copy in the job's prefix and referenced, not loaded
+                    bytes = dataStore.readInput(path, job.value(), in);
                 } catch (java.io.IOException e) {
                     problems.add(new Problem(at, "cannot read '" + path + "': " + e.getMessage()));
                     continue;

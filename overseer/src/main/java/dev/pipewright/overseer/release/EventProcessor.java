@@ -318,7 +318,10 @@ public final class EventProcessor implements Runnable {
                     retries.postpone(event.entryId(), redisDown.toString(), now);
                     return false;
                 }
-                if (value != null) {
+                if (value != null && dev.pipewright.protocol.data.ObjectRef.isRef(value)) {
+                    // a large consumable: copied object to object (or streamed to a file), never loaded here
+                    dataStore.copy(e.getValue().asText(), dev.pipewright.protocol.data.ObjectRef.decode(value));
+                } else if (value != null) {
                     dataStore.write(e.getValue().asText(), value);
                 }
             }

@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * attempt repeats them. A crash after leaves the job in the shard's purging set, which the sweeper
  * works first. The data store is left alone: what a {@code source} names there is the pipeline's
  * published data set (later jobs read it as input, other jobs may write the same path), not the job's.
+ * The job's own objects in the object store (its large consumables and pinned inputs, under
+ * {@code <prefix>jobs/<job>/}) go with it, among the outside steps.
  */
 public final class JobRemoval {
     private static final String[] FIELDS = {"status", "run", "pipeline", "idem", "created", "started", "finished"};
@@ -34,10 +36,16 @@ public final class JobRemoval {
     private final RunStore runs;
     private final OverseerMetrics metrics;
     private final int batch;
+    private final dev.pipewright.overseer.datastore.DataStore dataStore;
+
+    public JobRemoval(Keys keys, RedisClusterAsyncCommands<String, String> redis, StateGateway state, RunStore runs, OverseerMetrics metrics,
+                      int batch) {
+        this(keys, redis, state, runs, metrics, batch, null);
+    }
 
     /** @param batch the most keys one call of {@code purge.lua} removes ({@code PW_RETENTION_BATCH}) */
     public JobRemoval(Keys keys, RedisClusterAsyncCommands<String, String> redis, StateGateway state, RunStore runs, OverseerMetrics metrics,
-                      int batch) {
+                      int batch, dev.pipewright.overseer.datastore.DataStore dataStore) {
         if (batch < 1) {
             throw new IllegalArgumentException("a batch removes at least one key, got " + batch);
         }
@@ -47,6 +55,7 @@ public final class JobRemoval {
         this.runs = runs;
         this.metrics = metrics;
         this.batch = batch;
+        this.dataStore = dataStore;
     }
 
     public int batch() {
@@ -105,6 +114,10 @@ public final class JobRemoval {
         String run = f.get(1).getValueOrElse(null);
         String pipeline = f.get(2).getValueOrElse(null);
         String idem = f.get(3).getValueOrElse(null);
+        if (dataStore != null) {
+            // first: a store that cannot be reached now leaves the job due, and the next sweep tries again
+            dataStore.purgeJob(id.value());
+        }
         if (run != null && RunId.isValid(run)) {
             long last = 0;
             for (int i = 4; i < FIELDS.length; i++) {

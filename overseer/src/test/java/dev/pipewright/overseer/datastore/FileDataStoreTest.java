@@ -84,4 +84,24 @@ class FileDataStoreTest {
             assertNotNull(store.writeProblem(bad), bad);
         }
     }
+
+    @Test
+    void anObjectStoreLocationIsNeverAFileUnderTheRoot() throws Exception {
+        FileDataStore store = store();
+        DataStore.Refused read = assertThrows(DataStore.Refused.class, () -> store.read("s3://lake/owners/a/x"));
+        assertTrue(read.getMessage().contains("is in the object store, and no object store is configured here"), read.getMessage());
+        assertThrows(DataStore.Refused.class, () -> store.write("s3://lake/owners/a/x", new byte[1]));
+        assertFalse(Files.exists(store.root().resolve("s3:")));
+    }
+
+    @Test
+    void aFileThatStartsWithTheReferenceMarkerIsRefusedAsAnInput() throws Exception {
+        FileDataStore store = store();
+        store.write("owners/a/forged", new dev.pipewright.protocol.data.ObjectRef("b", "k", 1, null, "text/plain").encode());
+        DataStore.Refused refused = assertThrows(DataStore.Refused.class, () -> store.read("owners/a/forged"));
+        assertTrue(refused.getMessage().contains("reserves for object references"), refused.getMessage());
+        // a sink holding a reference needs an object store to read it from
+        assertThrows(DataStore.Refused.class,
+                () -> store.copy("owners/a/out", new dev.pipewright.protocol.data.ObjectRef("b", "k", 1, null, "text/plain")));
+    }
 }

@@ -24,10 +24,17 @@ public final class DataPaths {
     public record Location(String path, boolean shared) {
     }
 
-    /** What is wrong with a source as text (see the class comment), or null when nothing is. */
+    /**
+     * What is wrong with a source as text (see the class comment), or null when nothing is. A full
+     * object store location ({@code s3://bucket/key}) is checked by {@link S3Uri#problem}; whether its
+     * bucket and prefix are allowed is {@link #locate(String, String, java.util.List)}'s business.
+     */
     public static String problem(String source) {
         if (source == null || source.isBlank()) {
             return "a source must name a file: it is empty";
+        }
+        if (S3Uri.is(source)) {
+            return S3Uri.problem(source);
         }
         if (source.length() > MAX_LENGTH) {
             return "a source must be at most " + MAX_LENGTH + " characters long; it is " + source.length();
@@ -79,6 +86,59 @@ public final class DataPaths {
             return new Location(source, true);
         }
         return new Location(area(owner) + "/" + source, false);
+    }
+
+    /**
+     * Like {@link #locate(String, String)}, and a full {@code s3://bucket/key} source too: it must lie
+     * under one of the {@code allowed} prefixes (an admin's choice, {@code PW_S3_SOURCES}), and there in
+     * the owner's area ({@code <allowed prefix>owners/<owner>/...}) or the shared one ({@code <allowed
+     * prefix>shared/...}), so one owner never reads or overwrites another's objects through a source.
+     * The location's path is then the full {@code s3://} name.
+     *
+     * @throws IllegalArgumentException with the reason, when the source is refused
+     */
+    public static Location locate(String owner, String source, java.util.List<S3Uri> allowed) {
+        if (!S3Uri.is(source)) {
+            return locate(owner, source);
+        }
+        S3Uri object = S3Uri.parse(source);
+        S3Uri within = allowed.stream().filter(p -> p.holds(object)).findFirst().orElse(null);
+        if (within == null) {
+            throw new IllegalArgumentException(allowed.isEmpty()
+                    ? "'" + source + "' is in the object store, and no bucket is allowed for sources here (an admin sets PW_S3_SOURCES)"
+                    : "'" + source + "' is not in a bucket and prefix allowed for sources: " + allowed);
+        }
+        String rest = object.key().substring(within.key().length());
+        if (isShared(rest)) {
+            return new Location(source, true);
+        }
+        String area = area(owner) + "/";
+        if (rest.startsWith(area)) {
+            return new Location(source, false);
+        }
+        throw new IllegalArgumentException("'" + source + "' is outside your areas of " + within + ": name an object under "
+                + within + area + " (yours) or " + within + SHARED + "/ (shared)");
+    }
+
+    /**
+     * What is wrong with a source's allowed prefix as text (at create), or null: an {@code s3://}
+     * source whose text before its first placeholder already leaves every allowed prefix.
+     */
+    public static String allowedProblem(String source, java.util.List<S3Uri> allowed) {
+        if (!S3Uri.is(source)) {
+            return null;
+        }
+        int placeholder = source.indexOf("${");
+        String fixed = placeholder < 0 ? source : source.substring(0, placeholder);
+        for (S3Uri p : allowed) {
+            String ps = p.toString();
+            if (fixed.startsWith(ps) || (placeholder >= 0 && ps.startsWith(fixed))) {
+                return null;
+            }
+        }
+        return allowed.isEmpty()
+                ? "'" + source + "' is in the object store, and no bucket is allowed for sources here (an admin sets PW_S3_SOURCES)"
+                : "'" + source + "' is not in a bucket and prefix allowed for sources: " + allowed;
     }
 
     /** An owner's area: {@code owners/<owner as a file name>}. */

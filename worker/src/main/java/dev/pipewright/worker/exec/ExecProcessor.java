@@ -46,9 +46,20 @@ public final class ExecProcessor implements Processor {
     private static final Path PROC = Path.of("/proc");
 
     private final ExecCommand command;
+    private final dev.pipewright.worker.store.LargeValues large;
 
     public ExecProcessor(ExecCommand command) {
+        this(command, dev.pipewright.worker.store.LargeValues.NONE);
+    }
+
+    public ExecProcessor(ExecCommand command, dev.pipewright.worker.store.LargeValues large) {
         this.command = command;
+        this.large = large;
+    }
+
+    @Override
+    public boolean readsReferences() {
+        return true;
     }
 
     @Override
@@ -72,7 +83,8 @@ public final class ExecProcessor implements Processor {
         Map<String, String> inputPaths = new LinkedHashMap<>();
         for (Map.Entry<String, byte[]> e : ctx.inputs().entrySet()) {
             Path p = in.resolve(e.getKey());
-            Files.write(p, e.getValue());
+            // a large input is streamed from the object store into the file, never held in memory
+            large.toFile(e.getKey(), e.getValue(), p);
             inputPaths.put(e.getKey(), p.toString());
         }
         Map<String, String> outputPaths = new LinkedHashMap<>();
@@ -153,12 +165,18 @@ public final class ExecProcessor implements Processor {
             throw new TaskFailure("ExitCode" + exit, message, command.retryable(exit));
         }
         Map<String, byte[]> outputs = new LinkedHashMap<>();
-        for (String name : ctx.outputs()) {
-            Path p = out.resolve(name);
-            if (!Files.isRegularFile(p)) {
-                throw TaskFailure.permanent("command exited 0 but did not write output '" + name + "' ($PW_OUTPUT_DIR/" + name + ")");
+        try {
+            for (String name : ctx.outputs()) {
+                Path p = out.resolve(name);
+                if (!Files.isRegularFile(p)) {
+                    throw TaskFailure.permanent("command exited 0 but did not write output '" + name + "' ($PW_OUTPUT_DIR/" + name + ")");
+                }
+                // over PW_INLINE_MAX (with an object store): uploaded from the file in parts, a reference committed
+                outputs.put(name, large.fromFile(ctx.jobId(), ctx.node(), ctx.attempt(), name, p));
             }
-            outputs.put(name, Files.readAllBytes(p));
+        } catch (Exception e) {
+            large.discard(outputs);
+            throw e;
         }
         return TaskResult.of(outputs);
     }

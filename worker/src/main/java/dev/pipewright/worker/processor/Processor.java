@@ -23,4 +23,14 @@ public interface Processor {
     default boolean quick() {
         return false;
     }
+
+    /**
+     * Whether this processor takes inputs that are object references as they are and stores its large
+     * outputs itself (an exec command: streamed between files and the object store). Otherwise the
+     * worker loads referenced inputs into memory (up to {@code PW_REF_LOAD_MAX}) and uploads outputs
+     * over {@code PW_INLINE_MAX} to the object store when there is one.
+     */
+    default boolean readsReferences() {
+        return false;
+    }
 }

@@ -45,6 +45,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
     private final WorkerMetrics metrics;
     private final ScheduledExecutorService timers;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final dev.pipewright.worker.store.LargeValues large;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     /** Set when the grace period is over: every attempt, including one that registers from now on, is handed back. */
     private volatile boolean handingBack;
@@ -77,6 +78,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
     AttemptRunner(WorkerConfig config, ProcessorRegistry processors, AttemptStore store, CommitBatcher commits,
                   WorkerMetrics metrics, ScheduledExecutorService timers) {
         this.config = config;
+        this.large = dev.pipewright.worker.store.LargeValues.of(config.common().objects());
         this.processors = processors;
         this.store = store;
         this.commits = commits;
@@ -145,7 +147,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             // claimed just as the grace period ended, after stop() looked at the running attempts
             stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down");
         }
-        if (processor.quick()) {
+        if (processor.quick() && !dev.pipewright.worker.store.LargeValues.anyRef(claimed.inputs())) {
             run(pc, r, processor, spec, claimed);
         } else {
             executor.execute(() -> {
@@ -175,7 +177,10 @@ final class AttemptRunner implements AttemptScheduler.Runner {
         boolean retryable = true;
         TaskResult result = null;
         try {
-            TaskContext ctx = new TaskContext(message.job(), message.node(), claimed.attempt(), claimed.inputs(),
+            // an exec command reads a referenced input as a file streamed from the object store; a Java
+            // processor gets it in memory (up to PW_REF_LOAD_MAX)
+            Map<String, byte[]> inputs = processor.readsReferences() ? claimed.inputs() : large.load(claimed.inputs());
+            TaskContext ctx = new TaskContext(message.job(), message.node(), claimed.attempt(), inputs,
                     spec.outputs(), spec.config() == null ? Map.of() : spec.config(), claimed.parameters(),
                     line -> store.log(message, claimed.attempt(), line));
             // what the processor logs through SLF4J on this thread goes into the attempt's log too
@@ -186,6 +191,10 @@ final class AttemptRunner implements AttemptScheduler.Runner {
                 if (result == null || result.outputs().get(out) == null) {
                     throw TaskFailure.permanent("processor '" + spec.processor() + "' wrote no value for output '" + out + "'");
                 }
+            }
+            if (!processor.readsReferences()) {
+                // a value over PW_INLINE_MAX goes to the object store (when there is one); small ones are untouched
+                result = new TaskResult(large.store(message.job(), message.node(), claimed.attempt(), result.outputs()));
             }
         } catch (TaskFailure f) {
             failure = f.getMessage();
@@ -218,11 +227,19 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             outcome = StateGateway.Outcome.OK;
         }
         Map<String, StateGateway.Output> outputs = outcome == StateGateway.Outcome.OK ? AttemptStore.outputs(result.outputs()) : Map.of();
+        Map<String, byte[]> produced = result == null ? null : result.outputs();
+        if (outcome != StateGateway.Outcome.OK && produced != null) {
+            large.discard(produced); // uploaded, but never to be committed
+        }
         r.done.run();
         int shard = message.shard();
         commits.submit(shard, new StateGateway.Commit(message.job(), message.node(), r.attemptId, outcome, error, retryable, outputs))
                 .whenComplete((reply, e) -> {
                     String word = e == null ? reply : "uncommitted";
+                    if ("fenced".equals(reply) && produced != null && !produced.isEmpty()) {
+                        // the attempt no longer held its task: its objects are no one's (an unknown answer keeps them)
+                        Thread.ofVirtual().start(() -> large.discard(produced));
+                    }
                     running.remove(r.attemptId);
                     pc.inFlight.decrementAndGet();
                     metrics.inFlight().decrementAndGet();

@@ -117,7 +117,9 @@ public final class AttemptStore {
     /** A success's outputs as the commit takes them, each with its sniffed content type. */
     public static Map<String, StateGateway.Output> outputs(Map<String, byte[]> values) {
         Map<String, StateGateway.Output> out = new LinkedHashMap<>();
-        values.forEach((k, v) -> out.put(k, new StateGateway.Output(v, ContentTypes.sniff(v))));
+        // a reference carries its object's content type (sniffing it would say binary)
+        values.forEach((k, v) -> out.put(k, new StateGateway.Output(v, dev.pipewright.protocol.data.ObjectRef.isRef(v)
+                ? dev.pipewright.protocol.data.ObjectRef.decode(v).contentType() : ContentTypes.sniff(v))));
         return out;
     }
 
