@@ -21,7 +21,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The virtual environments modules run in, one per distinct requirement set
@@ -39,19 +38,18 @@ public final class Venvs {
     private final Path root;
     private final String python;
     private final String indexUrl;
-    private final ConcurrentHashMap<String, CompletableFuture<Path>> building = new ConcurrentHashMap<>();
-    private final AtomicLong builds = new AtomicLong();
+    /**
+     * Builds under way in this JVM, by environment directory: JVM-wide, because a file lock is held
+     * per JVM (a second lock on the same file in one JVM is refused, not waited for), and tests run
+     * several workers in one JVM.
+     */
+    private static final ConcurrentHashMap<Path, CompletableFuture<Path>> BUILDING = new ConcurrentHashMap<>();
     private volatile String pythonVersion;
 
     public Venvs(Path root, String python, String indexUrl) {
         this.root = root;
         this.python = python;
         this.indexUrl = indexUrl;
-    }
-
-    /** How many environments this worker built (each logged as "building virtual environment"). */
-    public long builds() {
-        return builds.get();
     }
 
     /** The Python of the environment these requirements name, built first if needed (into {@code log}). */
@@ -62,7 +60,7 @@ public final class Venvs {
             return dir.resolve("bin").resolve("python");
         }
         CompletableFuture<Path> mine = new CompletableFuture<>();
-        CompletableFuture<Path> theirs = building.putIfAbsent(key, mine);
+        CompletableFuture<Path> theirs = BUILDING.putIfAbsent(dir.toAbsolutePath().normalize(), mine);
         if (theirs != null) {
             ModuleRunner.note(log, "waiting for virtual environment " + key + " " + requirements + ", being built by another task");
             try {
@@ -80,7 +78,7 @@ public final class Venvs {
                     ? TaskFailure.retryable("the task building virtual environment " + key + " was stopped; try again") : t);
             throw t;
         } finally {
-            building.remove(key, mine);
+            BUILDING.remove(dir.toAbsolutePath().normalize(), mine);
         }
     }
 
@@ -92,7 +90,6 @@ public final class Venvs {
                 return dir.resolve("bin").resolve("python"); // another worker on this host built it meanwhile
             }
             ModuleRunner.deleteTree(dir); // left by a crash between the rename and the marker
-            builds.incrementAndGet();
             LOG.info("building virtual environment {} for {} (index {})", key, requirements, indexUrl == null ? "pip's default" : indexUrl);
             ModuleRunner.note(log, "building virtual environment " + key + " for " + requirements);
             Path tmp = root.resolve(".build-" + key + "-" + UUID.randomUUID());
