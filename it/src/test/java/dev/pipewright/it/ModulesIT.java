@@ -109,6 +109,21 @@ class ModulesIT {
         return bytes.toByteArray();
     }
 
+    static byte[] tarGz(Map<String, String> files) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(new java.util.zip.GZIPOutputStream(bytes))) {
+            for (var e : files.entrySet()) {
+                byte[] b = e.getValue().getBytes(StandardCharsets.UTF_8);
+                var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(e.getKey());
+                entry.setSize(b.length);
+                tar.putArchiveEntry(entry);
+                tar.write(b);
+                tar.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
     static String logText(String job) {
         return cluster.logs(job).toString();
     }
@@ -141,6 +156,15 @@ class ModulesIT {
         assertEquals("main.py", z.json().path("entry").asText());
         assertEquals("zip", z.json().path("kind").asText());
 
+        Cluster.Response t = upload("tar_mod", tarGz(Map.of("src/run.py", """
+                import os
+                with open(os.path.join(os.environ["PW_OUTPUT_DIR"], "t"), "w") as f:
+                    f.write("tar:" + os.environ["PW_MODULE"] + "@" + os.environ["PW_MODULE_VERSION"])
+                """, "README", "not code")), "application/gzip", "entry=src/run.py");
+        assertEquals(201, t.status(), t.toString());
+        assertEquals("tar.gz", t.json().path("kind").asText());
+        assertEquals("src/run.py", t.json().path("entry").asText());
+
         JsonNode module = cluster.get("/api/v1/modules/echo_mod").json();
         assertEquals(2, module.path("latest").path("version").asInt());
         assertEquals(2, module.path("versions").size());
@@ -154,11 +178,12 @@ class ModulesIT {
 
         cluster.postPipeline("""
                 name: modules-run
-                dataNodes: {seed: {}, latest: {}, pinned: {}, z: {}}
+                dataNodes: {seed: {}, latest: {}, pinned: {}, z: {}, t: {}}
                 processNodes:
                   latest: {input: [seed], output: [latest], processor: echo_mod}
                   pinned: {input: [seed], output: [pinned], processor: echo_mod@1}
                   zipped: {input: [seed], output: [z], processor: zip_mod}
+                  tarred: {input: [seed], output: [t], processor: tar_mod@1}
                 """);
         String job = cluster.submit("modules-run", """
                 {"inputs": {"seed": "abc"}}""");
@@ -170,6 +195,7 @@ class ModulesIT {
         assertEquals("v2:abc", cluster.consumableText(job, "latest"), "the latest version when the job was submitted");
         assertEquals("v1:abc", cluster.consumableText(job, "pinned"));
         assertEquals("zip:cba!", cluster.consumableText(job, "z"));
+        assertEquals("tar:tar_mod@1", cluster.consumableText(job, "t"));
         String logs = logText(job);
         assertTrue(logs.contains("echo v1 running") && logs.contains("echo v2 running"), logs);
     }
@@ -216,6 +242,47 @@ class ModulesIT {
                 {"inputs": {"seed": "c"}}""");
         assertEquals("SUCCESS", cluster.awaitJob(c, TIMEOUT).path("status").asText());
         assertEquals(1, count(worker.logText(), "building virtual environment [0-9a-f]+ for \\[pwtiny==1.0\\]"));
+    }
+
+    @Test
+    void twoWorkerProcessesSharingACacheBuildAnEnvironmentOnce() throws Exception {
+        index.addWheel("pwshared", "2.0", "pwshared", "VALUE = 'shared-2.0'\n");
+        Map<String, String> env = cluster.workerEnv("modw2", 0);
+        env.put("PW_POOLS", "mods_b");
+        env.put("PW_MODULES", "on");
+        env.put("PW_MODULE_CACHE", cache.toString());
+        env.put("PW_PIP_INDEX_URL", index.url());
+        env.put("PIP_CONFIG_FILE", "/dev/null");
+        cluster.trackPool("mods_b");
+        try (WorkerProcess second = WorkerProcess.start(env, cache.resolve("worker2.log"), List.of("PW_", "PIP_"))) {
+            cluster.awaitWorkersListed(Set.of("modw2"));
+            uploaded("shared_mod", """
+                    import os, pwshared
+                    with open(os.path.join(os.environ["PW_OUTPUT_DIR"], os.environ["PW_OUTPUTS"]), "w") as f:
+                        f.write(pwshared.VALUE)
+                    """);
+            cluster.postPipeline("""
+                    name: modules-shared
+                    dataNodes: {seed: {}, a: {}, b: {}}
+                    requirement:
+                      - {name: pwshared, version: "2.0"}
+                    processNodes:
+                      here: {input: [seed], output: [a], processor: shared_mod}
+                      there: {input: [seed], output: [b], processor: shared_mod, pool: mods_b}
+                    """);
+            String job = cluster.submit("modules-shared", """
+                    {"inputs": {"seed": "x"}}""");
+            JsonNode view = cluster.awaitJob(job, TIMEOUT);
+            assertEquals("SUCCESS", view.path("status").asText(), () -> view.toPrettyString() + logText(job));
+            assertEquals("modw", Cluster.task(view, "here").path("worker").asText());
+            assertEquals("modw2", Cluster.task(view, "there").path("worker").asText());
+            assertEquals("shared-2.0", cluster.consumableText(job, "a"));
+            assertEquals("shared-2.0", cluster.consumableText(job, "b"));
+            String pattern = "building virtual environment [0-9a-f]+ for \\[pwshared==2.0\\]";
+            assertEquals(1, count(worker.logText(), pattern) + count(second.logText(), pattern),
+                    "one build on the machine, whichever worker made it");
+            assertEquals(1, index.downloads("pwshared"));
+        }
     }
 
     @Test
