@@ -332,6 +332,9 @@ class ModulesIT {
         Cluster.Response badName = upload("Bad-Name", "print(1)".getBytes(StandardCharsets.UTF_8), "text/x-python", null);
         assertEquals(400, badName.status(), badName.toString());
         assertEquals(415, upload("keep_mod", "x".getBytes(StandardCharsets.UTF_8), "application/pdf", null).status());
+        Cluster.Response processorName = upload("identity", "print(1)".getBytes(StandardCharsets.UTF_8), "text/x-python", null);
+        assertEquals(409, processorName.status(), "a built-in processor's name: " + processorName);
+        assertEquals("name", processorName.json().path("error").path("problems").get(0).path("path").asText());
 
         JsonNode kept = cluster.get("/api/v1/modules/keep_mod").json();
         assertEquals(1, kept.path("versions").size(), "the refused uploads stored nothing: " + kept);

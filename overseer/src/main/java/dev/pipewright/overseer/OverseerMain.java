@@ -258,7 +258,21 @@ public final class OverseerMain {
                 new Idempotency(keys, shared.async()), admin, new TokenRoutes(tokens, auth::revoked), new ScheduleRoutes(schedules, pipelines),
                 removal));
         dev.pipewright.overseer.modules.ModuleLimits moduleLimits = dev.pipewright.overseer.modules.ModuleLimits.from(Settings.fromEnvironment());
-        routes.add(new dev.pipewright.overseer.api.ModuleRoutes(modules, moduleLimits.maxBytes(), moduleLimits.archive()));
+        routes.add(new dev.pipewright.overseer.api.ModuleRoutes(modules, moduleLimits.maxBytes(), moduleLimits.archive(), name -> {
+            java.util.Map<String, java.util.Set<String>> served = workers.served();
+            if (served.values().stream().anyMatch(p -> p.contains(name))) {
+                return true;
+            }
+            java.util.Set<String> poolNames = new java.util.TreeSet<>(served.keySet());
+            poolNames.addAll(workers.namedPools());
+            poolNames.add("default");
+            for (String pool : poolNames) {
+                if (workers.known(pool).contains(name)) {
+                    return true;
+                }
+            }
+            return false;
+        }));
         HttpApi api = new HttpApi(routes, config.ownMetricsPort() ? null : meters, () -> {
             try {
                 return rabbit.isOpen() && leases.healthy() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));

@@ -30,11 +30,22 @@ public final class ModuleRoutes implements Routes {
     private final ModuleStore store;
     private final long maxBytes;
     private final ModuleArchive.Limits limits;
+    private final ProcessorNames processors;
+
+    /** Whether a name is a processor some worker announced (a module of that name would never run under its plain name). */
+    public interface ProcessorNames {
+        boolean isProcessor(String name) throws Exception;
+    }
 
     public ModuleRoutes(ModuleStore store, long maxBytes, ModuleArchive.Limits limits) {
+        this(store, maxBytes, limits, name -> false);
+    }
+
+    public ModuleRoutes(ModuleStore store, long maxBytes, ModuleArchive.Limits limits, ProcessorNames processors) {
         this.store = store;
         this.maxBytes = maxBytes;
         this.limits = limits;
+        this.processors = processors;
     }
 
     @Override
@@ -82,6 +93,11 @@ public final class ModuleRoutes implements Routes {
         } catch (ModuleArchive.Refused r) {
             String at = r.location() == null ? "body" : r.location().equals("entry") ? "entry" : "body: " + r.location();
             throw ApiException.badRequest("invalid_module", "the module cannot be stored: " + r.getMessage(), List.of(new Problem(at, r.getMessage())));
+        }
+        if (store.owner(name) == null && processors.isProcessor(name)) {
+            // a plain processor name resolves to the registered processor first: such a module would only run as name@N
+            throw new ApiException(409, "processor_name", "'" + name + "' is the name of a processor workers serve; give the module"
+                    + " another name", List.of(new Problem("name", "a processor workers serve")));
         }
         String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
         String who = Requests.owner(ctx);
