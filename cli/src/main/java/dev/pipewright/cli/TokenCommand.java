@@ -27,7 +27,7 @@ public final class TokenCommand extends GroupCommand {
             exitCodeListHeading = "Exit codes:%n",
             exitCodeList = {"0:created", "1:refused (bad role or name, not an admin)", "2:usage error or server unreachable"})
     static final class Create extends ServerCommand {
-        @Option(names = "--role", required = true, paramLabel = "ROLE", description = "read, submit or admin.")
+        @Option(names = "--role", required = true, paramLabel = "ROLE", description = "read, submit, developer (also uploads modules) or admin.")
         String role;
 
         @Option(names = "--name", paramLabel = "NAME", description = "A label for the token (default: <role>-token).")
@@ -43,8 +43,8 @@ public final class TokenCommand extends GroupCommand {
         @Override
         public Integer call() throws Exception {
             String r = role.trim().toLowerCase(Locale.ROOT);
-            if (!r.equals("read") && !r.equals("submit") && !r.equals("admin")) {
-                throw CliException.usage("--role '" + role + "': expected read, submit or admin");
+            if (!r.equals("read") && !r.equals("submit") && !r.equals("developer") && !r.equals("admin")) {
+                throw CliException.usage("--role '" + role + "': expected read, submit, developer or admin");
             }
             if (name != null && name.isBlank()) {
                 // an empty --name "$USER" where USER is unset: every such token would share one default owner

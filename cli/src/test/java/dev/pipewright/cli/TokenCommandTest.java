@@ -95,7 +95,7 @@ class TokenCommandTest {
     void aBadRoleIsAUsageErrorAndNothingIsSent() {
         Run r = run("token", "create", "--role", "root", "--url", url(), "--token", "pw_good");
         assertEquals(2, r.exit());
-        assertTrue(r.err().contains("expected read, submit or admin"), r.err());
+        assertTrue(r.err().contains("expected read, submit, developer or admin"), r.err());
         assertEquals(List.of(), seen);
     }
 

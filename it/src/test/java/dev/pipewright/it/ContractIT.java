@@ -182,6 +182,16 @@ class ContractIT {
         ok("replayDeadLetters", "POST", "/api/v1/admin/dlq/replay", JSON, "{\"id\": \"" + letter + "\", \"dry_run\": true}");
         ok("purgeDeadLetters", "POST", "/api/v1/admin/dlq/purge", JSON, "{\"id\": \"" + letter + "\"}");
 
+        assertEquals(1, ok("uploadModule", "POST", "/api/v1/modules/contract_mod?description=walk", "text/x-python", "print('hi')\n")
+                .json().path("version").asInt());
+        ok("listModules", "GET", "/api/v1/modules?page_size=5");
+        ok("getModule", "GET", "/api/v1/modules/contract_mod");
+        ok("listModuleVersions", "GET", "/api/v1/modules/contract_mod/versions");
+        assertEquals("print('hi')\n", ok("getModuleContent", "GET", "/api/v1/modules/contract_mod/versions/1/content").text());
+        ok("uploadModule", "POST", "/api/v1/modules/contract_mod", "text/x-python", "print('again')\n");
+        ok("deleteModuleVersion", "DELETE", "/api/v1/modules/contract_mod/versions/1");
+        ok("deleteModule", "DELETE", "/api/v1/modules/contract_mod");
+
         String token = ok("createToken", "POST", "/api/v1/tokens", JSON, "{\"name\": \"contract-walk\", \"role\": \"read\"}")
                 .json().path("id").asText();
         ok("listTokens", "GET", "/api/v1/tokens");

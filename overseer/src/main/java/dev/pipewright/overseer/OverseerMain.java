@@ -210,6 +210,8 @@ public final class OverseerMain {
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
         JobSubmitter submitter = new JobSubmitter(keys, state, dataStore, workers, publishers, shared.async(), pipelines, metrics,
                 config.jobRetention(), config.limits());
+        dev.pipewright.overseer.modules.ModuleStore modules = new dev.pipewright.overseer.modules.ModuleStore(keys, sharedBytes.async());
+        submitter.withModules(modules);
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
         ControlPublisher control = new ControlPublisher(keys, rabbit, topology);
         JobControl jobControl = new JobControl(keys, state, shared.async(), sharedBytes.async(), control, pipelines, submitter, publishers,
@@ -274,9 +276,25 @@ public final class OverseerMain {
         } else if (!tokens.hasEnvAdmin() && tokens.count() == 0) {
             LOG.warn("no API token exists yet: set PW_ADMIN_TOKEN to a random secret, then make tokens with 'pipewright token create'");
         }
-        List<Routes> routes = HttpApi.routes(parser, pipelines, submitter, reader, jobControl, runStore,
+        List<Routes> routes = new ArrayList<>(HttpApi.routes(parser, pipelines, submitter, reader, jobControl, runStore,
                 new Idempotency(keys, shared.async()), admin, new TokenRoutes(tokens, auth::revoked), new ScheduleRoutes(schedules, pipelines),
-                removal);
+                removal));
+        dev.pipewright.overseer.modules.ModuleLimits moduleLimits = dev.pipewright.overseer.modules.ModuleLimits.from(Settings.fromEnvironment());
+        routes.add(new dev.pipewright.overseer.api.ModuleRoutes(modules, moduleLimits.maxBytes(), moduleLimits.archive(), name -> {
+            java.util.Map<String, java.util.Set<String>> served = workers.served();
+            if (served.values().stream().anyMatch(p -> p.contains(name))) {
+                return true;
+            }
+            java.util.Set<String> poolNames = new java.util.TreeSet<>(served.keySet());
+            poolNames.addAll(workers.namedPools());
+            poolNames.add("default");
+            for (String pool : poolNames) {
+                if (workers.known(pool).contains(name)) {
+                    return true;
+                }
+            }
+            return false;
+        }));
         HttpApi api = new HttpApi(routes, config.ownMetricsPort() ? null : meters, () -> {
             try {
                 return rabbit.isOpen() && leases.healthy() && "PONG".equals(shared.async().ping().get(2, TimeUnit.SECONDS));

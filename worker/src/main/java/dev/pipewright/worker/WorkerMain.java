@@ -134,7 +134,14 @@ public final class WorkerMain {
 
         Map<String, String> info = new LinkedHashMap<>();
         info.put("pools", String.join(",", config.pools()));
-        info.put("processors", String.join(",", registry.names()));
+        if (config.modules().enabled()) {
+            registry.enableModules(new dev.pipewright.worker.module.ModuleRunner(config.modules(), config.common().keys(), connection.async())::processorFor);
+        }
+        List<String> announced = new java.util.ArrayList<>(registry.names());
+        if (registry.modulesEnabled()) {
+            announced.add(dev.pipewright.protocol.module.ModuleNames.MODULES_PROCESSOR); // module tasks may be routed here
+        }
+        info.put("processors", String.join(",", announced));
         info.put("concurrency", Integer.toString(config.concurrency()));
         info.put("resources", config.resources().format());
         info.put("version", VERSION);

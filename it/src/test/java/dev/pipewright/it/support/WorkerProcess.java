@@ -19,9 +19,14 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Starts {@code java -jar worker.jar} with exactly these settings; its output goes to {@code log}. */
     public static WorkerProcess start(Map<String, String> env, Path log) throws IOException {
+        return start(env, log, List.of("PW_"));
+    }
+
+    /** Like {@link #start(Map, Path)}, leaving out of the inherited environment every variable with one of these prefixes. */
+    public static WorkerProcess start(Map<String, String> env, Path log, List<String> dropPrefixes) throws IOException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder pb = new ProcessBuilder(List.of(java.toString(), "-Xmx256m", "-jar", workerJar().toString()));
-        pb.environment().keySet().removeIf(k -> k.startsWith("PW_"));
+        pb.environment().keySet().removeIf(k -> dropPrefixes.stream().anyMatch(k::startsWith));
         pb.environment().putAll(env);
         Files.createDirectories(log.toAbsolutePath().getParent());
         pb.redirectErrorStream(true).redirectOutput(log.toFile());

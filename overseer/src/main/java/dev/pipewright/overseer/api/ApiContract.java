@@ -36,7 +36,9 @@ public final class ApiContract {
      * with its location), the rest are answers (drawings, event streams, stored values).
      */
     static final List<String> TEXT_TYPES = List.of("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml",
-            "text/plain", "image/svg+xml", "text/vnd.graphviz", "text/event-stream", "*/*");
+            "text/plain", "image/svg+xml", "text/vnd.graphviz", "text/event-stream", "*/*",
+            // module uploads: checked by the module archive rules (every problem with its entry), never as JSON
+            "text/x-python", "application/zip", "application/gzip", "application/x-gzip");
 
     private static final String TEXT = read();
 

@@ -69,9 +69,9 @@ public final class TokenRoutes implements Routes {
         }
         Role role = Role.parse(roleText);
         if (roleText == null) {
-            problems.add(new Problem("role", "missing: one of read, submit, admin"));
+            problems.add(new Problem("role", "missing: one of read, submit, developer, admin"));
         } else if (role == null) {
-            problems.add(new Problem("role", "unknown role '" + roleText + "': expected read, submit or admin"));
+            problems.add(new Problem("role", "unknown role '" + roleText + "': expected read, submit, developer or admin"));
         }
         if (!problems.isEmpty()) {
             throw ApiException.badRequest("invalid_request", "the token request has " + problems.size() + " problem(s)", problems);

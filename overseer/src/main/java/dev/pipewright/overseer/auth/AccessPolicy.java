@@ -7,7 +7,8 @@ import java.util.function.Predicate;
 /**
  * The one table of which role each route needs; the first rule that matches wins. New endpoints
  * fall under the defaults at the bottom: reading needs {@code read}, changing needs {@code submit},
- * everything under {@code /api/v1/admin} and {@code /api/v1/tokens} needs {@code admin}. A path
+ * everything under {@code /api/v1/admin} and {@code /api/v1/tokens} needs {@code admin}; changing
+ * modules ({@code /api/v1/modules}) needs {@code developer}. A path
  * nobody serves still needs a token, so an anonymous caller learns nothing about the routes.
  */
 public final class AccessPolicy {
@@ -40,6 +41,8 @@ public final class AccessPolicy {
                 new Rule(ANY, exact("/metrics"), metricsPublic ? Access.PUBLIC : new Access(Role.READ), "Prometheus scrape"),
                 new Rule(ANY, under("/api/v1/admin"), new Access(Role.ADMIN), "operator endpoints"),
                 new Rule(ANY, under("/api/v1/tokens"), new Access(Role.ADMIN), "token management"),
+                new Rule(Set.of("POST", "PUT", "DELETE"), under("/api/v1/modules"), new Access(Role.DEVELOPER),
+                        "modules are code workers run: uploading and deleting them is its own role"),
                 new Rule(Set.of("POST"), exact("/api/v1/pipelines/validate"), new Access(Role.READ), "validation changes nothing"),
                 new Rule(READING, p -> true, new Access(Role.READ), "reading"),
                 new Rule(ANY, p -> true, new Access(Role.SUBMIT), "anything that changes state"));

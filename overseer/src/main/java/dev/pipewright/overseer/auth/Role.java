@@ -6,16 +6,17 @@ import java.util.Locale;
 /**
  * What a token may do, ordered: each role includes the ones before it. {@code read} sees
  * pipelines, its own jobs and workers; {@code submit} also posts pipelines, submits, cancels and
- * re-runs jobs; {@code admin} also sees every job and reaches the operator and token endpoints.
+ * re-runs jobs; {@code developer} also uploads and deletes modules (code that workers run);
+ * {@code admin} also sees every job and reaches the operator and token endpoints.
  */
 public enum Role {
-    READ, SUBMIT, ADMIN;
+    READ, SUBMIT, DEVELOPER, ADMIN;
 
     public boolean includes(Role other) {
         return compareTo(other) >= 0;
     }
 
-    /** The name on the wire and on the command line: read, submit, admin. */
+    /** The name on the wire and on the command line: read, submit, developer, admin. */
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -34,6 +34,8 @@ final class JobEncoding {
     private final Map<String, String> sinks;
     private final String reuseFrom;
     private final boolean chunked;
+    /** The module each module node runs, pinned at submit. */
+    private Map<String, dev.pipewright.protocol.message.ModuleRef> modules = Map.of();
 
     /**
      * @param run the nodes to run, in execution order
@@ -52,6 +54,12 @@ final class JobEncoding {
         this.sinks = sinks;
         this.reuseFrom = reuseFrom;
         this.chunked = chunked;
+    }
+
+    /** Pins the module each of these nodes runs into its task spec. */
+    JobEncoding withModules(Map<String, dev.pipewright.protocol.message.ModuleRef> modules) {
+        this.modules = modules;
+        return this;
     }
 
     /** The job's fields: identity, pipeline version, parameters, wanted outputs, pruned nodes, deadline and its meta. */
@@ -106,7 +114,7 @@ final class JobEncoding {
             ProcessNode p = pipeline.processNodes().get(node);
             RetryPolicy r = p.retries();
             TaskSpec spec = new TaskSpec(p.processor(), p.config(), p.input(), p.output(),
-                    p.timeout() == null ? 0 : p.timeout().toMillis());
+                    p.timeout() == null ? 0 : p.timeout().toMillis(), modules.get(node));
             ObjectNode t = tasks.addObject();
             t.put("node", node);
             t.put("processor", p.processor());

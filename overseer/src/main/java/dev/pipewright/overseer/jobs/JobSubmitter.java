@@ -12,6 +12,9 @@ import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.overseer.workers.WorkerDirectory;
+import dev.pipewright.protocol.message.ModuleRef;
+import dev.pipewright.protocol.module.ModuleNames;
+import dev.pipewright.protocol.module.Requirements;
 import dev.pipewright.protocol.data.DataPaths;
 import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
@@ -27,6 +30,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,6 +60,8 @@ public final class JobSubmitter {
     private final OverseerMetrics metrics;
     private final Duration retention;
     private final InputLimits limits;
+    /** Uploaded modules, when this overseer serves them (null: a processor name is never a module). */
+    private volatile dev.pipewright.overseer.modules.ModuleStore modules;
 
     /** A submitter whose jobs are kept 7 days after they end, unless their pipeline says {@code retention}. */
     public JobSubmitter(Keys keys, StateGateway state, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
@@ -83,6 +89,12 @@ public final class JobSubmitter {
         this.state = state;
         this.dataStore = dataStore;
         this.workers = workers;
+    }
+
+    /** Lets process nodes name uploaded modules ({@code my_module}, {@code my_module@3}). */
+    public JobSubmitter withModules(dev.pipewright.overseer.modules.ModuleStore modules) {
+        this.modules = modules;
+        return this;
     }
 
     /** A created job and the status it has: READY (built), RUNNING, or PENDING (its pipeline is at its limit). */
@@ -166,14 +178,15 @@ public final class JobSubmitter {
                 problems.add(new Problem("dataNodes." + out + ".source", problem));
             }
         });
-        Map<String, String> poolOf = routeAndCheck(pipeline, plan.run(), request, problems);
+        Map<String, String> poolOf = new HashMap<>();
+        Map<String, ModuleRef> moduleOf = routeAndCheck(pipeline, plan.run(), request, problems, poolOf);
         if (!problems.isEmpty()) {
             throw Refusal.invalid("invalid_request", "the job cannot run: " + problems.size() + " problem(s)", problems);
         }
 
         List<List<String>> chunks = chunks(plan.run());
         JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), request.reuse(), poolOf, sinks, request.reuseFrom(),
-                chunks.size() > 1);
+                chunks.size() > 1).withModules(moduleOf);
         ObjectNode job = JobEncoding.jobFields(id, stored.id(), stored.version(), pipeline, params, request, plan, owner);
         // on the job, so the script that ends it can say when it expires
         job.put("retention", JobEncoding.retention(pipeline, retention).toMillis());
@@ -270,13 +283,22 @@ public final class JobSubmitter {
         }
     }
 
-    /** Routes the tasks by what the live workers offer and checks that each pool serves its processor. */
-    private Map<String, String> routeAndCheck(Pipeline pipeline, List<String> run, SubmitRequest request, List<Problem> problems)
-            throws Exception {
+    /**
+     * Resolves which nodes run an uploaded module, routes the tasks by what the live workers offer
+     * and checks that each pool serves its processor (or, for a module, has a worker with modules
+     * enabled). Fills {@code poolOf}; answers the module each module node runs, pinned by digest.
+     */
+    private Map<String, ModuleRef> routeAndCheck(Pipeline pipeline, List<String> run, SubmitRequest request, List<Problem> problems,
+                                                 Map<String, String> poolOf) throws Exception {
         Map<String, Set<String>> served = workers.served();
         Map<String, Set<String>> known = new java.util.HashMap<>();
-        java.util.function.BiPredicate<String, String> serves = (pool, processor) ->
+        java.util.function.BiPredicate<String, String> servesProcessor = (pool, processor) ->
                 served.getOrDefault(pool, Set.of()).contains(processor) || known.computeIfAbsent(pool, this::knownProcessors).contains(processor);
+        Map<String, ModuleRef> moduleOf = resolveModules(pipeline, run, request.reuse(), servesProcessor, problems);
+        Set<String> moduleProcessors = new HashSet<>();
+        moduleOf.keySet().forEach(node -> moduleProcessors.add(pipeline.processNodes().get(node).processor()));
+        java.util.function.BiPredicate<String, String> serves = (pool, processor) -> moduleProcessors.contains(processor)
+                ? servesProcessor.test(pool, ModuleNames.MODULES_PROCESSOR) : servesProcessor.test(pool, processor);
         Infra infra = request.meta().infra();
         Map<String, Capacity> capacities = Map.of();
         if (infra != null && !infra.toMap().isEmpty()) {
@@ -285,10 +307,67 @@ public final class JobSubmitter {
             candidates.add(ProcessNode.DEFAULT_POOL);
             capacities = workers.capacities(candidates);
         }
-        Map<String, String> poolOf = PoolRouting.route(pipeline, run, request.reuse(), infra, capacities, serves, problems);
+        poolOf.putAll(PoolRouting.route(pipeline, run, request.reuse(), infra, capacities, serves, problems));
         PoolRouting.checkServed(pipeline, run, request.reuse(), poolOf, serves,
-                pool -> served.containsKey(pool) || !known.computeIfAbsent(pool, this::knownProcessors).isEmpty(), problems);
-        return poolOf;
+                pool -> served.containsKey(pool) || !known.computeIfAbsent(pool, this::knownProcessors).isEmpty(),
+                moduleOf.keySet(), modules != null, problems);
+        return moduleOf;
+    }
+
+    /**
+     * The nodes that run an uploaded module. {@code name@N} always names a module version. A plain
+     * name is a registered processor when some worker ever announced it for the node's pool (an
+     * operator's processor is never shadowed by an upload), else the latest version of the module
+     * of that name, if there is one. The version is pinned by its digest, so a later upload or a
+     * delete never changes what this job runs. A node with requirements of its own that runs a
+     * registered processor is refused (only modules get an environment built).
+     */
+    private Map<String, ModuleRef> resolveModules(Pipeline pipeline, List<String> run, Set<String> reuse,
+                                                  java.util.function.BiPredicate<String, String> servesProcessor, List<Problem> problems)
+            throws Exception {
+        Map<String, ModuleRef> out = new HashMap<>();
+        dev.pipewright.overseer.modules.ModuleStore store = modules;
+        Map<String, dev.pipewright.overseer.modules.ModuleStore.Version> seen = new HashMap<>();
+        for (String node : run) {
+            if (reuse.contains(node)) {
+                continue;
+            }
+            ProcessNode p = pipeline.processNodes().get(node);
+            String at = "processNodes." + node + ".processor";
+            ModuleNames.ProcessorRef ref = ModuleNames.parse(p.processor());
+            if (ref == null) {
+                continue;
+            }
+            boolean processor = !ref.pinned() && servesProcessor.test(p.pool(), ref.name());
+            dev.pipewright.overseer.modules.ModuleStore.Version v = null;
+            if (!processor && store != null) {
+                String key = ref.toString();
+                v = seen.containsKey(key) ? seen.get(key) : store.version(ref.name(), ref.version());
+                seen.put(key, v);
+            }
+            if (v == null) {
+                if (ref.pinned()) {
+                    problems.add(new Problem(at, store == null ? "'" + p.processor() + "' names a module version, and this overseer"
+                            + " serves no modules" : unknownVersion(store, ref)));
+                } else if (!p.requirements().isEmpty() && processor) {
+                    problems.add(new Problem("processNodes." + node + ".requirement", "processor '" + p.processor()
+                            + "' is a registered processor: requirements are installed for uploaded modules only"));
+                }
+                continue;
+            }
+            out.put(node, new ModuleRef(v.name(), v.version(), v.digest(), v.kind(), v.entry(),
+                    Requirements.effective(pipeline.requirements(), p.requirements())));
+        }
+        return out;
+    }
+
+    private static String unknownVersion(dev.pipewright.overseer.modules.ModuleStore store, ModuleNames.ProcessorRef ref) throws Exception {
+        List<dev.pipewright.overseer.modules.ModuleStore.Version> versions = store.versions(ref.name());
+        if (versions.isEmpty()) {
+            return "no module '" + ref.name() + "' (upload it with POST /api/v1/modules/" + ref.name() + ")";
+        }
+        return "module '" + ref.name() + "' has no version " + ref.version() + " (its versions: "
+                + versions.stream().map(x -> Integer.toString(x.version())).collect(java.util.stream.Collectors.joining(", ")) + ")";
     }
 
     private Set<String> knownProcessors(String pool) {

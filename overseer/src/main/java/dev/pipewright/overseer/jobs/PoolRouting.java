@@ -79,15 +79,37 @@ final class PoolRouting {
      */
     static void checkServed(Pipeline pipeline, List<String> nodes, Set<String> reuse, Map<String, String> poolOf,
                             BiPredicate<String, String> serves, java.util.function.Predicate<String> consumed, List<Problem> problems) {
+        checkServed(pipeline, nodes, reuse, poolOf, serves, consumed, Set.of(), false, problems);
+    }
+
+    /**
+     * Like the above; {@code moduleNodes} run an uploaded module (served by a worker with modules
+     * enabled, which announces {@link dev.pipewright.protocol.module.ModuleNames#MODULES_PROCESSOR});
+     * {@code modulesKnown}: the name of a processor nobody serves was also looked up as a module.
+     */
+    static void checkServed(Pipeline pipeline, List<String> nodes, Set<String> reuse, Map<String, String> poolOf,
+                            BiPredicate<String, String> serves, java.util.function.Predicate<String> consumed, Set<String> moduleNodes,
+                            boolean modulesKnown, List<Problem> problems) {
         for (String node : nodes) {
             if (reuse.contains(node)) {
                 continue;
             }
             ProcessNode p = pipeline.processNodes().get(node);
             String pool = poolOf.getOrDefault(node, p.pool());
-            if (!serves.test(pool, p.processor()) && problems.stream().noneMatch(pr -> pr.path().equals("processNodes." + node + ".pool"))) {
+            if (problems.stream().anyMatch(pr -> pr.path().equals("processNodes." + node + ".pool")
+                    || pr.path().equals("processNodes." + node + ".processor"))) {
+                continue;
+            }
+            if (moduleNodes.contains(node)) {
+                if (!serves.test(pool, dev.pipewright.protocol.module.ModuleNames.MODULES_PROCESSOR)) {
+                    problems.add(new Problem("processNodes." + node + ".processor", "module '" + p.processor()
+                            + "' needs a worker with modules enabled (PW_MODULES=on) in pool '" + pool + "'; none has announced itself"
+                            + (consumed.test(pool) ? "" : " (no worker consumes that pool)")));
+                }
+            } else if (!serves.test(pool, p.processor())) {
                 problems.add(new Problem("processNodes." + node + ".processor", "no worker serves processor '"
-                        + p.processor() + "' in pool '" + pool + "'" + (consumed.test(pool) ? "" : " (no worker consumes that pool)")));
+                        + p.processor() + "' in pool '" + pool + "'" + (consumed.test(pool) ? "" : " (no worker consumes that pool)")
+                        + (modulesKnown ? ", and no module is named '" + p.processor() + "'" : "")));
             }
         }
     }

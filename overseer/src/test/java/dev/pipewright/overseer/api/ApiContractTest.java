@@ -63,8 +63,10 @@ class ApiContractTest {
 
     private static HttpApi api() {
         AuthHandler auth = new AuthHandler(new AuthConfig(false, null, true, 0, 0), null, HttpApi::refuse);
-        return new HttpApi(HttpApi.routes(null, null, null, null, null, null, null, new AdminRoutes(null, null, null, null, null, null, null),
-                new TokenRoutes(null, null), new ScheduleRoutes(null, null)), null, () -> true, 1024, auth);
+        List<dev.pipewright.overseer.api.Routes> routes = new ArrayList<>(HttpApi.routes(null, null, null, null, null, null, null,
+                new AdminRoutes(null, null, null, null, null, null, null), new TokenRoutes(null, null), new ScheduleRoutes(null, null)));
+        routes.add(new ModuleRoutes(null, 1, null));
+        return new HttpApi(routes, null, () -> true, 1024, auth);
     }
 
     @Test

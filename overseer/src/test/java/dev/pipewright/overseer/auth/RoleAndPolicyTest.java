@@ -102,4 +102,16 @@ class RoleAndPolicyTest {
         assertThrows(ConfigException.class, () -> AuthConfig.from(new Settings(Map.of("PW_AUTH", "maybe"))));
         assertThrows(ConfigException.class, () -> AuthConfig.from(new Settings(Map.of("PW_RATE_BURST", "0"))));
     }
+
+    @Test
+    void changingModulesNeedsTheDeveloperRoleWhichSitsBetweenSubmitAndAdmin() {
+        AccessPolicy policy = new AccessPolicy(false);
+        assertEquals(Role.DEVELOPER, policy.required("POST", "/api/v1/modules/my_module").role());
+        assertEquals(Role.DEVELOPER, policy.required("DELETE", "/api/v1/modules/my_module/versions/2").role());
+        assertEquals(Role.READ, policy.required("GET", "/api/v1/modules").role());
+        assertTrue(Role.DEVELOPER.includes(Role.SUBMIT));
+        assertFalse(Role.SUBMIT.includes(Role.DEVELOPER));
+        assertTrue(Role.ADMIN.includes(Role.DEVELOPER));
+        assertEquals(Role.DEVELOPER, Role.parse("developer"));
+    }
 }

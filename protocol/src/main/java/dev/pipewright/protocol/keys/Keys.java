@@ -287,6 +287,25 @@ public record Keys(String namespace, int shards) {
         return namespace + ":tokens:used";
     }
 
+    /**
+     * Uploaded modules: the names (a sorted set, all scores 0, listed by name). Every module key
+     * carries the hash tag {@code {mod}}, so one script writes a version's metadata and content
+     * together in one Redis Cluster slot.
+     */
+    public String moduleIndex() {
+        return namespace + ":{mod}:modules";
+    }
+
+    /** One module: {@code v:<n>} → version metadata (JSON), {@code d:<digest>} → n, {@code latest}, {@code next}, {@code owner}. */
+    public String module(String name) {
+        return namespace + ":{mod}:module:" + name;
+    }
+
+    /** The bytes of one module version (its file or archive), by its SHA-256 digest (hex). */
+    public String moduleContent(String name, String digest) {
+        return module(name) + ":content:" + digest;
+    }
+
     public String worker(String id) {
         return namespace + ":worker:" + id;
     }

@@ -1,6 +1,7 @@
 package dev.pipewright.protocol.message;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 
 import java.util.List;
 import java.util.Map;
@@ -8,7 +9,8 @@ import java.util.Map;
 /**
  * What a worker needs to run one task, stored with the task when the job is created and returned
  * by the claim: the processor, its config, the input and output data nodes in declared order and
- * the per-attempt timeout (0: none). Retry back-off is not here: the scripts compute it from the
+ * the per-attempt timeout (0: none), and for a node that runs an uploaded module the pinned module
+ * ({@code module}; absent otherwise, so a plain task's spec is as small as before). Retry back-off is not here: the scripts compute it from the
  * task's own fields.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -17,5 +19,10 @@ public record TaskSpec(
         Map<String, Object> config,
         List<String> inputs,
         List<String> outputs,
-        long timeoutMs) {
+        long timeoutMs,
+        @JsonInclude(JsonInclude.Include.NON_NULL) ModuleRef module) {
+
+    public TaskSpec(String processor, Map<String, Object> config, List<String> inputs, List<String> outputs, long timeoutMs) {
+        this(processor, config, inputs, outputs, timeoutMs, null);
+    }
 }

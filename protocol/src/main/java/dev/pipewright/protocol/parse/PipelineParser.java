@@ -196,8 +196,9 @@ public final class PipelineParser {
             String processor = optionalText(body, "processor", path + ".processor", problems);
             if (processor == null && !body.has("processor")) {
                 problems.add(new Problem(path + ".processor", "missing: name the processor (module) that runs this node"));
-            } else if (processor != null && !NAME.matcher(processor).matches()) {
-                problems.add(new Problem(path + ".processor", badName(processor)));
+            } else if (processor != null && !NAME.matcher(processor).matches()
+                    && !dev.pipewright.protocol.module.ModuleNames.isPinned(processor)) {
+                problems.add(new Problem(path + ".processor", badName(processor) + " (or a module version: my_module@3)"));
             }
             Map<String, Object> config = Map.of();
             JsonNode configNode = body.get("config");
@@ -220,9 +221,9 @@ public final class PipelineParser {
             RetryPolicy retries = retries(body.get("retries"), path + ".retries", problems);
             optionalText(body, "description", path + ".description", problems);
             JsonNode req = body.has("requirement") ? body.get("requirement") : body.get("requirements");
-            requirements(req, path + (body.has("requirement") ? ".requirement" : ".requirements"), problems);
+            List<Requirement> nodeRequirements = requirements(req, path + (body.has("requirement") ? ".requirement" : ".requirements"), problems);
             result.put(e.getKey(), new ProcessNode(e.getKey(), input, output, processor, config,
-                    pool == null ? ProcessNode.DEFAULT_POOL : pool, timeout, queueTimeout, heartbeat, retries));
+                    pool == null ? ProcessNode.DEFAULT_POOL : pool, timeout, queueTimeout, heartbeat, retries, nodeRequirements));
         }
         return result;
     }
@@ -446,8 +447,18 @@ public final class PipelineParser {
             JsonNode v = item.get("version");
             if (name == null) {
                 problems.add(new Problem(p + ".name", "missing: the library's name"));
+                continue;
             }
-            result.add(new Requirement(name, v == null || v.isNull() ? null : v.asText()));
+            if (v != null && !v.isNull() && !v.isValueNode()) {
+                problems.add(new Problem(p + ".version", "expected a version (1.5.3) or specifiers (>=1.2,<2), got " + kind(v)));
+                continue;
+            }
+            Requirement r = new Requirement(name, v == null || v.isNull() ? null : v.asText());
+            int before = problems.size();
+            dev.pipewright.protocol.module.Requirements.check(r, p, problems);
+            if (problems.size() == before) {
+                result.add(r);
+            }
         }
         return result;
     }

@@ -1,5 +1,9 @@
 package dev.pipewright.protocol.pipeline;
 
-/** A library a process node needs (its {@code requirement}); kept for the worker image builder. */
+/**
+ * A Python package a module needs (a {@code requirement:} entry of a process node or the pipeline);
+ * {@code version} is null (any), an exact version or a specifier list (see
+ * {@link dev.pipewright.protocol.module.Requirements}).
+ */
 public record Requirement(String name, String version) {
 }

@@ -23,7 +23,7 @@ import java.util.List;
  */
 public record WorkerConfig(CommonConfig common, String workerId, List<String> pools, int concurrency, int prefetch,
                            Path processorsFile, int metricsPort, String metricsHost, Duration lease,
-                           Duration shutdownGrace, Capacity resources) {
+                           Duration shutdownGrace, Capacity resources, dev.pipewright.worker.module.ModuleConfig modules) {
     public static final int DEFAULT_CONCURRENCY = 8;
     /** Messages a queue may hand a worker beyond what it runs: deep enough that claims are batched. */
     public static final int DEFAULT_PREFETCH_PER_SLOT = 4;
@@ -59,7 +59,8 @@ public record WorkerConfig(CommonConfig common, String workerId, List<String> po
                 s.integer("PW_PREFETCH", Math.min(65_535, concurrency * DEFAULT_PREFETCH_PER_SLOT), 1, 65_535), processors,
                 s.integer("PW_METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65535),
                 s.string("PW_METRICS_HOST", "0.0.0.0"),
-                lease, s.duration("PW_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE), resources(s.string("PW_RESOURCES", null)));
+                lease, s.duration("PW_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE), resources(s.string("PW_RESOURCES", null)),
+                dev.pipewright.worker.module.ModuleConfig.from(s));
     }
 
     /**

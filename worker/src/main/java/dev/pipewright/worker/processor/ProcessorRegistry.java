@@ -28,6 +28,31 @@ public final class ProcessorRegistry {
         return new ProcessorRegistry(List.of());
     }
 
+    /** What runs an uploaded module (set when {@code PW_MODULES=on}). */
+    public interface ModuleSource {
+        Processor processorFor(dev.pipewright.protocol.message.ModuleRef module);
+    }
+
+    private volatile ModuleSource modules;
+
+    /** Lets this worker run uploaded modules. */
+    public void enableModules(ModuleSource modules) {
+        this.modules = modules;
+    }
+
+    public boolean modulesEnabled() {
+        return modules != null;
+    }
+
+    /** What runs this task: its module when it names one (null when modules are off here), else its processor. */
+    public Processor find(dev.pipewright.protocol.message.TaskSpec spec) {
+        if (spec.module() != null) {
+            ModuleSource m = modules;
+            return m == null ? null : m.processorFor(spec.module());
+        }
+        return find(spec.processor());
+    }
+
     public Processor find(String name) {
         return byName.get(name);
     }

@@ -118,11 +118,12 @@ final class AttemptRunner implements AttemptScheduler.Runner {
     public void start(PoolChannel pc, TaskMessage message, String attemptId, Claim.Claimed claimed, Runnable done) {
         String pool = pc.pool;
         TaskSpec spec = claimed.spec();
-        Processor processor = processors.find(spec.processor());
+        Processor processor = processors.find(spec);
         if (processor == null) {
             done.run();
-            commit(message, attemptId, StateGateway.Outcome.FAIL,
-                    "worker " + config.workerId() + " does not serve processor '" + spec.processor() + "'", true)
+            commit(message, attemptId, StateGateway.Outcome.FAIL, spec.module() != null
+                    ? "worker " + config.workerId() + " does not run modules (PW_MODULES is off)"
+                    : "worker " + config.workerId() + " does not serve processor '" + spec.processor() + "'", true)
                     .thenAccept(reply -> metrics.ended(pool, spec.processor(), reply));
             return;
         }
