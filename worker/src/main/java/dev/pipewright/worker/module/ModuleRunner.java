@@ -17,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -48,6 +47,7 @@ public final class ModuleRunner {
     private final RedisClusterAsyncCommands<byte[], byte[]> redis;
     private final Venvs venvs;
     private final ModuleArchive.Limits limits;
+    private final PythonHelper helper;
 
     public ModuleRunner(ModuleConfig config, Keys keys, RedisClusterAsyncCommands<byte[], byte[]> redis) {
         this.config = config;
@@ -55,6 +55,7 @@ public final class ModuleRunner {
         this.redis = redis;
         this.venvs = new Venvs(config.cache().resolve("venvs"), config.python(), config.pipIndexUrl());
         this.limits = ModuleArchive.Limits.DEFAULTS;
+        this.helper = new PythonHelper(config.cache());
     }
 
     /** The processor that runs this module version. */
@@ -83,9 +84,10 @@ public final class ModuleRunner {
         env.put("PW_MODULE", ref.name());
         env.put("PW_MODULE_VERSION", Integer.toString(ref.version()));
         env.put("PW_MODULE_DIR", dir.toString());
-        // its own files import from the top of the module (the entry's directory is on sys.path anyway);
+        // its own files import from the top of the module (the entry's directory is on sys.path anyway),
+        // then the pipewright package the worker carries (`from pipewright import processor`);
         // no .pyc written into the cache several attempts share
-        env.put("PYTHONPATH", dir.toString());
+        env.put("PYTHONPATH", dir + java.io.File.pathSeparator + helper.path());
         env.put("PYTHONDONTWRITEBYTECODE", "1");
         env.put("PYTHONUNBUFFERED", "1");
         ExecCommand command = new ExecCommand(ref.name() + "@" + ref.version(), List.of(python, entry.toString()), dir, env, null, Set.of());
@@ -120,10 +122,14 @@ public final class ModuleRunner {
             ModuleArchive.unpack(ref.name(), ref.kind(), content, tmp, limits);
             try {
                 Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
-                // another attempt or worker unpacked it first: theirs is the same content
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("the module cache " + modules + " cannot rename directories atomically", e);
+            } catch (IOException e) {
+                // another attempt or worker on this host renamed the same content into place first (Linux
+                // answers ENOTEMPTY, which the JDK reports as a plain FileSystemException under ATOMIC_MOVE)
+                if (!Files.isDirectory(dir)) {
+                    throw e;
+                }
             }
         } catch (ModuleArchive.Refused r) {
             throw TaskFailure.permanent("module " + ref.name() + "@" + ref.version() + " cannot be unpacked: "
