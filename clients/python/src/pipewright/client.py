@@ -486,12 +486,28 @@ class Pipeline:
             body = f.read()
         return self._call("POST", f"/api/v1/modules/{self._q(name)}", {"entry": entry}, body=body, content_type=content_type)
 
-    def get_modules(self) -> List[JSON]:
-        answer = self._call("GET", "/api/v1/modules")
-        return answer.get("modules", []) if isinstance(answer, dict) else answer
+    def get_modules(self, page_size: Optional[int] = None, page_after: Optional[str] = None) -> Page:
+        """A page of modules by name, each its latest version (``.next_page_after`` reads on)."""
+        return self._page("/api/v1/modules", "modules", {"page_size": page_size, "page_after": page_after})
+
+    def iter_modules(self) -> Iterator[JSON]:
+        """Every module (its latest version), page after page."""
+        return self._all("/api/v1/modules", "modules", {})
 
     def get_module(self, name: str) -> JSON:
+        """``{name, owner, latest, versions}``."""
         return self._call("GET", f"/api/v1/modules/{self._q(name)}")
+
+    def get_module_content(self, name: str, version: int) -> bytes:
+        """The bytes of one version, as uploaded."""
+        path = f"/api/v1/modules/{self._q(name)}/versions/{int(version)}/content"
+        with self._open("GET", path) as resp:
+            return self._read(resp, "GET", path)
+
+    def delete_module(self, name: str, version: Optional[int] = None) -> JSON:
+        """Deletes every version of a module, or one (its owner or an admin)."""
+        path = f"/api/v1/modules/{self._q(name)}" + ("" if version is None else f"/versions/{int(version)}")
+        return self._call("DELETE", path)
 
     # ---- the server ----------------------------------------------------------------------------
 
