@@ -54,7 +54,13 @@ public final class JobReader {
             }
             tasks = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
-                tasks.add(JobRows.task(nodes.get(i), futures.get(i).get(30, TimeUnit.SECONDS)));
+                Map<String, String> t = futures.get(i).get(30, TimeUnit.SECONDS);
+                if (t.isEmpty()) {
+                    // removed between the reads (retention or a delete takes the hash first, then the tasks):
+                    // the job is gone, rather than shown with tasks of no state
+                    return null;
+                }
+                tasks.add(JobRows.task(nodes.get(i), t));
             }
         }
         return summary(job).with(tasks, stage(id, job.get("status")).get(30, TimeUnit.SECONDS));
@@ -223,8 +229,9 @@ public final class JobReader {
                     t.put(kv.getKey(), kv.getValue());
                 }
             }
-            // a task that changed state between the two reads no longer matches: left out, as a later page would
-            if (statuses.isEmpty() || statuses.contains(t.get("state"))) {
+            // a task that changed state between the two reads no longer matches: left out, as a later page would;
+            // one with no state was removed with its job meanwhile
+            if (t.get("state") != null && (statuses.isEmpty() || statuses.contains(t.get("state")))) {
                 out.add(JobRows.task(picked.get(i), t));
             }
         }
