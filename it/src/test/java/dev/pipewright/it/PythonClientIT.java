@@ -5,23 +5,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.pipewright.it.support.Cluster;
+import dev.pipewright.it.support.PythonRun;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -46,7 +43,7 @@ class PythonClientIT {
 
     @BeforeAll
     static void start() throws Exception {
-        repo = repoRoot();
+        repo = new PythonRun(dir).repo();
         Path client = repo.resolve("clients/python");
         String src = client.resolve("src").toString();
         String modules = client.resolve("tests/modules").toString();
@@ -92,73 +89,22 @@ class PythonClientIT {
 
     @Test
     void thePythonPackagesTestsPassAgainstTheLiveSystem() throws Exception {
-        Path venv = repo.resolve("it/target/python-venv");
-        Path python = venv.resolve("bin/python");
-        if (!Files.isExecutable(python)) {
-            run("creating a virtual environment (python3 -m venv)", PIP_MINUTES, Map.of(), "python3", "-m", "venv", venv.toString());
-        }
-        if (!Files.isExecutable(venv.resolve("bin/pytest"))) {
-            run("installing pytest with pip (from the configured package index)", PIP_MINUTES, Map.of(),
-                    python.toString(), "-m", "pip", "install", "-q", "--retries", "0", "pytest");
-        }
-        // the package as a user installs it; reinstalled every time so the tests see this checkout
-        run("pip install ./clients/python", PIP_MINUTES, Map.of(), python.toString(), "-m", "pip", "install", "-q", "--retries", "0",
-                "--force-reinstall", "--no-deps", repo.resolve("clients/python").toString());
+        PythonRun py = new PythonRun(dir);
+        Path python = py.venv("python-venv", PIP_MINUTES, "pytest");
 
         String token = cluster.createToken("python-client", "submit", null);
         String developer = cluster.createToken("python-developer", "developer", null);
-        Result pytest = run(null, PYTEST_MINUTES, Map.of("PW_URL", cluster.baseUri().toString().replaceAll("/$", ""), "PW_TOKEN", token,
+        PythonRun.Result pytest = py.run(null, PYTEST_MINUTES, Map.of("PW_URL", cluster.baseUri().toString().replaceAll("/$", ""), "PW_TOKEN", token,
                         "PW_DEVELOPER_TOKEN", developer, "PW_EXAMPLES_DIR", repo.resolve("examples").toString()),
                 python.toString(), "-m", "pytest", "-p", "no:cacheprovider", "-rA", "-v", repo.resolve("clients/python/tests").toString());
-        System.out.println(pytest.output);
-        if (pytest.exit != 0) {
-            fail("pytest exited " + pytest.exit + ":\n" + pytest.output);
+        System.out.println(pytest.output());
+        if (pytest.exit() != 0) {
+            fail("pytest exited " + pytest.exit() + ":\n" + pytest.output());
         }
-        Matcher summary = Pattern.compile("=+ (.*) in [0-9.]+s.* =+\\s*$").matcher(pytest.output.strip());
-        assertTrue(summary.find(), "pytest's summary line: " + pytest.output);
+        Matcher summary = Pattern.compile("=+ (.*) in [0-9.]+s.* =+\\s*$").matcher(pytest.output().strip());
+        assertTrue(summary.find(), "pytest's summary line: " + pytest.output());
         String counts = summary.group(1);
         assertTrue(counts.matches("\\d+ passed"), "only passed tests (none skipped, none xfailed): " + counts);
         assertTrue(Integer.parseInt(counts.split(" ")[0]) >= 24, "the whole suite ran: " + counts);
-    }
-
-    private record Result(int exit, String output) {
-    }
-
-    /** Runs a command in the repository; with {@code what} set, anything but exit 0 fails the test naming it. */
-    private static Result run(String what, long minutes, Map<String, String> env, String... argv) throws Exception {
-        List<String> command = new ArrayList<>(List.of(argv));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("PW_"));
-        pb.environment().put("PIP_DISABLE_PIP_VERSION_CHECK", "1");
-        pb.environment().putAll(env);
-        Path log = Files.createTempFile(dir, "proc", ".log");
-        pb.redirectOutput(log.toFile());
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            fail("cannot run " + argv[0] + " (" + (what == null ? "pytest" : what) + "): " + e.getMessage()
-                    + " - the Python client tests need python3 with venv and pip");
-            throw e;
-        }
-        if (!p.waitFor(minutes, TimeUnit.MINUTES)) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-            fail((what == null ? "pytest" : what) + " did not finish within " + minutes + " min:\n" + Files.readString(log, StandardCharsets.UTF_8));
-        }
-        String out = Files.readString(log, StandardCharsets.UTF_8);
-        if (what != null) {
-            assertEquals(0, p.exitValue(), () -> what + " failed:\n" + out);
-        }
-        return new Result(p.exitValue(), out);
-    }
-
-    private static Path repoRoot() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            if (Files.isRegularFile(d.resolve("clients/python/pyproject.toml"))) {
-                return d;
-            }
-        }
-        throw new AssertionError("no clients/python/pyproject.toml above " + Path.of("").toAbsolutePath());
     }
 }

@@ -4,27 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.it.support.Cluster;
 import dev.pipewright.it.support.OwnS3;
+import dev.pipewright.it.support.PythonRun;
 import dev.pipewright.it.support.WorkerProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * examples/sales as a data scientist runs it: {@code examples/sales/run.py} (the pipewright package
@@ -76,23 +71,15 @@ class SalesExampleIT {
 
     @Test
     void theSalesExampleRunsFromPythonWithAnUploadedModuleOnDataInTheObjectStore() throws Exception {
-        Path repo = repoRoot();
-        Path venv = repo.resolve("it/target/python-venv-sales");
-        Path python = venv.resolve("bin/python");
-        if (!Files.isExecutable(python)) {
-            run(repo, "creating a virtual environment (python3 -m venv)", Map.of(), "python3", "-m", "venv", venv.toString());
-        }
-        run(repo, "installing boto3 with pip (from the configured package index)", Map.of(),
-                python.toString(), "-m", "pip", "install", "-q", "--retries", "0", "boto3");
-        run(repo, "pip install ./clients/python", Map.of(), python.toString(), "-m", "pip", "install", "-q", "--retries", "0",
-                "--force-reinstall", "--no-deps", repo.resolve("clients/python").toString());
+        PythonRun py = new PythonRun(dir);
+        Path python = py.venv("python-venv-sales", PIP_MINUTES, "boto3");
 
         String token = cluster.createToken("data-scientist", "developer", "ds");
         Map<String, String> env = new LinkedHashMap<>(objects);
         env.put("PW_URL", cluster.baseUri().toString().replaceAll("/$", ""));
         env.put("PW_TOKEN", token);
-        String out = run(repo, "python examples/sales/run.py", env, python.toString(), "examples/sales/run.py", "--month", "2026-11",
-                "--rows", "20000");
+        String out = py.run("python examples/sales/run.py", PIP_MINUTES, env, python.toString(), "examples/sales/run.py", "--month", "2026-11",
+                "--rows", "20000").output();
 
         // the table and the totals, read back through the API
         assertTrue(out.contains("Sales 2026-11") && out.contains("| east") && out.contains("revenue (EUR)"), out);
@@ -117,8 +104,8 @@ class SalesExampleIT {
         assertTrue(Files.readString(table).startsWith("Sales 2026-11"), Files.readString(table));
 
         // the same run again: the same module content is the same version, the environment is reused
-        String again = run(repo, "python examples/sales/run.py (again)", env, python.toString(), "examples/sales/run.py",
-                "--month", "2026-11", "--rows", "20000", "--keep-data");
+        String again = py.run("python examples/sales/run.py (again)", PIP_MINUTES, env, python.toString(), "examples/sales/run.py",
+                "--month", "2026-11", "--rows", "20000", "--keep-data").output();
         assertTrue(again.contains("module:   sales_summary@1 "), again);
         assertFalse(again.contains("building virtual environment"), "the environment is built once: " + again);
         assertEquals(1, count(Files.readString(dir.resolve("worker.log")), "building virtual environment"),
@@ -131,42 +118,5 @@ class SalesExampleIT {
             n++;
         }
         return n;
-    }
-
-    /** Runs a command in the repository; anything but exit 0 fails the test with its output. */
-    private static String run(Path repo, String what, Map<String, String> env, String... argv) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(List.of(argv))).directory(repo.toFile()).redirectErrorStream(true);
-        pb.environment().keySet().removeIf(k -> k.startsWith("PW_") || k.startsWith("AWS_"));
-        pb.environment().put("PIP_DISABLE_PIP_VERSION_CHECK", "1");
-        pb.environment().putAll(env);
-        Path log = Files.createTempFile(dir, "proc", ".log");
-        pb.redirectOutput(log.toFile());
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            fail("cannot run " + argv[0] + " (" + what + "): " + e.getMessage() + " - the example needs python3 with venv and pip");
-            return null;
-        }
-        if (!p.waitFor(PIP_MINUTES, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            fail(what + " took over " + PIP_MINUTES + " minutes: " + Files.readString(log));
-        }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-            fail(what + " exited " + p.exitValue() + ":\n" + output + "\nworker log:\n" + Files.readString(dir.resolve("worker.log")));
-        }
-        return output;
-    }
-
-    private static Path repoRoot() {
-        Path p = Path.of("").toAbsolutePath();
-        while (p != null && !Files.isDirectory(p.resolve("clients/python"))) {
-            p = p.getParent();
-        }
-        if (p == null) {
-            throw new IllegalStateException("cannot find the repository root (clients/python) from " + Path.of("").toAbsolutePath());
-        }
-        return p;
     }
 }
