@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.pipewright.protocol.state.TaskState;
 
 /** {@code pipewright run FILE}: register a pipeline, submit a job, wait for it and print its outputs. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -66,8 +67,8 @@ public final class RunCommand extends ServerCommand {
     String timeout;
 
     /** Every task state but SUCCESS. */
-    static final List<String> NOT_SUCCEEDED = java.util.Arrays.stream(dev.pipewright.protocol.state.TaskState.values())
-            .filter(t -> t != dev.pipewright.protocol.state.TaskState.SUCCESS).map(Enum::name).toList();
+    static final List<String> NOT_SUCCEEDED = java.util.Arrays.stream(TaskState.values())
+            .filter(t -> t != TaskState.SUCCESS).map(Enum::name).toList();
     /** How many tasks that did not succeed a failed run lists. */
     static final int FAILED_TASKS_SHOWN = 50;
 

@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import dev.pipewright.cli.PipewrightCli;
 
 /**
  * The build-then-run walkthrough: post a pipeline, build a job (READY, nothing dispatched), run it by id,
@@ -142,7 +143,7 @@ class BuildThenRunIT {
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
         CompletableFuture<Integer> follow = CompletableFuture.supplyAsync(() -> {
-            picocli.CommandLine cl = dev.pipewright.cli.PipewrightCli.commandLine();
+            picocli.CommandLine cl = PipewrightCli.commandLine();
             cl.setOut(new java.io.PrintWriter(out, true));
             cl.setErr(new java.io.PrintWriter(err, true));
             return cl.execute("logs", job, "-f", "--url", cluster.baseUri().toString(), "--token", cluster.adminToken());

@@ -75,6 +75,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import dev.pipewright.infra.objectstore.ObjectStoreConfig;
+import dev.pipewright.infra.objectstore.ObjectStore;
+import dev.pipewright.overseer.datastore.DataStore;
+import dev.pipewright.overseer.datastore.S3DataStore;
+import dev.pipewright.overseer.datastore.RoutingDataStore;
+import dev.pipewright.overseer.modules.ModuleStore;
+import dev.pipewright.overseer.modules.ModuleLimits;
+import dev.pipewright.overseer.api.ModuleRoutes;
 
 /** Starts the overseer: HTTP API, one outbox relay and one event processor per shard, the sweeper. */
 public final class OverseerMain {
@@ -163,15 +171,15 @@ public final class OverseerMain {
             topology.declarePool(ch, "default");
         }
 
-        dev.pipewright.infra.objectstore.ObjectStoreConfig objectConfig = config.common().objects();
-        dev.pipewright.infra.objectstore.ObjectStore objectStore = objectConfig.used()
-                ? new dev.pipewright.infra.objectstore.ObjectStore(objectConfig) : null;
+        ObjectStoreConfig objectConfig = config.common().objects();
+        ObjectStore objectStore = objectConfig.used()
+                ? new ObjectStore(objectConfig) : null;
         FileDataStore fileStore = new FileDataStore(config.dataDir(), objectStore);
-        dev.pipewright.overseer.datastore.DataStore chosenStore = fileStore;
+        DataStore chosenStore = fileStore;
         if (objectStore != null) {
-            dev.pipewright.overseer.datastore.S3DataStore s3 = new dev.pipewright.overseer.datastore.S3DataStore(objectStore,
+            S3DataStore s3 = new S3DataStore(objectStore,
                     objectConfig.dataStore() != null);
-            chosenStore = objectConfig.dataStore() != null ? s3 : new dev.pipewright.overseer.datastore.RoutingDataStore(fileStore, s3);
+            chosenStore = objectConfig.dataStore() != null ? s3 : new RoutingDataStore(fileStore, s3);
             if (objectConfig.dataStore() != null) {
                 try {
                     objectStore.checkBucket(objectConfig.dataStore().bucket());
@@ -184,7 +192,7 @@ public final class OverseerMain {
                     objectConfig.dataStore() == null ? "the file store" : objectConfig.dataStore(), objectConfig.sources(),
                     objectConfig.inlineMax());
         }
-        dev.pipewright.overseer.datastore.DataStore dataStore = chosenStore;
+        DataStore dataStore = chosenStore;
         FileDataStore dataStoreFiles = fileStore;
         try {
             List<String> legacy = objectConfig.dataStore() != null ? List.of() : dataStoreFiles.legacyEntries();
@@ -210,7 +218,7 @@ public final class OverseerMain {
         PublisherPool publishers = new PublisherPool(4, () -> new TaskPublisher(keys, rabbit, topology, shared.async(), metrics));
         JobSubmitter submitter = new JobSubmitter(keys, state, dataStore, workers, publishers, shared.async(), pipelines, metrics,
                 config.jobRetention(), config.limits());
-        dev.pipewright.overseer.modules.ModuleStore modules = new dev.pipewright.overseer.modules.ModuleStore(keys, sharedBytes.async());
+        ModuleStore modules = new ModuleStore(keys, sharedBytes.async());
         submitter.withModules(modules);
         JobReader reader = new JobReader(keys, shared.async(), sharedBytes.async());
         ControlPublisher control = new ControlPublisher(keys, rabbit, topology);
@@ -279,8 +287,8 @@ public final class OverseerMain {
         List<Routes> routes = new ArrayList<>(HttpApi.routes(parser, pipelines, submitter, reader, jobControl, runStore,
                 new Idempotency(keys, shared.async()), admin, new TokenRoutes(tokens, auth::revoked), new ScheduleRoutes(schedules, pipelines),
                 removal));
-        dev.pipewright.overseer.modules.ModuleLimits moduleLimits = dev.pipewright.overseer.modules.ModuleLimits.from(Settings.fromEnvironment());
-        routes.add(new dev.pipewright.overseer.api.ModuleRoutes(modules, moduleLimits.maxBytes(), moduleLimits.archive(), name -> {
+        ModuleLimits moduleLimits = ModuleLimits.from(Settings.fromEnvironment());
+        routes.add(new ModuleRoutes(modules, moduleLimits.maxBytes(), moduleLimits.archive(), name -> {
             java.util.Map<String, java.util.Set<String>> served = workers.served();
             if (served.values().stream().anyMatch(p -> p.contains(name))) {
                 return true;

@@ -22,6 +22,8 @@ import io.vertx.ext.web.Router;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
+import dev.pipewright.overseer.api.Routes;
+import dev.pipewright.overseer.api.ModuleRoutes;
 
 /**
  * {@code java -jar overseer.jar --training-run} ({@link TrainingRun}): the overseer's start without
@@ -73,10 +75,10 @@ final class OverseerTraining {
                 Tokens tokens = new Tokens(config.common().keys(), null, config.auth().adminDigest());
                 AuthHandler auth = new AuthHandler(config.auth(), tokens, HttpApi::refuse);
                 // no stores behind the routes: the training requests touch none
-                java.util.List<dev.pipewright.overseer.api.Routes> routes = new java.util.ArrayList<>(HttpApi.routes(parser, null, null, null,
+                java.util.List<Routes> routes = new java.util.ArrayList<>(HttpApi.routes(parser, null, null, null,
                         null, null, null, new AdminRoutes(null, null, null, null, null, null, null), new TokenRoutes(null, null),
                         new ScheduleRoutes(null, null)));
-                routes.add(new dev.pipewright.overseer.api.ModuleRoutes(null, 1, null));
+                routes.add(new ModuleRoutes(null, 1, null));
                 HttpApi api = new HttpApi(routes, meters, () -> false, config.maxBodyBytes(), auth);
                 Router router = api.router(vertx).await();
                 HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();

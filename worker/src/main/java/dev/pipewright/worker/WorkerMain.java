@@ -36,6 +36,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import dev.pipewright.worker.runtime.ProcessorLogCapture;
+import dev.pipewright.worker.module.ModuleRunner;
+import dev.pipewright.protocol.module.ModuleNames;
+import dev.pipewright.worker.store.LargeValues;
 
 /** Starts a worker: registry of processors, Redis, RabbitMQ consumers, heartbeats, metrics. */
 public final class WorkerMain {
@@ -95,7 +99,7 @@ public final class WorkerMain {
     }
 
     public static Running start(WorkerConfig config, ProcessorRegistry registry) throws Exception {
-        dev.pipewright.worker.runtime.ProcessorLogCapture.install();
+        ProcessorLogCapture.install();
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         WorkerMetrics metrics = new WorkerMetrics(meters);
         metrics.registerPools(config.pools());
@@ -135,11 +139,11 @@ public final class WorkerMain {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("pools", String.join(",", config.pools()));
         if (config.modules().enabled()) {
-            registry.enableModules(new dev.pipewright.worker.module.ModuleRunner(config.modules(), config.common().keys(), connection.async())::processorFor);
+            registry.enableModules(new ModuleRunner(config.modules(), config.common().keys(), connection.async())::processorFor);
         }
         List<String> announced = new java.util.ArrayList<>(registry.names());
         if (registry.modulesEnabled()) {
-            announced.add(dev.pipewright.protocol.module.ModuleNames.MODULES_PROCESSOR); // module tasks may be routed here
+            announced.add(ModuleNames.MODULES_PROCESSOR); // module tasks may be routed here
         }
         info.put("processors", String.join(",", announced));
         info.put("concurrency", Integer.toString(config.concurrency()));
@@ -277,7 +281,7 @@ public final class WorkerMain {
     public static ProcessorRegistry registry(WorkerConfig config) {
         List<Processor> execs = config.processorsFile() == null ? List.of()
                 : ExecRegistryFile.read(config.processorsFile()).stream()
-                .map(c -> (Processor) new ExecProcessor(c, dev.pipewright.worker.store.LargeValues.of(config.common().objects()))).toList();
+                .map(c -> (Processor) new ExecProcessor(c, LargeValues.of(config.common().objects()))).toList();
         return new ProcessorRegistry(execs);
     }
 }

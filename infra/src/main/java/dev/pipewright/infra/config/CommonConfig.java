@@ -3,6 +3,7 @@ package dev.pipewright.infra.config;
 import dev.pipewright.protocol.keys.Keys;
 
 import java.net.URI;
+import dev.pipewright.infra.objectstore.ObjectStoreConfig;
 
 /**
  * Settings every Pipewright process shares: where RabbitMQ (one node or a cluster's nodes) and
@@ -11,7 +12,7 @@ import java.net.URI;
  */
 public record CommonConfig(RabbitNodes rabbit, RedisNodes redis, String namespace, int shards, QueueType queueType,
                            int quorumSize, java.time.Duration connectPatience,
-                           dev.pipewright.infra.objectstore.ObjectStoreConfig objects) {
+                           ObjectStoreConfig objects) {
     public static final String DEFAULT_RABBITMQ_URI = "amqp://guest:guest@127.0.0.1:5672";
     public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
     public static final String DEFAULT_NAMESPACE = "pw";
@@ -48,7 +49,7 @@ public record CommonConfig(RabbitNodes rabbit, RedisNodes redis, String namespac
                 queueType,
                 s.integer("PW_QUORUM_SIZE", DEFAULT_QUORUM_SIZE, 1, 99),
                 s.duration("PW_CONNECT_TIMEOUT", java.time.Duration.ofSeconds(30)),
-                dev.pipewright.infra.objectstore.ObjectStoreConfig.from(s));
+                ObjectStoreConfig.from(s));
     }
 
     private static RabbitNodes rabbitNodes(String value) {

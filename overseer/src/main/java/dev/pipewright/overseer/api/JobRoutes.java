@@ -47,6 +47,10 @@ import static dev.pipewright.overseer.api.Requests.owner;
 import static dev.pipewright.overseer.api.Requests.ownerFilter;
 import static dev.pipewright.overseer.api.Requests.pageAfter;
 import static dev.pipewright.overseer.api.Requests.pageSize;
+import dev.pipewright.protocol.state.TaskState;
+import dev.pipewright.infra.objectstore.ObjectStore;
+import dev.pipewright.protocol.data.ObjectRef;
+import dev.pipewright.protocol.data.S3Uri;
 
 /** Jobs: submit (also into a run), list, show, tasks, consumables, logs, start, cancel, retry and draw. */
 final class JobRoutes implements Routes {
@@ -54,7 +58,7 @@ final class JobRoutes implements Routes {
             "job_name", "priority");
     private static final Set<String> CONFIG_FIELDS = Set.of("infra");
     private static final List<String> JOB_STATUSES = java.util.Arrays.stream(JobState.values()).map(Enum::name).toList();
-    private static final List<String> TASK_STATUSES = java.util.Arrays.stream(dev.pipewright.protocol.state.TaskState.values())
+    private static final List<String> TASK_STATUSES = java.util.Arrays.stream(TaskState.values())
             .map(Enum::name).toList();
     private static final List<String> TRIGGERS = List.of("manual", "schedule");
 
@@ -67,7 +71,7 @@ final class JobRoutes implements Routes {
     private final Graphs graphs;
     private final JobRemoval removal;
     /** Where large consumables are read from (null without an object store). */
-    private final dev.pipewright.infra.objectstore.ObjectStore objects;
+    private final ObjectStore objects;
 
     JobRoutes(PipelineRoutes pipelines, JobSubmitter submitter, JobReader jobs, JobControl control, RunStore runs,
               Idempotency idempotency, Graphs graphs, JobRemoval removal) {
@@ -343,8 +347,8 @@ final class JobRoutes implements Routes {
             }
             throw ApiException.notFound("job " + id + " has no value for data node '" + node + "' (yet)");
         }
-        if (dev.pipewright.protocol.data.ObjectRef.isRef(c.bytes())) {
-            streamObject(ctx, id, node, dev.pipewright.protocol.data.ObjectRef.decode(c.bytes()));
+        if (ObjectRef.isRef(c.bytes())) {
+            streamObject(ctx, id, node, ObjectRef.decode(c.bytes()));
             return;
         }
         ctx.response().setStatusCode(200).putHeader("Content-Type", c.contentType())
@@ -356,14 +360,14 @@ final class JobRoutes implements Routes {
      * overseer holds one piece at a time, however large the object), with its length and digest as
      * headers. A missing object or an unreachable store answers 502 with the reason before any byte.
      */
-    private void streamObject(RoutingContext ctx, JobId id, String node, dev.pipewright.protocol.data.ObjectRef ref) throws Exception {
+    private void streamObject(RoutingContext ctx, JobId id, String node, ObjectRef ref) throws Exception {
         if (objects == null) {
             throw new ApiException(502, "object_store_unavailable", "the value of '" + node + "' in job " + id + " is the object "
                     + ref.uri() + ", and this overseer has no object store configured (PW_DATA_STORE)", List.of());
         }
         java.io.InputStream in;
         try {
-            in = objects.open(new dev.pipewright.protocol.data.S3Uri(ref.bucket(), ref.key()));
+            in = objects.open(new S3Uri(ref.bucket(), ref.key()));
         } catch (java.io.IOException e) {
             throw new ApiException(502, "object_store_unavailable", "cannot read the value of '" + node + "' in job " + id + ": "
                     + e.getMessage(), List.of());

@@ -33,6 +33,11 @@ import static dev.pipewright.overseer.api.Requests.owner;
 import static dev.pipewright.overseer.api.Requests.pageAfter;
 import static dev.pipewright.overseer.api.Requests.pageSize;
 import static dev.pipewright.overseer.api.Requests.versionParam;
+import dev.pipewright.protocol.data.S3Uri;
+import dev.pipewright.overseer.config.InputLimits;
+import dev.pipewright.protocol.pipeline.DataNode;
+import dev.pipewright.protocol.data.DataPaths;
+import dev.pipewright.protocol.pipeline.Parameter;
 
 /** Pipelines: validate, store, list, show (with its schedule), version, delete, plan and draw. */
 final class PipelineRoutes implements Routes {
@@ -41,9 +46,9 @@ final class PipelineRoutes implements Routes {
     private final ScheduleRoutes schedules;
 
     /** Prefixes full s3:// sources may name (PW_S3_SOURCES). */
-    private List<dev.pipewright.protocol.data.S3Uri> allowedSources = List.of();
+    private List<S3Uri> allowedSources = List.of();
 
-    void allowedSources(List<dev.pipewright.protocol.data.S3Uri> allowed) {
+    void allowedSources(List<S3Uri> allowed) {
         this.allowedSources = List.copyOf(allowed);
     }
 
@@ -81,11 +86,11 @@ final class PipelineRoutes implements Routes {
         if (!r.valid()) {
             return r;
         }
-        dev.pipewright.overseer.config.InputLimits limits = HttpApi.limits(ctx);
+        InputLimits limits = HttpApi.limits(ctx);
         List<Problem> over = new ArrayList<>();
-        for (dev.pipewright.protocol.pipeline.DataNode d : r.pipeline().dataNodes().values()) {
+        for (DataNode d : r.pipeline().dataNodes().values()) {
             // a full s3:// source outside every allowed prefix could never be used: said now, as text
-            String problem = d.source() == null ? null : dev.pipewright.protocol.data.DataPaths.allowedProblem(d.source(), allowedSources);
+            String problem = d.source() == null ? null : DataPaths.allowedProblem(d.source(), allowedSources);
             if (problem != null) {
                 over.add(new Problem("dataNodes." + d.name() + ".source", problem));
             }
@@ -96,7 +101,7 @@ final class PipelineRoutes implements Routes {
         }
         // a default over the parameter caps would refuse every job that takes it (a scheduled one included)
         long total = 0;
-        for (dev.pipewright.protocol.pipeline.Parameter p : r.pipeline().parameters().values()) {
+        for (Parameter p : r.pipeline().parameters().values()) {
             if (p.defaultValue() != null) {
                 int size = jsonSize(p.defaultValue());
                 total += size;

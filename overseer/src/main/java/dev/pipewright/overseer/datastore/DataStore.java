@@ -3,6 +3,9 @@ package dev.pipewright.overseer.datastore;
 import dev.pipewright.protocol.data.DataPaths;
 
 import java.io.IOException;
+import dev.pipewright.protocol.data.ObjectRef;
+import dev.pipewright.infra.objectstore.ObjectStore;
+import dev.pipewright.protocol.data.S3Uri;
 
 /**
  * Where data nodes with a {@code source} live outside Redis: job inputs are read from it, produced
@@ -21,11 +24,11 @@ public interface DataStore {
      * Stores at path the object a reference names (a large consumable in the object store): a
      * server-side copy when the store is the object store too, else the bytes streamed.
      */
-    void copy(String path, dev.pipewright.protocol.data.ObjectRef ref) throws IOException;
+    void copy(String path, ObjectRef ref) throws IOException;
 
     /**
      * A job input's value read at submit: its bytes, or for an object larger than the inline limit an
-     * encoded {@link dev.pipewright.protocol.data.ObjectRef} to a copy pinned in the job's own prefix
+     * encoded {@link ObjectRef} to a copy pinned in the job's own prefix
      * (so it cannot change under the job, and goes with it); null when there is nothing there.
      */
     default byte[] readInput(String path, String job, String node) throws IOException {
@@ -37,12 +40,12 @@ public interface DataStore {
     }
 
     /** The object store behind this data store (large consumables are read through it), or null when there is none. */
-    default dev.pipewright.infra.objectstore.ObjectStore objects() {
+    default ObjectStore objects() {
         return null;
     }
 
     /** Prefixes a full {@code s3://} source may name (PW_S3_SOURCES); empty when none may. */
-    default java.util.List<dev.pipewright.protocol.data.S3Uri> allowedSources() {
+    default java.util.List<S3Uri> allowedSources() {
         return java.util.List.of();
     }
 

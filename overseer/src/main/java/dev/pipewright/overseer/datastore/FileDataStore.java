@@ -9,6 +9,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import dev.pipewright.infra.objectstore.ObjectStore;
+import dev.pipewright.protocol.data.S3Uri;
+import dev.pipewright.protocol.data.ObjectRef;
 
 /**
  * A data store on a file system (a shared volume in containers), confined to its root directory:
@@ -20,19 +23,19 @@ import java.nio.file.StandardCopyOption;
 public final class FileDataStore implements DataStore {
     private final Path root;
     /** Where large consumables are read from when a sink copies one here; null without an object store. */
-    private final dev.pipewright.infra.objectstore.ObjectStore objects;
+    private final ObjectStore objects;
 
     public FileDataStore(Path root) {
         this(root, null);
     }
 
-    public FileDataStore(Path root, dev.pipewright.infra.objectstore.ObjectStore objects) {
+    public FileDataStore(Path root, ObjectStore objects) {
         this.root = root.toAbsolutePath().normalize();
         this.objects = objects;
     }
 
     @Override
-    public dev.pipewright.infra.objectstore.ObjectStore objects() {
+    public ObjectStore objects() {
         return objects;
     }
 
@@ -56,7 +59,7 @@ public final class FileDataStore implements DataStore {
 
     /** The path under the root, checked as text (see {@link DataPaths#problem}); nothing on disk is read. */
     Path resolve(String path) throws Refused {
-        if (dev.pipewright.protocol.data.S3Uri.is(path)) {
+        if (S3Uri.is(path)) {
             // never a directory named "s3:" under the root
             throw new Refused("'" + path + "' is in the object store, and no object store is configured here");
         }
@@ -127,10 +130,10 @@ public final class FileDataStore implements DataStore {
 
     /**
      * The bytes, refused when they start with the object reference marker: such a value would be taken
-     * for a reference the platform wrote (see {@link dev.pipewright.protocol.data.ObjectRef}).
+     * for a reference the platform wrote (see {@link ObjectRef}).
      */
     static byte[] notRef(String path, byte[] bytes) throws Refused {
-        if (bytes != null && dev.pipewright.protocol.data.ObjectRef.startsWithMagic(bytes, bytes.length)) {
+        if (bytes != null && ObjectRef.startsWithMagic(bytes, bytes.length)) {
             throw new Refused("'" + path + "' starts with the bytes Pipewright reserves for object references (\\0pw-object-ref:)");
         }
         return bytes;
@@ -142,7 +145,7 @@ public final class FileDataStore implements DataStore {
     }
 
     @Override
-    public void copy(String path, dev.pipewright.protocol.data.ObjectRef ref) throws IOException {
+    public void copy(String path, ObjectRef ref) throws IOException {
         if (objects == null) {
             throw new Refused("'" + path + "' would hold " + ref.uri() + ", and no object store is configured to read it from");
         }

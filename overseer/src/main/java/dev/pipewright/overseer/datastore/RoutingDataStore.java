@@ -5,6 +5,7 @@ import dev.pipewright.protocol.data.S3Uri;
 
 import java.io.IOException;
 import java.util.List;
+import dev.pipewright.infra.objectstore.ObjectStore;
 
 /**
  * The file store for relative locations, the object store for full {@code s3://} ones (sources in
@@ -54,7 +55,7 @@ public final class RoutingDataStore implements DataStore {
     }
 
     @Override
-    public dev.pipewright.infra.objectstore.ObjectStore objects() {
+    public ObjectStore objects() {
         return objects.objects();
     }
 

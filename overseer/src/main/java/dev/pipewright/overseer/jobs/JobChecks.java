@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import dev.pipewright.protocol.data.S3Uri;
 
 /**
  * What a job request must satisfy before anything is written, as problems (never thrown): its
@@ -76,7 +77,7 @@ final class JobChecks {
     }
 
     static Map<String, String> outputSources(Pipeline pipeline, List<String> run, Map<String, Object> params, String owner,
-                                             boolean mayWriteShared, List<dev.pipewright.protocol.data.S3Uri> allowed,
+                                             boolean mayWriteShared, List<S3Uri> allowed,
                                              List<Problem> problems) {
         Map<String, String> locations = new LinkedHashMap<>();
         for (String node : run) {
@@ -107,7 +108,7 @@ final class JobChecks {
 
     /** Like the above; a full {@code s3://} source must be in one of the {@code allowed} prefixes, in the owner's area there. */
     static DataPaths.Location locate(String source, Map<String, Object> params, String owner, String at,
-                                     List<dev.pipewright.protocol.data.S3Uri> allowed, List<Problem> problems) {
+                                     List<S3Uri> allowed, List<Problem> problems) {
         String path;
         try {
             path = Templates.resolve(source, params);

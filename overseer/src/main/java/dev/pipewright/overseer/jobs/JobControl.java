@@ -25,6 +25,11 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
+import dev.pipewright.protocol.job.Infra;
+import dev.pipewright.protocol.data.ObjectRef;
+import dev.pipewright.infra.objectstore.ObjectStore;
+import dev.pipewright.protocol.data.S3Uri;
+import dev.pipewright.protocol.data.DataPaths;
 
 /** Cancelling a job, and re-running a finished one from its failure. */
 public final class JobControl {
@@ -199,10 +204,10 @@ public final class JobControl {
         }
         Map<String, Object> params = JSON.readValue(job.getOrDefault("params", "{}"), new TypeReference<LinkedHashMap<String, Object>>() { });
         List<String> outputs = JSON.readValue(job.getOrDefault("outputs", "[]"), new TypeReference<List<String>>() { });
-        dev.pipewright.protocol.job.Infra infra = null;
+        Infra infra = null;
         if (job.get("infra") != null) {
             Map<String, Object> i = JSON.readValue(job.get("infra"), new TypeReference<LinkedHashMap<String, Object>>() { });
-            infra = new dev.pipewright.protocol.job.Infra(i.get("cpu") == null ? null : new java.math.BigDecimal(i.get("cpu").toString()),
+            infra = new Infra(i.get("cpu") == null ? null : new java.math.BigDecimal(i.get("cpu").toString()),
                     (String) i.get("memory"), (String) i.get("storage"));
         }
         // a re-run keeps the name, priority, owner and resources, but is not counted in the old job's run
@@ -222,24 +227,24 @@ public final class JobControl {
      * nothing the new one reads.
      */
     private byte[] repin(byte[] value, JobId old, JobId rerun, String node) throws java.io.IOException {
-        if (!dev.pipewright.protocol.data.ObjectRef.isRef(value)) {
+        if (!ObjectRef.isRef(value)) {
             return value;
         }
-        dev.pipewright.protocol.data.ObjectRef ref = dev.pipewright.protocol.data.ObjectRef.decode(value);
-        dev.pipewright.infra.objectstore.ObjectStore objects = submitter.dataStore().objects();
+        ObjectRef ref = ObjectRef.decode(value);
+        ObjectStore objects = submitter.dataStore().objects();
         if (objects == null || objects.config().dataStore() == null) {
             throw Refusal.conflict("the value of '" + node + "' in job " + old + " is the object " + ref.uri()
                     + ", and this overseer has no object store configured (PW_DATA_STORE)");
         }
-        dev.pipewright.protocol.data.S3Uri prefix = objects.jobPrefix(rerun.value());
-        dev.pipewright.protocol.data.S3Uri to = new dev.pipewright.protocol.data.S3Uri(prefix.bucket(),
-                prefix.key() + "reused/" + dev.pipewright.protocol.data.DataPaths.fileName(node));
+        S3Uri prefix = objects.jobPrefix(rerun.value());
+        S3Uri to = new S3Uri(prefix.bucket(),
+                prefix.key() + "reused/" + DataPaths.fileName(node));
         try {
-            objects.copy(new dev.pipewright.protocol.data.S3Uri(ref.bucket(), ref.key()), ref.size(), to);
+            objects.copy(new S3Uri(ref.bucket(), ref.key()), ref.size(), to);
         } catch (java.io.IOException e) {
             throw Refusal.conflict("cannot re-run job " + old + ": its value of '" + node + "' cannot be copied from the object store: "
                     + e.getMessage());
         }
-        return new dev.pipewright.protocol.data.ObjectRef(to.bucket(), to.key(), ref.size(), ref.sha256(), ref.contentType()).encode();
+        return new ObjectRef(to.bucket(), to.key(), ref.size(), ref.sha256(), ref.contentType()).encode();
     }
 }

@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.pipewright.protocol.message.ModuleRef;
 
 /**
  * A checked job as the submit scripts take it: the job's fields (one JSON object) and its task
@@ -35,7 +36,7 @@ final class JobEncoding {
     private final String reuseFrom;
     private final boolean chunked;
     /** The module each module node runs, pinned at submit. */
-    private Map<String, dev.pipewright.protocol.message.ModuleRef> modules = Map.of();
+    private Map<String, ModuleRef> modules = Map.of();
 
     /**
      * @param run the nodes to run, in execution order
@@ -57,7 +58,7 @@ final class JobEncoding {
     }
 
     /** Pins the module each of these nodes runs into its task spec. */
-    JobEncoding withModules(Map<String, dev.pipewright.protocol.message.ModuleRef> modules) {
+    JobEncoding withModules(Map<String, ModuleRef> modules) {
         this.modules = modules;
         return this;
     }

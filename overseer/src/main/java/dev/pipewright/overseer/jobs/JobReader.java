@@ -17,6 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
+import dev.pipewright.protocol.message.TaskSpec;
+import dev.pipewright.overseer.refusal.Refusal;
+import dev.pipewright.protocol.keys.RunId;
 
 /** Reads jobs, their tasks, consumables and logs for the API. */
 public final class JobReader {
@@ -116,7 +119,7 @@ public final class JobReader {
         List<TaskLayout> out = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
             List<io.lettuce.core.KeyValue<String, String>> t = futures.get(i).get(10, TimeUnit.SECONDS);
-            dev.pipewright.protocol.message.TaskSpec spec = JSON.readValue(t.get(2).getValueOrElse("{}"), dev.pipewright.protocol.message.TaskSpec.class);
+            TaskSpec spec = JSON.readValue(t.get(2).getValueOrElse("{}"), TaskSpec.class);
             out.add(new TaskLayout(nodes.get(i), t.get(0).getValueOrElse(spec.processor()), t.get(1).getValueOrElse("default"),
                     spec.inputs() == null ? List.of() : spec.inputs(), spec.outputs() == null ? List.of() : spec.outputs()));
         }
@@ -181,7 +184,7 @@ public final class JobReader {
         if (after != null) {
             String position = JobCursor.decode(JobCursor.TASKS, id, after);
             if (position == null) {
-                throw dev.pipewright.overseer.refusal.Refusal.invalid("page_after: '" + after
+                throw Refusal.invalid("page_after: '" + after
                         + "' is not a cursor of this job's task listing (use next_page_after of the page before)", "page_after");
             }
             start = position.length() > 12 ? Long.MAX_VALUE : Long.parseLong(position);
@@ -257,7 +260,7 @@ public final class JobReader {
         if (after != null) {
             cursor = JobCursor.decode(JobCursor.CONSUMABLES, id, after);
             if (cursor == null) {
-                throw dev.pipewright.overseer.refusal.Refusal.invalid("page_after: '" + after
+                throw Refusal.invalid("page_after: '" + after
                         + "' is not a cursor of this job's consumables listing (use next_page_after of the page before)", "page_after");
             }
         }
@@ -358,7 +361,7 @@ public final class JobReader {
     public IndexScan.Page<JobView> page(Filter filter, String after, int pageSize) throws Exception {
         List<IndexScan.Source> sources = new ArrayList<>();
         if (filter.runs().size() == 1) {
-            String key = keys.runJobs(new dev.pipewright.protocol.keys.RunId(filter.runs().iterator().next()));
+            String key = keys.runJobs(new RunId(filter.runs().iterator().next()));
             sources.add(IndexScan.zset(redis, key));
         } else if (filter.pipelines().size() == 1) {
             String key = keys.pipelineJobs(filter.pipelines().iterator().next());
@@ -372,7 +375,7 @@ public final class JobReader {
         if (after != null) {
             from = IndexScan.Position.decode(after);
             if (from == null) {
-                throw dev.pipewright.overseer.refusal.Refusal.invalid("page_after: '" + after
+                throw Refusal.invalid("page_after: '" + after
                         + "' is not a cursor of this listing (use next_page_after of the page before)", "page_after");
             }
         }

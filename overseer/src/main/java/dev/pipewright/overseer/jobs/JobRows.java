@@ -9,6 +9,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import dev.pipewright.protocol.data.ObjectRef;
 
 /**
  * The rows of a job's listings as the API shows them: a task of {@code GET /jobs/{id}/tasks} (the
@@ -39,9 +40,9 @@ final class JobRows {
      * {@code value_base64}. {@code value} null: not read (too large to show).
      */
     static ConsumableRow consumable(String node, String contentType, long size, byte[] value) {
-        if (dev.pipewright.protocol.data.ObjectRef.isRef(value)) {
+        if (ObjectRef.isRef(value)) {
             // in the object store: its own size, the value itself from GET .../consumables/{node}
-            return new ConsumableRow(node, contentType, dev.pipewright.protocol.data.ObjectRef.decode(value).size(), null, null);
+            return new ConsumableRow(node, contentType, ObjectRef.decode(value).size(), null, null);
         }
         if (value == null || value.length > INLINE_MAX_BYTES) {
             return new ConsumableRow(node, contentType, size, null, null);

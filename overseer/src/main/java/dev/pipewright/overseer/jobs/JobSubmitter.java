@@ -39,6 +39,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
+import dev.pipewright.overseer.modules.ModuleStore;
+import dev.pipewright.protocol.data.ObjectRef;
 
 /**
  * Checks a submission against its pipeline (parameters, inputs, wanted outputs, processors some
@@ -61,7 +63,7 @@ public final class JobSubmitter {
     private final Duration retention;
     private final InputLimits limits;
     /** Uploaded modules, when this overseer serves them (null: a processor name is never a module). */
-    private volatile dev.pipewright.overseer.modules.ModuleStore modules;
+    private volatile ModuleStore modules;
 
     /** A submitter whose jobs are kept 7 days after they end, unless their pipeline says {@code retention}. */
     public JobSubmitter(Keys keys, StateGateway state, DataStore dataStore, WorkerDirectory workers, PublisherPool publishers,
@@ -92,7 +94,7 @@ public final class JobSubmitter {
     }
 
     /** Lets process nodes name uploaded modules ({@code my_module}, {@code my_module@3}). */
-    public JobSubmitter withModules(dev.pipewright.overseer.modules.ModuleStore modules) {
+    public JobSubmitter withModules(ModuleStore modules) {
         this.modules = modules;
         return this;
     }
@@ -164,7 +166,7 @@ public final class JobSubmitter {
         // sources are in the data store area of the job's owner (or the shared one)
         String dataOwner = owner != null ? owner : request.meta().owner();
         inputs.forEach((node, value) -> {
-            if (!platformValues && dev.pipewright.protocol.data.ObjectRef.startsWithMagic(value, value.length)) {
+            if (!platformValues && ObjectRef.startsWithMagic(value, value.length)) {
                 problems.add(new Problem("inputs." + node, "a value must not start with the bytes Pipewright reserves for object references"));
             }
         });
@@ -191,8 +193,8 @@ public final class JobSubmitter {
         // on the job, so the script that ends it can say when it expires
         job.put("retention", JobEncoding.retention(pipeline, retention).toMillis());
         Map<String, StateGateway.Output> values = new LinkedHashMap<>();
-        inputs.forEach((node, value) -> values.put(node, new StateGateway.Output(value, dev.pipewright.protocol.data.ObjectRef.isRef(value)
-                ? dev.pipewright.protocol.data.ObjectRef.decode(value).contentType() : ContentTypes.sniff(value))));
+        inputs.forEach((node, value) -> values.put(node, new StateGateway.Output(value, ObjectRef.isRef(value)
+                ? ObjectRef.decode(value).contentType() : ContentTypes.sniff(value))));
         StateGateway.Submission submission = new StateGateway.Submission(id, bytes(JSON.writeValueAsString(job)),
                 bytes(encoding.taskTable(chunks.get(0))), request.start(), plan.run().size(), chunks.size() > 1, BUILD_PATIENCE, values);
         // recorded in the pipeline's hash first, atomically with the check that it was not deleted
@@ -326,8 +328,8 @@ public final class JobSubmitter {
                                                   java.util.function.BiPredicate<String, String> servesProcessor, List<Problem> problems)
             throws Exception {
         Map<String, ModuleRef> out = new HashMap<>();
-        dev.pipewright.overseer.modules.ModuleStore store = modules;
-        Map<String, dev.pipewright.overseer.modules.ModuleStore.Version> seen = new HashMap<>();
+        ModuleStore store = modules;
+        Map<String, ModuleStore.Version> seen = new HashMap<>();
         for (String node : run) {
             if (reuse.contains(node)) {
                 continue;
@@ -339,7 +341,7 @@ public final class JobSubmitter {
                 continue;
             }
             boolean processor = !ref.pinned() && servesProcessor.test(p.pool(), ref.name());
-            dev.pipewright.overseer.modules.ModuleStore.Version v = null;
+            ModuleStore.Version v = null;
             if (!processor && store != null) {
                 String key = ref.toString();
                 v = seen.containsKey(key) ? seen.get(key) : store.version(ref.name(), ref.version());
@@ -361,8 +363,8 @@ public final class JobSubmitter {
         return out;
     }
 
-    private static String unknownVersion(dev.pipewright.overseer.modules.ModuleStore store, ModuleNames.ProcessorRef ref) throws Exception {
-        List<dev.pipewright.overseer.modules.ModuleStore.Version> versions = store.versions(ref.name());
+    private static String unknownVersion(ModuleStore store, ModuleNames.ProcessorRef ref) throws Exception {
+        List<ModuleStore.Version> versions = store.versions(ref.name());
         if (versions.isEmpty()) {
             return "no module '" + ref.name() + "' (upload it with POST /api/v1/modules/" + ref.name() + ")";
         }

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiPredicate;
 import java.util.stream.Collectors;
+import dev.pipewright.protocol.module.ModuleNames;
 
 /**
  * Which pool each task of a job goes to, from what the live workers offer; pure: the submitter
@@ -84,7 +85,7 @@ final class PoolRouting {
 
     /**
      * Like the above; {@code moduleNodes} run an uploaded module (served by a worker with modules
-     * enabled, which announces {@link dev.pipewright.protocol.module.ModuleNames#MODULES_PROCESSOR});
+     * enabled, which announces {@link ModuleNames#MODULES_PROCESSOR});
      * {@code modulesKnown}: the name of a processor nobody serves was also looked up as a module.
      */
     static void checkServed(Pipeline pipeline, List<String> nodes, Set<String> reuse, Map<String, String> poolOf,
@@ -101,7 +102,7 @@ final class PoolRouting {
                 continue;
             }
             if (moduleNodes.contains(node)) {
-                if (!serves.test(pool, dev.pipewright.protocol.module.ModuleNames.MODULES_PROCESSOR)) {
+                if (!serves.test(pool, ModuleNames.MODULES_PROCESSOR)) {
                     problems.add(new Problem("processNodes." + node + ".processor", "module '" + p.processor()
                             + "' needs a worker with modules enabled (PW_MODULES=on) in pool '" + pool + "'; none has announced itself"
                             + (consumed.test(pool) ? "" : " (no worker consumes that pool)")));

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
+import dev.pipewright.protocol.data.ObjectRef;
 
 /**
  * Reads one shard's completion events with a consumer group and applies each with the release
@@ -318,9 +319,9 @@ public final class EventProcessor implements Runnable {
                     retries.postpone(event.entryId(), redisDown.toString(), now);
                     return false;
                 }
-                if (value != null && dev.pipewright.protocol.data.ObjectRef.isRef(value)) {
+                if (value != null && ObjectRef.isRef(value)) {
                     // a large consumable: copied object to object (or streamed to a file), never loaded here
-                    dataStore.copy(e.getValue().asText(), dev.pipewright.protocol.data.ObjectRef.decode(value));
+                    dataStore.copy(e.getValue().asText(), ObjectRef.decode(value));
                 } else if (value != null) {
                     dataStore.write(e.getValue().asText(), value);
                 }

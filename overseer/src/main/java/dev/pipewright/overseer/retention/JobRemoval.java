@@ -14,6 +14,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import dev.pipewright.overseer.datastore.DataStore;
 
 /**
  * Removes an ended job, everything of it: first what lives outside its shard's slot and so cannot be
@@ -36,7 +37,7 @@ public final class JobRemoval {
     private final RunStore runs;
     private final OverseerMetrics metrics;
     private final int batch;
-    private final dev.pipewright.overseer.datastore.DataStore dataStore;
+    private final DataStore dataStore;
 
     public JobRemoval(Keys keys, RedisClusterAsyncCommands<String, String> redis, StateGateway state, RunStore runs, OverseerMetrics metrics,
                       int batch) {
@@ -45,7 +46,7 @@ public final class JobRemoval {
 
     /** @param batch the most keys one call of {@code purge.lua} removes ({@code PW_RETENTION_BATCH}) */
     public JobRemoval(Keys keys, RedisClusterAsyncCommands<String, String> redis, StateGateway state, RunStore runs, OverseerMetrics metrics,
-                      int batch, dev.pipewright.overseer.datastore.DataStore dataStore) {
+                      int batch, DataStore dataStore) {
         if (batch < 1) {
             throw new IllegalArgumentException("a batch removes at least one key, got " + batch);
         }

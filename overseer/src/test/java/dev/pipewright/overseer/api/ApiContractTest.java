@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import dev.pipewright.protocol.parse.PipelineParser;
 
 /**
  * The contract against the code, without services: it is valid OpenAPI 3.1, every operation has
@@ -63,7 +64,7 @@ class ApiContractTest {
 
     private static HttpApi api() {
         AuthHandler auth = new AuthHandler(new AuthConfig(false, null, true, 0, 0), null, HttpApi::refuse);
-        List<dev.pipewright.overseer.api.Routes> routes = new ArrayList<>(HttpApi.routes(null, null, null, null, null, null, null,
+        List<Routes> routes = new ArrayList<>(HttpApi.routes(null, null, null, null, null, null, null,
                 new AdminRoutes(null, null, null, null, null, null, null), new TokenRoutes(null, null), new ScheduleRoutes(null, null)));
         routes.add(new ModuleRoutes(null, 1, null));
         return new HttpApi(routes, null, () -> true, 1024, auth);
@@ -105,8 +106,8 @@ class ApiContractTest {
     @Test
     void namePatternsAreTheOnesTheCodeChecks() {
         var schemas = ApiContract.json().getJsonObject("components").getJsonObject("schemas");
-        assertEquals("^" + dev.pipewright.protocol.parse.PipelineParser.NAME.pattern() + "$", schemas.getJsonObject("Name").getString("pattern"));
-        assertEquals("^" + dev.pipewright.overseer.api.TokenRoutes.NAME.pattern() + "$", schemas.getJsonObject("TokenName").getString("pattern"));
+        assertEquals("^" + PipelineParser.NAME.pattern() + "$", schemas.getJsonObject("Name").getString("pattern"));
+        assertEquals("^" + TokenRoutes.NAME.pattern() + "$", schemas.getJsonObject("TokenName").getString("pattern"));
     }
 
     @Test

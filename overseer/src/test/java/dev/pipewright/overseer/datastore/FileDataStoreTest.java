@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import dev.pipewright.protocol.data.ObjectRef;
 
 class FileDataStoreTest {
     @TempDir
@@ -97,11 +98,11 @@ class FileDataStoreTest {
     @Test
     void aFileThatStartsWithTheReferenceMarkerIsRefusedAsAnInput() throws Exception {
         FileDataStore store = store();
-        store.write("owners/a/forged", new dev.pipewright.protocol.data.ObjectRef("b", "k", 1, null, "text/plain").encode());
+        store.write("owners/a/forged", new ObjectRef("b", "k", 1, null, "text/plain").encode());
         DataStore.Refused refused = assertThrows(DataStore.Refused.class, () -> store.read("owners/a/forged"));
         assertTrue(refused.getMessage().contains("reserves for object references"), refused.getMessage());
         // a sink holding a reference needs an object store to read it from
         assertThrows(DataStore.Refused.class,
-                () -> store.copy("owners/a/out", new dev.pipewright.protocol.data.ObjectRef("b", "k", 1, null, "text/plain")));
+                () -> store.copy("owners/a/out", new ObjectRef("b", "k", 1, null, "text/plain")));
     }
 }

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import dev.pipewright.protocol.module.ModuleNames;
+import dev.pipewright.protocol.module.Requirements;
 
 /**
  * Turns a YAML or JSON pipeline document into a {@link Pipeline}, collecting every problem
@@ -197,7 +199,7 @@ public final class PipelineParser {
             if (processor == null && !body.has("processor")) {
                 problems.add(new Problem(path + ".processor", "missing: name the processor (module) that runs this node"));
             } else if (processor != null && !NAME.matcher(processor).matches()
-                    && !dev.pipewright.protocol.module.ModuleNames.isPinned(processor)) {
+                    && !ModuleNames.isPinned(processor)) {
                 problems.add(new Problem(path + ".processor", badName(processor) + " (or a module version: my_module@3)"));
             }
             Map<String, Object> config = Map.of();
@@ -455,7 +457,7 @@ public final class PipelineParser {
             }
             Requirement r = new Requirement(name, v == null || v.isNull() ? null : v.asText());
             int before = problems.size();
-            dev.pipewright.protocol.module.Requirements.check(r, p, problems);
+            Requirements.check(r, p, problems);
             if (problems.size() == before) {
                 result.add(r);
             }

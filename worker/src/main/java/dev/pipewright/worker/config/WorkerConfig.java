@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
+import dev.pipewright.worker.module.ModuleConfig;
 
 /**
  * A worker's settings: the pools it consumes ({@code PW_POOLS}), how many attempts it runs at once
@@ -23,7 +24,7 @@ import java.util.List;
  */
 public record WorkerConfig(CommonConfig common, String workerId, List<String> pools, int concurrency, int prefetch,
                            Path processorsFile, int metricsPort, String metricsHost, Duration lease,
-                           Duration shutdownGrace, Capacity resources, dev.pipewright.worker.module.ModuleConfig modules) {
+                           Duration shutdownGrace, Capacity resources, ModuleConfig modules) {
     public static final int DEFAULT_CONCURRENCY = 8;
     /** Messages a queue may hand a worker beyond what it runs: deep enough that claims are batched. */
     public static final int DEFAULT_PREFETCH_PER_SLOT = 4;
@@ -60,7 +61,7 @@ public record WorkerConfig(CommonConfig common, String workerId, List<String> po
                 s.integer("PW_METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65535),
                 s.string("PW_METRICS_HOST", "0.0.0.0"),
                 lease, s.duration("PW_SHUTDOWN_GRACE", DEFAULT_SHUTDOWN_GRACE), resources(s.string("PW_RESOURCES", null)),
-                dev.pipewright.worker.module.ModuleConfig.from(s));
+                ModuleConfig.from(s));
     }
 
     /**

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import dev.pipewright.worker.store.LargeValues;
 
 /**
  * Runs a registered command for one attempt. Inputs are files in {@code $PW_INPUT_DIR} (one per
@@ -46,13 +47,13 @@ public final class ExecProcessor implements Processor {
     private static final Path PROC = Path.of("/proc");
 
     private final ExecCommand command;
-    private final dev.pipewright.worker.store.LargeValues large;
+    private final LargeValues large;
 
     public ExecProcessor(ExecCommand command) {
-        this(command, dev.pipewright.worker.store.LargeValues.NONE);
+        this(command, LargeValues.NONE);
     }
 
-    public ExecProcessor(ExecCommand command, dev.pipewright.worker.store.LargeValues large) {
+    public ExecProcessor(ExecCommand command, LargeValues large) {
         this.command = command;
         this.large = large;
     }

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeSet;
+import dev.pipewright.protocol.message.ModuleRef;
+import dev.pipewright.protocol.message.TaskSpec;
 
 /** The processors this worker serves: those on the class path (ServiceLoader) plus registered commands. */
 public final class ProcessorRegistry {
@@ -30,7 +32,7 @@ public final class ProcessorRegistry {
 
     /** What runs an uploaded module (set when {@code PW_MODULES=on}). */
     public interface ModuleSource {
-        Processor processorFor(dev.pipewright.protocol.message.ModuleRef module);
+        Processor processorFor(ModuleRef module);
     }
 
     private volatile ModuleSource modules;
@@ -45,7 +47,7 @@ public final class ProcessorRegistry {
     }
 
     /** What runs this task: its module when it names one (null when modules are off here), else its processor. */
-    public Processor find(dev.pipewright.protocol.message.TaskSpec spec) {
+    public Processor find(TaskSpec spec) {
         if (spec.module() != null) {
             ModuleSource m = modules;
             return m == null ? null : m.processorFor(spec.module());

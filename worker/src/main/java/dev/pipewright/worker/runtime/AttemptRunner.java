@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import dev.pipewright.worker.store.LargeValues;
 
 /**
  * Runs claimed attempts and commits their ends through the {@link CommitBatcher}. A quick
@@ -45,7 +46,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
     private final WorkerMetrics metrics;
     private final ScheduledExecutorService timers;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private final dev.pipewright.worker.store.LargeValues large;
+    private final LargeValues large;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     /** Set when the grace period is over: every attempt, including one that registers from now on, is handed back. */
     private volatile boolean handingBack;
@@ -78,7 +79,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
     AttemptRunner(WorkerConfig config, ProcessorRegistry processors, AttemptStore store, CommitBatcher commits,
                   WorkerMetrics metrics, ScheduledExecutorService timers) {
         this.config = config;
-        this.large = dev.pipewright.worker.store.LargeValues.of(config.common().objects());
+        this.large = LargeValues.of(config.common().objects());
         this.processors = processors;
         this.store = store;
         this.commits = commits;
@@ -148,7 +149,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             // claimed just as the grace period ended, after stop() looked at the running attempts
             stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down");
         }
-        if (processor.quick() && !dev.pipewright.worker.store.LargeValues.anyRef(claimed.inputs())) {
+        if (processor.quick() && !LargeValues.anyRef(claimed.inputs())) {
             run(pc, r, processor, spec, claimed);
         } else {
             executor.execute(() -> {

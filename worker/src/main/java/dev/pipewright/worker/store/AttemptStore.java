@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
+import dev.pipewright.protocol.job.Infra;
+import dev.pipewright.protocol.data.ObjectRef;
 
 
 /** The worker's side of the Redis state: claim, commit, lease renewal, task logs, registration. */
@@ -97,7 +99,7 @@ public final class AttemptStore {
     private static final TypeReference<LinkedHashMap<String, Object>> PARAMS = new TypeReference<>() { };
 
     /** A job's stored {@code infra} (JSON {cpu, memory, storage}); null when it asks for nothing. */
-    static dev.pipewright.protocol.job.Infra infra(String json) throws IOException {
+    static Infra infra(String json) throws IOException {
         if (json == null || json.isEmpty()) {
             return null;
         }
@@ -105,7 +107,7 @@ public final class AttemptStore {
         if (i.isEmpty()) {
             return null;
         }
-        return new dev.pipewright.protocol.job.Infra(i.get("cpu") == null ? null : new java.math.BigDecimal(i.get("cpu").toString()),
+        return new Infra(i.get("cpu") == null ? null : new java.math.BigDecimal(i.get("cpu").toString()),
                 (String) i.get("memory"), (String) i.get("storage"));
     }
 
@@ -118,8 +120,8 @@ public final class AttemptStore {
     public static Map<String, StateGateway.Output> outputs(Map<String, byte[]> values) {
         Map<String, StateGateway.Output> out = new LinkedHashMap<>();
         // a reference carries its object's content type (sniffing it would say binary)
-        values.forEach((k, v) -> out.put(k, new StateGateway.Output(v, dev.pipewright.protocol.data.ObjectRef.isRef(v)
-                ? dev.pipewright.protocol.data.ObjectRef.decode(v).contentType() : ContentTypes.sniff(v))));
+        values.forEach((k, v) -> out.put(k, new StateGateway.Output(v, ObjectRef.isRef(v)
+                ? ObjectRef.decode(v).contentType() : ContentTypes.sniff(v))));
         return out;
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import dev.pipewright.overseer.jobs.JobLogs;
 
 /**
  * The answers' records write the JSON the maps they replaced wrote, to the byte: keys in the
@@ -71,7 +72,7 @@ class ResponseShapesTest {
         assertEquals("{\"id\":\"k\",\"status\":\"RUNNING\",\"retry_of\":\"j\"}", json(new JobAnswers.Retried("k", "RUNNING", "j")));
         assertEquals("{\"attempt\":1,\"line\":\"x\"}", json(new LogLineView(1, "x", null)));
         assertEquals("{\"attempt\":1,\"line\":\"x\",\"at\":\"1970-01-01T00:00:00.001Z\"}",
-                json(LogLineView.of(new dev.pipewright.overseer.jobs.JobLogs.LogLine(1, "x", 1L))));
+                json(LogLineView.of(new JobLogs.LogLine(1, "x", 1L))));
         assertEquals("{\"status\":\"GONE\"}", json(new LogEvents.End("GONE", null)));
         assertEquals("{\"status\":\"SUCCESS\",\"progress\":\"2/2\"}", json(new LogEvents.End("SUCCESS", "2/2")));
     }
