@@ -3,6 +3,7 @@ package dev.pipewright.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.ProcessNode;
+import dev.pipewright.protocol.state.TaskState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,7 +21,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import dev.pipewright.protocol.state.TaskState;
 
 /** {@code pipewright run FILE}: register a pipeline, submit a job, wait for it and print its outputs. */
 @Command(name = "run", mixinStandardHelpOptions = true,

@@ -1,6 +1,7 @@
 package dev.pipewright.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.cli.PipewrightCli;
 import dev.pipewright.it.support.Cli;
 import dev.pipewright.it.support.Cluster;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import dev.pipewright.cli.PipewrightCli;
 
 /**
  * The build-then-run walkthrough: post a pipeline, build a job (READY, nothing dispatched), run it by id,

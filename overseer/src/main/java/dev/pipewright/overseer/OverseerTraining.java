@@ -2,9 +2,11 @@ package dev.pipewright.overseer;
 
 import dev.pipewright.infra.config.Settings;
 import dev.pipewright.infra.config.TrainingRun;
-import dev.pipewright.overseer.api.AuthHandler;
 import dev.pipewright.overseer.api.AdminRoutes;
+import dev.pipewright.overseer.api.AuthHandler;
 import dev.pipewright.overseer.api.HttpApi;
+import dev.pipewright.overseer.api.ModuleRoutes;
+import dev.pipewright.overseer.api.Routes;
 import dev.pipewright.overseer.api.ScheduleRoutes;
 import dev.pipewright.overseer.api.TokenRoutes;
 import dev.pipewright.overseer.auth.Tokens;
@@ -22,8 +24,6 @@ import io.vertx.ext.web.Router;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
-import dev.pipewright.overseer.api.Routes;
-import dev.pipewright.overseer.api.ModuleRoutes;
 
 /**
  * {@code java -jar overseer.jar --training-run} ({@link TrainingRun}): the overseer's start without

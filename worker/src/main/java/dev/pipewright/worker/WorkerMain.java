@@ -12,15 +12,19 @@ import dev.pipewright.infra.rabbit.Topology;
 import dev.pipewright.infra.redis.RedisConnector;
 import dev.pipewright.infra.redis.RedisLink;
 import dev.pipewright.infra.redis.Scripts;
+import dev.pipewright.protocol.module.ModuleNames;
 import dev.pipewright.worker.config.WorkerConfig;
 import dev.pipewright.worker.exec.ExecProcessor;
 import dev.pipewright.worker.exec.ExecRegistryFile;
+import dev.pipewright.worker.module.ModuleRunner;
 import dev.pipewright.worker.processor.Processor;
 import dev.pipewright.worker.processor.ProcessorRegistry;
+import dev.pipewright.worker.runtime.ProcessorLogCapture;
 import dev.pipewright.worker.runtime.Readiness;
 import dev.pipewright.worker.runtime.TaskConsumer;
 import dev.pipewright.worker.runtime.WorkerMetrics;
 import dev.pipewright.worker.store.AttemptStore;
+import dev.pipewright.worker.store.LargeValues;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -36,10 +40,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import dev.pipewright.worker.runtime.ProcessorLogCapture;
-import dev.pipewright.worker.module.ModuleRunner;
-import dev.pipewright.protocol.module.ModuleNames;
-import dev.pipewright.worker.store.LargeValues;
 
 /** Starts a worker: registry of processors, Redis, RabbitMQ consumers, heartbeats, metrics. */
 public final class WorkerMain {

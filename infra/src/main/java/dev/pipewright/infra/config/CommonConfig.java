@@ -1,9 +1,9 @@
 package dev.pipewright.infra.config;
 
+import dev.pipewright.infra.objectstore.ObjectStoreConfig;
 import dev.pipewright.protocol.keys.Keys;
 
 import java.net.URI;
-import dev.pipewright.infra.objectstore.ObjectStoreConfig;
 
 /**
  * Settings every Pipewright process shares: where RabbitMQ (one node or a cluster's nodes) and

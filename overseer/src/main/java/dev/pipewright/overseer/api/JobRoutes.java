@@ -1,6 +1,7 @@
 package dev.pipewright.overseer.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.pipewright.infra.objectstore.ObjectStore;
 import dev.pipewright.overseer.api.view.Pages;
 import dev.pipewright.overseer.graph.Graphs;
 import dev.pipewright.overseer.jobs.Idempotency;
@@ -17,18 +18,21 @@ import dev.pipewright.overseer.jobs.SubmitRequest;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.retention.JobRemoval;
 import dev.pipewright.overseer.runs.RunStore;
+import dev.pipewright.protocol.data.ObjectRef;
+import dev.pipewright.protocol.data.S3Uri;
 import dev.pipewright.protocol.job.Infra;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.RunId;
 import dev.pipewright.protocol.pipeline.Priority;
+import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.render.GraphFormat;
 import dev.pipewright.protocol.render.GraphView;
 import dev.pipewright.protocol.state.JobState;
+import dev.pipewright.protocol.state.TaskState;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
-import dev.pipewright.protocol.pipeline.Problem;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -47,10 +51,6 @@ import static dev.pipewright.overseer.api.Requests.owner;
 import static dev.pipewright.overseer.api.Requests.ownerFilter;
 import static dev.pipewright.overseer.api.Requests.pageAfter;
 import static dev.pipewright.overseer.api.Requests.pageSize;
-import dev.pipewright.protocol.state.TaskState;
-import dev.pipewright.infra.objectstore.ObjectStore;
-import dev.pipewright.protocol.data.ObjectRef;
-import dev.pipewright.protocol.data.S3Uri;
 
 /** Jobs: submit (also into a run), list, show, tasks, consumables, logs, start, cancel, retry and draw. */
 final class JobRoutes implements Routes {

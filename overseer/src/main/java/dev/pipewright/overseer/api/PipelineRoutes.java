@@ -3,14 +3,19 @@ package dev.pipewright.overseer.api;
 import dev.pipewright.overseer.api.view.Pages;
 import dev.pipewright.overseer.api.view.PipelineDetail;
 import dev.pipewright.overseer.api.view.Validation;
+import dev.pipewright.overseer.config.InputLimits;
 import dev.pipewright.overseer.graph.Graphs;
 import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.overseer.pipelines.PipelineStore;
-import dev.pipewright.protocol.pipeline.Durations;
 import dev.pipewright.overseer.pipelines.PipelineViews;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
+import dev.pipewright.protocol.data.DataPaths;
+import dev.pipewright.protocol.data.S3Uri;
 import dev.pipewright.protocol.graph.PlanView;
 import dev.pipewright.protocol.parse.PipelineParser;
+import dev.pipewright.protocol.pipeline.DataNode;
+import dev.pipewright.protocol.pipeline.Durations;
+import dev.pipewright.protocol.pipeline.Parameter;
 import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.render.GraphFormat;
 import io.vertx.ext.web.RoutingContext;
@@ -33,11 +38,6 @@ import static dev.pipewright.overseer.api.Requests.owner;
 import static dev.pipewright.overseer.api.Requests.pageAfter;
 import static dev.pipewright.overseer.api.Requests.pageSize;
 import static dev.pipewright.overseer.api.Requests.versionParam;
-import dev.pipewright.protocol.data.S3Uri;
-import dev.pipewright.overseer.config.InputLimits;
-import dev.pipewright.protocol.pipeline.DataNode;
-import dev.pipewright.protocol.data.DataPaths;
-import dev.pipewright.protocol.pipeline.Parameter;
 
 /** Pipelines: validate, store, list, show (with its schedule), version, delete, plan and draw. */
 final class PipelineRoutes implements Routes {

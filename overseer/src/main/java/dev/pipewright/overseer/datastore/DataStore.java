@@ -1,11 +1,11 @@
 package dev.pipewright.overseer.datastore;
 
+import dev.pipewright.infra.objectstore.ObjectStore;
 import dev.pipewright.protocol.data.DataPaths;
+import dev.pipewright.protocol.data.ObjectRef;
+import dev.pipewright.protocol.data.S3Uri;
 
 import java.io.IOException;
-import dev.pipewright.protocol.data.ObjectRef;
-import dev.pipewright.infra.objectstore.ObjectStore;
-import dev.pipewright.protocol.data.S3Uri;
 
 /**
  * Where data nodes with a {@code source} live outside Redis: job inputs are read from it, produced

@@ -1,6 +1,9 @@
 package dev.pipewright.overseer.datastore;
 
+import dev.pipewright.infra.objectstore.ObjectStore;
 import dev.pipewright.protocol.data.DataPaths;
+import dev.pipewright.protocol.data.ObjectRef;
+import dev.pipewright.protocol.data.S3Uri;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,9 +12,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import dev.pipewright.infra.objectstore.ObjectStore;
-import dev.pipewright.protocol.data.S3Uri;
-import dev.pipewright.protocol.data.ObjectRef;
 
 /**
  * A data store on a file system (a shared volume in containers), confined to its root directory:

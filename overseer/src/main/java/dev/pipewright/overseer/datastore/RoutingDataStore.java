@@ -1,11 +1,11 @@
 package dev.pipewright.overseer.datastore;
 
+import dev.pipewright.infra.objectstore.ObjectStore;
 import dev.pipewright.protocol.data.ObjectRef;
 import dev.pipewright.protocol.data.S3Uri;
 
 import java.io.IOException;
 import java.util.List;
-import dev.pipewright.infra.objectstore.ObjectStore;
 
 /**
  * The file store for relative locations, the object store for full {@code s3://} ones (sources in

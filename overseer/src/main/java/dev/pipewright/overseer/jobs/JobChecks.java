@@ -1,6 +1,7 @@
 package dev.pipewright.overseer.jobs;
 
 import dev.pipewright.protocol.data.DataPaths;
+import dev.pipewright.protocol.data.S3Uri;
 import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.pipeline.Parameter;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import dev.pipewright.protocol.data.S3Uri;
 
 /**
  * What a job request must satisfy before anything is written, as problems (never thrown): its

@@ -2,6 +2,7 @@ package dev.pipewright.overseer.jobs;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipewright.infra.objectstore.ObjectStore;
 import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway;
 import dev.pipewright.overseer.dispatch.ControlPublisher;
@@ -10,7 +11,11 @@ import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.refusal.Refusal;
+import dev.pipewright.protocol.data.DataPaths;
+import dev.pipewright.protocol.data.ObjectRef;
+import dev.pipewright.protocol.data.S3Uri;
 import dev.pipewright.protocol.graph.PipelineGraph;
+import dev.pipewright.protocol.job.Infra;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.pipeline.Priority;
@@ -25,11 +30,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
-import dev.pipewright.protocol.job.Infra;
-import dev.pipewright.protocol.data.ObjectRef;
-import dev.pipewright.infra.objectstore.ObjectStore;
-import dev.pipewright.protocol.data.S3Uri;
-import dev.pipewright.protocol.data.DataPaths;
 
 /** Cancelling a job, and re-running a finished one from its failure. */
 public final class JobControl {

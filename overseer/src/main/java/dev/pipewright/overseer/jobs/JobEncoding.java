@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.JobId;
+import dev.pipewright.protocol.message.ModuleRef;
 import dev.pipewright.protocol.message.TaskSpec;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.ProcessNode;
@@ -17,7 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import dev.pipewright.protocol.message.ModuleRef;
 
 /**
  * A checked job as the submit scripts take it: the job's fields (one JSON object) and its task

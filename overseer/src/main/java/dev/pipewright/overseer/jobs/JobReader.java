@@ -3,8 +3,11 @@ package dev.pipewright.overseer.jobs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.overseer.paging.JobCursor;
+import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.keys.RunId;
+import dev.pipewright.protocol.message.TaskSpec;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.time.Instant;
@@ -17,9 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
-import dev.pipewright.protocol.message.TaskSpec;
-import dev.pipewright.overseer.refusal.Refusal;
-import dev.pipewright.protocol.keys.RunId;
 
 /** Reads jobs, their tasks, consumables and logs for the API. */
 public final class JobReader {

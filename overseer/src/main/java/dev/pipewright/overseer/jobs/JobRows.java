@@ -1,5 +1,7 @@
 package dev.pipewright.overseer.jobs;
 
+import dev.pipewright.protocol.data.ObjectRef;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -9,7 +11,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import dev.pipewright.protocol.data.ObjectRef;
 
 /**
  * The rows of a job's listings as the API shows them: a task of {@code GET /jobs/{id}/tasks} (the

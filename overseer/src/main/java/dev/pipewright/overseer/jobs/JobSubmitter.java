@@ -8,14 +8,13 @@ import dev.pipewright.overseer.config.InputLimits;
 import dev.pipewright.overseer.datastore.DataStore;
 import dev.pipewright.overseer.dispatch.PublisherPool;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
+import dev.pipewright.overseer.modules.ModuleStore;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.refusal.Refusal;
 import dev.pipewright.overseer.workers.WorkerDirectory;
-import dev.pipewright.protocol.message.ModuleRef;
-import dev.pipewright.protocol.module.ModuleNames;
-import dev.pipewright.protocol.module.Requirements;
 import dev.pipewright.protocol.data.DataPaths;
+import dev.pipewright.protocol.data.ObjectRef;
 import dev.pipewright.protocol.graph.ExecutionPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.job.Capacity;
@@ -23,6 +22,9 @@ import dev.pipewright.protocol.job.Infra;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.ContentTypes;
+import dev.pipewright.protocol.message.ModuleRef;
+import dev.pipewright.protocol.module.ModuleNames;
+import dev.pipewright.protocol.module.Requirements;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.Problem;
 import dev.pipewright.protocol.pipeline.ProcessNode;
@@ -39,8 +41,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
-import dev.pipewright.overseer.modules.ModuleStore;
-import dev.pipewright.protocol.data.ObjectRef;
 
 /**
  * Checks a submission against its pipeline (parameters, inputs, wanted outputs, processors some

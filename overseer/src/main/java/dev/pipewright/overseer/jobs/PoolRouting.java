@@ -2,9 +2,10 @@ package dev.pipewright.overseer.jobs;
 
 import dev.pipewright.protocol.job.Capacity;
 import dev.pipewright.protocol.job.Infra;
+import dev.pipewright.protocol.module.ModuleNames;
 import dev.pipewright.protocol.pipeline.Pipeline;
-import dev.pipewright.protocol.pipeline.ProcessNode;
 import dev.pipewright.protocol.pipeline.Problem;
+import dev.pipewright.protocol.pipeline.ProcessNode;
 
 import java.util.Comparator;
 import java.util.HashMap;
@@ -14,7 +15,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiPredicate;
 import java.util.stream.Collectors;
-import dev.pipewright.protocol.module.ModuleNames;
 
 /**
  * Which pool each task of a job goes to, from what the live workers offer; pure: the submitter

@@ -10,6 +10,7 @@ import dev.pipewright.overseer.datastore.DataStore;
 import dev.pipewright.overseer.dispatch.StreamGroups;
 import dev.pipewright.overseer.dispatch.TaskPublisher;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
+import dev.pipewright.protocol.data.ObjectRef;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import io.lettuce.core.Consumer;
@@ -22,13 +23,14 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
-import dev.pipewright.protocol.data.ObjectRef;
 
 /**
  * Reads one shard's completion events with a consumer group and applies each with the release
@@ -87,6 +89,8 @@ public final class EventProcessor implements Runnable {
         // history: the group's pending entries (read from 'historyFrom' on), to be read before new ones
         boolean pending = true;
         String historyFrom = "0";
+        // the ids one pass over the history (from "0" to its end) has met
+        Set<String> inHistory = new HashSet<>();
         long lastClaim = 0;
         // the shard's previous overseer is fenced off now: what it read and did not release is ours at once
         Duration idle = Duration.ZERO;
@@ -119,9 +123,19 @@ public final class EventProcessor implements Runnable {
                         ? redis.xreadgroup(Consumer.from(GROUP, consumer), XReadArgs.Builder.count(BATCH), XReadArgs.StreamOffset.from(stream, historyFrom))
                         : redis.xreadgroup(Consumer.from(GROUP, consumer), XReadArgs.Builder.count(BATCH).block(blockMillis(now)),
                                 XReadArgs.StreamOffset.lastConsumed(stream));
+                if (pending) {
+                    for (StreamMessage<String, String> m : batch) {
+                        inHistory.add(m.getId());
+                    }
+                }
                 if (pending && batch.size() == BATCH) {
                     historyFrom = batch.get(batch.size() - 1).getId(); // the history goes on after this batch
                 } else if (pending) {
+                    // the whole history was read: a failed event no longer in it was released after all (the
+                    // call went through, its reply was lost with the connection). Kept, it would stay due for
+                    // ever and every round would read the history again instead of the new events.
+                    retries.retainOnly(inHistory);
+                    inHistory.clear();
                     pending = false;
                     historyFrom = "0";
                 }
@@ -135,6 +149,7 @@ public final class EventProcessor implements Runnable {
                 LOG.warn("shard {}: event processing error ({}); retrying", shard, e.toString());
                 pending = true;
                 historyFrom = "0";
+                inHistory.clear();
                 groupReady = false;
                 sleep(1000);
             }

@@ -98,6 +98,15 @@ public final class Retries {
         failing.remove(item);
     }
 
+    /**
+     * Forgets every item not in {@code present}: those that went through after all (a call whose
+     * reply was lost had done its work) or were taken away. Without this an item that can never come
+     * back stays due for ever.
+     */
+    public void retainOnly(java.util.Set<String> present) {
+        failing.keySet().retainAll(present);
+    }
+
     public boolean isEmpty() {
         return failing.isEmpty();
     }

@@ -1,6 +1,7 @@
 package dev.pipewright.overseer.retention;
 
 import dev.pipewright.infra.state.StateGateway;
+import dev.pipewright.overseer.datastore.DataStore;
 import dev.pipewright.overseer.jobs.NoSuchJob;
 import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.overseer.refusal.Refusal;
@@ -14,7 +15,6 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import dev.pipewright.overseer.datastore.DataStore;
 
 /**
  * Removes an ended job, everything of it: first what lives outside its shard's slot and so cannot be

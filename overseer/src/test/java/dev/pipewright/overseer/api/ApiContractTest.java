@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.overseer.auth.AccessPolicy;
 import dev.pipewright.overseer.auth.AuthConfig;
+import dev.pipewright.protocol.parse.PipelineParser;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -33,7 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import dev.pipewright.protocol.parse.PipelineParser;
 
 /**
  * The contract against the code, without services: it is valid OpenAPI 3.1, every operation has

@@ -1,5 +1,6 @@
 package dev.pipewright.overseer.datastore;
 
+import dev.pipewright.protocol.data.ObjectRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,7 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import dev.pipewright.protocol.data.ObjectRef;
 
 class FileDataStoreTest {
     @TempDir

@@ -29,6 +29,19 @@ class RetriesTest {
     }
 
     @Test
+    void anItemGoneFromTheHistoryIsForgottenSoNothingStaysDueForEver() {
+        Retries r = new Retries();
+        r.postpone("e1", "the connection dropped under the release call", 0);
+        r.postpone("e2", "the store is down", 0);
+        // a history pass met only e2: e1's release had gone through, its reply was lost
+        r.retainOnly(java.util.Set.of("e2", "e3"));
+        assertFalse(r.failedBefore("e1"));
+        assertTrue(r.failedBefore("e2"));
+        r.retainOnly(java.util.Set.of());
+        assertEquals(Long.MAX_VALUE, r.nextDue(), "nothing is due once nothing is pending");
+    }
+
+    @Test
     void aPermanentFailureIsSetAsideAtOnceAndOthersDoNotWait() {
         Retries r = new Retries();
         assertTrue(r.failed("e1", "a directory", true, 0));

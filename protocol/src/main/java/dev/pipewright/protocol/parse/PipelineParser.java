@@ -3,6 +3,8 @@ package dev.pipewright.protocol.parse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipewright.protocol.graph.PipelineValidator;
+import dev.pipewright.protocol.module.ModuleNames;
+import dev.pipewright.protocol.module.Requirements;
 import dev.pipewright.protocol.pipeline.Backoff;
 import dev.pipewright.protocol.pipeline.DataNode;
 import dev.pipewright.protocol.pipeline.Durations;
@@ -23,8 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import dev.pipewright.protocol.module.ModuleNames;
-import dev.pipewright.protocol.module.Requirements;
 
 /**
  * Turns a YAML or JSON pipeline document into a {@link Pipeline}, collecting every problem

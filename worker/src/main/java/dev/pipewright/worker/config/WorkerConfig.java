@@ -5,6 +5,7 @@ import dev.pipewright.infra.config.ConfigException;
 import dev.pipewright.infra.config.Settings;
 import dev.pipewright.protocol.job.Capacity;
 import dev.pipewright.protocol.parse.PipelineParser;
+import dev.pipewright.worker.module.ModuleConfig;
 
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
-import dev.pipewright.worker.module.ModuleConfig;
 
 /**
  * A worker's settings: the pools it consumes ({@code PW_POOLS}), how many attempts it runs at once

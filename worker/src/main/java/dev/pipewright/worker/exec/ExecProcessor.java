@@ -5,6 +5,7 @@ import dev.pipewright.worker.processor.Processor;
 import dev.pipewright.worker.processor.TaskContext;
 import dev.pipewright.worker.processor.TaskFailure;
 import dev.pipewright.worker.processor.TaskResult;
+import dev.pipewright.worker.store.LargeValues;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import dev.pipewright.worker.store.LargeValues;
 
 /**
  * Runs a registered command for one attempt. Inputs are files in {@code $PW_INPUT_DIR} (one per

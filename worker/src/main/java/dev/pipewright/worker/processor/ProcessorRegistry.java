@@ -1,5 +1,8 @@
 package dev.pipewright.worker.processor;
 
+import dev.pipewright.protocol.message.ModuleRef;
+import dev.pipewright.protocol.message.TaskSpec;
+
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -7,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeSet;
-import dev.pipewright.protocol.message.ModuleRef;
-import dev.pipewright.protocol.message.TaskSpec;
 
 /** The processors this worker serves: those on the class path (ServiceLoader) plus registered commands. */
 public final class ProcessorRegistry {

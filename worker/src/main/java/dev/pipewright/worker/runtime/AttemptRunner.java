@@ -13,6 +13,7 @@ import dev.pipewright.worker.processor.TaskFailure;
 import dev.pipewright.worker.processor.TaskResult;
 import dev.pipewright.worker.store.AttemptStore;
 import dev.pipewright.worker.store.Claim;
+import dev.pipewright.worker.store.LargeValues;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import dev.pipewright.worker.store.LargeValues;
 
 /**
  * Runs claimed attempts and commits their ends through the {@link CommitBatcher}. A quick

@@ -6,6 +6,8 @@ import dev.pipewright.infra.redis.RedisLink;
 import dev.pipewright.infra.state.ClaimReply;
 import dev.pipewright.infra.state.CommitReply;
 import dev.pipewright.infra.state.StateGateway;
+import dev.pipewright.protocol.data.ObjectRef;
+import dev.pipewright.protocol.job.Infra;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
 import dev.pipewright.protocol.message.ContentTypes;
@@ -22,8 +24,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import static dev.pipewright.infra.redis.Scripts.bytes;
-import dev.pipewright.protocol.job.Infra;
-import dev.pipewright.protocol.data.ObjectRef;
 
 
 /** The worker's side of the Redis state: claim, commit, lease renewal, task logs, registration. */

@@ -6,6 +6,7 @@ import dev.pipewright.overseer.admin.PoolViews;
 import dev.pipewright.overseer.auth.TokenView;
 import dev.pipewright.overseer.jobs.ConsumableRow;
 import dev.pipewright.overseer.jobs.JobAnswers;
+import dev.pipewright.overseer.jobs.JobLogs;
 import dev.pipewright.overseer.jobs.JobView;
 import dev.pipewright.overseer.jobs.LogLineView;
 import dev.pipewright.overseer.jobs.TaskRow;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import dev.pipewright.overseer.jobs.JobLogs;
 
 /**
  * The answers' records write the JSON the maps they replaced wrote, to the byte: keys in the
