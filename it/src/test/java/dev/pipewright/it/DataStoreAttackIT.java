@@ -44,21 +44,15 @@ class DataStoreAttackIT {
         }
     }
 
-    private static Cluster.Response as(String token, String method, String path, String body, String contentType) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(cluster.baseUri().resolve(path)).header("Authorization", "Bearer " + token);
-        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
-                : b.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
-        return cluster.send(b);
-    }
 
     private static String pipelineAs(String token, String yaml) {
-        Cluster.Response r = as(token, "POST", "/api/v1/pipelines", yaml, "application/yaml");
+        Cluster.Response r = cluster.as(token, "POST", "/api/v1/pipelines", yaml, "application/yaml");
         assertEquals(201, r.status(), r::toString);
         return r.json().path("id").asText();
     }
 
     private static String submitAs(String token, String pipeline, String json) {
-        Cluster.Response r = as(token, "POST", "/api/v1/pipelines/" + pipeline + "/jobs", json, "application/json");
+        Cluster.Response r = cluster.as(token, "POST", "/api/v1/pipelines/" + pipeline + "/jobs", json, "application/json");
         assertEquals(202, r.status(), r::toString);
         return r.json().path("id").asText();
     }
@@ -209,9 +203,9 @@ class DataStoreAttackIT {
                   write: {input: [in], output: [report], processor: identity}
                 """);
         assertEquals(List.of("dataNodes.report.source"),
-                refusedAt(as(bob, "POST", "/api/v1/pipelines/" + theirs + "/jobs", "{\"parameters\": {\"p\": \"../alice/report.txt\"}, \"inputs\": {\"in\": \"bob's\"}}", "application/json")));
+                refusedAt(cluster.as(bob, "POST", "/api/v1/pipelines/" + theirs + "/jobs", "{\"parameters\": {\"p\": \"../alice/report.txt\"}, \"inputs\": {\"in\": \"bob's\"}}", "application/json")));
         assertEquals(List.of("dataNodes.report.source"),
-                refusedAt(as(bob, "POST", "/api/v1/pipelines/" + theirs + "/jobs", "{\"parameters\": {\"p\": \"shared/report.txt\"}, \"inputs\": {\"in\": \"bob's\"}}", "application/json")),
+                refusedAt(cluster.as(bob, "POST", "/api/v1/pipelines/" + theirs + "/jobs", "{\"parameters\": {\"p\": \"shared/report.txt\"}, \"inputs\": {\"in\": \"bob's\"}}", "application/json")),
                 "only admins write the shared area");
         String job = submitAs(bob, theirs, "{\"parameters\": {\"p\": \"owners/alice/report.txt\"}, \"inputs\": {\"in\": \"bob's\"}}");
         assertEquals("SUCCESS", cluster.awaitJob(job, WAIT).path("status").asText());
@@ -219,7 +213,7 @@ class DataStoreAttackIT {
         assertEquals("bob's", Files.readString(cluster.dataArea("bob").resolve("owners/alice/report.txt")), "bob wrote in his own area");
 
         // nor can bob read it: a source out of his area is refused when the pipeline is made
-        Cluster.Response read = as(bob, "POST", "/api/v1/pipelines", """
+        Cluster.Response read = cluster.as(bob, "POST", "/api/v1/pipelines", """
                 name: peek
                 dataNodes: {stolen: {source: ../alice/report.txt}, out: {}}
                 processNodes:

@@ -109,21 +109,15 @@ class ObjectStoreIT {
         }
     }
 
-    private static Cluster.Response as(String token, String method, String path, String body, String contentType) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(cluster.baseUri().resolve(path)).header("Authorization", "Bearer " + token);
-        b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
-                : b.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
-        return cluster.send(b);
-    }
 
     private static String pipelineAs(String token, String yaml) {
-        Cluster.Response r = as(token, "POST", "/api/v1/pipelines", yaml, "application/yaml");
+        Cluster.Response r = cluster.as(token, "POST", "/api/v1/pipelines", yaml, "application/yaml");
         assertEquals(201, r.status(), r::toString);
         return r.json().path("id").asText();
     }
 
     private static Cluster.Response submitAs(String token, String pipeline, String json) {
-        return as(token, "POST", "/api/v1/pipelines/" + pipeline + "/jobs", json, "application/json");
+        return cluster.as(token, "POST", "/api/v1/pipelines/" + pipeline + "/jobs", json, "application/json");
     }
 
     private static String submitted(Cluster.Response r) {
@@ -207,7 +201,7 @@ class ObjectStoreIT {
         assertEquals("a,b\n1,2\n", text("lake", "owners/alice/copy.csv"));
 
         // a prefix no admin allowed: refused when the pipeline is created, as text
-        Cluster.Response outside = as(alice, "POST", "/api/v1/pipelines", """
+        Cluster.Response outside = cluster.as(alice, "POST", "/api/v1/pipelines", """
                 name: s3-outside
                 dataNodes:
                   raw: {source: "s3://pwdata/store/owners/bob/x.csv"}
@@ -260,7 +254,7 @@ class ObjectStoreIT {
         JsonNode view = cluster.awaitJob(job, WAIT);
         assertEquals("SUCCESS", view.path("status").asText(), view::toPrettyString);
         String expected = sha256OfZeros(bytes);
-        assertEquals(expected, new String(as(alice, "GET", "/api/v1/jobs/" + job + "/consumables/sum", null, null).body(),
+        assertEquals(expected, new String(cluster.as(alice, "GET", "/api/v1/jobs/" + job + "/consumables/sum", null, null).body(),
                 StandardCharsets.UTF_8).strip());
         // Redis keeps a reference (its own bytes are small), and the objects are under the job's prefix
         String ref = cluster.redis().hget(cluster.jobKey(job) + ":data", "big");
@@ -269,11 +263,11 @@ class ObjectStoreIT {
                 "a reference in Redis, not the value: " + ref);
         assertTrue(store.list(new S3Uri("pwdata", "store/jobs/" + job + "/")).size() >= 2);
         // the API streams the value; the listing gives its real size
-        Cluster.Response big = as(alice, "GET", "/api/v1/jobs/" + job + "/consumables/big", null, null);
+        Cluster.Response big = cluster.as(alice, "GET", "/api/v1/jobs/" + job + "/consumables/big", null, null);
         assertEquals(200, big.status());
         assertEquals(bytes, big.body().length);
         assertEquals(expected, big.headers().firstValue("X-Pipewright-Sha256").orElse(""));
-        JsonNode listed = as(alice, "GET", "/api/v1/jobs/" + job + "/consumables", null, null).json();
+        JsonNode listed = cluster.as(alice, "GET", "/api/v1/jobs/" + job + "/consumables", null, null).json();
         boolean seen = false;
         for (JsonNode c : listed.path("consumables")) {
             if ("big".equals(c.path("node").asText())) {
@@ -287,13 +281,13 @@ class ObjectStoreIT {
         assertEquals(bytes, store.size(new S3Uri("pwdata", "store/owners/alice/large/again.bin")));
 
         // a re-run reuses the values: its own copies of the objects, so the old job's expiry takes nothing it reads
-        Cluster.Response retried = as(alice, "POST", "/api/v1/jobs/" + job + "/retry", null, null);
+        Cluster.Response retried = cluster.as(alice, "POST", "/api/v1/jobs/" + job + "/retry", null, null);
         assertEquals(202, retried.status(), retried::toString);
         String rerun = retried.json().path("id").asText();
         assertEquals("SUCCESS", cluster.awaitJob(rerun, WAIT).path("status").asText());
         String rerunRef = cluster.redis().hget(cluster.jobKey(rerun) + ":data", "big");
         assertTrue(rerunRef.contains("\"key\":\"store/jobs/" + rerun + "/reused/big\""), rerunRef);
-        Cluster.Response again = as(alice, "GET", "/api/v1/jobs/" + rerun + "/consumables/big", null, null);
+        Cluster.Response again = cluster.as(alice, "GET", "/api/v1/jobs/" + rerun + "/consumables/big", null, null);
         assertEquals(bytes, again.body().length);
         assertEquals(expected, again.headers().firstValue("X-Pipewright-Sha256").orElse(""));
     }

@@ -465,12 +465,17 @@ public final class Cluster implements AutoCloseable {
      * when {@code body} is not null, that JSON body.
      */
     public Response as(String token, String method, String path, String body) {
+        return as(token, method, path, body, "application/json");
+    }
+
+    /** Like {@link #as(String, String, String, String)}, with a body of this content type (YAML, say). */
+    public Response as(String token, String method, String path, String body, String contentType) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(HTTP_TIMEOUT);
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
         if (body != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+            b.header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofString(body));
         } else {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         }
