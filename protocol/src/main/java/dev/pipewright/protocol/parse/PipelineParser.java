@@ -6,6 +6,7 @@ import dev.pipewright.protocol.graph.PipelineValidator;
 import dev.pipewright.protocol.module.ModuleNames;
 import dev.pipewright.protocol.module.Requirements;
 import dev.pipewright.protocol.pipeline.Backoff;
+import dev.pipewright.protocol.pipeline.CachePolicy;
 import dev.pipewright.protocol.pipeline.DataNode;
 import dev.pipewright.protocol.pipeline.Durations;
 import dev.pipewright.protocol.pipeline.ParamType;
@@ -36,9 +37,12 @@ public final class PipelineParser {
     public static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,127}");
     private static final Set<String> TOP_FIELDS = Set.of("name", "description", "dataNodes", "processNodes",
             "parameters", "schedule", "deadline", "retention", "requirement", "requirements");
-    private static final Set<String> DATA_FIELDS = Set.of("source", "description");
+    private static final Set<String> DATA_FIELDS = Set.of("source", "description", "optional", "map", "type", "schema");
     private static final Set<String> PROCESS_FIELDS = Set.of("input", "output", "processor", "config", "pool",
-            "timeout", "queueTimeout", "heartbeat", "retries", "description", "requirement", "requirements");
+            "timeout", "queueTimeout", "heartbeat", "retries", "description", "requirement", "requirements",
+            "after", "cache", "collect", "configSchema");
+    private static final Set<String> CACHE_FIELDS = Set.of("key", "ttl");
+    private static final Pattern CONTENT_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
     private static final Set<String> PARAM_FIELDS = Set.of("type", "default", "required", "description");
     private static final Set<String> RETRY_FIELDS = Set.of("max", "backoff", "initial", "maxDelay", "jitter");
     private static final Set<String> SCHEDULE_FIELDS = Set.of("schedule_interval", "cron", "start_date", "end_date", "timezone");
@@ -151,6 +155,10 @@ public final class PipelineParser {
             }
             JsonNode body = e.getValue();
             String source = null;
+            boolean optional = false;
+            boolean map = false;
+            String type = null;
+            JsonNode schema = null;
             if (body == null || body.isNull()) {
                 source = null;
             } else if (body.isObject()) {
@@ -160,10 +168,17 @@ public final class PipelineParser {
                     problems.add(new Problem(path + ".source", "must not be empty"));
                 }
                 optionalText(body, "description", path + ".description", problems);
+                optional = flag(body, "optional", path, problems);
+                map = flag(body, "map", path, problems);
+                type = optionalText(body, "type", path + ".type", problems);
+                if (type != null && !CONTENT_TYPE.matcher(type).matches()) {
+                    problems.add(new Problem(path + ".type", "expected a content type such as application/json or text/csv, got '" + type + "'"));
+                }
+                schema = schemaField(body, "schema", path, problems);
             } else {
                 problems.add(new Problem(path, "expected a mapping (for example {source: file.csv}) or nothing, got " + kind(body)));
             }
-            result.put(e.getKey(), new DataNode(e.getKey(), source));
+            result.put(e.getKey(), new DataNode(e.getKey(), source, optional, map, type, schema));
         }
         return result;
     }
@@ -224,10 +239,94 @@ public final class PipelineParser {
             optionalText(body, "description", path + ".description", problems);
             JsonNode req = body.has("requirement") ? body.get("requirement") : body.get("requirements");
             List<Requirement> nodeRequirements = requirements(req, path + (body.has("requirement") ? ".requirement" : ".requirements"), problems);
+            List<String> after = processNameList(body.get("after"), path + ".after", problems);
+            CachePolicy cache = cachePolicy(body.get("cache"), path + ".cache", problems);
+            List<String> collect = nameList(body.get("collect"), path + ".collect", false, problems);
+            JsonNode configSchema = schemaField(body, "configSchema", path, problems);
             result.put(e.getKey(), new ProcessNode(e.getKey(), input, output, processor, config,
-                    pool == null ? ProcessNode.DEFAULT_POOL : pool, timeout, queueTimeout, heartbeat, retries, nodeRequirements));
+                    pool == null ? ProcessNode.DEFAULT_POOL : pool, timeout, queueTimeout, heartbeat, retries, nodeRequirements,
+                    after, cache, collect, configSchema));
         }
         return result;
+    }
+
+    private static boolean flag(JsonNode body, String field, String path, List<Problem> problems) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            problems.add(new Problem(path + "." + field, "expected true or false, got " + kind(v)));
+            return false;
+        }
+        return v.asBoolean();
+    }
+
+    /** A JSON Schema given inline as a mapping; whether it is a valid schema is checked by the validator. */
+    private static JsonNode schemaField(JsonNode body, String field, String path, List<Problem> problems) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isObject() && !v.isBoolean()) {
+            problems.add(new Problem(path + "." + field, "expected a JSON Schema (a mapping), got " + kind(v)));
+            return null;
+        }
+        return v.deepCopy();
+    }
+
+    /** {@code after:} one process node name or a list of them. */
+    private static List<String> processNameList(JsonNode node, String path, List<Problem> problems) {
+        List<String> names = new ArrayList<>();
+        if (node == null || node.isNull()) {
+            return names;
+        }
+        if (node.isTextual()) {
+            names.add(node.asText());
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                JsonNode item = node.get(i);
+                if (!item.isTextual()) {
+                    problems.add(new Problem(path + "[" + i + "]", "expected a process node name, got " + kind(item)));
+                } else {
+                    names.add(item.asText());
+                }
+            }
+        } else {
+            problems.add(new Problem(path, "expected a list of process node names, got " + kind(node)));
+        }
+        return names;
+    }
+
+    /** {@code cache: true}, {@code false}, or {@code {key: inputs|inputs+params, ttl: 30d}}. */
+    private CachePolicy cachePolicy(JsonNode node, String path, List<Problem> problems) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (node.isBoolean()) {
+            return node.asBoolean() ? CachePolicy.DEFAULT : null;
+        }
+        if (!node.isObject()) {
+            problems.add(new Problem(path, "expected true, false or a mapping with key and ttl, got " + kind(node)));
+            return null;
+        }
+        unknownFields(node, CACHE_FIELDS, path + ".", problems);
+        CachePolicy.Key key = CachePolicy.Key.INPUTS;
+        String keyName = optionalText(node, "key", path + ".key", problems);
+        if (keyName != null) {
+            key = CachePolicy.Key.fromWire(keyName);
+            if (key == null) {
+                problems.add(new Problem(path + ".key", "unknown cache key '" + keyName + "'; use inputs or inputs+params"));
+                key = CachePolicy.Key.INPUTS;
+            }
+        }
+        Duration ttl = duration(node.get("ttl"), path + ".ttl", problems);
+        if (ttl == null) {
+            ttl = CachePolicy.DEFAULT_TTL;
+        } else if (ttl.compareTo(CachePolicy.MAX_TTL) > 0) {
+            problems.add(new Problem(path + ".ttl", "at most " + CachePolicy.MAX_TTL.toDays() + "d"));
+        }
+        return new CachePolicy(key, ttl);
     }
 
     private List<String> nameList(JsonNode node, String path, boolean required, List<Problem> problems) {
