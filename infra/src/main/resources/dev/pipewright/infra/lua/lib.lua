@@ -325,21 +325,75 @@ local function count_terminal(job_key, field)
   end
 end
 
--- Marks every PENDING descendant of node SKIPPED, each counted once.
-local function skip_descendants(job_key, node, reason)
+-- Marks every PENDING descendant of node SKIPPED, each counted once; code is the metrics' reason
+-- ('upstream_failed' unless given).
+local function skip_descendants(job_key, node, reason, code)
   local stack = cjson.decode(redis.call('HGET', job_key .. ':t:' .. node, 'ch') or '[]')
   while #stack > 0 do
     local d = table.remove(stack)
     local key = job_key .. ':t:' .. d
     if redis.call('HGET', key, 'state') == 'PENDING' and redis.call('SADD', job_key .. ':done', d) == 1 then
       set_state(job_key, d, 'PENDING', 'SKIPPED', 'error', reason, 'ended', now_us())
-      note_task_end(key, 'SKIPPED', 'upstream_failed')
+      note_task_end(key, 'SKIPPED', code or 'upstream_failed')
       count_terminal(job_key, 'skipped')
       for _, c in ipairs(cjson.decode(redis.call('HGET', key, 'ch') or '[]')) do
         table.insert(stack, c)
       end
     end
   end
+end
+
+-- Optional outputs. A task whose node declares optional outputs carries them in 'opt' (ordinary
+-- tasks have none and pay nothing): when it succeeds, the release looks in the job's data hash for
+-- which of them it left unproduced, and every child that needs one is SKIPPED with the reason,
+-- then everything below that child (a task below a skipped one is skipped, as below a failure). A
+-- skip is not a failure: the job still ends SUCCESS when nothing failed.
+
+-- The outputs of 'opt' (a JSON list) the task left unproduced, as a set; nil when it produced all.
+local function unproduced_outputs(job_key, opt_json)
+  local missing = nil
+  for _, out in ipairs(cjson.decode(opt_json)) do
+    if redis.call('HEXISTS', job_key .. ':data', out) == 0 then
+      missing = missing or {}
+      missing[out] = true
+    end
+  end
+  return missing
+end
+
+-- The first input of a written task found in the set 'unproduced'; nil when it needs none of them.
+local function needs_unproduced(job_key, node, unproduced)
+  local inputs = redis.call('HGET', job_key .. ':t:' .. node, 'in')
+  for _, input in ipairs(inputs and cjson.decode(inputs) or {}) do
+    if unproduced[input] then
+      return input
+    end
+  end
+  return nil
+end
+
+-- Skips a PENDING task whose input 'input' its producer left unproduced, then its PENDING descendants.
+local function skip_unproduced(job_key, node, input, producer)
+  local key = job_key .. ':t:' .. node
+  if redis.call('HGET', key, 'state') ~= 'PENDING' or redis.call('SADD', job_key .. ':done', node) == 0 then
+    return
+  end
+  set_state(job_key, node, 'PENDING', 'SKIPPED', 'error', "input '" .. input .. "' was not produced by '" .. producer .. "'",
+    'ended', now_us())
+  note_task_end(key, 'SKIPPED', 'not_produced')
+  count_terminal(job_key, 'skipped')
+  skip_descendants(job_key, node, "upstream task '" .. node .. "' was skipped", 'upstream_skipped')
+end
+
+-- For a task written after its parents may have ended (a later chunk): the first of its optional
+-- inputs ('oi': input -> producer) whose producer succeeded without producing it; nil, nil if none.
+local function unproduced_input(job_key, oi)
+  for input, producer in pairs(oi) do
+    if redis.call('SISMEMBER', job_key .. ':done', producer) == 1 and redis.call('HEXISTS', job_key .. ':data', input) == 0 then
+      return input, producer
+    end
+  end
+  return nil, nil
 end
 
 -- Delay before retry number n (1-based) from the task's back-off; mirrors RetryPolicy.delayBefore.
@@ -465,13 +519,19 @@ local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
       -- counted PENDING as created; set_state moves the counters along from there
       pending = pending + 1
       local failed_parent = nil
+      local parent_state = nil
       if later then
         for _, p in ipairs(t.pa or {}) do
-          if redis.call('SISMEMBER', job_key .. ':done', p) == 1 and redis.call('HGET', job_key .. ':t:' .. p, 'state') ~= 'SUCCESS' then
+          parent_state = redis.call('SISMEMBER', job_key .. ':done', p) == 1 and redis.call('HGET', job_key .. ':t:' .. p, 'state')
+          if parent_state and parent_state ~= 'SUCCESS' then
             failed_parent = p
             break
           end
         end
+      end
+      local unproduced, producer = nil, nil
+      if later and t.oi and not failed_parent then
+        unproduced, producer = unproduced_input(job_key, t.oi)
       end
       if later and status == 'CANCELLING' then
         set_state(job_key, t.node, 'PENDING', 'CANCELLED', 'error', redis.call('HGET', job_key, 'reason') or 'cancelled', 'ended', now)
@@ -479,9 +539,17 @@ local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
         note_task_end(key, 'CANCELLED', redis.call('HGET', job_key, 'endAs') == 'CANCELLED' and 'cancelled' or 'deadline')
         count_terminal(job_key, 'cancelled')
       elseif failed_parent then
-        set_state(job_key, t.node, 'PENDING', 'SKIPPED', 'error', "upstream task '" .. failed_parent .. "' did not succeed", 'ended', now)
+        local skipped = parent_state == 'SKIPPED'
+        set_state(job_key, t.node, 'PENDING', 'SKIPPED', 'error', "upstream task '" .. failed_parent ..
+          (skipped and "' was skipped" or "' did not succeed"), 'ended', now)
         redis.call('SADD', job_key .. ':done', t.node)
-        note_task_end(key, 'SKIPPED', 'upstream_failed')
+        note_task_end(key, 'SKIPPED', skipped and 'upstream_skipped' or 'upstream_failed')
+        count_terminal(job_key, 'skipped')
+      elseif unproduced then
+        set_state(job_key, t.node, 'PENDING', 'SKIPPED', 'error', "input '" .. unproduced .. "' was not produced by '" .. producer .. "'",
+          'ended', now)
+        redis.call('SADD', job_key .. ':done', t.node)
+        note_task_end(key, 'SKIPPED', 'not_produced')
         count_terminal(job_key, 'skipped')
       elseif later and status == 'RUNNING' and redis.call('SCARD', job_key .. ':sat:' .. t.node) >= tonumber(t.np) then
         dispatch(job_key, outbox, job_id, shard, t.node, t.pool, now, 'PENDING')

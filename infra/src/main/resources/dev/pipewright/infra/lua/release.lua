@@ -26,9 +26,16 @@ local function apply_event(job_key, job_id, node, outcome)
     count_terminal(job_key, 'succeeded')
     counted = true
     local running = redis.call('HGET', job_key, 'status') == 'RUNNING'
-    for _, child in ipairs(cjson.decode(redis.call('HGET', job_key .. ':t:' .. node, 'ch') or '[]')) do
+    local t = redis.call('HMGET', job_key .. ':t:' .. node, 'ch', 'opt')
+    -- only a node with optional outputs ('opt') looks for outputs it left unproduced
+    local unproduced = t[2] and unproduced_outputs(job_key, t[2])
+    for _, child in ipairs(cjson.decode(t[1] or '[]')) do
       local sat = job_key .. ':sat:' .. child
       redis.call('SADD', sat, node)
+      local missing = unproduced and needs_unproduced(job_key, child, unproduced)
+      if missing then
+        skip_unproduced(job_key, child, missing, node)
+      end
       local c = redis.call('HMGET', job_key .. ':t:' .. child, 'state', 'np', 'pool')
       if running and c[1] == 'PENDING' and redis.call('SCARD', sat) >= tonumber(c[2]) then
         dispatch(job_key, KEYS[2], job_id, shard, child, c[3], now, 'PENDING')

@@ -9,6 +9,7 @@ import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.message.ModuleRef;
 import dev.pipewright.protocol.message.TaskSpec;
+import dev.pipewright.protocol.pipeline.DataNode;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.ProcessNode;
 import dev.pipewright.protocol.pipeline.RetryPolicy;
@@ -114,8 +115,9 @@ final class JobEncoding {
         for (String node : nodes) {
             ProcessNode p = pipeline.processNodes().get(node);
             RetryPolicy r = p.retries();
+            List<String> optionalOutputs = optionalOutputs(p);
             TaskSpec spec = new TaskSpec(p.processor(), p.config(), p.input(), p.output(),
-                    p.timeout() == null ? 0 : p.timeout().toMillis(), modules.get(node));
+                    p.timeout() == null ? 0 : p.timeout().toMillis(), modules.get(node), optionalOutputs);
             ObjectNode t = tasks.addObject();
             t.put("node", node);
             t.put("processor", p.processor());
@@ -146,6 +148,7 @@ final class JobEncoding {
             if (reuse.contains(node)) {
                 t.put("done", reuseFrom);
             }
+            optionalFields(t, p, optionalOutputs);
             ObjectNode sink = JSON.createObjectNode();
             for (String out : p.output()) {
                 String location = sinks.get(out);
@@ -158,5 +161,43 @@ final class JobEncoding {
             }
         }
         return tasks.toString();
+    }
+
+    /** The outputs of a node declared {@code optional: true}, which its processor may leave unproduced. */
+    private List<String> optionalOutputs(ProcessNode p) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String o : p.output()) {
+            DataNode d = o == null ? null : pipeline.dataNodes().get(o);
+            if (d != null && d.optional()) {
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Only for nodes that have or read optional outputs, so ordinary tasks cost nothing more: {@code opt},
+     * the optional outputs the release script checks for a value when the task succeeds (children that
+     * need one left unproduced are skipped); and in a chunked table {@code oi}, the optional inputs with
+     * their producers, checked when the task is written after its producer ended.
+     */
+    private void optionalFields(ObjectNode t, ProcessNode p, List<String> optionalOutputs) {
+        if (!optionalOutputs.isEmpty()) {
+            ArrayNode opt = t.putArray("opt");
+            optionalOutputs.forEach(opt::add);
+        }
+        if (chunked) {
+            ObjectNode oi = JSON.createObjectNode();
+            for (String in : p.input()) {
+                DataNode d = in == null ? null : pipeline.dataNodes().get(in);
+                String producer = d == null ? null : graph.producerOf(in);
+                if (d != null && d.optional() && producer != null && runSet.contains(producer)) {
+                    oi.put(in, producer);
+                }
+            }
+            if (!oi.isEmpty()) {
+                t.set("oi", oi);
+            }
+        }
     }
 }

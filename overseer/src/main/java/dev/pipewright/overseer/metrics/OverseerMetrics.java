@@ -49,19 +49,20 @@ public final class OverseerMetrics implements AutoCloseable {
     public static final List<String> TASK_END_OUTCOMES = List.of("FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED", "retry");
     /** Reasons of {@code pipewright.tasks.ended} (the codes the Lua scripts report). */
     public static final List<String> TASK_END_REASONS = List.of("queue_timeout", "attempt_timeout", "lease_lost", "dead_letter",
-            "cancelled", "deadline", "upstream_failed", "refused", "set_aside");
+            "cancelled", "deadline", "upstream_failed", "refused", "set_aside", "not_produced", "upstream_skipped");
     /**
      * The (outcome, reason) pairs of {@code pipewright.tasks.ended} the overseer can report, registered
      * at zero for every pool: a queue timeout ends a task TIMED_OUT; an attempt timeout, a lost lease
      * or a worker's refusal ends it or sends it to a retry; a dead letter fails it; a cancellation or
-     * the job's deadline cancels it; a failed parent skips it; an event or timer that kept failing fails it (set aside).
+     * the job's deadline cancels it; a failed parent skips it; an event or timer that kept failing fails it (set aside); an
+     * input its producer left unproduced (an optional output) skips it, and a skipped parent skips it.
      */
     public static final List<List<String>> TASK_ENDS = List.of(
             List.of("TIMED_OUT", "queue_timeout"), List.of("TIMED_OUT", "attempt_timeout"), List.of("retry", "attempt_timeout"),
             List.of("FAILED", "lease_lost"), List.of("TIMED_OUT", "lease_lost"), List.of("retry", "lease_lost"),
             List.of("FAILED", "refused"), List.of("retry", "refused"), List.of("FAILED", "dead_letter"),
             List.of("CANCELLED", "cancelled"), List.of("CANCELLED", "deadline"), List.of("SKIPPED", "upstream_failed"),
-            List.of("FAILED", "set_aside"));
+            List.of("FAILED", "set_aside"), List.of("SKIPPED", "not_produced"), List.of("SKIPPED", "upstream_skipped"));
 
     /** Vert.x's timer of the API's responses (vertx-micrometer-metrics), exported with {@link Buckets#HANDOVER}. */
     public static final String HTTP_SERVER_RESPONSE_TIME = "vertx.http.server.response.time";

@@ -17,13 +17,17 @@ import java.util.Set;
 
 /**
  * The dependency graph between process nodes of a pipeline: a node depends on the producers of
- * its inputs. Built once per pipeline; all queries are pure.
+ * its inputs and on the process nodes it names in {@code after} (an ordering edge: it runs once
+ * they succeed, and is skipped when one does not, but receives nothing from them). Built once per
+ * pipeline; all queries are pure.
  */
 public final class PipelineGraph {
     private final Pipeline pipeline;
     private final Map<String, String> producerOf = new HashMap<>();
     private final Map<String, Set<String>> parents = new LinkedHashMap<>();
     private final Map<String, Set<String>> children = new LinkedHashMap<>();
+    /** Per process node, the parents it has only through {@code after} (no data edge). */
+    private final Map<String, Set<String>> orderingParents = new LinkedHashMap<>();
 
     public PipelineGraph(Pipeline pipeline) {
         this.pipeline = pipeline;
@@ -45,6 +49,21 @@ public final class PipelineGraph {
                 }
             }
         }
+        for (ProcessNode node : pipeline.processNodes().values()) {
+            for (String before : node.after()) {
+                // unknown names and a node naming itself are the validator's to report
+                if (before != null && parents.containsKey(before) && !before.equals(node.name())
+                        && parents.get(node.name()).add(before)) {
+                    children.get(before).add(node.name());
+                    orderingParents.computeIfAbsent(node.name(), k -> new LinkedHashSet<>()).add(before);
+                }
+            }
+        }
+    }
+
+    /** The parents of a process node that it has only through {@code after}, not through data. */
+    public Set<String> orderingParentsOf(String processNode) {
+        return Collections.unmodifiableSet(orderingParents.getOrDefault(processNode, Set.of()));
     }
 
     public Pipeline pipeline() {

@@ -2,6 +2,7 @@ package dev.pipewright.protocol.message;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,8 @@ import java.util.Map;
  * by the claim: the processor, its config, the input and output data nodes in declared order and
  * the per-attempt timeout (0: none), and for a node that runs an uploaded module the pinned module
  * ({@code module}; absent otherwise, so a plain task's spec is as small as before). Retry back-off is not here: the scripts compute it from the
- * task's own fields.
+ * task's own fields. {@code optionalOutputs} ({@code optional}, absent when none) are the outputs
+ * declared {@code optional: true}, which the processor may leave unproduced.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record TaskSpec(
@@ -20,7 +22,17 @@ public record TaskSpec(
         List<String> inputs,
         List<String> outputs,
         long timeoutMs,
-        @JsonInclude(JsonInclude.Include.NON_NULL) ModuleRef module) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) ModuleRef module,
+        @JsonProperty("optional") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> optionalOutputs) {
+
+    public TaskSpec {
+        optionalOutputs = optionalOutputs == null ? List.of() : List.copyOf(optionalOutputs);
+    }
+
+    public TaskSpec(String processor, Map<String, Object> config, List<String> inputs, List<String> outputs, long timeoutMs,
+                    ModuleRef module) {
+        this(processor, config, inputs, outputs, timeoutMs, module, List.of());
+    }
 
     public TaskSpec(String processor, Map<String, Object> config, List<String> inputs, List<String> outputs, long timeoutMs) {
         this(processor, config, inputs, outputs, timeoutMs, null);

@@ -38,7 +38,11 @@ public final class DotRenderer {
         }
         for (GraphView.Edge e : view.edges()) {
             sb.append("  ").append(quote(e.from())).append(" -> ").append(quote(e.to()));
-            if (e.faded()) {
+            if (e.ordering()) {
+                // order only, no data
+                sb.append(" [style=dotted, arrowhead=empty, label=\"after\"")
+                        .append(e.faded() ? ", color=" + quote(NodeStyle.FADED_EDGE) : "").append(']');
+            } else if (e.faded()) {
                 sb.append(" [style=dashed, color=").append(quote(NodeStyle.FADED_EDGE)).append(']');
             }
             sb.append(";\n");

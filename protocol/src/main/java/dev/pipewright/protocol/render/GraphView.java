@@ -15,7 +15,8 @@ import java.util.Set;
 
 /**
  * A pipeline graph ready to draw, whatever the format: data nodes and process nodes, edges from
- * each input data node to its process node and from the process node to each output, and per node
+ * each input data node to its process node and from the process node to each output, ordering edges
+ * from a process node to one that runs {@code after} it, and per node
  * what a plan says of it ({@link Mark}) and, for a job, its task's state. Renderers only read it.
  *
  * @param title shown as the drawing's caption (pipeline id, or job and pipeline)
@@ -68,8 +69,14 @@ public record GraphView(String title, List<Node> nodes, List<Edge> edges) {
         }
     }
 
-    /** An edge; {@code faded} when either end is pruned. */
-    public record Edge(String from, String to, boolean faded) {
+    /**
+     * An edge; {@code faded} when either end is pruned; {@code ordering} for an {@code after} edge from
+     * one process node to another (order only, no data: drawn dotted).
+     */
+    public record Edge(String from, String to, boolean faded, boolean ordering) {
+        public Edge(String from, String to, boolean faded) {
+            this(from, to, faded, false);
+        }
     }
 
     public static String dataId(String name) {
@@ -117,6 +124,12 @@ public record GraphView(String title, List<Node> nodes, List<Edge> edges) {
             }
             for (String out : nonNull(p.output())) {
                 edges.add(new Edge(processId(p.name()), dataId(out), pruned));
+            }
+        }
+        for (ProcessNode p : graph.pipeline().processNodes().values()) {
+            for (String before : graph.orderingParentsOf(p.name())) {
+                edges.add(new Edge(processId(before), processId(p.name()),
+                        prunedProcess.contains(p.name()) || prunedProcess.contains(before), true));
             }
         }
         return new GraphView(title, nodes, edges);

@@ -34,7 +34,7 @@ public final class MermaidRenderer {
             members.computeIfAbsent(s.name(), k -> new ArrayList<>()).add(id);
         }
         for (GraphView.Edge e : view.edges()) {
-            sb.append("  ").append(ids.get(e.from())).append(e.faded() ? " -.-> " : " --> ").append(ids.get(e.to())).append('\n');
+            sb.append("  ").append(ids.get(e.from())).append(e.ordering() ? " -. after .-> " : e.faded() ? " -.-> " : " --> ").append(ids.get(e.to())).append('\n');
         }
         for (NodeStyle s : styles.values()) {
             sb.append("  classDef ").append(s.name()).append(" fill:").append(s.fill()).append(",stroke:").append(s.stroke())

@@ -130,10 +130,13 @@ public final class SvgRenderer {
                 d.append(" L").append(num(b.getX())).append(',').append(num(b.getY()));
             }
             d.append(" L").append(num(s.getEndX())).append(',').append(num(s.getEndY()));
-            sb.append("<path class=\"edge").append(e.faded() ? " faded" : "").append("\" data-from=\"").append(xml(e.from()))
+            // an ordering ('after') edge is dotted, a pruned one dashed
+            String dashes = e.ordering() ? " stroke-dasharray=\"1.5 3\"" : e.faded() ? " stroke-dasharray=\"4 3\"" : "";
+            sb.append("<path class=\"edge").append(e.faded() ? " faded" : "").append(e.ordering() ? " ordering" : "")
+                    .append("\" data-from=\"").append(xml(e.from()))
                     .append("\" data-to=\"").append(xml(e.to())).append("\" d=\"").append(d)
                     .append("\" fill=\"none\" stroke=\"").append(e.faded() ? NodeStyle.FADED_EDGE : NodeStyle.EDGE)
-                    .append("\" stroke-width=\"1.2\"").append(e.faded() ? " stroke-dasharray=\"4 3\"" : "")
+                    .append("\" stroke-width=\"1.2\"").append(dashes)
                     .append(" marker-end=\"url(#").append(e.faded() ? "arrow-faded" : "arrow").append(")\"/>\n");
         }
         sb.append("</g>\n");

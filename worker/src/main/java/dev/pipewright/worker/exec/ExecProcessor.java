@@ -170,6 +170,9 @@ public final class ExecProcessor implements Processor {
             for (String name : ctx.outputs()) {
                 Path p = out.resolve(name);
                 if (!Files.isRegularFile(p)) {
+                    if (ctx.isOptional(name)) {
+                        continue; // left unproduced: the tasks that need it are skipped
+                    }
                     throw TaskFailure.permanent("command exited 0 but did not write output '" + name + "' ($PW_OUTPUT_DIR/" + name + ")");
                 }
                 // over PW_INLINE_MAX (with an object store): uploaded from the file in parts, a reference committed

@@ -2,10 +2,12 @@ package dev.pipewright.worker.processor;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything one attempt sees: its inputs (in declared order), the outputs it must write, the
- * node's {@code config}, the job's parameters, and a log.
+ * node's {@code config}, the job's parameters, a log, and which outputs are optional (declared
+ * {@code optional: true}: the processor may leave them out, and the tasks that need them are skipped).
  */
 public record TaskContext(
         String jobId,
@@ -15,7 +17,23 @@ public record TaskContext(
         List<String> outputs,
         Map<String, Object> config,
         Map<String, Object> parameters,
-        TaskLog log) {
+        TaskLog log,
+        Set<String> optionalOutputs) {
+
+    public TaskContext {
+        optionalOutputs = optionalOutputs == null ? Set.of() : Set.copyOf(optionalOutputs);
+    }
+
+    /** A context whose outputs are all required. */
+    public TaskContext(String jobId, String node, int attempt, Map<String, byte[]> inputs, List<String> outputs,
+                       Map<String, Object> config, Map<String, Object> parameters, TaskLog log) {
+        this(jobId, node, attempt, inputs, outputs, config, parameters, log, Set.of());
+    }
+
+    /** Whether the processor may leave this output unproduced. */
+    public boolean isOptional(String output) {
+        return optionalOutputs.contains(output);
+    }
 
     /** All inputs concatenated in declared order. */
     public byte[] concatenatedInputs() {

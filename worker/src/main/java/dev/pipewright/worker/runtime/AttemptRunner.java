@@ -184,15 +184,30 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             Map<String, byte[]> inputs = processor.readsReferences() ? claimed.inputs() : large.load(claimed.inputs());
             TaskContext ctx = new TaskContext(message.job(), message.node(), claimed.attempt(), inputs,
                     spec.outputs(), spec.config() == null ? Map.of() : spec.config(), claimed.parameters(),
-                    line -> store.log(message, claimed.attempt(), line));
+                    line -> store.log(message, claimed.attempt(), line), java.util.Set.copyOf(spec.optionalOutputs()));
             // what the processor logs through SLF4J on this thread goes into the attempt's log too
             try (ProcessorLogCapture.Scope ignored = ProcessorLogCapture.bind(r.attemptId, message.job(), message.node(), ctx.log())) {
                 result = processor.process(ctx);
             }
+            if (result == null) {
+                throw TaskFailure.permanent("processor '" + spec.processor() + "' returned no result");
+            }
             for (String out : spec.outputs()) {
-                if (result == null || result.outputs().get(out) == null) {
-                    throw TaskFailure.permanent("processor '" + spec.processor() + "' wrote no value for output '" + out + "'");
+                // an optional output may be left out: the tasks that need it are skipped
+                if (result.outputs().get(out) == null && !ctx.isOptional(out)) {
+                    throw TaskFailure.permanent("processor '" + spec.processor() + "' wrote no value for output '" + out
+                            + "' (declare the data node optional: true if it may be left unproduced)");
                 }
+            }
+            if (!ctx.optionalOutputs().isEmpty()) {
+                // a null value is an optional output left out: nothing to commit for it
+                Map<String, byte[]> produced = new java.util.LinkedHashMap<>();
+                result.outputs().forEach((name, value) -> {
+                    if (value != null) {
+                        produced.put(name, value);
+                    }
+                });
+                result = new TaskResult(produced);
             }
             if (!processor.readsReferences()) {
                 // a value over PW_INLINE_MAX goes to the object store (when there is one); small ones are untouched
