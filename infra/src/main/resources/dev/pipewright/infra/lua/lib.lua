@@ -508,6 +508,10 @@ local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
     if t.sink then
       redis.call('HSET', key, 'sink', t.sink)
     end
+    if t.opt then
+      -- optional outputs, looked for when the task succeeds (see "Optional outputs" above)
+      redis.call('HSET', key, 'opt', cjson.encode(t.opt))
+    end
     if t.done then
       redis.call('HSET', key, 'reused', t.done, 'ended', now)
       redis.call('SADD', job_key .. ':done', t.node)
