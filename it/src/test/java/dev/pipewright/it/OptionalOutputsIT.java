@@ -214,6 +214,56 @@ class OptionalOutputsIT {
     }
 
     @Test
+    void tasksThatNeedTheSideNotTakenAreSkippedWhicheverChunkTheyAreIn() {
+        // 2,000 consumers after the branch: written in chunks of 250 while the branch runs, so some are
+        // written before its release (skipped by it) and others after (skipped as they are written)
+        int n = 2_000;
+        com.fasterxml.jackson.databind.node.ObjectNode doc = Cluster.JSON.createObjectNode();
+        doc.put("name", "wide_branch");
+        doc.putObject("parameters").put("side", "string");
+        var data = doc.putObject("dataNodes");
+        var nodes = doc.putObject("processNodes");
+        data.putNull("req");
+        data.putObject("left").put("optional", true);
+        data.putObject("right").put("optional", true);
+        var route = nodes.putObject("route");
+        route.putArray("input").add("req");
+        route.putArray("output").add("left").add("right");
+        route.put("processor", "branch");
+        var config = route.putObject("config");
+        config.put("on", "${side}");
+        config.putObject("cases").put("l", "left").put("r", "right");
+        for (int i = 0; i < n; i++) {
+            data.putNull("d" + i);
+            var t = nodes.putObject("t" + i);
+            t.putArray("input").add(i % 2 == 0 ? "left" : "right");
+            t.putArray("output").add("d" + i);
+            t.put("processor", "noop");
+        }
+        cluster.postPipeline(doc.toString());
+        String job = cluster.submit("wide_branch", """
+                {"parameters": {"side": "r"}, "inputs": {"req": "x"}}""");
+        JsonNode view = cluster.awaitJob(job, Duration.ofMinutes(2));
+        assertEquals("SUCCESS", view.path("status").asText(), view.path("reason")::asText);
+        assertEquals((n + 1) + "/" + (n + 1), view.path("progress").asText());
+        assertEquals(n / 2, view.path("counts").path("skipped").asInt());
+        assertEquals(n / 2 + 1, view.path("counts").path("succeeded").asInt());
+        for (JsonNode t : view.path("tasks")) {
+            String node = t.path("node").asText();
+            if (node.equals("route")) {
+                continue;
+            }
+            boolean left = Integer.parseInt(node.substring(1)) % 2 == 0;
+            assertEquals(left ? "SKIPPED" : "SUCCESS", t.path("status").asText(), t::toString);
+            if (left) {
+                assertEquals("input 'left' was not produced by 'route'", t.path("error").asText(), t::toString);
+            }
+        }
+        assertEquals(List.of(0, 0, 0), List.of(view.path("counts").path("pending").asInt(), view.path("counts").path("ready").asInt(),
+                view.path("counts").path("running").asInt()), "the state counters are back to 0");
+    }
+
+    @Test
     void aCustomProcessorMayLeaveAnOptionalOutputUnproduced() {
         cluster.postPipeline("""
                 name: partial_ok
