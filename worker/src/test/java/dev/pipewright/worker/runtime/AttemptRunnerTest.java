@@ -144,6 +144,39 @@ class AttemptRunnerTest {
     }
 
     @Test
+    void anOptionalOutputMayBeLeftOutButARequiredOneMayNot() throws Exception {
+        Processor onlyX = new Processor() {
+            public String name() {
+                return "only_x";
+            }
+
+            public TaskResult process(TaskContext ctx) {
+                Map<String, byte[]> out = new java.util.HashMap<>();
+                out.put("x", "v".getBytes(StandardCharsets.UTF_8));
+                out.put("maybe", null); // null: left out
+                return TaskResult.of(out);
+            }
+        };
+        AttemptRunner r = new AttemptRunner(config, new ProcessorRegistry(List.of(onlyX)), null, commits,
+                new WorkerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), timers);
+        TaskSpec optional = new TaskSpec("only_x", Map.of(), List.of(), List.of("x", "maybe", "other"), 0, null, List.of("maybe", "other"));
+        r.start(pc, message("o1"), "o1", new Claim.Claimed(optional, Map.of(), 1, Duration.ofSeconds(10), Duration.ZERO, Map.of(), null),
+                slotsFreed::incrementAndGet);
+        StateGateway.Commit ok = next();
+        assertEquals(StateGateway.Outcome.OK, ok.outcome(), ok.error());
+        assertEquals(List.of("x"), List.copyOf(ok.outputs().keySet()), "only what was produced is committed");
+
+        TaskSpec required = new TaskSpec("only_x", Map.of(), List.of(), List.of("x", "maybe", "other"), 0, null, List.of("maybe"));
+        r.start(pc, message("o2"), "o2", new Claim.Claimed(required, Map.of(), 1, Duration.ofSeconds(10), Duration.ZERO, Map.of(), null),
+                slotsFreed::incrementAndGet);
+        StateGateway.Commit failed = next();
+        assertEquals(StateGateway.Outcome.FAIL, failed.outcome());
+        assertFalse(failed.retryable());
+        assertTrue(failed.error().contains("wrote no value for output 'other'"), failed.error());
+        r.shutdown();
+    }
+
+    @Test
     void aProcessorThisWorkerDoesNotServeFailsAndAJobTooBigForItIsRefused() throws Exception {
         runner.start(pc, message("n4"), "a4", claimed("nope", List.of("x"), Map.of(), null), slotsFreed::incrementAndGet);
         StateGateway.Commit c = next();
