@@ -264,6 +264,50 @@ class OptionalOutputsIT {
     }
 
     @Test
+    void aRetryRunsABranchThatLeftAnOutputUnproducedAgainInsteadOfReusingIt() {
+        cluster.postPipeline("""
+                name: branch_retry
+                parameters:
+                  size: string
+                dataNodes:
+                  req:
+                  big: {optional: true}
+                  small: {optional: true}
+                  big_done:
+                  small_done:
+                  broken_out:
+                processNodes:
+                  route:
+                    input: [req]
+                    output: [big, small]
+                    processor: branch
+                    config: {on: "${size}", cases: {large: big, small: small}}
+                  heavy: {input: [big], output: [big_done], processor: identity}
+                  light: {input: [small], output: [small_done], processor: identity}
+                  broken:
+                    input: [req]
+                    output: [broken_out]
+                    processor: fail
+                    config: {retryable: false}
+                """);
+        String first = cluster.submit("branch_retry", """
+                {"parameters": {"size": "small"}, "inputs": {"req": "r"}}""");
+        JsonNode failed = cluster.awaitJob(first, JOB_TIMEOUT);
+        assertEquals("FAILED", failed.path("status").asText(), failed::toPrettyString);
+        assertEquals("SKIPPED", status(failed, "heavy"));
+        Cluster.Response r = cluster.post("/api/v1/jobs/" + first + "/retry", "{}", "application/json");
+        assertEquals(202, r.status(), r::toString);
+        String retry = r.json().path("id").asText();
+        JsonNode view = cluster.awaitJob(retry, JOB_TIMEOUT);
+        assertEquals("FAILED", view.path("status").asText(), "'broken' fails again: " + view.toPrettyString());
+        assertEquals(first, Cluster.task(view, "light").path("reused_from").asText(), view::toPrettyString);
+        assertTrue(Cluster.task(view, "route").path("reused_from").isMissingNode(), "the branch ran again: " + view.toPrettyString());
+        assertEquals("SUCCESS", status(view, "route"));
+        assertEquals("SKIPPED", status(view, "heavy"), "skipped again, not run without its input");
+        assertEquals("input 'big' was not produced by 'route'", Cluster.task(view, "heavy").path("error").asText());
+    }
+
+    @Test
     void aCustomProcessorMayLeaveAnOptionalOutputUnproduced() {
         cluster.postPipeline("""
                 name: partial_ok

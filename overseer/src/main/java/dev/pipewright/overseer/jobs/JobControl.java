@@ -18,7 +18,9 @@ import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.job.Infra;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
+import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.Priority;
+import dev.pipewright.protocol.pipeline.ProcessNode;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
@@ -168,6 +170,22 @@ public final class JobControl {
      * A new job of the ended job's pipeline version, parameters and job inputs; {@code reuseSucceeded}:
      * a re-run from failure ({@code retry_of}, reusing what succeeded), else a fresh run ({@code rerun_of}).
      */
+    /**
+     * A task that left an optional output unproduced runs again rather than being reused: a reused task
+     * is created done and releases its children at once, so one that reads the missing value would
+     * run without it instead of being skipped.
+     */
+    private static void dropReuseOfUnproduced(Pipeline pipeline, Set<String> reuse,
+                                              Map<byte[], byte[]> data) {
+        Set<String> written = new HashSet<>();
+        data.keySet().forEach(k -> written.add(new String(k, StandardCharsets.UTF_8)));
+        reuse.removeIf(node -> {
+            ProcessNode p = pipeline.processNodes().get(node);
+            return p != null && p.output().stream().anyMatch(out -> out != null && !written.contains(out)
+                    && pipeline.dataNodes().get(out) != null && pipeline.dataNodes().get(out).optional());
+        });
+    }
+
     private JobSubmitter.Submitted resubmit(JobId old, String owner, boolean mayWriteShared, boolean reuseSucceeded) throws Exception {
         Map<String, String> job = redis.hgetall(keys.job(old)).get(10, TimeUnit.SECONDS);
         if (job.isEmpty()) {
@@ -195,6 +213,7 @@ public final class JobControl {
         Map<String, byte[]> inputs = new LinkedHashMap<>();
         JobId rerun = JobId.random();
         Map<byte[], byte[]> data = bytesRedis.hgetall(bytes(keys.data(old))).get(30, TimeUnit.SECONDS);
+        dropReuseOfUnproduced(stored.pipeline(), reuse, data);
         for (Map.Entry<byte[], byte[]> e : data.entrySet()) {
             String node = new String(e.getKey(), StandardCharsets.UTF_8);
             String producer = graph.producerOf(node);
