@@ -308,6 +308,26 @@ class OptionalOutputsIT {
     }
 
     @Test
+    void theBranchExampleRunsEachWay() throws Exception {
+        // the it module runs in it/: the examples are one level up
+        Path example = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent().resolve("examples/branch/pipeline.yaml");
+        cluster.postPipeline(Files.readString(example));
+        String large = cluster.submit("branch", """
+                {"parameters": {"size": "large"}, "inputs": {"order": {"id": 7}}}""");
+        String other = cluster.submit("branch", """
+                {"parameters": {"size": "medium"}, "inputs": {"order": {"id": 8}}}""");
+        JsonNode l = cluster.awaitJob(large, JOB_TIMEOUT);
+        assertEquals("SUCCESS", l.path("status").asText(), l::toPrettyString);
+        assertEquals(List.of("SUCCESS", "SUCCESS", "SKIPPED", "SUCCESS"),
+                List.of(status(l, "route"), status(l, "freight"), status(l, "label"), status(l, "notify")));
+        JsonNode o = cluster.awaitJob(other, JOB_TIMEOUT);
+        assertEquals("SUCCESS", o.path("status").asText(), o::toPrettyString);
+        assertEquals(List.of("SKIPPED", "SUCCESS"), List.of(status(o, "freight"), status(o, "label")), "any other size: the default");
+        assertTrue(Cluster.task(o, "notify").path("started_us").asLong() >= Cluster.task(o, "route").path("ended_us").asLong(),
+                "notify ran after route");
+    }
+
+    @Test
     void aCustomProcessorMayLeaveAnOptionalOutputUnproduced() {
         cluster.postPipeline("""
                 name: partial_ok
