@@ -110,8 +110,19 @@ class MapIT {
             }
             assertEquals("SUCCESS", redis.hget(cluster.taskKey(job, node), "state"));
         }
-        // the job counts its items: 4 nodes and 2 × n items
-        assertEquals(4 + 2 * n, view.path("total").asInt(), view.toPrettyString());
+        // the job counts its items: 4 nodes and 2 × n items; the view sums a group's items in its row
+        int total = 4 + 2 * n;
+        assertEquals(total, view.path("counts").path("total").asInt(), view.toPrettyString());
+        assertEquals(total + "/" + total, view.path("progress").asText());
+        assertEquals(4, view.path("tasks").size(), "item tasks are not inline: " + view.path("tasks"));
+        JsonNode items = Cluster.task(view, "first").path("items");
+        assertEquals(n, items.path("count").asInt(), items.toString());
+        assertEquals(n, items.path("written").asInt(), items.toString());
+        assertEquals(n, items.path("states").path("SUCCESS").asInt(), items.toString());
+        assertEquals(1, items.path("states").size(), items.toString());
+        // and pages of /tasks list them
+        JsonNode page = cluster.get("/api/v1/jobs/" + job + "/tasks?page_size=1000").json();
+        assertTrue(page.toString().contains("\"node\":\"first[599]\""), page.toString().substring(0, 300));
     }
 
     @Test

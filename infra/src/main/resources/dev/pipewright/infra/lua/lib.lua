@@ -96,6 +96,12 @@ local function set_state(job_key, node, from, to, ...)
     elseif to == 'RUNNING' then
       redis.call('SADD', job_key .. ':running', node)
     end
+    if string.byte(node, -1) == 93 then
+      -- an item task '<group>[<i>]': its group counts its items per state (the job view's summary)
+      local group_key = job_key .. ':t:' .. string.match(node, '^(.-)%[%d+%]$')
+      redis.call('HINCRBY', group_key, 'i:' .. from, -1)
+      redis.call('HINCRBY', group_key, 'i:' .. to, 1)
+    end
   end
 end
 

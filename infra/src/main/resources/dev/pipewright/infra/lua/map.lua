@@ -75,6 +75,7 @@ if k > 0 then
   redis.call('RPUSH', job_key .. ':nodes', unpack(names))
   redis.call('HINCRBY', job_key, 'total', k)
   redis.call('HINCRBY', job_key, 'n:PENDING', k)
+  redis.call('HINCRBY', key, 'i:PENDING', k)
   for _, item in ipairs(names) do
     dispatch(job_key, outbox, job_id, shard, item, g[6], now, 'PENDING')
   end
