@@ -55,6 +55,14 @@ class MapIT {
                     output: [all]
                     processor: identity
                 """);
+        cluster.postPipeline("""
+                name: slowmap
+                dataNodes: {seed: {}, items: {map: true}, out: {}, all: {}}
+                processNodes:
+                  split: {input: [seed], output: [items], processor: identity}
+                  each: {input: [items], output: [out], processor: sleep, config: {ms: 3000}}
+                  gather: {input: [out], collect: [out], output: [all], processor: identity}
+                """);
         for (int times : new int[]{1, 9}) {
             cluster.postPipeline("""
                     name: flaky%d
@@ -123,6 +131,62 @@ class MapIT {
         // and pages of /tasks list them
         JsonNode page = cluster.get("/api/v1/jobs/" + job + "/tasks?page_size=1000").json();
         assertTrue(page.toString().contains("\"node\":\"first[599]\""), page.toString().substring(0, 300));
+    }
+
+    @Test
+    void aCancelMidExpansionStopsTheGroupAndItsItemsAndTheJobEnds() throws Exception {
+        ArrayNode list = Cluster.JSON.createArrayNode();
+        for (int i = 0; i < 20_000; i++) {
+            list.add(i);
+        }
+        String job = submitList("slowmap", list, null);
+        RedisCommands<String, String> redis = cluster.redis();
+        String group = cluster.taskKey(job, "each");
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        // cancel once items run and the expansion has begun
+        while (redis.hget(group, "next") == null || Long.parseLong(redis.hget(group, "next")) == 0
+                || !"RUNNING".equals(redis.hget(cluster.taskKey(job, "each[0]"), "state"))) {
+            assertTrue(System.nanoTime() < deadline, "the expansion did not begin");
+            Cluster.sleep(5);
+        }
+        long writtenAtCancel = Long.parseLong(redis.hget(group, "next"));
+        Cluster.Response r = cluster.post("/api/v1/jobs/" + job + "/cancel", "", "application/json");
+        assertEquals(202, r.status(), r.toString());
+        JsonNode view = cluster.awaitJob(job, TIMEOUT);
+        assertEquals("CANCELLED", view.path("status").asText(), view.toPrettyString());
+        assertEquals("CANCELLED", redis.hget(group, "state"));
+        assertEquals("CANCELLED", redis.hget(cluster.taskKey(job, "each[0]"), "state"), "a running item is stopped");
+        assertEquals("CANCELLED", redis.hget(cluster.taskKey(job, "gather"), "state"));
+        long written = Long.parseLong(redis.hget(group, "next"));
+        assertTrue(written < 20_000, "the cancel came mid-expansion: " + written + " written (" + writtenAtCancel + " as it was sent)");
+        assertEquals(3 + written, view.path("counts").path("total").asLong(), view.path("counts").toString());
+        assertEquals(view.path("counts").path("total").asLong(), view.path("counts").path("cancelled").asLong()
+                + view.path("counts").path("succeeded").asLong(), view.path("counts").toString());
+        assertEquals(null, redis.zscore(cluster.keys().timers(cluster.shardOf(job)), "m|" + job + "|each"));
+        // and no later chunk writes any more
+        Cluster.sleep(1_500);
+        assertEquals(written, Long.parseLong(redis.hget(group, "next")));
+        assertEquals(0, redis.exists(cluster.taskKey(job, "each[" + written + "]")));
+
+        // deleting the job removes every item's keys too
+        Cluster.Response deleted = cluster.as(cluster.adminToken(), "DELETE", "/api/v1/jobs/" + job, null);
+        assertEquals(200, deleted.status(), deleted.toString());
+        String match = cluster.keys().job(new dev.pipewright.protocol.keys.JobId(job)).replace("[", "\\[") + "*";
+        long until = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            int left = 0;
+            io.lettuce.core.ScanCursor cursor = io.lettuce.core.ScanCursor.INITIAL;
+            do {
+                io.lettuce.core.KeyScanCursor<String> page = redis.scan(cursor, io.lettuce.core.ScanArgs.Builder.matches(match).limit(5000));
+                left += page.getKeys().size();
+                cursor = page;
+            } while (!cursor.isFinished());
+            if (left == 0) {
+                break;
+            }
+            assertTrue(System.nanoTime() < until, left + " keys of the deleted job remain");
+            Cluster.sleep(200);
+        }
     }
 
     @Test
