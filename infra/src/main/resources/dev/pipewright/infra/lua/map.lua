@@ -84,6 +84,7 @@ local after = from + k
 redis.call('HSET', key, 'next', after)
 if after >= n then
   redis.call('ZREM', timers, member)
+  redis.call('HSET', key, 'expanded', now_us())
   return reply('done')
 end
 redis.call('ZADD', timers, now_ms() + patience, member)
