@@ -18,7 +18,7 @@ public enum Script {
     SUBMIT("submit"), SUBMIT_CHUNK("submit_chunk"), CLAIM("claim"), COMMIT("commit"), RENEW("renew"), RELEASE("release", true),
     TIMER("timer", true), EXPIRE("expire", true), STOP("stop"), POISON("poison"), REQUEUE("requeue", true), LIMITS("limits"),
     START("start"), PIPELINE("pipeline"), SCHEDULE("schedule"), RUN("run"), LEASE("lease"), PURGE("purge"), GRANT("grant"),
-    SET_ASIDE("setaside", true);
+    SET_ASIDE("setaside", true), MAP("map", true);
 
     private static final String LIB = read("lib");
     /** Stands for the version in the library's text while its digest is taken. */

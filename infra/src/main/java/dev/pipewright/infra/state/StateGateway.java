@@ -313,6 +313,48 @@ public final class StateGateway {
     }
 
     /**
+     * Consumables of a job by name, in order (null where none): how a worker reads the items of a
+     * collected per-item output, a bounded slice per call.
+     */
+    public List<byte[]> readData(JobId job, List<String> fields) throws Exception {
+        byte[][] names = new byte[fields.size()][];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = bytes(fields.get(i));
+        }
+        List<byte[]> out = new ArrayList<>(names.length);
+        for (io.lettuce.core.KeyValue<byte[], byte[]> kv : await(redis.hmget(bytes(keys.data(job)), names))) {
+            out.add(kv.hasValue() ? kv.getValue() : null);
+        }
+        return out;
+    }
+
+    /**
+     * One chunk of a group's expansion ({@code map.lua}): items {@code from..from+k-1} of {@code n},
+     * with the list's item values when the group reads the list itself ({@code values}, k of them),
+     * else {@code count} items. Status: the next index, {@code done}, {@code stop} or {@code skip:<next>}.
+     */
+    public OutboxEntry.Reply mapChunk(ShardLease lease, JobId job, String group, long from, long n, Duration patience,
+                                      List<byte[]> values, int count) throws Exception {
+        int shard = lease.shard();
+        List<byte[]> args = new ArrayList<>();
+        args.add(bytes(lease.owner()));
+        args.add(bytes(Long.toString(lease.token())));
+        args.add(bytes(job.value()));
+        args.add(bytes(Integer.toString(shard)));
+        args.add(bytes(group));
+        args.add(bytes(Long.toString(from)));
+        args.add(bytes(Long.toString(n)));
+        args.add(bytes(Long.toString(patience.toMillis())));
+        if (values == null) {
+            args.add(bytes(Integer.toString(count)));
+        } else {
+            args.addAll(values);
+        }
+        return dispatching(Script.MAP, Scripts.keys(keys.shardOwner(shard), keys.job(job), keys.outbox(shard)),
+                args.toArray(new byte[0][]));
+    }
+
+    /**
      * A lease that ran out ({@code expire.lua}; member {@code <job>|<node>}): status {@code redispatched},
      * {@code ended}, {@code timedout}, {@code alive} or {@code stale}.
      */

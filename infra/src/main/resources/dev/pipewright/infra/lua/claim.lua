@@ -49,7 +49,9 @@ for i = 3, #ARGV, 4 do
     if missing then
       out[#out + 1] = {'missing', missing, st[9] or ''}
     else
-      local r = {'ok', st[3], job[2] or '{}', tostring(attempts), tostring(lease),
+      -- an item task keeps no spec of its own: its group's is the same for every item
+      local spec = st[3] or redis.call('HGET', job_key .. ':t:' .. (group_of(node) or node), 'spec')
+      local r = {'ok', spec, job[2] or '{}', tostring(attempts), tostring(lease),
         tostring(now - tonumber(st[7] or now)), job[3] or ''}
       for j = 1, #inputs do
         r[#r + 1] = values[j]

@@ -35,9 +35,11 @@ while i <= #ARGV do
       out[#out + 1] = 'handback'
     elseif outcome == 'ok' then
       redis.call('ZREM', KEYS[1], member)
+      -- an item task '<group>[<i>]' writes its outputs per item: '<output>[<i>]'
+      local suffix = string.byte(node, -1) == 93 and string.match(node, '%[%d+%]$') or ''
       for o = first_output, i - 1, 3 do
-        if redis.call('HSETNX', job_key .. ':data', ARGV[o], ARGV[o + 1]) == 1 then
-          redis.call('HSET', job_key .. ':ctype', ARGV[o], ARGV[o + 2])
+        if redis.call('HSETNX', job_key .. ':data', ARGV[o] .. suffix, ARGV[o + 1]) == 1 then
+          redis.call('HSET', job_key .. ':ctype', ARGV[o] .. suffix, ARGV[o + 2])
         else
           -- audit: a consumable is written once; a second write is a bug the fault tests look for
           redis.call('HINCRBY', job_key, 'rewrites', 1)

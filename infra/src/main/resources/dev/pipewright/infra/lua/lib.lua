@@ -96,6 +96,12 @@ local function set_state(job_key, node, from, to, ...)
     elseif to == 'RUNNING' then
       redis.call('SADD', job_key .. ':running', node)
     end
+    if string.byte(node, -1) == 93 then
+      -- an item task '<group>[<i>]': its group counts its items per state (the job view's summary)
+      local group_key = job_key .. ':t:' .. string.match(node, '^(.-)%[%d+%]$')
+      redis.call('HINCRBY', group_key, 'i:' .. from, -1)
+      redis.call('HINCRBY', group_key, 'i:' .. to, 1)
+    end
   end
 end
 
@@ -256,6 +262,7 @@ local function free_slot(job_key, job_id, node)
 end
 
 local job_ended -- defined below; a job with nothing left to run ends as it starts
+local begin_map, stop_group -- defined below (dynamic fan-out)
 
 -- Starts a job (READY or PENDING): RUNNING, its deadline timer, its parentless tasks dispatched.
 -- Over its pipeline's running-jobs limit it waits PENDING instead. Returns the status it has.
@@ -272,9 +279,13 @@ local function start_job(job_key, job_id, shard, now)
     redis.call('ZADD', shard_key(outbox, 'timers'), math.floor(now / 1000) + deadline, 'd|' .. job_id)
   end
   for _, node in ipairs(redis.call('LRANGE', job_key .. ':nodes', 0, -1)) do
-    local t = redis.call('HMGET', job_key .. ':t:' .. node, 'state', 'np', 'pool')
+    local t = redis.call('HMGET', job_key .. ':t:' .. node, 'state', 'np', 'pool', 'map')
     if t[1] == 'PENDING' and redis.call('SCARD', job_key .. ':sat:' .. node) >= tonumber(t[2]) then
-      dispatch(job_key, outbox, job_id, shard, node, t[3], now, 'PENDING')
+      if t[4] then
+        begin_map(job_key, job_id, node, 'PENDING', now)
+      else
+        dispatch(job_key, outbox, job_id, shard, node, t[3], now, 'PENDING')
+      end
     end
   end
   local j = redis.call('HMGET', job_key, 'terminal', 'total', 'failed')
@@ -473,7 +484,11 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
         count_terminal(job_key, 'cancelled')
       end
     elseif s == 'RUNNING' then
-      running = running + 1
+      if redis.call('HEXISTS', key, 'map') == 1 then
+        stop_group(job_key, job_id, node, reason, now)
+      else
+        running = running + 1
+      end
     end
   end
   if redis.call('HGET', job_key, 'status') == 'CANCELLING' and
@@ -483,6 +498,79 @@ local function stop_job(job_key, job_id, end_as, stop_as, reason)
     job_ended(job_key)
   end
   return 'stopping', running
+end
+
+-- Dynamic fan-out (map.lua; see "Dynamic fan-out" in docs/design.md). A process node that runs once
+-- per item of a mapped list is a group task ('map' field: JSON {l: the list, i: its per-item inputs,
+-- o: its outputs}). Released like any task, the group goes RUNNING without a message and a durable
+-- timer 'm|<job>|<group>' asks the overseer to expand it; map.lua then writes its items, tasks named
+-- '<group>[<i>]', a bounded chunk per call. An item's name ends in ']' (no declared name can), which
+-- is how commit, claim and release tell an item from an ordinary task without reading anything.
+
+-- The group of an item task '<group>[<i>]', or nil for any other task.
+local function group_of(node)
+  if string.byte(node, -1) ~= 93 then
+    return nil
+  end
+  return string.match(node, '^(.-)%[%d+%]$')
+end
+
+-- What a collecting node reads for a per-item output: n items under '<name>[<i>]'. The worker reads
+-- them in bounded slices and hands the processor one JSON array (CollectedInputs).
+local COLLECT_MARK = '\0pw-collect:1\n'
+
+-- A released group: RUNNING (no worker holds it; it ends when its items have) and due for expansion.
+begin_map = function(job_key, job_id, node, from, now)
+  set_state(job_key, node, from, 'READY', 'readyAt', now)
+  set_state(job_key, node, 'READY', 'RUNNING', 'started', now, 'next', 0)
+  redis.call('ZADD', shard_prefix(job_key) .. 'timers', now_ms(), 'm|' .. job_id .. '|' .. node)
+end
+
+-- Every item of a RUNNING group ended: the group ends SUCCESS (its per-item outputs readable by a
+-- collecting node) or FAILED, and a completion event releases its children as a worker's commit would.
+local function end_group(job_key, job_id, node)
+  local key = job_key .. ':t:' .. node
+  local g = redis.call('HMGET', key, 'bad', 'n', 'map')
+  local bad, n = tonumber(g[1] or '0'), tonumber(g[2] or '0')
+  local events = shard_prefix(job_key) .. 'events'
+  redis.call('ZREM', shard_prefix(job_key) .. 'timers', 'm|' .. job_id .. '|' .. node)
+  if bad == 0 then
+    for _, o in ipairs(cjson.decode(g[3]).o) do
+      if redis.call('HSETNX', job_key .. ':data', o, COLLECT_MARK .. '{"n":' .. n .. '}') == 1 then
+        redis.call('HSET', job_key .. ':ctype', o, 'application/json')
+      end
+    end
+    set_state(job_key, node, 'RUNNING', 'SUCCESS', 'ended', now_us())
+    redis.call('XADD', events, '*', 'j', job_id, 'n', node, 'a', '', 'o', 'ok')
+  else
+    set_state(job_key, node, 'RUNNING', 'FAILED', 'ended', now_us(), 'error', bad .. ' of ' .. n .. ' items did not succeed')
+    redis.call('XADD', events, '*', 'j', job_id, 'n', node, 'a', '', 'o', 'fail')
+  end
+end
+
+-- An item's end was released: its group counts it; the first item that did not succeed skips what
+-- waits below the group at once (as a failed task's descendants are), the last one ends the group.
+local function map_item_ended(job_key, job_id, group, outcome)
+  local key = job_key .. ':t:' .. group
+  if redis.call('HGET', key, 'state') ~= 'RUNNING' then
+    return -- stopped with its job meanwhile
+  end
+  if outcome ~= 'ok' and redis.call('HINCRBY', key, 'bad', 1) == 1 then
+    skip_descendants(job_key, group, "an item of '" .. group .. "' did not succeed")
+  end
+  if redis.call('HINCRBY', key, 'left', -1) <= 0 then
+    end_group(job_key, job_id, group)
+  end
+end
+
+-- A job being stopped meets its RUNNING group: it ends CANCELLED now (items not written yet never
+-- will be; written ones are stopped as tasks).
+stop_group = function(job_key, job_id, node, reason, now)
+  redis.call('ZREM', shard_prefix(job_key) .. 'timers', 'm|' .. job_id .. '|' .. node)
+  if redis.call('SADD', job_key .. ':done', node) == 1 then
+    set_state(job_key, node, 'RUNNING', 'CANCELLED', 'error', reason, 'ended', now)
+    count_terminal(job_key, 'cancelled')
+  end
 end
 
 -- Writes tasks of a job (submit.lua, submit_chunk.lua): their hashes and the nodes list, in
@@ -511,6 +599,9 @@ local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
     if t.opt then
       -- optional outputs, looked for when the task succeeds (see "Optional outputs" above)
       redis.call('HSET', key, 'opt', cjson.encode(t.opt))
+    end
+    if t.map then
+      redis.call('HSET', key, 'map', t.map)
     end
     if t.done then
       redis.call('HSET', key, 'reused', t.done, 'ended', now)
@@ -556,7 +647,11 @@ local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
         note_task_end(key, 'SKIPPED', 'not_produced')
         count_terminal(job_key, 'skipped')
       elseif later and status == 'RUNNING' and redis.call('SCARD', job_key .. ':sat:' .. t.node) >= tonumber(t.np) then
-        dispatch(job_key, outbox, job_id, shard, t.node, t.pool, now, 'PENDING')
+        if t.map then
+          begin_map(job_key, job_id, t.node, 'PENDING', now)
+        else
+          dispatch(job_key, outbox, job_id, shard, t.node, t.pool, now, 'PENDING')
+        end
       end
     end
   end

@@ -36,9 +36,13 @@ local function apply_event(job_key, job_id, node, outcome)
       if missing then
         skip_unproduced(job_key, child, missing, node)
       end
-      local c = redis.call('HMGET', job_key .. ':t:' .. child, 'state', 'np', 'pool')
+      local c = redis.call('HMGET', job_key .. ':t:' .. child, 'state', 'np', 'pool', 'map')
       if running and c[1] == 'PENDING' and redis.call('SCARD', sat) >= tonumber(c[2]) then
-        dispatch(job_key, KEYS[2], job_id, shard, child, c[3], now, 'PENDING')
+        if c[4] then
+          begin_map(job_key, job_id, child, 'PENDING', now)
+        else
+          dispatch(job_key, KEYS[2], job_id, shard, child, c[3], now, 'PENDING')
+        end
         -- audit: a child is released once, by the event of its last parent
         redis.call('HINCRBY', job_key .. ':t:' .. child, 'releases', 1)
         released = released + 1
@@ -51,6 +55,10 @@ local function apply_event(job_key, job_id, node, outcome)
     count_terminal(job_key, 'failed')
     counted = true
     skip_descendants(job_key, node, "upstream task '" .. node .. "' did not succeed")
+  end
+  local group = group_of(node)
+  if group then
+    map_item_ended(job_key, job_id, group, outcome)
   end
   return released
 end

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipewright.protocol.graph.ExecutionPlan;
+import dev.pipewright.protocol.graph.MapPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.message.ModuleRef;
@@ -38,6 +39,8 @@ final class JobEncoding {
     private final boolean chunked;
     /** The module each module node runs, pinned at submit. */
     private Map<String, ModuleRef> modules = Map.of();
+    /** Which nodes run once per item of a mapped list. */
+    private final MapPlan maps;
 
     /**
      * @param run the nodes to run, in execution order
@@ -52,6 +55,9 @@ final class JobEncoding {
         this.runSet = new HashSet<>(run);
         this.reuse = new HashSet<>(reuse);
         this.reuse.retainAll(runSet);
+        this.maps = new MapPlan(pipeline);
+        // a per-item node's values live under per-item names an earlier job's outputs do not carry
+        this.reuse.removeIf(node -> maps.mapped(node) != null);
         this.poolOf = poolOf;
         this.sinks = sinks;
         this.reuseFrom = reuseFrom;
@@ -158,6 +164,15 @@ final class JobEncoding {
             }
             if (!sink.isEmpty()) {
                 t.put("sink", sink.toString());
+            }
+            MapPlan.Mapped mapped = maps.mapped(node);
+            if (mapped != null) {
+                // a group: expanded into one task per item once its parents are done (map.lua)
+                ObjectNode map = JSON.createObjectNode();
+                map.put("l", mapped.list());
+                mapped.itemInputs().forEach(map.putArray("i")::add);
+                p.output().forEach(map.putArray("o")::add);
+                t.put("map", map.toString());
             }
         }
         return tasks.toString();

@@ -50,7 +50,9 @@ public final class JobReader {
         }
         List<TaskRow> tasks = null;
         if (withTasks) {
+            // item tasks of a mapped node are summed up in their group's row ('items') and paged by /tasks
             List<String> nodes = redis.lrange(keys.nodes(id), 0, -1).get(10, TimeUnit.SECONDS);
+            nodes.removeIf(JobRows::isItem);
             List<CompletableFuture<Map<String, String>>> futures = new ArrayList<>();
             for (String node : nodes) {
                 futures.add(redis.hgetall(keys.task(id, node)).toCompletableFuture());
@@ -112,6 +114,7 @@ public final class JobReader {
     /** The job's tasks as created (in task order), from their own records: what a job keeps of its pipeline. */
     public List<TaskLayout> layout(JobId id) throws Exception {
         List<String> nodes = redis.lrange(keys.nodes(id), 0, -1).get(10, TimeUnit.SECONDS);
+        nodes.removeIf(JobRows::isItem);
         List<CompletableFuture<List<io.lettuce.core.KeyValue<String, String>>>> futures = new ArrayList<>();
         for (String node : nodes) {
             futures.add(redis.hmget(keys.task(id, node), "processor", "pool", "spec").toCompletableFuture());
@@ -304,6 +307,7 @@ public final class JobReader {
             return null;
         }
         List<String> nodes = redis.lrange(keys.nodes(id), 0, -1).get(10, TimeUnit.SECONDS);
+        nodes.removeIf(JobRows::isItem);
         List<CompletableFuture<String>> states = new ArrayList<>();
         for (String n : nodes) {
             states.add(redis.hget(keys.task(id, n), "state").toCompletableFuture());

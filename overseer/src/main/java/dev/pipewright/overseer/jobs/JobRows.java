@@ -32,7 +32,29 @@ final class JobRows {
         boolean held = "1".equals(t.get("held")) && "READY".equals(t.get("state"));
         return new TaskRow(node, t.get("processor"), t.get("pool"), t.get("state"), intOf(t.get("attempts")), t.get("worker"),
                 time(t.get("started")), time(t.get("ended")), longOf(t.get("started")), longOf(t.get("ended")), t.get("error"),
-                held ? "a slot of processor '" + t.get("processor") + "' (concurrency limit)" : null, t.get("reused"));
+                held ? "a slot of processor '" + t.get("processor") + "' (concurrency limit)" : null, t.get("reused"), items(t));
+    }
+
+    /** A group's item summary from its own hash ({@code n}, {@code next}, {@code i:<STATE>}); null for any other task. */
+    static TaskRow.Items items(Map<String, String> t) {
+        if (t.get("map") == null) {
+            return null;
+        }
+        Map<String, Long> states = new java.util.TreeMap<>();
+        t.forEach((field, value) -> {
+            if (field.startsWith("i:")) {
+                long n = Long.parseLong(value);
+                if (n > 0) {
+                    states.put(field.substring(2), n);
+                }
+            }
+        });
+        return new TaskRow.Items(longOf(t.get("n")), t.get("next") == null ? 0 : Long.parseLong(t.get("next")), states);
+    }
+
+    /** Whether a task is an item of a group ({@code <node>[<i>]}: no declared node name ends in ']'). */
+    static boolean isItem(String node) {
+        return node.endsWith("]");
     }
 
     /**

@@ -49,6 +49,8 @@ public final class Sweeper extends PeriodicLoop {
     private final ShardLeases leases;
     /** Per shard: its timers and lease expiries that failed and wait for another try (this loop's thread only). */
     private final Map<Integer, Retries> failing = new HashMap<>();
+    /** Expands groups of per-item tasks ({@code m|} timers). */
+    private final MapExpander expander;
 
     public Sweeper(Keys keys, RedisClusterAsyncCommands<String, String> redis, StateGateway state, Duration interval, int maxLostLeases,
                    OverseerMetrics metrics, PublisherPool publishers, ControlPublisher control, ShardLeases leases) {
@@ -61,6 +63,7 @@ public final class Sweeper extends PeriodicLoop {
         this.state = state;
         this.maxLostLeases = maxLostLeases;
         this.metrics = metrics;
+        this.expander = new MapExpander(keys, redis, state, publishers, metrics);
     }
 
     @Override
@@ -131,6 +134,11 @@ public final class Sweeper extends PeriodicLoop {
             JobId job = new JobId(parts[1]);
             String node = parts.length > 2 ? parts[2] : "";
             String token = parts.length > 3 ? parts[3] : "";
+            if (kind.equals("m")) {
+                // a group due for expansion: it goes on off this loop, each chunk moving the timer out
+                expander.start(lease, job, node);
+                continue;
+            }
             if (retries.waiting("t|" + member, (long) now)) {
                 continue;
             }

@@ -13,6 +13,7 @@ import dev.pipewright.worker.processor.TaskFailure;
 import dev.pipewright.worker.processor.TaskResult;
 import dev.pipewright.worker.store.AttemptStore;
 import dev.pipewright.worker.store.Claim;
+import dev.pipewright.worker.store.CollectedInputs;
 import dev.pipewright.worker.store.LargeValues;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -149,7 +150,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             // claimed just as the grace period ended, after stop() looked at the running attempts
             stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down");
         }
-        if (processor.quick() && !LargeValues.anyRef(claimed.inputs())) {
+        if (processor.quick() && !LargeValues.anyRef(claimed.inputs()) && !CollectedInputs.any(claimed.inputs())) {
             run(pc, r, processor, spec, claimed);
         } else {
             executor.execute(() -> {
@@ -181,7 +182,12 @@ final class AttemptRunner implements AttemptScheduler.Runner {
         try {
             // an exec command reads a referenced input as a file streamed from the object store; a Java
             // processor gets it in memory (up to PW_REF_LOAD_MAX)
-            Map<String, byte[]> inputs = processor.readsReferences() ? claimed.inputs() : large.load(claimed.inputs());
+            Map<String, byte[]> claimedInputs = claimed.inputs();
+            if (CollectedInputs.any(claimedInputs)) {
+                // a collecting node: each collected input is its items' values, read now as one JSON array
+                claimedInputs = CollectedInputs.expand(message.job(), claimedInputs, store, large);
+            }
+            Map<String, byte[]> inputs = processor.readsReferences() ? claimedInputs : large.load(claimedInputs);
             TaskContext ctx = new TaskContext(message.job(), message.node(), claimed.attempt(), inputs,
                     spec.outputs(), spec.config() == null ? Map.of() : spec.config(), claimed.parameters(),
                     line -> store.log(message, claimed.attempt(), line), java.util.Set.copyOf(spec.optionalOutputs()));

@@ -111,6 +111,11 @@ public final class AttemptStore {
                 (String) i.get("memory"), (String) i.get("storage"));
     }
 
+    /** Consumables of a job by name (null where none): the items a collecting node reads. */
+    public List<byte[]> readData(String job, List<String> fields) throws Exception {
+        return state.readData(new JobId(job), fields);
+    }
+
     /** Ends a batch of attempts of one shard in one call; the replies come in the same order. */
     public CompletableFuture<List<CommitReply>> commit(int shard, List<StateGateway.Commit> commits) {
         return state.commit(shard, commits);

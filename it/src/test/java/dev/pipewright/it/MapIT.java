@@ -1,0 +1,233 @@
+package dev.pipewright.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.pipewright.it.support.Cluster;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Dynamic fan-out on real services: a node reading a mapped list runs once per item (tasks
+ * {@code node[i]}), a chain of per-item nodes runs per item too, and a collecting node runs once
+ * with the items' values in order; an empty list runs no item and collects {@code []}; an item
+ * that fails follows its node's retries, and one that fails for good fails the job and skips the
+ * collect.
+ */
+class MapIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static Cluster cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = Cluster.builder().workers(1).concurrency(8).start();
+        cluster.postPipeline("""
+                name: fanout
+                dataNodes:
+                  seed: {}
+                  items: {map: true}
+                  doubled: {}
+                  tagged: {}
+                  all: {}
+                processNodes:
+                  split:
+                    input: [seed]
+                    output: [items]
+                    processor: identity
+                  first:
+                    input: [items]
+                    output: [doubled]
+                    processor: identity
+                  second:
+                    input: [doubled]
+                    output: [tagged]
+                    processor: concat
+                    config: {separator: ""}
+                  gather:
+                    input: [tagged]
+                    collect: [tagged]
+                    output: [all]
+                    processor: identity
+                """);
+        cluster.postPipeline("""
+                name: slowmap
+                dataNodes: {seed: {}, items: {map: true}, out: {}, all: {}}
+                processNodes:
+                  split: {input: [seed], output: [items], processor: identity}
+                  each: {input: [items], output: [out], processor: sleep, config: {ms: 3000}}
+                  gather: {input: [out], collect: [out], output: [all], processor: identity}
+                """);
+        for (int times : new int[]{1, 9}) {
+            cluster.postPipeline("""
+                    name: flaky%d
+                    dataNodes:
+                      seed: {}
+                      items: {map: true}
+                      out: {}
+                      all: {}
+                    processNodes:
+                      split: {input: [seed], output: [items], processor: identity}
+                      each:
+                        input: [items]
+                        output: [out]
+                        processor: fail
+                        config: {times: %d}
+                        retries: {max: 2, initial: 50ms}
+                      gather: {input: [out], collect: [out], output: [all], processor: identity}
+                    """.formatted(times, times));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static String submitList(String pipeline, ArrayNode list, String params) {
+        return cluster.submit(pipeline, "{\"inputs\": {\"seed\": " + Cluster.JSON.valueToTree(list.toString()) + "}"
+                + (params == null ? "" : ", \"params\": " + params) + "}");
+    }
+
+    @Test
+    void eachItemRunsOnceThroughAChainAndTheCollectReadsThemInOrder() throws Exception {
+        int n = 600; // more than two expansion chunks
+        ArrayNode list = Cluster.JSON.createArrayNode();
+        for (int i = 0; i < n; i++) {
+            list.addObject().put("k", i).put("name", "item-" + i);
+        }
+        String job = submitList("fanout", list, null);
+        JsonNode view = cluster.awaitJob(job, TIMEOUT);
+        assertEquals("SUCCESS", view.path("status").asText(), view.toPrettyString());
+        JsonNode all = Cluster.JSON.readTree(cluster.consumableText(job, "all"));
+        assertEquals(list, all, "the collect reads every item's value, in the list's order");
+
+        RedisCommands<String, String> redis = cluster.redis();
+        for (String node : new String[]{"first", "second"}) {
+            for (int i = 0; i < n; i++) {
+                var t = redis.hmget(cluster.taskKey(job, node + "[" + i + "]"), "state", "commits", "attempts");
+                assertEquals("SUCCESS", t.get(0).getValue(), node + "[" + i + "]");
+                assertEquals("1", t.get(1).getValue(), node + "[" + i + "] committed once");
+            }
+            assertEquals("SUCCESS", redis.hget(cluster.taskKey(job, node), "state"));
+        }
+        // the job counts its items: 4 nodes and 2 × n items; the view sums a group's items in its row
+        int total = 4 + 2 * n;
+        assertEquals(total, view.path("counts").path("total").asInt(), view.toPrettyString());
+        assertEquals(total + "/" + total, view.path("progress").asText());
+        assertEquals(4, view.path("tasks").size(), "item tasks are not inline: " + view.path("tasks"));
+        JsonNode items = Cluster.task(view, "first").path("items");
+        assertEquals(n, items.path("count").asInt(), items.toString());
+        assertEquals(n, items.path("written").asInt(), items.toString());
+        assertEquals(n, items.path("states").path("SUCCESS").asInt(), items.toString());
+        assertEquals(1, items.path("states").size(), items.toString());
+        // and pages of /tasks list them
+        JsonNode page = cluster.get("/api/v1/jobs/" + job + "/tasks?page_size=1000").json();
+        assertTrue(page.toString().contains("\"node\":\"first[599]\""), page.toString().substring(0, 300));
+    }
+
+    @Test
+    void aCancelMidExpansionStopsTheGroupAndItsItemsAndTheJobEnds() throws Exception {
+        ArrayNode list = Cluster.JSON.createArrayNode();
+        for (int i = 0; i < 20_000; i++) {
+            list.add(i);
+        }
+        String job = submitList("slowmap", list, null);
+        RedisCommands<String, String> redis = cluster.redis();
+        String group = cluster.taskKey(job, "each");
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        // cancel once items run and the expansion has begun
+        while (redis.hget(group, "next") == null || Long.parseLong(redis.hget(group, "next")) == 0
+                || !"RUNNING".equals(redis.hget(cluster.taskKey(job, "each[0]"), "state"))) {
+            assertTrue(System.nanoTime() < deadline, "the expansion did not begin");
+            Cluster.sleep(5);
+        }
+        long writtenAtCancel = Long.parseLong(redis.hget(group, "next"));
+        Cluster.Response r = cluster.post("/api/v1/jobs/" + job + "/cancel", "", "application/json");
+        assertEquals(202, r.status(), r.toString());
+        JsonNode view = cluster.awaitJob(job, TIMEOUT);
+        assertEquals("CANCELLED", view.path("status").asText(), view.toPrettyString());
+        assertEquals("CANCELLED", redis.hget(group, "state"));
+        assertEquals("CANCELLED", redis.hget(cluster.taskKey(job, "each[0]"), "state"), "a running item is stopped");
+        assertEquals("CANCELLED", redis.hget(cluster.taskKey(job, "gather"), "state"));
+        long written = Long.parseLong(redis.hget(group, "next"));
+        assertTrue(written < 20_000, "the cancel came mid-expansion: " + written + " written (" + writtenAtCancel + " as it was sent)");
+        assertEquals(3 + written, view.path("counts").path("total").asLong(), view.path("counts").toString());
+        assertEquals(view.path("counts").path("total").asLong(), view.path("counts").path("cancelled").asLong()
+                + view.path("counts").path("succeeded").asLong(), view.path("counts").toString());
+        assertEquals(null, redis.zscore(cluster.keys().timers(cluster.shardOf(job)), "m|" + job + "|each"));
+        // and no later chunk writes any more
+        Cluster.sleep(1_500);
+        assertEquals(written, Long.parseLong(redis.hget(group, "next")));
+        assertEquals(0, redis.exists(cluster.taskKey(job, "each[" + written + "]")));
+
+        // deleting the job removes every item's keys too
+        Cluster.Response deleted = cluster.as(cluster.adminToken(), "DELETE", "/api/v1/jobs/" + job, null);
+        assertEquals(200, deleted.status(), deleted.toString());
+        String match = cluster.keys().job(new dev.pipewright.protocol.keys.JobId(job)).replace("[", "\\[") + "*";
+        long until = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            int left = 0;
+            io.lettuce.core.ScanCursor cursor = io.lettuce.core.ScanCursor.INITIAL;
+            do {
+                io.lettuce.core.KeyScanCursor<String> page = redis.scan(cursor, io.lettuce.core.ScanArgs.Builder.matches(match).limit(5000));
+                left += page.getKeys().size();
+                cursor = page;
+            } while (!cursor.isFinished());
+            if (left == 0) {
+                break;
+            }
+            assertTrue(System.nanoTime() < until, left + " keys of the deleted job remain");
+            Cluster.sleep(200);
+        }
+    }
+
+    @Test
+    void anEmptyListRunsNoItemAndCollectsAnEmptyArray() throws Exception {
+        String job = submitList("fanout", Cluster.JSON.createArrayNode(), null);
+        JsonNode view = cluster.awaitJob(job, TIMEOUT);
+        assertEquals("SUCCESS", view.path("status").asText(), view.toPrettyString());
+        assertEquals("[]", cluster.consumableText(job, "all"));
+        assertEquals(0, cluster.redis().exists(cluster.taskKey(job, "first[0]")));
+    }
+
+    @Test
+    void aFailedItemFollowsItsRetries() throws Exception {
+        ArrayNode list = Cluster.JSON.createArrayNode();
+        for (int i = 0; i < 20; i++) {
+            list.add(i);
+        }
+        String job = submitList("flaky1", list, null);
+        JsonNode view = cluster.awaitJob(job, TIMEOUT);
+        assertEquals("SUCCESS", view.path("status").asText(), view.toPrettyString());
+        assertEquals(list, Cluster.JSON.readTree(cluster.consumableText(job, "all")));
+        for (int i = 0; i < 20; i++) {
+            assertEquals("2", cluster.redis().hget(cluster.taskKey(job, "each[" + i + "]"), "attempts"));
+        }
+    }
+
+    @Test
+    void anItemThatFailsForGoodFailsTheJobAndSkipsTheCollect() throws Exception {
+        ArrayNode list = Cluster.JSON.createArrayNode();
+        for (int i = 0; i < 5; i++) {
+            list.add(i);
+        }
+        String job = submitList("flaky9", list, null);
+        JsonNode view = cluster.awaitJob(job, TIMEOUT);
+        assertEquals("FAILED", view.path("status").asText(), view.toPrettyString());
+        RedisCommands<String, String> redis = cluster.redis();
+        assertEquals("FAILED", redis.hget(cluster.taskKey(job, "each"), "state"));
+        assertEquals("SKIPPED", redis.hget(cluster.taskKey(job, "gather"), "state"));
+        for (int i = 0; i < 5; i++) {
+            assertEquals("3", redis.hget(cluster.taskKey(job, "each[" + i + "]"), "attempts"), "1 try and 2 retries");
+        }
+        assertTrue(redis.hget(cluster.taskKey(job, "each"), "error").contains("5 of 5 items"));
+    }
+}
