@@ -64,6 +64,7 @@ public final class PipelineValidator {
                 }
             }
         }
+        TypedRules.check(pipeline, problems);
         // a cycle is reported whatever else is wrong (the graph takes each data node's first
         // producer and ignores unknown names), so fixing the other problems never uncovers it later;
         // a node reading its own output is reported above, not again as a cycle of one
