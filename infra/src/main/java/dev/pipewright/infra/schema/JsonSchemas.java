@@ -138,11 +138,7 @@ public final class JsonSchemas {
 
     /** Whether a content type is JSON ({@code application/json}, or any {@code +json} type). */
     public static boolean isJsonType(String contentType) {
-        if (contentType == null) {
-            return false;
-        }
-        String base = contentType.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
-        return base.equals("application/json") || base.endsWith("+json");
+        return dev.pipewright.protocol.graph.TypedRules.isJsonType(contentType);
     }
 
     private static List<Error> first(List<Error> errors) {

@@ -11,7 +11,9 @@ import java.util.Map;
  * by the claim: the processor, its config, the input and output data nodes in declared order and
  * the per-attempt timeout (0: none), and for a node that runs an uploaded module the pinned module
  * ({@code module}; absent otherwise, so a plain task's spec is as small as before). Retry back-off is not here: the scripts compute it from the
- * task's own fields.
+ * task's own fields. {@code config} is the node's effective config for the job (parameters resolved,
+ * the submit's override merged in). {@code outputTypes}: the declared type and schema of each typed
+ * output (absent when no output is typed).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record TaskSpec(
@@ -20,9 +22,14 @@ public record TaskSpec(
         List<String> inputs,
         List<String> outputs,
         long timeoutMs,
-        @JsonInclude(JsonInclude.Include.NON_NULL) ModuleRef module) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) ModuleRef module,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, OutputType> outputTypes) {
 
     public TaskSpec(String processor, Map<String, Object> config, List<String> inputs, List<String> outputs, long timeoutMs) {
-        this(processor, config, inputs, outputs, timeoutMs, null);
+        this(processor, config, inputs, outputs, timeoutMs, null, null);
+    }
+
+    public TaskSpec(String processor, Map<String, Object> config, List<String> inputs, List<String> outputs, long timeoutMs, ModuleRef module) {
+        this(processor, config, inputs, outputs, timeoutMs, module, null);
     }
 }

@@ -194,6 +194,10 @@ final class AttemptRunner implements AttemptScheduler.Runner {
                     throw TaskFailure.permanent("processor '" + spec.processor() + "' wrote no value for output '" + out + "'");
                 }
             }
+            if (spec.outputTypes() != null) {
+                // before large values are uploaded: a Java processor's outputs are all still in memory here
+                OutputChecks.check(spec.outputTypes(), result.outputs());
+            }
             if (!processor.readsReferences()) {
                 // a value over PW_INLINE_MAX goes to the object store (when there is one); small ones are untouched
                 result = new TaskResult(large.store(message.job(), message.node(), claimed.attempt(), result.outputs()));
@@ -229,6 +233,9 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             outcome = StateGateway.Outcome.OK;
         }
         Map<String, StateGateway.Output> outputs = outcome == StateGateway.Outcome.OK ? AttemptStore.outputs(result.outputs()) : Map.of();
+        if (outcome == StateGateway.Outcome.OK && spec.outputTypes() != null) {
+            outputs = OutputChecks.declared(spec.outputTypes(), outputs);
+        }
         Map<String, byte[]> produced = result == null ? null : result.outputs();
         if (outcome != StateGateway.Outcome.OK && produced != null) {
             large.discard(produced); // uploaded, but never to be committed
