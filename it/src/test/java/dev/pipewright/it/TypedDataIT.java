@@ -145,7 +145,7 @@ class TypedDataIT {
         assertEquals(400, bad.status(), bad::toString);
         List<String> p = problems(bad);
         assertEquals(1, p.size(), p::toString);
-        assertTrue(p.get(0).startsWith("dataNodes.orders.source: 'orders.json': /items/0: "), p::toString);
+        assertTrue(p.get(0).startsWith("dataNodes.orders.source: 'owners/admin/orders.json': /items/0: "), p::toString);
         assertTrue(p.get(0).contains("price"), p::toString);
 
         Files.writeString(cluster.dataArea().resolve("orders.json"), "{\"items\": [{\"price\": 1.5}]}");
