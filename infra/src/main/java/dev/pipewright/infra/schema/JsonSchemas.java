@@ -68,8 +68,13 @@ public final class JsonSchemas {
             problems.add("/$schema: only draft 2020-12 is supported (" + DIALECT + "), got " + dialect);
             return problems;
         }
+        // one problem per place: the meta-schema's anyOf (type is a name or a list of names) would
+        // otherwise report each branch it tried, and the first is the one that explains
+        java.util.Set<String> places = new java.util.HashSet<>();
         for (Error e : first(META.validate(schema))) {
-            problems.add(describe(e));
+            if (places.add(pointer(e))) {
+                problems.add(describe(e));
+            }
         }
         if (!problems.isEmpty()) {
             return problems;
@@ -145,10 +150,13 @@ public final class JsonSchemas {
         return errors.size() <= MAX_VIOLATIONS ? errors : errors.subList(0, MAX_VIOLATIONS);
     }
 
-    private static String describe(Error e) {
+    private static String pointer(Error e) {
         String at = e.getInstanceLocation() == null ? "" : e.getInstanceLocation().toString();
-        String pointer = at.isEmpty() || at.equals("$") ? "/" : at;
-        return pointer + ": " + e.getMessage();
+        return at.isEmpty() || at.equals("$") ? "/" : at;
+    }
+
+    private static String describe(Error e) {
+        return pointer(e) + ": " + e.getMessage();
     }
 
     private static String stripHash(String iri) {

@@ -147,7 +147,8 @@ public final class JobSubmitter {
         Pipeline pipeline = stored.pipeline();
         PipelineGraph graph = stored.graph();
         JobChecks.Checked checked = JobChecks.request(pipeline, graph, request);
-        List<Problem> sizes = JobChecks.parameterSizes(checked.params(), limits.maxParamBytes(), limits.maxParamsBytes());
+        List<Problem> sizes = new ArrayList<>(JobChecks.parameterSizes(checked.params(), limits.maxParamBytes(), limits.maxParamsBytes()));
+        sizes.addAll(RunConfig.size(request.nodeConfig(), limits.maxParamsBytes()));
         if (!sizes.isEmpty()) {
             throw Refusal.invalid("parameters_too_large", "the job's parameters are over the size limits", sizes);
         }

@@ -17,6 +17,7 @@ import java.util.Map;
  * schema, are looked at beyond a scan for placeholders.
  */
 public final class RunConfig {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private RunConfig() {
     }
 
@@ -49,5 +50,23 @@ public final class RunConfig {
             }
         }
         return out;
+    }
+
+    /**
+     * The overrides are stored on the job and copied into each overridden task's spec: together they
+     * may be at most {@code max} bytes as JSON ({@code PW_MAX_PARAMS_BYTES}, the parameters' cap).
+     */
+    public static List<Problem> size(Map<String, Map<String, Object>> overrides, int max) {
+        if (overrides.isEmpty()) {
+            return List.of();
+        }
+        int size;
+        try {
+            size = JSON.writeValueAsBytes(overrides).length;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return size <= max ? List.of() : List.of(new Problem("config.nodes", "the overrides are " + size
+                + " bytes as JSON; a job's may be at most " + max + " (PW_MAX_PARAMS_BYTES): pass data as a job input instead"));
     }
 }
