@@ -96,6 +96,7 @@ public final class PipelineValidator {
                 });
             }
             scheduledJobsCanStart(pipeline, producer, problems);
+            TypedRules.scheduledConfigsResolve(pipeline, problems);
         }
         return problems;
     }

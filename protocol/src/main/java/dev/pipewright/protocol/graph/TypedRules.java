@@ -45,4 +45,20 @@ public final class TypedRules {
             });
         }
     }
+
+    /** A scheduled job takes the parameters' defaults: a config placeholder must name one that has a value then. */
+    static void scheduledConfigsResolve(Pipeline pipeline, List<Problem> problems) {
+        for (ProcessNode node : pipeline.processNodes().values()) {
+            if (node.config() == null || node.config().isEmpty()) {
+                continue;
+            }
+            NodeConfig.placeholders(node.config(), "processNodes." + node.name() + ".config", (at, name) -> {
+                dev.pipewright.protocol.pipeline.Parameter p = pipeline.parameters().get(name);
+                if (p != null && !p.required() && p.defaultValue() == null) {
+                    problems.add(new Problem(at, "placeholder ${" + name + "} names a parameter without a default: a scheduled job "
+                            + "could not resolve it"));
+                }
+            });
+        }
+    }
 }

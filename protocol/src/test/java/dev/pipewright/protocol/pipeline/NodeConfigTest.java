@@ -76,4 +76,17 @@ class NodeConfigTest {
                         + "(or a +json type), or leave the type out"),
                 new Problem("processNodes.train.config.opts.seed", "placeholder ${seed} names no declared parameter")), r.problems());
     }
+
+    @Test
+    void aScheduledPipelinesConfigMustResolveWithTheDefaults() {
+        PipelineParser.Result r = new PipelineParser().parse("""
+                schedule: {cron: "0 3 * * *"}
+                parameters: {epochs: {type: integer, required: false}, seed: {type: integer, default: 1}}
+                dataNodes: {raw: {source: raw.json}, out: {}}
+                processNodes:
+                  train: {input: [raw], output: [out], processor: noop, config: {epochs: "${epochs}", seed: "${seed}"}}
+                """);
+        assertEquals(List.of(new Problem("processNodes.train.config.epochs",
+                "placeholder ${epochs} names a parameter without a default: a scheduled job could not resolve it")), r.problems());
+    }
 }
