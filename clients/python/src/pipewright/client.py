@@ -258,7 +258,9 @@ class Pipeline:
                    start: bool = True, idempotency_key: Optional[str] = None) -> JSON:
         """Submits a job into a run: ``{id, status, run_id}``. ``config={"infra": {"cpu": 1,
         "memory": 2, "storage": 120}}`` (numbers of GiB, or quantities such as ``"512Mi"``) routes it
-        to a pool that offers that much. ``inputs`` values: text, bytes or any JSON value."""
+        to a pool that offers that much; ``config={"nodes": {"train": {"epochs": 5}}}`` overrides a
+        process node's config for this job (merged in; checked against its ``configSchema``).
+        ``inputs`` values: text, bytes or any JSON value."""
         body = self._job_body(parameters, config, job_name, inputs, outputs, start)
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return self._call("POST", f"/api/v1/runs/{self._q(run_id)}/jobs", json=body, headers=headers)
@@ -268,7 +270,8 @@ class Pipeline:
                             config: Optional[Mapping[str, Any]] = None, job_name: Optional[str] = None,
                             priority: Optional[str] = None, version: Optional[int] = None, start: bool = True,
                             idempotency_key: Optional[str] = None) -> JSON:
-        """Submits a job straight to a pipeline (no run): ``{id, status}``."""
+        """Submits a job straight to a pipeline (no run): ``{id, status}``. ``config`` as for
+        :meth:`submit_job` (``infra`` and per-node ``nodes`` overrides)."""
         body = self._job_body(parameters, config, job_name, inputs, outputs, start)
         if priority is not None:
             body["priority"] = priority

@@ -59,6 +59,13 @@ public final class SubmitCommand extends ServerCommand {
     @Option(names = "--storage", paramLabel = "QUANTITY", description = "config.infra.storage, such as 10Gi.")
     String storage;
 
+    @Option(names = "--config", paramLabel = "NODE.KEY=VALUE",
+            description = "Override a process node's config for this job (config.nodes; VALUE as JSON, else text; null removes). Repeatable.")
+    List<String> config = new ArrayList<>();
+
+    @Option(names = "--config-file", paramLabel = "FILE", description = "Config overrides per process node, YAML or JSON ({train: {epochs: 5}}).")
+    String configFile;
+
     @Option(names = "--no-start", description = "Build the job only (status READY).")
     boolean noStart;
 
@@ -104,12 +111,20 @@ public final class SubmitCommand extends ServerCommand {
         JobArgs.putGiven(body, "job_name", name);
         JobArgs.putGiven(body, "priority", priority);
         JobArgs.putGiven(body, "version", version);
+        Map<String, Object> jobConfig = new LinkedHashMap<>();
         if (cpu != null || memory != null || storage != null) {
             Map<String, Object> infra = new LinkedHashMap<>();
             JobArgs.putGiven(infra, "cpu", cpu);
             JobArgs.putGiven(infra, "memory", memory);
             JobArgs.putGiven(infra, "storage", storage);
-            body.put("config", Map.of("infra", infra));
+            jobConfig.put("infra", infra);
+        }
+        Map<String, Object> nodeConfig = ConfigArgs.nodes(configFile, config);
+        if (!nodeConfig.isEmpty()) {
+            jobConfig.put("nodes", nodeConfig);
+        }
+        if (!jobConfig.isEmpty()) {
+            body.put("config", jobConfig);
         }
         if (noStart) {
             body.put("start", false);

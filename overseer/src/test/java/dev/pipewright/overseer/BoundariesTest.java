@@ -50,4 +50,10 @@ class BoundariesTest {
         // the AWS SDK stays behind infra's ObjectStore (dev.pipewright.infra.objectstore)
         noClasses().should().dependOnClassesThat().resideInAPackage("software.amazon.awssdk..").check(MAIN);
     }
+
+    @Test
+    void onlyInfraSpeaksTheSchemaLibrary() {
+        // JSON Schema stays behind infra's JsonSchemas (dev.pipewright.infra.schema)
+        noClasses().should().dependOnClassesThat().resideInAPackage("com.networknt..").check(MAIN);
+    }
 }

@@ -56,7 +56,7 @@ import static dev.pipewright.overseer.api.Requests.pageSize;
 final class JobRoutes implements Routes {
     private static final Set<String> SUBMIT_FIELDS = Set.of("parameters", "inputs", "outputs", "version", "start", "config",
             "job_name", "priority");
-    private static final Set<String> CONFIG_FIELDS = Set.of("infra");
+    private static final Set<String> CONFIG_FIELDS = Set.of("infra", "nodes");
     private static final List<String> JOB_STATUSES = java.util.Arrays.stream(JobState.values()).map(Enum::name).toList();
     private static final List<String> TASK_STATUSES = java.util.Arrays.stream(TaskState.values())
             .map(Enum::name).toList();
@@ -168,10 +168,12 @@ final class JobRoutes implements Routes {
         Boolean start = b.bool("start");
         RequestBody config = b.nested("config", CONFIG_FIELDS);
         Infra infra = config == null ? null : config.infra("infra");
+        Map<String, Map<String, Object>> nodeConfig = config == null ? Map.of() : config.nodeConfigs("nodes");
         String name = b.text("job_name", false);
         Priority priority = allowed.contains("priority") ? Priority.parse(b.oneOfAnyCase("priority", Priority.NAMES, Priority.JOB_DEFAULT)) : null;
         b.check("the job request");
-        return new JobRequest(new SubmitRequest(params, inputs, outputs, start == null || start), version, name, priority, infra);
+        return new JobRequest(new SubmitRequest(params, inputs, outputs, start == null || start).withNodeConfig(nodeConfig), version, name,
+                priority, infra);
     }
 
     private void submit(RoutingContext ctx) throws Exception {

@@ -9,6 +9,7 @@ import dev.pipewright.overseer.paging.IndexScan;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.PipelineViews;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
+import dev.pipewright.overseer.typed.TypedData;
 import dev.pipewright.protocol.data.DataPaths;
 import dev.pipewright.protocol.data.S3Uri;
 import dev.pipewright.protocol.graph.PlanView;
@@ -95,6 +96,8 @@ final class PipelineRoutes implements Routes {
                 over.add(new Problem("dataNodes." + d.name() + ".source", problem));
             }
         }
+        // each schema is a valid draft 2020-12 schema, and a static config fits its config schema
+        over.addAll(TypedData.pipelineProblems(r.pipeline()));
         if (r.pipeline().processNodes().size() > limits.maxJobTasks()) {
             over.add(new Problem("processNodes", "the pipeline has " + r.pipeline().processNodes().size()
                     + " process nodes; a job may run at most " + limits.maxJobTasks() + " tasks (PW_MAX_JOB_TASKS): split the pipeline"));

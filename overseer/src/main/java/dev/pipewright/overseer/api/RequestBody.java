@@ -232,6 +232,33 @@ public final class RequestBody {
         }
     }
 
+    /**
+     * {@code nodes: {<process node>: {<config key>: value}}} of a job's config: per node, the override
+     * merged into its config for this run (a {@code null} value removes a key). Empty when absent.
+     */
+    public Map<String, Map<String, Object>> nodeConfigs(String field) {
+        JsonNode v = present(field);
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        if (v == null) {
+            return out;
+        }
+        if (!v.isObject()) {
+            problem(field, "expected an object of process node names to config overrides, got " + kind(v));
+            return out;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isObject()) {
+                problem(field + "." + e.getKey(), "expected an object of config keys and values, got " + kind(e.getValue()));
+                continue;
+            }
+            Map<String, Object> override = new LinkedHashMap<>();
+            e.getValue().fields().forEachRemaining(c -> override.put(c.getKey(), JSON.convertValue(c.getValue(), Object.class)));
+            out.put(e.getKey(), override);
+        }
+        return out;
+    }
+
     static String kind(JsonNode v) {
         if (v.isTextual()) return "text";
         if (v.isNumber()) return "the number " + v.asText();

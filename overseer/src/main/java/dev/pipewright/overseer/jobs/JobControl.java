@@ -236,8 +236,11 @@ public final class JobControl {
             meta = meta.withRerunOf(old.value());
         }
         // inputs read from a source were stored with the old job; pass them as given values
-        return submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, true, reuseSucceeded ? old.value() : null, reuse, meta), rerun, owner,
-                mayWriteShared, true);
+        // and the configuration it ran with
+        Map<String, Map<String, Object>> nodeConfig = job.get("config") == null ? Map.of()
+                : JSON.readValue(job.get("config"), new TypeReference<LinkedHashMap<String, Map<String, Object>>>() { });
+        return submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, true, reuseSucceeded ? old.value() : null, reuse, meta,
+                nodeConfig), rerun, owner, mayWriteShared, true);
     }
 
     /**

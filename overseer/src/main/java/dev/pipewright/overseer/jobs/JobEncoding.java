@@ -9,6 +9,7 @@ import dev.pipewright.protocol.graph.MapPlan;
 import dev.pipewright.protocol.graph.PipelineGraph;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.message.ModuleRef;
+import dev.pipewright.protocol.message.OutputType;
 import dev.pipewright.protocol.message.TaskSpec;
 import dev.pipewright.protocol.pipeline.DataNode;
 import dev.pipewright.protocol.pipeline.Pipeline;
@@ -62,6 +63,30 @@ final class JobEncoding {
         this.sinks = sinks;
         this.reuseFrom = reuseFrom;
         this.chunked = chunked;
+    }
+
+    /** Each node's effective config, where it is not the pipeline's as it is (parameters resolved, an override merged in). */
+    private Map<String, Map<String, Object>> configs = Map.of();
+
+    /** Puts these effective configs into the nodes' task specs (a node not named keeps its pipeline config). */
+    JobEncoding withConfigs(Map<String, Map<String, Object>> configs) {
+        this.configs = configs;
+        return this;
+    }
+
+    /** The declared type and schema of a node's typed outputs, for the worker to check; null when none is typed. */
+    private Map<String, OutputType> outputTypes(ProcessNode p) {
+        Map<String, OutputType> types = null;
+        for (String out : p.output()) {
+            DataNode d = pipeline.dataNodes().get(out);
+            if (d != null && (d.type() != null || d.schema() != null)) {
+                if (types == null) {
+                    types = new java.util.LinkedHashMap<>();
+                }
+                types.put(out, new OutputType(d.type(), d.schema()));
+            }
+        }
+        return types;
     }
 
     /** Pins the module each of these nodes runs into its task spec. */
@@ -122,8 +147,8 @@ final class JobEncoding {
             ProcessNode p = pipeline.processNodes().get(node);
             RetryPolicy r = p.retries();
             List<String> optionalOutputs = optionalOutputs(p);
-            TaskSpec spec = new TaskSpec(p.processor(), p.config(), p.input(), p.output(),
-                    p.timeout() == null ? 0 : p.timeout().toMillis(), modules.get(node), optionalOutputs);
+            TaskSpec spec = new TaskSpec(p.processor(), configs.getOrDefault(node, p.config()), p.input(), p.output(),
+                    p.timeout() == null ? 0 : p.timeout().toMillis(), modules.get(node), optionalOutputs, outputTypes(p), null);
             ObjectNode t = tasks.addObject();
             t.put("node", node);
             t.put("processor", p.processor());

@@ -89,7 +89,8 @@ public final class JobReader {
         Long started = longOf(job.get("started"));
         Long finished = longOf(job.get("finished"));
         return new JobView(job.get("id"), job.getOrDefault("name", job.get("id")), job.get("run"), job.getOrDefault("priority", "medium"),
-                job.get("owner"), new JobView.Config(job.get("infra") == null ? null : JSON.readValue(job.get("infra"), Map.class)),
+                job.get("owner"), new JobView.Config(job.get("infra") == null ? null : JSON.readValue(job.get("infra"), Map.class),
+                        job.get("config") == null ? null : JSON.readValue(job.get("config"), Map.class)),
                 job.get("pipeline"), intOf(job.get("version")), status, terminal + "/" + total,
                 "SUCCESS".equals(status) || "FAILED".equals(status) || "CANCELLED".equals(status), intOf(job.get("failed")) > 0, counts,
                 time(job.get("created")), time(job.get("started")), time(job.get("finished")),

@@ -12,6 +12,8 @@ import dev.pipewright.overseer.modules.ModuleStore;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
 import dev.pipewright.overseer.refusal.Refusal;
+import dev.pipewright.overseer.typed.RunConfig;
+import dev.pipewright.overseer.typed.TypedData;
 import dev.pipewright.overseer.workers.WorkerDirectory;
 import dev.pipewright.protocol.data.DataPaths;
 import dev.pipewright.protocol.data.ObjectRef;
@@ -145,7 +147,8 @@ public final class JobSubmitter {
         Pipeline pipeline = stored.pipeline();
         PipelineGraph graph = stored.graph();
         JobChecks.Checked checked = JobChecks.request(pipeline, graph, request);
-        List<Problem> sizes = JobChecks.parameterSizes(checked.params(), limits.maxParamBytes(), limits.maxParamsBytes());
+        List<Problem> sizes = new ArrayList<>(JobChecks.parameterSizes(checked.params(), limits.maxParamBytes(), limits.maxParamsBytes()));
+        sizes.addAll(RunConfig.size(request.nodeConfig(), limits.maxParamsBytes()));
         if (!sizes.isEmpty()) {
             throw Refusal.invalid("parameters_too_large", "the job's parameters are over the size limits", sizes);
         }
@@ -163,6 +166,12 @@ public final class JobSubmitter {
             throw Refusal.invalid("too_many_tasks", tooMany.get(0).message(), tooMany);
         }
         List<Problem> problems = JobChecks.plan(plan, request.outputs());
+        Map<String, Map<String, Object>> configs = RunConfig.effective(pipeline, plan.run(), params, request.nodeConfig(), problems);
+        boolean typed = !platformValues && TypedData.typed(pipeline);
+        if (typed) {
+            // given values are checked here; values read from sources where they are read
+            inputs.forEach((node, value) -> TypedData.checkInput(pipeline.dataNodes().get(node), value, "inputs." + node, "", problems));
+        }
         // sources are in the data store area of the job's owner (or the shared one)
         String dataOwner = owner != null ? owner : request.meta().owner();
         inputs.forEach((node, value) -> {
@@ -170,7 +179,7 @@ public final class JobSubmitter {
                 problems.add(new Problem("inputs." + node, "a value must not start with the bytes Pipewright reserves for object references"));
             }
         });
-        readSources(pipeline, plan, params, inputs, problems, dataOwner, id);
+        readSources(pipeline, plan, params, inputs, problems, dataOwner, id, typed);
         Map<String, String> sinks = JobChecks.outputSources(pipeline, plan.run(), params, dataOwner, mayWriteShared,
                 dataStore.allowedSources(), problems);
         sinks.forEach((out, location) -> {
@@ -188,13 +197,17 @@ public final class JobSubmitter {
 
         List<List<String>> chunks = chunks(plan.run());
         JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), request.reuse(), poolOf, sinks, request.reuseFrom(),
-                chunks.size() > 1).withModules(moduleOf);
+                chunks.size() > 1).withModules(moduleOf).withConfigs(configs);
         ObjectNode job = JobEncoding.jobFields(id, stored.id(), stored.version(), pipeline, params, request, plan, owner);
         // on the job, so the script that ends it can say when it expires
         job.put("retention", JobEncoding.retention(pipeline, retention).toMillis());
+        if (!request.nodeConfig().isEmpty()) {
+            // kept so that a re-run of the job runs with the same configuration
+            job.put("config", JSON.writeValueAsString(request.nodeConfig()));
+        }
         Map<String, StateGateway.Output> values = new LinkedHashMap<>();
         inputs.forEach((node, value) -> values.put(node, new StateGateway.Output(value, ObjectRef.isRef(value)
-                ? ObjectRef.decode(value).contentType() : ContentTypes.sniff(value))));
+                ? ObjectRef.decode(value).contentType() : TypedData.contentType(pipeline.dataNodes().get(node), ContentTypes.sniff(value)))));
         StateGateway.Submission submission = new StateGateway.Submission(id, bytes(JSON.writeValueAsString(job)),
                 bytes(encoding.taskTable(chunks.get(0))), request.start(), plan.run().size(), chunks.size() > 1, BUILD_PATIENCE, values);
         // recorded in the pipeline's hash first, atomically with the check that it was not deleted
@@ -258,7 +271,7 @@ public final class JobSubmitter {
 
     /** Job inputs with a source that the request did not give are read from the data store now (the owner's area, or shared). */
     private void readSources(Pipeline pipeline, ExecutionPlan plan, Map<String, Object> params, Map<String, byte[]> inputs,
-                             List<Problem> problems, String owner, JobId job) {
+                             List<Problem> problems, String owner, JobId job, boolean typed) {
         for (String in : plan.jobInputs()) {
             if (!inputs.containsKey(in) && pipeline.dataNodes().get(in).source() != null) {
                 String at = "dataNodes." + in + ".source";
@@ -280,6 +293,9 @@ public final class JobSubmitter {
                     problems.add(new Problem(at, "'" + path + "' does not exist in the data store"));
                 } else {
                     inputs.put(in, bytes);
+                    if (typed) {
+                        TypedData.checkInput(pipeline.dataNodes().get(in), bytes, at, "'" + path + "': ", problems);
+                    }
                 }
             }
         }

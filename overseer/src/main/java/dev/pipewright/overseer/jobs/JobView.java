@@ -26,8 +26,15 @@ public record JobView(
         @JsonProperty("scheduled_for") String scheduledFor, @JsonInclude(JsonInclude.Include.NON_NULL) List<TaskRow> tasks,
         List<String> stage, @JsonProperty("expires_at") String expiresAt) {
 
-    /** What the job was submitted with besides its inputs: {@code {}} or {@code {"infra": {...}}}. */
-    public record Config(@JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> infra) {
+    /**
+     * What the job was submitted with besides its inputs: {@code {}}, {@code {"infra": {...}}} and/or
+     * {@code {"nodes": {<node>: {<config override>}}}} (each absent when not given).
+     */
+    public record Config(@JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> infra,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> nodes) {
+        public Config(Map<String, Object> infra) {
+            this(infra, null);
+        }
     }
 
     /** Tasks by outcome so far, and by the state they are in now. */

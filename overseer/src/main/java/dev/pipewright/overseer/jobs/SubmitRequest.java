@@ -10,12 +10,24 @@ import java.util.Map;
  * outputs (empty: everything) and whether to start now or only build the job. A re-run from
  * failure names the earlier job ({@code reuseFrom}) and the process nodes whose outputs it
  * reuses ({@code reuse}); their outputs are then among {@code inputs}. {@code meta}: name, run, priority,
- * owner and infra of the job.
+ * owner and infra of the job. {@code nodeConfig}: per process node, the override of its {@code config}
+ * for this run ({@code config.nodes} of the request; empty: none).
  */
 public record SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start,
-                            String reuseFrom, java.util.Set<String> reuse, JobMeta meta) {
+                            String reuseFrom, java.util.Set<String> reuse, JobMeta meta, Map<String, Map<String, Object>> nodeConfig) {
     public SubmitRequest {
         meta = meta == null ? JobMeta.NONE : meta;
+        nodeConfig = nodeConfig == null ? Map.of() : nodeConfig;
+    }
+
+    public SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start,
+                         String reuseFrom, java.util.Set<String> reuse, JobMeta meta) {
+        this(parameters, inputs, outputs, start, reuseFrom, reuse, meta, Map.of());
+    }
+
+    /** The same request with these per-node config overrides. */
+    public SubmitRequest withNodeConfig(Map<String, Map<String, Object>> nodeConfig) {
+        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta, nodeConfig);
     }
 
     public SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start) {
@@ -23,6 +35,6 @@ public record SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> 
     }
 
     public SubmitRequest withMeta(JobMeta meta) {
-        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta);
+        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta, nodeConfig);
     }
 }

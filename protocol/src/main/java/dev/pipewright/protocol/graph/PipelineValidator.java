@@ -65,6 +65,7 @@ public final class PipelineValidator {
             }
         }
         FlowRules.check(pipeline, problems);
+        TypedRules.check(pipeline, problems);
         // a cycle is reported whatever else is wrong (the graph takes each data node's first
         // producer and ignores unknown names), so fixing the other problems never uncovers it later;
         // a node reading its own output is reported above, not again as a cycle of one
@@ -98,6 +99,7 @@ public final class PipelineValidator {
                 });
             }
             scheduledJobsCanStart(pipeline, producer, problems);
+            TypedRules.scheduledConfigsResolve(pipeline, problems);
         }
         return problems;
     }

@@ -205,6 +205,10 @@ final class AttemptRunner implements AttemptScheduler.Runner {
                             + "' (declare the data node optional: true if it may be left unproduced)");
                 }
             }
+            if (spec.outputTypes() != null) {
+                // before large values are uploaded: a Java processor's outputs are all still in memory here
+                OutputChecks.check(spec.outputTypes(), result.outputs());
+            }
             if (!ctx.optionalOutputs().isEmpty()) {
                 // a null value is an optional output left out: nothing to commit for it
                 Map<String, byte[]> produced = new java.util.LinkedHashMap<>();
@@ -250,6 +254,9 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             outcome = StateGateway.Outcome.OK;
         }
         Map<String, StateGateway.Output> outputs = outcome == StateGateway.Outcome.OK ? AttemptStore.outputs(result.outputs()) : Map.of();
+        if (outcome == StateGateway.Outcome.OK && spec.outputTypes() != null) {
+            outputs = OutputChecks.declared(spec.outputTypes(), outputs);
+        }
         Map<String, byte[]> produced = result == null ? null : result.outputs();
         if (outcome != StateGateway.Outcome.OK && produced != null) {
             large.discard(produced); // uploaded, but never to be committed

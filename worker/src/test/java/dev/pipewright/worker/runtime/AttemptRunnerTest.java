@@ -206,4 +206,32 @@ class AttemptRunnerTest {
         }
         assertEquals(0, runner.inFlight(), "the attempt leaves once its commit is answered");
     }
+
+    private static Claim.Claimed typed(Map<String, Object> config, Map<String, dev.pipewright.protocol.message.OutputType> types) {
+        return new Claim.Claimed(new TaskSpec("echo", config, List.of(), List.of("x"), 0, null, types), Map.of(), 1, Duration.ofSeconds(10),
+                Duration.ZERO, Map.of(), null);
+    }
+
+    @Test
+    void anOutputThatBreaksItsSchemaFailsForGoodAndAFittingOneGetsItsDeclaredType() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode schema = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"type\": \"object\", \"properties\": {\"n\": {\"type\": \"integer\"}}}");
+        var types = Map.of("x", new dev.pipewright.protocol.message.OutputType("application/vnd.n+json", schema));
+        runner.start(pc, message("t1"), "t1", typed(Map.of("value", "{\"n\": \"one\"}"), types), slotsFreed::incrementAndGet);
+        StateGateway.Commit bad = next();
+        assertEquals(StateGateway.Outcome.FAIL, bad.outcome());
+        assertFalse(bad.retryable(), "a schema violation is not retried");
+        assertTrue(bad.error().startsWith("output 'x' does not match its schema: /n: "), bad.error());
+        assertTrue(bad.outputs().isEmpty());
+
+        runner.start(pc, message("t2"), "t2", typed(Map.of("value", "n=1"), types), slotsFreed::incrementAndGet);
+        StateGateway.Commit notJson = next();
+        assertEquals(StateGateway.Outcome.FAIL, notJson.outcome());
+        assertTrue(notJson.error().startsWith("output 'x' is not JSON (declared application/vnd.n+json)"), notJson.error());
+
+        runner.start(pc, message("t3"), "t3", typed(Map.of("value", "{\"n\": 1}"), types), slotsFreed::incrementAndGet);
+        StateGateway.Commit ok = next();
+        assertEquals(StateGateway.Outcome.OK, ok.outcome(), ok.error());
+        assertEquals("application/vnd.n+json", ok.outputs().get("x").contentType());
+    }
 }
