@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway;
+import dev.pipewright.overseer.cache.CachePlanner;
+import dev.pipewright.overseer.cache.CacheStore;
 import dev.pipewright.overseer.config.InputLimits;
 import dev.pipewright.overseer.datastore.DataStore;
 import dev.pipewright.overseer.dispatch.PublisherPool;
@@ -62,6 +64,7 @@ public final class JobSubmitter {
     private final OverseerMetrics metrics;
     private final Duration retention;
     private final InputLimits limits;
+    private final CacheStore cacheStore;
     /** Uploaded modules, when this overseer serves them (null: a processor name is never a module). */
     private volatile ModuleStore modules;
 
@@ -82,6 +85,7 @@ public final class JobSubmitter {
                         RedisClusterAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics, Duration retention,
                         InputLimits limits) {
         this.limits = limits;
+        this.cacheStore = new CacheStore(keys, redis);
         this.retention = retention;
         this.pipelines = pipelines;
         this.metrics = metrics;
@@ -182,6 +186,19 @@ public final class JobSubmitter {
         });
         Map<String, String> poolOf = new HashMap<>();
         Map<String, ModuleRef> moduleOf = routeAndCheck(pipeline, plan.run(), request, problems, poolOf);
+        int r = 0;
+        for (String node : request.cache().refresh()) {
+            if (!pipeline.processNodes().containsKey(node)) {
+                problems.add(new Problem("refresh[" + r + "]", "unknown process node '" + node + "'"));
+            }
+            r++;
+        }
+        boolean cached = CachePlanner.anyCached(pipeline, plan.run());
+        Map<String, CacheStore.ProcessorInfo> processors = cached ? cacheStore.processors() : Map.of();
+        if (cached) {
+            // a pipeline created before any worker announced its processors is checked here
+            problems.addAll(CachePlanner.nonDeterministic(pipeline, processors));
+        }
         if (!problems.isEmpty()) {
             throw Refusal.invalid("invalid_request", "the job cannot run: " + problems.size() + " problem(s)", problems);
         }
@@ -189,12 +206,22 @@ public final class JobSubmitter {
         List<List<String>> chunks = chunks(plan.run());
         JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), request.reuse(), poolOf, sinks, request.reuseFrom(),
                 chunks.size() > 1).withModules(moduleOf);
+        CachePlanner.Resolution memo = CachePlanner.Resolution.NONE;
+        if (cached) {
+            memo = CachePlanner.resolve(stored.id(), pipeline, graph, graph.topologicalOrder(), plan.run(), encoding::spec, inputs,
+                    params, processors, moduleOf, request.cache(), Set.copyOf(request.outputs()), cacheStore::get);
+            Map<String, String> from = new HashMap<>();
+            memo.hits().forEach((node, entry) -> from.put(node, entry.job()));
+            encoding.withCache(memo.specs(), from);
+        }
         ObjectNode job = JobEncoding.jobFields(id, stored.id(), stored.version(), pipeline, params, request, plan, owner);
         // on the job, so the script that ends it can say when it expires
         job.put("retention", JobEncoding.retention(pipeline, retention).toMillis());
         Map<String, StateGateway.Output> values = new LinkedHashMap<>();
         inputs.forEach((node, value) -> values.put(node, new StateGateway.Output(value, ObjectRef.isRef(value)
                 ? ObjectRef.decode(value).contentType() : ContentTypes.sniff(value))));
+        memo.hits().forEach((node, entry) -> entry.outputs().forEach(o -> values.put(o.dataNode(),
+                new StateGateway.Output(o.value(), o.contentType()))));
         StateGateway.Submission submission = new StateGateway.Submission(id, bytes(JSON.writeValueAsString(job)),
                 bytes(encoding.taskTable(chunks.get(0))), request.start(), plan.run().size(), chunks.size() > 1, BUILD_PATIENCE, values);
         // recorded in the pipeline's hash first, atomically with the check that it was not deleted

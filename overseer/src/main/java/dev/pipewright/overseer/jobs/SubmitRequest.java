@@ -10,12 +10,24 @@ import java.util.Map;
  * outputs (empty: everything) and whether to start now or only build the job. A re-run from
  * failure names the earlier job ({@code reuseFrom}) and the process nodes whose outputs it
  * reuses ({@code reuse}); their outputs are then among {@code inputs}. {@code meta}: name, run, priority,
- * owner and infra of the job.
+ * owner and infra of the job. {@code cache}: whether the job takes memoised results, and nodes it runs regardless.
  */
 public record SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start,
-                            String reuseFrom, java.util.Set<String> reuse, JobMeta meta) {
+                            String reuseFrom, java.util.Set<String> reuse, JobMeta meta,
+                            dev.pipewright.overseer.cache.CachePlanner.Choice cache) {
     public SubmitRequest {
         meta = meta == null ? JobMeta.NONE : meta;
+        cache = cache == null ? dev.pipewright.overseer.cache.CachePlanner.Choice.DEFAULT : cache;
+    }
+
+    public SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start,
+                         String reuseFrom, java.util.Set<String> reuse, JobMeta meta) {
+        this(parameters, inputs, outputs, start, reuseFrom, reuse, meta, null);
+    }
+
+    /** This request with what it asks of the cache ({@code cache: false}, {@code refresh: [nodes]}). */
+    public SubmitRequest withCache(dev.pipewright.overseer.cache.CachePlanner.Choice cache) {
+        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta, cache);
     }
 
     public SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start) {
@@ -23,6 +35,6 @@ public record SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> 
     }
 
     public SubmitRequest withMeta(JobMeta meta) {
-        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta);
+        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta, cache);
     }
 }

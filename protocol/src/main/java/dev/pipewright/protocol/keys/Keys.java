@@ -337,6 +337,14 @@ public record Keys(String namespace, int shards) {
     }
 
     /**
+     * What the listing shows of each entry (field the key, value {@link dev.pipewright.protocol.cache.CacheEntry.Meta}),
+     * without reading the values; trimmed with the index.
+     */
+    public String cacheMeta() {
+        return namespace + ":{cache}:meta";
+    }
+
+    /**
      * What workers announce of their processors: field the processor's name, value
      * {@code <version>|<deterministic 1/0>} (the cache key's version; a non-deterministic processor never
      * reads or writes the cache, and {@code cache:} on its node is refused).

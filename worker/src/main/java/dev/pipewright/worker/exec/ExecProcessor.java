@@ -59,6 +59,16 @@ public final class ExecProcessor implements Processor {
     }
 
     @Override
+    public String version() {
+        return command.version();
+    }
+
+    @Override
+    public boolean deterministic() {
+        return command.deterministic();
+    }
+
+    @Override
     public boolean readsReferences() {
         return true;
     }
