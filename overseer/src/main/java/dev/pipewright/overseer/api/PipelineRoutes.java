@@ -48,6 +48,13 @@ final class PipelineRoutes implements Routes {
     /** Prefixes full s3:// sources may name (PW_S3_SOURCES). */
     private List<S3Uri> allowedSources = List.of();
 
+    /** Memoisation, when stores are behind the routes (null: none): the cache rule at create and the plan's cache view. */
+    private CacheRoutes cache;
+
+    void cache(CacheRoutes cache) {
+        this.cache = cache;
+    }
+
     void allowedSources(List<S3Uri> allowed) {
         this.allowedSources = List.copyOf(allowed);
     }
@@ -94,6 +101,10 @@ final class PipelineRoutes implements Routes {
             if (problem != null) {
                 over.add(new Problem("dataNodes." + d.name() + ".source", problem));
             }
+        }
+        if (cache != null) {
+            // cache: on a node whose processor the workers announced non-deterministic (none announced yet: checked at submit)
+            over.addAll(cache.refusals(r.pipeline()));
         }
         if (r.pipeline().processNodes().size() > limits.maxJobTasks()) {
             over.add(new Problem("processNodes", "the pipeline has " + r.pipeline().processNodes().size()
@@ -209,7 +220,9 @@ final class PipelineRoutes implements Routes {
         List<String> outputs = listParam(ctx, "outputs");
         List<String> available = listParam(ctx, "available");
         checkPlan(p, outputs, available);
-        json(ctx, 200, PlanView.of(p.graph(), outputs, available));
+        PlanView view = PlanView.of(p.graph(), outputs, available);
+        json(ctx, 200, cache == null ? view : cache.withCacheView(p, view, new dev.pipewright.overseer.jobs.SubmitRequest(Map.of(), Map.of(),
+                outputs, true), available, false));
     }
 
     private void pipelineGraph(RoutingContext ctx) throws Exception {

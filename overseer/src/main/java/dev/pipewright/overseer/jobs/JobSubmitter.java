@@ -116,6 +116,54 @@ public final class JobSubmitter {
         return submitJob(stored, request, id, owner).id();
     }
 
+    /** The memoised results jobs of this submitter take and their workers store. */
+    public CacheStore cacheStore() {
+        return cacheStore;
+    }
+
+    /**
+     * What a job of this request would take from the cache, per node (the plan's seed-001 view),
+     * resolved exactly as {@link #submitJob} resolves it, with the job inputs the request gives
+     * (values: their digests chain the availability downstream). Job inputs read from a
+     * {@code source} are read at submit only: a node reading one shows {@code n/a} here. Null when
+     * no process node declares {@code cache:}.
+     *
+     * @param strict refuse a request with problems (POST /plan); otherwise answer null for it
+     */
+    public CachePlanner.Resolution planCache(StoredPipeline stored, SubmitRequest request, java.util.Collection<String> available,
+                                             boolean strict) throws Exception {
+        Pipeline pipeline = stored.pipeline();
+        PipelineGraph graph = stored.graph();
+        if (!CachePlanner.anyCached(pipeline, graph.topologicalOrder())) {
+            return null;
+        }
+        JobChecks.Checked checked = JobChecks.request(pipeline, graph, request);
+        List<Problem> problems = new ArrayList<>(checked.problems());
+        int r = 0;
+        for (String node : request.cache().refresh()) {
+            if (!pipeline.processNodes().containsKey(node)) {
+                problems.add(new Problem("refresh[" + r + "]", "unknown process node '" + node + "'"));
+            }
+            r++;
+        }
+        if (!problems.isEmpty()) {
+            if (strict) {
+                throw Refusal.invalid("invalid_request", "the plan request has " + problems.size() + " problem(s)", problems);
+            }
+            return null;
+        }
+        Set<String> have = new HashSet<>(available);
+        have.addAll(checked.inputs().keySet());
+        have.addAll(graph.inputsWithSource());
+        ExecutionPlan plan = graph.plan(Set.copyOf(request.outputs()), have);
+        Map<String, String> poolOf = new HashMap<>();
+        // routing problems are the submit's to report; the plan only needs the modules' pinned versions
+        Map<String, ModuleRef> moduleOf = routeAndCheck(pipeline, plan.run(), request, new ArrayList<>(), poolOf);
+        JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), Set.of(), poolOf, Map.of(), null, false).withModules(moduleOf);
+        return CachePlanner.resolve(stored.id(), pipeline, graph, graph.topologicalOrder(), plan.run(), encoding::spec, checked.inputs(),
+                checked.params(), cacheStore.processors(), moduleOf, request.cache(), Set.copyOf(request.outputs()), cacheStore::get);
+    }
+
     /** The data store sources are read from and outputs written to. */
     public DataStore dataStore() {
         return dataStore;
