@@ -178,7 +178,7 @@ class CacheIT {
         Cluster.Response unknown = cluster.submitRaw(memo, """
                 {"inputs": {"a": "A", "b": "C"}, "refresh": ["nope"]}""");
         assertEquals(400, unknown.status(), unknown::toString);
-        assertEquals("refresh[0]", unknown.json().path("problems").get(0).path("path").asText(), unknown::toString);
+        assertEquals("refresh[0]", unknown.json().path("error").path("problems").get(0).path("path").asText(), unknown::toString);
     }
 
     @Test
@@ -264,7 +264,7 @@ class CacheIT {
         Cluster.Response created = cluster.post("/api/v1/pipelines", yaml, "application/yaml");
         assertEquals(400, created.status(), created::toString);
         List<String> paths = new ArrayList<>();
-        created.json().path("problems").forEach(pr -> paths.add(pr.path("path").asText()));
+        created.json().path("error").path("problems").forEach(pr -> paths.add(pr.path("path").asText()));
         assertEquals(List.of("processNodes.tick.cache"), paths, created::toString);
         assertTrue(created.text().contains("non-deterministic"), created::toString);
         Cluster.Response validated = cluster.post("/api/v1/pipelines/validate", yaml, "application/yaml");
