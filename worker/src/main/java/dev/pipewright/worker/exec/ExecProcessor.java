@@ -47,6 +47,7 @@ public final class ExecProcessor implements Processor {
     private static final Path PROC = Path.of("/proc");
 
     private final ExecCommand command;
+    private volatile String version;
     private final LargeValues large;
 
     public ExecProcessor(ExecCommand command) {
@@ -60,7 +61,13 @@ public final class ExecProcessor implements Processor {
 
     @Override
     public String version() {
-        return command.version();
+        // read once: the worker announced this version at start, and keys stored from it must match
+        String v = version;
+        if (v == null) {
+            v = command.version();
+            version = v;
+        }
+        return v;
     }
 
     @Override
