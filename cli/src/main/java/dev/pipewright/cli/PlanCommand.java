@@ -17,7 +17,11 @@ import java.util.List;
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = {"Show a pipeline's execution plan: every process node in execution order, whether it runs or is "
                 + "pruned (leads to no wanted output), and the job inputs it would lack.",
-                "Reads a local FILE, or a stored pipeline with --pipeline."},
+                "Reads a local FILE, or a stored pipeline with --pipeline.",
+                "For a stored pipeline whose nodes declare cache:, also shows seed 001's view: per node whether a memoised result "
+                        + "is available ([*] available, [ ] n/a, [x] no cache) and whether a job would run it ((H) head, (>) will run, "
+                        + "( ) no run required). Give the job's --input values (and --param, --refresh, --no-cache) to see what a job "
+                        + "with them would take from the cache."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:plan shown (missing inputs are reported, not an error)", "1:invalid pipeline, unknown outputs or inputs, or the server refused",
                 "2:usage error, unreadable file or server unreachable"})
@@ -35,6 +39,19 @@ public final class PlanCommand extends ServerCommand {
             description = "Job inputs that will be given a value (inputs with a source always count as available).")
     List<String> available = new ArrayList<>();
 
+    @Option(names = "--input", paramLabel = "NODE=@PATH|NODE=VALUE",
+            description = "A job input value (with --pipeline): the plan then says which memoised results a job with it would take. Repeatable.")
+    List<String> inputs = new ArrayList<>();
+
+    @Option(names = "--param", paramLabel = "NAME=VALUE", description = "A parameter value (with --pipeline). Repeatable.")
+    List<String> params = new ArrayList<>();
+
+    @Option(names = "--no-cache", description = "Plan a job that takes no memoised result (with --pipeline).")
+    boolean noCache;
+
+    @Option(names = "--refresh", paramLabel = "NODE", split = ",", description = "Plan a job that runs these nodes regardless (with --pipeline).")
+    List<String> refresh = new ArrayList<>();
+
     @Option(names = "--json", description = "Print the plan as JSON (the same document as GET /api/v1/pipelines/{id}/plan).")
     boolean json;
 
@@ -49,8 +66,31 @@ public final class PlanCommand extends ServerCommand {
             PipelineGraph graph = planned(file, outputs, available);
             plan = ApiClient.JSON.valueToTree(PlanView.of(graph, outputs, available));
             name = graph.pipeline().name() != null ? graph.pipeline().name() : file;
-        } else {
+        } else if (inputs.isEmpty() && params.isEmpty() && !noCache && refresh.isEmpty()) {
             plan = client().getJson(planPath(pipeline, outputs, available), "plan of pipeline " + pipeline);
+            name = pipeline;
+        } else {
+            // with values: POST, so the server can tell which memoised results their digests find
+            java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+            if (!params.isEmpty()) {
+                body.put("parameters", JobArgs.parameters(params, SubmitCommand.declared(client(), pipeline, null)));
+            }
+            if (!inputs.isEmpty()) {
+                body.put("inputs", JobArgs.inputs(inputs));
+            }
+            if (!outputs.isEmpty()) {
+                body.put("outputs", outputs);
+            }
+            if (!available.isEmpty()) {
+                body.put("available", available);
+            }
+            if (noCache) {
+                body.put("cache", false);
+            }
+            if (!refresh.isEmpty()) {
+                body.put("refresh", refresh);
+            }
+            plan = ApiClient.expect(client().postJson(PipelinesCommand.path(pipeline) + "/plan", body), "plan of pipeline " + pipeline);
             name = pipeline;
         }
         Output.show(out(), json, plan, p -> render(name, p));
@@ -133,6 +173,28 @@ public final class PlanCommand extends ServerCommand {
         }
         for (String note : texts(plan.path("notes"))) {
             sb.append("note: ").append(note).append('\n');
+        }
+        JsonNode cache = plan.path("cache");
+        if (cache.isObject()) {
+            sb.append('\n').append(cacheView(cache));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Seed 001's view of the plan: the legend, then one line per node in execution order, its result
+     * availability ({@code [*]} available, {@code [ ]} n/a, {@code [x]} no cache) and what a job does
+     * with it ({@code (H)} head, {@code (>)} will run, {@code ( )} no run required).
+     */
+    static String cacheView(JsonNode cache) {
+        StringBuilder sb = new StringBuilder("Execution plan. Result availability: [*] available - [ ] n/a - [x] no cache.\n")
+                .append("                Scheduled execution: (H) head - (>) will run - ( ) no run required.\n");
+        for (JsonNode n : cache.path("nodes")) {
+            sb.append(' ').append(n.path("marks").asText()).append(' ').append(n.path("node").asText());
+            if (n.hasNonNull("cached_from")) {
+                sb.append("  (result of job ").append(n.path("cached_from").asText()).append(')');
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }

@@ -59,6 +59,12 @@ public final class RunCommand extends ServerCommand {
     @Mixin
     PipelineNames.NameOption naming = new PipelineNames.NameOption();
 
+    @Option(names = "--no-cache", description = "Take no memoised result: every node runs (and stores a fresh entry).")
+    boolean noCache;
+
+    @Option(names = "--refresh", paramLabel = "NODE", split = ",", description = "Run these process nodes even when memoised.")
+    List<String> refresh = new ArrayList<>();
+
     @Option(names = "--json", description = "Print one JSON object {job, status, outputs: {node: text}}.")
     boolean json;
 
@@ -105,6 +111,12 @@ public final class RunCommand extends ServerCommand {
         body.put("parameters", parameters);
         body.put("inputs", inputValues);
         body.put("outputs", wantedOutputs);
+        if (noCache) {
+            body.put("cache", false);
+        }
+        if (!refresh.isEmpty()) {
+            body.put("refresh", refresh);
+        }
         ApiClient.Response sub = client.postJson(PipelinesCommand.path(pipelineId) + "/jobs", body);
         if (!sub.ok()) {
             return refused(err, "submitting a job of pipeline '" + pipelineId + "'", sub);

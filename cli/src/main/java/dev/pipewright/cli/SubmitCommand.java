@@ -69,6 +69,13 @@ public final class SubmitCommand extends ServerCommand {
     @Option(names = "--no-start", description = "Build the job only (status READY).")
     boolean noStart;
 
+    @Option(names = "--no-cache", description = "Take no memoised result: every node runs (and stores a fresh entry).")
+    boolean noCache;
+
+    @Option(names = "--refresh", paramLabel = "NODE", split = ",",
+            description = "Run these process nodes even when their result is memoised. Repeatable.")
+    List<String> refresh = new ArrayList<>();
+
     @Option(names = "--idempotency-key", paramLabel = "KEY", description = "Send Idempotency-Key: the same key returns the same job.")
     String idempotencyKey;
 
@@ -128,6 +135,12 @@ public final class SubmitCommand extends ServerCommand {
         }
         if (noStart) {
             body.put("start", false);
+        }
+        if (noCache) {
+            body.put("cache", false);
+        }
+        if (!refresh.isEmpty()) {
+            body.put("refresh", refresh);
         }
         ApiClient.Response r = client.postJson(path, body, idempotencyKey == null ? Map.of() : Map.of("Idempotency-Key", idempotencyKey));
         JsonNode accepted = ApiClient.expect(r, "job refused");

@@ -128,6 +128,29 @@ class ContractIT {
         ok("getJobLogs", "GET", "/api/v1/jobs/" + job + "/logs?follow=true");
         ok("drawJob", "GET", "/api/v1/jobs/" + job + "/graph?format=mermaid");
         ok("drawJob", "GET", "/api/v1/jobs/" + job + "/graph");
+
+        ok("createPipeline", "POST", "/api/v1/pipelines", "application/yaml", """
+                name: contract-cache
+                dataNodes: {greeting: {}, message: {}}
+                processNodes:
+                  greet: {input: [greeting], output: [message], processor: identity, cache: true}
+                """);
+        String memoised = ok("submitJob", "POST", "/api/v1/pipelines/contract-cache/jobs", JSON,
+                "{\"inputs\": {\"greeting\": \"hi\"}, \"cache\": true, \"refresh\": []}").json().path("id").asText();
+        assertEquals("SUCCESS", cluster.awaitJob(memoised, WAIT).path("status").asText());
+        JsonNode cachePlan = ok("planPipelineWithInputs", "POST", "/api/v1/pipelines/contract-cache/plan", JSON,
+                "{\"inputs\": {\"greeting\": \"hi\"}}").json();
+        assertEquals("[*] ( )", cachePlan.path("cache").path("nodes").path(0).path("marks").asText(), cachePlan::toPrettyString);
+        String taken = ok("submitJob", "POST", "/api/v1/pipelines/contract-cache/jobs", JSON,
+                "{\"inputs\": {\"greeting\": \"hi\"}}").json().path("id").asText();
+        assertEquals("CACHED", Cluster.task(cluster.awaitJob(taken, WAIT), "greet").path("status").asText());
+        ok("getJob", "GET", "/api/v1/jobs/" + taken);
+        ok("listJobTasks", "GET", "/api/v1/jobs/" + taken + "/tasks?status=cached");
+        JsonNode entries = ok("listCache", "GET", "/api/v1/cache?pipeline=contract-cache&node=greet&page_size=5").json();
+        String key = entries.path("entries").path(0).path("key").asText();
+        ok("getCacheEntry", "GET", "/api/v1/cache/" + key);
+        ok("deleteCacheEntry", "DELETE", "/api/v1/cache/" + key);
+        ok("deleteCache", "DELETE", "/api/v1/cache?pipeline=contract-cache");
         String rerun = ok("retryJob", "POST", "/api/v1/jobs/" + job + "/retry").json().path("id").asText();
         cluster.awaitJob(rerun, WAIT);
 

@@ -146,6 +146,11 @@ public final class WorkerMain {
             announced.add(ModuleNames.MODULES_PROCESSOR); // module tasks may be routed here
         }
         info.put("processors", String.join(",", announced));
+        Map<String, String> processorInfo = new LinkedHashMap<>();
+        for (String name : registry.names()) {
+            Processor p = registry.find(name);
+            processorInfo.put(name, p.version() + "|" + (p.deterministic() ? "1" : "0"));
+        }
         info.put("concurrency", Integer.toString(config.concurrency()));
         info.put("resources", config.resources().format());
         info.put("version", VERSION);
@@ -169,6 +174,7 @@ public final class WorkerMain {
                 fields.putAll(consumer.poolStats());
                 fields.put("lastSeen", Long.toString(System.currentTimeMillis()));
                 store.register(config.workerId(), fields);
+                store.announceProcessors(processorInfo);
             } catch (Exception e) {
                 LOG.warn("cannot register with Redis: {}", e.toString());
             }

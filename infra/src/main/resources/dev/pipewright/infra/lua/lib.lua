@@ -59,7 +59,7 @@ local ALLOWED = {
   READY = {RUNNING = true, READY = true, FAILED = true, TIMED_OUT = true, CANCELLED = true},
   RUNNING = {SUCCESS = true, FAILED = true, TIMED_OUT = true, RETRY_WAIT = true, READY = true, CANCELLED = true},
   RETRY_WAIT = {READY = true, CANCELLED = true, FAILED = true},
-  SUCCESS = {}, FAILED = {}, TIMED_OUT = {}, CANCELLED = {}, SKIPPED = {},
+  SUCCESS = {}, FAILED = {}, TIMED_OUT = {}, CANCELLED = {}, SKIPPED = {}, CACHED = {},
 }
 
 -- The non-terminal states a job counts its tasks in ('n:<STATE>' fields of the job hash), so a view
@@ -573,6 +573,11 @@ stop_group = function(job_key, job_id, node, reason, now)
   end
 end
 
+-- A task that ended with its outputs: run, or taken from the cache.
+local function succeeded(state)
+  return state == 'SUCCESS' or state == 'CACHED'
+end
+
 -- Writes tasks of a job (submit.lua, submit_chunk.lua): their hashes and the nodes list, in
 -- execution order. Reused tasks ("done") are created SUCCESS and satisfy their children, the others
 -- PENDING. In a later chunk ('later'), a task is dispatched at once when its parents are all done
@@ -590,7 +595,8 @@ local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
     end
     local key = job_key .. ':t:' .. t.node
     -- created in its first state (not a transition): PENDING, or SUCCESS when it reuses outputs
-    redis.call('HSET', key, 'state', t.done and 'SUCCESS' or 'PENDING', 'processor', t.processor, 'pool', t.pool,
+    -- (CACHED when they are a memoised result)
+    redis.call('HSET', key, 'state', t.done and (t.cached and 'CACHED' or 'SUCCESS') or 'PENDING', 'processor', t.processor, 'pool', t.pool,
       'spec', t.spec, 'in', cjson.encode(t['in']), 'np', t.np, 'ch', cjson.encode(t.ch), 'attempts', 0, 'max', t.max, 'lost', 0,
       'qt', t.qt, 'to', t.to, 'hb', t.hb, 'bk', t.bk, 'bi', t.bi, 'bm', t.bm, 'bj', t.bj)
     if t.sink then
@@ -605,6 +611,9 @@ local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
     end
     if t.done then
       redis.call('HSET', key, 'reused', t.done, 'ended', now)
+      if t.cached then
+        redis.call('HSET', key, 'cachedFrom', t.done)
+      end
       redis.call('SADD', job_key .. ':done', t.node)
       for _, c in ipairs(t.ch) do
         redis.call('SADD', job_key .. ':sat:' .. c, t.node)
@@ -618,7 +627,7 @@ local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
       if later then
         for _, p in ipairs(t.pa or {}) do
           parent_state = redis.call('SISMEMBER', job_key .. ':done', p) == 1 and redis.call('HGET', job_key .. ':t:' .. p, 'state')
-          if parent_state and parent_state ~= 'SUCCESS' then
+          if parent_state and not succeeded(parent_state) then
             failed_parent = p
             break
           end

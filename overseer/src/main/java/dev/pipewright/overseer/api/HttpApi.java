@@ -96,7 +96,11 @@ public final class HttpApi {
             pipelineRoutes.allowedSources(submitter.dataStore().allowedSources());
         }
         JobRoutes jobRoutes = new JobRoutes(pipelineRoutes, submitter, jobs, control, runs, idempotency, new Graphs(pipelines, jobs), removal);
-        return List.of(pipelineRoutes, jobRoutes, new RunRoutes(runs, pipelines, jobs, jobRoutes), schedules, admin, tokens);
+        CacheRoutes cacheRoutes = new CacheRoutes(pipelineRoutes, pipelines, submitter);
+        if (submitter != null) {
+            pipelineRoutes.cache(cacheRoutes);
+        }
+        return List.of(pipelineRoutes, jobRoutes, new RunRoutes(runs, pipelines, jobs, jobRoutes), schedules, admin, tokens, cacheRoutes);
     }
 
     public interface Handler {

@@ -3,6 +3,7 @@ package dev.pipewright.overseer.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pipewright.infra.objectstore.ObjectStore;
 import dev.pipewright.overseer.api.view.Pages;
+import dev.pipewright.overseer.cache.CachePlanner;
 import dev.pipewright.overseer.graph.Graphs;
 import dev.pipewright.overseer.jobs.Idempotency;
 import dev.pipewright.overseer.jobs.JobAnswers;
@@ -55,7 +56,7 @@ import static dev.pipewright.overseer.api.Requests.pageSize;
 /** Jobs: submit (also into a run), list, show, tasks, consumables, logs, start, cancel, retry and draw. */
 final class JobRoutes implements Routes {
     private static final Set<String> SUBMIT_FIELDS = Set.of("parameters", "inputs", "outputs", "version", "start", "config",
-            "job_name", "priority");
+            "job_name", "priority", "cache", "refresh");
     private static final Set<String> CONFIG_FIELDS = Set.of("infra", "nodes");
     private static final List<String> JOB_STATUSES = java.util.Arrays.stream(JobState.values()).map(Enum::name).toList();
     private static final List<String> TASK_STATUSES = java.util.Arrays.stream(TaskState.values())
@@ -171,9 +172,34 @@ final class JobRoutes implements Routes {
         Map<String, Map<String, Object>> nodeConfig = config == null ? Map.of() : config.nodeConfigs("nodes");
         String name = b.text("job_name", false);
         Priority priority = allowed.contains("priority") ? Priority.parse(b.oneOfAnyCase("priority", Priority.NAMES, Priority.JOB_DEFAULT)) : null;
+        CachePlanner.Choice cache = cacheChoice(body, b, allowed);
         b.check("the job request");
-        return new JobRequest(new SubmitRequest(params, inputs, outputs, start == null || start).withNodeConfig(nodeConfig), version, name,
-                priority, infra);
+        return new JobRequest(new SubmitRequest(params, inputs, outputs, start == null || start).withNodeConfig(nodeConfig).withCache(cache), version, name, priority,
+                infra);
+    }
+
+    /** {@code cache: false} (take no memoised result) and {@code refresh: [nodes]} (run these regardless); both still store fresh entries. */
+    static CachePlanner.Choice cacheChoice(JsonNode body, RequestBody b, Set<String> allowed) {
+        if (!allowed.contains("cache")) {
+            return CachePlanner.Choice.DEFAULT;
+        }
+        Boolean use = b.bool("cache");
+        Set<String> refresh = new java.util.LinkedHashSet<>();
+        JsonNode r = body.get("refresh");
+        if (r != null && !r.isNull()) {
+            if (!r.isArray()) {
+                b.problem("refresh", "expected a list of process node names");
+            } else {
+                for (int i = 0; i < r.size(); i++) {
+                    if (!r.get(i).isTextual()) {
+                        b.problem("refresh[" + i + "]", "expected a process node name");
+                    } else {
+                        refresh.add(r.get(i).asText());
+                    }
+                }
+            }
+        }
+        return new CachePlanner.Choice(use == null || use, refresh);
     }
 
     private void submit(RoutingContext ctx) throws Exception {

@@ -49,6 +49,13 @@ final class PipelineRoutes implements Routes {
     /** Prefixes full s3:// sources may name (PW_S3_SOURCES). */
     private List<S3Uri> allowedSources = List.of();
 
+    /** Memoisation, when stores are behind the routes (null: none): the cache rule at create and the plan's cache view. */
+    private CacheRoutes cache;
+
+    void cache(CacheRoutes cache) {
+        this.cache = cache;
+    }
+
     void allowedSources(List<S3Uri> allowed) {
         this.allowedSources = List.copyOf(allowed);
     }
@@ -98,6 +105,10 @@ final class PipelineRoutes implements Routes {
         }
         // each schema is a valid draft 2020-12 schema, and a static config fits its config schema
         over.addAll(TypedData.pipelineProblems(r.pipeline()));
+        if (cache != null) {
+            // cache: on a node whose processor the workers announced non-deterministic (none announced yet: checked at submit)
+            over.addAll(cache.refusals(r.pipeline()));
+        }
         if (r.pipeline().processNodes().size() > limits.maxJobTasks()) {
             over.add(new Problem("processNodes", "the pipeline has " + r.pipeline().processNodes().size()
                     + " process nodes; a job may run at most " + limits.maxJobTasks() + " tasks (PW_MAX_JOB_TASKS): split the pipeline"));
@@ -212,7 +223,9 @@ final class PipelineRoutes implements Routes {
         List<String> outputs = listParam(ctx, "outputs");
         List<String> available = listParam(ctx, "available");
         checkPlan(p, outputs, available);
-        json(ctx, 200, PlanView.of(p.graph(), outputs, available));
+        PlanView view = PlanView.of(p.graph(), outputs, available);
+        json(ctx, 200, cache == null ? view : cache.withCacheView(p, view, new dev.pipewright.overseer.jobs.SubmitRequest(Map.of(), Map.of(),
+                outputs, true), available, false));
     }
 
     private void pipelineGraph(RoutingContext ctx) throws Exception {

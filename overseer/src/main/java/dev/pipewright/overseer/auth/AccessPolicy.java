@@ -44,6 +44,9 @@ public final class AccessPolicy {
                 new Rule(Set.of("POST", "PUT", "DELETE"), under("/api/v1/modules"), new Access(Role.DEVELOPER),
                         "modules are code workers run: uploading and deleting them is its own role"),
                 new Rule(Set.of("POST"), exact("/api/v1/pipelines/validate"), new Access(Role.READ), "validation changes nothing"),
+                new Rule(Set.of("POST"), p -> p.startsWith("/api/v1/pipelines/") && p.endsWith("/plan")
+                        && p.indexOf('/', "/api/v1/pipelines/".length()) == p.length() - "/plan".length(),
+                        new Access(Role.READ), "a plan with input values changes nothing"),
                 new Rule(READING, p -> true, new Access(Role.READ), "reading"),
                 new Rule(ANY, p -> true, new Access(Role.SUBMIT), "anything that changes state"));
     }

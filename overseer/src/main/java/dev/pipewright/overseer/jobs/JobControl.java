@@ -240,7 +240,7 @@ public final class JobControl {
         Map<String, Map<String, Object>> nodeConfig = job.get("config") == null ? Map.of()
                 : JSON.readValue(job.get("config"), new TypeReference<LinkedHashMap<String, Map<String, Object>>>() { });
         return submitter.submitJob(stored, new SubmitRequest(params, inputs, outputs, true, reuseSucceeded ? old.value() : null, reuse, meta,
-                nodeConfig), rerun, owner, mayWriteShared, true);
+                nodeConfig, null), rerun, owner, mayWriteShared, true);
     }
 
     /**

@@ -89,6 +89,29 @@ final class JobEncoding {
         return types;
     }
 
+    /** Memoisation: the cache pins of nodes with {@code cache:}, and the nodes taken from the cache (created CACHED). */
+    private Map<String, dev.pipewright.protocol.cache.CacheSpec> cacheSpecs = Map.of();
+    private Map<String, String> cachedFrom = Map.of();
+
+    /**
+     * Pins what the cache key needs into the spec of these nodes, and creates the nodes of
+     * {@code cachedFrom} CACHED with the outputs of that job's entry (given with the job inputs).
+     */
+    JobEncoding withCache(Map<String, dev.pipewright.protocol.cache.CacheSpec> specs, Map<String, String> cachedFrom) {
+        this.cacheSpecs = specs;
+        this.cachedFrom = cachedFrom;
+        this.reuse.addAll(cachedFrom.keySet());
+        this.reuse.retainAll(runSet);
+        return this;
+    }
+
+    /** A node's task spec as the job stores it (without cache pins): what its cache key is computed from. */
+    TaskSpec spec(String node) {
+        ProcessNode p = pipeline.processNodes().get(node);
+        return new TaskSpec(p.processor(), configs.getOrDefault(node, p.config()), p.input(), p.output(),
+                p.timeout() == null ? 0 : p.timeout().toMillis(), modules.get(node), optionalOutputs(p), outputTypes(p), null);
+    }
+
     /** Pins the module each of these nodes runs into its task spec. */
     JobEncoding withModules(Map<String, ModuleRef> modules) {
         this.modules = modules;
@@ -147,8 +170,10 @@ final class JobEncoding {
             ProcessNode p = pipeline.processNodes().get(node);
             RetryPolicy r = p.retries();
             List<String> optionalOutputs = optionalOutputs(p);
-            TaskSpec spec = new TaskSpec(p.processor(), configs.getOrDefault(node, p.config()), p.input(), p.output(),
-                    p.timeout() == null ? 0 : p.timeout().toMillis(), modules.get(node), optionalOutputs, outputTypes(p), null);
+            TaskSpec spec = spec(node);
+            if (cacheSpecs.containsKey(node)) {
+                spec = spec.withCache(cacheSpecs.get(node));
+            }
             ObjectNode t = tasks.addObject();
             t.put("node", node);
             t.put("processor", p.processor());
@@ -176,7 +201,10 @@ final class JobEncoding {
             t.put("bi", r.initial().toMillis());
             t.put("bm", r.maxDelay().toMillis());
             t.put("bj", r.jitter());
-            if (reuse.contains(node)) {
+            if (cachedFrom.containsKey(node)) {
+                t.put("done", cachedFrom.get(node));
+                t.put("cached", true);
+            } else if (reuse.contains(node)) {
                 t.put("done", reuseFrom);
             }
             optionalFields(t, p, optionalOutputs);

@@ -20,7 +20,7 @@ import java.util.Map;
 final class JobRows {
     /** The task hash fields a task row is made of (never the spec, which can be large). */
     static final List<String> TASK_FIELDS = List.of("processor", "pool", "state", "attempts", "worker", "started", "ended", "error",
-            "held", "reused");
+            "held", "reused", "cachedFrom");
     /** Consumables up to this size are shown inline. */
     static final int INLINE_MAX_BYTES = 1024;
 
@@ -32,7 +32,7 @@ final class JobRows {
         boolean held = "1".equals(t.get("held")) && "READY".equals(t.get("state"));
         return new TaskRow(node, t.get("processor"), t.get("pool"), t.get("state"), intOf(t.get("attempts")), t.get("worker"),
                 time(t.get("started")), time(t.get("ended")), longOf(t.get("started")), longOf(t.get("ended")), t.get("error"),
-                held ? "a slot of processor '" + t.get("processor") + "' (concurrency limit)" : null, t.get("reused"), items(t));
+                held ? "a slot of processor '" + t.get("processor") + "' (concurrency limit)" : null, t.get("cachedFrom") == null ? t.get("reused") : null, items(t), t.get("cachedFrom"));
     }
 
     /** A group's item summary from its own hash ({@code n}, {@code next}, {@code i:<STATE>}); null for any other task. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipewright.infra.state.OutboxEntry;
 import dev.pipewright.infra.state.StateGateway;
+import dev.pipewright.overseer.cache.CachePlanner;
+import dev.pipewright.overseer.cache.CacheStore;
 import dev.pipewright.overseer.config.InputLimits;
 import dev.pipewright.overseer.datastore.DataStore;
 import dev.pipewright.overseer.dispatch.PublisherPool;
@@ -64,6 +66,7 @@ public final class JobSubmitter {
     private final OverseerMetrics metrics;
     private final Duration retention;
     private final InputLimits limits;
+    private final CacheStore cacheStore;
     /** Uploaded modules, when this overseer serves them (null: a processor name is never a module). */
     private volatile ModuleStore modules;
 
@@ -84,6 +87,7 @@ public final class JobSubmitter {
                         RedisClusterAsyncCommands<String, String> redis, PipelineStore pipelines, OverseerMetrics metrics, Duration retention,
                         InputLimits limits) {
         this.limits = limits;
+        this.cacheStore = new CacheStore(keys, redis);
         this.retention = retention;
         this.pipelines = pipelines;
         this.metrics = metrics;
@@ -112,6 +116,54 @@ public final class JobSubmitter {
     /** Like {@link #submit(StoredPipeline, SubmitRequest, JobId)}, recording who submitted it ({@code owner}; null: nobody). */
     public JobId submit(StoredPipeline stored, SubmitRequest request, JobId id, String owner) throws Exception {
         return submitJob(stored, request, id, owner).id();
+    }
+
+    /** The memoised results jobs of this submitter take and their workers store. */
+    public CacheStore cacheStore() {
+        return cacheStore;
+    }
+
+    /**
+     * What a job of this request would take from the cache, per node (the plan's seed-001 view),
+     * resolved exactly as {@link #submitJob} resolves it, with the job inputs the request gives
+     * (values: their digests chain the availability downstream). Job inputs read from a
+     * {@code source} are read at submit only: a node reading one shows {@code n/a} here. Null when
+     * no process node declares {@code cache:}.
+     *
+     * @param strict refuse a request with problems (POST /plan); otherwise answer null for it
+     */
+    public CachePlanner.Resolution planCache(StoredPipeline stored, SubmitRequest request, java.util.Collection<String> available,
+                                             boolean strict) throws Exception {
+        Pipeline pipeline = stored.pipeline();
+        PipelineGraph graph = stored.graph();
+        if (!CachePlanner.anyCached(pipeline, graph.topologicalOrder())) {
+            return null;
+        }
+        JobChecks.Checked checked = JobChecks.request(pipeline, graph, request);
+        List<Problem> problems = new ArrayList<>(checked.problems());
+        int r = 0;
+        for (String node : request.cache().refresh()) {
+            if (!pipeline.processNodes().containsKey(node)) {
+                problems.add(new Problem("refresh[" + r + "]", "unknown process node '" + node + "'"));
+            }
+            r++;
+        }
+        if (!problems.isEmpty()) {
+            if (strict) {
+                throw Refusal.invalid("invalid_request", "the plan request has " + problems.size() + " problem(s)", problems);
+            }
+            return null;
+        }
+        Set<String> have = new HashSet<>(available);
+        have.addAll(checked.inputs().keySet());
+        have.addAll(graph.inputsWithSource());
+        ExecutionPlan plan = graph.plan(Set.copyOf(request.outputs()), have);
+        Map<String, String> poolOf = new HashMap<>();
+        // routing problems are the submit's to report; the plan only needs the modules' pinned versions
+        Map<String, ModuleRef> moduleOf = routeAndCheck(pipeline, plan.run(), request, new ArrayList<>(), poolOf);
+        JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), Set.of(), poolOf, Map.of(), null, false).withModules(moduleOf);
+        return CachePlanner.resolve(stored.id(), pipeline, graph, graph.topologicalOrder(), plan.run(), encoding::spec, checked.inputs(),
+                checked.params(), cacheStore.processors(), moduleOf, request.cache(), Set.copyOf(request.outputs()), cacheStore::get);
     }
 
     /** The data store sources are read from and outputs written to. */
@@ -191,6 +243,19 @@ public final class JobSubmitter {
         });
         Map<String, String> poolOf = new HashMap<>();
         Map<String, ModuleRef> moduleOf = routeAndCheck(pipeline, plan.run(), request, problems, poolOf);
+        int r = 0;
+        for (String node : request.cache().refresh()) {
+            if (!pipeline.processNodes().containsKey(node)) {
+                problems.add(new Problem("refresh[" + r + "]", "unknown process node '" + node + "'"));
+            }
+            r++;
+        }
+        boolean cached = CachePlanner.anyCached(pipeline, plan.run());
+        Map<String, CacheStore.ProcessorInfo> processors = cached ? cacheStore.processors() : Map.of();
+        if (cached) {
+            // a pipeline created before any worker announced its processors is checked here
+            problems.addAll(CachePlanner.nonDeterministic(pipeline, processors));
+        }
         if (!problems.isEmpty()) {
             throw Refusal.invalid("invalid_request", "the job cannot run: " + problems.size() + " problem(s)", problems);
         }
@@ -198,6 +263,14 @@ public final class JobSubmitter {
         List<List<String>> chunks = chunks(plan.run());
         JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), request.reuse(), poolOf, sinks, request.reuseFrom(),
                 chunks.size() > 1).withModules(moduleOf).withConfigs(configs);
+        CachePlanner.Resolution memo = CachePlanner.Resolution.NONE;
+        if (cached) {
+            memo = CachePlanner.resolve(stored.id(), pipeline, graph, graph.topologicalOrder(), plan.run(), encoding::spec, inputs,
+                    params, processors, moduleOf, request.cache(), Set.copyOf(request.outputs()), cacheStore::get);
+            Map<String, String> from = new HashMap<>();
+            memo.hits().forEach((node, entry) -> from.put(node, entry.job()));
+            encoding.withCache(memo.specs(), from);
+        }
         ObjectNode job = JobEncoding.jobFields(id, stored.id(), stored.version(), pipeline, params, request, plan, owner);
         // on the job, so the script that ends it can say when it expires
         job.put("retention", JobEncoding.retention(pipeline, retention).toMillis());
@@ -208,6 +281,8 @@ public final class JobSubmitter {
         Map<String, StateGateway.Output> values = new LinkedHashMap<>();
         inputs.forEach((node, value) -> values.put(node, new StateGateway.Output(value, ObjectRef.isRef(value)
                 ? ObjectRef.decode(value).contentType() : TypedData.contentType(pipeline.dataNodes().get(node), ContentTypes.sniff(value)))));
+        memo.hits().forEach((node, entry) -> entry.outputs().forEach(o -> values.put(o.dataNode(),
+                new StateGateway.Output(o.value(), o.contentType()))));
         StateGateway.Submission submission = new StateGateway.Submission(id, bytes(JSON.writeValueAsString(job)),
                 bytes(encoding.taskTable(chunks.get(0))), request.start(), plan.run().size(), chunks.size() > 1, BUILD_PATIENCE, values);
         // recorded in the pipeline's hash first, atomically with the check that it was not deleted

@@ -11,23 +11,31 @@ import java.util.Map;
  * failure names the earlier job ({@code reuseFrom}) and the process nodes whose outputs it
  * reuses ({@code reuse}); their outputs are then among {@code inputs}. {@code meta}: name, run, priority,
  * owner and infra of the job. {@code nodeConfig}: per process node, the override of its {@code config}
- * for this run ({@code config.nodes} of the request; empty: none).
+ * for this run ({@code config.nodes} of the request; empty: none). {@code cache}: whether the job takes
+ * memoised results, and nodes it runs regardless.
  */
 public record SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start,
-                            String reuseFrom, java.util.Set<String> reuse, JobMeta meta, Map<String, Map<String, Object>> nodeConfig) {
+                            String reuseFrom, java.util.Set<String> reuse, JobMeta meta, Map<String, Map<String, Object>> nodeConfig,
+                            dev.pipewright.overseer.cache.CachePlanner.Choice cache) {
     public SubmitRequest {
         meta = meta == null ? JobMeta.NONE : meta;
         nodeConfig = nodeConfig == null ? Map.of() : nodeConfig;
+        cache = cache == null ? dev.pipewright.overseer.cache.CachePlanner.Choice.DEFAULT : cache;
     }
 
     public SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start,
                          String reuseFrom, java.util.Set<String> reuse, JobMeta meta) {
-        this(parameters, inputs, outputs, start, reuseFrom, reuse, meta, Map.of());
+        this(parameters, inputs, outputs, start, reuseFrom, reuse, meta, Map.of(), null);
     }
 
     /** The same request with these per-node config overrides. */
     public SubmitRequest withNodeConfig(Map<String, Map<String, Object>> nodeConfig) {
-        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta, nodeConfig);
+        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta, nodeConfig, cache);
+    }
+
+    /** This request with what it asks of the cache ({@code cache: false}, {@code refresh: [nodes]}). */
+    public SubmitRequest withCache(dev.pipewright.overseer.cache.CachePlanner.Choice cache) {
+        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta, nodeConfig, cache);
     }
 
     public SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> inputs, List<String> outputs, boolean start) {
@@ -35,6 +43,6 @@ public record SubmitRequest(Map<String, Object> parameters, Map<String, byte[]> 
     }
 
     public SubmitRequest withMeta(JobMeta meta) {
-        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta, nodeConfig);
+        return new SubmitRequest(parameters, inputs, outputs, start, reuseFrom, reuse, meta, nodeConfig, cache);
     }
 }

@@ -6,8 +6,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /**
  * A task as the API shows it: a row of {@code GET /jobs/{id}/tasks} and of a job's {@code tasks}.
  * Absent hash fields are JSON null; {@code waiting_for} (a task held at a concurrency limit),
- * {@code reused_from} (an output reused from an earlier job) and {@code items} (a node that runs once
- * per item of a mapped list) appear only when they apply.
+ * {@code reused_from} (an output reused from an earlier job), {@code items} (a node that runs once
+ * per item of a mapped list) and {@code cached_from} (a CACHED task: the job whose memoised result it
+ * took) appear only when they apply.
  */
 public record TaskRow(
         String node, String processor, String pool, String status, int attempts, String worker,
@@ -15,7 +16,8 @@ public record TaskRow(
         @JsonProperty("started_us") Long startedUs, @JsonProperty("ended_us") Long endedUs, String error,
         @JsonProperty("waiting_for") @JsonInclude(JsonInclude.Include.NON_NULL) String waitingFor,
         @JsonProperty("reused_from") @JsonInclude(JsonInclude.Include.NON_NULL) String reusedFrom,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Items items) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) Items items,
+        @JsonProperty("cached_from") @JsonInclude(JsonInclude.Include.NON_NULL) String cachedFrom) {
 
     /**
      * The items of a node that runs once per item of a mapped list: how many the list has

@@ -322,6 +322,37 @@ public record Keys(String namespace, int shards) {
         return namespace + ":pool:" + pool + ":processors";
     }
 
+    /**
+     * One memoised result (a hash: its outputs and where they came from), by its cache key. Every
+     * cache key carries the {@code {cache}} hash tag: entries are written in calls of their own,
+     * never in a job's script (which touches its shard's slot only).
+     */
+    public String cacheEntry(String key) {
+        return namespace + ":{cache}:e:" + key;
+    }
+
+    /** The cache entries by when they expire (score, epoch ms): the listing, and what is trimmed as they expire. */
+    public String cacheIndex() {
+        return namespace + ":{cache}:index";
+    }
+
+    /**
+     * What the listing shows of each entry (field the key, value {@link dev.pipewright.protocol.cache.CacheEntry.Meta}),
+     * without reading the values; trimmed with the index.
+     */
+    public String cacheMeta() {
+        return namespace + ":{cache}:meta";
+    }
+
+    /**
+     * What workers announce of their processors: field the processor's name, value
+     * {@code <version>|<deterministic 1/0>} (the cache key's version; a non-deterministic processor never
+     * reads or writes the cache, and {@code cache:} on its node is refused).
+     */
+    public String processorInfo() {
+        return namespace + ":processor-info";
+    }
+
     /** The direct exchange task messages are published to, with the pool as routing key. */
     public String taskExchange() {
         return namespace + ".tasks";

@@ -27,7 +27,8 @@ public record NodeStyle(String name, String fill, String stroke, String text, bo
             TaskState.FAILED, new NodeStyle("failed", "#ffcdd2", "#c62828", "#000000", false, true),
             TaskState.TIMED_OUT, new NodeStyle("timed_out", "#f8bbd0", "#ad1457", "#000000", false, true),
             TaskState.CANCELLED, new NodeStyle("cancelled", "#cfd8dc", "#455a64", "#000000", false, false),
-            TaskState.SKIPPED, new NodeStyle("skipped", "#eeeeee", "#9e9e9e", "#616161", true, false));
+            TaskState.SKIPPED, new NodeStyle("skipped", "#eeeeee", "#9e9e9e", "#616161", true, false),
+            TaskState.CACHED, new NodeStyle("cached", "#dcedc8", "#558b2f", "#000000", true, false));
 
     public static NodeStyle forState(TaskState state) {
         return BY_STATE.get(state);

@@ -22,7 +22,12 @@ public enum TaskState {
     TIMED_OUT,
     CANCELLED,
     /** Never ran because an upstream task did not succeed. */
-    SKIPPED;
+    SKIPPED,
+    /**
+     * Never ran: its outputs are a memoised result of an earlier job (same cache key). Created in this
+     * state at submit; counts as succeeded for its children and its job.
+     */
+    CACHED;
 
     public static final Map<TaskState, Set<TaskState>> ALLOWED = Map.of(
             PENDING, EnumSet.of(READY, SKIPPED, CANCELLED),
@@ -33,7 +38,8 @@ public enum TaskState {
             FAILED, EnumSet.noneOf(TaskState.class),
             TIMED_OUT, EnumSet.noneOf(TaskState.class),
             CANCELLED, EnumSet.noneOf(TaskState.class),
-            SKIPPED, EnumSet.noneOf(TaskState.class));
+            SKIPPED, EnumSet.noneOf(TaskState.class),
+            CACHED, EnumSet.noneOf(TaskState.class));
 
     public boolean isTerminal() {
         return ALLOWED.get(this).isEmpty();

@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TaskStateTest {
     private static final Set<TaskState> TERMINAL =
-            EnumSet.of(TaskState.SUCCESS, TaskState.FAILED, TaskState.TIMED_OUT, TaskState.CANCELLED, TaskState.SKIPPED);
+            EnumSet.of(TaskState.SUCCESS, TaskState.FAILED, TaskState.TIMED_OUT, TaskState.CANCELLED, TaskState.SKIPPED,
+                    TaskState.CACHED);
 
     @Test
     void tableCoversEveryState() {
@@ -36,7 +37,7 @@ class TaskStateTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = TaskState.class, names = {"SUCCESS", "FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED"})
+    @EnumSource(value = TaskState.class, names = {"SUCCESS", "FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED", "CACHED"})
     void terminalStatesHaveNoOutgoingTransitions(TaskState state) {
         assertTrue(state.isTerminal());
         assertTrue(TaskState.ALLOWED.get(state).isEmpty());
@@ -103,7 +104,8 @@ class TaskStateTest {
 
     @Test
     void everyStateIsReachableFromPending() {
-        Set<TaskState> seen = EnumSet.of(TaskState.PENDING);
+        // CACHED is not reached: a task taken from the cache is created in it at submit
+        Set<TaskState> seen = EnumSet.of(TaskState.PENDING, TaskState.CACHED);
         Deque<TaskState> todo = new ArrayDeque<>(seen);
         while (!todo.isEmpty()) {
             for (TaskState next : TaskState.ALLOWED.get(todo.poll())) {

@@ -47,6 +47,7 @@ public final class ExecProcessor implements Processor {
     private static final Path PROC = Path.of("/proc");
 
     private final ExecCommand command;
+    private volatile String version;
     private final LargeValues large;
 
     public ExecProcessor(ExecCommand command) {
@@ -56,6 +57,22 @@ public final class ExecProcessor implements Processor {
     public ExecProcessor(ExecCommand command, LargeValues large) {
         this.command = command;
         this.large = large;
+    }
+
+    @Override
+    public String version() {
+        // read once: the worker announced this version at start, and keys stored from it must match
+        String v = version;
+        if (v == null) {
+            v = command.version();
+            version = v;
+        }
+        return v;
+    }
+
+    @Override
+    public boolean deterministic() {
+        return command.deterministic();
     }
 
     @Override

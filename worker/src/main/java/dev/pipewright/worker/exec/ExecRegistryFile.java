@@ -29,11 +29,12 @@ import java.util.Set;
  *     timeout: 10m
  *     permanentExitCodes: [2]                       # these codes fail the task for good
  *     retryableExitCodes: [75]                      # if given, only these codes are retryable
+ *     deterministic: false                          # its results are never memoised (cache:)
  * </pre>
  */
 public final class ExecRegistryFile {
     private static final Set<String> FIELDS = Set.of("command", "workdir", "env", "timeout", "permanentExitCodes", "retryableExitCodes",
-            "description");
+            "description", "deterministic");
 
     private ExecRegistryFile() {
     }
@@ -103,7 +104,14 @@ public final class ExecRegistryFile {
                     throw new IllegalArgumentException(where + ": exit code " + code + " is both in permanentExitCodes and in retryableExitCodes");
                 }
             }
-            commands.add(new ExecCommand(e.getKey(), List.copyOf(argv), workdir, env, timeout, permanent, retryable));
+            boolean deterministic = true;
+            if (body.has("deterministic")) {
+                if (!body.get("deterministic").isBoolean()) {
+                    throw new IllegalArgumentException(where + ".deterministic: expected true or false");
+                }
+                deterministic = body.get("deterministic").asBoolean();
+            }
+            commands.add(new ExecCommand(e.getKey(), List.copyOf(argv), workdir, env, timeout, permanent, retryable, deterministic));
         }
         return commands;
     }

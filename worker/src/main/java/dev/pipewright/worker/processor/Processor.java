@@ -33,4 +33,24 @@ public interface Processor {
     default boolean readsReferences() {
         return false;
     }
+
+    /**
+     * The version memoised results of this processor are keyed by ({@code cache:} on a node): a new
+     * version makes earlier results misses. By default the {@code Implementation-Version} of the jar
+     * the class comes from, else {@code unversioned}; a processor whose behaviour changes without a
+     * new jar version should say its own.
+     */
+    default String version() {
+        String v = getClass().getPackage() == null ? null : getClass().getPackage().getImplementationVersion();
+        return v == null || v.isBlank() ? "unversioned" : v;
+    }
+
+    /**
+     * Whether the same inputs, config and version always give the same outputs. A processor that
+     * says no (it reads the clock, a random source, a remote service) never reads or writes the
+     * cache, and a pipeline that puts {@code cache:} on its node is refused.
+     */
+    default boolean deterministic() {
+        return true;
+    }
 }

@@ -48,6 +48,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
     private final ScheduledExecutorService timers;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final LargeValues large;
+    private final CacheRecorder cache;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     /** Set when the grace period is over: every attempt, including one that registers from now on, is handed back. */
     private volatile boolean handingBack;
@@ -81,6 +82,7 @@ final class AttemptRunner implements AttemptScheduler.Runner {
                   WorkerMetrics metrics, ScheduledExecutorService timers) {
         this.config = config;
         this.large = LargeValues.of(config.common().objects());
+        this.cache = new CacheRecorder(store);
         this.processors = processors;
         this.store = store;
         this.commits = commits;
@@ -253,19 +255,22 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             error = "";
             outcome = StateGateway.Outcome.OK;
         }
-        Map<String, StateGateway.Output> outputs = outcome == StateGateway.Outcome.OK ? AttemptStore.outputs(result.outputs()) : Map.of();
-        if (outcome == StateGateway.Outcome.OK && spec.outputTypes() != null) {
-            outputs = OutputChecks.declared(spec.outputTypes(), outputs);
-        }
+        Map<String, StateGateway.Output> stored = outcome == StateGateway.Outcome.OK ? AttemptStore.outputs(result.outputs()) : Map.of();
+        Map<String, StateGateway.Output> outputs = outcome == StateGateway.Outcome.OK && spec.outputTypes() != null
+                ? OutputChecks.declared(spec.outputTypes(), stored) : stored;
         Map<String, byte[]> produced = result == null ? null : result.outputs();
         if (outcome != StateGateway.Outcome.OK && produced != null) {
             large.discard(produced); // uploaded, but never to be committed
         }
         r.done.run();
         int shard = message.shard();
+        boolean memoise = outcome == StateGateway.Outcome.OK && CacheRecorder.applies(spec, processor);
         commits.submit(shard, new StateGateway.Commit(message.job(), message.node(), r.attemptId, outcome, error, retryable, outputs))
                 .whenComplete((reply, e) -> {
                     String word = e == null ? reply : "uncommitted";
+                    if (memoise && "ok".equals(reply)) {
+                        cache.record(message, spec, claimed.inputs(), outputs);
+                    }
                     if ("fenced".equals(reply) && produced != null && !produced.isEmpty()) {
                         // the attempt no longer held its task: its objects are no one's (an unknown answer keeps them)
                         Thread.ofVirtual().start(() -> large.discard(produced));

@@ -217,6 +217,42 @@ public final class AttemptStore {
         }
     }
 
+    /**
+     * Announces the version and determinism of each processor served here ({@code <version>|1} or
+     * {@code |0}): the overseer pins the version into the spec of a cached node at submit and refuses
+     * {@code cache:} on a non-deterministic one.
+     */
+    public void announceProcessors(Map<String, String> versionAndDeterminism) throws Exception {
+        if (versionAndDeterminism.isEmpty()) {
+            return;
+        }
+        Map<byte[], byte[]> map = new LinkedHashMap<>();
+        versionAndDeterminism.forEach((k, v) -> map.put(bytes(k), bytes(v)));
+        await(redis.hset(bytes(keys.processorInfo()), map));
+    }
+
+    /**
+     * Stores a memoised result: the entry with its time to live in one command (never left without
+     * one), then its place in the index, from which expired members are trimmed here too (so the
+     * index stays as small as the live entries).
+     */
+    public void putCacheEntry(dev.pipewright.protocol.cache.CacheEntry entry) throws Exception {
+        long now = System.currentTimeMillis();
+        long ttl = Math.max(1, entry.expires() - now);
+        await(redis.set(bytes(keys.cacheEntry(entry.key())), entry.encode(), io.lettuce.core.SetArgs.Builder.px(ttl)));
+        byte[] index = bytes(keys.cacheIndex());
+        byte[] meta = bytes(keys.cacheMeta());
+        await(redis.zadd(index, (double) entry.expires(), bytes(entry.key())));
+        await(redis.hset(meta, bytes(entry.key()), bytes(dev.pipewright.protocol.cache.CacheEntry.Meta.of(entry).format())));
+        List<byte[]> expired = await(redis.zrangebyscore(index, io.lettuce.core.Range.create(Double.NEGATIVE_INFINITY, (double) now),
+                io.lettuce.core.Limit.create(0, 1000)));
+        if (!expired.isEmpty()) {
+            byte[][] members = expired.toArray(byte[][]::new);
+            await(redis.hdel(meta, members));
+            await(redis.zrem(index, members));
+        }
+    }
+
     /** The pools an operator paused (workers do not consume their queues). */
     public java.util.Set<String> pausedPools() throws Exception {
         java.util.Set<String> out = new java.util.TreeSet<>();

@@ -159,14 +159,14 @@ class AttemptRunnerTest {
         };
         AttemptRunner r = new AttemptRunner(config, new ProcessorRegistry(List.of(onlyX)), null, commits,
                 new WorkerMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)), timers);
-        TaskSpec optional = new TaskSpec("only_x", Map.of(), List.of(), List.of("x", "maybe", "other"), 0, null, List.of("maybe", "other"));
+        TaskSpec optional = new TaskSpec("only_x", Map.of(), List.of(), List.of("x", "maybe", "other"), 0, null, List.of("maybe", "other"), null, null);
         r.start(pc, message("o1"), "o1", new Claim.Claimed(optional, Map.of(), 1, Duration.ofSeconds(10), Duration.ZERO, Map.of(), null),
                 slotsFreed::incrementAndGet);
         StateGateway.Commit ok = next();
         assertEquals(StateGateway.Outcome.OK, ok.outcome(), ok.error());
         assertEquals(List.of("x"), List.copyOf(ok.outputs().keySet()), "only what was produced is committed");
 
-        TaskSpec required = new TaskSpec("only_x", Map.of(), List.of(), List.of("x", "maybe", "other"), 0, null, List.of("maybe"));
+        TaskSpec required = new TaskSpec("only_x", Map.of(), List.of(), List.of("x", "maybe", "other"), 0, null, List.of("maybe"), null, null);
         r.start(pc, message("o2"), "o2", new Claim.Claimed(required, Map.of(), 1, Duration.ofSeconds(10), Duration.ZERO, Map.of(), null),
                 slotsFreed::incrementAndGet);
         StateGateway.Commit failed = next();
@@ -208,7 +208,7 @@ class AttemptRunnerTest {
     }
 
     private static Claim.Claimed typed(Map<String, Object> config, Map<String, dev.pipewright.protocol.message.OutputType> types) {
-        return new Claim.Claimed(new TaskSpec("echo", config, List.of(), List.of("x"), 0, null, types), Map.of(), 1, Duration.ofSeconds(10),
+        return new Claim.Claimed(new TaskSpec("echo", config, List.of(), List.of("x"), 0, null, null, types, null), Map.of(), 1, Duration.ofSeconds(10),
                 Duration.ZERO, Map.of(), null);
     }
 

@@ -35,11 +35,11 @@ class ResponseShapesTest {
     void aTaskRowKeepsNullsAndShowsTheOptionalKeysOnlyWhenTheyApply() throws Exception {
         assertEquals("{\"node\":\"t\",\"processor\":null,\"pool\":null,\"status\":\"PENDING\",\"attempts\":0,\"worker\":null,"
                         + "\"started_at\":null,\"ended_at\":null,\"started_us\":null,\"ended_us\":null,\"error\":null}",
-                json(new TaskRow("t", null, null, "PENDING", 0, null, null, null, null, null, null, null, null, null)));
+                json(new TaskRow("t", null, null, "PENDING", 0, null, null, null, null, null, null, null, null, null, null)));
         assertEquals("{\"node\":\"t\",\"processor\":\"p\",\"pool\":\"default\",\"status\":\"READY\",\"attempts\":1,\"worker\":\"w\","
                         + "\"started_at\":\"s\",\"ended_at\":null,\"started_us\":1700000000000001,\"ended_us\":null,\"error\":null,"
                         + "\"waiting_for\":\"a slot\",\"reused_from\":\"j0\"}",
-                json(new TaskRow("t", "p", "default", "READY", 1, "w", "s", null, 1700000000000001L, null, null, "a slot", "j0", null)));
+                json(new TaskRow("t", "p", "default", "READY", 1, "w", "s", null, 1700000000000001L, null, null, "a slot", "j0", null, null)));
     }
 
     @Test
