@@ -77,7 +77,9 @@ public final class PipelineValidator {
             problems.add(new Problem("processNodes." + cycle.get(0), "cycle: " + String.join(" -> ", cycle)));
         }
         // dynamic fan-out: collect, map of a map, two lists, per-item outputs with a source
-        problems.addAll(new MapPlan(pipeline).problems());
+        MapPlan maps = new MapPlan(pipeline);
+        problems.addAll(maps.problems());
+        CombinationRules.check(pipeline, maps, problems);
         return problems;
     }
 
