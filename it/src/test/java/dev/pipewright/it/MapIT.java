@@ -190,6 +190,100 @@ class MapIT {
     }
 
     @Test
+    void aListThatIsNotAJsonArrayFailsItsMappedNode() {
+        String job = cluster.submit("fanout", "{\"inputs\": {\"seed\": \"{\\\"not\\\": \\\"a list\\\"}\"}}");
+        JsonNode view = cluster.awaitJob(job, TIMEOUT);
+        assertEquals("FAILED", view.path("status").asText(), view.toPrettyString());
+        JsonNode first = Cluster.task(view, "first");
+        assertEquals("FAILED", first.path("status").asText());
+        assertTrue(first.path("error").asText().contains("'items' is not a JSON array"), first.toString());
+        assertEquals("SKIPPED", Cluster.task(view, "second").path("status").asText());
+        assertEquals("SKIPPED", Cluster.task(view, "gather").path("status").asText());
+    }
+
+    @Test
+    void validateRefusesMisuseWithLocations() {
+        String doc = """
+                name: misuse
+                dataNodes:
+                  seed: {}
+                  plain: {}
+                  l1: {map: true}
+                  l2: {map: true}
+                  inner: {map: true}
+                  z: {}
+                  w: {}
+                  sunk: {source: out/sunk.txt}
+                processNodes:
+                  a: {input: [seed], output: [plain, l1, l2], processor: identity}
+                  notmapped: {input: [plain], collect: [plain], output: [z], processor: identity}
+                  notread: {input: [seed], collect: [l1], output: [w], processor: identity}
+                  zip: {input: [l1, l2], output: [inner], processor: identity}
+                  sink: {input: [l1], output: [sunk], processor: identity}
+                """;
+        Cluster.Response r = cluster.post("/api/v1/pipelines/validate", doc, "application/yaml");
+        assertEquals(200, r.status(), r.toString());
+        String problems = r.json().path("problems").toString();
+        for (String expected : new String[]{
+                "processNodes.notmapped.collect[0]", "'plain' is not a mapped data node",
+                "processNodes.notread.collect[0]", "'l1' is not an input of 'notread'",
+                "processNodes.zip.input", "two mapped lists (l1, l2)",
+                "dataNodes.sunk.source", "per-item output"}) {
+            assertTrue(problems.contains(expected), expected + " in " + problems);
+        }
+        Cluster.Response posted = cluster.post("/api/v1/pipelines", doc, "application/yaml");
+        assertEquals(400, posted.status(), posted.toString());
+        assertTrue(posted.text().contains("processNodes.notmapped.collect[0]"), posted.text());
+        // a map of a map is refused where the per-item node writes the inner list
+        Cluster.Response nested = cluster.post("/api/v1/pipelines/validate", """
+                name: nested
+                dataNodes: {seed: {}, l1: {map: true}, inner: {map: true}}
+                processNodes:
+                  a: {input: [seed], output: [l1], processor: identity}
+                  b: {input: [l1], output: [inner], processor: identity}
+                """, "application/yaml");
+        assertTrue(nested.json().path("problems").toString().contains("processNodes.b.output[0]"), nested.text());
+        assertTrue(nested.json().path("problems").toString().contains("a map of a map is not supported"), nested.text());
+    }
+
+    @Test
+    void itemsRunWithinTheProcessorsConcurrencyLimit() {
+        ArrayNode list = Cluster.JSON.createArrayNode();
+        for (int i = 0; i < 12; i++) {
+            list.add(i);
+        }
+        assertEquals(200, cluster.as(cluster.adminToken(), "PUT", "/api/v1/admin/limits/processor/sleep", "{\"max\": 3}").status());
+        try {
+            cluster.postPipeline("""
+                    name: limitedmap
+                    dataNodes: {seed: {}, items: {map: true}, out: {}, all: {}}
+                    processNodes:
+                      split: {input: [seed], output: [items], processor: identity}
+                      each: {input: [items], output: [out], processor: sleep, config: {ms: 300}}
+                      gather: {input: [out], collect: [out], output: [all], processor: identity}
+                    """);
+            String job = submitList("limitedmap", list, null);
+            RedisCommands<String, String> redis = cluster.redis();
+            int most = 0;
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (!cluster.job(job).path("finished").asBoolean()) {
+                assertTrue(System.nanoTime() < deadline, "the job did not end");
+                int running = 0;
+                for (int i = 0; i < 12; i++) {
+                    running += "RUNNING".equals(redis.hget(cluster.taskKey(job, "each[" + i + "]"), "state")) ? 1 : 0;
+                }
+                most = Math.max(most, running);
+                Cluster.sleep(20);
+            }
+            assertEquals("SUCCESS", cluster.job(job).path("status").asText());
+            assertTrue(most <= 3, most + " items ran at once under a limit of 3 (the worker takes 8)");
+            assertTrue(most >= 2, "items ran in parallel: at most " + most + " at once");
+        } finally {
+            cluster.as(cluster.adminToken(), "DELETE", "/api/v1/admin/limits/processor/sleep", null);
+        }
+    }
+
+    @Test
     void anEmptyListRunsNoItemAndCollectsAnEmptyArray() throws Exception {
         String job = submitList("fanout", Cluster.JSON.createArrayNode(), null);
         JsonNode view = cluster.awaitJob(job, TIMEOUT);

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A 10,000-item map and collect through worker SIGKILLs: every item ran to a commit exactly once
+ * A 10,000-item map and collect through worker SIGKILLs, and through an overseer SIGKILLed
+ * mid-expansion (the next one resumes it from the stored index: every item task written once): every item ran to a commit exactly once
  * (proven from the audit processors' own record, which no script writes: each item's committing
  * attempt is a run that finished on the worker the task names, and an item ran again only where a
  * lost lease explains it), no item beyond the list ran, and the collect received every item's value
@@ -29,28 +30,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MapKillFaultIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int ITEMS = 10_000;
+    private static final String PIPELINE = """
+            name: mapkill
+            dataNodes:
+              seed: {}
+              items: {map: true}
+              out: {}
+              all: {}
+            processNodes:
+              split: {input: [seed], output: [items], processor: identity}
+              each:
+                input: [items]
+                output: [out]
+                processor: audit.sleep
+                config: {ms: 3}
+              gather: {input: [out], collect: [out], output: [all], processor: identity}
+            """;
 
     @Test
     void tenThousandItemsMapAndCollectThroughWorkerKills() throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         try (ProcessCluster cluster = ProcessCluster.builder().workers(3).concurrency(8).lease("2s").start()) {
-            cluster.postPipeline("""
-                    name: mapkill
-                    dataNodes:
-                      seed: {}
-                      items: {map: true}
-                      out: {}
-                      all: {}
-                    processNodes:
-                      split: {input: [seed], output: [items], processor: identity}
-                      each:
-                        input: [items]
-                        output: [out]
-                        processor: audit.sleep
-                        config: {ms: 3}
-                      gather: {input: [out], collect: [out], output: [all], processor: identity}
-                    """);
+            cluster.postPipeline(PIPELINE);
             ArrayNode list = JSON.createArrayNode();
             for (int i = 0; i < ITEMS; i++) {
                 list.addObject().put("k", i).put("s", Long.toHexString(random.nextLong()));
@@ -105,6 +107,67 @@ class MapKillFaultIT {
             tampered.removeIf(e -> e.startsWith("F|each[" + victimItem + "]|"));
             assertTrue(check(tampered, tasks).violations.stream().anyMatch(v -> v.contains("each[" + victimItem + "]")),
                     "the check sees an item whose run did not finish");
+        }
+    }
+
+    @Test
+    void anOverseerKilledMidExpansionResumesItWithoutDoublingOrLosingItems() throws Exception {
+        Random random = new Random(System.nanoTime());
+        try (ProcessCluster cluster = ProcessCluster.builder().workers(2).concurrency(8).lease("2s").start()) {
+            cluster.postPipeline(PIPELINE);
+            ArrayNode list = JSON.createArrayNode();
+            for (int i = 0; i < ITEMS; i++) {
+                list.addObject().put("k", i).put("s", Long.toHexString(random.nextLong()));
+            }
+            String body = JSON.createObjectNode().set("inputs", JSON.createObjectNode().put("seed", list.toString())).toString();
+            String job = cluster.submit("mapkill", body, Duration.ofSeconds(30));
+            dev.pipewright.protocol.keys.JobId id = new dev.pipewright.protocol.keys.JobId(job);
+            RedisClusterCommands<String, String> redis = cluster.redis();
+            String group = cluster.keys().task(id, "each");
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            long writtenAtKill;
+            while (true) {
+                String next = redis.hget(group, "next");
+                if (next != null && Long.parseLong(next) >= 1_000) {
+                    cluster.killOverseer();
+                    writtenAtKill = Long.parseLong(redis.hget(group, "next"));
+                    break;
+                }
+                assertTrue(System.nanoTime() < deadline, "the expansion did not begin");
+                Thread.sleep(5);
+            }
+            assertTrue(writtenAtKill < ITEMS, "the overseer died mid-expansion: " + writtenAtKill + " written");
+            cluster.startOverseer();
+            JsonNode view = awaitEnd(cluster, job, Duration.ofMinutes(6));
+            cluster.stopWorkers();
+            assertEquals("SUCCESS", view.path("status").asText(), view.toString());
+            assertEquals(Long.toString(ITEMS), redis.hget(group, "next"));
+            // every item task written once: the task list holds each name once, and nothing beyond the list
+            List<String> nodes = redis.lrange(cluster.keys().nodes(id), 0, -1);
+            assertEquals(3 + ITEMS, nodes.size());
+            assertEquals(3 + ITEMS, new java.util.HashSet<>(nodes).size());
+            assertEquals(0, redis.exists(cluster.keys().task(id, "each[" + ITEMS + "]")));
+            List<String> audit = cluster.audit().lrange(AuditProcessors.key(cluster.namespace(), job), 0, -1);
+            Map<Integer, Map<String, String>> tasks = new HashMap<>();
+            for (int i = 0; i < ITEMS; i++) {
+                tasks.put(i, redis.hgetall(cluster.keys().task(id, "each[" + i + "]")));
+            }
+            Check check = check(audit, tasks);
+            System.out.println("map overseer kill: written at kill=" + writtenAtKill + " runs=" + check.runs + " reruns=" + check.reruns);
+            assertEquals(List.of(), check.violations.subList(0, Math.min(20, check.violations.size())));
+            assertEquals(list, JSON.readTree(cluster.get("/api/v1/jobs/" + job + "/consumables/all").body()));
+        }
+    }
+
+    private static JsonNode awaitEnd(ProcessCluster cluster, String job, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode view = ProcessCluster.json(cluster.get("/api/v1/jobs/" + job + "?tasks=false"));
+            if (view != null && view.path("finished").asBoolean(false)) {
+                return view;
+            }
+            assertTrue(System.nanoTime() < deadline, "the job did not end: " + view);
+            Thread.sleep(250);
         }
     }
 

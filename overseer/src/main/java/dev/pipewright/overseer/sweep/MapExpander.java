@@ -10,6 +10,7 @@ import dev.pipewright.overseer.metrics.OverseerMetrics;
 import dev.pipewright.protocol.data.ObjectRef;
 import dev.pipewright.protocol.keys.JobId;
 import dev.pipewright.protocol.keys.Keys;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,9 +143,9 @@ final class MapExpander {
         return reply.status();
     }
 
-    private static List<String> values(List<io.lettuce.core.KeyValue<String, String>> kvs) {
+    private static List<String> values(List<KeyValue<String, String>> kvs) {
         List<String> out = new ArrayList<>(kvs.size());
-        for (io.lettuce.core.KeyValue<String, String> kv : kvs) {
+        for (KeyValue<String, String> kv : kvs) {
             out.add(kv.hasValue() ? kv.getValue() : null);
         }
         return out;
