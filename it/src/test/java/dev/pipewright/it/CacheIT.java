@@ -199,6 +199,11 @@ class CacheIT {
         JsonNode rest = cluster.get("/api/v1/cache?pipeline=" + p + "&page_size=3&page_after=" + paged.path("next_page_after").asText()).json();
         assertEquals(1, rest.path("entries").size(), rest::toPrettyString);
 
+        CancelIT.Cli listed = CancelIT.Cli.run("cache", "list", "--url", cluster.baseUri().toString(), "--token", cluster.adminToken(),
+                "--pipeline", p, "--node", "prepB");
+        assertEquals(0, listed.exitCode(), listed::toString);
+        assertTrue(listed.out().contains("prepB") && !listed.out().contains("prepA"), listed::toString);
+
         JsonNode entry = cluster.get("/api/v1/cache/" + key).json();
         assertEquals("prepA", entry.path("node").asText());
         assertEquals("xa", entry.path("outputs").get(0).path("data_node").asText());

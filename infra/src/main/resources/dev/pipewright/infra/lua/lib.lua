@@ -437,8 +437,8 @@ local function succeeded(state)
 end
 
 -- Writes tasks of a job (submit.lua, submit_chunk.lua): their hashes and the nodes list, in
--- execution order. Reused tasks ("done") are created SUCCESS and satisfy their children, the others
--- PENDING. In a later chunk ('later'), a task is dispatched at once when its parents are all done
+-- execution order. Reused tasks ("done") are created SUCCESS (CACHED with "cached": a memoised result
+-- of the job "done" names) and satisfy their children, the others PENDING. In a later chunk ('later'), a task is dispatched at once when its parents are all done
 -- and the job runs, SKIPPED below a released parent that did not succeed, and CANCELLED in a job
 -- being stopped.
 local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)
