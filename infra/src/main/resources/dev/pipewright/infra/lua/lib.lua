@@ -57,7 +57,7 @@ local DISPATCHED = {}
 local ALLOWED = {
   PENDING = {READY = true, SKIPPED = true, CANCELLED = true},
   READY = {RUNNING = true, READY = true, FAILED = true, TIMED_OUT = true, CANCELLED = true},
-  RUNNING = {SUCCESS = true, FAILED = true, TIMED_OUT = true, RETRY_WAIT = true, READY = true, CANCELLED = true},
+  RUNNING = {SUCCESS = true, FAILED = true, TIMED_OUT = true, RETRY_WAIT = true, READY = true, CANCELLED = true, CACHED = true},
   RETRY_WAIT = {READY = true, CANCELLED = true, FAILED = true},
   SUCCESS = {}, FAILED = {}, TIMED_OUT = {}, CANCELLED = {}, SKIPPED = {}, CACHED = {},
 }

@@ -139,7 +139,8 @@ public final class CachePlanner {
                     if (withParams && paramsDigest == null) {
                         paramsDigest = CacheKey.paramsDigest(params);
                     }
-                    CacheSpec pins = new CacheSpec(version, withParams ? paramsDigest : null, policy.ttl().toSeconds(), pipelineId);
+                    CacheSpec pins = new CacheSpec(version, withParams ? paramsDigest : null, policy.ttl().toSeconds(), pipelineId,
+                            choice.use() && !choice.refresh().contains(node));
                     specs.put(node, pins);
                     List<String> inDigests = new ArrayList<>();
                     for (String in : spec.inputs()) {

@@ -44,6 +44,46 @@ final class CacheRecorder {
         return cache != null && processor.deterministic() && (spec.module() != null || processor.version().equals(cache.version()));
     }
 
+    /**
+     * Whether the worker looks this task's result up before running it: the spec asks (the job did
+     * not say {@code cache: false} or name the node in {@code refresh}) and it would store one.
+     */
+    static boolean looksUp(TaskSpec spec, Processor processor) {
+        return applies(spec, processor) && spec.cache().lookup();
+    }
+
+    /**
+     * The stored result for these input values, as the outputs to commit, or null. A node whose key
+     * the overseer could not compute at submit (an input came from a task that ran) is found here
+     * when that input turned out the same as when the result was stored.
+     */
+    Found lookup(TaskSpec spec, Map<String, byte[]> inputs) throws Exception {
+        CacheSpec cache = spec.cache();
+        List<String> digests = new ArrayList<>();
+        for (String in : spec.inputs()) {
+            byte[] v = inputs.get(in);
+            if (v == null) {
+                return null;
+            }
+            digests.add(CacheKey.sha256(v));
+        }
+        String key = CacheKey.of(spec.processor(), cache.version(), spec.config(), spec.inputs(), spec.outputs(), digests, cache.params());
+        CacheEntry entry = store.cacheEntry(key);
+        if (entry == null || entry.expires() <= System.currentTimeMillis() || entry.outputs().size() != spec.outputs().size()) {
+            return null;
+        }
+        Map<String, StateGateway.Output> outputs = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < entry.outputs().size(); i++) {
+            CacheEntry.Output o = entry.outputs().get(i);
+            outputs.put(spec.outputs().get(i), new StateGateway.Output(o.value(), o.contentType()));
+        }
+        return new Found(entry.job(), outputs);
+    }
+
+    /** A result found by {@link #lookup}: the job it came from and the outputs to commit. */
+    record Found(String job, Map<String, StateGateway.Output> outputs) {
+    }
+
     /** The entry for a committed attempt, or null when one of its outputs is an object reference. */
     static CacheEntry entry(TaskMessage message, TaskSpec spec, Map<String, byte[]> inputs, Map<String, StateGateway.Output> outputs,
                             long now) {
