@@ -18,7 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Stores the result of a successful attempt of a node with {@code cache:} as a memoised result,
+ * Looks a claimed task's memoised result up before its processor runs ({@link #lookup}), and
+ * stores the result of a successful attempt of a node with {@code cache:} as a memoised result,
  * after its commit said {@code ok} (an attempt that lost its task, failed or was stopped stores
  * nothing). Its key is {@link CacheKey} of the task spec and the input values the attempt read,
  * so the overseer finds it at the next submit with the same key. Entries are written in calls of
