@@ -12,7 +12,7 @@ import java.io.PrintWriter;
         subcommands = {ValidateCommand.class, PlanCommand.class, GraphCommand.class, RunCommand.class, SubmitCommand.class, StatusCommand.class,
                 CancelCommand.class, RetryCommand.class, LogsCommand.class, PipelinesCommand.class, RunsCommand.class, JobsCommand.class,
                 BenchCommand.class, QueuesCommand.class, WorkersCommand.class, PoolCommand.class, DlqCommand.class,
-                LimitsCommand.class, SetAsideCommand.class, TokenCommand.class, ModulesCommand.class,
+                LimitsCommand.class, SetAsideCommand.class, TokenCommand.class, ModulesCommand.class, CacheCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Environment: PW_URL (default " + ApiClient.DEFAULT_URL + "), PW_TOKEN (the API token, sent as a bearer token; --token overrides).",
                 "Exit codes: 0 ok, 1 failure or invalid input, 2 usage error or server unreachable."})

@@ -100,7 +100,9 @@ public final class StateGateway {
 
     /** How an attempt ended, as the commit script takes it. */
     public enum Outcome {
-        OK("ok"), FAIL("fail"), TIMEOUT("timeout"), INTERRUPTED("interrupted"), HANDBACK("handback"), REFUSE("refuse");
+        OK("ok"), FAIL("fail"), TIMEOUT("timeout"), INTERRUPTED("interrupted"), HANDBACK("handback"), REFUSE("refuse"),
+        /** Not run: the outputs are a memoised result (error: the job it came from); the task ends CACHED. */
+        CACHED("cached");
 
         private final String wire;
 

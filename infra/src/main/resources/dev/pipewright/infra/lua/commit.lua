@@ -6,7 +6,9 @@
 -- Outcomes: 'ok'; 'fail' (the processor failed); 'timeout' (the attempt ran past its timeout);
 -- 'interrupted' (told to stop); 'handback' (the worker is shutting down: dispatch it again now);
 -- 'refuse' (the worker does not offer the job's config.infra: dispatch it again, for another worker
--- of the pool; the error text says why, and expire.lua bounds how often).
+-- of the pool; the error text says why, and expire.lua bounds how often); 'cached' (the worker found
+-- the node's memoised result and did not run it: like 'ok', the outputs are the stored ones, the task
+-- ends CACHED and the error text is the job the result came from).
 -- Returns one reply per attempt: 'ok', 'retry', 'ended:<state the task ended in>' (FAILED,
 -- TIMED_OUT, CANCELLED), 'handback' or 'fenced'.
 local prefix = shard_prefix(KEYS[1])
@@ -33,7 +35,7 @@ while i <= #ARGV do
       end
       redis.call('ZADD', KEYS[1], 0, member)
       out[#out + 1] = 'handback'
-    elseif outcome == 'ok' then
+    elseif outcome == 'ok' or outcome == 'cached' then
       redis.call('ZREM', KEYS[1], member)
       -- an item task '<group>[<i>]' writes its outputs per item: '<output>[<i>]'
       local suffix = string.byte(node, -1) == 93 and string.match(node, '%[%d+%]$') or ''
@@ -46,7 +48,11 @@ while i <= #ARGV do
         end
       end
       redis.call('HINCRBY', key, 'commits', 1)
-      set_state(job_key, node, 'RUNNING', 'SUCCESS', 'ended', now_us())
+      if outcome == 'cached' then
+        set_state(job_key, node, 'RUNNING', 'CACHED', 'ended', now_us(), 'cachedFrom', err)
+      else
+        set_state(job_key, node, 'RUNNING', 'SUCCESS', 'ended', now_us())
+      end
       redis.call('HDEL', key, 'error')
       if st[3] then
         -- outputs with a source are copied to the data store by the overseer before it releases

@@ -57,7 +57,7 @@ local DISPATCHED = {}
 local ALLOWED = {
   PENDING = {READY = true, SKIPPED = true, CANCELLED = true},
   READY = {RUNNING = true, READY = true, FAILED = true, TIMED_OUT = true, CANCELLED = true},
-  RUNNING = {SUCCESS = true, FAILED = true, TIMED_OUT = true, RETRY_WAIT = true, READY = true, CANCELLED = true},
+  RUNNING = {SUCCESS = true, FAILED = true, TIMED_OUT = true, RETRY_WAIT = true, READY = true, CANCELLED = true, CACHED = true},
   RETRY_WAIT = {READY = true, CANCELLED = true, FAILED = true},
   SUCCESS = {}, FAILED = {}, TIMED_OUT = {}, CANCELLED = {}, SKIPPED = {}, CACHED = {},
 }
@@ -579,8 +579,8 @@ local function succeeded(state)
 end
 
 -- Writes tasks of a job (submit.lua, submit_chunk.lua): their hashes and the nodes list, in
--- execution order. Reused tasks ("done") are created SUCCESS and satisfy their children, the others
--- PENDING. In a later chunk ('later'), a task is dispatched at once when its parents are all done
+-- execution order. Reused tasks ("done") are created SUCCESS (CACHED with "cached": a memoised result
+-- of the job "done" names) and satisfy their children, the others PENDING. In a later chunk ('later'), a task is dispatched at once when its parents are all done
 -- and the job runs, SKIPPED below a released parent that did not succeed, and CANCELLED in a job
 -- being stopped.
 local function write_tasks(job_key, job_id, shard, outbox, tasks, now, later)

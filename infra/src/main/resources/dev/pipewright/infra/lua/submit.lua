@@ -8,7 +8,8 @@
 -- ARGV: job fields (JSON object), tasks (JSON array), start ('1'/'0'), job id, shard, the job's
 --       number of tasks in all chunks, more ('1' when chunks follow), build patience (ms),
 --       then triples of data node, value, content type (job inputs and reused outputs)
--- A task with "done" set reuses outputs of an earlier job: it is created SUCCESS.
+-- A task with "done" set reuses outputs of an earlier job: it is created SUCCESS (CACHED when "cached"
+-- is set too: a memoised result, its outputs among the triples).
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return reply('exists')
 end

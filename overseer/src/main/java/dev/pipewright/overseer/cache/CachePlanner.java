@@ -27,9 +27,10 @@ import java.util.function.Function;
  * given or read from its source), or an output of an upstream node that is itself taken from the
  * cache (the entry keeps its outputs' digests). Its result is then available when an entry is
  * stored under that key; the job takes it (the task is created CACHED) unless the job asked
- * {@code cache: false} or names the node in {@code refresh}. A node downstream of one that runs has
- * no key before the run, so it runs: hits are resolved at submit only, and every ancestor of a node
- * taken from the cache is itself taken from it, so nothing upstream of a hit runs for it.
+ * {@code cache: false} or names the node in {@code refresh}. Every ancestor of a node taken from the
+ * cache is itself taken from it, so nothing upstream of a hit runs for it. A node downstream of one
+ * that runs has no key before the run: it is dispatched, and its worker looks the key up when it has
+ * read the inputs (so the plan's "will run" may still end CACHED, never the other way round).
  * <p>
  * A node is never taken from the cache (it runs, and stores a fresh entry) when an output has a
  * {@code source} (the copy into the data store happens after a run), and never has a key when no
@@ -139,7 +140,8 @@ public final class CachePlanner {
                     if (withParams && paramsDigest == null) {
                         paramsDigest = CacheKey.paramsDigest(params);
                     }
-                    CacheSpec pins = new CacheSpec(version, withParams ? paramsDigest : null, policy.ttl().toSeconds(), pipelineId);
+                    CacheSpec pins = new CacheSpec(version, withParams ? paramsDigest : null, policy.ttl().toSeconds(), pipelineId,
+                            choice.use() && !choice.refresh().contains(node));
                     specs.put(node, pins);
                     List<String> inDigests = new ArrayList<>();
                     for (String in : spec.inputs()) {

@@ -25,14 +25,15 @@ public enum TaskState {
     SKIPPED,
     /**
      * Never ran: its outputs are a memoised result of an earlier job (same cache key). Created in this
-     * state at submit; counts as succeeded for its children and its job.
+     * state at submit when the key is known then, or reached from RUNNING when the worker that claimed
+     * it found the result; counts as succeeded for its children and its job.
      */
     CACHED;
 
     public static final Map<TaskState, Set<TaskState>> ALLOWED = Map.of(
             PENDING, EnumSet.of(READY, SKIPPED, CANCELLED),
             READY, EnumSet.of(RUNNING, READY, FAILED, TIMED_OUT, CANCELLED),
-            RUNNING, EnumSet.of(SUCCESS, FAILED, TIMED_OUT, RETRY_WAIT, READY, CANCELLED),
+            RUNNING, EnumSet.of(SUCCESS, FAILED, TIMED_OUT, RETRY_WAIT, READY, CANCELLED, CACHED),
             RETRY_WAIT, EnumSet.of(READY, CANCELLED, FAILED),
             SUCCESS, EnumSet.noneOf(TaskState.class),
             FAILED, EnumSet.noneOf(TaskState.class),

@@ -152,7 +152,8 @@ final class AttemptRunner implements AttemptScheduler.Runner {
             // claimed just as the grace period ended, after stop() looked at the running attempts
             stop(r, StopReason.SHUTDOWN, "handed back: worker " + config.workerId() + " shut down");
         }
-        if (processor.quick() && !LargeValues.anyRef(claimed.inputs()) && !CollectedInputs.any(claimed.inputs())) {
+        if (processor.quick() && !LargeValues.anyRef(claimed.inputs()) && !CollectedInputs.any(claimed.inputs())
+                && !CacheRecorder.looksUp(spec, processor)) {
             run(pc, r, processor, spec, claimed);
         } else {
             executor.execute(() -> {
@@ -177,6 +178,18 @@ final class AttemptRunner implements AttemptScheduler.Runner {
     private void run(PoolChannel pc, Running r, Processor processor, TaskSpec spec, Claim.Claimed claimed) {
         TaskMessage message = r.message;
         long start = System.nanoTime();
+        if (CacheRecorder.looksUp(spec, processor) && r.stopReason == null) {
+            CacheRecorder.Found found = null;
+            try {
+                found = cache.lookup(spec, claimed.inputs());
+            } catch (Exception e) {
+                LOG.warn("{}/{}: cannot read the memoised result, running it: {}", message.job(), LogSafe.text(message.node()), e.toString());
+            }
+            if (found != null) {
+                commitCached(pc, r, spec, found, start);
+                return;
+            }
+        }
         StateGateway.Outcome outcome;
         String failure = null;
         boolean retryable = true;
@@ -279,6 +292,24 @@ final class AttemptRunner implements AttemptScheduler.Runner {
                     pc.inFlight.decrementAndGet();
                     metrics.inFlight().decrementAndGet();
                     metrics.finished(r.pool, spec.processor(), word, Duration.ofNanos(System.nanoTime() - start));
+                });
+    }
+
+    /** Ends an attempt whose result was memoised: the stored outputs are committed, the processor never ran. */
+    private void commitCached(PoolChannel pc, Running r, TaskSpec spec, CacheRecorder.Found found, long start) {
+        ScheduledFuture<?> timeout = r.timeout;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        r.done.run();
+        TaskMessage message = r.message;
+        commits.submit(message.shard(), new StateGateway.Commit(message.job(), message.node(), r.attemptId, StateGateway.Outcome.CACHED,
+                        found.job(), false, found.outputs()))
+                .whenComplete((reply, e) -> {
+                    running.remove(r.attemptId);
+                    pc.inFlight.decrementAndGet();
+                    metrics.inFlight().decrementAndGet();
+                    metrics.finished(r.pool, spec.processor(), e == null ? reply : "uncommitted", Duration.ofNanos(System.nanoTime() - start));
                 });
     }
 

@@ -18,7 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Stores the result of a successful attempt of a node with {@code cache:} as a memoised result,
+ * Looks a claimed task's memoised result up before its processor runs ({@link #lookup}), and
+ * stores the result of a successful attempt of a node with {@code cache:} as a memoised result,
  * after its commit said {@code ok} (an attempt that lost its task, failed or was stopped stores
  * nothing). Its key is {@link CacheKey} of the task spec and the input values the attempt read,
  * so the overseer finds it at the next submit with the same key. Entries are written in calls of
@@ -42,6 +43,46 @@ final class CacheRecorder {
     static boolean applies(TaskSpec spec, Processor processor) {
         CacheSpec cache = spec.cache();
         return cache != null && processor.deterministic() && (spec.module() != null || processor.version().equals(cache.version()));
+    }
+
+    /**
+     * Whether the worker looks this task's result up before running it: the spec asks (the job did
+     * not say {@code cache: false} or name the node in {@code refresh}) and it would store one.
+     */
+    static boolean looksUp(TaskSpec spec, Processor processor) {
+        return applies(spec, processor) && spec.cache().lookup();
+    }
+
+    /**
+     * The stored result for these input values, as the outputs to commit, or null. A node whose key
+     * the overseer could not compute at submit (an input came from a task that ran) is found here
+     * when that input turned out the same as when the result was stored.
+     */
+    Found lookup(TaskSpec spec, Map<String, byte[]> inputs) throws Exception {
+        CacheSpec cache = spec.cache();
+        List<String> digests = new ArrayList<>();
+        for (String in : spec.inputs()) {
+            byte[] v = inputs.get(in);
+            if (v == null) {
+                return null;
+            }
+            digests.add(CacheKey.sha256(v));
+        }
+        String key = CacheKey.of(spec.processor(), cache.version(), spec.config(), spec.inputs(), spec.outputs(), digests, cache.params());
+        CacheEntry entry = store.cacheEntry(key);
+        if (entry == null || entry.expires() <= System.currentTimeMillis() || entry.outputs().size() != spec.outputs().size()) {
+            return null;
+        }
+        Map<String, StateGateway.Output> outputs = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < entry.outputs().size(); i++) {
+            CacheEntry.Output o = entry.outputs().get(i);
+            outputs.put(spec.outputs().get(i), new StateGateway.Output(o.value(), o.contentType()));
+        }
+        return new Found(entry.job(), outputs);
+    }
+
+    /** A result found by {@link #lookup}: the job it came from and the outputs to commit. */
+    record Found(String job, Map<String, StateGateway.Output> outputs) {
     }
 
     /** The entry for a committed attempt, or null when one of its outputs is an object reference. */

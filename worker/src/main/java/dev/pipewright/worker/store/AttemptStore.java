@@ -253,6 +253,11 @@ public final class AttemptStore {
         }
     }
 
+    /** The memoised result under this key, or null (none, expired, or not readable as one). */
+    public dev.pipewright.protocol.cache.CacheEntry cacheEntry(String key) throws Exception {
+        return dev.pipewright.protocol.cache.CacheEntry.decode(await(redis.get(bytes(keys.cacheEntry(key)))));
+    }
+
     /** The pools an operator paused (workers do not consume their queues). */
     public java.util.Set<String> pausedPools() throws Exception {
         java.util.Set<String> out = new java.util.TreeSet<>();

@@ -83,5 +83,9 @@ class CacheRecorderTest {
         assertFalse(CacheRecorder.applies(SPEC, processor("v1", false)));
         assertFalse(CacheRecorder.applies(new TaskSpec("step", Map.of(), List.of(), List.of(), 0), processor("v1", true)),
                 "no cache: in the spec, nothing to do");
+        TaskSpec refreshed = SPEC.withCache(new CacheSpec("v1", null, 60, "pipe", false));
+        assertTrue(CacheRecorder.applies(refreshed, processor("v1", true)), "a refreshed node still stores its result");
+        assertFalse(CacheRecorder.looksUp(refreshed, processor("v1", true)), "but does not look it up");
+        assertTrue(CacheRecorder.looksUp(SPEC, processor("v1", true)));
     }
 }
