@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pipewright.overseer.cache.CachePlanner;
 import dev.pipewright.overseer.cache.CacheStore;
+import dev.pipewright.overseer.jobs.JobMeta;
 import dev.pipewright.overseer.jobs.SubmitRequest;
 import dev.pipewright.overseer.pipelines.PipelineStore;
 import dev.pipewright.overseer.pipelines.StoredPipeline;
@@ -77,8 +78,10 @@ public final class CacheRoutes implements Routes {
     }
 
     /** The plan document with its cache view ({@code cache}) added, when the pipeline has nodes with {@code cache:}. */
-    Object withCacheView(StoredPipeline p, PlanView view, SubmitRequest request, List<String> available, boolean strict) throws Exception {
-        CachePlanner.Resolution r = submitter.planCache(p, request, available, strict);
+    Object withCacheView(StoredPipeline p, PlanView view, SubmitRequest request, List<String> available, boolean strict, String owner)
+            throws Exception {
+        // the plan reads sources as a job of the caller would: from its owner's area or the shared one
+        CachePlanner.Resolution r = submitter.planCache(p, request.withMeta(JobMeta.NONE.withOwner(owner)), available, strict);
         if (r == null) {
             return view;
         }
@@ -118,7 +121,7 @@ public final class CacheRoutes implements Routes {
             }
         });
         PlanView view = PlanView.of(p.graph(), parsed.request().outputs(), have);
-        json(ctx, 200, withCacheView(p, view, parsed.request(), have, true));
+        json(ctx, 200, withCacheView(p, view, parsed.request(), have, true, Requests.owner(ctx)));
     }
 
     private static JsonNode withoutAvailable(JsonNode body) {

@@ -225,7 +225,7 @@ final class PipelineRoutes implements Routes {
         checkPlan(p, outputs, available);
         PlanView view = PlanView.of(p.graph(), outputs, available);
         json(ctx, 200, cache == null ? view : cache.withCacheView(p, view, new dev.pipewright.overseer.jobs.SubmitRequest(Map.of(), Map.of(),
-                outputs, true), available, false));
+                outputs, true), available, false, Requests.owner(ctx)));
     }
 
     private void pipelineGraph(RoutingContext ctx) throws Exception {

@@ -35,6 +35,15 @@ public interface DataStore {
         return read(path);
     }
 
+    /**
+     * What a job submitted now would read from path, for a plan to compute with, without pinning
+     * anything: its bytes, or null when there is nothing there or it is an object a job would take
+     * by reference (too large to read for a plan).
+     */
+    default byte[] peekInput(String path) throws IOException {
+        return read(path);
+    }
+
     /** Deletes a job's own objects (large consumables, pinned inputs) when it expires; never a sink's copy. */
     default void purgeJob(String job) throws IOException {
     }

@@ -35,6 +35,11 @@ public final class RoutingDataStore implements DataStore {
     }
 
     @Override
+    public byte[] peekInput(String path) throws IOException {
+        return of(path).peekInput(path);
+    }
+
+    @Override
     public void write(String path, byte[] bytes) throws IOException {
         of(path).write(path, bytes);
     }

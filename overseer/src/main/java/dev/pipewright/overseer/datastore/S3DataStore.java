@@ -55,6 +55,16 @@ public final class S3DataStore implements DataStore {
     }
 
     @Override
+    public byte[] peekInput(String path) throws IOException {
+        S3Uri at = resolve(path);
+        long size = objects.size(at);
+        if (size < 0 || size > objects.config().inlineMax() && objects.config().dataStore() != null) {
+            return null;
+        }
+        return FileDataStore.notRef(path, objects.read(at));
+    }
+
+    @Override
     public byte[] readInput(String path, String job, String node) throws IOException {
         S3Uri at = resolve(path);
         long size = objects.size(at);

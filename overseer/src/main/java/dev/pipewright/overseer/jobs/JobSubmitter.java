@@ -126,9 +126,9 @@ public final class JobSubmitter {
     /**
      * What a job of this request would take from the cache, per node (the plan's seed-001 view),
      * resolved exactly as {@link #submitJob} resolves it, with the job inputs the request gives
-     * (values: their digests chain the availability downstream). Job inputs read from a
-     * {@code source} are read at submit only: a node reading one shows {@code n/a} here. Null when
-     * no process node declares {@code cache:}.
+     * (values: their digests chain the availability downstream) and those a job of the request's
+     * owner would read from a {@code source} (read without pinning; one that cannot be read leaves
+     * its readers {@code n/a}). Null when no process node declares {@code cache:}.
      *
      * @param strict refuse a request with problems (POST /plan); otherwise answer null for it
      */
@@ -159,11 +159,38 @@ public final class JobSubmitter {
         have.addAll(graph.inputsWithSource());
         ExecutionPlan plan = graph.plan(Set.copyOf(request.outputs()), have);
         Map<String, String> poolOf = new HashMap<>();
-        // routing problems are the submit's to report; the plan only needs the modules' pinned versions
+        // routing, config and source problems are the submit's to report; the plan takes what it can know
         Map<String, ModuleRef> moduleOf = routeAndCheck(pipeline, plan.run(), request, new ArrayList<>(), poolOf);
-        JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), Set.of(), poolOf, Map.of(), null, false).withModules(moduleOf);
-        return CachePlanner.resolve(stored.id(), pipeline, graph, graph.topologicalOrder(), plan.run(), encoding::spec, checked.inputs(),
+        Map<String, Map<String, Object>> configs = RunConfig.effective(pipeline, plan.run(), checked.params(), request.nodeConfig(),
+                new ArrayList<>());
+        JobEncoding encoding = new JobEncoding(pipeline, graph, plan.run(), Set.of(), poolOf, Map.of(), null, false).withModules(moduleOf)
+                .withConfigs(configs);
+        Map<String, byte[]> inputs = new HashMap<>(checked.inputs());
+        peekSources(pipeline, plan, checked.params(), inputs, request.meta().owner());
+        return CachePlanner.resolve(stored.id(), pipeline, graph, graph.topologicalOrder(), plan.run(), encoding::spec, inputs,
                 checked.params(), cacheStore.processors(), moduleOf, request.cache(), Set.copyOf(request.outputs()), cacheStore::get);
+    }
+
+    /**
+     * For a plan: the job inputs with a source that the request did not give, read as a job submitted
+     * now by owner would read them, so their readers' cache keys are known. One that cannot be read
+     * (refused, missing, too large to read for a plan) stays unknown and its readers show n/a.
+     */
+    private void peekSources(Pipeline pipeline, ExecutionPlan plan, Map<String, Object> params, Map<String, byte[]> inputs, String owner) {
+        for (String in : plan.jobInputs()) {
+            if (!inputs.containsKey(in) && pipeline.dataNodes().get(in).source() != null) {
+                DataPaths.Location location = JobChecks.locate(pipeline.dataNodes().get(in).source(), params, owner, "dataNodes." + in,
+                        dataStore.allowedSources(), new ArrayList<>());
+                try {
+                    byte[] bytes = location == null ? null : dataStore.peekInput(location.path());
+                    if (bytes != null) {
+                        inputs.put(in, bytes);
+                    }
+                } catch (java.io.IOException e) {
+                    // unknown for the plan; the submit reports it
+                }
+            }
+        }
     }
 
     /** The data store sources are read from and outputs written to. */
