@@ -39,7 +39,7 @@ def salt(task, _pantry):
 
 def pour_pasta(task, pantry):
     water = task.read_json("salted_water")
-    return {"dish": "pasta", "grams": pantry["pasta_grams"], "cooked_in": water, "state": "al dente"}
+    return {"dish": "pasta", "grams": task.conf("grams", 320, kind=int), "cooked_in": water, "state": "al dente"}
 
 
 def pick_basil(task, _pantry):

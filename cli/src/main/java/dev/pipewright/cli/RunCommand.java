@@ -136,6 +136,11 @@ public final class RunCommand extends ServerCommand {
             List<String> wanted = wantedOutputs.isEmpty() ? terminalOutputs(pipeline, names(job.path("pruned"))) : wantedOutputs;
             for (String node : wanted) {
                 ApiClient.Response c = client.get(Jobs.path(jobId) + "/consumables/" + ApiClient.encode(node));
+                if (c.status() == 404 && wantedOutputs.isEmpty() && notProduced(client, jobId, pipeline, node, err)) {
+                    // a succeeded job left it unproduced (a branch not taken): nothing to print, no error
+                    printed.put(node, null);
+                    continue;
+                }
                 if (!c.ok()) {
                     err.println(node + ": no value (" + c.errorMessage() + ", HTTP " + c.status() + ")");
                     exit = CliException.FAILURE;
@@ -205,6 +210,37 @@ public final class RunCommand extends ServerCommand {
     }
 
     /** Data nodes written by a process node of the run (not pruned) and read by no process node, in declaration order. */
+    /**
+     * Whether a final output of a succeeded job was left unproduced on purpose: an optional output,
+     * or one whose producer was skipped (below a branch not taken). Says so on stderr.
+     */
+    private static boolean notProduced(ApiClient client, String jobId, Pipeline pipeline, String node, PrintWriter err) throws IOException {
+        if (pipeline.dataNodes().get(node) != null && pipeline.dataNodes().get(node).optional()) {
+            err.println(node + ": not produced (an optional output)");
+            return true;
+        }
+        String producer = null;
+        for (ProcessNode p : pipeline.processNodes().values()) {
+            if (p.output().contains(node)) {
+                producer = p.name();
+            }
+        }
+        if (producer == null) {
+            return false;
+        }
+        ApiClient.Response skipped = client.get(Jobs.path(jobId) + "/tasks?status=SKIPPED&page_size=1000");
+        if (!skipped.ok()) {
+            return false;
+        }
+        for (JsonNode t : skipped.json().path("tasks")) {
+            if (producer.equals(t.path("node").asText())) {
+                err.println(node + ": not produced (" + producer + " was skipped: " + t.path("error").asText() + ")");
+                return true;
+            }
+        }
+        return false;
+    }
+
     static List<String> terminalOutputs(Pipeline pipeline, Set<String> pruned) {
         Set<String> read = new HashSet<>();
         Set<String> written = new LinkedHashSet<>();

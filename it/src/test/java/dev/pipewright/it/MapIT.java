@@ -284,6 +284,36 @@ class MapIT {
     }
 
     @Test
+    void aRetryOrRunOfAMappedJobExpandsTheListAgain() throws Exception {
+        ArrayNode list = Cluster.JSON.createArrayNode();
+        for (int i = 0; i < 5; i++) {
+            list.add("v" + i);
+        }
+        // every item fails for good: the group fails, the collect is skipped, the job fails
+        String failed = submitList("flaky9", list, null);
+        assertEquals("FAILED", cluster.awaitJob(failed, TIMEOUT).path("status").asText());
+        // /retry reuses the split list, runs the group's items again (they fail again) and refuses nothing
+        Cluster.Response retry = cluster.post("/api/v1/jobs/" + failed + "/retry", "", "application/json");
+        assertEquals(202, retry.status(), retry::toString);
+        JsonNode again = cluster.awaitJob(retry.json().path("id").asText(), TIMEOUT);
+        assertEquals("FAILED", again.path("status").asText(), again::toPrettyString);
+        assertEquals("SUCCESS", Cluster.task(again, "split").path("status").asText());
+        assertEquals(5, Cluster.task(again, "each").path("items").path("count").asInt(), again::toPrettyString);
+
+        String ok = submitList("fanout", list, null);
+        assertEquals("SUCCESS", cluster.awaitJob(ok, TIMEOUT).path("status").asText());
+        // /run of an ended job runs it from scratch; /retry of a succeeded one reuses what it can
+        for (String action : new String[]{"run", "retry"}) {
+            Cluster.Response r = cluster.post("/api/v1/jobs/" + ok + "/" + action, "", "application/json");
+            assertEquals(202, r.status(), r::toString);
+            String id = r.json().path("id").asText();
+            JsonNode view = cluster.awaitJob(id, TIMEOUT);
+            assertEquals("SUCCESS", view.path("status").asText(), action + ": " + view.toPrettyString());
+            assertEquals(cluster.consumableText(ok, "all"), cluster.consumableText(id, "all"), action);
+        }
+    }
+
+    @Test
     void anEmptyListRunsNoItemAndCollectsAnEmptyArray() throws Exception {
         String job = submitList("fanout", Cluster.JSON.createArrayNode(), null);
         JsonNode view = cluster.awaitJob(job, TIMEOUT);

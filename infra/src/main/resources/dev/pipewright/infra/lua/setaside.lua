@@ -24,7 +24,7 @@ local function end_task(job_key)
   end
   if redis.call('SADD', job_key .. ':done', node) == 1 then
     free_slot(job_key, job_id, node)
-    count_terminal(job_key, s == 'SUCCESS' and 'succeeded' or 'failed')
+    count_terminal(job_key, succeeded(s) and 'succeeded' or 'failed')
   end
 end
 

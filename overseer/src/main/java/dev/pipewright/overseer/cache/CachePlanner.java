@@ -153,7 +153,7 @@ public final class CachePlanner {
                         inDigests.add(d);
                     }
                     if (inDigests != null) {
-                        key = CacheKey.of(spec.processor(), version, spec.config(), spec.inputs(), spec.outputs(), inDigests, pins.params());
+                        key = CacheKey.of(spec, version, inDigests, pins.params());
                         entry = lookup.get(key);
                         if (entry != null && entry.outputs().size() == spec.outputs().size()) {
                             availability = AVAILABLE;
@@ -164,7 +164,10 @@ public final class CachePlanner {
                 }
             }
             boolean runs = running.contains(node);
-            boolean take = entry != null && runs && choice.use() && !choice.refresh().contains(node) && !writesToSource(pipeline, p);
+            // a node ordered after others (after:) is taken at submit only when they are too: else it
+            // would end before they ran, and its children with it; its worker finds it once they have
+            boolean take = entry != null && runs && choice.use() && !choice.refresh().contains(node) && !writesToSource(pipeline, p)
+                    && hits.keySet().containsAll(graph.orderingParentsOf(node));
             if (take) {
                 hits.put(node, entry);
                 for (int i = 0; i < entry.outputs().size(); i++) {

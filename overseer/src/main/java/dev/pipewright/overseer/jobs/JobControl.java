@@ -186,6 +186,28 @@ public final class JobControl {
         });
     }
 
+    /**
+     * A node that runs once per item is expanded again in the new job, so neither it nor anything
+     * below it is reused: its items' values are not carried over, and what reads them must read the
+     * new ones.
+     */
+    private static void dropReuseOfMapped(dev.pipewright.protocol.pipeline.Pipeline pipeline, PipelineGraph graph, Set<String> reuse) {
+        dev.pipewright.protocol.graph.MapPlan maps = new dev.pipewright.protocol.graph.MapPlan(pipeline);
+        if (maps.isEmpty()) {
+            return;
+        }
+        java.util.Deque<String> below = new java.util.ArrayDeque<>();
+        pipeline.processNodes().keySet().stream().filter(n -> maps.mapped(n) != null).forEach(below::add);
+        Set<String> seen = new HashSet<>();
+        while (!below.isEmpty()) {
+            String n = below.pop();
+            if (seen.add(n)) {
+                reuse.remove(n);
+                below.addAll(graph.childrenOf(n));
+            }
+        }
+    }
+
     private JobSubmitter.Submitted resubmit(JobId old, String owner, boolean mayWriteShared, boolean reuseSucceeded) throws Exception {
         Map<String, String> job = redis.hgetall(keys.job(old)).get(10, TimeUnit.SECONDS);
         if (job.isEmpty()) {
@@ -206,7 +228,9 @@ public final class JobControl {
             states.put(node, redis.hget(keys.task(old, node), "state").toCompletableFuture());
         }
         for (Map.Entry<String, java.util.concurrent.CompletableFuture<String>> e : states.entrySet()) {
-            if (reuseSucceeded && "SUCCESS".equals(e.getValue().get(30, TimeUnit.SECONDS))) {
+            String state = e.getValue().get(30, TimeUnit.SECONDS);
+            // a memoised result is a result: reused like one that ran
+            if (reuseSucceeded && ("SUCCESS".equals(state) || "CACHED".equals(state))) {
                 reuse.add(e.getKey());
             }
         }
@@ -214,8 +238,13 @@ public final class JobControl {
         JobId rerun = JobId.random();
         Map<byte[], byte[]> data = bytesRedis.hgetall(bytes(keys.data(old))).get(30, TimeUnit.SECONDS);
         dropReuseOfUnproduced(stored.pipeline(), reuse, data);
+        dropReuseOfMapped(stored.pipeline(), graph, reuse);
         for (Map.Entry<byte[], byte[]> e : data.entrySet()) {
             String node = new String(e.getKey(), StandardCharsets.UTF_8);
+            if (node.indexOf('[') >= 0) {
+                // one item's value (a list split, a per-item output): written again by the items that run again
+                continue;
+            }
             String producer = graph.producerOf(node);
             if (producer == null || reuse.contains(producer)) {
                 inputs.put(node, repin(e.getValue(), old, rerun, node));

@@ -1,5 +1,6 @@
 package dev.pipewright.overseer.typed;
 
+import dev.pipewright.protocol.branch.BranchRule;
 import dev.pipewright.protocol.pipeline.NodeConfig;
 import dev.pipewright.protocol.pipeline.Pipeline;
 import dev.pipewright.protocol.pipeline.Problem;
@@ -37,7 +38,8 @@ public final class RunConfig {
         Map<String, Map<String, Object>> out = new HashMap<>();
         for (String name : run) {
             ProcessNode node = pipeline.processNodes().get(name);
-            Map<String, Object> config = NodeConfig.resolve(node.config(), params, "processNodes." + name + ".config", problems);
+            Map<String, Object> config = NodeConfig.resolve(BranchRule.withoutRule(node), params, "processNodes." + name + ".config", problems);
+            config = BranchRule.withRule(node, config);
             Map<String, Object> override = overrides.get(name);
             if (override != null) {
                 config = NodeConfig.merge(config, override);

@@ -95,6 +95,28 @@ class CachePlannerTest {
     }
 
     @Test
+    void aNodeOrderedAfterOneThatRunsIsNotTakenAtSubmit() throws Exception {
+        // prepB runs after plain (no data between them): taken at submit, it would end before plain ran
+        Pipeline ordered = new PipelineParser().parse("""
+                name: p
+                dataNodes: {a: {}, b: {}, xb: {}, side: {}}
+                processNodes:
+                  plain: {input: [a], output: [side], processor: step}
+                  prepB: {input: [b], output: [xb], processor: step, cache: true, after: [plain]}
+                """).pipeline();
+        PipelineGraph graph = new PipelineGraph(ordered);
+        Map<String, CacheEntry> entries = new HashMap<>();
+        store(entries, "prepB", List.of("B"), "xb1", "j1");
+        CachePlanner.Resolution r = CachePlanner.resolve("p", ordered, graph, graph.topologicalOrder(), graph.topologicalOrder(),
+                node -> {
+                    ProcessNode p = ordered.processNodes().get(node);
+                    return new TaskSpec(p.processor(), p.config(), p.input(), p.output(), 0);
+                }, Map.of("a", b("A"), "b", b("B")), Map.of(), STEP, Map.of(), CachePlanner.Choice.DEFAULT, Set.of(), entries::get);
+        assertTrue(r.hits().isEmpty(), r.hits().toString());
+        assertEquals("[*] (H)", marks(r).get("prepB"), "its result is there; its worker takes it once plain has run");
+    }
+
+    @Test
     void refreshAndNoCacheRunButStillShowTheStoredResult() throws Exception {
         Map<String, CacheEntry> entries = new HashMap<>();
         store(entries, "prepA", List.of("A"), "xa1", "j1");

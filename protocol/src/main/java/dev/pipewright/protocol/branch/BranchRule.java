@@ -69,6 +69,31 @@ public record BranchRule(String parameter, String literal, String pointer, Map<S
      * pipeline's declared parameter names (null: not checked, as on a worker whose config may have been
      * resolved already).
      */
+    /**
+     * A node's config without a branch's {@code on} rule, which the worker resolves itself from the
+     * job's parameters (an unset parameter matches no case and takes the default), so the submit
+     * leaves it as written; any other node's config as it is.
+     */
+    public static Map<String, Object> withoutRule(dev.pipewright.protocol.pipeline.ProcessNode node) {
+        if (!PROCESSOR.equals(node.processor()) || node.config() == null || !node.config().containsKey("on")) {
+            return node.config();
+        }
+        Map<String, Object> rest = new LinkedHashMap<>(node.config());
+        rest.remove("on");
+        return rest;
+    }
+
+    /** {@code config} with a branch node's {@code on} rule put back as written (see {@link #withoutRule}). */
+    public static Map<String, Object> withRule(dev.pipewright.protocol.pipeline.ProcessNode node, Map<String, Object> config) {
+        if (!PROCESSOR.equals(node.processor()) || node.config() == null || !node.config().containsKey("on")) {
+            return config;
+        }
+        Map<String, Object> whole = new LinkedHashMap<>();
+        whole.put("on", node.config().get("on"));
+        whole.putAll(config);
+        return whole;
+    }
+
     public static BranchRule parse(Map<String, Object> config, String path, Collection<String> outputs, Set<String> parameters)
             throws Invalid {
         List<Problem> problems = new ArrayList<>();
@@ -97,6 +122,9 @@ public record BranchRule(String parameter, String literal, String pointer, Map<S
                 // a placeholder the overseer already resolved (per-run configuration)
                 literal = text;
             }
+        } else if (parameters == null && (on instanceof Number || on instanceof Boolean)) {
+            // a number or boolean parameter the overseer already resolved, compared by its JSON text
+            literal = on.toString();
         } else if (on instanceof Map<?, ?> m && m.size() == 1 && m.get("json") instanceof String p) {
             if (!p.isEmpty() && !p.startsWith("/")) {
                 problems.add(new Problem(path + ".on.json", "a JSON pointer starts with '/' (or is empty for the whole input), got '" + p + "'"));

@@ -34,6 +34,21 @@ public final class CacheKey {
      */
     public static String of(String processor, String version, Map<String, Object> config, List<String> inputs,
                             List<String> outputs, List<String> inputDigests, String paramsDigest) {
+        return of(processor, version, config, inputs, outputs, inputDigests, paramsDigest, null);
+    }
+
+    /**
+     * The key of a task of this spec. A spec with typed outputs adds their declared types and
+     * schemas: a result stored before a schema was added or tightened was never checked against it,
+     * so it must not be taken for the new one (without typed outputs the key is as before).
+     */
+    public static String of(dev.pipewright.protocol.message.TaskSpec spec, String version, List<String> inputDigests, String paramsDigest) {
+        return of(spec.processor(), version, spec.config(), spec.inputs(), spec.outputs(), inputDigests, paramsDigest, spec.outputTypes());
+    }
+
+    private static String of(String processor, String version, Map<String, Object> config, List<String> inputs,
+                             List<String> outputs, List<String> inputDigests, String paramsDigest,
+                             Map<String, dev.pipewright.protocol.message.OutputType> outputTypes) {
         if (inputs.size() != inputDigests.size()) {
             throw new IllegalArgumentException(inputs.size() + " inputs but " + inputDigests.size() + " digests");
         }
@@ -50,6 +65,9 @@ public final class CacheKey {
         outputs.forEach(out::add);
         if (paramsDigest != null) {
             doc.put("params", paramsDigest);
+        }
+        if (outputTypes != null && !outputTypes.isEmpty()) {
+            doc.set("types", CANONICAL.valueToTree(outputTypes));
         }
         try {
             // valueToTree keeps map order; writing the tree through a sorted copy makes the text canonical

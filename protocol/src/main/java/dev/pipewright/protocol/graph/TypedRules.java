@@ -1,5 +1,7 @@
 package dev.pipewright.protocol.graph;
 
+import dev.pipewright.protocol.branch.BranchRule;
+
 import dev.pipewright.protocol.pipeline.DataNode;
 import dev.pipewright.protocol.pipeline.NodeConfig;
 import dev.pipewright.protocol.pipeline.Pipeline;
@@ -52,7 +54,7 @@ public final class TypedRules {
             if (node.config() == null || node.config().isEmpty()) {
                 continue;
             }
-            NodeConfig.placeholders(node.config(), "processNodes." + node.name() + ".config", (at, name) -> {
+            NodeConfig.placeholders(BranchRule.withoutRule(node), "processNodes." + node.name() + ".config", (at, name) -> {
                 dev.pipewright.protocol.pipeline.Parameter p = pipeline.parameters().get(name);
                 if (p != null && !p.required() && p.defaultValue() == null) {
                     problems.add(new Problem(at, "placeholder ${" + name + "} names a parameter without a default: a scheduled job "

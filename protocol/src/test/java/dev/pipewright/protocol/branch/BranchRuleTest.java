@@ -1,6 +1,7 @@
 package dev.pipewright.protocol.branch;
 
 import dev.pipewright.protocol.pipeline.Problem;
+import dev.pipewright.protocol.pipeline.ProcessNode;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,19 @@ class BranchRuleTest {
         assertEquals("small", r.route(Map.of(), json("{\"n\": true}")));
         BranchRule p = rule(Map.of("on", "${size}", "cases", Map.of("7", "big")));
         assertEquals("big", p.route(Map.of("size", 7), json("")));
+    }
+
+    @Test
+    void theSubmitLeavesABranchRuleForTheWorkerAndItsLiteralsStillRoute() throws Exception {
+        ProcessNode route = new ProcessNode("route", List.of("in"), List.copyOf(OUTPUTS), "branch",
+                Map.of("on", "${size}", "cases", Map.of("large", "big"), "default", "small"), "default", null, null, null, null);
+        assertEquals(Map.of("cases", Map.of("large", "big"), "default", "small"), BranchRule.withoutRule(route));
+        assertEquals(route.config(), BranchRule.withRule(route, BranchRule.withoutRule(route)));
+        // a rule resolved to a number or boolean (as a run's config may give it) is compared by its text
+        BranchRule n = BranchRule.parse(Map.of("on", 7, "cases", Map.of("7", "big"), "default", "small"), "c", OUTPUTS, null);
+        assertEquals("big", n.route(Map.of(), json("")));
+        BranchRule b = BranchRule.parse(Map.of("on", false, "cases", Map.of("true", "big"), "default", "small"), "c", OUTPUTS, null);
+        assertEquals("small", b.route(Map.of(), json("")));
     }
 
     @Test

@@ -68,7 +68,7 @@ final class CacheRecorder {
             }
             digests.add(CacheKey.sha256(v));
         }
-        String key = CacheKey.of(spec.processor(), cache.version(), spec.config(), spec.inputs(), spec.outputs(), digests, cache.params());
+        String key = CacheKey.of(spec, cache.version(), digests, cache.params());
         CacheEntry entry = store.cacheEntry(key);
         if (entry == null || entry.expires() <= System.currentTimeMillis() || entry.outputs().size() != spec.outputs().size()) {
             return null;
@@ -105,7 +105,7 @@ final class CacheRecorder {
             }
             stored.add(new CacheEntry.Output(out, o.value(), o.contentType(), CacheKey.sha256(o.value())));
         }
-        String key = CacheKey.of(spec.processor(), cache.version(), spec.config(), spec.inputs(), spec.outputs(), digests, cache.params());
+        String key = CacheKey.of(spec, cache.version(), digests, cache.params());
         return new CacheEntry(key, cache.pipeline(), message.node(), message.job(), spec.processor(), cache.version(), now,
                 now + cache.ttlSeconds() * 1000L, List.copyOf(stored));
     }
