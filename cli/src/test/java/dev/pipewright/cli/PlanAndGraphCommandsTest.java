@@ -122,4 +122,14 @@ class PlanAndGraphCommandsTest {
         assertEquals(2, run("graph").exit());
         assertEquals(2, run("graph", "--job", "abc", "--outputs", "x").exit());
     }
+
+    @Test
+    void thePastaExamplesPictureIsWhatTheCommandDraws() throws Exception {
+        // examples/pasta/graph.svg is shown in the example's README: redraw it when the recipe changes
+        Path examples = Path.of("..", "examples").toAbsolutePath().normalize();
+        Run r = run("graph", examples.resolve("pasta/pipeline.yaml").toString(), "--format", "svg");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(Files.readString(examples.resolve("pasta/graph.svg")), r.out(),
+                "run: bin/pipewright graph examples/pasta/pipeline.yaml --format svg -o examples/pasta/graph.svg");
+    }
 }
