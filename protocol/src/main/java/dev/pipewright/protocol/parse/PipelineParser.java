@@ -277,24 +277,8 @@ public final class PipelineParser {
 
     /** {@code after:} one process node name or a list of them. */
     private static List<String> processNameList(JsonNode node, String path, List<Problem> problems) {
-        List<String> names = new ArrayList<>();
-        if (node == null || node.isNull()) {
-            return names;
-        }
-        if (node.isTextual()) {
-            names.add(node.asText());
-        } else if (node.isArray()) {
-            for (int i = 0; i < node.size(); i++) {
-                JsonNode item = node.get(i);
-                if (!item.isTextual()) {
-                    problems.add(new Problem(path + "[" + i + "]", "expected a process node name, got " + kind(item)));
-                } else {
-                    names.add(item.asText());
-                }
-            }
-        } else {
-            problems.add(new Problem(path, "expected a list of process node names, got " + kind(node)));
-        }
+        List<String> names = names(node, path, "process node", problems);
+        names.removeIf(java.util.Objects::isNull);
         return names;
     }
 
@@ -330,11 +314,20 @@ public final class PipelineParser {
     }
 
     private List<String> nameList(JsonNode node, String path, boolean required, List<Problem> problems) {
+        if ((node == null || node.isNull()) && required) {
+            problems.add(new Problem(path, "missing: a process node must write at least one data node"));
+        }
+        List<String> names = names(node, path, "data node", problems);
+        if (required && names.isEmpty() && node != null && (node.isTextual() || node.isArray())) {
+            problems.add(new Problem(path, "a process node must write at least one data node"));
+        }
+        return names;
+    }
+
+    /** One name or a list of names of {@code what}s; an item that is not a name is a problem and a null in its place. */
+    private static List<String> names(JsonNode node, String path, String what, List<Problem> problems) {
         List<String> names = new ArrayList<>();
         if (node == null || node.isNull()) {
-            if (required) {
-                problems.add(new Problem(path, "missing: a process node must write at least one data node"));
-            }
             return names;
         }
         if (node.isTextual()) {
@@ -343,18 +336,14 @@ public final class PipelineParser {
             for (int i = 0; i < node.size(); i++) {
                 JsonNode item = node.get(i);
                 if (!item.isTextual()) {
-                    problems.add(new Problem(path + "[" + i + "]", "expected a data node name, got " + kind(item)));
+                    problems.add(new Problem(path + "[" + i + "]", "expected a " + what + " name, got " + kind(item)));
                     names.add(null);
                 } else {
                     names.add(item.asText());
                 }
             }
         } else {
-            problems.add(new Problem(path, "expected a list of data node names, got " + kind(node)));
-            return names;
-        }
-        if (required && names.isEmpty()) {
-            problems.add(new Problem(path, "a process node must write at least one data node"));
+            problems.add(new Problem(path, "expected a list of " + what + " names, got " + kind(node)));
         }
         return names;
     }

@@ -60,13 +60,9 @@ final class CacheRecorder {
      */
     Found lookup(TaskSpec spec, Map<String, byte[]> inputs) throws Exception {
         CacheSpec cache = spec.cache();
-        List<String> digests = new ArrayList<>();
-        for (String in : spec.inputs()) {
-            byte[] v = inputs.get(in);
-            if (v == null) {
-                return null;
-            }
-            digests.add(CacheKey.sha256(v));
+        List<String> digests = inputDigests(spec, inputs);
+        if (digests == null) {
+            return null;
         }
         String key = CacheKey.of(spec, cache.version(), digests, cache.params());
         CacheEntry entry = store.cacheEntry(key);
@@ -81,6 +77,19 @@ final class CacheRecorder {
         return new Found(entry.job(), outputs);
     }
 
+    /** The SHA-256 of each input value in the spec's order, or null when one is missing. */
+    private static List<String> inputDigests(TaskSpec spec, Map<String, byte[]> inputs) {
+        List<String> digests = new ArrayList<>();
+        for (String in : spec.inputs()) {
+            byte[] v = inputs.get(in);
+            if (v == null) {
+                return null;
+            }
+            digests.add(CacheKey.sha256(v));
+        }
+        return digests;
+    }
+
     /** A result found by {@link #lookup}: the job it came from and the outputs to commit. */
     record Found(String job, Map<String, StateGateway.Output> outputs) {
     }
@@ -89,13 +98,9 @@ final class CacheRecorder {
     static CacheEntry entry(TaskMessage message, TaskSpec spec, Map<String, byte[]> inputs, Map<String, StateGateway.Output> outputs,
                             long now) {
         CacheSpec cache = spec.cache();
-        List<String> digests = new ArrayList<>();
-        for (String in : spec.inputs()) {
-            byte[] v = inputs.get(in);
-            if (v == null) {
-                return null;
-            }
-            digests.add(CacheKey.sha256(v));
+        List<String> digests = inputDigests(spec, inputs);
+        if (digests == null) {
+            return null;
         }
         List<CacheEntry.Output> stored = new ArrayList<>();
         for (String out : spec.outputs()) {
