@@ -145,11 +145,14 @@ class OverseerKillFaultIT {
                         retries: {max: 3, backoff: fixed, initial: 5s, jitter: 0}
                       after: {input: [x], output: [y], processor: audit.sleep, config: {ms: 10}}
                     """);
+            // the queue timeout falls due last (the others come due 4 to 5 s after their start): the
+            // test waits until a timer of each kind is pending, and under load a 5 s queue timeout
+            // could fire in that wait, before the kill
             cluster.postPipeline("""
                     name: queued
                     dataNodes: {seed: {}, x: {}}
                     processNodes:
-                      waits: {input: [seed], output: [x], processor: audit.sleep, pool: late, queueTimeout: 5s}
+                      waits: {input: [seed], output: [x], processor: audit.sleep, pool: late, queueTimeout: 9s}
                     """);
             cluster.postPipeline("""
                     name: hung
