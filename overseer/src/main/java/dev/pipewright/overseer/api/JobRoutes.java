@@ -142,21 +142,7 @@ final class JobRoutes implements Routes {
                 }
             }
         }
-        List<String> outputs = new ArrayList<>();
-        JsonNode o = body.get("outputs");
-        if (o != null && !o.isNull()) {
-            if (!o.isArray()) {
-                b.problem("outputs", "expected a list of data node names");
-            } else {
-                for (int i = 0; i < o.size(); i++) {
-                    if (!o.get(i).isTextual()) {
-                        b.problem("outputs[" + i + "]", "expected a data node name");
-                    } else {
-                        outputs.add(o.get(i).asText());
-                    }
-                }
-            }
-        }
+        List<String> outputs = new ArrayList<>(names(body, b, "outputs", "data node"));
         Integer version = null;
         JsonNode v = body.get("version");
         if (v != null && !v.isNull() && allowed.contains("version")) {
@@ -184,22 +170,29 @@ final class JobRoutes implements Routes {
             return CachePlanner.Choice.DEFAULT;
         }
         Boolean use = b.bool("cache");
-        Set<String> refresh = new java.util.LinkedHashSet<>();
-        JsonNode r = body.get("refresh");
-        if (r != null && !r.isNull()) {
-            if (!r.isArray()) {
-                b.problem("refresh", "expected a list of process node names");
+        Set<String> refresh = new java.util.LinkedHashSet<>(names(body, b, "refresh", "process node"));
+        return new CachePlanner.Choice(use == null || use, refresh);
+    }
+
+    /** A list of {@code what} names at {@code field} (absent: empty); an item that is not text is a problem at its place. */
+    private static List<String> names(JsonNode body, RequestBody b, String field, String what) {
+        List<String> names = new ArrayList<>();
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return names;
+        }
+        if (!v.isArray()) {
+            b.problem(field, "expected a list of " + what + " names");
+            return names;
+        }
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isTextual()) {
+                b.problem(field + "[" + i + "]", "expected a " + what + " name");
             } else {
-                for (int i = 0; i < r.size(); i++) {
-                    if (!r.get(i).isTextual()) {
-                        b.problem("refresh[" + i + "]", "expected a process node name");
-                    } else {
-                        refresh.add(r.get(i).asText());
-                    }
-                }
+                names.add(v.get(i).asText());
             }
         }
-        return new CachePlanner.Choice(use == null || use, refresh);
+        return names;
     }
 
     private void submit(RoutingContext ctx) throws Exception {
